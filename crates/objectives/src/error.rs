@@ -1,0 +1,60 @@
+use thiserror::Error;
+
+/// Why an objective could not be built from the data or settings it was given.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ObjectiveError {
+    /// The data has no rows (or no columns where columns are required).
+    #[error("empty data: {0}")]
+    EmptyData(&'static str),
+
+    /// Two inputs disagree in size.
+    #[error("shape mismatch: {what} has {found}, expected {expected}")]
+    ShapeMismatch {
+        /// What was measured, e.g. "targets".
+        what: &'static str,
+        /// The size that was required.
+        expected: usize,
+        /// The size that was given.
+        found: usize,
+    },
+
+    /// A NaN or infinite feature value.
+    #[error("non-finite feature value {value} at row {row}, column {column} (0-based)")]
+    NonFiniteFeature {
+        /// Row index, 0-based.
+        row: usize,
+        /// Column index, 0-based.
+        column: usize,
+        /// The offending value.
+        value: f64,
+    },
+
+    /// A NaN or infinite target value.
+    #[error("non-finite target value {value} at row {row} (0-based)")]
+    NonFiniteTarget {
+        /// Row index, 0-based.
+        row: usize,
+        /// The offending value.
+        value: f64,
+    },
+
+    /// A label that is neither 0 nor 1 where binary labels are required.
+    #[error("label {value} at row {row} (0-based) is not 0 or 1; binary labels must be 0 or 1")]
+    NonBinaryLabel {
+        /// Row index, 0-based.
+        row: usize,
+        /// The offending label.
+        value: f64,
+    },
+
+    /// A setting outside its valid range.
+    #[error("invalid {name} = {value}: {reason}")]
+    InvalidParameter {
+        /// The setting's name, e.g. "C".
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// What the valid range is.
+        reason: &'static str,
+    },
+}

@@ -1,0 +1,243 @@
+use crate::linear::Design;
+use crate::{Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
+
+/// The inverse logit (sigmoid) `σ(z) = 1 / (1 + e^(−z))`, computed without overflow.
+///
+/// For `z < 0` it evaluates `e^z / (1 + e^z)`, so `e^(−z)` is never formed for large `|z|`.
+///
+/// The course's worked examples (`z = α + w₁x₁ + w₂x₂`):
+/// ```
+/// use descent_objectives::sigmoid;
+/// assert!((sigmoid(-9.0 + 4.0 * 10.0 - 5.0 * 0.0) - 1.0).abs() < 1e-13); // z = 31 → ≈ 1
+/// assert!((sigmoid(3.0 - 6.0 * 3.0 - 4.0 * -4.0) - 0.731).abs() < 1e-3); // z = 1 → ≈ 0.73
+/// assert!((sigmoid(10.0 + 6.0 * 0.0 - 5.0 * 4.0) - 4.54e-5).abs() < 1e-7); // z = −10
+/// assert_eq!(sigmoid(-1000.0), 0.0);
+/// assert_eq!(sigmoid(1000.0), 1.0);
+/// ```
+pub fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// `log σ(z) = −log(1 + e^(−z))`, finite for every finite `z`.
+///
+/// Written as `min(z, 0) − log1p(e^(−|z|))`, which neither overflows for large `|z|` nor loses
+/// the tail to rounding (`log σ(−1000) = −1000`, where `σ(−1000)` itself underflows to 0).
+///
+/// ```
+/// use descent_objectives::log_sigmoid;
+/// assert_eq!(log_sigmoid(-1000.0), -1000.0);
+/// assert!(log_sigmoid(1000.0) == 0.0);
+/// assert!((log_sigmoid(0.0) + 2f64.ln()).abs() < 1e-15);
+/// ```
+pub fn log_sigmoid(z: f64) -> f64 {
+    z.min(0.0) - (-z.abs()).exp().ln_1p()
+}
+
+/// `log(1 + e^z)`, the per-sample log loss of a negative label at linear predictor `z`.
+fn softplus(z: f64) -> f64 {
+    -log_sigmoid(-z)
+}
+
+/// `σ(z)(1 − σ(z)) = e^(−|z|) / (1 + e^(−|z|))²`, the second derivative of the log loss in `z`.
+fn sigmoid_derivative(z: f64) -> f64 {
+    let e = (-z.abs()).exp();
+    e / ((1.0 + e) * (1.0 + e))
+}
+
+/// Log loss (binary cross-entropy) of logistic regression, averaged over samples.
+///
+/// With `zᵢ = xᵢ·w + b` and `Pᵢ = σ(zᵢ)`:
+///
+/// - `L(w, b) = −(1/N) Σᵢ [yᵢ log Pᵢ + (1 − yᵢ) log(1 − Pᵢ)] = (1/N) Σᵢ [log(1 + e^{zᵢ}) − yᵢ zᵢ]`
+/// - `∇_w L = (1/N) Xᵀ(P − y)`, `∂L/∂b = (1/N) Σᵢ (Pᵢ − yᵢ)`
+/// - `∇²L = (1/N) X̃ᵀ diag(P(1 − P)) X̃`, where `X̃ = [X 1]` with the intercept
+///
+/// The parameter vector is `[w₁, …, w_p, b]` (or `[w₁, …, w_p]` without an intercept). The
+/// intercept is handled without appending a column of ones: `X` is borrowed and never copied.
+/// Every term is computed in a stable form (`log1p`, `exp(−|z|)`), so the loss, gradient and
+/// Hessian stay finite for any finite `z`, including `z = ±1000`.
+///
+/// [`value_and_gradient`](Gradient::value_and_gradient) computes `z = Xw + b` once for both.
+///
+/// ```
+/// use descent_objectives::{Gradient, LogLoss, Objective};
+/// use ndarray::array;
+///
+/// let x = array![[1.0], [2.0], [3.0]];
+/// let y = array![0.0, 1.0, 1.0];
+/// let loss = LogLoss::new(&x, &y)?;
+/// // At w = 0, b = 0 every P is ½ and the loss is log 2.
+/// let w = array![0.0, 0.0];
+/// assert!((loss.value(&w) - 2f64.ln()).abs() < 1e-15);
+/// // ∂L/∂w = (1/3)·Σ xᵢ(½ − yᵢ) = (½ − 1 − 1.5)/3
+/// assert!((loss.gradient(&w)[0] + 2.0 / 3.0).abs() < 1e-15);
+/// # Ok::<(), descent_objectives::ObjectiveError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct LogLoss<'a> {
+    design: Design<'a>,
+    y: ArrayView1<'a, f64>,
+}
+
+impl<'a> LogLoss<'a> {
+    /// The log loss of features `x` (one row per sample) against labels `y` in {0, 1}, with an
+    /// intercept (call [`fit_intercept(false)`](LogLoss::fit_intercept) to drop it).
+    ///
+    /// # Errors
+    /// Empty data, a length mismatch between `x` and `y`, a NaN or infinite feature, or a
+    /// label other than 0 or 1.
+    pub fn new(
+        x: impl Into<ArrayView2<'a, f64>>,
+        y: impl Into<ArrayView1<'a, f64>>,
+    ) -> Result<Self, ObjectiveError> {
+        let design = Design::new(x.into())?;
+        let y = y.into();
+        design.check_targets(&y)?;
+        if let Some(row) = y.iter().position(|&v| v != 0.0 && v != 1.0) {
+            return Err(ObjectiveError::NonBinaryLabel { row, value: y[row] });
+        }
+        Ok(LogLoss { design, y })
+    }
+
+    /// Whether the last parameter is an intercept `b` (default: true).
+    #[must_use]
+    pub fn fit_intercept(mut self, fit_intercept: bool) -> Self {
+        self.design.set_fit_intercept(fit_intercept);
+        self
+    }
+
+    /// `Σᵢ ℓᵢ / N` and, for the gradient, the residuals `Pᵢ − yᵢ`, from one pass over `z`.
+    fn loss_and_residual(&self, z: &Array1<f64>) -> (f64, Array1<f64>) {
+        let mut total = 0.0;
+        let r = Zip::from(z).and(&self.y).map_collect(|&z, &y| {
+            total += softplus(z) - y * z;
+            sigmoid(z) - y
+        });
+        (total / self.design.n_samples() as f64, r)
+    }
+}
+
+impl Objective for LogLoss<'_> {
+    type Param = Array1<f64>;
+
+    fn value(&self, params: &Array1<f64>) -> f64 {
+        let z = self.design.linear_predictor(params);
+        let total = Zip::from(&z)
+            .and(&self.y)
+            .fold(0.0, |acc, &z, &y| acc + softplus(z) - y * z);
+        total / self.design.n_samples() as f64
+    }
+
+    fn dimension(&self) -> Option<usize> {
+        Some(self.design.n_params())
+    }
+}
+
+impl Gradient for LogLoss<'_> {
+    fn gradient(&self, params: &Array1<f64>) -> Array1<f64> {
+        self.value_and_gradient(params).1
+    }
+
+    fn value_and_gradient(&self, params: &Array1<f64>) -> (f64, Array1<f64>) {
+        let z = self.design.linear_predictor(params);
+        let (value, r) = self.loss_and_residual(&z);
+        let scale = 1.0 / self.design.n_samples() as f64;
+        (value, self.design.gradient_from_residual(&r, scale))
+    }
+}
+
+impl Hessian for LogLoss<'_> {
+    fn hessian(&self, params: &Array1<f64>) -> Array2<f64> {
+        let z = self.design.linear_predictor(params);
+        let q = z.mapv(sigmoid_derivative);
+        let scale = 1.0 / self.design.n_samples() as f64;
+        self.design.weighted_gram(&q, scale)
+    }
+}
+
+impl LinearModelLoss for LogLoss<'_> {
+    fn n_samples(&self) -> usize {
+        self.design.n_samples()
+    }
+    fn n_features(&self) -> usize {
+        self.design.n_features()
+    }
+    fn fit_intercept(&self) -> bool {
+        self.design.fit_intercept()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn extreme_linear_predictors_stay_finite() {
+        // z = ±1000 for both labels: the loss is 0 or 1000 per sample, never NaN or inf.
+        let x = array![[1000.0], [-1000.0], [1000.0], [-1000.0]];
+        let y = array![1.0, 0.0, 0.0, 1.0];
+        let loss = LogLoss::new(&x, &y).unwrap().fit_intercept(false);
+        let w = array![1.0];
+        let (value, gradient) = loss.value_and_gradient(&w);
+        assert_eq!(value, (0.0 + 0.0 + 1000.0 + 1000.0) / 4.0);
+        assert_eq!(gradient[0], (0.0 + 0.0 + 1000.0 + 1000.0) / 4.0);
+        let h = loss.hessian(&w);
+        assert!(h.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn course_log_loss_examples() {
+        // label 1 predicted 0.96 → 0.041; label 1 predicted 0.014 → 4.27 (z = logit p).
+        let logit = |p: f64| (p / (1.0 - p)).ln();
+        for (p, expected) in [(0.96, 0.041), (0.014, 4.27)] {
+            let x = array![[logit(p)]];
+            let loss = LogLoss::new(&x, &array![1.0]).unwrap().fit_intercept(false);
+            assert!((loss.value(&array![1.0]) - expected).abs() < 5e-3);
+        }
+    }
+
+    #[test]
+    fn rejects_bad_data() {
+        let x = array![[1.0], [2.0]];
+        assert_eq!(
+            LogLoss::new(&x, &array![0.0, 2.0]).unwrap_err(),
+            ObjectiveError::NonBinaryLabel { row: 1, value: 2.0 }
+        );
+        assert!(matches!(
+            LogLoss::new(&x, &array![0.0]),
+            Err(ObjectiveError::ShapeMismatch { expected: 2, found: 1, .. })
+        ));
+        assert!(matches!(
+            LogLoss::new(&array![[1.0], [f64::NAN]], &array![0.0, 1.0]),
+            Err(ObjectiveError::NonFiniteFeature { row: 1, column: 0, .. })
+        ));
+        assert!(matches!(
+            LogLoss::new(&Array2::<f64>::zeros((0, 2)), &Array1::<f64>::zeros(0)),
+            Err(ObjectiveError::EmptyData(_))
+        ));
+        assert!(matches!(
+            LogLoss::new(&x, &array![f64::NAN, 1.0]),
+            Err(ObjectiveError::NonFiniteTarget { row: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn never_copies_the_features() {
+        let x = array![[1.0, 2.0], [3.0, 4.0]];
+        let loss = LogLoss::new(&x, &array![0.0, 1.0]).unwrap();
+        assert_eq!(loss.design_ptr(), x.as_ptr());
+    }
+
+    impl LogLoss<'_> {
+        fn design_ptr(&self) -> *const f64 {
+            self.design.x_ptr()
+        }
+    }
+}

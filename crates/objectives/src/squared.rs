@@ -1,0 +1,135 @@
+use crate::linear::Design;
+use crate::{Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
+
+/// Mean squared error of a linear model, `L(w, b) = (1/N) Σᵢ (yᵢ − xᵢ·w − b)²`.
+///
+/// - `∇_w L = (2/N) Xᵀ(ŷ − y)`, `∂L/∂b = (2/N) Σᵢ (ŷᵢ − yᵢ)`, with `ŷ = Xw + b`
+/// - `∇²L = (2/N) X̃ᵀX̃`, where `X̃ = [X 1]` with the intercept (constant in `w`)
+///
+/// The parameter vector is `[w₁, …, w_p, b]` (or `[w₁, …, w_p]` without an intercept); `X` is
+/// borrowed, never copied, and no column of ones is appended.
+///
+/// ```
+/// use descent_objectives::{Gradient, MeanSquaredError, Objective};
+/// use ndarray::array;
+///
+/// let x = array![[0.0], [1.0], [2.0]];
+/// let y = array![1.0, 3.0, 5.0]; // y = 2x + 1 exactly
+/// let mse = MeanSquaredError::new(&x, &y)?;
+/// assert_eq!(mse.value(&array![2.0, 1.0]), 0.0);
+/// assert_eq!(mse.value(&array![0.0, 0.0]), (1.0 + 9.0 + 25.0) / 3.0);
+/// assert_eq!(mse.gradient(&array![2.0, 1.0]), array![0.0, 0.0]);
+/// # Ok::<(), descent_objectives::ObjectiveError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct MeanSquaredError<'a> {
+    design: Design<'a>,
+    y: ArrayView1<'a, f64>,
+}
+
+impl<'a> MeanSquaredError<'a> {
+    /// The mean squared error of features `x` (one row per sample) against targets `y`, with an
+    /// intercept (call [`fit_intercept(false)`](MeanSquaredError::fit_intercept) to drop it).
+    ///
+    /// # Errors
+    /// Empty data, a length mismatch between `x` and `y`, or a NaN or infinite value.
+    pub fn new(
+        x: impl Into<ArrayView2<'a, f64>>,
+        y: impl Into<ArrayView1<'a, f64>>,
+    ) -> Result<Self, ObjectiveError> {
+        let design = Design::new(x.into())?;
+        let y = y.into();
+        design.check_targets(&y)?;
+        Ok(MeanSquaredError { design, y })
+    }
+
+    /// Whether the last parameter is an intercept `b` (default: true).
+    #[must_use]
+    pub fn fit_intercept(mut self, fit_intercept: bool) -> Self {
+        self.design.set_fit_intercept(fit_intercept);
+        self
+    }
+
+    /// The residuals `ŷ − y`.
+    fn residual(&self, params: &Array1<f64>) -> Array1<f64> {
+        let mut r = self.design.linear_predictor(params);
+        r -= &self.y;
+        r
+    }
+
+    fn mean_square(&self, r: &Array1<f64>) -> f64 {
+        Zip::from(r).fold(0.0, |acc, &v| acc + v * v) / self.design.n_samples() as f64
+    }
+}
+
+impl Objective for MeanSquaredError<'_> {
+    type Param = Array1<f64>;
+
+    fn value(&self, params: &Array1<f64>) -> f64 {
+        self.mean_square(&self.residual(params))
+    }
+
+    fn dimension(&self) -> Option<usize> {
+        Some(self.design.n_params())
+    }
+}
+
+impl Gradient for MeanSquaredError<'_> {
+    fn gradient(&self, params: &Array1<f64>) -> Array1<f64> {
+        self.value_and_gradient(params).1
+    }
+
+    fn value_and_gradient(&self, params: &Array1<f64>) -> (f64, Array1<f64>) {
+        let r = self.residual(params);
+        let scale = 2.0 / self.design.n_samples() as f64;
+        (self.mean_square(&r), self.design.gradient_from_residual(&r, scale))
+    }
+}
+
+impl Hessian for MeanSquaredError<'_> {
+    fn hessian(&self, _params: &Array1<f64>) -> Array2<f64> {
+        let ones = Array1::ones(self.design.n_samples());
+        self.design
+            .weighted_gram(&ones, 2.0 / self.design.n_samples() as f64)
+    }
+}
+
+impl LinearModelLoss for MeanSquaredError<'_> {
+    fn n_samples(&self) -> usize {
+        self.design.n_samples()
+    }
+    fn n_features(&self) -> usize {
+        self.design.n_features()
+    }
+    fn fit_intercept(&self) -> bool {
+        self.design.fit_intercept()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn hessian_is_twice_the_gram_matrix_over_n() {
+        let x = array![[1.0, 2.0], [3.0, 5.0], [-1.0, 0.5]];
+        let y = array![1.0, 2.0, 3.0];
+        let mse = MeanSquaredError::new(&x, &y).unwrap();
+        let h = mse.hessian(&array![0.0, 0.0, 0.0]);
+        let mut xt = Array2::ones((3, 3));
+        xt.slice_mut(ndarray::s![.., ..2]).assign(&x);
+        let expected = xt.t().dot(&xt) * (2.0 / 3.0);
+        assert!((&h - &expected).iter().all(|d| d.abs() < 1e-12));
+    }
+
+    #[test]
+    fn rejects_infinite_targets() {
+        let x = array![[1.0], [2.0]];
+        assert!(matches!(
+            MeanSquaredError::new(&x, &array![1.0, f64::INFINITY]),
+            Err(ObjectiveError::NonFiniteTarget { row: 1, .. })
+        ));
+    }
+}

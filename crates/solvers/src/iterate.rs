@@ -1,0 +1,141 @@
+//! The iteration loop shared by the gradient-based solvers: one place checks the stopping
+//! rules, detects divergence, counts and records, as argmin's `Executor` does for argmin.
+
+use crate::counting::Counted;
+use crate::{Criterion, Record, Report, SolverError, Step, Stopping, Termination};
+use descent_objectives::{Gradient, Objective, Parameter};
+use std::time::Instant;
+
+/// A point with its objective value and gradient.
+#[derive(Debug, Clone)]
+pub(crate) struct Point<P> {
+    pub(crate) x: P,
+    pub(crate) value: f64,
+    pub(crate) gradient: P,
+}
+
+/// What a solver's iteration produced.
+pub(crate) enum Next<P> {
+    /// A step to a new point.
+    Move(Point<P>, Step),
+    /// A step to a new point, after which the solver stops for this reason (unless the
+    /// point shows divergence).
+    Last(Point<P>, Step, Termination),
+    /// No step: the solver stops for this reason.
+    Stop(Termination),
+}
+
+/// After this many consecutive rises of the objective above its starting value, the run is
+/// declared diverged (a fixed-step method that keeps climbing will not come back down).
+const RISING_STREAK: usize = 5;
+
+/// Checks a starting point against the objective's dimension, and that it is finite.
+pub(crate) fn check_start<O: Objective>(objective: &O, x0: &O::Param) -> Result<(), SolverError> {
+    if let Some(expected) = objective.dimension() {
+        if x0.dim() != expected {
+            return Err(SolverError::DimensionMismatch {
+                expected,
+                found: x0.dim(),
+            });
+        }
+    }
+    if !x0.is_finite() {
+        return Err(SolverError::NonFiniteStart("the starting point"));
+    }
+    Ok(())
+}
+
+/// Runs `next` from `x0` until a stopping rule fires, and reports.
+pub(crate) fn iterate<O, F>(
+    solver: &'static str,
+    objective: &Counted<'_, O>,
+    x0: O::Param,
+    stopping: &Stopping,
+    mut next: F,
+) -> Result<Report<O::Param>, SolverError>
+where
+    O: Gradient,
+    F: FnMut(&Point<O::Param>) -> Result<Next<O::Param>, SolverError>,
+{
+    let started = Instant::now();
+    stopping.validate()?;
+    check_start(objective, &x0)?;
+    let (value, gradient) = objective.value_and_gradient(&x0);
+    if !value.is_finite() {
+        return Err(SolverError::NonFiniteStart("the objective"));
+    }
+    if !gradient.is_finite() {
+        return Err(SolverError::NonFiniteStart("the gradient"));
+    }
+    let start_value = value;
+    let mut point = Point {
+        x: x0,
+        value,
+        gradient,
+    };
+    let mut history = Vec::new();
+    let mut record = |iteration: usize, point: &Point<O::Param>, step_length: f64, step: Step| {
+        if stopping.record_history {
+            history.push(Record {
+                iteration,
+                x: point.x.clone(),
+                value: point.value,
+                gradient_norm: Some(point.gradient.norm()),
+                step_length,
+                step,
+            });
+        }
+    };
+    record(0, &point, 0.0, Step::Start);
+
+    let mut iterations = 0;
+    let mut rises = 0;
+    let termination = loop {
+        if point.gradient.norm() <= stopping.gradient_tolerance {
+            break Termination::Converged(Criterion::GradientNorm);
+        }
+        if iterations >= stopping.max_iterations {
+            break Termination::MaxIterations;
+        }
+        let (to, step, then) = match next(&point)? {
+            Next::Move(to, step) => (to, step, None),
+            Next::Last(to, step, termination) => (to, step, Some(termination)),
+            Next::Stop(termination) => break termination,
+        };
+        iterations += 1;
+        if !(to.value.is_finite() && to.x.is_finite() && to.gradient.is_finite()) {
+            break Termination::Diverged;
+        }
+        rises = if to.value > point.value && to.value > start_value {
+            rises + 1
+        } else {
+            0
+        };
+        let l1_moved = to.x.l1_distance(&point.x);
+        let mut delta = to.x.clone();
+        delta.add_scaled(-1.0, &point.x);
+        point = to;
+        record(iterations, &point, delta.norm(), step);
+        if rises >= RISING_STREAK {
+            break Termination::Diverged;
+        }
+        if l1_moved < stopping.step_tolerance {
+            break Termination::Converged(Criterion::StepSize);
+        }
+        if let Some(termination) = then {
+            break termination;
+        }
+    };
+    let gradient_norm = Some(point.gradient.norm());
+    Ok(Report {
+        solver,
+        x: point.x,
+        value: point.value,
+        gradient_norm,
+        iterations,
+        evaluations: objective.evaluations(),
+        termination,
+        history,
+        elapsed: started.elapsed(),
+    })
+}

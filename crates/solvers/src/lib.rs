@@ -1,0 +1,61 @@
+//! Solvers that minimize the objectives of [`descent_objectives`], all behind one trait,
+//! [`Minimize`], and all returning one [`Report`].
+//!
+//! | solver | needs | parameter | notes |
+//! |---|---|---|---|
+//! | [`GradientDescent`] | gradient | `f64`, `Array1<f64>` | fixed learning rate, the course's step rule |
+//! | [`Newton`] | Hessian | `f64`, `Array1<f64>` | Cholesky solve, damping, Armijo line search |
+//! | [`Lbfgs`], [`Bfgs`] | gradient | `Array1<f64>` | argmin's, More-Thuente line search |
+//! | [`Brent`], [`GoldenSection`] | value | `f64` | argmin's, on a bracket `[a, b]` |
+//!
+//! Every report says why the run ended ([`Termination`]): a convergence criterion
+//! ([`Criterion`]), the iteration limit, divergence, or a failed line search. Reaching the
+//! iteration limit is never reported as convergence.
+//!
+//! ```
+//! use descent_objectives::univariate::DoubleWell;
+//! use descent_solvers::{GradientDescent, Minimize, Newton};
+//!
+//! let f = DoubleWell::new(0.0); // (x² − 1)², minima at ±1
+//! let gd = GradientDescent::new(0.05).minimize(&f, 2.0)?;
+//! let newton = Newton::new().minimize(&f, 2.0)?;
+//! assert!(gd.converged() && newton.converged());
+//! assert!((newton.x - 1.0).abs() < 1e-9);
+//! assert!(newton.iterations < gd.iterations);
+//! # Ok::<(), descent_solvers::SolverError>(())
+//! ```
+#![warn(missing_docs)]
+
+mod argmin_adapters;
+mod counting;
+mod error;
+mod gradient_descent;
+mod iterate;
+mod newton;
+mod report;
+mod stopping;
+
+pub use argmin_adapters::{Bfgs, Brent, GoldenSection, Lbfgs};
+pub use error::SolverError;
+pub use gradient_descent::GradientDescent;
+pub use newton::{Newton, NewtonSystem};
+pub use report::{Criterion, Evaluations, Record, Report, Step, Termination};
+pub use stopping::Stopping;
+
+use descent_objectives::Objective;
+
+/// A solver that minimizes objectives of type `O` from a starting point.
+///
+/// Implemented by every solver for the objectives it can handle: [`GradientDescent`] for
+/// any [`Gradient`](descent_objectives::Gradient), [`Newton`] for any
+/// [`Hessian`](descent_objectives::Hessian), and so on. Code that compares solvers can take
+/// `&dyn Minimize<O>`.
+pub trait Minimize<O: Objective> {
+    /// Minimizes `objective` starting from `x0`.
+    ///
+    /// # Errors
+    /// Invalid settings, a starting point of the wrong dimension or not finite, or an
+    /// objective that is not finite at the start. A run that fails to converge is not an
+    /// error: its [`Report::termination`] says why (see [`Report::into_converged`]).
+    fn minimize(&self, objective: &O, x0: O::Param) -> Result<Report<O::Param>, SolverError>;
+}

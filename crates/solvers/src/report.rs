@@ -1,0 +1,174 @@
+use crate::SolverError;
+use std::fmt;
+use std::time::Duration;
+
+/// What every solver returns: where it stopped, why, and what it cost to get there.
+#[derive(Debug, Clone)]
+pub struct Report<P> {
+    /// The solver's name, e.g. `"gradient descent"`.
+    pub solver: &'static str,
+    /// The solution: the last accepted point (the best point seen, for bracketing methods).
+    pub x: P,
+    /// The objective at [`x`](Report::x).
+    pub value: f64,
+    /// `‖∇f(x)‖₂` at [`x`](Report::x); `None` for derivative-free methods.
+    pub gradient_norm: Option<f64>,
+    /// Completed iterations (accepted steps).
+    pub iterations: usize,
+    /// Evaluations of the value, gradient and Hessian, including those of line searches.
+    pub evaluations: Evaluations,
+    /// Why the solver stopped.
+    pub termination: Termination,
+    /// One record per iteration, starting with the starting point (iteration 0); empty when
+    /// history recording is turned off.
+    pub history: Vec<Record<P>>,
+    /// Wall time spent in the solver, objective evaluations included.
+    pub elapsed: Duration,
+}
+
+impl<P> Report<P> {
+    /// Whether the solver met one of its convergence criteria.
+    pub fn converged(&self) -> bool {
+        matches!(self.termination, Termination::Converged(_))
+    }
+
+    /// The report if the solver converged, otherwise [`SolverError::NotConverged`] with the
+    /// reason, so that `?` can insist on convergence.
+    ///
+    /// # Errors
+    /// Any termination other than [`Termination::Converged`].
+    pub fn into_converged(self) -> Result<Self, SolverError> {
+        if self.converged() {
+            Ok(self)
+        } else {
+            Err(SolverError::NotConverged {
+                solver: self.solver,
+                iterations: self.iterations,
+                termination: self.termination,
+            })
+        }
+    }
+}
+
+/// How many times a solver evaluated each part of the objective.
+///
+/// A fused value-and-gradient call counts as one value and one gradient evaluation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Evaluations {
+    /// Evaluations of `f(x)`.
+    pub value: usize,
+    /// Evaluations of `∇f(x)`.
+    pub gradient: usize,
+    /// Evaluations of `∇²f(x)`.
+    pub hessian: usize,
+}
+
+/// Why a solver stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Termination {
+    /// A convergence criterion was met.
+    Converged(Criterion),
+    /// The iteration limit was reached before any convergence criterion was met.
+    MaxIterations,
+    /// The objective became NaN or infinite, or kept rising above its starting value. For
+    /// gradient descent this almost always means the learning rate is too large. The report
+    /// holds the last point before that happened.
+    Diverged,
+    /// No acceptable step could be found along the search direction; the text says why.
+    LineSearchFailed(String),
+    /// The wrapped argmin solver stopped for a reason of its own; the text is argmin's.
+    SolverExit(String),
+}
+
+/// Which convergence criterion was met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Criterion {
+    /// The course's rule: the last update moved less than the step tolerance,
+    /// `Σᵢ |xᵢ_new − xᵢ_old| < tol`.
+    StepSize,
+    /// `‖∇f(x)‖₂ ≤` the gradient tolerance.
+    GradientNorm,
+    /// The objective changed by less than its tolerance in one iteration (argmin's L-BFGS).
+    ObjectiveChange,
+    /// The bracket around the minimum became narrower than its tolerance (Brent, golden
+    /// section).
+    BracketWidth,
+}
+
+impl fmt::Display for Criterion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Criterion::StepSize => "step size below tolerance",
+            Criterion::GradientNorm => "gradient norm below tolerance",
+            Criterion::ObjectiveChange => "objective change below tolerance",
+            Criterion::BracketWidth => "bracket width below tolerance",
+        })
+    }
+}
+
+impl fmt::Display for Termination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Termination::Converged(criterion) => write!(f, "converged ({criterion})"),
+            Termination::MaxIterations => {
+                f.write_str("stopped at the iteration limit without converging")
+            }
+            Termination::Diverged => f.write_str(
+                "diverged: the objective became non-finite or kept rising above its starting \
+                 value (for gradient descent, the learning rate is likely too large)",
+            ),
+            Termination::LineSearchFailed(why) => write!(f, "line search failed: {why}"),
+            Termination::SolverExit(why) => write!(f, "solver stopped: {why}"),
+        }
+    }
+}
+
+/// The state after one iteration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record<P> {
+    /// 0 for the starting point, then 1, 2, …
+    pub iteration: usize,
+    /// The point reached.
+    pub x: P,
+    /// `f(x)`.
+    pub value: f64,
+    /// `‖∇f(x)‖₂`, where the solver computes gradients.
+    pub gradient_norm: Option<f64>,
+    /// `‖x_k − x_{k−1}‖₂`, how far this iteration moved (0 at the start).
+    pub step_length: f64,
+    /// What kind of step was taken.
+    pub step: Step,
+}
+
+/// The kind of step an iteration took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Step {
+    /// The starting point.
+    Start,
+    /// A fixed-step gradient step `x ← x − γ∇f(x)`.
+    Gradient {
+        /// `γ`.
+        learning_rate: f64,
+    },
+    /// A Newton step `x ← x − α H⁻¹∇f(x)`; `α = 1` unless a line search shortened it.
+    Newton {
+        /// The line-search factor `α`.
+        alpha: f64,
+    },
+    /// A Newton step on a Hessian that was not positive definite, shifted to `H + μI`.
+    DampedNewton {
+        /// The shift `μ` that made the Hessian positive definite.
+        shift: f64,
+        /// The line-search factor `α`.
+        alpha: f64,
+    },
+    /// Newton's fallback when no shift made the Hessian positive definite: `x ← x − α∇f(x)`.
+    SteepestDescent {
+        /// The line-search factor `α`.
+        alpha: f64,
+    },
+    /// A quasi-Newton step with a line search (argmin's L-BFGS or BFGS).
+    QuasiNewton,
+    /// A step of a bracketing method (Brent, golden section).
+    Bracketing,
+}

@@ -1,0 +1,28 @@
+//! # descent
+//!
+//! Numerical optimization with pluggable objectives, and the linear models built on it.
+//!
+//! This facade re-exports the workspace's crates:
+//! - [`objectives`]: the functions to minimize, with value, gradient and Hessian traits
+//!   (1-D functions, log loss, mean squared error, L2 penalties);
+//! - [`solvers`]: gradient descent, Newton's method, and argmin's L-BFGS, BFGS, Brent and
+//!   golden-section search, all returning one [`Report`](solvers::Report).
+//!
+//! ```
+//! use descent::objectives::{L2Regularized, LogLoss};
+//! use descent::solvers::{Minimize, Newton};
+//! use ndarray::{array, Array1};
+//!
+//! let x = array![[0.5], [1.0], [1.5], [2.0], [2.5], [3.0]];
+//! let y = array![0.0, 0.0, 1.0, 0.0, 1.0, 1.0];
+//! // scikit-learn's LogisticRegression(C=1.0): C·Σ log loss + ½‖w‖², intercept unpenalized.
+//! let objective = L2Regularized::with_c(LogLoss::new(&x, &y)?, 1.0)?;
+//! let report = Newton::new().minimize(&objective, Array1::zeros(2))?.into_converged()?;
+//! println!("w = {}, b = {} after {} iterations", report.x[0], report.x[1], report.iterations);
+//! assert!(report.gradient_norm.unwrap() < 1e-8);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs)]
+
+pub use descent_objectives as objectives;
+pub use descent_solvers as solvers;
