@@ -37,7 +37,9 @@ impl<'a> Design<'a> {
             return Err(ObjectiveError::EmptyData("the feature matrix has no rows"));
         }
         if x.ncols() == 0 {
-            return Err(ObjectiveError::EmptyData("the feature matrix has no columns"));
+            return Err(ObjectiveError::EmptyData(
+                "the feature matrix has no columns",
+            ));
         }
         for ((row, column), &value) in x.indexed_iter() {
             if !value.is_finite() {
@@ -60,10 +62,7 @@ impl<'a> Design<'a> {
             });
         }
         match y.iter().position(|v| !v.is_finite()) {
-            Some(row) => Err(ObjectiveError::NonFiniteTarget {
-                row,
-                value: y[row],
-            }),
+            Some(row) => Err(ObjectiveError::NonFiniteTarget { row, value: y[row] }),
             None => Ok(()),
         }
     }

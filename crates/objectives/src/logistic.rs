@@ -197,8 +197,8 @@ mod tests {
         // label 1 predicted 0.96 → 0.041; label 1 predicted 0.014 → 4.27 (z = logit p).
         let logit = |p: f64| (p / (1.0 - p)).ln();
         for (p, expected) in [(0.96, 0.041), (0.014, 4.27)] {
-            let x = array![[logit(p)]];
-            let loss = LogLoss::new(&x, &array![1.0]).unwrap().fit_intercept(false);
+            let (x, y) = (array![[logit(p)]], array![1.0]);
+            let loss = LogLoss::new(&x, &y).unwrap().fit_intercept(false);
             assert!((loss.value(&array![1.0]) - expected).abs() < 5e-3);
         }
     }
@@ -212,11 +212,19 @@ mod tests {
         );
         assert!(matches!(
             LogLoss::new(&x, &array![0.0]),
-            Err(ObjectiveError::ShapeMismatch { expected: 2, found: 1, .. })
+            Err(ObjectiveError::ShapeMismatch {
+                expected: 2,
+                found: 1,
+                ..
+            })
         ));
         assert!(matches!(
             LogLoss::new(&array![[1.0], [f64::NAN]], &array![0.0, 1.0]),
-            Err(ObjectiveError::NonFiniteFeature { row: 1, column: 0, .. })
+            Err(ObjectiveError::NonFiniteFeature {
+                row: 1,
+                column: 0,
+                ..
+            })
         ));
         assert!(matches!(
             LogLoss::new(&Array2::<f64>::zeros((0, 2)), &Array1::<f64>::zeros(0)),
@@ -231,7 +239,8 @@ mod tests {
     #[test]
     fn never_copies_the_features() {
         let x = array![[1.0, 2.0], [3.0, 4.0]];
-        let loss = LogLoss::new(&x, &array![0.0, 1.0]).unwrap();
+        let y = array![0.0, 1.0];
+        let loss = LogLoss::new(&x, &y).unwrap();
         assert_eq!(loss.design_ptr(), x.as_ptr());
     }
 

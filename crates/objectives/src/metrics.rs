@@ -103,9 +103,11 @@ pub fn log_loss<'a>(
         });
     }
     let eps = f64::EPSILON;
-    let total = Zip::from(&y_true).and(&probability).fold(0.0, |acc, &y, &p| {
-        let p = p.clamp(eps, 1.0 - eps);
-        acc - (y * p.ln() + (1.0 - y) * (1.0 - p).ln())
-    });
+    let total = Zip::from(&y_true)
+        .and(&probability)
+        .fold(0.0, |acc, &y, &p| {
+            let p = p.clamp(eps, 1.0 - eps);
+            acc - (y * p.ln() + (1.0 - y) * (1.0 - p).ln())
+        });
     Ok(total / y_true.len() as f64)
 }

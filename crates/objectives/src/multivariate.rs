@@ -116,7 +116,9 @@ impl QuadraticForm {
     pub fn new(a: Array2<f64>, b: Array1<f64>) -> Result<Self, ObjectiveError> {
         let n = b.len();
         if n == 0 {
-            return Err(ObjectiveError::EmptyData("the quadratic form has no variables"));
+            return Err(ObjectiveError::EmptyData(
+                "the quadratic form has no variables",
+            ));
         }
         for (what, found) in [("rows of A", a.nrows()), ("columns of A", a.ncols())] {
             if found != n {

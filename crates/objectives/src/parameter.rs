@@ -81,7 +81,9 @@ impl Parameter for Array1<f64> {
         self.len()
     }
     fn dot(&self, other: &Self) -> f64 {
-        Zip::from(self).and(other).fold(0.0, |acc, a, b| acc + a * b)
+        Zip::from(self)
+            .and(other)
+            .fold(0.0, |acc, a, b| acc + a * b)
     }
     fn norm(&self) -> f64 {
         // Scale by the largest entry so that squaring cannot overflow (as LAPACK's dnrm2).

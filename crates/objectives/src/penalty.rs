@@ -179,7 +179,8 @@ mod tests {
         // Weights 3.1, 5.2, 1493, −4.3: Σw² ≈ 2,229,104.
         let w = array![3.1, 5.2, 1493.0, -4.3];
         let x = Array2::<f64>::zeros((1, 4));
-        let zero_loss = MeanSquaredError::new(&x, &array![0.0]).unwrap().fit_intercept(false);
+        let y = array![0.0];
+        let zero_loss = MeanSquaredError::new(&x, &y).unwrap().fit_intercept(false);
         let penalty = L2Regularized::new(zero_loss, 2.0).unwrap(); // (λ/2)Σw² with λ = 2
         assert!((penalty.value(&w) - 2_229_104.0).abs() < 1.0);
     }
@@ -191,11 +192,15 @@ mod tests {
         let penalized = L2Regularized::with_c(LogLoss::new(&x, &y).unwrap(), 1.0).unwrap();
         assert_eq!(penalized.penalty(&array![0.0, 100.0]), 0.0);
         assert_eq!(penalized.penalty(&array![2.0, 100.0]), 0.5 * 0.5 * 4.0);
-        assert!(penalized.hessian(&array![0.0, 0.0])[[1, 1]] == LogLoss::new(&x, &y).unwrap().hessian(&array![0.0, 0.0])[[1, 1]]);
+        assert!(
+            penalized.hessian(&array![0.0, 0.0])[[1, 1]]
+                == LogLoss::new(&x, &y).unwrap().hessian(&array![0.0, 0.0])[[1, 1]]
+        );
         for c in [0.0, -1.0, f64::NAN] {
             assert!(L2Regularized::with_c(LogLoss::new(&x, &y).unwrap(), c).is_err());
         }
-        let unpenalized = L2Regularized::with_c(LogLoss::new(&x, &y).unwrap(), f64::INFINITY).unwrap();
+        let unpenalized =
+            L2Regularized::with_c(LogLoss::new(&x, &y).unwrap(), f64::INFINITY).unwrap();
         assert_eq!(unpenalized.strength(), 0.0);
     }
 }

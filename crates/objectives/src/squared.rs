@@ -83,7 +83,10 @@ impl Gradient for MeanSquaredError<'_> {
     fn value_and_gradient(&self, params: &Array1<f64>) -> (f64, Array1<f64>) {
         let r = self.residual(params);
         let scale = 2.0 / self.design.n_samples() as f64;
-        (self.mean_square(&r), self.design.gradient_from_residual(&r, scale))
+        (
+            self.mean_square(&r),
+            self.design.gradient_from_residual(&r, scale),
+        )
     }
 }
 

@@ -572,6 +572,7 @@ impl<O: Objective<Param = f64>> Minimize<O> for GoldenSection {
         let solver = GoldenSectionSearch::new(self.bracket.lower, self.bracket.upper)
             .and_then(|s| s.with_tolerance(self.bracket.tolerance))
             .map_err(argmin_error)?;
-        self.bracket.run("golden-section search", objective, x0, solver)
+        self.bracket
+            .run("golden-section search", objective, x0, solver)
     }
 }

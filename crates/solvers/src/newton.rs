@@ -127,7 +127,12 @@ fn direction<P: NewtonSystem>(hessian: &P::Matrix, gradient: &P) -> (P, Step) {
         return (d, Step::Newton { alpha: 1.0 });
     }
     let scale = P::diagonal_scale(hessian);
-    let mut shift = FIRST_SHIFT * if scale > 0.0 && scale.is_finite() { scale } else { 1.0 };
+    let mut shift = FIRST_SHIFT
+        * if scale > 0.0 && scale.is_finite() {
+            scale
+        } else {
+            1.0
+        };
     for _ in 0..MAX_SHIFTS {
         if let Some(d) = P::newton_direction(hessian, gradient, shift) {
             return (d, Step::DampedNewton { shift, alpha: 1.0 });

@@ -1,0 +1,328 @@
+//! Each solver reaches the known minimum of test functions within a stated tolerance, and
+//! reports how it stopped.
+
+use descent::objectives::multivariate::{QuadraticForm, Rosenbrock};
+use descent::objectives::univariate::{
+    DoubleWell, GaussianWell, Parabola, Quartic, ScalarFunction,
+};
+use descent::objectives::Objective;
+use descent::solvers::{
+    Bfgs, Brent, Criterion, GoldenSection, GradientDescent, Lbfgs, Minimize, Newton, SolverError,
+    Step, Termination,
+};
+use ndarray::{Array1, Array2};
+use ndarray_linalg::{Eigh, Solve, UPLO};
+
+const STARTS: [f64; 6] = [-3.0, -1.3, -0.4, 0.3, 0.9, 2.5];
+
+#[test]
+fn one_dimensional_quadratic_from_several_starts() {
+    // f(x) = 2(x − 1.5)²: minimum 0 at 1.5.
+    let f = Parabola::new(2.0, 1.5);
+    for x0 in STARTS {
+        let gd = GradientDescent::new(0.1)
+            .step_tolerance(1e-10)
+            .gradient_tolerance(1e-12)
+            .minimize(&f, x0)
+            .unwrap();
+        let newton = Newton::new().minimize(&f, x0).unwrap();
+        let brent = Brent::new(-4.0, 4.0).minimize(&f, x0).unwrap();
+        let golden = GoldenSection::new(-4.0, 4.0).minimize(&f, x0).unwrap();
+        for (report, tol) in [
+            (&gd, 1e-9),
+            (&newton, 1e-12),
+            (&brent, 1e-7),
+            (&golden, 1e-6),
+        ] {
+            assert!(
+                report.converged(),
+                "{} from {x0}: {}",
+                report.solver,
+                report.termination
+            );
+            assert!(
+                (report.x - 1.5).abs() < tol,
+                "{} from {x0}: x = {}",
+                report.solver,
+                report.x
+            );
+        }
+        // Newton's step on a quadratic is exact: one step, then a zero gradient.
+        assert!(
+            newton.iterations <= 1,
+            "Newton took {} iterations",
+            newton.iterations
+        );
+    }
+}
+
+#[test]
+fn quartic_with_two_minima_from_several_starts() {
+    let f = DoubleWell::new(0.5);
+    let [left, peak, right] = f.stationary_points().unwrap();
+    let basin = |x0: f64| if x0 < peak { left } else { right };
+    for x0 in STARTS {
+        // A small fixed step never leaves the basin it starts in.
+        let gd = GradientDescent::new(0.01)
+            .step_tolerance(1e-12)
+            .minimize(&f, x0)
+            .unwrap();
+        assert!(gd.converged(), "GD from {x0}: {}", gd.termination);
+        assert!(
+            (gd.x - basin(x0)).abs() < 1e-7,
+            "GD from {x0} ended at {}",
+            gd.x
+        );
+
+        // Newton with damping and a line search decreases f every step, and ends at a
+        // minimum (never at the maximum), whatever the start.
+        let newton = Newton::new().minimize(&f, x0).unwrap();
+        assert!(
+            newton.converged(),
+            "Newton from {x0}: {}",
+            newton.termination
+        );
+        assert!(
+            (newton.x - left).abs() < 1e-9 || (newton.x - right).abs() < 1e-9,
+            "Newton from {x0} ended at {}",
+            newton.x
+        );
+        assert!(newton.value <= f.value(&x0));
+    }
+    // Bracketing methods find the minimum inside their bracket.
+    for (lower, upper, expected) in [(-2.5, peak - 0.1, left), (peak + 0.1, 2.5, right)] {
+        for x0 in [lower + 0.05, upper - 0.05] {
+            let brent = Brent::new(lower, upper).minimize(&f, x0).unwrap();
+            let golden = GoldenSection::new(lower, upper).minimize(&f, x0).unwrap();
+            assert!(
+                brent.converged() && (brent.x - expected).abs() < 1e-7,
+                "Brent: {}",
+                brent.x
+            );
+            assert!(
+                golden.converged() && (golden.x - expected).abs() < 1e-6,
+                "golden: {}",
+                golden.x
+            );
+        }
+    }
+}
+
+#[test]
+fn newton_is_damped_where_the_second_derivative_is_negative() {
+    // At x = 0.1 the double well has f″ < 0: pure Newton goes to the maximum at 0.
+    let f = DoubleWell::new(0.0);
+    let pure = Newton::new()
+        .line_search(false)
+        .max_iterations(1)
+        .minimize(&f, 0.1)
+        .unwrap();
+    let damped = Newton::new().minimize(&f, 0.1).unwrap();
+    assert!(matches!(damped.history[1].step, Step::DampedNewton { .. }));
+    assert!(damped.converged() && (damped.x.abs() - 1.0).abs() < 1e-9);
+    // The pure course method would step towards 0; ours never steps uphill.
+    assert!(pure.value <= f.value(&0.1));
+    // On the flat tails of a Gaussian well Newton still finds the minimum.
+    let flat = Newton::new()
+        .minimize(&GaussianWell::new(0.5), 2.0)
+        .unwrap();
+    assert!(
+        flat.converged() && (flat.x - 0.5).abs() < 1e-6,
+        "{:?}",
+        flat.termination
+    );
+}
+
+#[test]
+fn newton_on_a_degenerate_minimum_converges_linearly() {
+    // (x − 1)⁴ has f″ = 0 at its minimum: Newton's error shrinks by ⅓ per step.
+    let report = Newton::new().minimize(&Quartic::new(1.0), 4.0).unwrap();
+    assert!(report.converged());
+    assert!((report.x - 1.0).abs() < 1e-2, "{}", report.x);
+    let errors: Vec<f64> = report.history.iter().map(|r| (r.x - 1.0).abs()).collect();
+    for pair in errors.windows(2).take(10) {
+        assert!((pair[1] / pair[0] - 2.0 / 3.0).abs() < 1e-9);
+    }
+}
+
+/// The classic start in 2-D; the origin in 10-D, where (−1.2, 1, −1.2, 1, …) lies in the
+/// basin of the chained function's local minimum near (−1, 1, …, 1).
+fn rosenbrock_start(n: usize) -> Array1<f64> {
+    if n == 2 {
+        Array1::from(vec![-1.2, 1.0])
+    } else {
+        Array1::zeros(n)
+    }
+}
+
+#[test]
+fn rosenbrock_in_two_and_ten_dimensions() {
+    for n in [2, 10] {
+        let f = Rosenbrock::new(n).unwrap();
+        let ones = Array1::<f64>::ones(n);
+        let lbfgs = Lbfgs::new().minimize(&f, rosenbrock_start(n)).unwrap();
+        let newton = Newton::new().minimize(&f, rosenbrock_start(n)).unwrap();
+        for report in [&lbfgs, &newton] {
+            assert!(
+                report.converged(),
+                "{} in {n}-D: {}",
+                report.solver,
+                report.termination
+            );
+            let error = (&report.x - &ones)
+                .iter()
+                .fold(0.0_f64, |m, d| m.max(d.abs()));
+            assert!(
+                error < 1e-6,
+                "{} in {n}-D: max error {error}",
+                report.solver
+            );
+        }
+    }
+    // From (−1.2, 1, −1.2, 1, …) in 10-D, Newton lands on the local minimum near x₁ = −1.
+    let f = Rosenbrock::new(10).unwrap();
+    let start = Array1::from_iter((0..10).map(|i| if i % 2 == 0 { -1.2 } else { 1.0 }));
+    let local = Newton::new().minimize(&f, start).unwrap();
+    assert!(local.converged() && (local.x[0] + 1.0).abs() < 0.1 && local.value > 3.0);
+    assert!(local.gradient_norm.unwrap() < 1e-8);
+}
+
+/// A strictly convex quadratic in 50-D with eigenvalues in [1, ~5]: A = MᵀM/n + I.
+fn convex_quadratic() -> QuadraticForm {
+    let n = 50;
+    let m = Array2::from_shape_fn((n, n), |(i, j)| {
+        (1.0 + 7.0 * i as f64 + 13.0 * j as f64).sin()
+    });
+    let a = m.t().dot(&m) / n as f64 + Array2::<f64>::eye(n);
+    let b = Array1::from_shape_fn(n, |i| (0.3 * i as f64).cos());
+    QuadraticForm::new(a, b).unwrap()
+}
+
+#[test]
+fn every_vector_solver_minimizes_a_convex_quadratic_in_50_dimensions() {
+    let f = convex_quadratic();
+    let minimizer = f.a().solve(f.b()).unwrap();
+    let (eigenvalues, _) = f.a().eigh(UPLO::Lower).unwrap();
+    let largest = eigenvalues.iter().fold(0.0_f64, |m, &v| m.max(v));
+    let x0 = Array1::zeros(50);
+    let solvers: Vec<Box<dyn Minimize<QuadraticForm>>> = vec![
+        Box::new(GradientDescent::new(1.0 / largest).max_iterations(10_000)),
+        Box::new(Newton::new()),
+        Box::new(Lbfgs::new()),
+        Box::new(Bfgs::new()),
+    ];
+    for solver in &solvers {
+        let report = solver.minimize(&f, x0.clone()).unwrap();
+        assert!(
+            report.converged(),
+            "{}: {}",
+            report.solver,
+            report.termination
+        );
+        let error = (&report.x - &minimizer)
+            .iter()
+            .fold(0.0_f64, |m, d| m.max(d.abs()));
+        assert!(error < 1e-6, "{}: max error {error}", report.solver);
+    }
+}
+
+#[test]
+fn gradient_descent_reports_divergence_and_the_iteration_limit() {
+    let f = Parabola::new(1.0, 3.0);
+    // γ = 1.5: the error doubles in size every step.
+    let diverging = GradientDescent::new(1.5).minimize(&f, 0.0).unwrap();
+    assert_eq!(diverging.termination, Termination::Diverged);
+    assert!(diverging
+        .termination
+        .to_string()
+        .contains("learning rate is likely too large"));
+    assert!(!diverging.converged());
+    // A step that overflows to infinity: the report keeps the last finite point.
+    let overflow = GradientDescent::new(1e300).minimize(&f, 0.0).unwrap();
+    assert_eq!(overflow.termination, Termination::Diverged);
+    assert!(overflow.x.is_finite() && overflow.value.is_finite());
+    // A tiny step with the step rule scaled to it runs out of iterations, and says so.
+    let crawling = GradientDescent::new(1e-6)
+        .step_tolerance(1e-14)
+        .max_iterations(100);
+    let report = crawling.minimize(&f, 0.0).unwrap();
+    assert_eq!(report.termination, Termination::MaxIterations);
+    assert_eq!(report.iterations, 100);
+    assert!(matches!(
+        report.into_converged(),
+        Err(SolverError::NotConverged { .. })
+    ));
+}
+
+#[test]
+fn reports_count_evaluations_and_keep_a_history() {
+    let f = Parabola::new(1.0, 3.0);
+    let report = GradientDescent::new(0.1).minimize(&f, 0.0).unwrap();
+    // One fused value-and-gradient evaluation at the start and one per iteration.
+    assert_eq!(report.evaluations.value, report.iterations + 1);
+    assert_eq!(report.evaluations.gradient, report.iterations + 1);
+    assert_eq!(report.evaluations.hessian, 0);
+    assert_eq!(report.history.len(), report.iterations + 1);
+    assert_eq!(report.history[0].step, Step::Start);
+    let last = report.history.last().unwrap();
+    assert_eq!((last.x, last.value), (report.x, report.value));
+    assert!(report.history.windows(2).all(|w| w[1].value <= w[0].value));
+    let quiet = GradientDescent::new(0.1)
+        .record_history(false)
+        .minimize(&f, 0.0)
+        .unwrap();
+    assert!(quiet.history.is_empty());
+    assert_eq!(quiet.x, report.x);
+    let newton = Newton::new()
+        .minimize(&convex_quadratic(), Array1::zeros(50))
+        .unwrap();
+    assert_eq!(newton.evaluations.hessian, newton.iterations);
+    assert_eq!(
+        newton.termination,
+        Termination::Converged(Criterion::GradientNorm)
+    );
+}
+
+#[test]
+fn bad_settings_and_starts_are_errors_not_panics() {
+    let f = Parabola::new(1.0, 3.0);
+    for rate in [0.0, -0.1, f64::NAN, f64::INFINITY] {
+        assert!(matches!(
+            GradientDescent::new(rate).minimize(&f, 0.0),
+            Err(SolverError::InvalidSetting { .. })
+        ));
+    }
+    assert!(matches!(
+        Newton::new().step_tolerance(-1.0).minimize(&f, 0.0),
+        Err(SolverError::InvalidSetting { .. })
+    ));
+    assert!(matches!(
+        Newton::new().minimize(&f, f64::NAN),
+        Err(SolverError::NonFiniteStart(_))
+    ));
+    let rosenbrock = Rosenbrock::new(3).unwrap();
+    assert_eq!(
+        Lbfgs::new()
+            .minimize(&rosenbrock, Array1::zeros(2))
+            .unwrap_err(),
+        SolverError::DimensionMismatch {
+            expected: 3,
+            found: 2
+        }
+    );
+    assert!(matches!(
+        Brent::new(2.0, 1.0).minimize(&f, 1.5),
+        Err(SolverError::InvalidBracket { .. })
+    ));
+    assert!(matches!(
+        GoldenSection::new(0.0, 1.0).minimize(&f, 5.0),
+        Err(SolverError::InvalidBracket { .. })
+    ));
+    let undefined = ScalarFunction::new(|x: f64| x.ln()).with_derivative(|x| 1.0 / x);
+    assert_eq!(
+        GradientDescent::new(0.1)
+            .minimize(&undefined, -1.0)
+            .unwrap_err(),
+        SolverError::NonFiniteStart("the objective")
+    );
+}
