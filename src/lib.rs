@@ -26,3 +26,8 @@
 
 pub use descent_objectives as objectives;
 pub use descent_solvers as solvers;
+
+/// The README's code blocks, compiled and run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
