@@ -384,3 +384,22 @@ fn newton_needs_far_fewer_iterations_than_the_best_fixed_step() {
         totals.1
     );
 }
+
+#[test]
+fn bracketing_reports_an_objective_that_is_not_finite_inside_the_bracket() {
+    // ln x is NaN for x < 0: the bracket [-1, 2] contains points where f is undefined.
+    let f = ScalarFunction::new(|x: f64| (x - 1.0).powi(2) + x.ln());
+    for report in [
+        Brent::new(-1.0, 2.0).minimize(&f, 0.5).unwrap(),
+        GoldenSection::new(-1.0, 2.0).minimize(&f, 0.5).unwrap(),
+    ] {
+        assert!(
+            !report.converged(),
+            "{}: {}",
+            report.solver,
+            report.termination
+        );
+        assert!(report.termination.to_string().contains("not finite"));
+        assert!(report.value.is_finite());
+    }
+}

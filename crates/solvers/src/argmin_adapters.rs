@@ -18,7 +18,7 @@ use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::{BFGS, LBFGS};
 use descent_objectives::{Gradient, Objective};
 use ndarray::{Array1, Array2};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::time::Instant;
 
 /// An objective seen through argmin's `CostFunction` and `Gradient` traits.
@@ -302,16 +302,22 @@ impl<O: Gradient<Param = Array1<f64>>> Minimize<O> for Bfgs {
     }
 }
 
-/// A value-only 1-D objective seen through argmin's `CostFunction`.
+/// A value-only 1-D objective seen through argmin's `CostFunction`, which remembers the
+/// first point where the objective was not finite.
 struct ArgminScalar<'c, 'o, O> {
     objective: &'c Counted<'o, O>,
+    non_finite_at: &'c Cell<Option<f64>>,
 }
 
 impl<O: Objective<Param = f64>> CostFunction for ArgminScalar<'_, '_, O> {
     type Param = f64;
     type Output = f64;
     fn cost(&self, x: &f64) -> Result<f64, ArgminError> {
-        Ok(self.objective.value(x))
+        let value = self.objective.value(x);
+        if !value.is_finite() && self.non_finite_at.get().is_none() {
+            self.non_finite_at.set(Some(*x));
+        }
+        Ok(value)
     }
 }
 
@@ -372,8 +378,10 @@ impl Bracket {
         check_start(objective, &x0)?;
         self.validate(x0)?;
         let counted = Counted::new(objective);
+        let non_finite_at = Cell::new(None);
         let mut problem = Problem::new(ArgminScalar {
             objective: &counted,
+            non_finite_at: &non_finite_at,
         });
         let (mut state, _) = solver
             .init(&mut problem, IterState::new().param(x0))
@@ -381,13 +389,18 @@ impl Bracket {
         state.update();
         let mut history = Vec::new();
         let mut last_x = x0;
+        let mut best: Option<(f64, f64)> = None;
         let mut record = |iteration: usize, state: &ScalarState, step: Step| {
             let x = state.get_param().copied().unwrap_or(last_x);
+            let value = state.get_cost();
+            if value.is_finite() && best.is_none_or(|(_, b)| value < b) {
+                best = Some((x, value));
+            }
             if self.record_history {
                 history.push(Record {
                     iteration,
                     x,
-                    value: state.get_cost(),
+                    value,
                     gradient_norm: None,
                     step_length: (x - last_x).abs(),
                     step,
@@ -422,13 +435,17 @@ impl Bracket {
             iterations += 1;
             record(iterations, &state, Step::Bracketing);
         };
-        let (x, value) = match state.get_best_param() {
-            Some(&x) => (x, state.get_best_cost()),
-            None => (last_x, counted.value(&last_x)),
+        // A NaN or infinite value inside the bracket breaks the comparisons that bracketing
+        // relies on: the run cannot be trusted, whatever argmin concluded.
+        let termination = match non_finite_at.get() {
+            Some(at) => Termination::SolverExit(format!(
+                "the objective is not finite at x = {at}; bracketing needs finite values on the whole bracket"
+            )),
+            None => termination,
         };
-        if !value.is_finite() {
+        let Some((x, value)) = best else {
             return Err(SolverError::NonFiniteStart("the objective"));
-        }
+        };
         Ok(Report {
             solver: name,
             x,

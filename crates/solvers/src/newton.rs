@@ -210,3 +210,42 @@ where
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+    use ndarray_linalg::Solve;
+
+    #[test]
+    fn cholesky_direction_matches_an_lu_solve() {
+        let h = array![[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]];
+        let g = array![1.0, -2.0, 0.5];
+        let d = <Array1<f64> as NewtonSystem>::newton_direction(&h, &g, 0.0).unwrap();
+        let expected = -h.solve(&g).unwrap();
+        assert!((&d - &expected).iter().all(|e| e.abs() < 1e-14));
+        // With a shift: (H + μI) d = −g.
+        let shifted = &h + &(Array2::<f64>::eye(3) * 0.7);
+        let d = <Array1<f64> as NewtonSystem>::newton_direction(&h, &g, 0.7).unwrap();
+        assert!((&d - &(-shifted.solve(&g).unwrap()))
+            .iter()
+            .all(|e| e.abs() < 1e-14));
+    }
+
+    #[test]
+    fn indefinite_and_singular_hessians_are_shifted_into_descent_directions() {
+        let g = array![1.0, 1.0];
+        for h in [array![[1.0, 0.0], [0.0, -2.0]], Array2::zeros((2, 2))] {
+            assert!(<Array1<f64> as NewtonSystem>::newton_direction(&h, &g, 0.0).is_none());
+            let (d, step) = direction::<Array1<f64>>(&h, &g);
+            assert!(matches!(step, Step::DampedNewton { shift, .. } if shift > 0.0));
+            assert!(g.dot(&d) < 0.0, "not a descent direction");
+        }
+        let (d, step) = direction::<f64>(&-3.0, &2.0);
+        assert!(matches!(step, Step::DampedNewton { shift, .. } if shift > 3.0));
+        assert!(d < 0.0);
+        // A NaN Hessian cannot be factorized at any shift: steepest descent.
+        let (d, step) = direction::<f64>(&f64::NAN, &2.0);
+        assert_eq!((d, step), (-2.0, Step::SteepestDescent { alpha: 1.0 }));
+    }
+}
