@@ -393,7 +393,7 @@ impl Bracket {
         let mut record = |iteration: usize, state: &ScalarState, step: Step| {
             let x = state.get_param().copied().unwrap_or(last_x);
             let value = state.get_cost();
-            if value.is_finite() && best.map_or(true, |(_, b)| value < b) {
+            if value.is_finite() && best.is_none_or(|(_, b)| value < b) {
                 best = Some((x, value));
             }
             if self.record_history {
