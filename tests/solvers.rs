@@ -310,6 +310,10 @@ fn bad_settings_and_starts_are_errors_not_panics() {
             found: 2
         }
     );
+    assert_eq!(
+        Bfgs::new().minimize(&convex_quadratic(), Array1::zeros(0)).unwrap_err(),
+        SolverError::EmptyStart
+    );
     assert!(matches!(
         Brent::new(2.0, 1.0).minimize(&f, 1.5),
         Err(SolverError::InvalidBracket { .. })

@@ -25,6 +25,10 @@ pub enum SolverError {
         found: usize,
     },
 
+    /// The starting point has no coordinates.
+    #[error("the starting point has no coordinates")]
+    EmptyStart,
+
     /// The starting point, or the objective or its gradient there, is NaN or infinite.
     #[error("{0} is not finite at the starting point")]
     NonFiniteStart(&'static str),

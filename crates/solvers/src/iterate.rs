@@ -31,6 +31,9 @@ const RISING_STREAK: usize = 5;
 
 /// Checks a starting point against the objective's dimension, and that it is finite.
 pub(crate) fn check_start<O: Objective>(objective: &O, x0: &O::Param) -> Result<(), SolverError> {
+    if x0.dim() == 0 {
+        return Err(SolverError::EmptyStart);
+    }
     if let Some(expected) = objective.dimension() {
         if x0.dim() != expected {
             return Err(SolverError::DimensionMismatch {
