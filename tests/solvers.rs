@@ -311,7 +311,9 @@ fn bad_settings_and_starts_are_errors_not_panics() {
         }
     );
     assert_eq!(
-        Bfgs::new().minimize(&convex_quadratic(), Array1::zeros(0)).unwrap_err(),
+        Bfgs::new()
+            .minimize(&convex_quadratic(), Array1::zeros(0))
+            .unwrap_err(),
         SolverError::EmptyStart
     );
     assert!(matches!(

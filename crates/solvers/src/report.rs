@@ -50,6 +50,40 @@ impl<P> Report<P> {
     }
 }
 
+/// A one-line summary: solver, termination, iterations, objective, gradient norm,
+/// evaluations and time (the solution itself is left out; it may be long).
+///
+/// ```
+/// use descent_objectives::univariate::Parabola;
+/// use descent_solvers::{Minimize, Newton};
+/// let report = Newton::new().minimize(&Parabola::new(1.0, 2.0), 0.0)?;
+/// let line = report.to_string();
+/// assert!(line.starts_with("Newton: converged (gradient norm below tolerance) after 1 iteration"));
+/// # Ok::<(), descent_solvers::SolverError>(())
+/// ```
+impl<P> fmt::Display for Report<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} after {} iteration{}; f = {:e}",
+            self.solver,
+            self.termination,
+            self.iterations,
+            if self.iterations == 1 { "" } else { "s" },
+            self.value
+        )?;
+        if let Some(norm) = self.gradient_norm {
+            write!(f, ", ‖∇f‖ = {norm:.3e}")?;
+        }
+        write!(
+            f,
+            "; {} evaluations; {:.3} ms",
+            self.evaluations,
+            self.elapsed.as_secs_f64() * 1e3
+        )
+    }
+}
+
 /// How many times a solver evaluated each part of the objective.
 ///
 /// A fused value-and-gradient call counts as one value and one gradient evaluation.
@@ -61,6 +95,16 @@ pub struct Evaluations {
     pub gradient: usize,
     /// Evaluations of `∇²f(x)`.
     pub hessian: usize,
+}
+
+impl fmt::Display for Evaluations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} value, {} gradient, {} Hessian",
+            self.value, self.gradient, self.hessian
+        )
+    }
 }
 
 /// Why a solver stopped.
