@@ -362,13 +362,14 @@ impl Bracket {
         positive("tolerance", self.tolerance)
     }
 
-    /// Runs an argmin bracketing solver (value-only, scalar) to its own convergence test.
+    /// Checks the settings, builds the argmin bracketing solver (value-only, scalar) with
+    /// `build`, and runs it to its own convergence test.
     fn run<O, S>(
         &self,
         name: &'static str,
         objective: &O,
         x0: f64,
-        mut solver: S,
+        build: impl FnOnce(&Bracket) -> Result<S, ArgminError>,
     ) -> Result<Report<f64>, SolverError>
     where
         O: Objective<Param = f64>,
@@ -377,6 +378,7 @@ impl Bracket {
         let started = Instant::now();
         check_start(objective, &x0)?;
         self.validate(x0)?;
+        let mut solver = build(self).map_err(argmin_error)?;
         let counted = Counted::new(objective);
         let non_finite_at = Cell::new(None);
         let mut problem = Problem::new(ArgminScalar {
@@ -531,9 +533,9 @@ bracket_builders!(Brent, "Brent::new(-1.0, 1.0)");
 
 impl<O: Objective<Param = f64>> Minimize<O> for Brent {
     fn minimize(&self, objective: &O, x0: f64) -> Result<Report<f64>, SolverError> {
-        let solver = BrentOpt::new(self.bracket.lower, self.bracket.upper)
-            .set_tolerance(f64::EPSILON.sqrt(), self.bracket.tolerance);
-        self.bracket.run("Brent", objective, x0, solver)
+        self.bracket.run("Brent", objective, x0, |b| {
+            Ok(BrentOpt::new(b.lower, b.upper).set_tolerance(f64::EPSILON.sqrt(), b.tolerance))
+        })
     }
 }
 
@@ -585,11 +587,10 @@ bracket_builders!(GoldenSection, "GoldenSection::new(1.0, 3.0)");
 
 impl<O: Objective<Param = f64>> Minimize<O> for GoldenSection {
     fn minimize(&self, objective: &O, x0: f64) -> Result<Report<f64>, SolverError> {
-        self.bracket.validate(x0)?;
-        let solver = GoldenSectionSearch::new(self.bracket.lower, self.bracket.upper)
-            .and_then(|s| s.with_tolerance(self.bracket.tolerance))
-            .map_err(argmin_error)?;
         self.bracket
-            .run("golden-section search", objective, x0, solver)
+            .run("golden-section search", objective, x0, |b| {
+                GoldenSectionSearch::new(b.lower, b.upper)
+                    .and_then(|s| s.with_tolerance(b.tolerance))
+            })
     }
 }
