@@ -114,9 +114,9 @@ where
         } else {
             0
         };
-        let l1_moved = to.x.l1_distance(&point.x);
         let mut delta = to.x.clone();
         delta.add_scaled(-1.0, &point.x);
+        let l1_moved = delta.l1_norm();
         point = to;
         record(iterations, &point, delta.norm(), step);
         if rises >= RISING_STREAK {
