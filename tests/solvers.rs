@@ -7,8 +7,8 @@ use descent::objectives::univariate::{
 };
 use descent::objectives::Objective;
 use descent::solvers::{
-    Bfgs, Brent, Criterion, GoldenSection, GradientDescent, Lbfgs, Minimize, Newton, SolverError,
-    Step, Termination,
+    Bfgs, Brent, Criterion, GoldenSection, GradientDescent, Lbfgs, Minimize, Newton, Report,
+    SolverError, Step, Termination,
 };
 use ndarray::{Array1, Array2};
 use ndarray_linalg::{Eigh, Solve, UPLO};
@@ -147,6 +147,24 @@ fn newton_on_a_degenerate_minimum_converges_linearly() {
 
 /// The classic start in 2-D; the origin in 10-D, where (−1.2, 1, −1.2, 1, …) lies in the
 /// basin of the chained function's local minimum near (−1, 1, …, 1).
+/// Asserts that `report` converged to within `tol` of `expected` in every coordinate.
+fn assert_reaches(report: &Report<Array1<f64>>, expected: &Array1<f64>, tol: f64, problem: &str) {
+    assert!(
+        report.converged(),
+        "{} on {problem}: {}",
+        report.solver,
+        report.termination
+    );
+    let error = (&report.x - expected)
+        .iter()
+        .fold(0.0_f64, |m, d| m.max(d.abs()));
+    assert!(
+        error < tol,
+        "{} on {problem}: max error {error}",
+        report.solver
+    );
+}
+
 fn rosenbrock_start(n: usize) -> Array1<f64> {
     if n == 2 {
         Array1::from(vec![-1.2, 1.0])
@@ -163,20 +181,7 @@ fn rosenbrock_in_two_and_ten_dimensions() {
         let lbfgs = Lbfgs::new().minimize(&f, rosenbrock_start(n)).unwrap();
         let newton = Newton::new().minimize(&f, rosenbrock_start(n)).unwrap();
         for report in [&lbfgs, &newton] {
-            assert!(
-                report.converged(),
-                "{} in {n}-D: {}",
-                report.solver,
-                report.termination
-            );
-            let error = (&report.x - &ones)
-                .iter()
-                .fold(0.0_f64, |m, d| m.max(d.abs()));
-            assert!(
-                error < 1e-6,
-                "{} in {n}-D: max error {error}",
-                report.solver
-            );
+            assert_reaches(report, &ones, 1e-6, &format!("{n}-D"));
         }
     }
     // From (−1.2, 1, −1.2, 1, …) in 10-D, Newton lands on the local minimum near x₁ = −1.
@@ -213,16 +218,7 @@ fn every_vector_solver_minimizes_a_convex_quadratic_in_50_dimensions() {
     ];
     for solver in &solvers {
         let report = solver.minimize(&f, x0.clone()).unwrap();
-        assert!(
-            report.converged(),
-            "{}: {}",
-            report.solver,
-            report.termination
-        );
-        let error = (&report.x - &minimizer)
-            .iter()
-            .fold(0.0_f64, |m, d| m.max(d.abs()));
-        assert!(error < 1e-6, "{}: max error {error}", report.solver);
+        assert_reaches(&report, &minimizer, 1e-6, "50-D quadratic");
     }
 }
 
