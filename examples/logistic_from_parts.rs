@@ -8,49 +8,21 @@
 //!
 //! Run with `cargo run --release --example logistic_from_parts`.
 
-use descent::objectives::metrics::{accuracy, log_loss};
+use descent::models::data::Dataset;
+use descent::models::metrics::{accuracy, log_loss};
+use descent::models::StandardScaler;
 use descent::objectives::{sigmoid, L2Regularized, LogLoss};
 use descent::solvers::{Bfgs, GradientDescent, Lbfgs, Minimize, Newton, Report};
-use ndarray::{s, Array1, Array2, Axis};
+use ndarray::{s, Array1};
 use std::error::Error;
-
-/// Reads a numeric CSV with a header row; the last column is the target.
-fn read_csv(path: &str) -> Result<(Array2<f64>, Array1<f64>), Box<dyn Error>> {
-    let mut reader = csv::Reader::from_path(path)?;
-    let mut values = Vec::new();
-    let mut rows = 0;
-    for (line, record) in reader.records().enumerate() {
-        for field in record?.iter() {
-            let value: f64 = field
-                .parse()
-                .map_err(|e| format!("{path}, line {}: {field:?}: {e}", line + 2))?;
-            values.push(value);
-        }
-        rows += 1;
-    }
-    let table = Array2::from_shape_vec((rows, values.len() / rows.max(1)), values)?;
-    let columns = table.ncols();
-    Ok((
-        table.slice(s![.., ..columns - 1]).to_owned(),
-        table.column(columns - 1).to_owned(),
-    ))
-}
-
-fn standardize(x: &mut Array2<f64>) {
-    let Some(mean) = x.mean_axis(Axis(0)) else {
-        return;
-    };
-    let std = x.std_axis(Axis(0), 0.0);
-    for (mut column, (&m, &s)) in x.columns_mut().into_iter().zip(mean.iter().zip(&std)) {
-        let s = if s > 0.0 { s } else { 1.0 };
-        column.mapv_inplace(|v| (v - m) / s);
-    }
-}
 
 fn main() -> Result<(), Box<dyn Error>> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/breast_cancer.csv");
-    let (mut x, y) = read_csv(path)?;
-    standardize(&mut x);
+    let data = Dataset::from_csv(path, None)?;
+    let (x, y) = (
+        StandardScaler::fit(data.x.view())?.transform(data.x.view())?,
+        data.y,
+    );
     let (n, p) = x.dim();
     let c = 1.0;
 

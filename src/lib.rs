@@ -6,7 +6,9 @@
 //! - [`objectives`]: the functions to minimize, with value, gradient and Hessian traits
 //!   (1-D functions, log loss, mean squared error, L2 penalties);
 //! - [`solvers`]: gradient descent, Newton's method, and argmin's L-BFGS, BFGS, Brent and
-//!   golden-section search, all returning one [`Report`](solvers::Report).
+//!   golden-section search, all returning one [`Report`](solvers::Report);
+//! - [`models`]: logistic and linear regression with scikit-learn's parameters, built from
+//!   the two above, with CSV reading, scaling, splitting, metrics and model files.
 //!
 //! ```
 //! use descent::objectives::{L2Regularized, LogLoss};
@@ -24,6 +26,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub use descent_models as models;
 pub use descent_objectives as objectives;
 pub use descent_solvers as solvers;
 

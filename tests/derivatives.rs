@@ -5,7 +5,9 @@ use descent::objectives::multivariate::{QuadraticForm, Rosenbrock};
 use descent::objectives::univariate::{
     AutoDiff, DoubleWell, Dual2_64, DualNum, GaussianWell, Parabola, Quartic, ScalarFunction,
 };
-use descent::objectives::{Gradient, Hessian, L2Regularized, LogLoss, MeanSquaredError};
+use descent::objectives::{
+    Gradient, Hessian, L2Regularized, LogLoss, MeanSquaredError, Standardized,
+};
 use ndarray::{Array1, Array2};
 use proptest::prelude::*;
 
@@ -119,6 +121,27 @@ proptest! {
         check_vector(&L2Regularized::with_c(MeanSquaredError::new(&x, &t).unwrap(), c).unwrap(), &w, 1e-6);
         let all = L2Regularized::new(MeanSquaredError::new(&x, &t).unwrap(), 1.0 / c).unwrap();
         check_vector(&all, &w, 1e-6);
+    }
+
+    #[test]
+    fn standardized_derivatives(
+        (x, labels, w, _) in linear_problem(),
+        intercept in any::<bool>(),
+        mean in prop::collection::vec(-5.0..5.0f64, 4),
+        log_scale in prop::collection::vec(-3.0..3.0f64, 4),
+    ) {
+        let y: Array1<f64> = labels.iter().map(|&l| f64::from(u8::from(l))).collect();
+        let p = x.ncols();
+        let loss = LogLoss::new(&x, &y).unwrap().fit_intercept(intercept);
+        let f = L2Regularized::with_c(loss, 0.5).unwrap();
+        let mean = Array1::from(mean[..p].to_vec());
+        let scale = Array1::from(log_scale[..p].to_vec()).mapv(|l| 10f64.powf(l));
+        let g = Standardized::with_scale(&f, &mean, &scale).unwrap();
+        let v = if intercept { w } else { w.slice(ndarray::s![..p]).to_owned() };
+        // Coordinates of size up to 2·10³ (the scales): a relative step, a looser tolerance.
+        check_vector(&g, &v, 1e-5);
+        let back = g.from_original(&g.to_original(&v));
+        prop_assert!((&back - &v).iter().all(|d| d.abs() <= 1e-9 * (1.0 + v.iter().fold(0.0f64, |m, x| m.max(x.abs())))));
     }
 
     #[test]

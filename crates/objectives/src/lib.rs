@@ -22,7 +22,12 @@
 //!   borrow the data and never copy it.
 //! - [`L2Regularized`], an L2 penalty that composes with any vector objective, with
 //!   scikit-learn's meaning of `C`.
-//! - Evaluation losses: [`metrics::zero_one_loss`] and [`metrics::accuracy`].
+//! - [`Standardized`]: a linear model's objective in the coordinates of standardized
+//!   features, a change of variables that preconditions ill-scaled problems without copying
+//!   the data.
+//!
+//! Losses that evaluate a model rather than train it (zero-one loss, accuracy, ROC AUC…)
+//! live in `descent_models::metrics`.
 //!
 //! ```
 //! use descent_objectives::{Gradient, Hessian, Objective};
@@ -45,11 +50,11 @@ use openblas_src as _;
 mod error;
 mod linear;
 mod logistic;
-pub mod metrics;
 pub mod multivariate;
 mod parameter;
 mod penalty;
 mod squared;
+mod standardized;
 pub mod univariate;
 
 pub use error::ObjectiveError;
@@ -58,6 +63,7 @@ pub use logistic::{log_sigmoid, sigmoid, LogLoss};
 pub use parameter::Parameter;
 pub use penalty::L2Regularized;
 pub use squared::MeanSquaredError;
+pub use standardized::{ColumnStatistics, Standardized};
 
 /// A function to minimize: `x ↦ f(x)`.
 ///

@@ -20,6 +20,18 @@ pub trait LinearModelLoss: Gradient<Param = Array1<f64>> {
     fn fit_intercept(&self) -> bool;
 }
 
+impl<O: LinearModelLoss + ?Sized> LinearModelLoss for &O {
+    fn n_samples(&self) -> usize {
+        (**self).n_samples()
+    }
+    fn n_features(&self) -> usize {
+        (**self).n_features()
+    }
+    fn fit_intercept(&self) -> bool {
+        (**self).fit_intercept()
+    }
+}
+
 /// Rows per block when forming `Xᵀ diag(q) X`: the scaled block is scratch of this many rows.
 const GRAM_BLOCK_ROWS: usize = 256;
 

@@ -449,7 +449,7 @@ impl Bracket {
             return Err(SolverError::NonFiniteStart("the objective"));
         };
         Ok(Report {
-            solver: name,
+            solver: name.to_owned(),
             x,
             value,
             gradient_norm: None,

@@ -48,7 +48,7 @@ pub enum SolverError {
     #[error("{solver} did not converge after {iterations} iterations: {termination}")]
     NotConverged {
         /// The solver's name.
-        solver: &'static str,
+        solver: String,
         /// Iterations completed.
         iterations: usize,
         /// Why it stopped.

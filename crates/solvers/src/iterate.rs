@@ -131,7 +131,7 @@ where
     };
     let gradient_norm = Some(point.gradient.norm());
     Ok(Report {
-        solver,
+        solver: solver.to_owned(),
         x: point.x,
         value: point.value,
         gradient_norm,

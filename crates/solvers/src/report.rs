@@ -4,9 +4,10 @@ use std::time::Duration;
 
 /// What every solver returns: where it stopped, why, and what it cost to get there.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Report<P> {
     /// The solver's name, e.g. `"gradient descent"`.
-    pub solver: &'static str,
+    pub solver: String,
     /// The solution: the last accepted point (the best point seen, for bracketing methods).
     pub x: P,
     /// The objective at [`x`](Report::x).
@@ -38,14 +39,57 @@ impl<P> Report<P> {
     /// # Errors
     /// Any termination other than [`Termination::Converged`].
     pub fn into_converged(self) -> Result<Self, SolverError> {
+        self.check_converged()?;
+        Ok(self)
+    }
+
+    fn check_converged(&self) -> Result<(), SolverError> {
         if self.converged() {
-            Ok(self)
+            Ok(())
         } else {
             Err(SolverError::NotConverged {
-                solver: self.solver,
+                solver: self.solver.clone(),
                 iterations: self.iterations,
-                termination: self.termination,
+                termination: self.termination.clone(),
             })
+        }
+    }
+
+    /// The same report with every point (the solution and each history record's point)
+    /// mapped by `map`: for a solver that ran in transformed coordinates (see
+    /// `descent_objectives::Standardized`), this puts the report back in the user's.
+    ///
+    /// ```
+    /// use descent_objectives::univariate::Parabola;
+    /// use descent_solvers::{Minimize, Newton};
+    /// let report = Newton::new().minimize(&Parabola::new(1.0, 2.0), 0.0)?;
+    /// let doubled = report.map_points(|x| 2.0 * x);
+    /// assert_eq!(doubled.x, 4.0);
+    /// assert_eq!(doubled.history[0].x, 0.0);
+    /// # Ok::<(), descent_solvers::SolverError>(())
+    /// ```
+    pub fn map_points<Q>(self, mut map: impl FnMut(P) -> Q) -> Report<Q> {
+        Report {
+            solver: self.solver,
+            x: map(self.x),
+            value: self.value,
+            gradient_norm: self.gradient_norm,
+            iterations: self.iterations,
+            evaluations: self.evaluations,
+            termination: self.termination,
+            history: self
+                .history
+                .into_iter()
+                .map(|record| Record {
+                    iteration: record.iteration,
+                    x: map(record.x),
+                    value: record.value,
+                    gradient_norm: record.gradient_norm,
+                    step_length: record.step_length,
+                    step: record.step,
+                })
+                .collect(),
+            elapsed: self.elapsed,
         }
     }
 }
@@ -88,6 +132,7 @@ impl<P> fmt::Display for Report<P> {
 ///
 /// A fused value-and-gradient call counts as one value and one gradient evaluation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Evaluations {
     /// Evaluations of `f(x)`.
     pub value: usize,
@@ -109,6 +154,7 @@ impl fmt::Display for Evaluations {
 
 /// Why a solver stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Termination {
     /// A convergence criterion was met.
     Converged(Criterion),
@@ -126,6 +172,7 @@ pub enum Termination {
 
 /// Which convergence criterion was met.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Criterion {
     /// The course's rule: the last update moved less than the step tolerance,
     /// `Σᵢ |xᵢ_new − xᵢ_old| < tol`.
@@ -137,6 +184,9 @@ pub enum Criterion {
     /// The bracket around the minimum became narrower than its tolerance (Brent, golden
     /// section).
     BracketWidth,
+    /// The minimizer was computed directly, without iterating (least squares, or the linear
+    /// system of a quadratic objective).
+    ClosedForm,
 }
 
 impl fmt::Display for Criterion {
@@ -146,6 +196,7 @@ impl fmt::Display for Criterion {
             Criterion::GradientNorm => "gradient norm below tolerance",
             Criterion::ObjectiveChange => "objective change below tolerance",
             Criterion::BracketWidth => "bracket width below tolerance",
+            Criterion::ClosedForm => "solved in closed form",
         })
     }
 }
@@ -169,6 +220,7 @@ impl fmt::Display for Termination {
 
 /// The state after one iteration.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Record<P> {
     /// 0 for the starting point, then 1, 2, …
     pub iteration: usize,
@@ -186,6 +238,7 @@ pub struct Record<P> {
 
 /// The kind of step an iteration took.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Step {
     /// The starting point.
     Start,

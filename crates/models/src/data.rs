@@ -1,0 +1,441 @@
+//! Reading numeric tables from CSV: a header row, one target column chosen by name (the last
+//! column by default), every other column a feature.
+
+use ndarray::{Array1, Array2};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Why a CSV file could not be read into a data set. Every message names the file, and the
+/// line (1-based, the header is line 1) and column where there is one.
+#[derive(Debug, Error)]
+pub enum DataError {
+    /// The file could not be opened or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+
+    /// The file has no header row.
+    #[error("{path}: the file is empty (expected a header row, then one row per sample)")]
+    EmptyFile {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// The file has a header but no data rows.
+    #[error("{path}: the file has a header but no data rows")]
+    NoRows {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// Two columns of the header have the same name.
+    #[error("{path}: column name {name:?} appears twice in the header")]
+    DuplicateColumn {
+        /// The file.
+        path: PathBuf,
+        /// The repeated name.
+        name: String,
+    },
+
+    /// A column asked for by name is not in the header.
+    #[error("{path}: no column named {name:?} (columns: {available})")]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The name asked for.
+        name: String,
+        /// The header's names, for the message.
+        available: String,
+    },
+
+    /// The file has only the target column: no features.
+    #[error("{path}: no feature columns besides the target {target:?}")]
+    NoFeatures {
+        /// The file.
+        path: PathBuf,
+        /// The target column.
+        target: String,
+    },
+
+    /// A row with more or fewer fields than the header.
+    #[error("{path}, line {line}: expected {expected} fields (as in the header), found {found}")]
+    Ragged {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// The header's width.
+        expected: usize,
+        /// This row's width.
+        found: usize,
+    },
+
+    /// An empty field.
+    #[error("{path}, line {line}, column {column:?}: missing value")]
+    Missing {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// The column's name.
+        column: String,
+    },
+
+    /// A field that is not a number.
+    #[error("{path}, line {line}, column {column:?}: cannot parse {text:?} as a number")]
+    Unparsable {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// The column's name.
+        column: String,
+        /// The field's text.
+        text: String,
+    },
+
+    /// A NaN or infinite value.
+    #[error("{path}, line {line}, column {column:?}: {text:?} is not a finite number")]
+    NonFinite {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// The column's name.
+        column: String,
+        /// The field's text.
+        text: String,
+    },
+
+    /// A malformed CSV record (bad quoting, invalid UTF-8).
+    #[error("{path}, line {line}: {reason}")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// The CSV reader's explanation.
+        reason: String,
+    },
+}
+
+/// Features and target read from a CSV file.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// The feature columns' names, in file order.
+    pub feature_names: Vec<String>,
+    /// The target column's name.
+    pub target_name: String,
+    /// One row per sample, one column per feature.
+    pub x: Array2<f64>,
+    /// One target per sample.
+    pub y: Array1<f64>,
+}
+
+impl Dataset {
+    /// Reads `path`: a header row, then numeric rows. The column named `target` (the last
+    /// column when `None`) is the target; every other column is a feature, in file order.
+    ///
+    /// ```
+    /// use descent_models::data::Dataset;
+    /// let data = Dataset::from_csv(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/breast_cancer.csv"), None)?;
+    /// assert_eq!(data.x.dim(), (569, 30));
+    /// assert_eq!(data.target_name, "target");
+    /// assert_eq!(data.feature_names[0], "mean_radius");
+    /// # Ok::<(), descent_models::data::DataError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// An unreadable or empty file, a missing target column, a ragged row, and any value that
+    /// is missing, unparsable, NaN or infinite, each with file, line and column.
+    pub fn from_csv(path: impl AsRef<Path>, target: Option<&str>) -> Result<Self, DataError> {
+        let path = path.as_ref();
+        let mut table = Table::open(path)?;
+        let target_index = match target {
+            Some(name) => table.column(name)?,
+            None => table.header.len() - 1,
+        };
+        let target_name = table.header[target_index].clone();
+        let feature_columns: Vec<usize> = (0..table.header.len())
+            .filter(|&c| c != target_index)
+            .collect();
+        if feature_columns.is_empty() {
+            return Err(DataError::NoFeatures {
+                path: path.to_owned(),
+                target: target_name,
+            });
+        }
+        let feature_names = feature_columns
+            .iter()
+            .map(|&c| table.header[c].clone())
+            .collect();
+        let (x, y, rows) = table.read(&feature_columns, Some(target_index))?;
+        let shape_error = |_| DataError::NoRows {
+            path: path.to_owned(),
+        };
+        let x = Array2::from_shape_vec((rows, feature_columns.len()), x).map_err(shape_error)?;
+        let y = Array1::from_vec(y);
+        Ok(Dataset {
+            feature_names,
+            target_name,
+            x,
+            y,
+        })
+    }
+}
+
+/// Reads the named feature columns of `path` in the given order, ignoring any other column
+/// (such as the target): what a fitted model needs to predict on a new file.
+///
+/// # Errors
+/// As [`Dataset::from_csv`], and a named column that is not in the file.
+pub fn read_features(path: impl AsRef<Path>, names: &[String]) -> Result<Array2<f64>, DataError> {
+    let path = path.as_ref();
+    let mut table = Table::open(path)?;
+    let columns = names
+        .iter()
+        .map(|name| table.column(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (values, _, rows) = table.read(&columns, None)?;
+    Array2::from_shape_vec((rows, columns.len()), values).map_err(|_| DataError::NoRows {
+        path: path.to_owned(),
+    })
+}
+
+/// A CSV file opened with its header read.
+struct Table {
+    path: PathBuf,
+    reader: csv::Reader<std::fs::File>,
+    header: Vec<String>,
+}
+
+impl Table {
+    fn open(path: &Path) -> Result<Self, DataError> {
+        let io = |source| DataError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(file);
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| csv_error(path, e))?
+            .iter()
+            .map(|name| name.trim().to_owned())
+            .collect();
+        if header.is_empty() || header.iter().all(String::is_empty) {
+            return Err(DataError::EmptyFile {
+                path: path.to_owned(),
+            });
+        }
+        for (i, name) in header.iter().enumerate() {
+            if header[..i].contains(name) {
+                return Err(DataError::DuplicateColumn {
+                    path: path.to_owned(),
+                    name: name.clone(),
+                });
+            }
+        }
+        Ok(Table {
+            path: path.to_owned(),
+            reader,
+            header,
+        })
+    }
+
+    fn column(&self, name: &str) -> Result<usize, DataError> {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| DataError::MissingColumn {
+                path: self.path.clone(),
+                name: name.to_owned(),
+                available: self.header.join(", "),
+            })
+    }
+
+    /// Parses `columns` of every row (row-major) and the `target` column, and counts the rows.
+    fn read(
+        &mut self,
+        columns: &[usize],
+        target: Option<usize>,
+    ) -> Result<(Vec<f64>, Vec<f64>, usize), DataError> {
+        let mut values = Vec::new();
+        let mut targets = Vec::new();
+        let mut rows = 0;
+        let mut record = csv::StringRecord::new();
+        let width = self.header.len();
+        loop {
+            match self.reader.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(csv_error(&self.path, e)),
+            }
+            let line = record.position().map_or(0, csv::Position::line);
+            if record.len() != width {
+                // A blank line at the end is not a row.
+                if record.len() == 1 && record[0].trim().is_empty() {
+                    continue;
+                }
+                return Err(DataError::Ragged {
+                    path: self.path.clone(),
+                    line,
+                    expected: width,
+                    found: record.len(),
+                });
+            }
+            for &c in columns {
+                values.push(self.parse(&record[c], line, c)?);
+            }
+            if let Some(t) = target {
+                targets.push(self.parse(&record[t], line, t)?);
+            }
+            rows += 1;
+        }
+        if rows == 0 {
+            return Err(DataError::NoRows {
+                path: self.path.clone(),
+            });
+        }
+        Ok((values, targets, rows))
+    }
+
+    fn parse(&self, field: &str, line: u64, column: usize) -> Result<f64, DataError> {
+        let text = field.trim();
+        let column_name = || self.header[column].clone();
+        if text.is_empty() {
+            return Err(DataError::Missing {
+                path: self.path.clone(),
+                line,
+                column: column_name(),
+            });
+        }
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            Ok(_) => Err(DataError::NonFinite {
+                path: self.path.clone(),
+                line,
+                column: column_name(),
+                text: text.to_owned(),
+            }),
+            Err(_) => Err(DataError::Unparsable {
+                path: self.path.clone(),
+                line,
+                column: column_name(),
+                text: text.to_owned(),
+            }),
+        }
+    }
+}
+
+fn csv_error(path: &Path, error: csv::Error) -> DataError {
+    let line = error.position().map_or(0, csv::Position::line);
+    let reason = error.to_string();
+    match error.into_kind() {
+        csv::ErrorKind::Io(source) => DataError::Io {
+            path: path.to_owned(),
+            source,
+        },
+        _ => DataError::Malformed {
+            path: path.to_owned(),
+            line,
+            reason,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(contents: &str) -> tempfile_path::TempFile {
+        tempfile_path::TempFile::new(contents)
+    }
+
+    /// A file in the target directory, removed when dropped (no extra crate for this).
+    mod tempfile_path {
+        use std::path::PathBuf;
+        pub struct TempFile(pub PathBuf);
+        impl TempFile {
+            pub fn new(contents: &str) -> Self {
+                use std::sync::atomic::{AtomicUsize, Ordering};
+                static COUNTER: AtomicUsize = AtomicUsize::new(0);
+                let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+                let path = std::env::temp_dir()
+                    .join(format!("descent-data-test-{}-{n}.csv", std::process::id()));
+                std::fs::write(&path, contents).unwrap();
+                TempFile(path)
+            }
+        }
+        impl Drop for TempFile {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_file(&self.0);
+            }
+        }
+    }
+
+    fn message(contents: &str, target: Option<&str>) -> String {
+        let f = file(contents);
+        Dataset::from_csv(&f.0, target).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn reads_features_and_named_target() {
+        let f = file("a,label,b\n1,0,2\n3,1,4\n");
+        let data = Dataset::from_csv(&f.0, Some("label")).unwrap();
+        assert_eq!(data.feature_names, ["a", "b"]);
+        assert_eq!(data.x, ndarray::array![[1.0, 2.0], [3.0, 4.0]]);
+        assert_eq!(data.y, ndarray::array![0.0, 1.0]);
+        let default = Dataset::from_csv(&f.0, None).unwrap();
+        assert_eq!(default.target_name, "b");
+        assert_eq!(default.x, ndarray::array![[1.0, 0.0], [3.0, 1.0]]);
+        let features = read_features(&f.0, &["b".into(), "a".into()]).unwrap();
+        assert_eq!(features, ndarray::array![[2.0, 1.0], [4.0, 3.0]]);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let m = message("a,b,t\n1,2,0\n1,x,1\n", None);
+        assert!(
+            m.contains("line 3") && m.contains("\"b\"") && m.contains("\"x\""),
+            "{m}"
+        );
+        let m = message("a,b,t\n1,,0\n", None);
+        assert!(m.contains("line 2") && m.contains("missing value"), "{m}");
+        let m = message("a,b,t\n1,2,0\n1,NaN,1\n", None);
+        assert!(m.contains("line 3") && m.contains("not a finite"), "{m}");
+        let m = message("a,b,t\n1,inf,0\n", None);
+        assert!(m.contains("not a finite"), "{m}");
+        let m = message("a,b,t\n1,2,0\n1,2\n", None);
+        assert!(
+            m.contains("line 3") && m.contains("expected 3 fields"),
+            "{m}"
+        );
+        assert!(message("", None).contains("empty"));
+        assert!(message("a,b,t\n", None).contains("no data rows"));
+        let m = message("a,b,t\n1,2,3\n", Some("y"));
+        assert!(
+            m.contains("no column named \"y\"") && m.contains("a, b, t"),
+            "{m}"
+        );
+        assert!(message("t\n1\n", None).contains("no feature columns"));
+        assert!(message("a,a,t\n1,2,3\n", None).contains("appears twice"));
+        let missing = Dataset::from_csv("/nonexistent/file.csv", None).unwrap_err();
+        assert!(missing.to_string().starts_with("/nonexistent/file.csv:"));
+    }
+
+    #[test]
+    fn trailing_blank_line_and_spaces_are_accepted() {
+        let f = file("a , t\n 1, 0\n2 ,1\n\n");
+        let data = Dataset::from_csv(&f.0, Some("t")).unwrap();
+        assert_eq!(data.x, ndarray::array![[1.0], [2.0]]);
+        assert_eq!(data.feature_names, ["a"]);
+    }
+}

@@ -1,0 +1,42 @@
+//! Logistic and linear regression assembled from [`descent_objectives`] and
+//! [`descent_solvers`], with scikit-learn's parameters and meanings.
+//!
+//! A model is an objective, a penalty and a solver:
+//!
+//! | model | objective | penalty | solvers |
+//! |---|---|---|---|
+//! | [`LogisticRegression`] | [`LogLoss`](descent_objectives::LogLoss) | L2 with `C`, or none | Newton (default), L-BFGS, gradient descent |
+//! | [`LinearRegression`] | [`MeanSquaredError`](descent_objectives::MeanSquaredError) | Ridge's `alpha`, or none | least squares (default), Newton, L-BFGS, gradient descent |
+//!
+//! Around them: [`StandardScaler`] and [`train_test_split`], CSV reading ([`data`]),
+//! [`metrics`], and model files ([`ModelFile`]).
+//!
+//! ```
+//! use descent_models::{data::Dataset, train_test_split, LogisticRegression, StandardScaler};
+//!
+//! let data = Dataset::from_csv(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/breast_cancer.csv"), None)?;
+//! let split = train_test_split(data.x.view(), data.y.view(), 0.2, 42)?;
+//! let scaler = StandardScaler::fit(split.x_train.view())?;
+//! let (train, test) = (scaler.transform(split.x_train.view())?, scaler.transform(split.x_test.view())?);
+//! let fit = LogisticRegression::new().fit(train.view(), split.y_train.view())?;
+//! let scores = fit.evaluate(test.view(), split.y_test.view())?;
+//! assert!(fit.report.converged() && scores.accuracy > 0.95 && scores.roc_auc.unwrap() > 0.99);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod data;
+mod error;
+mod linear;
+mod logistic;
+pub mod metrics;
+mod persist;
+mod preprocessing;
+mod solver;
+
+pub use error::ModelError;
+pub use linear::{FittedLinearRegression, LinearRegression};
+pub use logistic::{FittedLogisticRegression, LogisticRegression, Penalty};
+pub use persist::{Model, ModelFile, FORMAT, FORMAT_VERSION};
+pub use preprocessing::{train_test_split, Split, StandardScaler};
+pub use solver::Solver;

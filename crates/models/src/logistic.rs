@@ -1,0 +1,490 @@
+//! Binary logistic regression: the log loss, scikit-learn's L2 penalty and a solver.
+
+use crate::error::{check_finite_features, positive};
+use crate::metrics::ClassificationMetrics;
+use crate::solver::{minimize_linear_model, shared_builders, Curvature};
+use crate::{ModelError, Solver};
+use descent_objectives::{sigmoid, L2Regularized, LogLoss};
+use descent_solvers::Report;
+use ndarray::{s, Array1, ArrayView1, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+/// The penalty on the coefficients (never on the intercept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Penalty {
+    /// `‖w‖²/(2C)` added to the summed loss (scikit-learn's `penalty="l2"`).
+    L2,
+    /// No penalty (scikit-learn's `penalty=None`); `C` is ignored. On separable data the
+    /// optimum is at infinity and the solver stops at its iteration limit.
+    None,
+}
+
+/// Settings of a binary logistic regression, with scikit-learn's names and meanings.
+///
+/// Fitting minimizes scikit-learn's objective `C Σᵢ ℓᵢ(w, b) + ½‖w‖²`, computed in the
+/// equivalent mean form
+///
+/// `F(w, b) = (1/N) Σᵢ [log(1 + e^{zᵢ}) − yᵢzᵢ] + ‖w‖²/(2CN)`, with `zᵢ = xᵢ·w + b`,
+///
+/// which has the same minimizer; [`Report::value`] is `F` (multiply by `C·N` for
+/// scikit-learn's value). The intercept is not penalized.
+///
+/// | setting | default | meaning |
+/// |---|---|---|
+/// | [`c`](Self::c) | 1.0 | inverse regularization strength; larger means less penalty |
+/// | [`penalty`](Self::penalty) | [`Penalty::L2`] | or [`Penalty::None`] |
+/// | [`fit_intercept`](Self::fit_intercept) | true | fit `b` (unpenalized) |
+/// | [`tol`](Self::tol) | 1e-4 | stop when `‖∇F‖₂ ≤ tol` in the solver's coordinates |
+/// | [`max_iter`](Self::max_iter) | 100 | iteration limit |
+/// | [`solver`](Self::solver) | [`Solver::Newton`] | gradient descent, Newton or L-BFGS |
+/// | [`threshold`](Self::threshold) | 0.5 | `predict` says the positive class when `P > threshold` |
+/// | [`precondition`](Self::precondition) | true | solve in standardized coordinates |
+///
+/// Newton is the default because it was both fastest and most robust on the bundled data: on
+/// breast cancer (30 features) it reaches scikit-learn's optimum in 6 to 15 iterations for every
+/// `C` from 0.01 to 10⁴, raw or standardized, where L-BFGS needs tens to thousands (see the
+/// README). With many features (thousands), one Newton step costs `O(Np² + p³)`; prefer L-BFGS.
+///
+/// **Preconditioning.** Features spanning orders of magnitude make the problem
+/// ill-conditioned (breast cancer's range from 10⁻³ to 10³). With `precondition(true)` the
+/// solver works on the objective in the coordinates of standardized features
+/// ([`Standardized`](descent_objectives::Standardized)), a change of variables that copies no
+/// data, and the result is mapped back: coefficients, objective and penalty are always those
+/// of the problem on the user's own scale. `tol` and a gradient-descent learning rate then
+/// apply in the standardized coordinates.
+///
+/// ```
+/// use descent_models::{data::Dataset, LogisticRegression, Solver};
+///
+/// let data = Dataset::from_csv(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/breast_cancer.csv"), None)?;
+/// let fit = LogisticRegression::new().c(1.0).tol(1e-8).fit(data.x.view(), data.y.view())?;
+/// assert!(fit.report.converged());
+/// assert!((fit.report.value - 0.0945423747).abs() < 1e-9); // scikit-learn's optimum, mean form
+/// let accuracy = fit.evaluate(data.x.view(), data.y.view())?.accuracy;
+/// assert!(accuracy > 0.95);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogisticRegression {
+    c: f64,
+    penalty: Penalty,
+    fit_intercept: bool,
+    tol: f64,
+    max_iter: usize,
+    solver: Solver,
+    threshold: f64,
+    precondition: bool,
+    record_history: bool,
+}
+
+shared_builders!(LogisticRegression);
+
+impl Default for LogisticRegression {
+    fn default() -> Self {
+        LogisticRegression {
+            c: 1.0,
+            penalty: Penalty::L2,
+            fit_intercept: true,
+            tol: 1e-4,
+            max_iter: 100,
+            solver: Solver::Newton,
+            threshold: 0.5,
+            precondition: true,
+            record_history: true,
+        }
+    }
+}
+
+impl LogisticRegression {
+    /// scikit-learn's defaults, with Newton as the solver (see the table above).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Inverse regularization strength `C > 0`.
+    #[must_use]
+    pub fn c(mut self, c: f64) -> Self {
+        self.c = c;
+        self
+    }
+
+    /// The penalty on the coefficients.
+    #[must_use]
+    pub fn penalty(mut self, penalty: Penalty) -> Self {
+        self.penalty = penalty;
+        self
+    }
+
+    /// The probability above which [`predict`](FittedLogisticRegression::predict) says the
+    /// positive class.
+    #[must_use]
+    pub fn threshold(mut self, threshold: f64) -> Self {
+        self.threshold = threshold;
+        self
+    }
+
+    /// Fits the model to features `x` (one row per sample) and labels `y`, starting from zero.
+    ///
+    /// Labels are 0/1, or any two distinct values: the smaller one becomes the negative class
+    /// and the larger the positive one, whatever order the rows come in.
+    ///
+    /// A run that stops without converging (iteration limit, divergence) is not an error:
+    /// check [`Report::converged`] on the result's `report`.
+    ///
+    /// # Errors
+    /// Invalid settings; empty, non-finite or mismatched data; labels with other than two
+    /// distinct values; an objective that is not finite at the start.
+    pub fn fit(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+    ) -> Result<FittedLogisticRegression, ModelError> {
+        self.fit_with_start(x, y, None)
+    }
+
+    /// As [`fit`](Self::fit), starting from the parameters of `previous` (a warm start, for
+    /// a path of fits over `C`).
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), and a previous model with another number of features.
+    pub fn fit_warm(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        previous: &FittedLogisticRegression,
+    ) -> Result<FittedLogisticRegression, ModelError> {
+        let mut start = previous.coef.to_vec();
+        if self.fit_intercept {
+            start.push(previous.intercept);
+        }
+        self.fit_with_start(x, y, Some(&Array1::from_vec(start)))
+    }
+
+    fn validate(&self) -> Result<(), ModelError> {
+        if self.penalty == Penalty::L2 {
+            positive("C", self.c)?;
+        }
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return Err(ModelError::InvalidParameter {
+                name: "threshold",
+                value: self.threshold,
+                reason: "must lie in [0, 1]",
+            });
+        }
+        if self.solver == Solver::LeastSquares {
+            return Err(ModelError::UnsupportedSolver {
+                solver: "least squares",
+                model: "a logistic regression",
+            });
+        }
+        Ok(())
+    }
+
+    fn fit_with_start(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        start: Option<&Array1<f64>>,
+    ) -> Result<FittedLogisticRegression, ModelError> {
+        self.validate()?;
+        let (classes, y01) = binary_labels(y)?;
+        let loss = LogLoss::new(x.view(), &y01)?.fit_intercept(self.fit_intercept);
+        let c = match self.penalty {
+            Penalty::L2 => self.c,
+            Penalty::None => f64::INFINITY,
+        };
+        let objective = L2Regularized::with_c(loss, c)?;
+        let settings = self.iterative();
+        let curvature = Curvature {
+            loss: 0.25,
+            penalty: objective.strength(),
+        };
+        let report =
+            minimize_linear_model(&objective, x, self.solver, &settings, start, curvature)?;
+        let p = x.ncols();
+        Ok(FittedLogisticRegression {
+            coef: report.x.slice(s![..p]).to_owned(),
+            intercept: if self.fit_intercept { report.x[p] } else { 0.0 },
+            classes,
+            threshold: self.threshold,
+            c: self.c,
+            penalty: self.penalty,
+            solver: self.solver,
+            report,
+        })
+    }
+}
+
+/// Maps two distinct labels to 0 (the smaller) and 1 (the larger).
+fn binary_labels(y: ArrayView1<'_, f64>) -> Result<([f64; 2], Array1<f64>), ModelError> {
+    if let Some(row) = y.iter().position(|v| !v.is_finite()) {
+        return Err(ModelError::NonFiniteTarget { row, value: y[row] });
+    }
+    let mut distinct = y.to_vec();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    if distinct.len() != 2 {
+        let shown: Vec<String> = distinct.iter().take(5).map(|v| v.to_string()).collect();
+        let more = if distinct.len() > 5 { ", …" } else { "" };
+        return Err(ModelError::NotBinary {
+            count: distinct.len(),
+            shown: format!("{}{more}", shown.join(", ")),
+        });
+    }
+    let classes = [distinct[0], distinct[1]];
+    Ok((classes, y.mapv(|v| if v == classes[1] { 1.0 } else { 0.0 })))
+}
+
+/// A fitted binary logistic regression: `P(y = positive | x) = σ(x·w + b)`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FittedLogisticRegression {
+    /// The coefficients `w`, one per feature, on the scale of the features it was fitted on.
+    pub coef: Array1<f64>,
+    /// The intercept `b` (0 when not fitted).
+    pub intercept: f64,
+    /// The labels: `[negative, positive]`, in increasing order.
+    pub classes: [f64; 2],
+    /// The probability above which [`predict`](Self::predict) says the positive class.
+    pub threshold: f64,
+    /// The `C` it was fitted with.
+    pub c: f64,
+    /// The penalty it was fitted with.
+    pub penalty: Penalty,
+    /// The solver it was fitted with.
+    pub solver: Solver,
+    /// The solver's report: iterations, termination, evaluation counts, objective, history
+    /// (points in the user's coordinates; the history's gradient norms are those the solver
+    /// saw, in standardized coordinates when preconditioning). A model loaded from a file
+    /// has no history.
+    pub report: Report<Array1<f64>>,
+}
+
+impl FittedLogisticRegression {
+    fn check_features(&self, x: &ArrayView2<'_, f64>) -> Result<(), ModelError> {
+        if x.ncols() != self.coef.len() {
+            return Err(ModelError::ShapeMismatch {
+                what: "the feature matrix (columns)",
+                expected: self.coef.len(),
+                found: x.ncols(),
+            });
+        }
+        check_finite_features(x)
+    }
+
+    /// The linear predictor `z = x·w + b`, one per row (scikit-learn's `decision_function`).
+    ///
+    /// # Errors
+    /// Another number of features than fitted, or a non-finite value.
+    pub fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>, ModelError> {
+        self.check_features(&x)?;
+        Ok(x.dot(&self.coef) + self.intercept)
+    }
+
+    /// `P(y = classes[1] | x) = σ(x·w + b)`, one per row (the inverse logit of the decision
+    /// function; scikit-learn's `predict_proba[:, 1]`).
+    ///
+    /// # Errors
+    /// As [`decision_function`](Self::decision_function).
+    pub fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>, ModelError> {
+        Ok(self.decision_function(x)?.mapv(sigmoid))
+    }
+
+    /// The predicted label, `classes[1]` when `P > threshold` and `classes[0]` otherwise (at
+    /// the default 0.5 this is scikit-learn's `predict`, `z > 0`).
+    ///
+    /// # Errors
+    /// As [`decision_function`](Self::decision_function).
+    pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>, ModelError> {
+        Ok(self.predict_proba(x)?.mapv(|p| self.label(p)))
+    }
+
+    fn label(&self, probability: f64) -> f64 {
+        if probability > self.threshold {
+            self.classes[1]
+        } else {
+            self.classes[0]
+        }
+    }
+
+    /// The same model with another decision threshold.
+    ///
+    /// # Errors
+    /// A threshold outside `[0, 1]`.
+    pub fn with_threshold(mut self, threshold: f64) -> Result<Self, ModelError> {
+        if !(0.0..=1.0).contains(&threshold) {
+            return Err(ModelError::InvalidParameter {
+                name: "threshold",
+                value: threshold,
+                reason: "must lie in [0, 1]",
+            });
+        }
+        self.threshold = threshold;
+        Ok(self)
+    }
+
+    /// Accuracy, log loss, precision, recall, F1, ROC AUC and the confusion matrix on `x`
+    /// against labels `y` (in the model's own two label values).
+    ///
+    /// # Errors
+    /// As [`decision_function`](Self::decision_function), a length mismatch, or a label that
+    /// is not one of the model's two classes.
+    pub fn evaluate(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+    ) -> Result<ClassificationMetrics, ModelError> {
+        let probability = self.predict_proba(x)?;
+        if y.len() != probability.len() {
+            return Err(ModelError::ShapeMismatch {
+                what: "labels (one per row)",
+                expected: probability.len(),
+                found: y.len(),
+            });
+        }
+        let mut y01 = Array1::zeros(y.len());
+        for (target, &label) in y01.iter_mut().zip(y) {
+            *target = if label == self.classes[1] {
+                1.0
+            } else if label == self.classes[0] {
+                0.0
+            } else {
+                return Err(ModelError::UnknownLabel {
+                    value: label,
+                    negative: self.classes[0],
+                    positive: self.classes[1],
+                });
+            };
+        }
+        let predicted = probability.mapv(|p| if p > self.threshold { 1.0 } else { 0.0 });
+        ClassificationMetrics::new(y01.view(), predicted.view(), probability.view())
+    }
+
+    /// The parameter vector `[w₁, …, w_p, b]` the solver worked on.
+    pub fn params(&self) -> Array1<f64> {
+        self.report.x.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn toy() -> (ndarray::Array2<f64>, Array1<f64>) {
+        (
+            array![
+                [0.0, 1.0],
+                [1.0, 0.5],
+                [2.0, 1.5],
+                [3.0, 0.0],
+                [4.0, 2.0],
+                [5.0, 1.0]
+            ],
+            array![0.0, 0.0, 1.0, 0.0, 1.0, 1.0],
+        )
+    }
+
+    #[test]
+    fn positive_class_does_not_depend_on_row_order() {
+        let (x, y) = toy();
+        let labels = y.mapv(|v| if v == 1.0 { 7.0 } else { -3.0 });
+        let fit = LogisticRegression::new()
+            .fit(x.view(), labels.view())
+            .unwrap();
+        assert_eq!(fit.classes, [-3.0, 7.0]);
+        let reversed_x = x.slice(s![..;-1, ..]).to_owned();
+        let reversed_y = labels.slice(s![..;-1]).to_owned();
+        let fit2 = LogisticRegression::new()
+            .fit(reversed_x.view(), reversed_y.view())
+            .unwrap();
+        assert_eq!(fit2.classes, fit.classes);
+        assert!((&fit.coef - &fit2.coef).iter().all(|d| d.abs() < 1e-9));
+        let predicted = fit.predict(x.view()).unwrap();
+        assert!(predicted.iter().all(|&v| v == 7.0 || v == -3.0));
+    }
+
+    #[test]
+    fn label_errors_are_clear() {
+        let (x, _) = toy();
+        let one_class = Array1::zeros(6);
+        let e = LogisticRegression::new()
+            .fit(x.view(), one_class.view())
+            .unwrap_err();
+        assert!(e.to_string().contains("found 1: 0"), "{e}");
+        let three = array![0.0, 1.0, 2.0, 0.0, 1.0, 2.0];
+        let e = LogisticRegression::new()
+            .fit(x.view(), three.view())
+            .unwrap_err();
+        assert!(e.to_string().contains("found 3: 0, 1, 2"), "{e}");
+        let nan = array![0.0, 1.0, f64::NAN, 0.0, 1.0, 1.0];
+        assert!(matches!(
+            LogisticRegression::new().fit(x.view(), nan.view()),
+            Err(ModelError::NonFiniteTarget { row: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn settings_are_validated_at_fit_time() {
+        let (x, y) = toy();
+        for model in [
+            LogisticRegression::new().c(0.0),
+            LogisticRegression::new().c(f64::NAN),
+            LogisticRegression::new().tol(-1.0),
+            LogisticRegression::new().max_iter(0),
+            LogisticRegression::new().threshold(1.5),
+            LogisticRegression::new().solver(Solver::LeastSquares),
+            LogisticRegression::new().solver(Solver::GradientDescent { learning_rate: 0.0 }),
+        ] {
+            assert!(model.fit(x.view(), y.view()).is_err(), "{model:?}");
+        }
+        // C is ignored without a penalty.
+        assert!(LogisticRegression::new()
+            .penalty(Penalty::None)
+            .c(0.0)
+            .max_iter(5)
+            .fit(x.view(), y.view())
+            .is_ok());
+    }
+
+    #[test]
+    fn threshold_moves_predictions() {
+        let (x, y) = toy();
+        let fit = LogisticRegression::new().fit(x.view(), y.view()).unwrap();
+        let p = fit.predict_proba(x.view()).unwrap();
+        let all_positive = fit.clone().with_threshold(0.0).unwrap();
+        assert!(all_positive
+            .predict(x.view())
+            .unwrap()
+            .iter()
+            .all(|&v| v == 1.0));
+        let strict = fit.with_threshold(p[4]).unwrap();
+        assert_eq!(strict.predict(x.view()).unwrap()[4], 0.0);
+    }
+
+    #[test]
+    fn preconditioning_does_not_change_the_optimum() {
+        let (mut x, y) = toy();
+        x.column_mut(0).mapv_inplace(|v| v * 1000.0);
+        let plain = LogisticRegression::new()
+            .precondition(false)
+            .tol(1e-12)
+            .fit(x.view(), y.view())
+            .unwrap();
+        let scaled = LogisticRegression::new()
+            .tol(1e-12)
+            .fit(x.view(), y.view())
+            .unwrap();
+        assert!((plain.report.value - scaled.report.value).abs() < 1e-14);
+        assert!((&plain.coef - &scaled.coef).iter().all(|d| d.abs() < 1e-9));
+    }
+
+    #[test]
+    fn warm_start_from_the_optimum_converges_at_once() {
+        let (x, y) = toy();
+        let model = LogisticRegression::new().tol(1e-10);
+        let first = model.fit(x.view(), y.view()).unwrap();
+        let again = model.fit_warm(x.view(), y.view(), &first).unwrap();
+        assert_eq!(again.report.iterations, 0);
+    }
+}

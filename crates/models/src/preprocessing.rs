@@ -1,0 +1,192 @@
+//! Standardization and a seeded train/test split.
+
+use crate::error::check_finite_features;
+use crate::ModelError;
+use descent_objectives::ColumnStatistics;
+use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// Standardizes features to mean 0 and variance 1, as scikit-learn's `StandardScaler`:
+/// `x̃ⱼ = (xⱼ − meanⱼ) / scaleⱼ`, with the population standard deviation as the scale, and
+/// constant columns left unscaled (scale 1).
+///
+/// ```
+/// use descent_models::StandardScaler;
+/// use ndarray::array;
+/// let x = array![[1.0, 10.0], [3.0, 10.0], [5.0, 10.0]];
+/// let scaler = StandardScaler::fit(x.view())?;
+/// assert_eq!(scaler.mean, array![3.0, 10.0]);
+/// let z = scaler.transform(x.view())?;
+/// assert!((z[[0, 0]] + 1.224744871391589).abs() < 1e-15); // (1 − 3)/√(8/3)
+/// assert_eq!(z.column(1), array![0.0, 0.0, 0.0]);
+/// # Ok::<(), descent_models::ModelError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StandardScaler {
+    /// The mean of each feature.
+    pub mean: Array1<f64>,
+    /// The divisor of each feature: its population standard deviation, or 1 when constant.
+    pub scale: Array1<f64>,
+}
+
+impl StandardScaler {
+    /// Learns the mean and scale of each column of `x`.
+    ///
+    /// # Errors
+    /// Empty or non-finite data.
+    pub fn fit(x: ArrayView2<'_, f64>) -> Result<Self, ModelError> {
+        check_finite_features(&x)?;
+        let stats = ColumnStatistics::of(x)?;
+        Ok(StandardScaler {
+            scale: stats.scale(),
+            mean: stats.mean,
+        })
+    }
+
+    /// The number of features the scaler was fitted on.
+    pub fn n_features(&self) -> usize {
+        self.mean.len()
+    }
+
+    /// A standardized copy of `x`.
+    ///
+    /// # Errors
+    /// Another number of columns than the scaler was fitted on.
+    pub fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, ModelError> {
+        let mut out = x.to_owned();
+        self.transform_in_place(&mut out)?;
+        Ok(out)
+    }
+
+    /// Standardizes `x` in place, without a copy.
+    ///
+    /// # Errors
+    /// Another number of columns than the scaler was fitted on.
+    pub fn transform_in_place(&self, x: &mut Array2<f64>) -> Result<(), ModelError> {
+        if x.ncols() != self.n_features() {
+            return Err(ModelError::ShapeMismatch {
+                what: "the feature matrix (columns)",
+                expected: self.n_features(),
+                found: x.ncols(),
+            });
+        }
+        for mut row in x.rows_mut() {
+            Zip::from(&mut row)
+                .and(&self.mean)
+                .and(&self.scale)
+                .for_each(|v, &m, &s| *v = (*v - m) / s);
+        }
+        Ok(())
+    }
+}
+
+/// The four parts of a train/test split.
+#[derive(Debug, Clone)]
+pub struct Split {
+    /// Training features.
+    pub x_train: Array2<f64>,
+    /// Test features.
+    pub x_test: Array2<f64>,
+    /// Training targets.
+    pub y_train: Array1<f64>,
+    /// Test targets.
+    pub y_test: Array1<f64>,
+}
+
+/// Shuffles the rows with a seeded generator and holds out `⌈test_size·N⌉` of them for
+/// testing, as scikit-learn's `train_test_split` sizes it. The same seed gives the same split
+/// on every platform and in every version of descent (the generator is ChaCha8, whose output
+/// is fixed by its specification); the split itself is not scikit-learn's.
+///
+/// ```
+/// use descent_models::train_test_split;
+/// use ndarray::{Array1, Array2};
+/// let x = Array2::from_shape_fn((10, 2), |(i, j)| (i * 2 + j) as f64);
+/// let y = Array1::from_shape_fn(10, |i| i as f64);
+/// let split = train_test_split(x.view(), y.view(), 0.2, 42)?;
+/// assert_eq!((split.x_train.nrows(), split.x_test.nrows()), (8, 2));
+/// assert_eq!(split.x_test[[0, 0]], 2.0 * split.y_test[0]); // rows stay paired
+/// # Ok::<(), descent_models::ModelError>(())
+/// ```
+///
+/// # Errors
+/// `test_size` outside `(0, 1)`, a length mismatch, or a split that would leave either part
+/// empty.
+pub fn train_test_split(
+    x: ArrayView2<'_, f64>,
+    y: ndarray::ArrayView1<'_, f64>,
+    test_size: f64,
+    seed: u64,
+) -> Result<Split, ModelError> {
+    if !(test_size > 0.0 && test_size < 1.0) {
+        return Err(ModelError::InvalidParameter {
+            name: "test_size",
+            value: test_size,
+            reason: "must lie strictly between 0 and 1",
+        });
+    }
+    let n = x.nrows();
+    if y.len() != n {
+        return Err(ModelError::ShapeMismatch {
+            what: "targets (one per row)",
+            expected: n,
+            found: y.len(),
+        });
+    }
+    let n_test = (test_size * n as f64).ceil() as usize;
+    if n_test == 0 || n_test >= n {
+        return Err(ModelError::EmptyData(
+            "the split leaves no rows for training or for testing",
+        ));
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    let (test, train) = order.split_at(n_test);
+    Ok(Split {
+        x_train: x.select(Axis(0), train),
+        x_test: x.select(Axis(0), test),
+        y_train: y.select(Axis(0), train),
+        y_test: y.select(Axis(0), test),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn split_is_reproducible_and_a_partition() {
+        let x = Array2::from_shape_fn((50, 1), |(i, _)| i as f64);
+        let y = Array1::from_shape_fn(50, |i| i as f64);
+        let a = train_test_split(x.view(), y.view(), 0.3, 7).unwrap();
+        let b = train_test_split(x.view(), y.view(), 0.3, 7).unwrap();
+        let c = train_test_split(x.view(), y.view(), 0.3, 8).unwrap();
+        assert_eq!(a.y_test, b.y_test);
+        assert_ne!(a.y_test, c.y_test);
+        assert_eq!(a.y_test.len(), 15);
+        let mut all: Vec<f64> = a.y_train.iter().chain(a.y_test.iter()).copied().collect();
+        all.sort_by(f64::total_cmp);
+        assert_eq!(all, y.to_vec());
+    }
+
+    #[test]
+    fn bad_split_sizes_are_errors() {
+        let x = array![[1.0], [2.0]];
+        let y = array![0.0, 1.0];
+        for size in [0.0, 1.0, -0.5, f64::NAN] {
+            assert!(train_test_split(x.view(), y.view(), size, 0).is_err());
+        }
+        assert!(train_test_split(x.view(), y.view(), 0.9, 0).is_err());
+    }
+
+    #[test]
+    fn scaler_rejects_other_widths_and_bad_values() {
+        let scaler = StandardScaler::fit(array![[1.0, 2.0], [3.0, 5.0]].view()).unwrap();
+        assert!(scaler.transform(array![[1.0]].view()).is_err());
+        assert!(StandardScaler::fit(array![[f64::NAN]].view()).is_err());
+    }
+}
