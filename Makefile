@@ -4,10 +4,9 @@
 deps:
 	@bash scripts/ensure-system-deps.sh
 
-# The main job: the worked examples on the bundled data.
+# The main job: every solver on the bundled data (logistic on breast cancer, linear on diabetes).
 demo: deps
-	cargo run --release --example minimize_1d
-	cargo run --release --example logistic_from_parts
+	cargo run --release --example bundled_data
 
 # The whole test suite: unit, integration, property and doc tests.
 test: deps

@@ -1,1 +1,185 @@
-fn main() {}
+//! `descent`: fit, predict and evaluate logistic and linear regression from CSV files.
+//!
+//! Every error is one line on stderr and a non-zero exit code.
+
+mod fit;
+mod output;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use descent_models::data::{read_features, Dataset};
+use descent_models::{Model, ModelFile};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Fit, predict and evaluate linear models on CSV files (header row, numeric values).
+#[derive(Debug, Parser)]
+#[command(name = "descent", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Fit a model and print a summary (or JSON), optionally saving it.
+    Fit(fit::FitArgs),
+    /// Predict with a saved model: one CSV row per input row on stdout.
+    Predict(PredictArgs),
+    /// Score a saved model on a labelled CSV file.
+    Eval(EvalArgs),
+}
+
+/// The model family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ModelKind {
+    /// Binary logistic regression (labels: two distinct values).
+    Logistic,
+    /// Linear regression: ordinary least squares, or Ridge with --alpha.
+    Linear,
+}
+
+#[derive(Debug, clap::Args)]
+struct PredictArgs {
+    /// A model file written by `descent fit --out`.
+    #[arg(long)]
+    model: PathBuf,
+    /// The CSV file to predict on; it needs the model's feature columns (a target column, if
+    /// present, is ignored).
+    #[arg(long)]
+    data: PathBuf,
+    /// Print P(positive class) instead of labels (logistic models only).
+    #[arg(long)]
+    proba: bool,
+    /// Decision threshold on P(positive class) (logistic models only; default: the model's).
+    #[arg(long, allow_negative_numbers = true)]
+    threshold: Option<f64>,
+}
+
+#[derive(Debug, clap::Args)]
+struct EvalArgs {
+    /// A model file written by `descent fit --out`.
+    #[arg(long)]
+    model: PathBuf,
+    /// A CSV file with the model's feature columns and its target column.
+    #[arg(long)]
+    data: PathBuf,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    // A panic is a bug; still, report it on one line rather than with a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("descent: internal error (please report): {info}");
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            // clap's message spans lines (the error, its details, usage); keep the first two.
+            let message = e.to_string();
+            let summary: Vec<&str> = message
+                .lines()
+                .map(str::trim)
+                .take_while(|line| !line.is_empty() && !line.starts_with("Usage:"))
+                .filter(|line| !line.starts_with("tip:"))
+                .collect();
+            eprintln!(
+                "descent: {} (see descent --help)",
+                summary.join(" ").trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let result = match cli.command {
+        Command::Fit(args) => fit::run(&args, &mut stdout),
+        Command::Predict(args) => predict(&args, &mut stdout),
+        Command::Eval(args) => eval(&args, &mut stdout),
+    }
+    .and_then(|()| stdout.flush().context("writing to stdout"));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("descent: error: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes on one line, `outer: inner: …`.
+fn one_line(e: &anyhow::Error) -> String {
+    format!("{e:#}").replace('\n', " ")
+}
+
+/// Output cut short by a closed pipe (`descent predict … | head`) is not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Reads the features a saved model needs from `data` and puts them through its scaler.
+fn model_features(file: &ModelFile, data: &PathBuf) -> Result<ndarray::Array2<f64>> {
+    let mut x = read_features(data, &file.feature_names)?;
+    if let Some(scaler) = &file.scaler {
+        scaler.transform_in_place(&mut x)?;
+    }
+    Ok(x)
+}
+
+fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<()> {
+    let file = ModelFile::load(&args.model)?;
+    let x = model_features(&file, &args.data)?;
+    let values = match file.model {
+        Model::LogisticRegression(mut model) => {
+            if let Some(t) = args.threshold {
+                model = model.with_threshold(t)?;
+            }
+            if args.proba {
+                writeln!(out, "probability")?;
+                model.predict_proba(x.view())?
+            } else {
+                writeln!(out, "prediction")?;
+                model.predict(x.view())?
+            }
+        }
+        Model::LinearRegression(model) => {
+            if args.proba || args.threshold.is_some() {
+                bail!("--proba and --threshold apply to logistic models; {} holds a linear regression", args.model.display());
+            }
+            writeln!(out, "prediction")?;
+            model.predict(x.view())?
+        }
+    };
+    for v in values {
+        writeln!(out, "{v}")?;
+    }
+    Ok(())
+}
+
+fn eval(args: &EvalArgs, out: &mut impl Write) -> Result<()> {
+    let file = ModelFile::load(&args.model)?;
+    let mut data = Dataset::from_csv_columns(&args.data, &file.feature_names, &file.target_name)?;
+    if let Some(scaler) = &file.scaler {
+        scaler.transform_in_place(&mut data.x)?;
+    }
+    let metrics = output::Metrics::of(&file.model, data.x.view(), data.y.view())?;
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &metrics)?;
+        writeln!(out)?;
+    } else {
+        output::write_metrics(out, &args.data.display().to_string(), &metrics)?;
+    }
+    Ok(())
+}

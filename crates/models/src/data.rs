@@ -188,6 +188,38 @@ impl Dataset {
     }
 }
 
+impl Dataset {
+    /// Reads the named feature columns (in the given order) and the named target column of
+    /// `path`, ignoring any other column: what scoring a saved model on a new file needs.
+    ///
+    /// # Errors
+    /// As [`Dataset::from_csv`], and a named column that is not in the file.
+    pub fn from_csv_columns(
+        path: impl AsRef<Path>,
+        feature_names: &[String],
+        target: &str,
+    ) -> Result<Self, DataError> {
+        let path = path.as_ref();
+        let mut table = Table::open(path)?;
+        let columns = feature_names
+            .iter()
+            .map(|name| table.column(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let target_index = table.column(target)?;
+        let (x, y, rows) = table.read(&columns, Some(target_index))?;
+        let x =
+            Array2::from_shape_vec((rows, columns.len()), x).map_err(|_| DataError::NoRows {
+                path: path.to_owned(),
+            })?;
+        Ok(Dataset {
+            feature_names: feature_names.to_vec(),
+            target_name: target.to_owned(),
+            x,
+            y: Array1::from_vec(y),
+        })
+    }
+}
+
 /// Reads the named feature columns of `path` in the given order, ignoring any other column
 /// (such as the target): what a fitted model needs to predict on a new file.
 ///
@@ -398,6 +430,9 @@ mod tests {
         assert_eq!(default.x, ndarray::array![[1.0, 0.0], [3.0, 1.0]]);
         let features = read_features(&f.0, &["b".into(), "a".into()]).unwrap();
         assert_eq!(features, ndarray::array![[2.0, 1.0], [4.0, 3.0]]);
+        let reordered = Dataset::from_csv_columns(&f.0, &["b".into()], "a").unwrap();
+        assert_eq!(reordered.x, ndarray::array![[2.0], [4.0]]);
+        assert_eq!(reordered.y, ndarray::array![1.0, 3.0]);
     }
 
     #[test]

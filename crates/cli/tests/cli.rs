@@ -1,0 +1,267 @@
+//! Drives the `descent` binary through fit, predict and eval, on good and bad input.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data")
+        .join(name)
+}
+
+fn descent() -> Command {
+    Command::cargo_bin("descent").unwrap()
+}
+
+/// Runs `descent` with `args`, expects failure, and returns its one-line error.
+fn error_of(args: &[&str]) -> String {
+    let output = descent().args(args).output().unwrap();
+    assert!(!output.status.success(), "expected failure: {args:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "not one line: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.starts_with("descent: "), "{stderr}");
+    stderr
+}
+
+fn json_of(args: &[&str]) -> serde_json::Value {
+    let output = descent().args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn fit_json_reports_coefficients_iterations_and_metrics() {
+    let bc = data("breast_cancer.csv");
+    let v = json_of(&[
+        "fit",
+        "--data",
+        bc.to_str().unwrap(),
+        "--model",
+        "logistic",
+        "--standardize",
+        "--test-size",
+        "0.2",
+        "--seed",
+        "7",
+        "--tol",
+        "1e-8",
+        "--json",
+    ]);
+    assert_eq!(v["coef"].as_array().unwrap().len(), 30);
+    assert!(v["n_iter"].as_u64().unwrap() > 0);
+    assert_eq!(v["converged"], true);
+    assert!(v["termination"].as_str().unwrap().starts_with("converged"));
+    assert!(v["fit_seconds"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["train_rows"], 455);
+    assert_eq!(v["test_rows"], 114);
+    assert!(v["test"]["accuracy"].as_f64().unwrap() > 0.9);
+    assert!(v["train"]["roc_auc"].as_f64().unwrap() > 0.99);
+    assert_eq!(v["classes"], serde_json::json!([0.0, 1.0]));
+}
+
+#[test]
+fn fit_without_split_matches_scikit_learn_objective() {
+    // Standardized breast cancer, C = 1: scikit-learn's optimum in the mean form.
+    let bc = data("breast_cancer.csv");
+    let v = json_of(&[
+        "fit",
+        "--data",
+        bc.to_str().unwrap(),
+        "--model",
+        "logistic",
+        "--standardize",
+        "--tol",
+        "1e-10",
+        "--json",
+    ]);
+    let objective = v["objective"].as_f64().unwrap();
+    assert!((objective - 0.0663601862247).abs() < 1e-12, "{objective}");
+}
+
+#[test]
+fn fit_save_predict_and_eval_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.json");
+    let diabetes = data("diabetes.csv");
+    let d = diabetes.to_str().unwrap();
+    let m = model.to_str().unwrap();
+    let fit = json_of(&[
+        "fit",
+        "--data",
+        d,
+        "--model",
+        "linear",
+        "--alpha",
+        "1",
+        "--standardize",
+        "--out",
+        m,
+        "--json",
+    ]);
+    let eval = json_of(&["eval", "--model", m, "--data", d, "--json"]);
+    assert_eq!(fit["train"]["r2"], eval["r2"]);
+
+    let output = descent()
+        .args(["predict", "--model", m, "--data", d])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "prediction");
+    assert_eq!(lines.len(), 443);
+    assert!(lines[1].parse::<f64>().unwrap().is_finite());
+
+    // A text summary, and the model kind check on predict.
+    descent()
+        .args(["fit", "--data", d, "--model", "linear"])
+        .assert()
+        .success();
+    let e = error_of(&["predict", "--model", m, "--data", d, "--proba"]);
+    assert!(e.contains("apply to logistic models"), "{e}");
+}
+
+#[test]
+fn logistic_predict_outputs_labels_probabilities_and_respects_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.json");
+    let bc = data("breast_cancer.csv");
+    let (b, m) = (bc.to_str().unwrap(), model.to_str().unwrap());
+    descent()
+        .args([
+            "fit",
+            "--data",
+            b,
+            "--model",
+            "logistic",
+            "--standardize",
+            "--out",
+            m,
+        ])
+        .assert()
+        .success();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["predict", "--model", m, "--data", b];
+        args.extend_from_slice(extra);
+        String::from_utf8(descent().args(&args).output().unwrap().stdout).unwrap()
+    };
+    let labels = run(&[]);
+    assert!(labels.lines().skip(1).all(|l| l == "0" || l == "1"));
+    let proba = run(&["--proba"]);
+    assert_eq!(proba.lines().next(), Some("probability"));
+    assert!(proba
+        .lines()
+        .skip(1)
+        .all(|l| (0.0..=1.0).contains(&l.parse::<f64>().unwrap())));
+    let all_positive = run(&["--threshold", "0"]);
+    assert!(all_positive.lines().skip(1).all(|l| l == "1"));
+    let e = error_of(&["predict", "--model", m, "--data", b, "--threshold", "2"]);
+    assert!(e.contains("threshold"), "{e}");
+}
+
+#[test]
+fn bad_input_gets_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let bad_value = write("bad.csv", "a,b,target\n1,2,0\n3,x,1\n");
+    let e = error_of(&["fit", "--data", &bad_value, "--model", "logistic"]);
+    assert!(
+        e.contains("line 3") && e.contains("\"b\"") && e.contains("\"x\""),
+        "{e}"
+    );
+
+    let ragged = write("ragged.csv", "a,b,target\n1,2,0\n3,1\n");
+    let e = error_of(&["fit", "--data", &ragged, "--model", "logistic"]);
+    assert!(
+        e.contains("line 3") && e.contains("expected 3 fields"),
+        "{e}"
+    );
+
+    let empty = write("empty.csv", "");
+    assert!(error_of(&["fit", "--data", &empty, "--model", "linear"]).contains("empty"));
+
+    let three = write("three.csv", "a,target\n1,0\n2,1\n3,2\n");
+    let e = error_of(&["fit", "--data", &three, "--model", "logistic"]);
+    assert!(e.contains("exactly two distinct labels, found 3"), "{e}");
+
+    let nan = write("nan.csv", "a,target\n1,0\nnan,1\n");
+    assert!(
+        error_of(&["fit", "--data", &nan, "--model", "logistic"]).contains("not a finite number")
+    );
+
+    let bc = data("breast_cancer.csv");
+    let b = bc.to_str().unwrap();
+    let e = error_of(&["fit", "--data", b, "--model", "logistic", "--C", "-1"]);
+    assert!(e.contains("invalid C = -1"), "{e}");
+    let e = error_of(&[
+        "fit", "--data", b, "--model", "logistic", "--target", "nope",
+    ]);
+    assert!(e.contains("no column named \"nope\""), "{e}");
+    let e = error_of(&["fit", "--data", b, "--model", "logistic", "--alpha", "1"]);
+    assert!(e.contains("--alpha does not apply"), "{e}");
+    let e = error_of(&[
+        "fit", "--data", b, "--model", "logistic", "--solver", "lstsq",
+    ]);
+    assert!(e.contains("least squares"), "{e}");
+    let e = error_of(&[
+        "fit",
+        "--data",
+        b,
+        "--model",
+        "logistic",
+        "--learning-rate",
+        "0.1",
+    ]);
+    assert!(e.contains("--solver gd"), "{e}");
+    let e = error_of(&[
+        "fit",
+        "--data",
+        b,
+        "--model",
+        "logistic",
+        "--test-size",
+        "1.5",
+    ]);
+    assert!(e.contains("test_size"), "{e}");
+    assert!(
+        error_of(&["fit", "--data", "/no/such.csv", "--model", "linear"]).contains("/no/such.csv")
+    );
+    assert!(error_of(&["fit", "--data", b]).contains("--model"));
+    assert!(error_of(&["frobnicate"]).contains("frobnicate"));
+
+    let not_json = write("model.json", "{ not json");
+    let e = error_of(&["predict", "--model", &not_json, "--data", b]);
+    assert!(e.contains("not a valid descent model file"), "{e}");
+}
+
+#[test]
+fn diverging_gradient_descent_is_reported_not_hidden() {
+    let bc = data("diabetes.csv");
+    let v = json_of(&[
+        "fit",
+        "--data",
+        bc.to_str().unwrap(),
+        "--model",
+        "linear",
+        "--solver",
+        "gd",
+        "--learning-rate",
+        "10",
+        "--json",
+    ]);
+    assert_eq!(v["converged"], false);
+    assert!(
+        v["termination"].as_str().unwrap().starts_with("diverged"),
+        "{}",
+        v["termination"]
+    );
+}
