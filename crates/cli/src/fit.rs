@@ -6,8 +6,8 @@ use anyhow::{bail, Result};
 use clap::ValueEnum;
 use descent_models::data::Dataset;
 use descent_models::{
-    train_test_split, LinearRegression, LogisticRegression, Model, ModelFile, Penalty, Solver,
-    StandardScaler,
+    train_test_split_owned, LinearRegression, LogisticRegression, Model, ModelFile, Penalty,
+    Solver, StandardScaler,
 };
 use descent_solvers::Termination;
 use ndarray::{Array1, Array2};
@@ -145,7 +145,7 @@ struct Prepared {
 fn prepare(args: &FitArgs, data: Dataset) -> Result<Prepared> {
     let (mut x_train, y_train, mut test) = match args.test_size {
         Some(size) => {
-            let split = train_test_split(data.x.view(), data.y.view(), size, args.seed)?;
+            let split = train_test_split_owned(data.x, data.y, size, args.seed)?;
             (
                 split.x_train,
                 split.y_train,

@@ -38,5 +38,5 @@ pub use error::ModelError;
 pub use linear::{FittedLinearRegression, LinearRegression};
 pub use logistic::{FittedLogisticRegression, LogisticRegression, Penalty};
 pub use persist::{Model, ModelFile, FORMAT, FORMAT_VERSION};
-pub use preprocessing::{train_test_split, Split, StandardScaler};
+pub use preprocessing::{train_test_split, train_test_split_owned, Split, StandardScaler};
 pub use solver::Solver;

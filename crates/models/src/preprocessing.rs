@@ -3,7 +3,7 @@
 use crate::error::check_finite_features;
 use crate::ModelError;
 use descent_objectives::ColumnStatistics;
-use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -96,10 +96,13 @@ pub struct Split {
     pub y_test: Array1<f64>,
 }
 
-/// Shuffles the rows with a seeded generator and holds out `⌈test_size·N⌉` of them for
-/// testing, as scikit-learn's `train_test_split` sizes it. The same seed gives the same split
-/// on every platform and in every version of descent (the generator is ChaCha8, whose output
-/// is fixed by its specification); the split itself is not scikit-learn's.
+/// Holds out a random `⌈test_size·N⌉` of the rows for testing, as scikit-learn's
+/// `train_test_split` sizes it; the rest are for training.
+///
+/// Which rows are held out is decided by shuffling with a seeded generator: the same seed gives
+/// the same split on every platform and in every version of descent (the generator is ChaCha8,
+/// whose output is fixed by its specification). Within each part, rows keep the order they had
+/// in `x`. The split itself is not scikit-learn's (its generator is numpy's).
 ///
 /// ```
 /// use descent_models::train_test_split;
@@ -117,10 +120,78 @@ pub struct Split {
 /// empty.
 pub fn train_test_split(
     x: ArrayView2<'_, f64>,
-    y: ndarray::ArrayView1<'_, f64>,
+    y: ArrayView1<'_, f64>,
     test_size: f64,
     seed: u64,
 ) -> Result<Split, ModelError> {
+    let (train, test) = split_rows(x.nrows(), y.len(), test_size, seed)?;
+    Ok(Split {
+        x_train: x.select(Axis(0), &train),
+        x_test: x.select(Axis(0), &test),
+        y_train: y.select(Axis(0), &train),
+        y_test: y.select(Axis(0), &test),
+    })
+}
+
+/// The same split as [`train_test_split`], taking ownership of the data so that the training
+/// rows are compacted in place: the only new allocation is the test part, so the peak memory
+/// is `x` plus the test rows rather than twice `x`.
+///
+/// ```
+/// use descent_models::{train_test_split, train_test_split_owned};
+/// use ndarray::{Array1, Array2};
+/// let x = Array2::from_shape_fn((50, 3), |(i, j)| (i * 3 + j) as f64);
+/// let y = Array1::from_shape_fn(50, |i| i as f64);
+/// let by_view = train_test_split(x.view(), y.view(), 0.3, 1)?;
+/// let owned = train_test_split_owned(x, y, 0.3, 1)?;
+/// assert_eq!(owned.x_train, by_view.x_train);
+/// assert_eq!(owned.y_test, by_view.y_test);
+/// # Ok::<(), descent_models::ModelError>(())
+/// ```
+///
+/// # Errors
+/// As [`train_test_split`].
+pub fn train_test_split_owned(
+    x: Array2<f64>,
+    y: Array1<f64>,
+    test_size: f64,
+    seed: u64,
+) -> Result<Split, ModelError> {
+    let (train, test) = split_rows(x.nrows(), y.len(), test_size, seed)?;
+    let x_test = x.select(Axis(0), &test);
+    let y_test = y.select(Axis(0), &test);
+    let y_train = y.select(Axis(0), &train);
+    let p = x.ncols();
+    let x = if x.is_standard_layout() {
+        x
+    } else {
+        x.as_standard_layout().into_owned()
+    };
+    let (mut values, offset) = x.into_raw_vec_and_offset();
+    let start = offset.unwrap_or(0);
+    // Training rows are in increasing order, so row `r` moves to slot `k ≤ r`: copying in
+    // order never overwrites a row still to be moved.
+    for (k, &r) in train.iter().enumerate() {
+        values.copy_within(start + r * p..start + (r + 1) * p, k * p);
+    }
+    values.truncate(train.len() * p);
+    let x_train = Array2::from_shape_vec((train.len(), p), values)
+        .map_err(|_| ModelError::EmptyData("the training rows could not be reshaped"))?;
+    Ok(Split {
+        x_train,
+        x_test,
+        y_train,
+        y_test,
+    })
+}
+
+/// The training and test row indices, each in increasing order.
+fn split_rows(
+    n: usize,
+    targets: usize,
+    test_size: f64,
+    seed: u64,
+) -> Result<(Vec<usize>, Vec<usize>), ModelError> {
     if !(test_size > 0.0 && test_size < 1.0) {
         return Err(ModelError::InvalidParameter {
             name: "test_size",
@@ -128,12 +199,11 @@ pub fn train_test_split(
             reason: "must lie strictly between 0 and 1",
         });
     }
-    let n = x.nrows();
-    if y.len() != n {
+    if targets != n {
         return Err(ModelError::ShapeMismatch {
             what: "targets (one per row)",
             expected: n,
-            found: y.len(),
+            found: targets,
         });
     }
     let n_test = (test_size * n as f64).ceil() as usize;
@@ -144,13 +214,10 @@ pub fn train_test_split(
     }
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
-    let (test, train) = order.split_at(n_test);
-    Ok(Split {
-        x_train: x.select(Axis(0), train),
-        x_test: x.select(Axis(0), test),
-        y_train: y.select(Axis(0), train),
-        y_test: y.select(Axis(0), test),
-    })
+    let (test, train) = order.split_at_mut(n_test);
+    test.sort_unstable();
+    train.sort_unstable();
+    Ok((train.to_vec(), test.to_vec()))
 }
 
 #[cfg(test)]
@@ -168,6 +235,9 @@ mod tests {
         assert_eq!(a.y_test, b.y_test);
         assert_ne!(a.y_test, c.y_test);
         assert_eq!(a.y_test.len(), 15);
+        // Rows stay paired and in their original order within each part.
+        assert!(a.y_train.windows(2).into_iter().all(|w| w[0] < w[1]));
+        assert_eq!(a.x_train.column(0), a.y_train);
         let mut all: Vec<f64> = a.y_train.iter().chain(a.y_test.iter()).copied().collect();
         all.sort_by(f64::total_cmp);
         assert_eq!(all, y.to_vec());
