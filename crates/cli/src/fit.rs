@@ -50,6 +50,9 @@ pub(crate) struct FitArgs {
     /// Logistic: the probability above which the positive class is predicted (default 0.5).
     #[arg(long, allow_negative_numbers = true)]
     threshold: Option<f64>,
+    /// Do not fit an intercept (scikit-learn's fit_intercept=False).
+    #[arg(long)]
+    no_intercept: bool,
     /// Standardize the features (fitted on the training rows; saved with the model). The
     /// coefficients are then on the standardized scale.
     #[arg(long)]
@@ -238,7 +241,8 @@ pub(crate) fn run(args: &FitArgs, out: &mut impl Write) -> Result<()> {
                 args,
                 LogisticRegression::tol,
                 LogisticRegression::max_iter,
-            );
+            )
+            .fit_intercept(!args.no_intercept);
             Model::LogisticRegression(settings.fit(x, y)?)
         }
         ModelKind::Linear => {
@@ -250,7 +254,8 @@ pub(crate) fn run(args: &FitArgs, out: &mut impl Write) -> Result<()> {
                 args,
                 LinearRegression::tol,
                 LinearRegression::max_iter,
-            );
+            )
+            .fit_intercept(!args.no_intercept);
             Model::LinearRegression(settings.fit(x, y)?)
         }
     };

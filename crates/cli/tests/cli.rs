@@ -117,6 +117,18 @@ fn fit_save_predict_and_eval_round_trip() {
     assert_eq!(lines.len(), 443);
     assert!(lines[1].parse::<f64>().unwrap().is_finite());
 
+    // Without an intercept the fit passes through the origin.
+    let origin = json_of(&[
+        "fit",
+        "--data",
+        d,
+        "--model",
+        "linear",
+        "--no-intercept",
+        "--json",
+    ]);
+    assert_eq!(origin["intercept"], 0.0);
+
     // A text summary, and the model kind check on predict.
     descent()
         .args(["fit", "--data", d, "--model", "linear"])

@@ -31,6 +31,7 @@ mod linear;
 mod logistic;
 pub mod metrics;
 mod persist;
+mod plain_json;
 mod preprocessing;
 mod solver;
 

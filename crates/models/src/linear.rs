@@ -244,6 +244,7 @@ fn centered_gram(x: ArrayView2<'_, f64>, mean: Option<&Array1<f64>>) -> Array2<f
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FittedLinearRegression {
     /// The coefficients `w`, one per feature.
+    #[serde(with = "crate::plain_json::vector")]
     pub coef: Array1<f64>,
     /// The intercept `b` (0 when not fitted).
     pub intercept: f64,
@@ -253,6 +254,7 @@ pub struct FittedLinearRegression {
     pub solver: Solver,
     /// The solver's report (for the closed form: 0 iterations, terminated
     /// `Converged(ClosedForm)`). A model loaded from a file has no history.
+    #[serde(with = "crate::plain_json::report")]
     pub report: Report<Array1<f64>>,
 }
 

@@ -240,6 +240,7 @@ fn binary_labels(y: ArrayView1<'_, f64>) -> Result<([f64; 2], Array1<f64>), Mode
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FittedLogisticRegression {
     /// The coefficients `w`, one per feature, on the scale of the features it was fitted on.
+    #[serde(with = "crate::plain_json::vector")]
     pub coef: Array1<f64>,
     /// The intercept `b` (0 when not fitted).
     pub intercept: f64,
@@ -257,6 +258,7 @@ pub struct FittedLogisticRegression {
     /// (points in the user's coordinates; the history's gradient norms are those the solver
     /// saw, in standardized coordinates when preconditioning). A model loaded from a file
     /// has no history.
+    #[serde(with = "crate::plain_json::report")]
     pub report: Report<Array1<f64>>,
 }
 
@@ -466,17 +468,24 @@ mod tests {
     fn preconditioning_does_not_change_the_optimum() {
         let (mut x, y) = toy();
         x.column_mut(0).mapv_inplace(|v| v * 1000.0);
-        let plain = LogisticRegression::new()
-            .precondition(false)
-            .tol(1e-12)
-            .fit(x.view(), y.view())
-            .unwrap();
-        let scaled = LogisticRegression::new()
-            .tol(1e-12)
-            .fit(x.view(), y.view())
-            .unwrap();
-        assert!((plain.report.value - scaled.report.value).abs() < 1e-14);
-        assert!((&plain.coef - &scaled.coef).iter().all(|d| d.abs() < 1e-9));
+        for intercept in [true, false] {
+            let model = LogisticRegression::new()
+                .fit_intercept(intercept)
+                .tol(1e-12);
+            let plain = model
+                .clone()
+                .precondition(false)
+                .fit(x.view(), y.view())
+                .unwrap();
+            let scaled = model.fit(x.view(), y.view()).unwrap();
+            assert!((plain.report.value - scaled.report.value).abs() < 1e-14);
+            assert!((&plain.coef - &scaled.coef).iter().all(|d| d.abs() < 1e-9));
+            assert!((plain.intercept - scaled.intercept).abs() < 1e-9);
+            if !intercept {
+                assert_eq!(scaled.intercept, 0.0);
+                assert_eq!(scaled.report.x.len(), 2);
+            }
+        }
     }
 
     #[test]

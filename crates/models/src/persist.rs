@@ -233,7 +233,13 @@ mod tests {
         let file = logistic_file();
         let back = ModelFile::from_json(&file.to_json().unwrap(), "x.json").unwrap();
         let (a, b) = (file.into_logistic().unwrap(), back.into_logistic().unwrap());
-        assert_eq!(a.coef, b.coef);
+        // Bit for bit: the JSON numbers read back exactly (serde_json's float_roundtrip).
+        assert!(a
+            .coef
+            .iter()
+            .zip(&b.coef)
+            .all(|(x, y)| x.to_bits() == y.to_bits()));
+        assert_eq!(a.intercept.to_bits(), b.intercept.to_bits());
         assert_eq!(a.report.termination, b.report.termination);
         assert!(b.report.history.is_empty());
     }

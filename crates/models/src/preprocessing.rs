@@ -27,8 +27,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StandardScaler {
     /// The mean of each feature.
+    #[serde(with = "crate::plain_json::vector")]
     pub mean: Array1<f64>,
     /// The divisor of each feature: its population standard deviation, or 1 when constant.
+    #[serde(with = "crate::plain_json::vector")]
     pub scale: Array1<f64>,
 }
 
