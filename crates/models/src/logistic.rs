@@ -35,7 +35,7 @@ pub enum Penalty {
 /// | [`c`](Self::c) | 1.0 | inverse regularization strength; larger means less penalty |
 /// | [`penalty`](Self::penalty) | [`Penalty::L2`] | or [`Penalty::None`] |
 /// | [`fit_intercept`](Self::fit_intercept) | true | fit `b` (unpenalized) |
-/// | [`tol`](Self::tol) | 1e-4 | stop when `‖∇F‖₂ ≤ tol` in the solver's coordinates |
+/// | [`tol`](Self::tol) | 1e-4 | stop when `‖∇F‖₂ ≤ tol` |
 /// | [`max_iter`](Self::max_iter) | 100 | iteration limit |
 /// | [`solver`](Self::solver) | [`Solver::Newton`] | gradient descent, Newton or L-BFGS |
 /// | [`threshold`](Self::threshold) | 0.5 | `predict` says the positive class when `P > threshold` |
@@ -51,8 +51,8 @@ pub enum Penalty {
 /// solver works on the objective in the coordinates of standardized features
 /// ([`Standardized`](descent_objectives::Standardized)), a change of variables that copies no
 /// data, and the result is mapped back: coefficients, objective and penalty are always those
-/// of the problem on the user's own scale. `tol` and a gradient-descent learning rate then
-/// apply in the standardized coordinates.
+/// of the problem on the user's own scale, and so is the gradient that `tol` bounds. Only a
+/// gradient-descent learning rate applies in the solver's (standardized) coordinates.
 ///
 /// ```
 /// use descent_models::{data::Dataset, LogisticRegression, Solver};
@@ -254,10 +254,9 @@ pub struct FittedLogisticRegression {
     pub penalty: Penalty,
     /// The solver it was fitted with.
     pub solver: Solver,
-    /// The solver's report: iterations, termination, evaluation counts, objective, history
-    /// (points in the user's coordinates; the history's gradient norms are those the solver
-    /// saw, in standardized coordinates when preconditioning). A model loaded from a file
-    /// has no history.
+    /// The solver's report: iterations, termination, evaluation counts, objective, gradient
+    /// norm and history, all on the user's scale (points are `[w, b]`). A model loaded from
+    /// a file has no history.
     #[serde(with = "crate::plain_json::report")]
     pub report: Report<Array1<f64>>,
 }

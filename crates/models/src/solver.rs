@@ -1,7 +1,7 @@
 //! The solver choice shared by the models, and the one place that runs it.
 
 use crate::ModelError;
-use descent_objectives::{ColumnStatistics, Hessian, LinearModelLoss, Parameter, Standardized};
+use descent_objectives::{ColumnStatistics, Hessian, LinearModelLoss, Standardized};
 use descent_solvers::{GradientDescent, Lbfgs, Minimize, Newton, Report, Stopping};
 use ndarray::{Array1, ArrayView2, Zip};
 use serde::{Deserialize, Serialize};
@@ -93,7 +93,8 @@ pub(crate) struct Curvature {
 /// features divided by `sⱼ = √(σⱼ² + λ/ℓ'')` ([`Standardized::with_scale`]): the diagonal of
 /// the Hessian at the start becomes uniform whether the loss (large C) or the penalty (small
 /// C) dominates. The report is mapped back: its solution and history points are the user's
-/// `[w, b]`, and its gradient norm is recomputed on the user's objective.
+/// `[w, b]`; its gradient norms, and the `tol` test, are those of the user's objective
+/// ([`Gradient::gradient_norm`](descent_objectives::Gradient::gradient_norm) of the wrapper).
 pub(crate) fn minimize_linear_model<O>(
     objective: &O,
     x: ArrayView2<'_, f64>,
@@ -116,7 +117,7 @@ where
             });
         }
     }
-    let mut report = if settings.precondition {
+    let report = if settings.precondition {
         let stats = ColumnStatistics::of(x)?;
         let ridge = curvature.penalty / curvature.loss;
         let scale = Zip::from(&stats.std)
@@ -138,9 +139,6 @@ where
         let x0 = start.cloned().unwrap_or_else(|| Array1::zeros(n_params));
         run(objective, solver, settings, x0)?
     };
-    if settings.precondition {
-        report.gradient_norm = Some(objective.gradient(&report.x).norm());
-    }
     Ok(report)
 }
 
@@ -198,8 +196,8 @@ macro_rules! shared_builders {
                 self
             }
 
-            /// Iterative solvers stop when `‖∇F‖₂ ≤ tol`, in the solver's coordinates
-            /// (standardized when preconditioning); default 1e-4, as scikit-learn.
+            /// Iterative solvers stop when `‖∇F‖₂ ≤ tol`, with `F` the objective on the user's
+            /// own scale whatever the preconditioning; default 1e-4, as scikit-learn.
             #[must_use]
             pub fn tol(mut self, tol: f64) -> Self {
                 self.tol = tol;

@@ -100,6 +100,16 @@ pub trait Gradient: Objective {
     fn value_and_gradient(&self, x: &Self::Param) -> (f64, Self::Param) {
         (self.value(x), self.gradient(x))
     }
+
+    /// How large a gradient of this objective is, for stopping rules and reports: `‖g‖₂` by
+    /// default.
+    ///
+    /// An objective that is another seen through a change of variables ([`Standardized`])
+    /// measures the gradient the other objective has at the same point, so that a solver
+    /// working in the new coordinates stops where a solver in the original ones would.
+    fn gradient_norm(&self, gradient: &Self::Param) -> f64 {
+        gradient.norm()
+    }
 }
 
 /// An objective with a Hessian `∇²f(x)` (the second derivative `f″(x)` in one dimension).
@@ -125,6 +135,9 @@ impl<O: Gradient + ?Sized> Gradient for &O {
     }
     fn value_and_gradient(&self, x: &Self::Param) -> (f64, Self::Param) {
         (**self).value_and_gradient(x)
+    }
+    fn gradient_norm(&self, gradient: &Self::Param) -> f64 {
+        (**self).gradient_norm(gradient)
     }
 }
 

@@ -143,6 +143,10 @@ impl<O: Gradient<Param = Array1<f64>>> Gradient for L2Regularized<O> {
         self.add_penalty_gradient(params, &mut g);
         (value + self.penalty(params), g)
     }
+
+    fn gradient_norm(&self, gradient: &Array1<f64>) -> f64 {
+        self.inner.gradient_norm(gradient)
+    }
 }
 
 impl<O: Hessian<Param = Array1<f64>>> Hessian for L2Regularized<O> {

@@ -1,6 +1,8 @@
 //! Feature standardization as a change of variables: the objective of a linear model seen
 //! in the coordinates of standardized features, without copying the features.
 
+#[cfg(test)]
+use crate::Parameter;
 use crate::{Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
 use ndarray::{s, Array1, Array2, ArrayView2, Axis, Zip};
 
@@ -242,6 +244,23 @@ impl<O: LinearModelLoss> Gradient for Standardized<O> {
         let (value, gradient) = self.inner.value_and_gradient(&self.to_original(v));
         (value, self.pull_back(gradient))
     }
+
+    /// The size of the original objective's gradient at the same point: with `G = Tᵀg`,
+    /// `g = T⁻ᵀG` is `g_b = G_c` and `g_w = s ⊙ G_v + m·G_c`, measured by the original
+    /// objective's own [`gradient_norm`](Gradient::gradient_norm). A tolerance on it means
+    /// what it means on the user's scale, whatever the preconditioning.
+    fn gradient_norm(&self, gradient: &Array1<f64>) -> f64 {
+        let p = self.p();
+        let mut original = gradient.clone();
+        original
+            .slice_mut(s![..p])
+            .zip_mut_with(&self.inverse_scale, |g, d| *g /= d);
+        if let Some(mean) = &self.mean {
+            let g_b = original[p];
+            original.slice_mut(s![..p]).scaled_add(g_b, mean);
+        }
+        self.inner.gradient_norm(&original)
+    }
 }
 
 impl<O: LinearModelLoss + Hessian> Hessian for Standardized<O> {
@@ -342,6 +361,29 @@ mod tests {
         assert!((&g1 - &g2).iter().all(|d| d.abs() < 1e-14), "{g1} vs {g2}");
         let (h1, h2) = (g.hessian(&v), on_standardized.hessian(&v));
         assert!((&h1 - &h2).iter().all(|d| d.abs() < 1e-14), "{h1} vs {h2}");
+    }
+
+    #[test]
+    fn gradient_norm_is_that_of_the_original_objective() {
+        let (x, y) = data();
+        let stats = ColumnStatistics::of(x.view()).unwrap();
+        for intercept in [true, false] {
+            let f =
+                L2Regularized::with_c(LogLoss::new(&x, &y).unwrap().fit_intercept(intercept), 3.0)
+                    .unwrap();
+            let g = Standardized::new(&f, &stats).unwrap();
+            let v = if intercept {
+                array![0.3, -0.8, 0.1, 0.6]
+            } else {
+                array![0.3, -0.8, 0.1]
+            };
+            let measured = g.gradient_norm(&g.gradient(&v));
+            let expected = f.gradient(&g.to_original(&v)).norm();
+            assert!(
+                (measured - expected).abs() < 1e-14 * expected,
+                "{measured} vs {expected}"
+            );
+        }
     }
 
     #[test]

@@ -56,6 +56,9 @@ impl<O: Gradient> Gradient for Counted<'_, O> {
         bump(&self.gradient);
         self.inner.value_and_gradient(x)
     }
+    fn gradient_norm(&self, gradient: &O::Param) -> f64 {
+        self.inner.gradient_norm(gradient)
+    }
 }
 
 impl<O: Hessian> Hessian for Counted<'_, O> {

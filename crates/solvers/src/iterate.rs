@@ -83,7 +83,7 @@ where
                 iteration,
                 x: point.x.clone(),
                 value: point.value,
-                gradient_norm: Some(point.gradient.norm()),
+                gradient_norm: Some(objective.gradient_norm(&point.gradient)),
                 step_length,
                 step,
             });
@@ -94,7 +94,7 @@ where
     let mut iterations = 0;
     let mut rises = 0;
     let termination = loop {
-        if point.gradient.norm() <= stopping.gradient_tolerance {
+        if objective.gradient_norm(&point.gradient) <= stopping.gradient_tolerance {
             break Termination::Converged(Criterion::GradientNorm);
         }
         if iterations >= stopping.max_iterations {
@@ -129,7 +129,7 @@ where
             break termination;
         }
     };
-    let gradient_norm = Some(point.gradient.norm());
+    let gradient_norm = Some(objective.gradient_norm(&point.gradient));
     Ok(Report {
         solver: solver.to_owned(),
         x: point.x,
