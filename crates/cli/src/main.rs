@@ -65,6 +65,9 @@ struct EvalArgs {
     /// A CSV file with the model's feature columns and its target column.
     #[arg(long)]
     data: PathBuf,
+    /// The target column's name (default: the one the model was fitted on).
+    #[arg(long)]
+    target: Option<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -170,7 +173,8 @@ fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<()> {
 
 fn eval(args: &EvalArgs, out: &mut impl Write) -> Result<()> {
     let file = ModelFile::load(&args.model)?;
-    let mut data = Dataset::from_csv_columns(&args.data, &file.feature_names, &file.target_name)?;
+    let target = args.target.as_deref().unwrap_or(&file.target_name);
+    let mut data = Dataset::from_csv_columns(&args.data, &file.feature_names, target)?;
     if let Some(scaler) = &file.scaler {
         scaler.transform_in_place(&mut data.x)?;
     }

@@ -105,6 +105,26 @@ fn fit_save_predict_and_eval_round_trip() {
     ]);
     let eval = json_of(&["eval", "--model", m, "--data", d, "--json"]);
     assert_eq!(fit["train"]["r2"], eval["r2"]);
+    // The target can be named; a missing one is a one-line error.
+    let renamed = dir.path().join("renamed.csv");
+    let text = std::fs::read_to_string(&diabetes)
+        .unwrap()
+        .replacen("target", "progression", 1);
+    std::fs::write(&renamed, text).unwrap();
+    let r = renamed.to_str().unwrap();
+    let e = error_of(&["eval", "--model", m, "--data", r]);
+    assert!(e.contains("no column named \"target\""), "{e}");
+    let eval = json_of(&[
+        "eval",
+        "--model",
+        m,
+        "--data",
+        r,
+        "--target",
+        "progression",
+        "--json",
+    ]);
+    assert_eq!(fit["train"]["r2"], eval["r2"]);
 
     let output = descent()
         .args(["predict", "--model", m, "--data", d])
