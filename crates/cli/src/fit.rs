@@ -38,7 +38,7 @@ pub(crate) struct FitArgs {
     /// Logistic: the penalty (default l2).
     #[arg(long, value_enum)]
     penalty: Option<PenaltyName>,
-    /// The fixed step of --solver gd (default 0.1), in standardized coordinates.
+    /// The fixed step of --solver gd (default 0.1), in the solver's preconditioned coordinates.
     #[arg(long, allow_negative_numbers = true)]
     learning_rate: Option<f64>,
     /// Stop when the gradient norm is below this (default 1e-4).

@@ -316,23 +316,24 @@ mod tests {
             [5.0, 500.0]
         ];
         let y = array![3.0, 4.5, 8.0, 8.5, 11.0];
-        let exact = LinearRegression::new()
-            .alpha(2.0)
-            .fit(x.view(), y.view())
-            .unwrap();
-        for solver in [Solver::Newton, Solver::Lbfgs] {
-            let fit = LinearRegression::new()
-                .alpha(2.0)
-                .solver(solver)
-                .tol(1e-11)
-                .fit(x.view(), y.view())
-                .unwrap();
-            assert!(fit.report.converged(), "{solver}");
-            assert!(
-                (&fit.coef - &exact.coef).iter().all(|d| d.abs() < 1e-8),
-                "{solver}"
-            );
-            assert!((fit.intercept - exact.intercept).abs() < 1e-7, "{solver}");
+        for intercept in [true, false] {
+            let model = LinearRegression::new().alpha(2.0).fit_intercept(intercept);
+            let exact = model.fit(x.view(), y.view()).unwrap();
+            for solver in [Solver::Newton, Solver::Lbfgs] {
+                let fit = model
+                    .clone()
+                    .solver(solver)
+                    .tol(1e-11)
+                    .fit(x.view(), y.view())
+                    .unwrap();
+                let label = format!("{solver}, intercept {intercept}");
+                assert!(fit.report.converged(), "{label}");
+                assert!(
+                    (&fit.coef - &exact.coef).iter().all(|d| d.abs() < 1e-8),
+                    "{label}"
+                );
+                assert!((fit.intercept - exact.intercept).abs() < 1e-7, "{label}");
+            }
         }
         assert!(LinearRegression::new()
             .alpha(-1.0)
