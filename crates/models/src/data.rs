@@ -173,22 +173,15 @@ impl Dataset {
             .iter()
             .map(|&c| table.header[c].clone())
             .collect();
-        let (x, y, rows) = table.read(&feature_columns, Some(target_index))?;
-        let shape_error = |_| DataError::NoRows {
-            path: path.to_owned(),
-        };
-        let x = Array2::from_shape_vec((rows, feature_columns.len()), x).map_err(shape_error)?;
-        let y = Array1::from_vec(y);
+        let (x, y) = table.read(&feature_columns, Some(target_index))?;
         Ok(Dataset {
             feature_names,
             target_name,
             x,
-            y,
+            y: Array1::from_vec(y),
         })
     }
-}
 
-impl Dataset {
     /// Reads the named feature columns (in the given order) and the named target column of
     /// `path`, ignoring any other column: what scoring a saved model on a new file needs.
     ///
@@ -199,18 +192,10 @@ impl Dataset {
         feature_names: &[String],
         target: &str,
     ) -> Result<Self, DataError> {
-        let path = path.as_ref();
-        let mut table = Table::open(path)?;
-        let columns = feature_names
-            .iter()
-            .map(|name| table.column(name))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut table = Table::open(path.as_ref())?;
+        let columns = table.columns(feature_names)?;
         let target_index = table.column(target)?;
-        let (x, y, rows) = table.read(&columns, Some(target_index))?;
-        let x =
-            Array2::from_shape_vec((rows, columns.len()), x).map_err(|_| DataError::NoRows {
-                path: path.to_owned(),
-            })?;
+        let (x, y) = table.read(&columns, Some(target_index))?;
         Ok(Dataset {
             feature_names: feature_names.to_vec(),
             target_name: target.to_owned(),
@@ -226,16 +211,9 @@ impl Dataset {
 /// # Errors
 /// As [`Dataset::from_csv`], and a named column that is not in the file.
 pub fn read_features(path: impl AsRef<Path>, names: &[String]) -> Result<Array2<f64>, DataError> {
-    let path = path.as_ref();
-    let mut table = Table::open(path)?;
-    let columns = names
-        .iter()
-        .map(|name| table.column(name))
-        .collect::<Result<Vec<_>, _>>()?;
-    let (values, _, rows) = table.read(&columns, None)?;
-    Array2::from_shape_vec((rows, columns.len()), values).map_err(|_| DataError::NoRows {
-        path: path.to_owned(),
-    })
+    let mut table = Table::open(path.as_ref())?;
+    let columns = table.columns(names)?;
+    Ok(table.read(&columns, None)?.0)
 }
 
 /// A CSV file opened with its header read.
@@ -293,12 +271,18 @@ impl Table {
             })
     }
 
-    /// Parses `columns` of every row (row-major) and the `target` column, and counts the rows.
+    /// The indices of the named columns, in the order given.
+    fn columns(&self, names: &[String]) -> Result<Vec<usize>, DataError> {
+        names.iter().map(|name| self.column(name)).collect()
+    }
+
+    /// Parses `columns` of every row into a matrix (one row per data row), and the `target`
+    /// column (empty when `None`).
     fn read(
         &mut self,
         columns: &[usize],
         target: Option<usize>,
-    ) -> Result<(Vec<f64>, Vec<f64>, usize), DataError> {
+    ) -> Result<(Array2<f64>, Vec<f64>), DataError> {
         let mut values = Vec::new();
         let mut targets = Vec::new();
         let mut rows = 0;
@@ -336,7 +320,12 @@ impl Table {
                 path: self.path.clone(),
             });
         }
-        Ok((values, targets, rows))
+        let x = Array2::from_shape_vec((rows, columns.len()), values).map_err(|_| {
+            DataError::NoRows {
+                path: self.path.clone(),
+            }
+        })?;
+        Ok((x, targets))
     }
 
     fn parse(&self, field: &str, line: u64, column: usize) -> Result<f64, DataError> {
@@ -387,50 +376,31 @@ fn csv_error(path: &Path, error: csv::Error) -> DataError {
 mod tests {
     use super::*;
 
-    fn file(contents: &str) -> tempfile_path::TempFile {
-        tempfile_path::TempFile::new(contents)
-    }
-
-    /// A file in the target directory, removed when dropped (no extra crate for this).
-    mod tempfile_path {
-        use std::path::PathBuf;
-        pub struct TempFile(pub PathBuf);
-        impl TempFile {
-            pub fn new(contents: &str) -> Self {
-                use std::sync::atomic::{AtomicUsize, Ordering};
-                static COUNTER: AtomicUsize = AtomicUsize::new(0);
-                let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-                let path = std::env::temp_dir()
-                    .join(format!("descent-data-test-{}-{n}.csv", std::process::id()));
-                std::fs::write(&path, contents).unwrap();
-                TempFile(path)
-            }
-        }
-        impl Drop for TempFile {
-            fn drop(&mut self) {
-                let _ = std::fs::remove_file(&self.0);
-            }
-        }
+    /// A temporary file holding `contents`, removed when dropped.
+    fn file(contents: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, contents.as_bytes()).unwrap();
+        f
     }
 
     fn message(contents: &str, target: Option<&str>) -> String {
         let f = file(contents);
-        Dataset::from_csv(&f.0, target).unwrap_err().to_string()
+        Dataset::from_csv(f.path(), target).unwrap_err().to_string()
     }
 
     #[test]
     fn reads_features_and_named_target() {
         let f = file("a,label,b\n1,0,2\n3,1,4\n");
-        let data = Dataset::from_csv(&f.0, Some("label")).unwrap();
+        let data = Dataset::from_csv(f.path(), Some("label")).unwrap();
         assert_eq!(data.feature_names, ["a", "b"]);
         assert_eq!(data.x, ndarray::array![[1.0, 2.0], [3.0, 4.0]]);
         assert_eq!(data.y, ndarray::array![0.0, 1.0]);
-        let default = Dataset::from_csv(&f.0, None).unwrap();
+        let default = Dataset::from_csv(f.path(), None).unwrap();
         assert_eq!(default.target_name, "b");
         assert_eq!(default.x, ndarray::array![[1.0, 0.0], [3.0, 1.0]]);
-        let features = read_features(&f.0, &["b".into(), "a".into()]).unwrap();
+        let features = read_features(f.path(), &["b".into(), "a".into()]).unwrap();
         assert_eq!(features, ndarray::array![[2.0, 1.0], [4.0, 3.0]]);
-        let reordered = Dataset::from_csv_columns(&f.0, &["b".into()], "a").unwrap();
+        let reordered = Dataset::from_csv_columns(f.path(), &["b".into()], "a").unwrap();
         assert_eq!(reordered.x, ndarray::array![[2.0], [4.0]]);
         assert_eq!(reordered.y, ndarray::array![1.0, 3.0]);
     }
@@ -469,7 +439,7 @@ mod tests {
     #[test]
     fn trailing_blank_line_and_spaces_are_accepted() {
         let f = file("a , t\n 1, 0\n2 ,1\n\n");
-        let data = Dataset::from_csv(&f.0, Some("t")).unwrap();
+        let data = Dataset::from_csv(f.path(), Some("t")).unwrap();
         assert_eq!(data.x, ndarray::array![[1.0], [2.0]]);
         assert_eq!(data.feature_names, ["a"]);
     }

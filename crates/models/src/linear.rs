@@ -240,6 +240,24 @@ fn centered_gram(x: ArrayView2<'_, f64>, mean: Option<&Array1<f64>>) -> Array2<f
     gram
 }
 
+/// `x·w + b`, one per row, after checking that `x` has one finite column per coefficient:
+/// what every fitted linear model computes first.
+pub(crate) fn linear_predictor(
+    x: ArrayView2<'_, f64>,
+    coef: &Array1<f64>,
+    intercept: f64,
+) -> Result<Array1<f64>, ModelError> {
+    if x.ncols() != coef.len() {
+        return Err(ModelError::ShapeMismatch {
+            what: "the feature matrix (columns)",
+            expected: coef.len(),
+            found: x.ncols(),
+        });
+    }
+    check_finite_features(&x)?;
+    Ok(x.dot(coef) + intercept)
+}
+
 /// A fitted linear regression: `ŷ = x·w + b`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FittedLinearRegression {
@@ -264,15 +282,7 @@ impl FittedLinearRegression {
     /// # Errors
     /// Another number of features than fitted, or a non-finite value.
     pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>, ModelError> {
-        if x.ncols() != self.coef.len() {
-            return Err(ModelError::ShapeMismatch {
-                what: "the feature matrix (columns)",
-                expected: self.coef.len(),
-                found: x.ncols(),
-            });
-        }
-        check_finite_features(&x)?;
-        Ok(x.dot(&self.coef) + self.intercept)
+        linear_predictor(x, &self.coef, self.intercept)
     }
 
     /// MSE, RMSE, MAE and R² on `x` against targets `y`.

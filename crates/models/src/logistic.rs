@@ -1,6 +1,7 @@
 //! Binary logistic regression: the log loss, scikit-learn's L2 penalty and a solver.
 
-use crate::error::{check_finite_features, positive};
+use crate::error::positive;
+use crate::linear::linear_predictor;
 use crate::metrics::ClassificationMetrics;
 use crate::solver::{minimize_linear_model, shared_builders, Curvature};
 use crate::{ModelError, Solver};
@@ -165,13 +166,7 @@ impl LogisticRegression {
         if self.penalty == Penalty::L2 {
             positive("C", self.c)?;
         }
-        if !(0.0..=1.0).contains(&self.threshold) {
-            return Err(ModelError::InvalidParameter {
-                name: "threshold",
-                value: self.threshold,
-                reason: "must lie in [0, 1]",
-            });
-        }
+        check_threshold(self.threshold)?;
         if self.solver == Solver::LeastSquares {
             return Err(ModelError::UnsupportedSolver {
                 solver: "least squares",
@@ -212,6 +207,19 @@ impl LogisticRegression {
             penalty: self.penalty,
             solver: self.solver,
             report,
+        })
+    }
+}
+
+/// Checks a decision threshold: a probability, in `[0, 1]`.
+fn check_threshold(threshold: f64) -> Result<(), ModelError> {
+    if (0.0..=1.0).contains(&threshold) {
+        Ok(())
+    } else {
+        Err(ModelError::InvalidParameter {
+            name: "threshold",
+            value: threshold,
+            reason: "must lie in [0, 1]",
         })
     }
 }
@@ -262,24 +270,12 @@ pub struct FittedLogisticRegression {
 }
 
 impl FittedLogisticRegression {
-    fn check_features(&self, x: &ArrayView2<'_, f64>) -> Result<(), ModelError> {
-        if x.ncols() != self.coef.len() {
-            return Err(ModelError::ShapeMismatch {
-                what: "the feature matrix (columns)",
-                expected: self.coef.len(),
-                found: x.ncols(),
-            });
-        }
-        check_finite_features(x)
-    }
-
     /// The linear predictor `z = x·w + b`, one per row (scikit-learn's `decision_function`).
     ///
     /// # Errors
     /// Another number of features than fitted, or a non-finite value.
     pub fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>, ModelError> {
-        self.check_features(&x)?;
-        Ok(x.dot(&self.coef) + self.intercept)
+        linear_predictor(x, &self.coef, self.intercept)
     }
 
     /// `P(y = classes[1] | x) = σ(x·w + b)`, one per row (the inverse logit of the decision
@@ -301,11 +297,11 @@ impl FittedLogisticRegression {
     }
 
     fn label(&self, probability: f64) -> f64 {
-        if probability > self.threshold {
-            self.classes[1]
-        } else {
-            self.classes[0]
-        }
+        self.classes[usize::from(self.is_positive(probability))]
+    }
+
+    fn is_positive(&self, probability: f64) -> bool {
+        probability > self.threshold
     }
 
     /// The same model with another decision threshold.
@@ -313,13 +309,7 @@ impl FittedLogisticRegression {
     /// # Errors
     /// A threshold outside `[0, 1]`.
     pub fn with_threshold(mut self, threshold: f64) -> Result<Self, ModelError> {
-        if !(0.0..=1.0).contains(&threshold) {
-            return Err(ModelError::InvalidParameter {
-                name: "threshold",
-                value: threshold,
-                reason: "must lie in [0, 1]",
-            });
-        }
+        check_threshold(threshold)?;
         self.threshold = threshold;
         Ok(self)
     }
@@ -357,7 +347,7 @@ impl FittedLogisticRegression {
                 });
             };
         }
-        let predicted = probability.mapv(|p| if p > self.threshold { 1.0 } else { 0.0 });
+        let predicted = probability.mapv(|p| f64::from(u8::from(self.is_positive(p))));
         ClassificationMetrics::new(y01.view(), predicted.view(), probability.view())
     }
 

@@ -160,12 +160,10 @@ where
         record_history: settings.record_history,
     };
     let report = match solver {
-        Solver::GradientDescent { learning_rate } => {
-            crate::error::positive("learning_rate", learning_rate)?;
-            GradientDescent::new(learning_rate)
-                .stopping(stopping)
-                .minimize(objective, x0)?
-        }
+        // The learning rate is checked by the solver itself.
+        Solver::GradientDescent { learning_rate } => GradientDescent::new(learning_rate)
+            .stopping(stopping)
+            .minimize(objective, x0)?,
         Solver::Newton => Newton::new().stopping(stopping).minimize(objective, x0)?,
         Solver::Lbfgs => Lbfgs::new().stopping(stopping).minimize(objective, x0)?,
         Solver::LeastSquares => {
