@@ -3,7 +3,7 @@
 use crate::ModelError;
 use descent_objectives::{ColumnStatistics, Hessian, LinearModelLoss, Standardized};
 use descent_solvers::{GradientDescent, Lbfgs, Minimize, Newton, Report, Stopping};
-use ndarray::{Array1, ArrayView2, Zip};
+use ndarray::{Array1, ArrayView2};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -117,29 +117,19 @@ where
             });
         }
     }
-    let report = if settings.precondition {
+    if settings.precondition {
         let stats = ColumnStatistics::of(x)?;
-        let ridge = curvature.penalty / curvature.loss;
-        let scale = Zip::from(&stats.std)
-            .and(&stats.constant[..])
-            .map_collect(|&s, &constant| {
-                let variance = if constant { 0.0 } else { s * s };
-                match (variance + ridge).sqrt() {
-                    s if s > 0.0 => s,
-                    _ => 1.0,
-                }
-            });
+        let scale = stats.scale_with_ridge(curvature.penalty / curvature.loss);
         let standardized = Standardized::with_scale(objective, &stats.mean, &scale)?;
         let x0 = start.map_or_else(
             || Array1::zeros(n_params),
             |s| standardized.from_original(s),
         );
-        run(&standardized, solver, settings, x0)?.map_points(|v| standardized.to_original(&v))
+        Ok(run(&standardized, solver, settings, x0)?.map_points(|v| standardized.to_original(&v)))
     } else {
         let x0 = start.cloned().unwrap_or_else(|| Array1::zeros(n_params));
-        run(objective, solver, settings, x0)?
-    };
-    Ok(report)
+        run(objective, solver, settings, x0)
+    }
 }
 
 fn run<O>(

@@ -71,9 +71,31 @@ impl ColumnStatistics {
 
     /// The divisor used to standardize each column: `σⱼ`, or 1 for a constant column.
     pub fn scale(&self) -> Array1<f64> {
+        self.scale_with_ridge(0.0)
+    }
+
+    /// `√(σⱼ² + ridge)`, with the variance of a constant column taken as 0, and 1 where that
+    /// is 0: the scale that evens out the Hessian's diagonal when an L2 penalty adds `ridge`
+    /// (in units of the loss's curvature) to every coefficient (see
+    /// [`Standardized::with_scale`]). `ridge = 0` gives [`scale`](Self::scale).
+    ///
+    /// ```
+    /// use descent_objectives::ColumnStatistics;
+    /// use ndarray::array;
+    /// let stats = ColumnStatistics::of(array![[1.0, 5.0], [3.0, 5.0]].view())?;
+    /// assert_eq!(stats.scale_with_ridge(3.0), array![2.0, 3f64.sqrt()]);
+    /// # Ok::<(), descent_objectives::ObjectiveError>(())
+    /// ```
+    pub fn scale_with_ridge(&self, ridge: f64) -> Array1<f64> {
         Zip::from(&self.std)
             .and(&self.constant[..])
-            .map_collect(|&s, &constant| if constant { 1.0 } else { s })
+            .map_collect(|&s, &constant| {
+                let variance = if constant { 0.0 } else { s * s };
+                match (variance + ridge).sqrt() {
+                    scale if scale > 0.0 => scale,
+                    _ => 1.0,
+                }
+            })
     }
 }
 
