@@ -9,7 +9,7 @@ use descent_models::{
     train_test_split_owned, LinearRegression, LogisticRegression, Model, ModelFile, Penalty,
     Solver, StandardScaler,
 };
-use descent_solvers::Termination;
+use descent_solvers::{Evaluations, Termination};
 use ndarray::{Array1, Array2};
 use serde::Serialize;
 use std::io::Write;
@@ -208,13 +208,6 @@ pub(crate) struct FitSummary {
     pub test: Option<Metrics>,
 }
 
-#[derive(Debug, Serialize)]
-pub(crate) struct Evaluations {
-    pub value: usize,
-    pub gradient: usize,
-    pub hessian: usize,
-}
-
 pub(crate) fn run(args: &FitArgs, out: &mut impl Write) -> Result<()> {
     args.check_options()?;
     let solver = args.solver()?;
@@ -354,11 +347,7 @@ fn summarize(
         },
         objective: report.value,
         gradient_norm: report.gradient_norm,
-        evaluations: Evaluations {
-            value: report.evaluations.value,
-            gradient: report.evaluations.gradient,
-            hessian: report.evaluations.hessian,
-        },
+        evaluations: report.evaluations,
         fit_seconds: report.elapsed.as_secs_f64(),
         train_rows: prepared.x_train.nrows(),
         test_rows: prepared.test.as_ref().map_or(0, |(x, _)| x.nrows()),
