@@ -313,16 +313,10 @@ fn summarize(
     train: Metrics,
     test: Option<Metrics>,
 ) -> FitSummary {
-    let (coef, intercept, report, classes, c, alpha) = match model {
-        Model::LogisticRegression(m) => (
-            &m.coef,
-            m.intercept,
-            &m.report,
-            Some(m.classes),
-            Some(m.c),
-            None,
-        ),
-        Model::LinearRegression(m) => (&m.coef, m.intercept, &m.report, None, None, Some(m.alpha)),
+    let report = model.report();
+    let (classes, c, alpha) = match model {
+        Model::LogisticRegression(m) => (Some(m.classes), Some(m.c), None),
+        Model::LinearRegression(m) => (None, None, Some(m.alpha)),
     };
     FitSummary {
         model: model.kind(),
@@ -331,8 +325,8 @@ fn summarize(
         target,
         feature_names,
         standardized: prepared.scaler.is_some(),
-        coef: coef.to_vec(),
-        intercept,
+        coef: model.coef().to_vec(),
+        intercept: model.intercept(),
         classes,
         c,
         alpha,

@@ -1,6 +1,8 @@
 //! Saving fitted models, with their scaler and column names, to JSON files.
 
 use crate::{FittedLinearRegression, FittedLogisticRegression, ModelError, StandardScaler};
+use descent_solvers::Report;
+use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -25,6 +27,37 @@ impl Model {
         match self {
             Model::LogisticRegression(_) => "logistic_regression",
             Model::LinearRegression(_) => "linear_regression",
+        }
+    }
+
+    /// The coefficients `w`, one per feature.
+    pub fn coef(&self) -> &Array1<f64> {
+        match self {
+            Model::LogisticRegression(m) => &m.coef,
+            Model::LinearRegression(m) => &m.coef,
+        }
+    }
+
+    /// The intercept `b`.
+    pub fn intercept(&self) -> f64 {
+        match self {
+            Model::LogisticRegression(m) => m.intercept,
+            Model::LinearRegression(m) => m.intercept,
+        }
+    }
+
+    /// The solver's report of the fit.
+    pub fn report(&self) -> &Report<Array1<f64>> {
+        match self {
+            Model::LogisticRegression(m) => &m.report,
+            Model::LinearRegression(m) => &m.report,
+        }
+    }
+
+    fn report_mut(&mut self) -> &mut Report<Array1<f64>> {
+        match self {
+            Model::LogisticRegression(m) => &mut m.report,
+            Model::LinearRegression(m) => &mut m.report,
         }
     }
 }
@@ -72,10 +105,7 @@ impl ModelFile {
         target_name: String,
         scaler: Option<StandardScaler>,
     ) -> Self {
-        match &mut model {
-            Model::LogisticRegression(m) => m.report.history.clear(),
-            Model::LinearRegression(m) => m.report.history.clear(),
-        }
+        model.report_mut().history.clear();
         ModelFile {
             format: FORMAT.to_owned(),
             version: FORMAT_VERSION,
@@ -133,10 +163,7 @@ impl ModelFile {
 
     fn check_consistency(&self) -> Result<(), String> {
         let n = self.feature_names.len();
-        let coef = match &self.model {
-            Model::LogisticRegression(m) => m.coef.len(),
-            Model::LinearRegression(m) => m.coef.len(),
-        };
+        let coef = self.model.coef().len();
         if coef != n {
             return Err(format!("{coef} coefficients for {n} feature names"));
         }
