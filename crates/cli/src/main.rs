@@ -86,7 +86,8 @@ fn main() -> ExitCode {
                 let _ = e.print();
                 return ExitCode::SUCCESS;
             }
-            // clap's message spans lines (the error, its details, usage); keep the first two.
+            // clap's message spans lines (the error and its details, then usage); keep what
+            // comes before the first blank line, joined on one line.
             let message = e.to_string();
             let summary: Vec<&str> = message
                 .lines()
@@ -101,7 +102,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut stdout = std::io::stdout().lock();
+    // Buffered: `predict` writes a line per row, and stdout alone would flush each one.
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let result = match cli.command {
         Command::Fit(args) => fit::run(&args, &mut stdout),
         Command::Predict(args) => predict(&args, &mut stdout),
@@ -132,18 +134,18 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Reads the features a saved model needs from `data` and puts them through its scaler.
-fn model_features(file: &ModelFile, data: &PathBuf) -> Result<ndarray::Array2<f64>> {
-    let mut x = read_features(data, &file.feature_names)?;
+/// Puts features read for a saved model through the model's scaler, if it has one.
+fn scale_features(file: &ModelFile, x: &mut ndarray::Array2<f64>) -> Result<()> {
     if let Some(scaler) = &file.scaler {
-        scaler.transform_in_place(&mut x)?;
+        scaler.transform_in_place(x)?;
     }
-    Ok(x)
+    Ok(())
 }
 
 fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<()> {
     let file = ModelFile::load(&args.model)?;
-    let x = model_features(&file, &args.data)?;
+    let mut x = read_features(&args.data, &file.feature_names)?;
+    scale_features(&file, &mut x)?;
     let values = match file.model {
         Model::LogisticRegression(mut model) => {
             if let Some(t) = args.threshold {
@@ -175,9 +177,7 @@ fn eval(args: &EvalArgs, out: &mut impl Write) -> Result<()> {
     let file = ModelFile::load(&args.model)?;
     let target = args.target.as_deref().unwrap_or(&file.target_name);
     let mut data = Dataset::from_csv_columns(&args.data, &file.feature_names, target)?;
-    if let Some(scaler) = &file.scaler {
-        scaler.transform_in_place(&mut data.x)?;
-    }
+    scale_features(&file, &mut data.x)?;
     let metrics = output::Metrics::of(&file.model, data.x.view(), data.y.view())?;
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &metrics)?;
