@@ -294,10 +294,10 @@ impl<O: LinearModelLoss + Hessian> Hessian for Standardized<O> {
         let p = self.p();
         if let Some(mean) = &self.mean {
             let h_bb = h[[p, p]];
-            // Column b first: H_ib − m_i H_bb (H is symmetric, so row b is its transpose).
-            let mut column_b = h.slice(s![..p, p]).to_owned();
-            column_b.scaled_add(-h_bb, mean);
+            // Column b: H_ib, and the new column b, H_ib − m_i H_bb (H is symmetric, so row b
+            // is its transpose).
             let original_column_b = h.slice(s![..p, p]).to_owned();
+            let column_b = &original_column_b - &(h_bb * mean);
             // H_ij − m_i H_bj − m_j H_ib + m_i m_j H_bb = H_ij − m_i·colb'_j − m_j·H_ib
             for i in 0..p {
                 for j in 0..p {
