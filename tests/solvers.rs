@@ -7,8 +7,8 @@ use descent::objectives::univariate::{
 };
 use descent::objectives::Objective;
 use descent::solvers::{
-    Bfgs, Brent, Criterion, GoldenSection, GradientDescent, Lbfgs, Minimize, Newton, Report,
-    SolverError, Step, Termination,
+    Bfgs, Brent, ConjugateGradient, Criterion, GoldenSection, GradientDescent, Lbfgs, Minimize,
+    Newton, NewtonCg, Report, SolverError, SteepestDescent, Step, Termination,
 };
 use ndarray::{Array1, Array2};
 use ndarray_linalg::{Eigh, Solve, UPLO};
@@ -215,10 +215,45 @@ fn every_vector_solver_minimizes_a_convex_quadratic_in_50_dimensions() {
         Box::new(Newton::new()),
         Box::new(Lbfgs::new()),
         Box::new(Bfgs::new()),
+        Box::new(SteepestDescent::new().max_iterations(10_000)),
+        Box::new(ConjugateGradient::new()),
+        Box::new(NewtonCg::new()),
     ];
     for solver in &solvers {
         let report = solver.minimize(&f, x0.clone()).unwrap();
         assert_reaches(&report, &minimizer, 1e-6, "50-D quadratic");
+    }
+}
+
+#[test]
+fn history_gradients_and_times_belong_to_each_iterate() {
+    // argmin's steepest descent leaves the previous gradient in its state; the report must
+    // still show the gradient at each new point, or the loop would stop late or early.
+    let f = convex_quadratic();
+    let solvers: Vec<Box<dyn Minimize<QuadraticForm>>> = vec![
+        Box::new(SteepestDescent::new().max_iterations(50)),
+        Box::new(ConjugateGradient::new().max_iterations(50)),
+        Box::new(NewtonCg::new().max_iterations(50)),
+        Box::new(Lbfgs::new().max_iterations(50)),
+    ];
+    for solver in &solvers {
+        let report = solver.minimize(&f, Array1::zeros(50)).unwrap();
+        for record in &report.history {
+            let g = f.a().dot(&record.x) - f.b();
+            let norm = g.dot(&g).sqrt();
+            let reported = record.gradient_norm.unwrap();
+            assert!(
+                (reported - norm).abs() <= 1e-9 * norm.max(1.0),
+                "{}: iteration {}: reported ‖∇f‖ {reported}, actual {norm}",
+                report.solver,
+                record.iteration
+            );
+        }
+        assert!(report
+            .history
+            .windows(2)
+            .all(|w| w[0].elapsed <= w[1].elapsed));
+        assert!(report.history.last().unwrap().elapsed <= report.elapsed);
     }
 }
 

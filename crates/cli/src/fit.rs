@@ -79,6 +79,14 @@ enum SolverName {
     Newton,
     /// argmin's L-BFGS.
     Lbfgs,
+    /// argmin's BFGS.
+    Bfgs,
+    /// argmin's Newton-CG (truncated Newton).
+    NewtonCg,
+    /// argmin's nonlinear conjugate gradient.
+    Cg,
+    /// argmin's steepest descent with a line search.
+    Steepest,
     /// Direct least squares (linear only).
     Lstsq,
 }
@@ -106,6 +114,10 @@ impl FitArgs {
             },
             SolverName::Newton => Solver::Newton,
             SolverName::Lbfgs => Solver::Lbfgs,
+            SolverName::Bfgs => Solver::Bfgs,
+            SolverName::NewtonCg => Solver::NewtonCg,
+            SolverName::Cg => Solver::ConjugateGradient,
+            SolverName::Steepest => Solver::SteepestDescent,
             SolverName::Lstsq => Solver::LeastSquares,
         })
     }

@@ -26,7 +26,7 @@ use std::time::Instant;
 /// |---|---|
 /// | [`Solver::LeastSquares`] (default) | OLS: LAPACK's SVD least squares (`gelsd`) on centered `X`, correct on rank-deficient `X` (minimum-norm solution, as scikit-learn). Ridge: Cholesky solve of `(XcᵀXc + αI)w = Xcᵀ(y − ȳ)` |
 /// | [`Solver::Newton`] | one Newton step solves the quadratic; a second confirms it |
-/// | [`Solver::Lbfgs`], [`Solver::GradientDescent`] | iterate to `‖∇F‖₂ ≤ tol` |
+/// | [`Solver::Lbfgs`], [`Solver::GradientDescent`] and argmin's other methods | iterate to `‖∇F‖₂ ≤ tol` |
 ///
 /// The SVD path copies the centered `X` once (LAPACK overwrites its input). The Ridge path
 /// forms the Gram matrix block by block without copying `X`.

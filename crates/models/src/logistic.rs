@@ -38,7 +38,7 @@ pub enum Penalty {
 /// | [`fit_intercept`](Self::fit_intercept) | true | fit `b` (unpenalized) |
 /// | [`tol`](Self::tol) | 1e-4 | stop when `‖∇F‖₂ ≤ tol` |
 /// | [`max_iter`](Self::max_iter) | 100 | iteration limit |
-/// | [`solver`](Self::solver) | [`Solver::Newton`] | gradient descent, Newton or L-BFGS |
+/// | [`solver`](Self::solver) | [`Solver::Newton`] | any iterative [`Solver`] |
 /// | [`threshold`](Self::threshold) | 0.5 | `predict` says the positive class when `P > threshold` |
 /// | [`precondition`](Self::precondition) | true | solve in standardized coordinates |
 ///

@@ -2,7 +2,10 @@
 
 use crate::ModelError;
 use descent_objectives::{ColumnStatistics, Hessian, LinearModelLoss, Standardized};
-use descent_solvers::{GradientDescent, Lbfgs, Minimize, Newton, Report, Stopping};
+use descent_solvers::{
+    Bfgs, ConjugateGradient, GradientDescent, Lbfgs, Minimize, Newton, NewtonCg, Report,
+    SteepestDescent, Stopping,
+};
 use ndarray::{Array1, ArrayView2};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -22,18 +25,31 @@ pub enum Solver {
     /// argmin's L-BFGS (10 correction pairs, More-Thuente line search), as scikit-learn's
     /// default `lbfgs`.
     Lbfgs,
+    /// argmin's BFGS: a dense `(p+1)²` inverse-Hessian model.
+    Bfgs,
+    /// argmin's Newton-CG (truncated Newton): scikit-learn's `newton-cg`.
+    NewtonCg,
+    /// argmin's nonlinear conjugate gradient (Polak-Ribière+).
+    ConjugateGradient,
+    /// argmin's steepest descent with a More-Thuente line search.
+    SteepestDescent,
     /// A direct solve: least squares through LAPACK's SVD for ordinary least squares, a
     /// Cholesky solve of the normal equations for Ridge. Linear regression only.
     LeastSquares,
 }
 
 impl Solver {
-    /// The short name used on the command line: `gd`, `newton`, `lbfgs`, `lstsq`.
+    /// The short name used on the command line: `gd`, `newton`, `lbfgs`, `bfgs`,
+    /// `newton-cg`, `cg`, `steepest`, `lstsq`.
     pub fn short_name(&self) -> &'static str {
         match self {
             Solver::GradientDescent { .. } => "gd",
             Solver::Newton => "newton",
             Solver::Lbfgs => "lbfgs",
+            Solver::Bfgs => "bfgs",
+            Solver::NewtonCg => "newton-cg",
+            Solver::ConjugateGradient => "cg",
+            Solver::SteepestDescent => "steepest",
             Solver::LeastSquares => "lstsq",
         }
     }
@@ -47,6 +63,10 @@ impl fmt::Display for Solver {
             }
             Solver::Newton => f.write_str("Newton"),
             Solver::Lbfgs => f.write_str("L-BFGS"),
+            Solver::Bfgs => f.write_str("BFGS"),
+            Solver::NewtonCg => f.write_str("Newton-CG"),
+            Solver::ConjugateGradient => f.write_str("conjugate gradient"),
+            Solver::SteepestDescent => f.write_str("steepest descent"),
             Solver::LeastSquares => f.write_str("least squares"),
         }
     }
@@ -156,6 +176,14 @@ where
             .minimize(objective, x0)?,
         Solver::Newton => Newton::new().stopping(stopping).minimize(objective, x0)?,
         Solver::Lbfgs => Lbfgs::new().stopping(stopping).minimize(objective, x0)?,
+        Solver::Bfgs => Bfgs::new().stopping(stopping).minimize(objective, x0)?,
+        Solver::NewtonCg => NewtonCg::new().stopping(stopping).minimize(objective, x0)?,
+        Solver::ConjugateGradient => ConjugateGradient::new()
+            .stopping(stopping)
+            .minimize(objective, x0)?,
+        Solver::SteepestDescent => SteepestDescent::new()
+            .stopping(stopping)
+            .minimize(objective, x0)?,
         Solver::LeastSquares => {
             return Err(ModelError::UnsupportedSolver {
                 solver: "least squares",

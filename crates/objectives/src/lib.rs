@@ -16,7 +16,8 @@
 //!
 //! What is here:
 //! - 1-D functions ([`univariate`]): from closures, from one closure with automatic derivatives,
-//!   and named test functions with known minima.
+//!   and named test functions with known minima; with the `expression` feature, from text
+//!   such as `"x^2 - 4*x"` (`expression::Expression`).
 //! - Test functions in n dimensions ([`multivariate`]): Rosenbrock and convex quadratics.
 //! - Losses of linear models: [`LogLoss`] (logistic regression) and [`MeanSquaredError`], which
 //!   borrow the data and never copy it.
@@ -48,6 +49,8 @@
 use openblas_src as _;
 
 mod error;
+#[cfg(feature = "expression")]
+pub mod expression;
 mod linear;
 mod logistic;
 pub mod multivariate;

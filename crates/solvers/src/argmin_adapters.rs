@@ -13,10 +13,13 @@ use argmin::core::{
     TerminationStatus,
 };
 use argmin::solver::brent::BrentOpt;
+use argmin::solver::conjugategradient::beta::PolakRibierePlus;
+use argmin::solver::conjugategradient::NonlinearConjugateGradient;
 use argmin::solver::goldensectionsearch::GoldenSectionSearch;
 use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::newton::NewtonCG;
 use argmin::solver::quasinewton::{BFGS, LBFGS};
-use descent_objectives::{Gradient, Objective};
+use descent_objectives::{Gradient, Hessian, Objective};
 use ndarray::{Array1, Array2};
 use std::cell::{Cell, RefCell};
 use std::time::Instant;
@@ -41,6 +44,18 @@ impl<'c, 'o, O: Gradient> ArgminProblem<'c, 'o, O> {
     }
 }
 
+impl<O: Gradient> ArgminProblem<'_, '_, O> {
+    /// The gradient computed with the last cost, if that was at `x`.
+    fn cached_gradient(&self, x: &O::Param) -> Option<O::Param>
+    where
+        O::Param: PartialEq,
+    {
+        let cached = self.cached.borrow();
+        let (at, gradient) = cached.as_ref()?;
+        (at == x).then(|| gradient.clone())
+    }
+}
+
 impl<O: Gradient<Param = Array1<f64>>> CostFunction for ArgminProblem<'_, '_, O> {
     type Param = Array1<f64>;
     type Output = f64;
@@ -57,12 +72,21 @@ impl<O: Gradient<Param = Array1<f64>>> argmin::core::Gradient for ArgminProblem<
     type Gradient = Array1<f64>;
 
     fn gradient(&self, x: &Array1<f64>) -> Result<Array1<f64>, ArgminError> {
-        if let Some((at, gradient)) = self.cached.borrow().as_ref() {
-            if at == x {
-                return Ok(gradient.clone());
-            }
-        }
-        Ok(self.objective.gradient(x))
+        Ok(self
+            .cached_gradient(x)
+            .unwrap_or_else(|| self.objective.gradient(x)))
+    }
+}
+
+impl<O> argmin::core::Hessian for ArgminProblem<'_, '_, O>
+where
+    O: Hessian<Param = Array1<f64>>,
+{
+    type Param = Array1<f64>;
+    type Hessian = Array2<f64>;
+
+    fn hessian(&self, x: &Array1<f64>) -> Result<Array2<f64>, ArgminError> {
+        Ok(self.objective.hessian(x))
     }
 }
 
@@ -84,9 +108,18 @@ fn solver_exit(reason: &TerminationReason) -> Termination {
     }
 }
 
-/// Runs an argmin gradient-based solver on `objective` from `x0` in the common loop.
-fn run_quasi_newton<O, S, H>(
+/// How an argmin method is run and recorded.
+struct Method {
     name: &'static str,
+    /// How each iteration is recorded.
+    step: Step,
+    /// Whether the solver leaves the gradient at its new iterate in the state it returns.
+    state_gradient_is_current: bool,
+}
+
+/// Runs an argmin gradient-based solver on `objective` from `x0` in the common loop.
+fn run_argmin<O, S, H>(
+    method: Method,
     objective: &O,
     x0: Array1<f64>,
     stopping: &Stopping,
@@ -97,6 +130,11 @@ where
     O: Gradient<Param = Array1<f64>>,
     S: for<'c, 'o> Solver<ArgminProblem<'c, 'o, O>, VectorState<H>>,
 {
+    let Method {
+        name,
+        step,
+        state_gradient_is_current,
+    } = method;
     let counted = Counted::new(objective);
     let mut problem = Problem::new(ArgminProblem::new(&counted));
     let mut state: Option<VectorState<H>> = None;
@@ -131,23 +169,24 @@ where
             )));
         };
         let value = next.get_cost();
-        let gradient = match next.get_gradient() {
-            Some(gradient) => gradient.clone(),
-            None => counted.gradient(&x),
+        // Some argmin solvers (steepest descent) leave the previous iterate's gradient in the
+        // state; only the quasi-Newton methods keep it current. The gradient cached by the
+        // last cost evaluation is used when it is at `x`.
+        let cached = problem.problem.as_ref().and_then(|p| p.cached_gradient(&x));
+        let gradient = match (cached, next.get_gradient()) {
+            (Some(gradient), _) => gradient,
+            (None, Some(gradient)) if state_gradient_is_current => gradient.clone(),
+            (None, _) => counted.gradient(&x),
         };
         let to = Point { x, value, gradient };
         let verdict = solver.terminate(&next);
         state = Some(next);
         Ok(match verdict {
-            TerminationStatus::Terminated(TerminationReason::SolverConverged) => Next::Last(
-                to,
-                Step::QuasiNewton,
-                Termination::Converged(Criterion::ObjectiveChange),
-            ),
-            TerminationStatus::Terminated(reason) => {
-                Next::Last(to, Step::QuasiNewton, solver_exit(&reason))
+            TerminationStatus::Terminated(TerminationReason::SolverConverged) => {
+                Next::Last(to, step, Termination::Converged(Criterion::ObjectiveChange))
             }
-            TerminationStatus::NotTerminated => Next::Move(to, Step::QuasiNewton),
+            TerminationStatus::Terminated(reason) => Next::Last(to, step, solver_exit(&reason)),
+            TerminationStatus::NotTerminated => Next::Move(to, step),
         })
     })
 }
@@ -236,7 +275,18 @@ impl<O: Gradient<Param = Array1<f64>>> Minimize<O> for Lbfgs {
             .with_tolerance_grad(0.0)
             .and_then(|s| s.with_tolerance_cost(self.objective_tolerance))
             .map_err(argmin_error)?;
-        run_quasi_newton("L-BFGS", objective, x0, &self.stopping, solver, |s| s)
+        run_argmin(
+            Method {
+                name: "L-BFGS",
+                step: Step::QuasiNewton,
+                state_gradient_is_current: true,
+            },
+            objective,
+            x0,
+            &self.stopping,
+            solver,
+            |s| s,
+        )
     }
 }
 
@@ -296,9 +346,203 @@ impl<O: Gradient<Param = Array1<f64>>> Minimize<O> for Bfgs {
             .with_tolerance_grad(0.0)
             .and_then(|s| s.with_tolerance_cost(self.objective_tolerance))
             .map_err(argmin_error)?;
-        run_quasi_newton("BFGS", objective, x0, &self.stopping, solver, |s| {
-            s.inv_hessian(Array2::eye(n))
-        })
+        run_argmin(
+            Method {
+                name: "BFGS",
+                step: Step::QuasiNewton,
+                state_gradient_is_current: true,
+            },
+            objective,
+            x0,
+            &self.stopping,
+            solver,
+            |s| s.inv_hessian(Array2::eye(n)),
+        )
+    }
+}
+
+/// Steepest descent with a line search (argmin's `SteepestDescent`, More-Thuente): each step
+/// goes along `−∇f(x)` as far as the line search finds a sufficient decrease, instead of a
+/// fixed learning rate ([`GradientDescent`](crate::GradientDescent)).
+///
+/// On ill-conditioned problems it zig-zags and needs many iterations; it is here to show
+/// what a line search alone buys over a fixed step, and what curvature information adds.
+///
+/// ```
+/// use descent_objectives::multivariate::QuadraticForm;
+/// use descent_solvers::{Minimize, SteepestDescent};
+/// use ndarray::{array, Array1};
+///
+/// // f(x) = ½xᵀAx − bᵀx, minimized where Ax = b: x = (1, 1).
+/// let f = QuadraticForm::new(array![[2.0, 0.0], [0.0, 1.0]], array![2.0, 1.0])?;
+/// let report = SteepestDescent::new().minimize(&f, Array1::zeros(2))?;
+/// assert!(report.converged());
+/// assert!((&report.x - &array![1.0, 1.0]).iter().all(|d| d.abs() < 1e-6));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SteepestDescent {
+    stopping: Stopping,
+}
+
+impl SteepestDescent {
+    /// Steepest descent with default [`Stopping`].
+    pub fn new() -> Self {
+        SteepestDescent::default()
+    }
+}
+
+stopping_builders!(SteepestDescent, "SteepestDescent::new()");
+
+impl<O: Gradient<Param = Array1<f64>>> Minimize<O> for SteepestDescent {
+    fn minimize(&self, objective: &O, x0: Array1<f64>) -> Result<Report<Array1<f64>>, SolverError> {
+        let solver =
+            argmin::solver::gradientdescent::SteepestDescent::new(MoreThuenteLineSearch::new());
+        run_argmin(
+            Method {
+                name: "steepest descent",
+                step: Step::LineSearch,
+                state_gradient_is_current: false,
+            },
+            objective,
+            x0,
+            &self.stopping,
+            solver,
+            |s| s,
+        )
+    }
+}
+
+/// Nonlinear conjugate gradient (argmin's, Polak-Ribière+ with restarts, More-Thuente line
+/// search with `c₂ = 0.1`): the search direction `dₖ = −∇fₖ + βₖdₖ₋₁` mixes in the previous
+/// one, with `βₖ = max(0, ∇fₖᵀ(∇fₖ − ∇fₖ₋₁) / ‖∇fₖ₋₁‖²)`. It restarts along `−∇f` when two
+/// successive gradients are far from orthogonal (`|∇fₖᵀ∇fₖ₋₁| ≥ 0.1‖∇fₖ‖²`).
+///
+/// Memory is a few vectors, as for L-BFGS, but it usually needs more iterations.
+///
+/// ```
+/// use descent_objectives::multivariate::Rosenbrock;
+/// use descent_solvers::{ConjugateGradient, Minimize};
+/// use ndarray::Array1;
+///
+/// let solver = ConjugateGradient::new().max_iterations(10_000);
+/// let report = solver.minimize(&Rosenbrock::new(2)?, Array1::from(vec![-1.2, 1.0]))?;
+/// assert!(report.converged());
+/// assert!((&report.x - &Array1::<f64>::ones(2)).iter().all(|d| d.abs() < 1e-4));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ConjugateGradient {
+    stopping: Stopping,
+}
+
+impl ConjugateGradient {
+    /// Nonlinear conjugate gradient with default [`Stopping`].
+    pub fn new() -> Self {
+        ConjugateGradient::default()
+    }
+}
+
+stopping_builders!(ConjugateGradient, "ConjugateGradient::new()");
+
+impl<O: Gradient<Param = Array1<f64>>> Minimize<O> for ConjugateGradient {
+    fn minimize(&self, objective: &O, x0: Array1<f64>) -> Result<Report<Array1<f64>>, SolverError> {
+        let line_search = MoreThuenteLineSearch::new()
+            .with_c(1e-4, 0.1)
+            .map_err(argmin_error)?;
+        let solver = NonlinearConjugateGradient::new(line_search, PolakRibierePlus::new())
+            .restart_orthogonality(0.1);
+        run_argmin(
+            Method {
+                name: "conjugate gradient",
+                step: Step::LineSearch,
+                state_gradient_is_current: false,
+            },
+            objective,
+            x0,
+            &self.stopping,
+            solver,
+            |s| s,
+        )
+    }
+}
+
+/// Newton-CG, or truncated Newton (argmin's `NewtonCG`, More-Thuente line search): the
+/// Newton system `H d = −∇f` is solved only approximately, by linear conjugate gradient
+/// iterations that stop once the residual is below `min(½, √‖∇f‖)·‖∇f‖`, or at the first
+/// direction of non-positive curvature. scikit-learn's `newton-cg` is this method.
+///
+/// It needs Hessian-vector products only, though here each iteration forms the Hessian
+/// once; it stops on the rules of [`Stopping`], or when the objective changes by less than
+/// [`objective_tolerance`](NewtonCg::objective_tolerance) ([`Criterion::ObjectiveChange`]).
+///
+/// ```
+/// use descent_objectives::multivariate::QuadraticForm;
+/// use descent_solvers::{Minimize, NewtonCg};
+/// use ndarray::{array, Array1};
+///
+/// // f(x) = ½xᵀAx − bᵀx, minimized where Ax = b: x = (1, 1).
+/// let f = QuadraticForm::new(array![[3.0, 1.0], [1.0, 2.0]], array![4.0, 3.0])?;
+/// let report = NewtonCg::new().minimize(&f, Array1::zeros(2))?;
+/// assert!(report.converged());
+/// assert!((&report.x - &array![1.0, 1.0]).iter().all(|d| d.abs() < 1e-6));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NewtonCg {
+    objective_tolerance: f64,
+    stopping: Stopping,
+}
+
+impl Default for NewtonCg {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl NewtonCg {
+    /// Newton-CG with default [`Stopping`].
+    pub fn new() -> Self {
+        NewtonCg {
+            objective_tolerance: f64::EPSILON,
+            stopping: Stopping::default(),
+        }
+    }
+
+    /// Stop when `|f(x_k) − f(x_{k−1})|` falls below this (default: machine epsilon, as
+    /// argmin; it must be positive).
+    ///
+    /// ```
+    /// use descent_solvers::NewtonCg;
+    /// let solver = NewtonCg::new().objective_tolerance(1e-12);
+    /// ```
+    #[must_use]
+    pub fn objective_tolerance(mut self, tolerance: f64) -> Self {
+        self.objective_tolerance = tolerance;
+        self
+    }
+}
+
+stopping_builders!(NewtonCg, "NewtonCg::new()");
+
+impl<O: Hessian<Param = Array1<f64>>> Minimize<O> for NewtonCg {
+    fn minimize(&self, objective: &O, x0: Array1<f64>) -> Result<Report<Array1<f64>>, SolverError> {
+        positive("objective_tolerance", self.objective_tolerance)?;
+        let solver = NewtonCG::new(MoreThuenteLineSearch::new())
+            .with_tolerance(self.objective_tolerance)
+            .map_err(argmin_error)?;
+        run_argmin(
+            Method {
+                name: "Newton-CG",
+                step: Step::LineSearch,
+                state_gradient_is_current: false,
+            },
+            objective,
+            x0,
+            &self.stopping,
+            solver,
+            |s| s,
+        )
     }
 }
 
@@ -406,6 +650,7 @@ impl Bracket {
                     gradient_norm: None,
                     step_length: (x - last_x).abs(),
                     step,
+                    elapsed: started.elapsed(),
                 });
             }
             last_x = x;

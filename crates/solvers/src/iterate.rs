@@ -86,6 +86,7 @@ where
                 gradient_norm: Some(objective.gradient_norm(&point.gradient)),
                 step_length,
                 step,
+                elapsed: started.elapsed(),
             });
         }
     };

@@ -6,6 +6,8 @@
 //! | [`GradientDescent`] | gradient | `f64`, `Array1<f64>` | fixed learning rate, the course's step rule |
 //! | [`Newton`] | Hessian | `f64`, `Array1<f64>` | Cholesky solve, damping, Armijo line search |
 //! | [`Lbfgs`], [`Bfgs`] | gradient | `Array1<f64>` | argmin's, More-Thuente line search |
+//! | [`SteepestDescent`], [`ConjugateGradient`] | gradient | `Array1<f64>` | argmin's, More-Thuente line search |
+//! | [`NewtonCg`] | Hessian | `Array1<f64>` | argmin's truncated Newton (scikit-learn's `newton-cg`) |
 //! | [`Brent`], [`GoldenSection`] | value | `f64` | argmin's, on a bracket `[a, b]` |
 //!
 //! Every report says why the run ended ([`Termination`]): a convergence criterion
@@ -35,7 +37,9 @@ mod newton;
 mod report;
 mod stopping;
 
-pub use argmin_adapters::{Bfgs, Brent, GoldenSection, Lbfgs};
+pub use argmin_adapters::{
+    Bfgs, Brent, ConjugateGradient, GoldenSection, Lbfgs, NewtonCg, SteepestDescent,
+};
 pub use error::SolverError;
 pub use gradient_descent::GradientDescent;
 pub use newton::{Newton, NewtonSystem};

@@ -87,6 +87,7 @@ impl<P> Report<P> {
                     gradient_norm: record.gradient_norm,
                     step_length: record.step_length,
                     step: record.step,
+                    elapsed: record.elapsed,
                 })
                 .collect(),
             elapsed: self.elapsed,
@@ -234,6 +235,10 @@ pub struct Record<P> {
     pub step_length: f64,
     /// What kind of step was taken.
     pub step: Step,
+    /// Wall time from the solver's start to the moment this record was made, for plotting
+    /// progress against time (when comparing solvers whose iterations cost different
+    /// amounts).
+    pub elapsed: Duration,
 }
 
 /// The kind of step an iteration took.
@@ -266,6 +271,9 @@ pub enum Step {
     },
     /// A quasi-Newton step with a line search (argmin's L-BFGS or BFGS).
     QuasiNewton,
+    /// A step along a search direction chosen by one of argmin's line-search methods
+    /// (steepest descent, nonlinear conjugate gradient, Newton-CG).
+    LineSearch,
     /// A step of a bracketing method (Brent, golden section).
     Bracketing,
 }
