@@ -1,28 +1,21 @@
 //! `descent fit`.
 
+use crate::data::{DataArgs, Prepared};
 use crate::output::{self, Metrics};
 use crate::ModelKind;
 use anyhow::{bail, Result};
 use clap::ValueEnum;
-use descent_models::data::Dataset;
-use descent_models::{
-    train_test_split_owned, LinearRegression, LogisticRegression, Model, ModelFile, Penalty,
-    Solver, StandardScaler,
-};
+use descent_models::{LinearRegression, LogisticRegression, Model, ModelFile, Penalty, Solver};
 use descent_solvers::{Evaluations, Termination};
-use ndarray::{Array1, Array2};
+use ndarray::{ArrayView1, ArrayView2};
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct FitArgs {
-    /// The CSV file: a header row, one numeric column per feature, and the target.
-    #[arg(long)]
-    data: PathBuf,
-    /// The target column's name (default: the last column).
-    #[arg(long)]
-    target: Option<String>,
+    #[command(flatten)]
+    data: DataArgs,
     /// The model to fit.
     #[arg(long, value_enum)]
     model: ModelKind,
@@ -53,26 +46,20 @@ pub(crate) struct FitArgs {
     /// Do not fit an intercept (scikit-learn's fit_intercept=False).
     #[arg(long)]
     no_intercept: bool,
-    /// Standardize the features (fitted on the training rows; saved with the model). The
-    /// coefficients are then on the standardized scale.
-    #[arg(long)]
-    standardize: bool,
-    /// Hold out this fraction of the rows as a test set (e.g. 0.2).
-    #[arg(long, allow_negative_numbers = true)]
-    test_size: Option<f64>,
-    /// The seed of the train/test shuffle.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
     /// Save the fitted model (with its scaler) to this JSON file.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Print one JSON object instead of the text summary.
     #[arg(long)]
     json: bool,
+    /// No progress spinner (it appears on a terminal when a fit takes over a second).
+    #[arg(long)]
+    quiet: bool,
 }
 
+/// The solvers, by their names on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum SolverName {
+pub(crate) enum SolverName {
     /// Gradient descent with a fixed learning rate.
     Gd,
     /// Newton's method (Cholesky solve, line search).
@@ -100,26 +87,28 @@ enum PenaltyName {
 }
 
 impl FitArgs {
+    fn settings(&self) -> ModelSettings {
+        ModelSettings {
+            kind: self.model,
+            c: self.c,
+            alpha: self.alpha,
+            penalty: match self.penalty {
+                Some(PenaltyName::None) => Penalty::None,
+                _ => Penalty::L2,
+            },
+            tol: self.tol,
+            max_iter: self.max_iter,
+            threshold: self.threshold,
+            fit_intercept: !self.no_intercept,
+        }
+    }
+
     fn solver(&self) -> Result<Solver> {
         let name = self.solver.unwrap_or(match self.model {
             ModelKind::Logistic => SolverName::Newton,
             ModelKind::Linear => SolverName::Lstsq,
         });
-        if self.learning_rate.is_some() && name != SolverName::Gd {
-            bail!("--learning-rate applies to --solver gd only");
-        }
-        Ok(match name {
-            SolverName::Gd => Solver::GradientDescent {
-                learning_rate: self.learning_rate.unwrap_or(0.1),
-            },
-            SolverName::Newton => Solver::Newton,
-            SolverName::Lbfgs => Solver::Lbfgs,
-            SolverName::Bfgs => Solver::Bfgs,
-            SolverName::NewtonCg => Solver::NewtonCg,
-            SolverName::Cg => Solver::ConjugateGradient,
-            SolverName::Steepest => Solver::SteepestDescent,
-            SolverName::Lstsq => Solver::LeastSquares,
-        })
+        name.solver(self.learning_rate)
     }
 
     fn check_options(&self) -> Result<()> {
@@ -147,44 +136,6 @@ impl FitArgs {
         }
         Ok(())
     }
-}
-
-/// Training and test rows, after the optional split and standardization.
-struct Prepared {
-    x_train: Array2<f64>,
-    y_train: Array1<f64>,
-    test: Option<(Array2<f64>, Array1<f64>)>,
-    scaler: Option<StandardScaler>,
-}
-
-fn prepare(args: &FitArgs, data: Dataset) -> Result<Prepared> {
-    let (mut x_train, y_train, mut test) = match args.test_size {
-        Some(size) => {
-            let split = train_test_split_owned(data.x, data.y, size, args.seed)?;
-            (
-                split.x_train,
-                split.y_train,
-                Some((split.x_test, split.y_test)),
-            )
-        }
-        None => (data.x, data.y, None),
-    };
-    let scaler = if args.standardize {
-        let scaler = StandardScaler::fit(x_train.view())?;
-        scaler.transform_in_place(&mut x_train)?;
-        if let Some((x_test, _)) = &mut test {
-            scaler.transform_in_place(x_test)?;
-        }
-        Some(scaler)
-    } else {
-        None
-    };
-    Ok(Prepared {
-        x_train,
-        y_train,
-        test,
-        scaler,
-    })
 }
 
 /// What `descent fit --json` prints.
@@ -223,47 +174,19 @@ pub(crate) struct FitSummary {
 pub(crate) fn run(args: &FitArgs, out: &mut impl Write) -> Result<()> {
     args.check_options()?;
     let solver = args.solver()?;
-    let data = Dataset::from_csv(&args.data, args.target.as_deref())?;
-    let feature_names = data.feature_names.clone();
-    let target = data.target_name.clone();
-    let prepared = prepare(args, data)?;
+    let prepared = args.data.prepare()?;
+    let feature_names = prepared.feature_names.clone();
+    let target = prepared.target_name.clone();
     let (x, y) = (prepared.x_train.view(), prepared.y_train.view());
 
-    let model = match args.model {
-        ModelKind::Logistic => {
-            let mut settings = LogisticRegression::new()
-                .c(args.c.unwrap_or(1.0))
-                .penalty(match args.penalty {
-                    Some(PenaltyName::None) => Penalty::None,
-                    _ => Penalty::L2,
-                })
-                .solver(solver);
-            if let Some(t) = args.threshold {
-                settings = settings.threshold(t);
-            }
-            settings = apply_common(
-                settings,
-                args,
-                LogisticRegression::tol,
-                LogisticRegression::max_iter,
-            )
-            .fit_intercept(!args.no_intercept);
-            Model::LogisticRegression(settings.fit(x, y)?)
-        }
-        ModelKind::Linear => {
-            let mut settings = LinearRegression::new()
-                .alpha(args.alpha.unwrap_or(0.0))
-                .solver(solver);
-            settings = apply_common(
-                settings,
-                args,
-                LinearRegression::tol,
-                LinearRegression::max_iter,
-            )
-            .fit_intercept(!args.no_intercept);
-            Model::LinearRegression(settings.fit(x, y)?)
-        }
-    };
+    let spinner = crate::progress::start(
+        None,
+        &format!("fitting with {solver}"),
+        args.quiet || args.json,
+    );
+    let model = args.settings().fit(solver, x, y);
+    spinner.finish_and_clear();
+    let model = model?;
 
     let train = Metrics::of(&model, x, y)?;
     let test = match &prepared.test {
@@ -300,20 +223,87 @@ pub(crate) fn run(args: &FitArgs, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-/// Applies `--tol` and `--max-iter` when given, keeping the model's defaults otherwise.
-fn apply_common<M>(
-    mut settings: M,
-    args: &FitArgs,
-    tol: fn(M, f64) -> M,
-    max_iter: fn(M, usize) -> M,
-) -> M {
-    if let Some(t) = args.tol {
-        settings = tol(settings, t);
+impl SolverName {
+    /// The models' solver; `learning_rate` is for gradient descent only (default 0.1).
+    pub(crate) fn solver(self, learning_rate: Option<f64>) -> Result<Solver> {
+        if learning_rate.is_some() && self != SolverName::Gd {
+            bail!("--learning-rate applies to --solver gd only");
+        }
+        Ok(match self {
+            SolverName::Gd => Solver::GradientDescent {
+                learning_rate: learning_rate.unwrap_or(0.1),
+            },
+            SolverName::Newton => Solver::Newton,
+            SolverName::Lbfgs => Solver::Lbfgs,
+            SolverName::Bfgs => Solver::Bfgs,
+            SolverName::NewtonCg => Solver::NewtonCg,
+            SolverName::Cg => Solver::ConjugateGradient,
+            SolverName::Steepest => Solver::SteepestDescent,
+            SolverName::Lstsq => Solver::LeastSquares,
+        })
     }
-    if let Some(n) = args.max_iter {
-        settings = max_iter(settings, n);
+}
+
+/// The model settings of fit, race and path, each `None` meaning the model's default.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ModelSettings {
+    pub kind: ModelKind,
+    pub c: Option<f64>,
+    pub alpha: Option<f64>,
+    pub penalty: Penalty,
+    pub tol: Option<f64>,
+    pub max_iter: Option<usize>,
+    pub threshold: Option<f64>,
+    pub fit_intercept: bool,
+}
+
+impl ModelSettings {
+    /// The logistic regression these settings describe (whatever `kind` says).
+    pub(crate) fn logistic(&self, solver: Solver) -> LogisticRegression {
+        let mut settings = LogisticRegression::new()
+            .c(self.c.unwrap_or(1.0))
+            .penalty(self.penalty)
+            .solver(solver)
+            .fit_intercept(self.fit_intercept);
+        if let Some(t) = self.threshold {
+            settings = settings.threshold(t);
+        }
+        if let Some(t) = self.tol {
+            settings = settings.tol(t);
+        }
+        if let Some(n) = self.max_iter {
+            settings = settings.max_iter(n);
+        }
+        settings
     }
-    settings
+
+    /// The linear regression these settings describe (whatever `kind` says).
+    pub(crate) fn linear(&self, solver: Solver) -> LinearRegression {
+        let mut settings = LinearRegression::new()
+            .alpha(self.alpha.unwrap_or(0.0))
+            .solver(solver)
+            .fit_intercept(self.fit_intercept);
+        if let Some(t) = self.tol {
+            settings = settings.tol(t);
+        }
+        if let Some(n) = self.max_iter {
+            settings = settings.max_iter(n);
+        }
+        settings
+    }
+
+    /// Fits the model of kind `kind` with `solver` on `x`, `y`.
+    pub(crate) fn fit(
+        &self,
+        solver: Solver,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+    ) -> Result<Model> {
+        Ok(match self.kind {
+            ModelKind::Logistic => Model::LogisticRegression(self.logistic(solver).fit(x, y)?),
+            ModelKind::Linear => Model::LinearRegression(self.linear(solver).fit(x, y)?),
+        })
+    }
 }
 
 fn summarize(
@@ -333,7 +323,7 @@ fn summarize(
     FitSummary {
         model: model.kind(),
         solver: report.solver.clone(),
-        data: args.data.display().to_string(),
+        data: args.data.data.display().to_string(),
         target,
         feature_names,
         standardized: prepared.scaler.is_some(),

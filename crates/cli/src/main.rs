@@ -1,9 +1,16 @@
-//! `descent`: fit, predict and evaluate logistic and linear regression from CSV files.
+//! `descent`: fit, predict and evaluate logistic and linear regression from CSV files;
+//! minimize functions of one variable; race solvers and trace regularization paths.
 //!
 //! Every error is one line on stderr and a non-zero exit code.
 
+mod data;
 mod fit;
+mod minimize;
 mod output;
+mod path;
+mod plot;
+mod progress;
+mod race;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -29,6 +36,17 @@ enum Command {
     Predict(PredictArgs),
     /// Score a saved model on a labelled CSV file.
     Eval(EvalArgs),
+    /// Minimize a function of x typed as text, printing every iteration.
+    Minimize(minimize::MinimizeArgs),
+    /// Gradient descent on a function of x at several learning rates.
+    #[command(name = "sweep-lr")]
+    SweepLr(minimize::SweepArgs),
+    /// Iterations to converge against the starting point: gradient descent and Newton.
+    Convergence(minimize::ConvergenceArgs),
+    /// Fit one model with each solver and compare iterations, evaluations, time and result.
+    Race(race::RaceArgs),
+    /// Logistic regression over a range of C, warm-started: scores and coefficient paths.
+    Path(path::PathArgs),
 }
 
 /// The model family.
@@ -108,6 +126,11 @@ fn main() -> ExitCode {
         Command::Fit(args) => fit::run(&args, &mut stdout),
         Command::Predict(args) => predict(&args, &mut stdout),
         Command::Eval(args) => eval(&args, &mut stdout),
+        Command::Minimize(args) => minimize::minimize(&args, &mut stdout),
+        Command::SweepLr(args) => minimize::sweep_lr(&args, &mut stdout),
+        Command::Convergence(args) => minimize::convergence(&args, &mut stdout),
+        Command::Race(args) => race::run(&args, &mut stdout),
+        Command::Path(args) => path::run(&args, &mut stdout),
     }
     .and_then(|()| stdout.flush().context("writing to stdout"));
     match result {

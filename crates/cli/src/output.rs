@@ -3,6 +3,7 @@
 use crate::fit::FitSummary;
 use descent_models::metrics::{ClassificationMetrics, RegressionMetrics};
 use descent_models::{Model, ModelError};
+use descent_solvers::{Criterion, Termination};
 use ndarray::{ArrayView1, ArrayView2};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -86,6 +87,26 @@ pub(crate) fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> io::Res
         "(intercept)",
         scientific(s.intercept)
     )
+}
+
+/// A few words for a termination, for table cells: `converged (gradient)`, `iteration limit`.
+pub(crate) fn short_termination(termination: &Termination) -> String {
+    match termination {
+        Termination::Converged(criterion) => format!(
+            "converged ({})",
+            match criterion {
+                Criterion::StepSize => "step",
+                Criterion::GradientNorm => "gradient",
+                Criterion::ObjectiveChange => "Δf",
+                Criterion::BracketWidth => "bracket",
+                Criterion::ClosedForm => "closed form",
+            }
+        ),
+        Termination::MaxIterations => "iteration limit".into(),
+        Termination::Diverged => "diverged".into(),
+        Termination::LineSearchFailed(_) => "line search failed".into(),
+        Termination::SolverExit(_) => "solver stopped".into(),
+    }
 }
 
 /// `-3.566406e-01`: a fixed-width mantissa and a two-digit exponent, so columns line up.

@@ -1,38 +1,8 @@
 //! Drives the `descent` binary through fit, predict and eval, on good and bad input.
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
+mod common;
 
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../data")
-        .join(name)
-}
-
-fn descent() -> Command {
-    Command::cargo_bin("descent").unwrap()
-}
-
-/// Runs `descent` with `args`, expects failure, and returns its one-line error.
-fn error_of(args: &[&str]) -> String {
-    let output = descent().args(args).output().unwrap();
-    assert!(!output.status.success(), "expected failure: {args:?}");
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(stderr.lines().count(), 1, "not one line: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(stderr.starts_with("descent: "), "{stderr}");
-    stderr
-}
-
-fn json_of(args: &[&str]) -> serde_json::Value {
-    let output = descent().args(args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
+use common::{data, descent, error_of, json_of};
 
 #[test]
 fn fit_json_reports_coefficients_iterations_and_metrics() {
@@ -40,7 +10,7 @@ fn fit_json_reports_coefficients_iterations_and_metrics() {
     let v = json_of(&[
         "fit",
         "--data",
-        bc.to_str().unwrap(),
+        bc.as_str(),
         "--model",
         "logistic",
         "--standardize",
@@ -71,7 +41,7 @@ fn fit_without_split_matches_scikit_learn_objective() {
     let v = json_of(&[
         "fit",
         "--data",
-        bc.to_str().unwrap(),
+        bc.as_str(),
         "--model",
         "logistic",
         "--standardize",
@@ -88,7 +58,7 @@ fn fit_save_predict_and_eval_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("model.json");
     let diabetes = data("diabetes.csv");
-    let d = diabetes.to_str().unwrap();
+    let d = diabetes.as_str();
     let m = model.to_str().unwrap();
     let fit = json_of(&[
         "fit",
@@ -163,7 +133,7 @@ fn logistic_predict_outputs_labels_probabilities_and_respects_threshold() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("model.json");
     let bc = data("breast_cancer.csv");
-    let (b, m) = (bc.to_str().unwrap(), model.to_str().unwrap());
+    let (b, m) = (bc.as_str(), model.to_str().unwrap());
     descent()
         .args([
             "fit",
@@ -231,7 +201,7 @@ fn bad_input_gets_one_line_errors() {
     );
 
     let bc = data("breast_cancer.csv");
-    let b = bc.to_str().unwrap();
+    let b = bc.as_str();
     let e = error_of(&["fit", "--data", b, "--model", "logistic", "--C", "-1"]);
     assert!(e.contains("invalid C = -1"), "{e}");
     let e = error_of(&[
@@ -281,7 +251,7 @@ fn diverging_gradient_descent_is_reported_not_hidden() {
     let v = json_of(&[
         "fit",
         "--data",
-        bc.to_str().unwrap(),
+        bc.as_str(),
         "--model",
         "linear",
         "--solver",

@@ -1,0 +1,74 @@
+//! The data options shared by `fit`, `race` and `path`, and the rows they produce.
+
+use anyhow::Result;
+use descent_models::data::Dataset;
+use descent_models::{train_test_split_owned, StandardScaler};
+use ndarray::{Array1, Array2};
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct DataArgs {
+    /// The CSV file: a header row, one numeric column per feature, and the target.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The target column's name (default: the last column).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Standardize the features (fitted on the training rows; saved with the model). The
+    /// coefficients are then on the standardized scale.
+    #[arg(long)]
+    pub standardize: bool,
+    /// Hold out this fraction of the rows as a test set (e.g. 0.2).
+    #[arg(long, allow_negative_numbers = true)]
+    pub test_size: Option<f64>,
+    /// The seed of the train/test shuffle.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+/// Training and test rows, after the optional split and standardization.
+pub(crate) struct Prepared {
+    pub feature_names: Vec<String>,
+    pub target_name: String,
+    pub x_train: Array2<f64>,
+    pub y_train: Array1<f64>,
+    pub test: Option<(Array2<f64>, Array1<f64>)>,
+    pub scaler: Option<StandardScaler>,
+}
+
+impl DataArgs {
+    /// Reads the CSV file, splits it (with `--test-size`) and standardizes it (with
+    /// `--standardize`, fitted on the training rows).
+    pub(crate) fn prepare(&self) -> Result<Prepared> {
+        let data = Dataset::from_csv(&self.data, self.target.as_deref())?;
+        let (mut x_train, y_train, mut test) = match self.test_size {
+            Some(size) => {
+                let split = train_test_split_owned(data.x, data.y, size, self.seed)?;
+                (
+                    split.x_train,
+                    split.y_train,
+                    Some((split.x_test, split.y_test)),
+                )
+            }
+            None => (data.x, data.y, None),
+        };
+        let scaler = if self.standardize {
+            let scaler = StandardScaler::fit(x_train.view())?;
+            scaler.transform_in_place(&mut x_train)?;
+            if let Some((x_test, _)) = &mut test {
+                scaler.transform_in_place(x_test)?;
+            }
+            Some(scaler)
+        } else {
+            None
+        };
+        Ok(Prepared {
+            feature_names: data.feature_names,
+            target_name: data.target_name,
+            x_train,
+            y_train,
+            test,
+            scaler,
+        })
+    }
+}

@@ -1,0 +1,433 @@
+//! Line charts as SVG or PNG files, through plotters.
+//!
+//! Every figure of the command goes through [`save`]: one or more [`Chart`]s in a grid,
+//! each with a title, axis labels, a legend, and linear or logarithmic axes. PNG text is
+//! drawn with DejaVu Sans, embedded in the binary, so it renders on a machine without fonts.
+
+use anyhow::{anyhow, bail, Context, Result};
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// The colors of successive series (Tableau 10): distinct, and readable on white.
+pub(crate) const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// The color of series number `i`.
+pub(crate) fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    Line,
+    Dashed,
+    LineWithMarkers,
+    Crosses,
+}
+
+/// One named set of points.
+#[derive(Debug, Clone)]
+pub(crate) struct Series {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+    pub style: Style,
+    pub color: RGBColor,
+    /// Whether the series has an entry in the legend.
+    pub legend: bool,
+}
+
+impl Series {
+    pub(crate) fn new(
+        name: impl Into<String>,
+        points: Vec<(f64, f64)>,
+        style: Style,
+        color: RGBColor,
+    ) -> Self {
+        Series {
+            name: name.into(),
+            points,
+            style,
+            color,
+            legend: true,
+        }
+    }
+}
+
+/// One set of axes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Chart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub x_log: bool,
+    pub y_log: bool,
+    /// The visible range; by default that of the data (points outside are not drawn).
+    pub x_range: Option<Range<f64>>,
+    pub y_range: Option<Range<f64>>,
+    pub series: Vec<Series>,
+    /// Where the legend goes (default: upper right).
+    pub legend: Legend,
+}
+
+/// A corner for the legend.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Legend {
+    #[default]
+    UpperRight,
+    LowerLeft,
+}
+
+/// The charts of one file, laid out in a grid of `columns` columns.
+#[derive(Debug, Clone)]
+pub(crate) struct Figure {
+    pub charts: Vec<Chart>,
+    pub columns: usize,
+}
+
+impl Figure {
+    pub(crate) fn single(chart: Chart) -> Self {
+        Figure {
+            charts: vec![chart],
+            columns: 1,
+        }
+    }
+}
+
+const PANEL: (u32, u32) = (880, 560);
+
+/// Writes `figure` to `path`, as SVG or PNG by its extension.
+pub(crate) fn save(path: &Path, figure: &Figure) -> Result<()> {
+    check_path(path)?;
+    register_font()?;
+    let columns = figure.columns.max(1);
+    let rows = figure.charts.len().div_ceil(columns).max(1);
+    let size = (
+        PANEL.0 * u32::try_from(columns)?,
+        PANEL.1 * u32::try_from(rows)?,
+    );
+    let result = if is_png(path) {
+        draw(
+            BitMapBackend::new(path, size).into_drawing_area(),
+            figure,
+            rows,
+        )
+    } else {
+        draw(
+            SVGBackend::new(path, size).into_drawing_area(),
+            figure,
+            rows,
+        )
+    };
+    result.with_context(|| format!("writing the plot {}", path.display()))
+}
+
+/// Checks, before any work is done, that `path` names an SVG or PNG file in a directory
+/// that exists.
+pub(crate) fn check_path(path: &Path) -> Result<()> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if !matches!(extension.as_deref(), Some("svg" | "png")) {
+        bail!(
+            "--plot {}: the file name must end in .svg or .png",
+            path.display()
+        );
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.is_dir() {
+            bail!(
+                "--plot {}: no directory {}",
+                path.display(),
+                parent.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn is_png(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+}
+
+fn register_font() -> Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
+            .is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(anyhow!("the embedded font could not be loaded"))
+    }
+}
+
+type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    figure: &Figure,
+    rows: usize,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let inner = || -> DrawResult<()> {
+        root.fill(&WHITE)?;
+        let panels = root.split_evenly((rows, figure.columns.max(1)));
+        for (chart, panel) in figure.charts.iter().zip(&panels) {
+            draw_chart(panel, chart)?;
+        }
+        root.present()?;
+        Ok(())
+    };
+    inner().map_err(|e| anyhow!("{e}"))
+}
+
+/// The range to show on one axis: the given one, or that of the data with 5% margins
+/// (multiplicative on a log axis).
+fn axis_range(
+    given: Option<&Range<f64>>,
+    values: impl Iterator<Item = f64>,
+    log: bool,
+) -> Range<f64> {
+    if let Some(range) = given {
+        return range.clone();
+    }
+    let (lo, hi) = values
+        .filter(|v| v.is_finite() && (!log || *v > 0.0))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !lo.is_finite() {
+        return if log { 0.1..10.0 } else { 0.0..1.0 };
+    }
+    if log {
+        let (lo, hi) = if hi / lo < 10.0 {
+            (lo / 2.0, hi * 2.0)
+        } else {
+            (lo, hi)
+        };
+        let pad = (hi / lo).powf(0.04);
+        lo / pad..hi * pad
+    } else {
+        let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
+        lo - 0.05 * span..hi + 0.05 * span
+    }
+}
+
+/// A tick label: plain decimals for moderate magnitudes, scientific notation otherwise.
+fn tick(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".to_owned()
+    } else if (1e-3..1e5).contains(&a) {
+        let text = format!("{v:.4}");
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        let text = format!("{v:.1e}");
+        text.replace(".0e", "e")
+    }
+}
+
+fn draw_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &Chart) -> DrawResult<()>
+where
+    DB::ErrorType: 'static,
+{
+    let xs = spec
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0));
+    let ys = spec
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1));
+    let x = axis_range(spec.x_range.as_ref(), xs, spec.x_log);
+    let y = axis_range(spec.y_range.as_ref(), ys, spec.y_log);
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(&spec.title, ("sans-serif", 22))
+        .margin(14)
+        .x_label_area_size(48)
+        .y_label_area_size(76);
+    match (spec.x_log, spec.y_log) {
+        (false, false) => finish(
+            builder.build_cartesian_2d(x.clone(), y.clone())?,
+            spec,
+            &x,
+            &y,
+        ),
+        (true, false) => finish(
+            builder.build_cartesian_2d(x.clone().log_scale(), y.clone())?,
+            spec,
+            &x,
+            &y,
+        ),
+        (false, true) => finish(
+            builder.build_cartesian_2d(x.clone(), y.clone().log_scale())?,
+            spec,
+            &x,
+            &y,
+        ),
+        (true, true) => finish(
+            builder.build_cartesian_2d(x.clone().log_scale(), y.clone().log_scale())?,
+            spec,
+            &x,
+            &y,
+        ),
+    }
+}
+
+/// Splits a series into the runs of consecutive points inside the visible ranges, so that
+/// nothing is drawn outside the axes (a diverging run leaves the chart instead of
+/// stretching it).
+fn visible_runs(points: &[(f64, f64)], x: &Range<f64>, y: &Range<f64>) -> Vec<Vec<(f64, f64)>> {
+    let inside = |&(px, py): &(f64, f64)| x.contains(&px) && y.contains(&py);
+    let mut runs = Vec::new();
+    let mut run = Vec::new();
+    for point in points {
+        if inside(point) {
+            run.push(*point);
+        } else if !run.is_empty() {
+            runs.push(std::mem::take(&mut run));
+        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs
+}
+
+fn finish<'a, DB, X, Y>(
+    mut chart: ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    spec: &Chart,
+    x: &Range<f64>,
+    y: &Range<f64>,
+) -> DrawResult<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .x_desc(&spec.x_label)
+        .y_desc(&spec.y_label)
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 16))
+        // Log axes get a fine line per unit of each decade; those would crowd the chart.
+        .light_line_style(if spec.x_log || spec.y_log {
+            WHITE
+        } else {
+            RGBColor(238, 238, 238)
+        })
+        .draw()?;
+    let mut any_legend = false;
+    for series in &spec.series {
+        let color = series.color;
+        let runs = visible_runs(&series.points, x, y);
+        let mut labelled = false;
+        for run in &runs {
+            let label = series.legend && !labelled;
+            let markers_only = series.style == Style::Crosses;
+            match series.style {
+                Style::LineWithMarkers => {
+                    chart.draw_series(run.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+                }
+                Style::Crosses => {
+                    let drawn = chart.draw_series(
+                        run.iter().map(|&p| Cross::new(p, 5, color.stroke_width(2))),
+                    )?;
+                    if label {
+                        drawn.label(&series.name).legend(move |(lx, ly)| {
+                            Cross::new((lx + 11, ly), 5, color.stroke_width(2))
+                        });
+                    }
+                }
+                Style::Line | Style::Dashed => {}
+            }
+            if !markers_only {
+                let line = color.stroke_width(2);
+                let drawn = if series.style == Style::Dashed {
+                    chart.draw_series(DashedLineSeries::new(run.clone(), 8, 5, line))?
+                } else {
+                    chart.draw_series(LineSeries::new(run.clone(), line))?
+                };
+                if label {
+                    drawn.label(&series.name).legend(move |(lx, ly)| {
+                        PathElement::new(vec![(lx, ly), (lx + 22, ly)], line)
+                    });
+                }
+            }
+            labelled |= label;
+            any_legend |= label;
+        }
+    }
+    if any_legend {
+        chart
+            .configure_series_labels()
+            .position(match spec.legend {
+                Legend::UpperRight => SeriesLabelPosition::UpperRight,
+                Legend::LowerLeft => SeriesLabelPosition::LowerLeft,
+            })
+            .label_font(("sans-serif", 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(160, 160, 160))
+            .draw()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_short() {
+        assert_eq!(tick(0.0), "0");
+        assert_eq!(tick(2.5), "2.5");
+        assert_eq!(tick(100.0), "100");
+        assert_eq!(tick(1e-6), "1e-6");
+        assert_eq!(tick(2.5e7), "2.5e7");
+    }
+
+    #[test]
+    fn ranges_cover_the_data_with_margins() {
+        let r = axis_range(None, [1.0, 3.0].into_iter(), false);
+        assert!(r.start < 1.0 && r.end > 3.0);
+        let r = axis_range(None, [1e-10, 1.0, 0.0, f64::NAN].into_iter(), true);
+        assert!(r.start < 1e-10 && r.start > 0.0 && r.end > 1.0);
+        assert_eq!(
+            axis_range(Some(&(0.0..2.0)), [5.0].into_iter(), false),
+            0.0..2.0
+        );
+    }
+
+    #[test]
+    fn runs_leave_out_points_outside_the_axes() {
+        let points = [(0.0, 0.0), (1.0, 1.0), (2.0, 100.0), (3.0, 1.0)];
+        let runs = visible_runs(&points, &(0.0..10.0), &(-1.0..2.0));
+        assert_eq!(runs, vec![vec![(0.0, 0.0), (1.0, 1.0)], vec![(3.0, 1.0)]]);
+    }
+}

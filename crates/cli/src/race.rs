@@ -1,0 +1,418 @@
+//! `descent race`: the same model fitted by each solver, compared by work, time and result.
+
+use crate::data::DataArgs;
+use crate::fit::{ModelSettings, SolverName};
+use crate::output::short_termination;
+use crate::plot::{self, Chart, Figure, Series, Style};
+use crate::{progress, ModelKind};
+use anyhow::{bail, Context, Result};
+use descent_models::{Model, Penalty};
+use descent_solvers::Evaluations;
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RaceArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The model to fit.
+    #[arg(long, value_enum)]
+    model: ModelKind,
+    /// The solvers, comma-separated (default: all that fit the model).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    solvers: Vec<SolverName>,
+    /// Logistic: inverse regularization strength, as scikit-learn's C (default 1.0).
+    #[arg(long = "C", allow_negative_numbers = true)]
+    c: Option<f64>,
+    /// Linear: Ridge's penalty α (default 0).
+    #[arg(long, allow_negative_numbers = true)]
+    alpha: Option<f64>,
+    /// The learning rate of gd (default 0.1, in the preconditioned coordinates).
+    #[arg(long, allow_negative_numbers = true)]
+    learning_rate: Option<f64>,
+    /// Every iterative solver stops when ‖∇F‖₂ ≤ tol.
+    #[arg(long, default_value_t = 1e-8, allow_negative_numbers = true)]
+    tol: f64,
+    /// The iteration limit of each solver.
+    #[arg(long, default_value_t = 1000)]
+    max_iter: usize,
+    /// Run on the raw coordinates (by default the solvers work on centered, scaled features).
+    #[arg(long)]
+    no_precondition: bool,
+    /// Fit each solver this many times and report the median time (the first fit of a run
+    /// also pays for warming caches and BLAS threads).
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+    /// Draw the gap to the best objective against iteration and against time (.svg or .png).
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// One point of a solver's progress.
+#[derive(Debug, Serialize)]
+struct Point {
+    iteration: usize,
+    /// Seconds since the solver started.
+    seconds: f64,
+    objective: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct Run {
+    solver: String,
+    name: String,
+    iterations: usize,
+    evaluations: Evaluations,
+    /// The whole fit, median over `--repeat` runs.
+    seconds: f64,
+    objective: f64,
+    gap: f64,
+    gradient_norm: Option<f64>,
+    converged: bool,
+    /// In a few words, as in the table.
+    status: String,
+    termination: String,
+    history: Vec<Point>,
+}
+
+fn default_solvers(model: ModelKind) -> Vec<SolverName> {
+    let mut solvers = Vec::new();
+    if model == ModelKind::Linear {
+        solvers.push(SolverName::Lstsq);
+    }
+    solvers.extend([
+        SolverName::Newton,
+        SolverName::Lbfgs,
+        SolverName::Bfgs,
+        SolverName::NewtonCg,
+        SolverName::Cg,
+        SolverName::Steepest,
+        SolverName::Gd,
+    ]);
+    solvers
+}
+
+pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<()> {
+    if let Some(path) = &args.plot {
+        plot::check_path(path)?;
+    }
+    match args.model {
+        ModelKind::Logistic if args.alpha.is_some() => {
+            bail!("--alpha does not apply to --model logistic")
+        }
+        ModelKind::Linear if args.c.is_some() => bail!("--C does not apply to --model linear"),
+        _ => {}
+    }
+    if args.repeat == 0 {
+        bail!("--repeat must be at least 1");
+    }
+    let solvers = if args.solvers.is_empty() {
+        default_solvers(args.model)
+    } else {
+        args.solvers.clone()
+    };
+    if args.learning_rate.is_some() && !solvers.contains(&SolverName::Gd) {
+        bail!("--learning-rate applies to gd, which is not in --solvers");
+    }
+    let prepared = args.data.prepare()?;
+    let settings = ModelSettings {
+        kind: args.model,
+        c: args.c,
+        alpha: args.alpha,
+        penalty: Penalty::L2,
+        tol: Some(args.tol),
+        max_iter: Some(args.max_iter),
+        threshold: None,
+        fit_intercept: true,
+    };
+    let (x, y) = (prepared.x_train.view(), prepared.y_train.view());
+    let bar = progress::start(
+        Some((solvers.len() * args.repeat) as u64),
+        "racing",
+        args.quiet || args.json,
+    );
+    let mut fitted = Vec::new();
+    for name in &solvers {
+        let rate = (*name == SolverName::Gd)
+            .then_some(args.learning_rate)
+            .flatten();
+        let solver = name.solver(rate)?;
+        let mut times = Vec::new();
+        let mut last = None;
+        for _ in 0..args.repeat {
+            bar.set_message(solver.to_string());
+            let started = Instant::now();
+            let model = fit(&settings, solver, args.no_precondition, x, y)
+                .with_context(|| format!("solver {}", solver.short_name()))?;
+            times.push(started.elapsed().as_secs_f64());
+            last = Some(model);
+            bar.inc(1);
+        }
+        times.sort_by(f64::total_cmp);
+        if let Some(model) = last {
+            fitted.push((*name, solver, model, times[times.len() / 2]));
+        }
+    }
+    bar.finish_and_clear();
+
+    // The best objective any solver reached, at any iteration.
+    let best = fitted
+        .iter()
+        .flat_map(|(_, _, model, _)| {
+            let report = model.report();
+            report.history.iter().map(|r| r.value).chain([report.value])
+        })
+        .filter(|v| v.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    let runs: Vec<Run> = fitted
+        .iter()
+        .map(|(name, solver, model, seconds)| {
+            let report = model.report();
+            let mut history: Vec<Point> = report
+                .history
+                .iter()
+                .map(|r| Point {
+                    iteration: r.iteration,
+                    seconds: r.elapsed.as_secs_f64(),
+                    objective: r.value,
+                })
+                .collect();
+            if history.is_empty() {
+                // A closed-form solve: one step from nothing to the answer.
+                history.push(Point {
+                    iteration: 1,
+                    seconds: report.elapsed.as_secs_f64(),
+                    objective: report.value,
+                });
+            }
+            Run {
+                solver: solver.to_string(),
+                name: name_of(*name),
+                iterations: report.iterations,
+                evaluations: report.evaluations,
+                seconds: *seconds,
+                objective: report.value,
+                gap: report.value - best,
+                gradient_norm: report.gradient_norm,
+                converged: report.converged(),
+                status: short_termination(&report.termination),
+                termination: report.termination.to_string(),
+                history,
+            }
+        })
+        .collect();
+
+    if let Some(path) = &args.plot {
+        plot::save(path, &race_figure(args, &prepared.target_name, &runs, best))?;
+    }
+    if args.json {
+        #[derive(Serialize)]
+        struct Race<'a> {
+            data: String,
+            model: &'static str,
+            rows: usize,
+            features: usize,
+            tol: f64,
+            max_iter: usize,
+            preconditioned: bool,
+            best_objective: f64,
+            runs: &'a [Run],
+        }
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &Race {
+                data: args.data.data.display().to_string(),
+                model: model_name(args.model),
+                rows: x.nrows(),
+                features: x.ncols(),
+                tol: args.tol,
+                max_iter: args.max_iter,
+                preconditioned: !args.no_precondition,
+                best_objective: best,
+                runs: &runs,
+            },
+        )?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} on {}: {} rows, {} features{}; tol {}, at most {} iterations{}\n",
+        model_name(args.model),
+        args.data.data.display(),
+        x.nrows(),
+        x.ncols(),
+        if args.data.standardize {
+            ", standardized"
+        } else {
+            ""
+        },
+        args.tol,
+        args.max_iter,
+        if args.no_precondition {
+            ", no preconditioning"
+        } else {
+            ""
+        },
+    )?;
+    let width = runs
+        .iter()
+        .map(|r| r.solver.chars().count())
+        .max()
+        .unwrap_or(6);
+    writeln!(
+        out,
+        "{:<width$}  {:>6}  {:>7}  {:>7}  {:>7}  {:>10}  {:>18}  {:>9}  {:>9}  termination",
+        "solver", "iters", "f evals", "∇ evals", "H evals", "time ms", "objective", "gap", "‖∇F‖"
+    )?;
+    for run in &runs {
+        writeln!(
+            out,
+            "{:<width$}  {:>6}  {:>7}  {:>7}  {:>7}  {:>10.3}  {:>18.12}  {:>9.2e}  {:>9}  {}",
+            run.solver,
+            run.iterations,
+            run.evaluations.value,
+            run.evaluations.gradient,
+            run.evaluations.hessian,
+            run.seconds * 1e3,
+            run.objective,
+            run.gap,
+            run.gradient_norm
+                .map_or("-".to_owned(), |g| format!("{g:.2e}")),
+            run.status
+        )?;
+    }
+    if let Some(fastest) = runs
+        .iter()
+        .filter(|r| r.converged)
+        .min_by(|a, b| a.seconds.total_cmp(&b.seconds))
+    {
+        writeln!(
+            out,
+            "\nfastest to converge: {} in {:.3} ms{}",
+            fastest.solver,
+            fastest.seconds * 1e3,
+            if args.repeat > 1 {
+                format!(" (median of {})", args.repeat)
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    if let Some(path) = &args.plot {
+        writeln!(out, "plot: {}", path.display())?;
+    }
+    Ok(())
+}
+
+fn fit(
+    settings: &ModelSettings,
+    solver: descent_models::Solver,
+    no_precondition: bool,
+    x: ndarray::ArrayView2<'_, f64>,
+    y: ndarray::ArrayView1<'_, f64>,
+) -> Result<Model> {
+    Ok(match settings.kind {
+        ModelKind::Logistic => Model::LogisticRegression(
+            settings
+                .logistic(solver)
+                .precondition(!no_precondition)
+                .fit(x, y)?,
+        ),
+        ModelKind::Linear => Model::LinearRegression(
+            settings
+                .linear(solver)
+                .precondition(!no_precondition)
+                .fit(x, y)?,
+        ),
+    })
+}
+
+fn model_name(kind: ModelKind) -> &'static str {
+    match kind {
+        ModelKind::Logistic => "logistic regression",
+        ModelKind::Linear => "linear regression",
+    }
+}
+
+/// The solver's name on the command line.
+fn name_of(name: SolverName) -> String {
+    use clap::ValueEnum;
+    name.to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_owned())
+}
+
+/// The gap `f − f_best` against iteration and against time, one line per solver, on log
+/// axes. A gap of 0 (the best run's end) is drawn at a floor of 1e-16·max(1, |f_best|).
+fn race_figure(args: &RaceArgs, target: &str, runs: &[Run], best: f64) -> Figure {
+    let floor = 1e-16 * best.abs().max(1.0);
+    let gap = |objective: f64| (objective - best).max(floor);
+    let mut by_iteration = Vec::new();
+    let mut by_time = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        let color = plot::color(i);
+        let label = format!("{} ({})", run.solver, run.status);
+        by_iteration.push(Series::new(
+            label.clone(),
+            run.history
+                .iter()
+                .filter(|p| p.iteration > 0)
+                .map(|p| (p.iteration as f64, gap(p.objective)))
+                .collect(),
+            Style::Line,
+            color,
+        ));
+        by_time.push(Series::new(
+            label,
+            run.history
+                .iter()
+                .filter(|p| p.iteration > 0 && p.seconds > 0.0)
+                .map(|p| (p.seconds * 1e3, gap(p.objective)))
+                .collect(),
+            Style::Line,
+            color,
+        ));
+    }
+    let title = format!(
+        "{} on {} ({target})",
+        model_name(args.model),
+        args.data.data.file_name().map_or_else(
+            || args.data.data.display().to_string(),
+            |n| n.to_string_lossy().into_owned()
+        )
+    );
+    let y_label = "objective − best objective".to_owned();
+    Figure {
+        charts: vec![
+            Chart {
+                title: format!("{title}: gap by iteration"),
+                x_label: "iteration".into(),
+                y_label: y_label.clone(),
+                x_log: true,
+                y_log: true,
+                series: by_iteration,
+                legend: plot::Legend::LowerLeft,
+                ..Chart::default()
+            },
+            Chart {
+                title: "gap by time".into(),
+                x_label: "time in the solver (ms)".into(),
+                y_label,
+                x_log: true,
+                y_log: true,
+                series: by_time,
+                legend: plot::Legend::LowerLeft,
+                ..Chart::default()
+            },
+        ],
+        columns: 2,
+    }
+}
