@@ -6,7 +6,8 @@ use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 use descent_objectives::expression::Expression;
 use descent_solvers::{
-    Brent, GoldenSection, GradientDescent, Minimize, Newton, Report, Step, Stopping, Termination,
+    bracket_minimum, Brent, GoldenSection, GradientDescent, Minimize, Newton, Report, Step,
+    Stopping, Termination,
 };
 use serde::Serialize;
 use std::io::Write;
@@ -31,7 +32,8 @@ pub(crate) struct MinimizeArgs {
     /// The function of x, e.g. "x^2 - 4*x" or "(x - 1)^2 * exp(x)" (quote it).
     #[arg(allow_hyphen_values = true)]
     expression: String,
-    /// The starting point (default 0; the bracket's midpoint for brent and golden).
+    /// The starting point (default 0; for brent and golden, the bracket's midpoint, or the
+    /// lowest point the bracket search found).
     #[arg(long, allow_negative_numbers = true)]
     x0: Option<f64>,
     /// The solver.
@@ -47,7 +49,8 @@ pub(crate) struct MinimizeArgs {
     /// The iteration limit (default 1000).
     #[arg(long)]
     max_iter: Option<usize>,
-    /// brent, golden: the interval a,b that holds the minimum, e.g. --bracket -2,3.
+    /// brent, golden: the interval a,b that holds the minimum, e.g. --bracket -2,3 (default:
+    /// found by walking downhill from --x0 until the function rises).
     #[arg(long, allow_hyphen_values = true, value_parser = parse_pair)]
     bracket: Option<(f64, f64)>,
     /// Draw the function with the iterates on it (.svg or .png).
@@ -176,7 +179,7 @@ fn check_start(f: &Expression, x0: f64) -> Result<()> {
     Ok(())
 }
 
-fn solve(args: &MinimizeArgs, f: &Expression) -> Result<(f64, Report<f64>)> {
+fn solve(args: &MinimizeArgs, f: &Expression) -> Result<Solved> {
     let max_iter = args.max_iter.unwrap_or(1000);
     if args.learning_rate.is_some() && args.solver != OneDSolver::Gd {
         bail!("--learning-rate applies to --solver gd only");
@@ -186,13 +189,18 @@ fn solve(args: &MinimizeArgs, f: &Expression) -> Result<(f64, Report<f64>)> {
         bail!("--bracket applies to --solver brent and golden only");
     }
     let report = if bracketing {
-        let Some((a, b)) = args.bracket else {
-            bail!(
-                "--solver {} needs --bracket a,b: an interval that holds the minimum",
-                solver_name(args.solver)
-            );
+        let (a, b, middle) = match args.bracket {
+            Some((a, b)) => (a, b, None),
+            None => {
+                // No interval given: walk downhill from x0 until the function rises.
+                let x0 = args.x0.unwrap_or(0.0);
+                check_start(f, x0)?;
+                let found = bracket_minimum(f, x0, 1.0)
+                    .context("no --bracket given, and the search for one failed")?;
+                (found.lower, found.upper, Some(found.middle))
+            }
         };
-        let x0 = args.x0.unwrap_or((a + b) / 2.0);
+        let x0 = args.x0.or(middle).unwrap_or((a + b) / 2.0);
         let report = if args.solver == OneDSolver::Brent {
             let mut brent = Brent::new(a, b).max_iterations(max_iter);
             if let Some(t) = args.tol {
@@ -206,7 +214,11 @@ fn solve(args: &MinimizeArgs, f: &Expression) -> Result<(f64, Report<f64>)> {
             }
             golden.minimize(f, x0)?
         };
-        (x0, report)
+        Solved {
+            x0,
+            bracket: Some((a, b)),
+            report,
+        }
     } else {
         let x0 = args.x0.unwrap_or(0.0);
         check_start(f, x0)?;
@@ -218,9 +230,20 @@ fn solve(args: &MinimizeArgs, f: &Expression) -> Result<(f64, Report<f64>)> {
         } else {
             Newton::new().stopping(stop).minimize(f, x0)?
         };
-        (x0, report)
+        Solved {
+            x0,
+            bracket: None,
+            report,
+        }
     };
     Ok(report)
+}
+
+/// A 1-D run: where it started, the interval a bracketing method searched, and the report.
+struct Solved {
+    x0: f64,
+    bracket: Option<(f64, f64)>,
+    report: Report<f64>,
 }
 
 fn solver_name(solver: OneDSolver) -> &'static str {
@@ -289,6 +312,8 @@ struct MinimizeSummary<'a> {
     expression: &'a str,
     solver: OneDSolver,
     x0: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bracket: Option<(f64, f64)>,
     x: f64,
     f: f64,
     df: f64,
@@ -306,7 +331,11 @@ pub(crate) fn minimize(args: &MinimizeArgs, out: &mut impl Write) -> Result<()> 
     if let Some(path) = &args.plot {
         plot::check_path(path)?;
     }
-    let (x0, report) = solve(args, &f)?;
+    let Solved {
+        x0,
+        bracket,
+        report,
+    } = solve(args, &f)?;
     let (value, slope, curvature) = f.derivatives(report.x);
     let history = rows(&f, &report);
     if let Some(path) = &args.plot {
@@ -320,6 +349,7 @@ pub(crate) fn minimize(args: &MinimizeArgs, out: &mut impl Write) -> Result<()> 
             expression: f.text(),
             solver: args.solver,
             x0,
+            bracket,
             x: report.x,
             f: value,
             df: slope,
@@ -335,9 +365,10 @@ pub(crate) fn minimize(args: &MinimizeArgs, out: &mut impl Write) -> Result<()> 
         writeln!(out)?;
         return Ok(());
     }
+    let on = bracket.map_or(String::new(), |(a, b)| format!(" on [{a}, {b}]"));
     writeln!(
         out,
-        "minimizing f(x) = {} with {} from x0 = {x0}\n",
+        "minimizing f(x) = {} with {} from x0 = {x0}{on}\n",
         f.text(),
         report.solver
     )?;

@@ -117,7 +117,10 @@ fn minimize_explains_bad_input_on_one_line() {
         (&["minimize", "x^2 + y"], "position 7: unknown name 'y'"),
         (&["minimize", "sin(x"], "unclosed '('"),
         (&["minimize", "2x"], "multiplication needs '*'"),
-        (&["minimize", "x^2", "--solver", "brent"], "needs --bracket"),
+        (
+            &["minimize", "exp(-x)", "--solver", "brent"],
+            "kept decreasing",
+        ),
         (
             &["minimize", "x^2", "--bracket", "1,2"],
             "--bracket applies to",

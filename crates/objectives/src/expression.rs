@@ -527,4 +527,34 @@ mod tests {
             assert!(e.message.contains(message), "{text:?}: {e}");
         }
     }
+
+    /// Functions whose derivatives exercise each rule: products, quotients, chains, powers
+    /// with constant and variable exponents, and every function of the grammar.
+    const SMOOTH: &[&str] = &[
+        "x^3 - 2*x^2 + x/3 - 7",
+        "(x - 1)^2 * exp(-x/4)",
+        "sin(x)*cos(2*x) + tan(x/4)",
+        "sqrt(x^2 + 1) + cbrt(x + 10)",
+        "ln(x^2 + 1) + log2(x^2 + 2) - log10(x^2 + 3)",
+        "x^x^0.5 + 2^-x",
+        "sigmoid(3*x - 1) + sinh(x/3) + cosh(x/4) + tanh(x)",
+        "atan(x) + asinh(x) + acosh(x^2 + 2) + asin(x/5) + acos(x/6) + atanh(x/7)",
+        "1/(1 + x^2) - abs(x - 100)",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn derivatives_match_finite_differences(x in 0.1f64..4.5, which in 0usize..9) {
+            let f = Expression::parse(SMOOTH[which]).unwrap();
+            let (value, slope, curvature) = f.derivatives(x);
+            let h = 1e-5;
+            let value_at = |t: f64| Objective::value(&f, &t);
+            let slope_at = |t: f64| f.derivatives(t).1;
+            let df = (value_at(x + h) - value_at(x - h)) / (2.0 * h);
+            let d2f = (slope_at(x + h) - slope_at(x - h)) / (2.0 * h);
+            proptest::prop_assert!(value.is_finite());
+            proptest::prop_assert!((slope - df).abs() <= 1e-6 * (1.0 + df.abs()), "{}: f′ {slope} vs {df}", SMOOTH[which]);
+            proptest::prop_assert!((curvature - d2f).abs() <= 1e-6 * (1.0 + d2f.abs()), "{}: f″ {curvature} vs {d2f}", SMOOTH[which]);
+        }
+    }
 }

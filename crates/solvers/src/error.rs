@@ -44,6 +44,18 @@ pub enum SolverError {
         reason: &'static str,
     },
 
+    /// No interval around a minimum was found: the function kept decreasing (it may be
+    /// unbounded below in that direction) or stopped being finite.
+    #[error("no bracket around a minimum found from x = {start}: {reason}, at x = {reached}")]
+    NoBracket {
+        /// Where the search started.
+        start: f64,
+        /// The last point evaluated.
+        reached: f64,
+        /// Why the search stopped.
+        reason: &'static str,
+    },
+
     /// The solver ran but did not converge.
     #[error("{solver} did not converge after {iterations} iterations: {termination}")]
     NotConverged {

@@ -8,7 +8,7 @@
 //! | [`Lbfgs`], [`Bfgs`] | gradient | `Array1<f64>` | argmin's, More-Thuente line search |
 //! | [`SteepestDescent`], [`ConjugateGradient`] | gradient | `Array1<f64>` | argmin's, More-Thuente line search |
 //! | [`NewtonCg`] | Hessian | `Array1<f64>` | argmin's truncated Newton (scikit-learn's `newton-cg`) |
-//! | [`Brent`], [`GoldenSection`] | value | `f64` | argmin's, on a bracket `[a, b]` |
+//! | [`Brent`], [`GoldenSection`] | value | `f64` | argmin's, on a bracket `[a, b]` (see [`bracket_minimum`]) |
 //!
 //! Every report says why the run ended ([`Termination`]): a convergence criterion
 //! ([`Criterion`]), the iteration limit, divergence, or a failed line search. Reaching the
@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 mod argmin_adapters;
+mod bracket;
 mod counting;
 mod error;
 mod gradient_descent;
@@ -40,6 +41,7 @@ mod stopping;
 pub use argmin_adapters::{
     Bfgs, Brent, ConjugateGradient, GoldenSection, Lbfgs, NewtonCg, SteepestDescent,
 };
+pub use bracket::{bracket_minimum, Bracketed};
 pub use error::SolverError;
 pub use gradient_descent::GradientDescent;
 pub use newton::{Newton, NewtonSystem};
