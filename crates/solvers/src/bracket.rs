@@ -66,18 +66,18 @@ pub fn bracket_minimum<O: Objective<Param = f64>>(
         evaluations += 1;
         f.value(&x)
     };
-    let (mut a, mut fa) = (x0, value(x0));
-    if !fa.is_finite() {
+    let f0 = value(x0);
+    if !f0.is_finite() {
         return Err(SolverError::NonFiniteStart("the objective"));
     }
-    let (mut b, mut fb) = (x0 + step, value(x0 + step));
-    if !(fb <= fa) {
+    let f1 = value(x0 + step);
+    // Walk from `a` through `b` (with `f(b) ≤ f(a)`) in the direction of descent.
+    let (mut a, mut b, mut fb) = if f1 <= f0 {
+        (x0, x0 + step, f1)
+    } else {
         // Uphill (or not finite) that way: search the other way, from x0.
-        (a, fa, b, fb) = (b, fb, a, fa);
-        if !fa.is_finite() {
-            fa = f64::INFINITY;
-        }
-    }
+        (x0 + step, x0, f0)
+    };
     for _ in 0..MAX_EXPANSIONS {
         let c = b + GROWTH * (b - a);
         let fc = value(c);
