@@ -80,16 +80,57 @@ pub(crate) struct Chart {
     pub x_range: Option<Range<f64>>,
     pub y_range: Option<Range<f64>>,
     pub series: Vec<Series>,
-    /// Where the legend goes (default: upper right).
-    pub legend: Legend,
 }
 
-/// A corner for the legend.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) enum Legend {
-    #[default]
-    UpperRight,
-    LowerLeft,
+/// The corners a legend can take, in order of preference.
+const CORNERS: [SeriesLabelPosition; 4] = [
+    SeriesLabelPosition::UpperRight,
+    SeriesLabelPosition::UpperLeft,
+    SeriesLabelPosition::LowerLeft,
+    SeriesLabelPosition::LowerRight,
+];
+
+/// The corner whose legend box would hide the least of the data: the sum over series of the
+/// fraction of each series' points under the box, so that a short series (one marker) counts
+/// as much as a long one.
+///
+/// The box is estimated in fractions of the plotting area: 45% of its width, and a line of
+/// about 4.5% of its height per legend entry.
+fn legend_corner(spec: &Chart, x: &Range<f64>, y: &Range<f64>) -> SeriesLabelPosition {
+    let scale = |v: f64, range: &Range<f64>, log: bool| {
+        let t = |v: f64| if log { v.log10() } else { v };
+        (t(v) - t(range.start)) / (t(range.end) - t(range.start))
+    };
+    let entries = spec.series.iter().filter(|s| s.legend).count() as f64;
+    let (width, height) = (0.45, 0.04 + 0.045 * entries);
+    let hidden = |corner: &SeriesLabelPosition| -> f64 {
+        let (right, top) = match corner {
+            SeriesLabelPosition::UpperRight => (true, true),
+            SeriesLabelPosition::UpperLeft => (false, true),
+            SeriesLabelPosition::LowerLeft => (false, false),
+            _ => (true, false),
+        };
+        let under = |&&(px, py): &&(f64, f64)| {
+            let (fx, fy) = (scale(px, x, spec.x_log), scale(py, y, spec.y_log));
+            let in_x = if right { fx >= 1.0 - width } else { fx <= width };
+            let in_y = if top { fy >= 1.0 - height } else { fy <= height };
+            in_x && in_y && fx.is_finite() && fy.is_finite()
+        };
+        spec.series
+            .iter()
+            .filter(|s| !s.points.is_empty())
+            .map(|s| s.points.iter().filter(under).count() as f64 / s.points.len() as f64)
+            .sum()
+    };
+    CORNERS
+        .iter()
+        .min_by(|a, b| hidden(a).total_cmp(&hidden(b)))
+        .map_or(SeriesLabelPosition::UpperRight, |c| match c {
+            SeriesLabelPosition::UpperLeft => SeriesLabelPosition::UpperLeft,
+            SeriesLabelPosition::LowerLeft => SeriesLabelPosition::LowerLeft,
+            SeriesLabelPosition::LowerRight => SeriesLabelPosition::LowerRight,
+            _ => SeriesLabelPosition::UpperRight,
+        })
 }
 
 /// The charts of one file, laid out in a grid of `columns` columns.
@@ -387,10 +428,7 @@ where
     if any_legend {
         chart
             .configure_series_labels()
-            .position(match spec.legend {
-                Legend::UpperRight => SeriesLabelPosition::UpperRight,
-                Legend::LowerLeft => SeriesLabelPosition::LowerLeft,
-            })
+            .position(legend_corner(spec, x, y))
             .label_font(("sans-serif", 14))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(160, 160, 160))

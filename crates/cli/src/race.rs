@@ -360,26 +360,27 @@ fn race_figure(args: &RaceArgs, target: &str, runs: &[Run], best: f64) -> Figure
     for (i, run) in runs.iter().enumerate() {
         let color = plot::color(i);
         let label = format!("{} ({})", run.solver, run.status);
-        by_iteration.push(Series::new(
-            label.clone(),
-            run.history
-                .iter()
-                .filter(|p| p.iteration > 0)
-                .map(|p| (p.iteration as f64, gap(p.objective)))
-                .collect(),
-            Style::Line,
-            color,
-        ));
-        by_time.push(Series::new(
-            label,
-            run.history
-                .iter()
-                .filter(|p| p.iteration > 0 && p.seconds > 0.0)
-                .map(|p| (p.seconds * 1e3, gap(p.objective)))
-                .collect(),
-            Style::Line,
-            color,
-        ));
+        let iterations: Vec<(f64, f64)> = run
+            .history
+            .iter()
+            .filter(|p| p.iteration > 0)
+            .map(|p| (p.iteration as f64, gap(p.objective)))
+            .collect();
+        let times: Vec<(f64, f64)> = run
+            .history
+            .iter()
+            .filter(|p| p.iteration > 0 && p.seconds > 0.0)
+            .map(|p| (p.seconds * 1e3, gap(p.objective)))
+            .collect();
+        // A run of one or two iterations (a closed form, Newton on a quadratic) would be an
+        // invisible line: mark its points.
+        let style = if iterations.len() <= 3 {
+            Style::LineWithMarkers
+        } else {
+            Style::Line
+        };
+        by_iteration.push(Series::new(label.clone(), iterations, style, color));
+        by_time.push(Series::new(label, times, style, color));
     }
     let title = format!(
         "{} on {} ({target})",
@@ -399,7 +400,6 @@ fn race_figure(args: &RaceArgs, target: &str, runs: &[Run], best: f64) -> Figure
                 x_log: true,
                 y_log: true,
                 series: by_iteration,
-                legend: plot::Legend::LowerLeft,
                 ..Chart::default()
             },
             Chart {
@@ -409,7 +409,6 @@ fn race_figure(args: &RaceArgs, target: &str, runs: &[Run], best: f64) -> Figure
                 x_log: true,
                 y_log: true,
                 series: by_time,
-                legend: plot::Legend::LowerLeft,
                 ..Chart::default()
             },
         ],
