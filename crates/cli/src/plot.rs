@@ -112,8 +112,16 @@ fn legend_corner(spec: &Chart, x: &Range<f64>, y: &Range<f64>) -> SeriesLabelPos
         };
         let under = |&&(px, py): &&(f64, f64)| {
             let (fx, fy) = (scale(px, x, spec.x_log), scale(py, y, spec.y_log));
-            let in_x = if right { fx >= 1.0 - width } else { fx <= width };
-            let in_y = if top { fy >= 1.0 - height } else { fy <= height };
+            let in_x = if right {
+                fx >= 1.0 - width
+            } else {
+                fx <= width
+            };
+            let in_y = if top {
+                fy >= 1.0 - height
+            } else {
+                fy <= height
+            };
             in_x && in_y && fx.is_finite() && fy.is_finite()
         };
         spec.series
