@@ -37,11 +37,13 @@ enum Command {
     /// Score a saved model on a labelled CSV file.
     Eval(EvalArgs),
     /// Minimize a function of x typed as text, printing every iteration.
+    #[command(after_help = minimize::SYNTAX)]
     Minimize(minimize::MinimizeArgs),
     /// Gradient descent on a function of x at several learning rates.
-    #[command(name = "sweep-lr")]
+    #[command(name = "sweep-lr", after_help = minimize::SYNTAX)]
     SweepLr(minimize::SweepArgs),
     /// Iterations to converge against the starting point: gradient descent and Newton.
+    #[command(after_help = minimize::SYNTAX)]
     Convergence(minimize::ConvergenceArgs),
     /// Fit one model with each solver and compare iterations, evaluations, time and result.
     Race(race::RaceArgs),

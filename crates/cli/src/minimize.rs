@@ -13,6 +13,13 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// The expression syntax, shown under `--help`.
+pub(crate) const SYNTAX: &str = "\
+Expressions: numbers (3, 0.5, 1e-3), the variable x, + - * /, powers ^ or **, parentheses;
+constants pi, e, tau; functions sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh
+exp ln log (natural) log2 log10 sqrt cbrt abs sigmoid. Precedence as in mathematics: -x^2 is
+-(x^2), 2^3^2 is 2^9. Derivatives are exact (automatic differentiation).";
+
 /// The 1-D solvers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -492,10 +499,36 @@ fn function_chart(f: &Expression, report: &Report<f64>, solver: OneDSolver) -> C
 }
 
 /// How a fixed-step run ended, in the words of the course's learning-rate figure.
-fn outcome(report: &Report<f64>) -> &'static str {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "&'static str")]
+enum Outcome {
+    Converged,
+    Diverged,
+    Oscillates,
+    TooSlow,
+}
+
+impl From<Outcome> for &'static str {
+    fn from(outcome: Outcome) -> Self {
+        outcome.text()
+    }
+}
+
+impl Outcome {
+    fn text(self) -> &'static str {
+        match self {
+            Outcome::Converged => "converged",
+            Outcome::Diverged => "diverged",
+            Outcome::Oscillates => "not converged: oscillates",
+            Outcome::TooSlow => "not converged: too slow",
+        }
+    }
+}
+
+fn outcome(report: &Report<f64>) -> Outcome {
     match report.termination {
-        Termination::Converged(_) => "converged",
-        Termination::Diverged => "diverged",
+        Termination::Converged(_) => Outcome::Converged,
+        Termination::Diverged => Outcome::Diverged,
         _ => {
             // Still moving at the limit: bouncing across the minimum (Δx changing sign) or
             // creeping towards it.
@@ -508,9 +541,9 @@ fn outcome(report: &Report<f64>) -> &'static str {
                 .collect();
             let alternating = steps.len() >= 2 && steps.windows(2).all(|s| s[0] * s[1] < 0.0);
             if alternating {
-                "not converged: oscillates"
+                Outcome::Oscillates
             } else {
-                "not converged: too slow"
+                Outcome::TooSlow
             }
         }
     }
@@ -519,7 +552,7 @@ fn outcome(report: &Report<f64>) -> &'static str {
 #[derive(Debug, Serialize)]
 struct SweepRun {
     learning_rate: f64,
-    outcome: &'static str,
+    outcome: Outcome,
     iterations: usize,
     x: f64,
     f: f64,
@@ -612,7 +645,7 @@ pub(crate) fn sweep_lr(args: &SweepArgs, out: &mut impl Write) -> Result<()> {
             out,
             "{:>10}  {:<26}  {:>10}  {:>18.10e}  {:>14.6e}  {:>10.2e}",
             run.learning_rate,
-            run.outcome,
+            run.outcome.text(),
             run.iterations,
             run.x,
             run.f,
@@ -635,7 +668,7 @@ fn sweep_chart(
     // chart rather than flattening the others.
     let bounded: Vec<f64> = runs
         .iter()
-        .filter(|r| r.outcome != "diverged")
+        .filter(|r| r.outcome != Outcome::Diverged)
         .flat_map(|r| r.trajectory.iter().copied())
         .chain([args.x0])
         .chain(minimizer)
@@ -650,7 +683,7 @@ fn sweep_chart(
         .enumerate()
         .map(|(i, run)| {
             Series::new(
-                format!("γ = {}: {}", run.learning_rate, run.outcome),
+                format!("γ = {}: {}", run.learning_rate, run.outcome.text()),
                 run.trajectory
                     .iter()
                     .enumerate()
