@@ -90,6 +90,25 @@ where
     }
 }
 
+/// The `objective_tolerance` builder of the argmin methods that stop on a small change of
+/// the objective.
+macro_rules! objective_tolerance_builder {
+    ($solver:ident, $zero:literal) => {
+        impl $solver {
+            #[doc = concat!(
+                "Stop when `|f(x_k) − f(x_{k−1})|` falls below this (default: machine epsilon, ",
+                "as argmin; ", $zero, ").\n\n```\nuse descent_solvers::", stringify!($solver),
+                ";\nlet solver = ", stringify!($solver), "::new().objective_tolerance(1e-12);\n```"
+            )]
+            #[must_use]
+            pub fn objective_tolerance(mut self, tolerance: f64) -> Self {
+                self.objective_tolerance = tolerance;
+                self
+            }
+        }
+    };
+}
+
 /// argmin's state for quasi-Newton methods on vectors; `H` is the (inverse) Hessian type.
 type VectorState<H> = IterState<Array1<f64>, Array1<f64>, (), H, (), f64>;
 
@@ -243,22 +262,10 @@ impl Lbfgs {
         self.memory = memory;
         self
     }
-
-    /// Stop when `|f(x_k) − f(x_{k−1})|` falls below this (default: machine epsilon, as
-    /// argmin); 0 turns the criterion off.
-    ///
-    /// ```
-    /// use descent_solvers::Lbfgs;
-    /// let solver = Lbfgs::new().objective_tolerance(1e-12);
-    /// ```
-    #[must_use]
-    pub fn objective_tolerance(mut self, tolerance: f64) -> Self {
-        self.objective_tolerance = tolerance;
-        self
-    }
 }
 
 stopping_builders!(Lbfgs, "Lbfgs::new()");
+objective_tolerance_builder!(Lbfgs, "0 turns the criterion off");
 
 impl<O: Gradient<Param = Array1<f64>>> Minimize<O> for Lbfgs {
     fn minimize(&self, objective: &O, x0: Array1<f64>) -> Result<Report<Array1<f64>>, SolverError> {
@@ -322,21 +329,10 @@ impl Bfgs {
             stopping: Stopping::default(),
         }
     }
-
-    /// Stop when `|f(x_k) − f(x_{k−1})|` falls below this (default: machine epsilon).
-    ///
-    /// ```
-    /// use descent_solvers::Bfgs;
-    /// let solver = Bfgs::new().objective_tolerance(1e-12);
-    /// ```
-    #[must_use]
-    pub fn objective_tolerance(mut self, tolerance: f64) -> Self {
-        self.objective_tolerance = tolerance;
-        self
-    }
 }
 
 stopping_builders!(Bfgs, "Bfgs::new()");
+objective_tolerance_builder!(Bfgs, "0 turns the criterion off");
 
 impl<O: Gradient<Param = Array1<f64>>> Minimize<O> for Bfgs {
     fn minimize(&self, objective: &O, x0: Array1<f64>) -> Result<Report<Array1<f64>>, SolverError> {
@@ -517,22 +513,10 @@ impl NewtonCg {
             stopping: Stopping::default(),
         }
     }
-
-    /// Stop when `|f(x_k) − f(x_{k−1})|` falls below this (default: machine epsilon, as
-    /// argmin; it must be positive).
-    ///
-    /// ```
-    /// use descent_solvers::NewtonCg;
-    /// let solver = NewtonCg::new().objective_tolerance(1e-12);
-    /// ```
-    #[must_use]
-    pub fn objective_tolerance(mut self, tolerance: f64) -> Self {
-        self.objective_tolerance = tolerance;
-        self
-    }
 }
 
 stopping_builders!(NewtonCg, "NewtonCg::new()");
+objective_tolerance_builder!(NewtonCg, "it must be positive");
 
 impl<O: Hessian<Param = Array1<f64>>> Minimize<O> for NewtonCg {
     fn minimize(&self, objective: &O, x0: Array1<f64>) -> Result<Report<Array1<f64>>, SolverError> {
