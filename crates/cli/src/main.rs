@@ -26,6 +26,22 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Threads for the data passes (rayon) and for OpenBLAS (default: one per core).
+    #[arg(long, global = true, env = "DESCENT_THREADS")]
+    threads: Option<usize>,
+}
+
+/// Sizes rayon's global pool and OpenBLAS's thread count to `threads`.
+fn set_threads(threads: usize) -> Result<()> {
+    if threads == 0 {
+        bail!("--threads (or DESCENT_THREADS) must be at least 1");
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .context("setting up the thread pool")?;
+    descent_objectives::set_blas_threads(threads);
+    Ok(())
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,15 +140,18 @@ fn main() -> ExitCode {
     };
     // Buffered: `predict` writes a line per row, and stdout alone would flush each one.
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let result = match cli.command {
-        Command::Fit(args) => fit::run(&args, &mut stdout),
-        Command::Predict(args) => predict(&args, &mut stdout),
-        Command::Eval(args) => eval(&args, &mut stdout),
-        Command::Minimize(args) => minimize::minimize(&args, &mut stdout),
-        Command::SweepLr(args) => minimize::sweep_lr(&args, &mut stdout),
-        Command::Convergence(args) => minimize::convergence(&args, &mut stdout),
-        Command::Race(args) => race::run(&args, &mut stdout),
-        Command::Path(args) => path::run(&args, &mut stdout),
+    let result = match cli.threads.map(set_threads).transpose() {
+        Err(e) => Err(e),
+        Ok(_) => match cli.command {
+            Command::Fit(args) => fit::run(&args, &mut stdout),
+            Command::Predict(args) => predict(&args, &mut stdout),
+            Command::Eval(args) => eval(&args, &mut stdout),
+            Command::Minimize(args) => minimize::minimize(&args, &mut stdout),
+            Command::SweepLr(args) => minimize::sweep_lr(&args, &mut stdout),
+            Command::Convergence(args) => minimize::convergence(&args, &mut stdout),
+            Command::Race(args) => race::run(&args, &mut stdout),
+            Command::Path(args) => path::run(&args, &mut stdout),
+        },
     }
     .and_then(|()| stdout.flush().context("writing to stdout"));
     match result {

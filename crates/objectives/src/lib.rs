@@ -48,6 +48,7 @@
 // this crate gets the library on its link line through this reference.
 use openblas_src as _;
 
+mod blas;
 mod error;
 #[cfg(feature = "expression")]
 pub mod expression;
@@ -60,6 +61,7 @@ mod squared;
 mod standardized;
 pub mod univariate;
 
+pub use blas::{blas_threads, set_blas_threads};
 pub use error::ObjectiveError;
 pub use linear::LinearModelLoss;
 pub use logistic::{log_sigmoid, sigmoid, LogLoss};

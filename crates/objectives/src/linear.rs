@@ -1,8 +1,12 @@
 //! The parts of a linear model's loss that do not depend on the loss: the borrowed feature
 //! matrix, the intercept, and the products with it.
 
+use crate::blas::SerialBlas;
 use crate::{Gradient, ObjectiveError};
 use ndarray::{linalg::general_mat_mul, s, Array1, Array2, ArrayView1, ArrayView2, Axis};
+use rayon::prelude::*;
+use std::cell::RefCell;
+use std::sync::Mutex;
 
 /// A loss of a linear model that is a mean over samples, `L(w) = (1/N) Σᵢ ℓ(yᵢ, xᵢ·w + b)`.
 ///
@@ -35,11 +39,87 @@ impl<O: LinearModelLoss + ?Sized> LinearModelLoss for &O {
 /// Rows per block when forming `Xᵀ diag(q) X`: the scaled block is scratch of this many rows.
 const GRAM_BLOCK_ROWS: usize = 256;
 
+/// Rows per chunk of the one-pass kernels. A chunk's partial sums are computed by one thread
+/// and the chunks' sums are added in chunk order, so a result does not depend on how many
+/// threads computed it.
+const CHUNK_ROWS: usize = 4096;
+
+/// Rows per block of the Hessian kernel: a block of rows scaled by `√qᵢ`, `BLOCK_ROWS × (p + 1)`
+/// values, is formed in per-thread scratch and stays in cache while BLAS's `syrk` uses it.
+const BLOCK_ROWS: usize = 256;
+
+/// Rows per block of the one-pass kernels: `z = X_b·w` and `X_bᵀ·ℓ'` are two BLAS `dgemv`
+/// calls on the same block, the second reading it from cache. Small enough that OpenBLAS runs
+/// each call on the calling thread (rayon provides the parallelism).
+const GEMV_ROWS: usize = 128;
+
+/// Per-chunk partial sums, kept between evaluations so that an evaluation allocates nothing in
+/// proportion to the data.
+#[derive(Debug, Default)]
+struct Partials(Mutex<Vec<f64>>);
+
+impl Clone for Partials {
+    fn clone(&self) -> Self {
+        Partials::default()
+    }
+}
+
+thread_local! {
+    /// Each thread's block of scaled rows for the Hessian kernel.
+    static SCALED_BLOCK: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+}
+
 /// The feature matrix `X` (borrowed, never copied) and whether an intercept is fitted.
 #[derive(Debug, Clone)]
 pub(crate) struct Design<'a> {
     x: ArrayView2<'a, f64>,
     fit_intercept: bool,
+    partials: Partials,
+}
+
+/// `Σⱼ aⱼbⱼ` with four running sums, which the compiler keeps in vector registers.
+#[inline]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut sums = [0.0; 4];
+    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = a4
+        .remainder()
+        .iter()
+        .zip(b4.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in a4.zip(b4) {
+        for k in 0..4 {
+            sums[k] += x[k] * y[k];
+        }
+    }
+    (sums[0] + sums[1]) + (sums[2] + sums[3]) + tail
+}
+
+/// Runs `work` on each chunk (its index, rows and partial-sum slot), in parallel when there is
+/// more than one chunk and more than one thread.
+fn for_each_chunk<'x, W>(
+    rows: &'x [f64],
+    row_width: usize,
+    partials: &mut [f64],
+    width: usize,
+    work: W,
+) where
+    W: Fn(usize, &'x [f64], &mut [f64]) + Sync + Send,
+{
+    let chunk = CHUNK_ROWS * row_width;
+    if partials.len() > width && rayon::current_num_threads() > 1 {
+        let _serial = SerialBlas::hold();
+        rows.par_chunks(chunk)
+            .zip(partials.par_chunks_mut(width))
+            .enumerate()
+            .for_each(|(i, (rows, out))| work(i, rows, out));
+    } else {
+        rows.chunks(chunk)
+            .zip(partials.chunks_mut(width))
+            .enumerate()
+            .for_each(|(i, (rows, out))| work(i, rows, out));
+    }
 }
 
 impl<'a> Design<'a> {
@@ -61,6 +141,7 @@ impl<'a> Design<'a> {
         Ok(Design {
             x,
             fit_intercept: true,
+            partials: Partials::default(),
         })
     }
 
@@ -154,9 +235,290 @@ impl<'a> Design<'a> {
     }
 }
 
+/// What one sample contributes to a mean loss at linear predictor `z` with target `y`: the
+/// loss `ℓ(y, z)` and its derivative `∂ℓ/∂z`.
+pub(crate) trait SampleLoss: Sync {
+    fn loss(&self, z: f64, y: f64) -> f64;
+    fn loss_and_slope(&self, z: f64, y: f64) -> (f64, f64);
+    /// `∂²ℓ/∂z²`, which must be ≥ 0 (the loss is convex in `z`).
+    fn curvature(&self, z: f64, y: f64) -> f64;
+}
+
+impl Design<'_> {
+    /// `X` as one row-major slice, and `y` as a slice, when both are contiguous: the layout
+    /// the one-pass kernels need. Other layouts take the BLAS path of two passes.
+    fn contiguous<'s>(&'s self, y: &'s ArrayView1<'_, f64>) -> Option<(&'s [f64], &'s [f64])> {
+        Some((self.x.as_slice()?, y.as_slice()?))
+    }
+
+    /// `(w, b)` from the parameters (`b = 0` without an intercept).
+    fn split<'p>(&self, params: &'p Array1<f64>) -> (&'p [f64], f64) {
+        let p = self.n_features();
+        let b = if self.fit_intercept { params[p] } else { 0.0 };
+        match params.as_slice() {
+            Some(all) => (&all[..p], b),
+            None => (&[], b),
+        }
+    }
+
+    /// `(Σᵢ ℓ(yᵢ, zᵢ), [Σᵢ ℓ'ᵢ xᵢ, Σᵢ ℓ'ᵢ])` with `zᵢ = xᵢ·w + b`, in one pass over `X`: each row
+    /// is read once, for its dot product with `w`, and used again for the gradient while it is
+    /// still in cache. With `gradient = false` only the loss is summed.
+    ///
+    /// `None` when `X` or `y` is not contiguous (the caller then uses the BLAS path).
+    pub(crate) fn fused<L: SampleLoss>(
+        &self,
+        params: &Array1<f64>,
+        y: &ArrayView1<'_, f64>,
+        sample: &L,
+        gradient: bool,
+    ) -> Option<(f64, Option<Array1<f64>>)> {
+        let (rows, ys) = self.contiguous(y)?;
+        let (w, b) = self.split(params);
+        let p = self.n_features();
+        if w.len() != p {
+            return None;
+        }
+        let wv = ArrayView1::from(w);
+        let width = if gradient { 1 + p + 1 } else { 1 };
+        let chunks = self.n_samples().div_ceil(CHUNK_ROWS);
+        let mut partials = self.partials.0.lock().unwrap_or_else(|e| e.into_inner());
+        partials.resize(chunks * width, 0.0);
+        for_each_chunk(rows, p, &mut partials, width, |i, chunk, out| {
+            let ys = &ys[i * CHUNK_ROWS..];
+            out.fill(0.0);
+            let mut total = 0.0;
+            let mut slope_sum = 0.0;
+            // Per block of rows: z = X_b·w + b and, while X_b is in cache, g += X_bᵀ·ℓ'.
+            let mut z = [0.0; GEMV_ROWS];
+            for (block, ys) in chunk.chunks(GEMV_ROWS * p).zip(ys.chunks(GEMV_ROWS)) {
+                let rows = ys.len();
+                let xb = ArrayView2::from_shape((rows, p), block).expect("block shape");
+                let mut zb = ndarray::ArrayViewMut1::from(&mut z[..rows]);
+                zb.fill(b);
+                ndarray::linalg::general_mat_vec_mul(1.0, &xb, &wv, 1.0, &mut zb);
+                if gradient {
+                    for (zi, &yi) in zb.iter_mut().zip(ys) {
+                        let (loss, slope) = sample.loss_and_slope(*zi, yi);
+                        total += loss;
+                        slope_sum += slope;
+                        *zi = slope;
+                    }
+                    let mut gw = ndarray::ArrayViewMut1::from(&mut out[1..=p]);
+                    ndarray::linalg::general_mat_vec_mul(1.0, &xb.t(), &zb, 1.0, &mut gw);
+                } else {
+                    for (&zi, &yi) in zb.iter().zip(ys) {
+                        total += sample.loss(zi, yi);
+                    }
+                }
+            }
+            out[0] = total;
+            if gradient {
+                out[p + 1] = slope_sum;
+            }
+        });
+        // The chunks' sums, added in chunk order.
+        let mut total = 0.0;
+        let mut g = gradient.then(|| Array1::<f64>::zeros(self.n_params()));
+        for part in partials.chunks_exact(width) {
+            total += part[0];
+            if let Some(g) = g.as_mut() {
+                for (gj, pj) in g.iter_mut().zip(&part[1..=p]) {
+                    *gj += pj;
+                }
+                if self.fit_intercept {
+                    g[p] += part[p + 1];
+                }
+            }
+        }
+        Some((total, g))
+    }
+
+    /// `[[XᵀQX, XᵀQ1], [1ᵀQX, 1ᵀQ1]]` with `Q = diag(qᵢ)`, `qᵢ = ℓ''(yᵢ, zᵢ)` at `params`
+    /// (`qᵢ = 1` when `weights` is `None`): the Hessian of a sum of convex per-sample losses.
+    ///
+    /// Rows are scaled by `√qᵢ` into a small per-thread block (with `√qᵢ` as the intercept's
+    /// column) and each block's `SᵀS` is added by BLAS's `dsyrk`, which computes one triangle,
+    /// half the work of a general product. Chunks are summed in order, as in [`fused`].
+    ///
+    /// `None` when `X` or `y` is not contiguous.
+    ///
+    /// [`fused`]: Design::fused
+    pub(crate) fn gram<L: SampleLoss>(
+        &self,
+        params: &Array1<f64>,
+        y: &ArrayView1<'_, f64>,
+        weights: Option<&L>,
+    ) -> Option<Array2<f64>> {
+        let (rows, ys) = self.contiguous(y)?;
+        let (w, b) = self.split(params);
+        let p = self.n_features();
+        if w.len() != p && weights.is_some() {
+            return None;
+        }
+        let k = self.n_params();
+        let (Ok(k_int), Ok(block_int)) = (i32::try_from(k), i32::try_from(BLOCK_ROWS)) else {
+            return None;
+        };
+        let width = k * k;
+        let chunks = self.n_samples().div_ceil(CHUNK_ROWS);
+        let mut partials = self.partials.0.lock().unwrap_or_else(|e| e.into_inner());
+        partials.resize(chunks * width, 0.0);
+        let intercept = self.fit_intercept;
+        for_each_chunk(rows, p, &mut partials, width, |i, chunk, out| {
+            out.fill(0.0);
+            let ys = &ys[i * CHUNK_ROWS..];
+            SCALED_BLOCK.with_borrow_mut(|block| {
+                block.resize(BLOCK_ROWS * k, 0.0);
+                for (rows, ys) in chunk.chunks(BLOCK_ROWS * p).zip(ys.chunks(BLOCK_ROWS)) {
+                    let mut used: usize = 0;
+                    for ((row, &yi), scaled) in
+                        rows.chunks_exact(p).zip(ys).zip(block.chunks_exact_mut(k))
+                    {
+                        let root = match weights {
+                            Some(loss) => loss.curvature(dot(row, w) + b, yi).max(0.0).sqrt(),
+                            None => 1.0,
+                        };
+                        for (s, x) in scaled.iter_mut().zip(row) {
+                            *s = root * x;
+                        }
+                        if intercept {
+                            scaled[p] = root;
+                        }
+                        used += 1;
+                    }
+                    let used_int = i32::try_from(used).unwrap_or(block_int);
+                    // SAFETY: `block` holds `used` rows of `k` values (lda = k) and `out` is a
+                    // `k × k` row-major matrix (ldc = k); both outlive the call, and BLAS
+                    // reads and writes only within those bounds.
+                    unsafe {
+                        cblas_sys::cblas_dsyrk(
+                            cblas_sys::CblasRowMajor,
+                            cblas_sys::CblasUpper,
+                            cblas_sys::CblasTrans,
+                            k_int,
+                            used_int,
+                            1.0,
+                            block.as_ptr(),
+                            k_int,
+                            1.0,
+                            out.as_mut_ptr(),
+                            k_int,
+                        );
+                    }
+                }
+            });
+        });
+        let mut h = Array2::<f64>::zeros((k, k));
+        for part in partials.chunks_exact(width) {
+            for (hj, pj) in h.iter_mut().zip(part) {
+                *hj += pj;
+            }
+        }
+        // dsyrk filled the upper triangle; mirror it.
+        for r in 0..k {
+            for c in 0..r {
+                h[[r, c]] = h[[c, r]];
+            }
+        }
+        Some(h)
+    }
+}
+
 #[cfg(test)]
 impl Design<'_> {
     pub(crate) fn x_ptr(&self) -> *const f64 {
         self.x.as_ptr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Gradient, Hessian, LogLoss, MeanSquaredError, Objective};
+    use ndarray::{Array1, Array2, ShapeBuilder};
+
+    /// A deterministic problem with more rows than one chunk, and a row count that is not a
+    /// multiple of the chunk or block sizes.
+    fn problem(n: usize, p: usize) -> (Array2<f64>, Array1<f64>, Array1<f64>) {
+        let x = Array2::from_shape_fn((n, p), |(i, j)| {
+            ((i * 31 + j * 17) as f64 * 0.618).sin() * (1.0 + j as f64 / 3.0)
+        });
+        let y = Array1::from_shape_fn(n, |i| f64::from(((i * 7) as f64 * 0.37).sin() > 0.1));
+        let params = Array1::from_shape_fn(p + 1, |j| 0.2 * (j as f64 * 1.3).cos());
+        (x, y, params)
+    }
+
+    fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(f)
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_number_of_threads() {
+        let (x, y, params) = problem(3 * super::CHUNK_ROWS + 77, 9);
+        let loss = LogLoss::new(&x, &y).unwrap();
+        let mse = MeanSquaredError::new(&x, &y).unwrap();
+        let one = in_pool(1, || {
+            (
+                loss.value_and_gradient(&params),
+                loss.hessian(&params),
+                mse.value_and_gradient(&params),
+                mse.hessian(&params),
+            )
+        });
+        for threads in [2, 3, 4] {
+            let many = in_pool(threads, || {
+                (
+                    loss.value_and_gradient(&params),
+                    loss.hessian(&params),
+                    mse.value_and_gradient(&params),
+                    mse.hessian(&params),
+                )
+            });
+            // Bit for bit: the chunks and the order of their sums are fixed.
+            assert_eq!(one, many, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn one_pass_kernels_agree_with_the_two_pass_path() {
+        let (x, y, params) = problem(2 * super::CHUNK_ROWS + 5, 6);
+        // The same values in column-major order: not one row-major slice, so the BLAS path.
+        let mut columns = Array2::zeros(x.raw_dim().f());
+        columns.assign(&x);
+        assert!(columns.as_slice().is_none());
+        for fit_intercept in [true, false] {
+            let params = if fit_intercept {
+                params.clone()
+            } else {
+                params.slice(ndarray::s![..6]).to_owned()
+            };
+            let fused = LogLoss::new(&x, &y).unwrap().fit_intercept(fit_intercept);
+            let blas = LogLoss::new(&columns, &y)
+                .unwrap()
+                .fit_intercept(fit_intercept);
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * (1.0 + b.abs());
+            let (fv, fg) = fused.value_and_gradient(&params);
+            let (bv, bg) = blas.value_and_gradient(&params);
+            assert!(close(fv, bv) && close(fused.value(&params), bv));
+            assert!(fg.iter().zip(&bg).all(|(a, b)| close(*a, *b)));
+            let (fh, bh) = (fused.hessian(&params), blas.hessian(&params));
+            assert!(fh.iter().zip(&bh).all(|(a, b)| close(*a, *b)));
+            let fused = MeanSquaredError::new(&x, &y)
+                .unwrap()
+                .fit_intercept(fit_intercept);
+            let blas = MeanSquaredError::new(&columns, &y)
+                .unwrap()
+                .fit_intercept(fit_intercept);
+            let (fv, fg) = fused.value_and_gradient(&params);
+            let (bv, bg) = blas.value_and_gradient(&params);
+            assert!(close(fv, bv) && close(fused.value(&params), bv));
+            assert!(fg.iter().zip(&bg).all(|(a, b)| close(*a, *b)));
+            let (fh, bh) = (fused.hessian(&params), blas.hessian(&params));
+            assert!(fh.iter().zip(&bh).all(|(a, b)| close(*a, *b)));
+        }
     }
 }

@@ -1,6 +1,27 @@
-use crate::linear::Design;
+use crate::linear::{Design, SampleLoss};
 use crate::{Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
+
+/// One sample's squared error `(z − y)²`, slope `2(z − y)` and curvature 2.
+struct Squared;
+
+impl SampleLoss for Squared {
+    #[inline]
+    fn loss(&self, z: f64, y: f64) -> f64 {
+        (z - y) * (z - y)
+    }
+
+    #[inline]
+    fn loss_and_slope(&self, z: f64, y: f64) -> (f64, f64) {
+        let r = z - y;
+        (r * r, 2.0 * r)
+    }
+
+    #[inline]
+    fn curvature(&self, _z: f64, _y: f64) -> f64 {
+        2.0
+    }
+}
 
 /// Mean squared error of a linear model, `L(w, b) = (1/N) Σᵢ (yᵢ − xᵢ·w − b)²`.
 ///
@@ -8,7 +29,10 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
 /// - `∇²L = (2/N) X̃ᵀX̃`, where `X̃ = [X 1]` with the intercept (constant in `w`)
 ///
 /// The parameter vector is `[w₁, …, w_p, b]` (or `[w₁, …, w_p]` without an intercept); `X` is
-/// borrowed, never copied, and no column of ones is appended.
+/// borrowed, never copied, and no column of ones is appended. The value and gradient take
+/// one pass over `X`, and the Hessian one `dsyrk` per block of rows, as for [`LogLoss`].
+///
+/// [`LogLoss`]: crate::LogLoss
 ///
 /// ```
 /// use descent_objectives::{Gradient, MeanSquaredError, Objective};
@@ -67,7 +91,10 @@ impl Objective for MeanSquaredError<'_> {
     type Param = Array1<f64>;
 
     fn value(&self, params: &Array1<f64>) -> f64 {
-        self.mean_square(&self.residual(params))
+        match self.design.fused(params, &self.y, &Squared, false) {
+            Some((total, _)) => total / self.design.n_samples() as f64,
+            None => self.mean_square(&self.residual(params)),
+        }
     }
 
     fn dimension(&self) -> Option<usize> {
@@ -81,20 +108,26 @@ impl Gradient for MeanSquaredError<'_> {
     }
 
     fn value_and_gradient(&self, params: &Array1<f64>) -> (f64, Array1<f64>) {
+        let n = self.design.n_samples() as f64;
+        if let Some((total, Some(g))) = self.design.fused(params, &self.y, &Squared, true) {
+            return (total / n, g / n);
+        }
         let r = self.residual(params);
-        let scale = 2.0 / self.design.n_samples() as f64;
         (
             self.mean_square(&r),
-            self.design.gradient_from_residual(&r, scale),
+            self.design.gradient_from_residual(&r, 2.0 / n),
         )
     }
 }
 
 impl Hessian for MeanSquaredError<'_> {
-    fn hessian(&self, _params: &Array1<f64>) -> Array2<f64> {
+    fn hessian(&self, params: &Array1<f64>) -> Array2<f64> {
+        let scale = 2.0 / self.design.n_samples() as f64;
+        if let Some(h) = self.design.gram::<Squared>(params, &self.y, None) {
+            return h * scale;
+        }
         let ones = Array1::ones(self.design.n_samples());
-        self.design
-            .weighted_gram(&ones, 2.0 / self.design.n_samples() as f64)
+        self.design.weighted_gram(&ones, scale)
     }
 }
 
