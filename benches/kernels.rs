@@ -112,12 +112,12 @@ fn kernels(c: &mut Criterion) {
 }
 
 /// The median of `runs` timings of `f`, in seconds.
-fn median_seconds(runs: usize, mut f: impl FnMut()) -> f64 {
-    f();
+fn median_seconds<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
+    black_box(f());
     let mut times: Vec<f64> = (0..runs)
         .map(|_| {
             let started = Instant::now();
-            f();
+            black_box(f());
             started.elapsed().as_secs_f64()
         })
         .collect();
@@ -153,50 +153,37 @@ fn shapes_summary(threads: usize) {
         let loss = LogLoss::new(&x, &y).expect("finite data");
         let mse = MeanSquaredError::new(&x, &z).expect("finite data");
         let at = point(p);
+        let shape = format!("{n}x{p}");
         let base = gb
             / median_seconds(15, || {
                 black_box(stream(&x));
             });
-        let shape = format!("{n}x{p}");
-        let rows: [(&str, Box<dyn Fn()>); 5] = [
-            (
-                "stream",
-                Box::new(|| {
-                    black_box(stream(&x));
-                }),
-            ),
-            (
-                "log_loss/value_and_gradient",
-                Box::new(|| {
-                    black_box(loss.value_and_gradient(&at));
-                }),
-            ),
-            (
-                "log_loss/value",
-                Box::new(|| {
-                    black_box(loss.value(&at));
-                }),
-            ),
-            (
-                "log_loss/hessian",
-                Box::new(|| {
-                    black_box(loss.hessian(&at));
-                }),
-            ),
-            (
-                "mse/value_and_gradient",
-                Box::new(|| {
-                    black_box(mse.value_and_gradient(&at));
-                }),
-            ),
-        ];
-        for (name, f) in rows {
-            let rate = gb / median_seconds(15, &*f);
+        let report = |name: &str, seconds: f64| {
+            let rate = gb / seconds;
             println!(
-                "{shape:<12} {name:<28} {rate:>8.2} {:>7.0}%",
+                "{threads:<8} {shape:<12} {name:<28} {rate:>8.2} {:>7.0}%",
                 100.0 * rate / base
             );
-        }
+        };
+        report("stream", gb / base);
+        report(
+            "log_loss/value_and_gradient",
+            median_seconds(15, || black_box(loss.value_and_gradient(&at))),
+        );
+        report(
+            "log_loss/value",
+            median_seconds(15, || {
+                black_box(loss.value(&at));
+            }),
+        );
+        report(
+            "log_loss/hessian",
+            median_seconds(15, || black_box(loss.hessian(&at))),
+        );
+        report(
+            "mse/value_and_gradient",
+            median_seconds(15, || black_box(mse.value_and_gradient(&at))),
+        );
     }
 }
 
