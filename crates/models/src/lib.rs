@@ -30,6 +30,8 @@ mod error;
 mod linear;
 mod logistic;
 pub mod metrics;
+#[cfg(unix)]
+mod parallel_csv;
 mod persist;
 mod plain_json;
 mod preprocessing;

@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""descent against scikit-learn and linfa-logistic, on the same data, machine and run.
+
+    python3 benches/compare.py [--rows 200000] [--features 50] [--runs 5] [--skip-linfa]
+
+What it does (installs numpy, pandas and scikit-learn with pip if they are missing):
+
+1. Generates a seeded logistic problem (standard normal features, true weights N(0, 1)/sqrt(p),
+   Bernoulli labels) and a linear one (same features, y = Xw + N(0, 1) noise), and writes each
+   as CSV under target/compare/ (reused by later runs).
+2. Finds the best objective of logistic regression at C = 1: the lowest any solver reaches.
+3. For every solver (scikit-learn: lbfgs, newton-cholesky, newton-cg, liblinear; descent:
+   newton, lbfgs, bfgs, cg; linfa-logistic: its L-BFGS), finds the loosest tolerance at which
+   the fit ends within a relative gap of 1e-8 of the best objective, then times that fit
+   (median of --runs). descent and linfa are timed by `cargo bench --bench fit_timing`, in
+   Rust, excluding the CSV read; scikit-learn by time.perf_counter around fit().
+4. Times least squares (scikit-learn's LinearRegression against descent's), the CSV read
+   (pandas.read_csv against descent's reader), the whole `descent fit` command against
+   pandas + scikit-learn's fastest fit, and the peak resident memory of `descent fit`.
+
+Objectives are compared in descent's mean form, (1/N) sum log loss + |w|^2/(2CN); the relative
+gap is the same in scikit-learn's form C sum log loss + |w|^2/2. Results go to
+target/compare/results.json and are printed as Markdown tables.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "target" / "compare"
+GAP = 1e-8
+TOLS = [1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-12]
+
+
+def ensure(*packages):
+    missing = []
+    for module, package in packages:
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(package)
+    if missing:
+        subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", *missing])
+
+
+ensure(("numpy", "numpy"), ("pandas", "pandas"), ("sklearn", "scikit-learn"))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import sklearn  # noqa: E402
+from sklearn.linear_model import LinearRegression, LogisticRegression  # noqa: E402
+
+
+def median_time(runs, fn):
+    fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def write_problems(rows, features, seed):
+    OUT.mkdir(parents=True, exist_ok=True)
+    logistic = OUT / f"logistic_{rows}x{features}_seed{seed}.csv"
+    linear = OUT / f"linear_{rows}x{features}_seed{seed}.csv"
+    if logistic.exists() and linear.exists():
+        return logistic, linear
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((rows, features))
+    w = rng.standard_normal(features) / np.sqrt(features)
+    z = x @ w
+    y = (rng.random(rows) < 1.0 / (1.0 + np.exp(-z))).astype(float)
+    y_linear = z + rng.standard_normal(rows)
+    columns = [f"x{j}" for j in range(features)]
+    for path, target in [(logistic, y), (linear, y_linear)]:
+        frame = pd.DataFrame(x, columns=columns)
+        frame["y"] = target
+        frame.to_csv(path, index=False, float_format="%.9g")
+    return logistic, linear
+
+
+def log_loss_objective(x, y, coef, intercept, c):
+    z = x @ coef + intercept
+    # log(1 + e^z) - y z, stably.
+    loss = np.logaddexp(0.0, z) - y * z
+    return loss.mean() + coef @ coef / (2.0 * c * len(y))
+
+
+def rust(args):
+    """Runs the Rust timing harness and returns its JSON lines."""
+    command = ["cargo", "bench", "--quiet", "--bench", "fit_timing", "--", *args]
+    output = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
+    return [json.loads(line) for line in output.stdout.splitlines() if line.startswith("{")]
+
+
+def peak_memory_kib(command):
+    """Runs `command` and returns (seconds, peak resident memory in KiB) of that process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise RuntimeError(f"{command} failed")
+    return elapsed, usage.ru_maxrss
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--features", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-linfa", action="store_true")
+    options = parser.parse_args()
+    runs = options.runs
+
+    print(f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, pandas {pd.__version__}")
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "descent-cli"], cwd=ROOT, check=True)
+    logistic_csv, linear_csv = write_problems(options.rows, options.features, options.seed)
+    size_mb = logistic_csv.stat().st_size / 1e6
+
+    # CSV reading.
+    read_pandas = median_time(runs, lambda: pd.read_csv(logistic_csv))
+    frame = pd.read_csv(logistic_csv)
+    x = frame.drop(columns="y").to_numpy()
+    y = frame["y"].to_numpy()
+    x_bytes = x.nbytes
+
+    # The best objective: tight fits by the two Newton methods.
+    results = []
+    tight = rust(["--data", str(logistic_csv), "--model", "logistic", "--solvers", "newton",
+                  "--tols", "1e-12", "--runs", "1"])
+    best = min(r["objective"] for r in tight if "objective" in r)
+    tight_sklearn = LogisticRegression(C=1.0, solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(x, y)
+    best = min(best, log_loss_objective(x, y, tight_sklearn.coef_[0], tight_sklearn.intercept_[0], 1.0))
+
+    # scikit-learn: the loosest tolerance that reaches the gap, then timed.
+    for solver in ["lbfgs", "newton-cholesky", "newton-cg", "liblinear"]:
+        chosen = None
+        for tol in TOLS:
+            print(f"  scikit-learn {solver}, tol {tol:g}", file=sys.stderr)
+            extra = {"intercept_scaling": 1e3} if solver == "liblinear" else {}
+            model = LogisticRegression(C=1.0, solver=solver, tol=tol, max_iter=2000, **extra)
+            model.fit(x, y)
+            f = log_loss_objective(x, y, model.coef_[0], model.intercept_[0], 1.0)
+            chosen = (tol, model, f)
+            if (f - best) / abs(best) <= GAP:
+                break
+        tol, model, f = chosen
+        seconds = median_time(runs, lambda: model.fit(x, y))
+        iterations = int(np.max(model.n_iter_))
+        results.append({"library": "scikit-learn", "solver": solver, "tol": tol, "seconds": seconds,
+                        "iterations": iterations, "objective": f})
+
+    # descent and linfa: one pass over the tolerances to find each solver's, then timed.
+    solvers = ["newton", "lbfgs", "bfgs", "cg"]
+    search = rust(["--data", str(logistic_csv), "--model", "logistic", "--solvers", ",".join(solvers),
+                   "--tols", ",".join(map(str, TOLS)), "--runs", "1"]
+                  + ([] if options.skip_linfa else ["--linfa"]))
+    read_descent = next(r["seconds"] for r in search if r.get("step") == "read_csv")
+    fits = [r for r in search if "library" in r]
+    for library, solver in sorted({(r["library"], r["solver"]) for r in fits}):
+        candidates = [r for r in fits if r["library"] == library and r["solver"] == solver]
+        good = [r for r in candidates if (r["objective"] - best) / abs(best) <= GAP]
+        pick = max(good, key=lambda r: r["tol"]) if good else min(candidates, key=lambda r: r["tol"])
+        args = ["--data", str(logistic_csv), "--model", "logistic", "--tols", str(pick["tol"]), "--runs", str(runs)]
+        if library == "linfa-logistic":
+            args += ["--solvers", "newton", "--linfa"]
+            timed = [r for r in rust(args) if r.get("library") == library][0]
+        else:
+            args += ["--solvers", solver]
+            timed = [r for r in rust(args) if r.get("library") == library][0]
+        results.append(timed)
+
+    for r in results:
+        r["gap"] = (r["objective"] - best) / abs(best)
+    sklearn_fastest = min((r for r in results if r["library"] == "scikit-learn" and r["gap"] <= GAP),
+                          key=lambda r: r["seconds"])
+    for r in results:
+        r["speedup_vs_sklearn_fastest"] = sklearn_fastest["seconds"] / r["seconds"]
+
+    # Least squares.
+    frame_linear = pd.read_csv(linear_csv)
+    xl = frame_linear.drop(columns="y").to_numpy()
+    yl = frame_linear["y"].to_numpy()
+    ols_sklearn = median_time(runs, lambda: LinearRegression().fit(xl, yl))
+    ols = rust(["--data", str(linear_csv), "--model", "linear", "--solvers", "lstsq,newton",
+                "--tols", "1e-10", "--runs", str(runs)])
+    ols_rows = [{"library": "scikit-learn", "solver": "LinearRegression", "seconds": ols_sklearn}]
+    ols_rows += [{"library": "descent", "solver": r["solver"], "seconds": r["seconds"],
+                  "objective": r["objective"]} for r in ols if "library" in r]
+    for r in ols_rows:
+        r["speedup_vs_sklearn"] = ols_sklearn / r["seconds"]
+
+    # The whole command, and its memory.
+    descent_bin = ROOT / "target" / "release" / "descent"
+    newton = next(r for r in results if r["library"] == "descent" and r["solver"] == "newton")
+    command = [str(descent_bin), "fit", "--data", str(logistic_csv), "--model", "logistic",
+               "--solver", "newton", "--tol", str(newton["tol"]), "--json", "--quiet"]
+    command_runs = [peak_memory_kib(command) for _ in range(runs)]
+    command_seconds = statistics.median(t for t, _ in command_runs)
+    peak_kib = max(m for _, m in command_runs)
+    python_total = read_pandas + sklearn_fastest["seconds"]
+
+    summary = {
+        "rows": options.rows, "features": options.features, "csv_mb": size_mb, "runs": runs,
+        "best_objective": best, "fits": results, "least_squares": ols_rows,
+        "csv_read": {"pandas": read_pandas, "descent": read_descent},
+        "command": {"descent_fit_seconds": command_seconds, "pandas_plus_sklearn_seconds": python_total,
+                    "peak_rss_mib": peak_kib / 1024, "x_mib": x_bytes / 2**20,
+                    "peak_over_x": peak_kib * 1024 / x_bytes},
+        "versions": {"scikit-learn": sklearn.__version__, "numpy": np.__version__, "pandas": pd.__version__},
+    }
+    (OUT / "results.json").write_text(json.dumps(summary, indent=2))
+
+    print(f"\nlogistic regression, C = 1, {options.rows} x {options.features}; "
+          f"each fit within {GAP:g} (relative) of the best objective {best:.12f}; median of {runs}\n")
+    print("| library | solver | tol | iterations | time (ms) | relative gap | vs scikit-learn's fastest |")
+    print("|---|---|---|---|---|---|---|")
+    for r in sorted(results, key=lambda r: r["seconds"]):
+        print(f"| {r['library']} | {r['solver']} | {r['tol']:g} | {r['iterations'] or '-'} | "
+              f"{r['seconds'] * 1e3:.1f} | {r['gap']:.1e} | {r['speedup_vs_sklearn_fastest']:.2f}x |")
+    print("\nleast squares on the linear problem\n")
+    print("| library | solver | time (ms) | vs scikit-learn |")
+    print("|---|---|---|---|")
+    for r in ols_rows:
+        print(f"| {r['library']} | {r['solver']} | {r['seconds'] * 1e3:.1f} | {r['speedup_vs_sklearn']:.2f}x |")
+    print(f"\nCSV read ({size_mb:.0f} MB): pandas.read_csv {read_pandas:.3f} s, descent {read_descent:.3f} s "
+          f"({read_pandas / read_descent:.2f}x)")
+    print(f"`descent fit` command: {command_seconds:.3f} s; pandas.read_csv + scikit-learn's fastest fit: "
+          f"{python_total:.3f} s ({python_total / command_seconds:.2f}x)")
+    print(f"peak resident memory of `descent fit`: {peak_kib / 1024:.0f} MiB; X is {x_bytes / 2**20:.0f} MiB "
+          f"({peak_kib * 1024 / x_bytes:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()

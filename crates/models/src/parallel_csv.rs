@@ -1,0 +1,293 @@
+//! The fast path of CSV reading: plain numeric files (no quoted fields) read in parallel.
+//!
+//! A first pass reads the file in 4 MiB chunks that end at a line break and counts each
+//! chunk's data rows. The matrix is then allocated once at its exact size, and the chunks are
+//! parsed by rayon's threads straight into their own rows. No copy of the file is kept and the
+//! matrix never grows, so the peak memory is the matrix plus a chunk per thread.
+//!
+//! Files with a `"` anywhere after the header go to the general reader (the csv crate), which
+//! handles quoting; so do lines longer than a chunk.
+
+use crate::data::DataError;
+use ndarray::Array2;
+use rayon::prelude::*;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+/// The features (one row per data row) and the target column (empty without one).
+pub(crate) type Table = (Array2<f64>, Vec<f64>);
+
+/// Bytes per chunk (a chunk is cut back to its last line break).
+const CHUNK_BYTES: usize = 4 << 20;
+
+/// A run of whole lines of the file.
+struct Chunk {
+    /// Where it starts in the file.
+    offset: u64,
+    /// How many bytes.
+    len: usize,
+    /// How many data rows (non-blank lines) it holds.
+    rows: usize,
+    /// How many lines (blank or not) come before it, from the first data line.
+    lines_before: u64,
+}
+
+/// What to read from each row.
+pub(crate) struct Layout<'a> {
+    pub path: &'a Path,
+    pub header: &'a [String],
+    /// The byte offset of the first data row, and its line number (1-based).
+    pub start: u64,
+    pub first_line: u64,
+    /// The feature columns, in output order, and the target column.
+    pub columns: &'a [usize],
+    pub target: Option<usize>,
+}
+
+fn blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
+}
+
+/// The lines in `bytes` that are not blank, and all lines (a last line without a line
+/// break counts).
+fn count_lines(bytes: &[u8]) -> (usize, u64) {
+    let (mut rows, mut lines, mut start) = (0, 0, 0);
+    for end in memchr::memchr_iter(b'\n', bytes) {
+        rows += usize::from(!blank(&bytes[start..end]));
+        lines += 1;
+        start = end + 1;
+    }
+    if start < bytes.len() {
+        rows += usize::from(!blank(&bytes[start..]));
+        lines += 1;
+    }
+    (rows, lines)
+}
+
+/// The lines of `bytes` (without their line breaks), found with memchr.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    let mut breaks = memchr::memchr_iter(b'\n', bytes);
+    std::iter::from_fn(move || match breaks.next() {
+        Some(end) => {
+            let line = &bytes[start..end];
+            start = end + 1;
+            Some(line)
+        }
+        None if start < bytes.len() => {
+            let line = &bytes[start..];
+            start = bytes.len();
+            Some(line)
+        }
+        None => None,
+    })
+}
+
+thread_local! {
+    /// Each thread's chunk buffer, reused from chunk to chunk.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Reads `buf` from `file` at `offset`, as much as there is (less at the end of the file).
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read_at(&mut buf[filled..], offset + filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Splits the data part of the file into chunks and counts their rows; `None` when the file
+/// needs the general reader (a quote, or a line longer than a chunk).
+fn chunks(
+    file: &File,
+    start: u64,
+    io: &dyn Fn(std::io::Error) -> DataError,
+) -> Option<Result<Vec<Chunk>, DataError>> {
+    let mut buf = vec![0; CHUNK_BYTES];
+    let mut chunks = Vec::new();
+    let (mut offset, mut lines_before) = (start, 0);
+    loop {
+        let read = match read_at(file, &mut buf, offset) {
+            Ok(n) => n,
+            Err(e) => return Some(Err(io(e))),
+        };
+        if read == 0 {
+            return Some(Ok(chunks));
+        }
+        let bytes = &buf[..read];
+        if memchr::memchr(b'"', bytes).is_some() {
+            return None;
+        }
+        let len = if read < buf.len() {
+            read
+        } else {
+            memchr::memrchr(b'\n', bytes)? + 1
+        };
+        let (rows, lines) = count_lines(&bytes[..len]);
+        chunks.push(Chunk {
+            offset,
+            len,
+            rows,
+            lines_before,
+        });
+        offset += len as u64;
+        lines_before += lines;
+    }
+}
+
+/// Reads the file's data rows, or `None` when it needs the general reader.
+pub(crate) fn read(layout: &Layout<'_>) -> Option<Result<Table, DataError>> {
+    let io = |source| DataError::Io {
+        path: layout.path.to_owned(),
+        source,
+    };
+    let file = match File::open(layout.path) {
+        Ok(file) => file,
+        Err(e) => return Some(Err(io(e))),
+    };
+    let chunks = match chunks(&file, layout.start, &io)? {
+        Ok(chunks) => chunks,
+        Err(e) => return Some(Err(e)),
+    };
+    let rows: usize = chunks.iter().map(|c| c.rows).sum();
+    if rows == 0 {
+        return Some(Err(DataError::NoRows {
+            path: layout.path.to_owned(),
+        }));
+    }
+    let k = layout.columns.len();
+    let mut x = vec![0.0; rows * k];
+    let mut y = vec![0.0; if layout.target.is_some() { rows } else { 0 }];
+    // Each chunk's own rows of `x` and `y`.
+    let mut parts = Vec::with_capacity(chunks.len());
+    let (mut x_rest, mut y_rest) = (x.as_mut_slice(), y.as_mut_slice());
+    for chunk in &chunks {
+        let (xs, x_tail) = x_rest.split_at_mut(chunk.rows * k);
+        let y_len = if layout.target.is_some() {
+            chunk.rows
+        } else {
+            0
+        };
+        let (ys, y_tail) = y_rest.split_at_mut(y_len);
+        parts.push((chunk, xs, ys));
+        (x_rest, y_rest) = (x_tail, y_tail);
+    }
+    let outcomes: Vec<Result<(), DataError>> = parts
+        .into_par_iter()
+        .map(|(chunk, xs, ys)| parse_chunk(layout, &file, chunk, xs, ys))
+        .collect();
+    // The first error in file order.
+    if let Some(error) = outcomes.into_iter().find_map(Result::err) {
+        return Some(Err(error));
+    }
+    let x = Array2::from_shape_vec((rows, k), x).map_err(|_| DataError::NoRows {
+        path: layout.path.to_owned(),
+    });
+    Some(x.map(|x| (x, y)))
+}
+
+fn parse_chunk(
+    layout: &Layout<'_>,
+    file: &File,
+    chunk: &Chunk,
+    xs: &mut [f64],
+    ys: &mut [f64],
+) -> Result<(), DataError> {
+    let path = || layout.path.to_owned();
+    BUFFER.with_borrow_mut(|buf| {
+        buf.resize(chunk.len, 0);
+        let read = read_at(file, buf, chunk.offset).map_err(|source| DataError::Io {
+            path: path(),
+            source,
+        })?;
+        parse_lines(layout, chunk, &buf[..read], xs, ys)
+    })
+}
+
+fn parse_lines(
+    layout: &Layout<'_>,
+    chunk: &Chunk,
+    bytes: &[u8],
+    xs: &mut [f64],
+    ys: &mut [f64],
+) -> Result<(), DataError> {
+    let path = || layout.path.to_owned();
+    let width = layout.header.len();
+    let k = layout.columns.len();
+    let mut fields: Vec<&[u8]> = Vec::with_capacity(width);
+    let mut row = 0;
+    for (i, line) in lines(bytes).enumerate() {
+        if blank(line) {
+            continue;
+        }
+        let number = layout.first_line + chunk.lines_before + i as u64;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        fields.clear();
+        let mut start = 0;
+        for end in memchr::memchr_iter(b',', line) {
+            fields.push(&line[start..end]);
+            start = end + 1;
+        }
+        fields.push(&line[start..]);
+        if fields.len() != width {
+            return Err(DataError::Ragged {
+                path: path(),
+                line: number,
+                expected: width,
+                found: fields.len(),
+            });
+        }
+        let out = &mut xs[row * k..(row + 1) * k];
+        for (slot, &c) in out.iter_mut().zip(layout.columns) {
+            *slot = number_at(layout, fields[c], number, c)?;
+        }
+        if let Some(t) = layout.target {
+            ys[row] = number_at(layout, fields[t], number, t)?;
+        }
+        row += 1;
+    }
+    Ok(())
+}
+
+/// One field as a finite number, or the error that says where and why not.
+fn number_at(
+    layout: &Layout<'_>,
+    field: &[u8],
+    line: u64,
+    column: usize,
+) -> Result<f64, DataError> {
+    let text = field.trim_ascii();
+    let column_name = || layout.header[column].clone();
+    let path = || layout.path.to_owned();
+    if text.is_empty() {
+        return Err(DataError::Missing {
+            path: path(),
+            line,
+            column: column_name(),
+        });
+    }
+    let shown = || String::from_utf8_lossy(text).into_owned();
+    // fast-float2: the same correctly rounded result as `str::parse`, about 1.6× faster here.
+    match fast_float2::parse::<f64, _>(text).ok() {
+        Some(v) if v.is_finite() => Ok(v),
+        Some(_) => Err(DataError::NonFinite {
+            path: path(),
+            line,
+            column: column_name(),
+            text: shown(),
+        }),
+        None => Err(DataError::Unparsable {
+            path: path(),
+            line,
+            column: column_name(),
+            text: shown(),
+        }),
+    }
+}
