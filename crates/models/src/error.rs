@@ -150,12 +150,10 @@ pub enum ModelError {
 
 /// Checks that every value of `x` is finite.
 pub(crate) fn check_finite_features(x: &ndarray::ArrayView2<'_, f64>) -> Result<(), ModelError> {
-    for ((row, column), &value) in x.indexed_iter() {
-        if !value.is_finite() {
-            return Err(ModelError::NonFiniteFeature { row, column, value });
-        }
+    match descent_objectives::first_non_finite(x.view()) {
+        Some((row, column, value)) => Err(ModelError::NonFiniteFeature { row, column, value }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Checks a setting that must be finite and positive.

@@ -48,11 +48,6 @@ const CHUNK_ROWS: usize = 4096;
 /// values, is formed in per-thread scratch and stays in cache while BLAS's `syrk` uses it.
 const BLOCK_ROWS: usize = 256;
 
-/// Rows per block of the one-pass kernels: `z = X_b·w` and `X_bᵀ·ℓ'` are two BLAS `dgemv`
-/// calls on the same block, the second reading it from cache. Small enough that OpenBLAS runs
-/// each call on the calling thread (rayon provides the parallelism).
-const GEMV_ROWS: usize = 128;
-
 /// Per-chunk partial sums, kept between evaluations so that an evaluation allocates nothing in
 /// proportion to the data.
 #[derive(Debug, Default)]
@@ -77,23 +72,64 @@ pub(crate) struct Design<'a> {
     partials: Partials,
 }
 
-/// `Σⱼ aⱼbⱼ` with four running sums, which the compiler keeps in vector registers.
-#[inline]
+/// `Σⱼ aⱼbⱼ` with sixteen running sums, which the compiler keeps in four vector registers
+/// (AVX) so that the additions do not wait on one another.
+#[inline(always)]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut sums = [0.0; 4];
-    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f64 = a4
+    let mut sums = [0.0; 16];
+    let (a16, b16) = (a.chunks_exact(16), b.chunks_exact(16));
+    let tail: f64 = a16
         .remainder()
         .iter()
-        .zip(b4.remainder())
+        .zip(b16.remainder())
         .map(|(x, y)| x * y)
         .sum();
-    for (x, y) in a4.zip(b4) {
-        for k in 0..4 {
+    for (x, y) in a16.zip(b16) {
+        for k in 0..16 {
             sums[k] += x[k] * y[k];
         }
     }
-    (sums[0] + sums[1]) + (sums[2] + sums[3]) + tail
+    let mut total = tail;
+    for chunk in sums.chunks_exact(4) {
+        total += (chunk[0] + chunk[1]) + (chunk[2] + chunk[3]);
+    }
+    total
+}
+
+/// One chunk of the one-pass value and gradient: for each row, `z = x·w + b`, then the
+/// loss, and `g += ℓ'(z)·x` while the row is in cache. Returns `(Σ ℓ, Σ ℓ')`.
+///
+/// Compiled for AVX2 as well as for the baseline, and chosen when the program starts
+/// (multiversion): the products then run four lanes wide.
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx"))]
+fn chunk_value_and_gradient<L: SampleLoss>(
+    rows: &[f64],
+    ys: &[f64],
+    w: &[f64],
+    b: f64,
+    sample: &L,
+    g: &mut [f64],
+) -> (f64, f64) {
+    let (mut total, mut slope_sum) = (0.0, 0.0);
+    for (row, &y) in rows.chunks_exact(w.len()).zip(ys) {
+        let (loss, slope) = sample.loss_and_slope(dot(row, w) + b, y);
+        total += loss;
+        slope_sum += slope;
+        for (gj, xj) in g.iter_mut().zip(row) {
+            *gj += slope * xj;
+        }
+    }
+    (total, slope_sum)
+}
+
+/// One chunk of the one-pass value: `Σ ℓ(y, x·w + b)`.
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx"))]
+fn chunk_value<L: SampleLoss>(rows: &[f64], ys: &[f64], w: &[f64], b: f64, sample: &L) -> f64 {
+    let mut total = 0.0;
+    for (row, &y) in rows.chunks_exact(w.len()).zip(ys) {
+        total += sample.loss(dot(row, w) + b, y);
+    }
+    total
 }
 
 /// Runs `work` on each chunk (its index, rows and partial-sum slot), in parallel when there is
@@ -122,6 +158,38 @@ fn for_each_chunk<'x, W>(
     }
 }
 
+/// The first value of `x` (in row order) that is NaN or infinite: `(row, column, value)`.
+///
+/// A row-major `x` is scanned in parallel chunks with a test the compiler vectorizes, and the
+/// position is looked up only when something is found; other layouts go element by element.
+///
+/// ```
+/// use descent_objectives::first_non_finite;
+/// use ndarray::array;
+/// assert_eq!(first_non_finite(array![[1.0, 2.0], [3.0, 4.0]].view()), None);
+/// let found = first_non_finite(array![[1.0, 2.0], [f64::NAN, 4.0]].view());
+/// assert!(matches!(found, Some((1, 0, v)) if v.is_nan()));
+/// ```
+pub fn first_non_finite(x: ArrayView2<'_, f64>) -> Option<(usize, usize, f64)> {
+    let by_element = || {
+        x.indexed_iter()
+            .find(|(_, v)| !v.is_finite())
+            .map(|((r, c), &v)| (r, c, v))
+    };
+    let Some(values) = x.as_slice() else {
+        return by_element();
+    };
+    // A fold with `&` (not `&&`) has no branch in the loop, so the compiler vectorizes it.
+    let all_finite = values
+        .par_chunks(1 << 16)
+        .all(|chunk| chunk.iter().fold(true, |ok, v| ok & v.is_finite()));
+    if all_finite {
+        None
+    } else {
+        by_element()
+    }
+}
+
 impl<'a> Design<'a> {
     /// Checks that `x` is non-empty and finite.
     pub(crate) fn new(x: ArrayView2<'a, f64>) -> Result<Self, ObjectiveError> {
@@ -133,10 +201,8 @@ impl<'a> Design<'a> {
                 "the feature matrix has no columns",
             ));
         }
-        for ((row, column), &value) in x.indexed_iter() {
-            if !value.is_finite() {
-                return Err(ObjectiveError::NonFiniteFeature { row, column, value });
-            }
+        if let Some((row, column, value)) = first_non_finite(x) {
+            return Err(ObjectiveError::NonFiniteFeature { row, column, value });
         }
         Ok(Design {
             x,
@@ -279,42 +345,21 @@ impl Design<'_> {
         if w.len() != p {
             return None;
         }
-        let wv = ArrayView1::from(w);
         let width = if gradient { 1 + p + 1 } else { 1 };
         let chunks = self.n_samples().div_ceil(CHUNK_ROWS);
         let mut partials = self.partials.0.lock().unwrap_or_else(|e| e.into_inner());
         partials.resize(chunks * width, 0.0);
         for_each_chunk(rows, p, &mut partials, width, |i, chunk, out| {
             let ys = &ys[i * CHUNK_ROWS..];
-            out.fill(0.0);
-            let mut total = 0.0;
-            let mut slope_sum = 0.0;
-            // Per block of rows: z = X_b·w + b and, while X_b is in cache, g += X_bᵀ·ℓ'.
-            let mut z = [0.0; GEMV_ROWS];
-            for (block, ys) in chunk.chunks(GEMV_ROWS * p).zip(ys.chunks(GEMV_ROWS)) {
-                let rows = ys.len();
-                let xb = ArrayView2::from_shape((rows, p), block).expect("block shape");
-                let mut zb = ndarray::ArrayViewMut1::from(&mut z[..rows]);
-                zb.fill(b);
-                ndarray::linalg::general_mat_vec_mul(1.0, &xb, &wv, 1.0, &mut zb);
-                if gradient {
-                    for (zi, &yi) in zb.iter_mut().zip(ys) {
-                        let (loss, slope) = sample.loss_and_slope(*zi, yi);
-                        total += loss;
-                        slope_sum += slope;
-                        *zi = slope;
-                    }
-                    let mut gw = ndarray::ArrayViewMut1::from(&mut out[1..=p]);
-                    ndarray::linalg::general_mat_vec_mul(1.0, &xb.t(), &zb, 1.0, &mut gw);
-                } else {
-                    for (&zi, &yi) in zb.iter().zip(ys) {
-                        total += sample.loss(zi, yi);
-                    }
-                }
-            }
-            out[0] = total;
             if gradient {
-                out[p + 1] = slope_sum;
+                let (head, g) = out.split_at_mut(1);
+                g.fill(0.0);
+                let (gw, gb) = g.split_at_mut(p);
+                let (total, slope_sum) = chunk_value_and_gradient(chunk, ys, w, b, sample, gw);
+                head[0] = total;
+                gb[0] = slope_sum;
+            } else {
+                out[0] = chunk_value(chunk, ys, w, b, sample);
             }
         });
         // The chunks' sums, added in chunk order.

@@ -5,6 +5,7 @@
 use crate::Parameter;
 use crate::{Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
 use ndarray::{s, Array1, Array2, ArrayView2, Axis, Zip};
+use rayon::prelude::*;
 
 /// Column means and population standard deviations of a feature matrix.
 ///
@@ -20,6 +21,44 @@ pub struct ColumnStatistics {
     /// Which columns are constant (to rounding error): their variance is at most
     /// `N·ε·σ² + (N·x̄·ε)²`, scikit-learn's test. Standardizing leaves these unscaled.
     pub constant: Vec<bool>,
+}
+
+/// Rows per chunk of [`column_moments`]: chunks are summed in order, so the result does not
+/// depend on the number of threads.
+const MOMENT_ROWS: usize = 8192;
+
+/// Column means and sums of squared deviations `Σᵢ (xᵢⱼ − x̄ⱼ)²` of a row-major matrix of
+/// `p` columns: two passes (the mean, then the deviations from it, which is accurate where
+/// `Σx² − N·x̄²` is not), each over row chunks in parallel.
+fn column_moments(values: &[f64], p: usize) -> (Array1<f64>, Array1<f64>) {
+    let n = (values.len() / p) as f64;
+    let chunk_sums = |center: Option<&Array1<f64>>| -> Array1<f64> {
+        let parts: Vec<Vec<f64>> = values
+            .par_chunks(MOMENT_ROWS * p)
+            .map(|chunk| {
+                let mut acc = vec![0.0; p];
+                for row in chunk.chunks_exact(p) {
+                    match center {
+                        None => acc.iter_mut().zip(row).for_each(|(a, v)| *a += v),
+                        Some(m) => acc
+                            .iter_mut()
+                            .zip(row)
+                            .zip(m)
+                            .for_each(|((a, v), m)| *a += (v - m) * (v - m)),
+                    }
+                }
+                acc
+            })
+            .collect();
+        let mut total = Array1::<f64>::zeros(p);
+        for part in &parts {
+            total.iter_mut().zip(part).for_each(|(t, v)| *t += v);
+        }
+        total
+    };
+    let mean = chunk_sums(None) / n;
+    let sum_sq = chunk_sums(Some(&mean));
+    (mean, sum_sq)
 }
 
 impl ColumnStatistics {
@@ -45,15 +84,20 @@ impl ColumnStatistics {
             ));
         }
         let n = x.nrows() as f64;
-        let mut mean = x.sum_axis(Axis(0));
-        mean /= n;
-        let mut sum_sq = Array1::<f64>::zeros(x.ncols());
-        for row in x.rows() {
-            Zip::from(&mut sum_sq)
-                .and(&row)
-                .and(&mean)
-                .for_each(|acc, &v, &m| *acc += (v - m) * (v - m));
-        }
+        let (mean, sum_sq) = match x.as_slice() {
+            Some(values) => column_moments(values, x.ncols()),
+            None => {
+                let mean = x.sum_axis(Axis(0)) / n;
+                let mut sum_sq = Array1::<f64>::zeros(x.ncols());
+                for row in x.rows() {
+                    Zip::from(&mut sum_sq)
+                        .and(&row)
+                        .and(&mean)
+                        .for_each(|acc, &v, &m| *acc += (v - m) * (v - m));
+                }
+                (mean, sum_sq)
+            }
+        };
         let variance = sum_sq / n;
         let constant = Zip::from(&variance)
             .and(&mean)
