@@ -74,6 +74,17 @@ impl SampleLoss for Logistic {
     }
 
     #[inline]
+    fn loss_and_slope4(&self, z: [f64; 4], y: [f64; 4]) -> ([f64; 4], [f64; 4]) {
+        use wide::f64x4;
+        let (z, y) = (f64x4::from(z), f64x4::from(y));
+        let e = (-z.abs()).exp();
+        let one = f64x4::ONE;
+        let loss = z.max(f64x4::ZERO) + e.ln_1p() - y * z;
+        let p = z.simd_ge(f64x4::ZERO).select(one, e) / (one + e);
+        (loss.to_array(), (p - y).to_array())
+    }
+
+    #[inline]
     fn curvature(&self, z: f64, _y: f64) -> f64 {
         sigmoid_derivative(z)
     }
