@@ -140,8 +140,20 @@ fn chunk_value_and_gradient<L: SampleLoss>(
 /// One chunk of the one-pass value: `Σ ℓ(y, x·w + b)`.
 #[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx"))]
 fn chunk_value<L: SampleLoss>(rows: &[f64], ys: &[f64], w: &[f64], b: f64, sample: &L) -> f64 {
+    let p = w.len();
     let mut total = 0.0;
-    for (row, &y) in rows.chunks_exact(w.len()).zip(ys) {
+    let quads = rows.chunks_exact(4 * p);
+    let tail = quads.remainder();
+    for (quad, y) in quads.zip(ys.chunks_exact(4)) {
+        let mut z = [0.0; 4];
+        for (k, zk) in z.iter_mut().enumerate() {
+            *zk = dot(&quad[k * p..(k + 1) * p], w) + b;
+        }
+        let (loss, _) = sample.loss_and_slope4(z, [y[0], y[1], y[2], y[3]]);
+        total += (loss[0] + loss[1]) + (loss[2] + loss[3]);
+    }
+    let done = (rows.len() - tail.len()) / p;
+    for (row, &y) in tail.chunks_exact(p).zip(&ys[done..]) {
         total += sample.loss(dot(row, w) + b, y);
     }
     total

@@ -73,7 +73,7 @@ impl SampleLoss for Logistic {
         (loss, p - y)
     }
 
-    #[inline]
+    #[inline(always)]
     fn loss_and_slope4(&self, z: [f64; 4], y: [f64; 4]) -> ([f64; 4], [f64; 4]) {
         use wide::f64x4;
         let (z, y) = (f64x4::from(z), f64x4::from(y));
