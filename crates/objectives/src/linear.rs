@@ -59,6 +59,20 @@ impl Clone for Partials {
     }
 }
 
+impl Partials {
+    /// Runs `f` on the kept buffer, or on a fresh one when the buffer is in use: by another
+    /// thread evaluating the same objective, or by this thread itself, which rayon can set to
+    /// another evaluation of it while it waits for its chunks. Waiting on the lock there would
+    /// deadlock.
+    fn with<R>(&self, f: impl FnOnce(&mut Vec<f64>) -> R) -> R {
+        match self.0.try_lock() {
+            Ok(mut kept) => f(&mut kept),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => f(&mut poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => f(&mut Vec::new()),
+        }
+    }
+}
+
 thread_local! {
     /// Each thread's block of scaled rows for the Hessian kernel.
     static SCALED_BLOCK: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
@@ -383,36 +397,37 @@ impl Design<'_> {
         }
         let width = if gradient { 1 + p + 1 } else { 1 };
         let chunks = self.n_samples().div_ceil(CHUNK_ROWS);
-        let mut partials = self.partials.0.lock().unwrap_or_else(|e| e.into_inner());
-        partials.resize(chunks * width, 0.0);
-        for_each_chunk(rows, p, &mut partials, width, |i, chunk, out| {
-            let ys = &ys[i * CHUNK_ROWS..];
-            if gradient {
-                let (head, g) = out.split_at_mut(1);
-                g.fill(0.0);
-                let (gw, gb) = g.split_at_mut(p);
-                let (total, slope_sum) = chunk_value_and_gradient(chunk, ys, w, b, sample, gw);
-                head[0] = total;
-                gb[0] = slope_sum;
-            } else {
-                out[0] = chunk_value(chunk, ys, w, b, sample);
-            }
-        });
-        // The chunks' sums, added in chunk order.
-        let mut total = 0.0;
-        let mut g = gradient.then(|| Array1::<f64>::zeros(self.n_params()));
-        for part in partials.chunks_exact(width) {
-            total += part[0];
-            if let Some(g) = g.as_mut() {
-                for (gj, pj) in g.iter_mut().zip(&part[1..=p]) {
-                    *gj += pj;
+        self.partials.with(|partials| {
+            partials.resize(chunks * width, 0.0);
+            for_each_chunk(rows, p, partials, width, |i, chunk, out| {
+                let ys = &ys[i * CHUNK_ROWS..];
+                if gradient {
+                    let (head, g) = out.split_at_mut(1);
+                    g.fill(0.0);
+                    let (gw, gb) = g.split_at_mut(p);
+                    let (total, slope_sum) = chunk_value_and_gradient(chunk, ys, w, b, sample, gw);
+                    head[0] = total;
+                    gb[0] = slope_sum;
+                } else {
+                    out[0] = chunk_value(chunk, ys, w, b, sample);
                 }
-                if self.fit_intercept {
-                    g[p] += part[p + 1];
+            });
+            // The chunks' sums, added in chunk order.
+            let mut total = 0.0;
+            let mut g = gradient.then(|| Array1::<f64>::zeros(self.n_params()));
+            for part in partials.chunks_exact(width) {
+                total += part[0];
+                if let Some(g) = g.as_mut() {
+                    for (gj, pj) in g.iter_mut().zip(&part[1..=p]) {
+                        *gj += pj;
+                    }
+                    if self.fit_intercept {
+                        g[p] += part[p + 1];
+                    }
                 }
             }
-        }
-        Some((total, g))
+            Some((total, g))
+        })
     }
 
     /// `[[XᵀQX, XᵀQ1], [1ᵀQX, 1ᵀQ1]]` with `Q = diag(qᵢ)`, `qᵢ = ℓ''(yᵢ, zᵢ)` at `params`
@@ -443,66 +458,67 @@ impl Design<'_> {
         };
         let width = k * k;
         let chunks = self.n_samples().div_ceil(CHUNK_ROWS);
-        let mut partials = self.partials.0.lock().unwrap_or_else(|e| e.into_inner());
-        partials.resize(chunks * width, 0.0);
         let intercept = self.fit_intercept;
-        for_each_chunk(rows, p, &mut partials, width, |i, chunk, out| {
-            out.fill(0.0);
-            let ys = &ys[i * CHUNK_ROWS..];
-            SCALED_BLOCK.with_borrow_mut(|block| {
-                block.resize(BLOCK_ROWS * k, 0.0);
-                for (rows, ys) in chunk.chunks(BLOCK_ROWS * p).zip(ys.chunks(BLOCK_ROWS)) {
-                    let mut used: usize = 0;
-                    for ((row, &yi), scaled) in
-                        rows.chunks_exact(p).zip(ys).zip(block.chunks_exact_mut(k))
-                    {
-                        let root = match weights {
-                            Some(loss) => loss.curvature(dot(row, w) + b, yi).max(0.0).sqrt(),
-                            None => 1.0,
-                        };
-                        for (s, x) in scaled.iter_mut().zip(row) {
-                            *s = root * x;
+        self.partials.with(|partials| {
+            partials.resize(chunks * width, 0.0);
+            for_each_chunk(rows, p, partials, width, |i, chunk, out| {
+                out.fill(0.0);
+                let ys = &ys[i * CHUNK_ROWS..];
+                SCALED_BLOCK.with_borrow_mut(|block| {
+                    block.resize(BLOCK_ROWS * k, 0.0);
+                    for (rows, ys) in chunk.chunks(BLOCK_ROWS * p).zip(ys.chunks(BLOCK_ROWS)) {
+                        let mut used: usize = 0;
+                        for ((row, &yi), scaled) in
+                            rows.chunks_exact(p).zip(ys).zip(block.chunks_exact_mut(k))
+                        {
+                            let root = match weights {
+                                Some(loss) => loss.curvature(dot(row, w) + b, yi).max(0.0).sqrt(),
+                                None => 1.0,
+                            };
+                            for (s, x) in scaled.iter_mut().zip(row) {
+                                *s = root * x;
+                            }
+                            if intercept {
+                                scaled[p] = root;
+                            }
+                            used += 1;
                         }
-                        if intercept {
-                            scaled[p] = root;
+                        let used_int = i32::try_from(used).unwrap_or(block_int);
+                        // SAFETY: `block` holds `used` rows of `k` values (lda = k) and `out` is a
+                        // `k × k` row-major matrix (ldc = k); both outlive the call, and BLAS
+                        // reads and writes only within those bounds.
+                        unsafe {
+                            cblas_sys::cblas_dsyrk(
+                                cblas_sys::CblasRowMajor,
+                                cblas_sys::CblasUpper,
+                                cblas_sys::CblasTrans,
+                                k_int,
+                                used_int,
+                                1.0,
+                                block.as_ptr(),
+                                k_int,
+                                1.0,
+                                out.as_mut_ptr(),
+                                k_int,
+                            );
                         }
-                        used += 1;
                     }
-                    let used_int = i32::try_from(used).unwrap_or(block_int);
-                    // SAFETY: `block` holds `used` rows of `k` values (lda = k) and `out` is a
-                    // `k × k` row-major matrix (ldc = k); both outlive the call, and BLAS
-                    // reads and writes only within those bounds.
-                    unsafe {
-                        cblas_sys::cblas_dsyrk(
-                            cblas_sys::CblasRowMajor,
-                            cblas_sys::CblasUpper,
-                            cblas_sys::CblasTrans,
-                            k_int,
-                            used_int,
-                            1.0,
-                            block.as_ptr(),
-                            k_int,
-                            1.0,
-                            out.as_mut_ptr(),
-                            k_int,
-                        );
-                    }
-                }
+                });
             });
-        });
-        let mut h = Array2::<f64>::zeros((k, k));
-        for part in partials.chunks_exact(width) {
-            for (hj, pj) in h.iter_mut().zip(part) {
-                *hj += pj;
+            let mut h = Array2::<f64>::zeros((k, k));
+            for part in partials.chunks_exact(width) {
+                for (hj, pj) in h.iter_mut().zip(part) {
+                    *hj += pj;
+                }
             }
-        }
-        // dsyrk filled the upper triangle; mirror it.
-        for r in 0..k {
-            for c in 0..r {
-                h[[r, c]] = h[[c, r]];
+            // dsyrk filled the upper triangle; mirror it.
+            for r in 0..k {
+                for c in 0..r {
+                    h[[r, c]] = h[[c, r]];
+                }
             }
-        }
-        Some(h)
+            Some(h)
+        })
     }
 }
 
@@ -562,6 +578,26 @@ mod tests {
             // Bit for bit: the chunks and the order of their sums are fixed.
             assert_eq!(one, many, "{threads} threads");
         }
+    }
+
+    #[test]
+    fn evaluations_nested_in_rayon_tasks_agree() {
+        // Rayon may run another of these tasks on a thread that is waiting for its own
+        // chunks; the kept buffer is then busy, and that evaluation takes a fresh one (a
+        // blocking lock there could deadlock; whether rayon interleaves them so is up to its
+        // scheduler, so this checks the results, not the interleaving).
+        use rayon::prelude::*;
+        let (x, y, params) = problem(4 * super::CHUNK_ROWS, 5);
+        let loss = LogLoss::new(&x, &y).unwrap();
+        let expected = loss.value_and_gradient(&params);
+        let results: Vec<_> = in_pool(2, || {
+            (0..16)
+                .into_par_iter()
+                .map(|_| (loss.value_and_gradient(&params), loss.hessian(&params)))
+                .collect()
+        });
+        assert!(results.iter().all(|(vg, _)| *vg == expected));
+        assert!(results.windows(2).all(|w| w[0].1 == w[1].1));
     }
 
     #[test]
