@@ -106,6 +106,13 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     total
 }
 
+/// `zₖ = xₖ·w + b` for the four rows of `quad`.
+#[inline(always)]
+fn predictors4(quad: &[f64], w: &[f64], b: f64) -> [f64; 4] {
+    let p = w.len();
+    std::array::from_fn(|k| dot(&quad[k * p..(k + 1) * p], w) + b)
+}
+
 /// One chunk of the one-pass value and gradient: for each row, `z = x·w + b`, then the
 /// loss, and `g += ℓ'(z)·x` while the row is in cache. Returns `(Σ ℓ, Σ ℓ')`.
 ///
@@ -123,13 +130,10 @@ fn chunk_value_and_gradient<L: SampleLoss>(
     let p = w.len();
     let (mut total, mut slope_sum) = (0.0, 0.0);
     // Four rows at a time, so that the loss of the four is computed in SIMD.
-    let quads = rows.chunks_exact(4 * p);
-    let tail = quads.remainder();
-    for (quad, y) in quads.zip(ys.chunks_exact(4)) {
-        let mut z = [0.0; 4];
-        for (k, zk) in z.iter_mut().enumerate() {
-            *zk = dot(&quad[k * p..(k + 1) * p], w) + b;
-        }
+    let (quads, y4) = (rows.chunks_exact(4 * p), ys.chunks_exact(4));
+    let (tail, y_tail) = (quads.remainder(), y4.remainder());
+    for (quad, y) in quads.zip(y4) {
+        let z = predictors4(quad, w, b);
         let (loss, slope) = sample.loss_and_slope4(z, [y[0], y[1], y[2], y[3]]);
         for k in 0..4 {
             total += loss[k];
@@ -139,8 +143,7 @@ fn chunk_value_and_gradient<L: SampleLoss>(
             }
         }
     }
-    let done = (rows.len() - tail.len()) / p;
-    for (row, &y) in tail.chunks_exact(p).zip(&ys[done..]) {
+    for (row, &y) in tail.chunks_exact(p).zip(y_tail) {
         let (loss, slope) = sample.loss_and_slope(dot(row, w) + b, y);
         total += loss;
         slope_sum += slope;
@@ -156,18 +159,13 @@ fn chunk_value_and_gradient<L: SampleLoss>(
 fn chunk_value<L: SampleLoss>(rows: &[f64], ys: &[f64], w: &[f64], b: f64, sample: &L) -> f64 {
     let p = w.len();
     let mut total = 0.0;
-    let quads = rows.chunks_exact(4 * p);
-    let tail = quads.remainder();
-    for (quad, y) in quads.zip(ys.chunks_exact(4)) {
-        let mut z = [0.0; 4];
-        for (k, zk) in z.iter_mut().enumerate() {
-            *zk = dot(&quad[k * p..(k + 1) * p], w) + b;
-        }
-        let (loss, _) = sample.loss_and_slope4(z, [y[0], y[1], y[2], y[3]]);
+    let (quads, y4) = (rows.chunks_exact(4 * p), ys.chunks_exact(4));
+    let (tail, y_tail) = (quads.remainder(), y4.remainder());
+    for (quad, y) in quads.zip(y4) {
+        let (loss, _) = sample.loss_and_slope4(predictors4(quad, w, b), [y[0], y[1], y[2], y[3]]);
         total += (loss[0] + loss[1]) + (loss[2] + loss[3]);
     }
-    let done = (rows.len() - tail.len()) / p;
-    for (row, &y) in tail.chunks_exact(p).zip(&ys[done..]) {
+    for (row, &y) in tail.chunks_exact(p).zip(y_tail) {
         total += sample.loss(dot(row, w) + b, y);
     }
     total
@@ -367,6 +365,26 @@ impl Design<'_> {
         Some((self.x.as_slice()?, y.as_slice()?))
     }
 
+    /// Runs `work` on each chunk of rows (its index, its rows, and `width` slots it fills),
+    /// then adds the chunks' slots in chunk order: the same sums for any number of threads.
+    fn sum_over_chunks<'x, W>(&self, rows: &'x [f64], width: usize, work: W) -> Vec<f64>
+    where
+        W: Fn(usize, &'x [f64], &mut [f64]) + Sync + Send,
+    {
+        let chunks = self.n_samples().div_ceil(CHUNK_ROWS);
+        self.partials.with(|partials| {
+            partials.resize(chunks * width, 0.0);
+            for_each_chunk(rows, self.n_features(), partials, width, work);
+            let mut sums = vec![0.0; width];
+            for part in partials.chunks_exact(width) {
+                for (sum, v) in sums.iter_mut().zip(part) {
+                    *sum += v;
+                }
+            }
+            sums
+        })
+    }
+
     /// `(w, b)` from the parameters (`b = 0` without an intercept).
     fn split<'p>(&self, params: &'p Array1<f64>) -> (&'p [f64], f64) {
         let p = self.n_features();
@@ -396,38 +414,23 @@ impl Design<'_> {
             return None;
         }
         let width = if gradient { 1 + p + 1 } else { 1 };
-        let chunks = self.n_samples().div_ceil(CHUNK_ROWS);
-        self.partials.with(|partials| {
-            partials.resize(chunks * width, 0.0);
-            for_each_chunk(rows, p, partials, width, |i, chunk, out| {
-                let ys = &ys[i * CHUNK_ROWS..];
-                if gradient {
-                    let (head, g) = out.split_at_mut(1);
-                    g.fill(0.0);
-                    let (gw, gb) = g.split_at_mut(p);
-                    let (total, slope_sum) = chunk_value_and_gradient(chunk, ys, w, b, sample, gw);
-                    head[0] = total;
-                    gb[0] = slope_sum;
-                } else {
-                    out[0] = chunk_value(chunk, ys, w, b, sample);
-                }
-            });
-            // The chunks' sums, added in chunk order.
-            let mut total = 0.0;
-            let mut g = gradient.then(|| Array1::<f64>::zeros(self.n_params()));
-            for part in partials.chunks_exact(width) {
-                total += part[0];
-                if let Some(g) = g.as_mut() {
-                    for (gj, pj) in g.iter_mut().zip(&part[1..=p]) {
-                        *gj += pj;
-                    }
-                    if self.fit_intercept {
-                        g[p] += part[p + 1];
-                    }
-                }
+        let sums = self.sum_over_chunks(rows, width, |i, chunk, out| {
+            let ys = &ys[i * CHUNK_ROWS..][..chunk.len() / p];
+            if gradient {
+                let (head, g) = out.split_at_mut(1);
+                g.fill(0.0);
+                let (gw, gb) = g.split_at_mut(p);
+                let (total, slope_sum) = chunk_value_and_gradient(chunk, ys, w, b, sample, gw);
+                head[0] = total;
+                gb[0] = slope_sum;
+            } else {
+                out[0] = chunk_value(chunk, ys, w, b, sample);
             }
-            Some((total, g))
-        })
+        });
+        // The slots are [Σℓ, Σℓ'x (p), Σℓ']; the last is the intercept's component.
+        let end = if self.fit_intercept { p + 2 } else { p + 1 };
+        let g = gradient.then(|| Array1::from(sums[1..end].to_vec()));
+        Some((sums[0], g))
     }
 
     /// `[[XᵀQX, XᵀQ1], [1ᵀQX, 1ᵀQ1]]` with `Q = diag(qᵢ)`, `qᵢ = ℓ''(yᵢ, zᵢ)` at `params`
@@ -457,68 +460,59 @@ impl Design<'_> {
             return None;
         };
         let width = k * k;
-        let chunks = self.n_samples().div_ceil(CHUNK_ROWS);
         let intercept = self.fit_intercept;
-        self.partials.with(|partials| {
-            partials.resize(chunks * width, 0.0);
-            for_each_chunk(rows, p, partials, width, |i, chunk, out| {
-                out.fill(0.0);
-                let ys = &ys[i * CHUNK_ROWS..];
-                SCALED_BLOCK.with_borrow_mut(|block| {
-                    block.resize(BLOCK_ROWS * k, 0.0);
-                    for (rows, ys) in chunk.chunks(BLOCK_ROWS * p).zip(ys.chunks(BLOCK_ROWS)) {
-                        let mut used: usize = 0;
-                        for ((row, &yi), scaled) in
-                            rows.chunks_exact(p).zip(ys).zip(block.chunks_exact_mut(k))
-                        {
-                            let root = match weights {
-                                Some(loss) => loss.curvature(dot(row, w) + b, yi).max(0.0).sqrt(),
-                                None => 1.0,
-                            };
-                            for (s, x) in scaled.iter_mut().zip(row) {
-                                *s = root * x;
-                            }
-                            if intercept {
-                                scaled[p] = root;
-                            }
-                            used += 1;
+        let sums = self.sum_over_chunks(rows, width, |i, chunk, out| {
+            out.fill(0.0);
+            let ys = &ys[i * CHUNK_ROWS..];
+            SCALED_BLOCK.with_borrow_mut(|block| {
+                block.resize(BLOCK_ROWS * k, 0.0);
+                for (rows, ys) in chunk.chunks(BLOCK_ROWS * p).zip(ys.chunks(BLOCK_ROWS)) {
+                    let mut used: usize = 0;
+                    for ((row, &yi), scaled) in
+                        rows.chunks_exact(p).zip(ys).zip(block.chunks_exact_mut(k))
+                    {
+                        let root = match weights {
+                            Some(loss) => loss.curvature(dot(row, w) + b, yi).max(0.0).sqrt(),
+                            None => 1.0,
+                        };
+                        for (s, x) in scaled.iter_mut().zip(row) {
+                            *s = root * x;
                         }
-                        let used_int = i32::try_from(used).unwrap_or(block_int);
-                        // SAFETY: `block` holds `used` rows of `k` values (lda = k) and `out` is a
-                        // `k × k` row-major matrix (ldc = k); both outlive the call, and BLAS
-                        // reads and writes only within those bounds.
-                        unsafe {
-                            cblas_sys::cblas_dsyrk(
-                                cblas_sys::CblasRowMajor,
-                                cblas_sys::CblasUpper,
-                                cblas_sys::CblasTrans,
-                                k_int,
-                                used_int,
-                                1.0,
-                                block.as_ptr(),
-                                k_int,
-                                1.0,
-                                out.as_mut_ptr(),
-                                k_int,
-                            );
+                        if intercept {
+                            scaled[p] = root;
                         }
+                        used += 1;
                     }
-                });
+                    let used_int = i32::try_from(used).unwrap_or(block_int);
+                    // SAFETY: `block` holds `used` rows of `k` values (lda = k) and `out` is a
+                    // `k × k` row-major matrix (ldc = k); both outlive the call, and BLAS
+                    // reads and writes only within those bounds.
+                    unsafe {
+                        cblas_sys::cblas_dsyrk(
+                            cblas_sys::CblasRowMajor,
+                            cblas_sys::CblasUpper,
+                            cblas_sys::CblasTrans,
+                            k_int,
+                            used_int,
+                            1.0,
+                            block.as_ptr(),
+                            k_int,
+                            1.0,
+                            out.as_mut_ptr(),
+                            k_int,
+                        );
+                    }
+                }
             });
-            let mut h = Array2::<f64>::zeros((k, k));
-            for part in partials.chunks_exact(width) {
-                for (hj, pj) in h.iter_mut().zip(part) {
-                    *hj += pj;
-                }
+        });
+        let mut h = Array2::from_shape_vec((k, k), sums).ok()?;
+        // dsyrk filled the upper triangle; mirror it.
+        for r in 0..k {
+            for c in 0..r {
+                h[[r, c]] = h[[c, r]];
             }
-            // dsyrk filled the upper triangle; mirror it.
-            for r in 0..k {
-                for c in 0..r {
-                    h[[r, c]] = h[[c, r]];
-                }
-            }
-            Some(h)
-        })
+        }
+        Some(h)
     }
 }
 
