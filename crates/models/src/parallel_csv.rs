@@ -8,7 +8,7 @@
 //! Files with a `"` anywhere after the header go to the general reader (the csv crate), which
 //! handles quoting; so do lines longer than a chunk.
 
-use crate::data::DataError;
+use crate::data::{parse_number, DataError};
 use ndarray::Array2;
 use rayon::prelude::*;
 use std::fs::File;
@@ -246,48 +246,12 @@ fn parse_lines(
         }
         let out = &mut xs[row * k..(row + 1) * k];
         for (slot, &c) in out.iter_mut().zip(layout.columns) {
-            *slot = number_at(layout, fields[c], number, c)?;
+            *slot = parse_number(layout.path, layout.header, fields[c], number, c)?;
         }
         if let Some(t) = layout.target {
-            ys[row] = number_at(layout, fields[t], number, t)?;
+            ys[row] = parse_number(layout.path, layout.header, fields[t], number, t)?;
         }
         row += 1;
     }
     Ok(())
-}
-
-/// One field as a finite number, or the error that says where and why not.
-fn number_at(
-    layout: &Layout<'_>,
-    field: &[u8],
-    line: u64,
-    column: usize,
-) -> Result<f64, DataError> {
-    let text = field.trim_ascii();
-    let column_name = || layout.header[column].clone();
-    let path = || layout.path.to_owned();
-    if text.is_empty() {
-        return Err(DataError::Missing {
-            path: path(),
-            line,
-            column: column_name(),
-        });
-    }
-    let shown = || String::from_utf8_lossy(text).into_owned();
-    // fast-float2: the same correctly rounded result as `str::parse`, about 1.6× faster here.
-    match fast_float2::parse::<f64, _>(text).ok() {
-        Some(v) if v.is_finite() => Ok(v),
-        Some(_) => Err(DataError::NonFinite {
-            path: path(),
-            line,
-            column: column_name(),
-            text: shown(),
-        }),
-        None => Err(DataError::Unparsable {
-            path: path(),
-            line,
-            column: column_name(),
-            text: shown(),
-        }),
-    }
 }
