@@ -1,5 +1,6 @@
 //! Finding an interval that holds a minimum, for the bracketing methods.
 
+use crate::iterate::check_start;
 use crate::SolverError;
 use descent_objectives::Objective;
 
@@ -51,9 +52,7 @@ pub fn bracket_minimum<O: Objective<Param = f64>>(
     x0: f64,
     step: f64,
 ) -> Result<Bracketed, SolverError> {
-    if !x0.is_finite() {
-        return Err(SolverError::NonFiniteStart("the starting point"));
-    }
+    check_start(f, &x0)?;
     if !(step.is_finite() && step != 0.0) {
         return Err(SolverError::InvalidSetting {
             name: "step",
