@@ -100,6 +100,7 @@ impl FitArgs {
             max_iter: self.max_iter,
             threshold: self.threshold,
             fit_intercept: !self.no_intercept,
+            precondition: true,
         }
     }
 
@@ -255,6 +256,8 @@ pub(crate) struct ModelSettings {
     pub max_iter: Option<usize>,
     pub threshold: Option<f64>,
     pub fit_intercept: bool,
+    /// Whether iterative solvers work in standardized coordinates (the models' default).
+    pub precondition: bool,
 }
 
 impl ModelSettings {
@@ -264,7 +267,8 @@ impl ModelSettings {
             .c(self.c.unwrap_or(1.0))
             .penalty(self.penalty)
             .solver(solver)
-            .fit_intercept(self.fit_intercept);
+            .fit_intercept(self.fit_intercept)
+            .precondition(self.precondition);
         if let Some(t) = self.threshold {
             settings = settings.threshold(t);
         }
@@ -282,7 +286,8 @@ impl ModelSettings {
         let mut settings = LinearRegression::new()
             .alpha(self.alpha.unwrap_or(0.0))
             .solver(solver)
-            .fit_intercept(self.fit_intercept);
+            .fit_intercept(self.fit_intercept)
+            .precondition(self.precondition);
         if let Some(t) = self.tol {
             settings = settings.tol(t);
         }

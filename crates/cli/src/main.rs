@@ -31,6 +31,13 @@ struct Cli {
     threads: Option<usize>,
 }
 
+/// The name a value has on the command line (its clap `ValueEnum` name).
+pub(crate) fn cli_name(value: impl ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_owned())
+}
+
 /// Sizes rayon's global pool and OpenBLAS's thread count to `threads`.
 fn set_threads(threads: usize) -> Result<()> {
     if threads == 0 {

@@ -1,7 +1,8 @@
 //! `descent minimize`, `sweep-lr` and `convergence`: 1-D functions typed on the command line.
 
+use crate::cli_name;
 use crate::output::short_termination;
-use crate::plot::{self, Chart, Figure, Series, Style};
+use crate::plot::{self, finite_range, Chart, Figure, Series, Style};
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 use descent_objectives::expression::Expression;
@@ -121,17 +122,19 @@ pub(crate) struct ConvergenceArgs {
     json: bool,
 }
 
+/// A number given in an option's value.
+fn parse_number(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{:?} is not a number", text.trim()))
+}
+
 /// `a,b` → (a, b).
 fn parse_pair(text: &str) -> Result<(f64, f64), String> {
     let (a, b) = text
         .split_once(',')
         .ok_or_else(|| format!("expected two numbers a,b, found {text:?}"))?;
-    let number = |s: &str| {
-        s.trim()
-            .parse::<f64>()
-            .map_err(|_| format!("{:?} is not a number", s.trim()))
-    };
-    Ok((number(a)?, number(b)?))
+    Ok((parse_number(a)?, parse_number(b)?))
 }
 
 /// `a..b` → (a, b), with a < b.
@@ -139,12 +142,7 @@ pub(crate) fn parse_interval(text: &str) -> Result<(f64, f64), String> {
     let (a, b) = text
         .split_once("..")
         .ok_or_else(|| format!("expected an interval a..b, found {text:?}"))?;
-    let number = |s: &str| {
-        s.trim()
-            .parse::<f64>()
-            .map_err(|_| format!("{:?} is not a number", s.trim()))
-    };
-    let (a, b) = (number(a)?, number(b)?);
+    let (a, b) = (parse_number(a)?, parse_number(b)?);
     if !(a.is_finite() && b.is_finite() && a < b) {
         return Err(format!(
             "the interval {text} must have finite ends, the lower first"
@@ -251,15 +249,6 @@ struct Solved {
     x0: f64,
     bracket: Option<(f64, f64)>,
     report: Report<f64>,
-}
-
-fn solver_name(solver: OneDSolver) -> &'static str {
-    match solver {
-        OneDSolver::Gd => "gd",
-        OneDSolver::Newton => "newton",
-        OneDSolver::Brent => "brent",
-        OneDSolver::Golden => "golden",
-    }
 }
 
 /// One row of the iteration table.
@@ -440,15 +429,8 @@ fn hint_for(termination: &Termination, solver: OneDSolver) -> String {
 
 /// The function over the interval the iterates cover, with the iterates marked on it.
 fn function_chart(f: &Expression, report: &Report<f64>, solver: OneDSolver) -> Chart {
-    let iterates: Vec<f64> = report
-        .history
-        .iter()
-        .map(|r| r.x)
-        .chain([report.x])
-        .filter(|x| x.is_finite())
-        .collect();
-    let lo = iterates.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = iterates.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let iterates = report.history.iter().map(|r| r.x).chain([report.x]);
+    let (lo, hi) = finite_range(iterates).unwrap_or((0.0, 0.0));
     let span = if hi > lo { hi - lo } else { 1.0 };
     let (a, b) = (lo - 0.25 * span, hi + 0.25 * span);
     let curve: Vec<(f64, f64)> = linspace(a, b, 600)
@@ -486,7 +468,7 @@ fn function_chart(f: &Expression, report: &Report<f64>, solver: OneDSolver) -> C
     Chart {
         title: format!(
             "{} on f(x) = {}: {}",
-            solver_name(solver),
+            cli_name(solver),
             f.text(),
             short_termination(&report.termination)
         ),
@@ -666,16 +648,13 @@ fn sweep_chart(
 ) -> Chart {
     // The vertical range is that of the runs that stayed bounded; a diverging run leaves the
     // chart rather than flattening the others.
-    let bounded: Vec<f64> = runs
+    let bounded = runs
         .iter()
         .filter(|r| r.outcome != Outcome::Diverged)
         .flat_map(|r| r.trajectory.iter().copied())
         .chain([args.x0])
-        .chain(minimizer)
-        .filter(|x| x.is_finite())
-        .collect();
-    let lo = bounded.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = bounded.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        .chain(minimizer);
+    let (lo, hi) = finite_range(bounded).unwrap_or((args.x0, args.x0));
     let span = if hi > lo { hi - lo } else { 1.0 };
     let longest = runs.iter().map(|r| r.trajectory.len()).max().unwrap_or(1);
     let mut series: Vec<Series> = runs
@@ -797,11 +776,7 @@ pub(crate) fn convergence(args: &ConvergenceArgs, out: &mut impl Write) -> Resul
     };
     let mut gd_iterations = converged_iterations(|s| &s.gd);
     let mut newton_iterations = converged_iterations(|s| &s.newton);
-    let spread = |v: &[f64]| {
-        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (lo.is_finite()).then_some((lo, hi))
-    };
+    let spread = |v: &[f64]| finite_range(v.iter().copied());
     let (gd_spread, newton_spread) = (spread(&gd_iterations), spread(&newton_iterations));
     let (gd_median, newton_median) = (median(&mut gd_iterations), median(&mut newton_iterations));
     if let Some(path) = &args.plot {
@@ -945,9 +920,7 @@ fn convergence_chart(f: &Expression, args: &ConvergenceArgs, starts: &[Start]) -
     }
     // A log axis only when the counts span more than a decade and a half.
     let counts = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
-    let (lo, hi) = counts.fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    });
+    let spans_decades = finite_range(counts).is_some_and(|(lo, hi)| lo > 0.0 && hi / lo > 30.0);
     Chart {
         title: format!(
             "Iterations to converge on f(x) = {}, by starting point",
@@ -955,7 +928,7 @@ fn convergence_chart(f: &Expression, args: &ConvergenceArgs, starts: &[Start]) -
         ),
         x_label: "starting point x0".into(),
         y_label: "iterations".into(),
-        y_log: lo > 0.0 && hi / lo > 30.0,
+        y_log: spans_decades,
         series,
         ..Chart::default()
     }

@@ -106,6 +106,7 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<()> {
         max_iter: args.max_iter,
         threshold: None,
         fit_intercept: true,
+        precondition: true,
     };
     let solver = args.solver.solver(None)?;
     let (x, y) = (prepared.x_train.view(), prepared.y_train.view());

@@ -251,6 +251,17 @@ where
     inner().map_err(|e| anyhow!("{e}"))
 }
 
+/// The smallest and largest of the finite `values`; `None` when there is none.
+pub(crate) fn finite_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(None, |range, v| match range {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((f64::min(lo, v), f64::max(hi, v))),
+        })
+}
+
 /// The range to show on one axis: the given one, or that of the data with 5% margins
 /// (multiplicative on a log axis).
 fn axis_range(
@@ -261,14 +272,9 @@ fn axis_range(
     if let Some(range) = given {
         return range.clone();
     }
-    let (lo, hi) = values
-        .filter(|v| v.is_finite() && (!log || *v > 0.0))
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
-    if !lo.is_finite() {
+    let Some((lo, hi)) = finite_range(values.filter(|v| !log || *v > 0.0)) else {
         return if log { 0.1..10.0 } else { 0.0..1.0 };
-    }
+    };
     if log {
         let (lo, hi) = if hi / lo < 10.0 {
             (lo / 2.0, hi * 2.0)

@@ -4,9 +4,9 @@ use crate::data::DataArgs;
 use crate::fit::{ModelSettings, SolverName};
 use crate::output::short_termination;
 use crate::plot::{self, Chart, Figure, Series, Style};
-use crate::{progress, ModelKind};
+use crate::{cli_name, progress, ModelKind};
 use anyhow::{bail, Context, Result};
-use descent_models::{Model, Penalty};
+use descent_models::Penalty;
 use descent_solvers::Evaluations;
 use serde::Serialize;
 use std::io::Write;
@@ -132,6 +132,7 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<()> {
         max_iter: Some(args.max_iter),
         threshold: None,
         fit_intercept: true,
+        precondition: !args.no_precondition,
     };
     let (x, y) = (prepared.x_train.view(), prepared.y_train.view());
     let bar = progress::start(
@@ -150,7 +151,8 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<()> {
         for _ in 0..args.repeat {
             bar.set_message(solver.to_string());
             let started = Instant::now();
-            let model = fit(&settings, solver, args.no_precondition, x, y)
+            let model = settings
+                .fit(solver, x, y)
                 .with_context(|| format!("solver {}", solver.short_name()))?;
             times.push(started.elapsed().as_secs_f64());
             last = Some(model);
@@ -195,7 +197,7 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<()> {
             }
             Run {
                 solver: solver.to_string(),
-                name: name_of(*name),
+                name: cli_name(*name),
                 iterations: report.iterations,
                 evaluations: report.evaluations,
                 seconds: *seconds,
@@ -313,41 +315,11 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-fn fit(
-    settings: &ModelSettings,
-    solver: descent_models::Solver,
-    no_precondition: bool,
-    x: ndarray::ArrayView2<'_, f64>,
-    y: ndarray::ArrayView1<'_, f64>,
-) -> Result<Model> {
-    Ok(match settings.kind {
-        ModelKind::Logistic => Model::LogisticRegression(
-            settings
-                .logistic(solver)
-                .precondition(!no_precondition)
-                .fit(x, y)?,
-        ),
-        ModelKind::Linear => Model::LinearRegression(
-            settings
-                .linear(solver)
-                .precondition(!no_precondition)
-                .fit(x, y)?,
-        ),
-    })
-}
-
 fn model_name(kind: ModelKind) -> &'static str {
     match kind {
         ModelKind::Logistic => "logistic regression",
         ModelKind::Linear => "linear regression",
     }
-}
-
-/// The solver's name on the command line.
-fn name_of(name: SolverName) -> String {
-    use clap::ValueEnum;
-    name.to_possible_value()
-        .map_or_else(String::new, |v| v.get_name().to_owned())
 }
 
 /// The gap `f − f_best` against iteration and against time, one line per solver, on log
