@@ -113,30 +113,42 @@ impl FitArgs {
     }
 
     fn check_options(&self) -> Result<()> {
-        let given = |flag: &str, present: bool| present.then(|| flag.to_owned());
-        let misplaced: Vec<String> = match self.model {
-            ModelKind::Logistic => [given("--alpha", self.alpha.is_some())]
-                .into_iter()
-                .flatten()
-                .collect(),
-            ModelKind::Linear => [
-                given("--C", self.c.is_some()),
-                given("--penalty", self.penalty.is_some()),
-                given("--threshold", self.threshold.is_some()),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
-        };
-        if !misplaced.is_empty() {
-            let model = match self.model {
-                ModelKind::Logistic => "logistic",
-                ModelKind::Linear => "linear",
-            };
-            bail!("{} does not apply to --model {model}", misplaced.join(", "));
-        }
-        Ok(())
+        check_model_options(
+            self.model,
+            &[
+                ("--C", self.c.is_some()),
+                ("--penalty", self.penalty.is_some()),
+                ("--threshold", self.threshold.is_some()),
+            ],
+            &[("--alpha", self.alpha.is_some())],
+        )
     }
+}
+
+/// Fails when an option of the other model was given. Each list pairs an option's flag with
+/// whether it was given: options for logistic regression only, then for linear only.
+pub(crate) fn check_model_options(
+    kind: ModelKind,
+    logistic_only: &[(&str, bool)],
+    linear_only: &[(&str, bool)],
+) -> Result<()> {
+    let other = match kind {
+        ModelKind::Logistic => linear_only,
+        ModelKind::Linear => logistic_only,
+    };
+    let misplaced: Vec<&str> = other
+        .iter()
+        .filter(|(_, given)| *given)
+        .map(|(flag, _)| *flag)
+        .collect();
+    if !misplaced.is_empty() {
+        bail!(
+            "{} does not apply to --model {}",
+            misplaced.join(", "),
+            crate::cli_name(kind)
+        );
+    }
+    Ok(())
 }
 
 /// What `descent fit --json` prints.

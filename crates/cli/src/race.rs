@@ -1,7 +1,7 @@
 //! `descent race`: the same model fitted by each solver, compared by work, time and result.
 
 use crate::data::DataArgs;
-use crate::fit::{ModelSettings, SolverName};
+use crate::fit::{check_model_options, ModelSettings, SolverName};
 use crate::output::short_termination;
 use crate::plot::{self, Chart, Figure, Series, Style};
 use crate::{cli_name, progress, ModelKind};
@@ -104,13 +104,11 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<()> {
     if let Some(path) = &args.plot {
         plot::check_path(path)?;
     }
-    match args.model {
-        ModelKind::Logistic if args.alpha.is_some() => {
-            bail!("--alpha does not apply to --model logistic")
-        }
-        ModelKind::Linear if args.c.is_some() => bail!("--C does not apply to --model linear"),
-        _ => {}
-    }
+    check_model_options(
+        args.model,
+        &[("--C", args.c.is_some())],
+        &[("--alpha", args.alpha.is_some())],
+    )?;
     if args.repeat == 0 {
         bail!("--repeat must be at least 1");
     }
