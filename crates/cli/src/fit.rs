@@ -216,8 +216,7 @@ pub(crate) fn run(args: &FitArgs, out: &mut impl Write) -> Result<()> {
         test,
     );
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &summary)?;
-        writeln!(out)?;
+        crate::output::write_json(out, &summary)?;
     } else {
         output::write_fit_summary(out, &summary)?;
     }

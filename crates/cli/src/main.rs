@@ -231,8 +231,7 @@ fn eval(args: &EvalArgs, out: &mut impl Write) -> Result<()> {
     scale_features(&file, &mut data.x)?;
     let metrics = output::Metrics::of(&file.model, data.x.view(), data.y.view())?;
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &metrics)?;
-        writeln!(out)?;
+        crate::output::write_json(out, &metrics)?;
     } else {
         output::write_metrics(out, &args.data.display().to_string(), &metrics)?;
     }

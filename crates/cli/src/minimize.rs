@@ -357,8 +357,7 @@ pub(crate) fn minimize(args: &MinimizeArgs, out: &mut impl Write) -> Result<()> 
             seconds: report.elapsed.as_secs_f64(),
             history,
         };
-        serde_json::to_writer_pretty(&mut *out, &summary)?;
-        writeln!(out)?;
+        crate::output::write_json(out, &summary)?;
         return Ok(());
     }
     let on = bracket.map_or(String::new(), |(a, b)| format!(" on [{a}, {b}]"));
@@ -592,8 +591,8 @@ pub(crate) fn sweep_lr(args: &SweepArgs, out: &mut impl Write) -> Result<()> {
             minimizer: Option<f64>,
             runs: &'a [SweepRun],
         }
-        serde_json::to_writer_pretty(
-            &mut *out,
+        crate::output::write_json(
+            out,
             &Sweep {
                 expression: f.text(),
                 x0: args.x0,
@@ -603,7 +602,6 @@ pub(crate) fn sweep_lr(args: &SweepArgs, out: &mut impl Write) -> Result<()> {
                 runs: &runs,
             },
         )?;
-        writeln!(out)?;
         return Ok(());
     }
     writeln!(
@@ -793,8 +791,8 @@ pub(crate) fn convergence(args: &ConvergenceArgs, out: &mut impl Write) -> Resul
             newton_median_iterations: Option<f64>,
             starts: &'a [Start],
         }
-        serde_json::to_writer_pretty(
-            &mut *out,
+        crate::output::write_json(
+            out,
             &Convergence {
                 expression: f.text(),
                 learning_rate: args.learning_rate,
@@ -805,7 +803,6 @@ pub(crate) fn convergence(args: &ConvergenceArgs, out: &mut impl Write) -> Resul
                 starts: &starts,
             },
         )?;
-        writeln!(out)?;
         return Ok(());
     }
     writeln!(

@@ -89,6 +89,13 @@ pub(crate) fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> io::Res
     )
 }
 
+/// Writes `value` as one pretty-printed JSON object and a line break: every `--json`.
+pub(crate) fn write_json(out: &mut impl Write, value: &impl Serialize) -> anyhow::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
 /// A few words for a termination, for table cells: `converged (gradient)`, `iteration limit`.
 pub(crate) fn short_termination(termination: &Termination) -> String {
     match termination {

@@ -174,8 +174,8 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<()> {
             cold_iterations: f64,
             path: &'a [Step],
         }
-        serde_json::to_writer_pretty(
-            &mut *out,
+        crate::output::write_json(
+            out,
             &PathSummary {
                 data: args.data.data.display().to_string(),
                 solver: solver.to_string(),
@@ -190,7 +190,6 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<()> {
                 path: &steps,
             },
         )?;
-        writeln!(out)?;
         return Ok(());
     }
     writeln!(

@@ -226,8 +226,8 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<()> {
             best_objective: f64,
             runs: &'a [Run],
         }
-        serde_json::to_writer_pretty(
-            &mut *out,
+        crate::output::write_json(
+            out,
             &Race {
                 data: args.data.data.display().to_string(),
                 model: model_name(args.model),
@@ -240,7 +240,6 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<()> {
                 runs: &runs,
             },
         )?;
-        writeln!(out)?;
         return Ok(());
     }
     writeln!(
