@@ -1,10 +1,11 @@
 //! OpenBLAS's own threads, which must not run while rayon's do.
 //!
-//! The one-pass kernels split the rows over rayon's threads and call BLAS on small blocks
-//! inside each. If OpenBLAS also starts threads for those calls, the two pools compete for
-//! the same cores: on two cores, the log-loss value and gradient ran at 9 GB/s that way and at
-//! 18 GB/s with OpenBLAS held to one thread (`cargo bench --bench kernels`). So while a
-//! parallel kernel runs, OpenBLAS is held to one thread, and its setting is restored after.
+//! The Hessian kernel splits the rows over rayon's threads and calls BLAS's `dsyrk` on small
+//! blocks inside each. If OpenBLAS also starts threads for those calls, the two pools compete
+//! for the same cores: when the value-and-gradient kernel still called `dgemv` that way, it
+//! ran at 9 GB/s on two cores, and at 18 GB/s with OpenBLAS held to one thread
+//! (`cargo bench --bench kernels`). So while a parallel kernel that calls BLAS runs, OpenBLAS
+//! is held to one thread, and its setting is restored after.
 
 use std::os::raw::c_int;
 use std::sync::Mutex;

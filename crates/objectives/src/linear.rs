@@ -172,19 +172,21 @@ fn chunk_value<L: SampleLoss>(rows: &[f64], ys: &[f64], w: &[f64], b: f64, sampl
 }
 
 /// Runs `work` on each chunk (its index, rows and partial-sum slot), in parallel when there is
-/// more than one chunk and more than one thread.
+/// more than one chunk and more than one thread. When `work` calls BLAS, OpenBLAS is held to
+/// one thread while the chunks run in parallel (see [`SerialBlas`]).
 fn for_each_chunk<'x, W>(
     rows: &'x [f64],
     row_width: usize,
     partials: &mut [f64],
     width: usize,
+    calls_blas: bool,
     work: W,
 ) where
     W: Fn(usize, &'x [f64], &mut [f64]) + Sync + Send,
 {
     let chunk = CHUNK_ROWS * row_width;
     if partials.len() > width && rayon::current_num_threads() > 1 {
-        let _serial = SerialBlas::hold();
+        let _serial = calls_blas.then(SerialBlas::hold);
         rows.par_chunks(chunk)
             .zip(partials.par_chunks_mut(width))
             .enumerate()
@@ -367,14 +369,21 @@ impl Design<'_> {
 
     /// Runs `work` on each chunk of rows (its index, its rows, and `width` slots it fills),
     /// then adds the chunks' slots in chunk order: the same sums for any number of threads.
-    fn sum_over_chunks<'x, W>(&self, rows: &'x [f64], width: usize, work: W) -> Vec<f64>
+    /// `calls_blas` says whether `work` calls BLAS.
+    fn sum_over_chunks<'x, W>(
+        &self,
+        rows: &'x [f64],
+        width: usize,
+        calls_blas: bool,
+        work: W,
+    ) -> Vec<f64>
     where
         W: Fn(usize, &'x [f64], &mut [f64]) + Sync + Send,
     {
         let chunks = self.n_samples().div_ceil(CHUNK_ROWS);
         self.partials.with(|partials| {
             partials.resize(chunks * width, 0.0);
-            for_each_chunk(rows, self.n_features(), partials, width, work);
+            for_each_chunk(rows, self.n_features(), partials, width, calls_blas, work);
             let mut sums = vec![0.0; width];
             for part in partials.chunks_exact(width) {
                 for (sum, v) in sums.iter_mut().zip(part) {
@@ -414,7 +423,7 @@ impl Design<'_> {
             return None;
         }
         let width = if gradient { 1 + p + 1 } else { 1 };
-        let sums = self.sum_over_chunks(rows, width, |i, chunk, out| {
+        let sums = self.sum_over_chunks(rows, width, false, |i, chunk, out| {
             let ys = &ys[i * CHUNK_ROWS..][..chunk.len() / p];
             if gradient {
                 let (head, g) = out.split_at_mut(1);
@@ -461,7 +470,7 @@ impl Design<'_> {
         };
         let width = k * k;
         let intercept = self.fit_intercept;
-        let sums = self.sum_over_chunks(rows, width, |i, chunk, out| {
+        let sums = self.sum_over_chunks(rows, width, true, |i, chunk, out| {
             out.fill(0.0);
             let ys = &ys[i * CHUNK_ROWS..];
             SCALED_BLOCK.with_borrow_mut(|block| {
