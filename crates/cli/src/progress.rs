@@ -13,10 +13,7 @@ const DELAY: Duration = Duration::from_secs(1);
 /// and it appears only once the work has run for about a second. Call
 /// `finish_and_clear` when done.
 pub(crate) fn start(len: Option<u64>, message: &str, quiet: bool) -> ProgressBar {
-    let bar = match len {
-        Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::hidden()),
-        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()),
-    };
+    let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::hidden());
     let template = if len.is_some() {
         "{spinner} {msg:<28} [{bar:32}] {pos}/{len}  {elapsed}"
     } else {
