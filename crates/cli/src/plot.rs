@@ -465,6 +465,13 @@ mod tests {
     }
 
     #[test]
+    fn finite_range_skips_what_is_not_finite() {
+        assert_eq!(finite_range([]), None);
+        assert_eq!(finite_range([f64::NAN, f64::INFINITY]), None);
+        assert_eq!(finite_range([3.0, f64::NAN, -1.0, 2.0]), Some((-1.0, 3.0)));
+    }
+
+    #[test]
     fn ranges_cover_the_data_with_margins() {
         let r = axis_range(None, [1.0, 3.0].into_iter(), false);
         assert!(r.start < 1.0 && r.end > 3.0);
