@@ -118,8 +118,8 @@ fn linear() -> Result<(), Box<dyn Error>> {
             fit.report.iterations,
             fit.report.elapsed.as_secs_f64() * 1e3,
             fit.report.value,
-            train.r2,
-            test.r2,
+            train.r2.unwrap_or(f64::NAN),
+            test.r2.unwrap_or(f64::NAN),
             test.rmse,
             fit.report.termination
         );

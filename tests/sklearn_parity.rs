@@ -6,6 +6,7 @@
 
 use descent::models::data::Dataset;
 use descent::models::{LinearRegression, LogisticRegression, Solver, StandardScaler};
+use descent::solvers::{Criterion, Termination};
 use ndarray::{Array1, Array2};
 use serde::Deserialize;
 
@@ -132,11 +133,27 @@ fn logistic_regression_matches_scikit_learn() {
                     .unwrap();
                 let gap = (fit.report.value - case.best.objective) / case.best.objective;
                 let label = format!(
-                    "{scaling} C={} {solver}: {} iterations, {}, gap {gap:.1e}",
-                    case.c, fit.report.iterations, fit.report.termination
+                    "{scaling} C={} {solver}: {} iterations, {}, ‖∇F‖ = {:.1e}, gap {gap:.1e}",
+                    case.c,
+                    fit.report.iterations,
+                    fit.report.termination,
+                    fit.report.gradient_norm.unwrap_or(f64::NAN)
                 );
                 println!("{label}");
-                assert!(fit.report.converged(), "{label}");
+                // Newton reaches the tolerance. L-BFGS stops once the objective stops changing
+                // in its last digits, within 1e-12 of the optimum but with the user-scale
+                // gradient still near 1e-6 on raw features (1e-9 standardized): it must say
+                // so, not claim convergence.
+                match solver {
+                    Solver::Newton => assert!(fit.report.converged(), "{label}"),
+                    _ => assert!(
+                        fit.report.converged()
+                            || (fit.report.termination
+                                == Termination::Stalled(Criterion::ObjectiveChange)
+                                && fit.report.gradient_norm.unwrap() > 1e-10),
+                        "{label}"
+                    ),
+                }
                 assert!(gap < 1e-9, "{label}");
                 if scaling == "standardized" {
                     let coef = relative_difference(&fit.coef, &case.best.coef);
@@ -222,7 +239,7 @@ fn least_squares_and_ridge_match_scikit_learn() {
     for (ours, theirs) in [
         (m.mse, fixtures.ols.mse),
         (m.mae, fixtures.ols.mae),
-        (m.r2, fixtures.ols.r2),
+        (m.r2.unwrap(), fixtures.ols.r2),
     ] {
         assert!(
             (ours - theirs).abs() <= 1e-10 * theirs.abs(),
@@ -265,11 +282,19 @@ fn iterative_linear_regression_reaches_the_least_squares_answer() {
             .unwrap();
         let coef = relative_difference(&fit.coef, &fixtures.ols.coef);
         let label = format!(
-            "{solver}: {} iterations, coef {coef:.1e}",
-            fit.report.iterations
+            "{solver}: {} iterations, {}, coef {coef:.1e}",
+            fit.report.iterations, fit.report.termination
         );
         println!("{label}");
-        assert!(fit.report.converged() && coef < bound, "{label}");
+        assert!(coef < bound, "{label}");
+        // L-BFGS may stop where the objective stops changing, short of the tolerance; it must
+        // then say so.
+        let stalled = fit.report.termination == Termination::Stalled(Criterion::ObjectiveChange)
+            && fit.report.gradient_norm.unwrap() > tol;
+        assert!(
+            fit.report.converged() || (solver == Solver::Lbfgs && stalled),
+            "{label}"
+        );
     }
 }
 

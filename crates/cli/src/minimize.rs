@@ -172,6 +172,7 @@ fn stopping(tol: f64, max_iter: usize) -> Stopping {
         step_tolerance: tol,
         gradient_tolerance: tol,
         record_history: true,
+        ..Stopping::default()
     }
 }
 

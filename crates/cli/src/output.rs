@@ -107,12 +107,18 @@ pub(crate) fn short_termination(termination: &Termination) -> String {
                 Criterion::ObjectiveChange => "Δf",
                 Criterion::BracketWidth => "bracket",
                 Criterion::ClosedForm => "closed form",
+                Criterion::SimplexSpread => "simplex",
             }
         ),
+        Termination::Stalled(_) => "stalled".into(),
         Termination::MaxIterations => "iteration limit".into(),
         Termination::Diverged => "diverged".into(),
+        Termination::KeepsDecreasing => "no minimum".into(),
+        Termination::NotAMinimum => "not a minimum".into(),
+        Termination::MinimumAtBracketEdge => "at bracket edge".into(),
         Termination::LineSearchFailed(_) => "line search failed".into(),
         Termination::SolverExit(_) => "solver stopped".into(),
+        Termination::Interrupted => "interrupted".into(),
     }
 }
 
@@ -173,8 +179,8 @@ fn write_metric_rows(out: &mut impl Write, rows: &[(&str, Option<&Metrics>)]) ->
             )?,
             Some(Metrics::Regression(m)) => writeln!(
                 out,
-                "  {label:<width$}  {:>6}  {:>12.4}  {:>10.4}  {:>10.4}  {:>8.4}",
-                m.samples, m.mse, m.rmse, m.mae, m.r2
+                "  {label:<width$}  {:>6}  {:>12.4}  {:>10.4}  {:>10.4}  {:>8}",
+                m.samples, m.mse, m.rmse, m.mae, m.r2.map_or("n/a".to_owned(), |r| format!("{r:.4}"))
             )?,
             None => {}
         }

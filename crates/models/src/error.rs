@@ -35,6 +35,15 @@ pub enum ModelError {
         shown: String,
     },
 
+    /// Class labels that are not whole numbers: a continuous target given to a classifier.
+    #[error("label {value} at row {row} (0-based) is not a whole number: a classifier needs class labels (two distinct whole numbers), not a continuous target")]
+    ContinuousLabels {
+        /// Row index, 0-based.
+        row: usize,
+        /// The offending label.
+        value: f64,
+    },
+
     /// A label other than 0 or 1 given to a metric.
     #[error("label {value} is not 0 or 1 (metrics take labels in {{0, 1}}, 1 being positive)")]
     NonBinaryLabel {

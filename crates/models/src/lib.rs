@@ -5,7 +5,7 @@
 //!
 //! | model | objective | penalty | solvers |
 //! |---|---|---|---|
-//! | [`LogisticRegression`] | [`LogLoss`](descent_objectives::LogLoss) | L2 with `C`, or none | Newton (default), L-BFGS, gradient descent |
+//! | [`LogisticRegression`] | [`LogLoss`](descent_objectives::LogLoss) | L2 with `C`, or none | Newton (default up to 500 parameters), L-BFGS (default beyond), gradient descent, … |
 //! | [`LinearRegression`] | [`MeanSquaredError`](descent_objectives::MeanSquaredError) | Ridge's `alpha`, or none | least squares (default), Newton, L-BFGS, gradient descent |
 //!
 //! Around them: [`StandardScaler`] and [`train_test_split`], CSV reading ([`data`]),
@@ -40,6 +40,6 @@ mod solver;
 pub use error::ModelError;
 pub use linear::{FittedLinearRegression, LinearRegression};
 pub use logistic::{FittedLogisticRegression, LogisticRegression, Penalty};
-pub use persist::{Model, ModelFile, FORMAT, FORMAT_VERSION};
+pub use persist::{write_atomically, Model, ModelFile, SplitRecord, FORMAT, FORMAT_VERSION};
 pub use preprocessing::{train_test_split, train_test_split_owned, Split, StandardScaler};
-pub use solver::Solver;
+pub use solver::{Solver, NEWTON_MAX_PARAMETERS};

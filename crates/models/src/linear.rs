@@ -5,10 +5,10 @@ use crate::metrics::RegressionMetrics;
 use crate::solver::{minimize_linear_model, shared_builders, Curvature};
 use crate::{ModelError, Solver};
 use descent_objectives::{Gradient, L2Regularized, MeanSquaredError, Parameter};
-use descent_solvers::{Criterion, Evaluations, Report, Termination};
+use descent_solvers::{Criterion, Evaluations, Observer, Report, Termination, Unobserved};
 use ndarray::linalg::general_mat_mul;
-use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
-use ndarray_linalg::{LeastSquaresSvdInto, SolveC};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
+use ndarray_linalg::{JobSvd, SVDDCInto, SolveC};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -24,12 +24,20 @@ use std::time::Instant;
 ///
 /// | solver | how |
 /// |---|---|
-/// | [`Solver::LeastSquares`] (default) | OLS: LAPACK's SVD least squares (`gelsd`) on centered `X`, correct on rank-deficient `X` (minimum-norm solution, as scikit-learn). Ridge: Cholesky solve of `(XcᵀXc + αI)w = Xcᵀ(y − ȳ)` |
+/// | [`Solver::LeastSquares`] (default) | OLS: the SVD of centered `X` (LAPACK's `gesdd`), and the minimum-norm solution `w = Σᵢ vᵢ(uᵢᵀy)/σᵢ` over the singular values above `rcond·σ₁`, `rcond = ε·max(N, p)` (numpy's `lstsq` cut-off): correct on rank-deficient `X`, whose rank is reported. Ridge: Cholesky solve of `(XcᵀXc + αI)w = Xcᵀ(y − ȳ)` |
 /// | [`Solver::Newton`] | one Newton step solves the quadratic; a second confirms it |
 /// | [`Solver::Lbfgs`], [`Solver::GradientDescent`] and argmin's other methods | iterate to `‖∇F‖₂ ≤ tol` |
 ///
-/// The SVD path copies the centered `X` once (LAPACK overwrites its input). The Ridge path
-/// forms the Gram matrix block by block without copying `X`.
+/// A closed-form solution is checked like an iterative one: it is
+/// [`Converged(ClosedForm)`](Criterion::ClosedForm) only if `‖∇F‖₂ ≤ tol` there, and
+/// [`Stalled(ClosedForm)`](Criterion::ClosedForm) if rounding left it further off.
+///
+/// The SVD path copies the centered `X` once (LAPACK overwrites its input) and holds its
+/// left singular vectors (another `N × min(N, p)`). The Ridge path forms the Gram matrix block
+/// by block without copying `X`.
+///
+/// The parameters the solvers work on, and [`Report::x`], are `[w₁, …, w_p, b]`: the
+/// coefficients in the order of the columns of `X`, then the intercept (when fitted).
 ///
 /// ```
 /// use descent_models::{data::Dataset, LinearRegression, Solver};
@@ -45,7 +53,8 @@ use std::time::Instant;
 pub struct LinearRegression {
     alpha: f64,
     fit_intercept: bool,
-    solver: Solver,
+    /// `None`: least squares.
+    solver: Option<Solver>,
     tol: f64,
     max_iter: usize,
     precondition: bool,
@@ -59,7 +68,7 @@ impl Default for LinearRegression {
         LinearRegression {
             alpha: 0.0,
             fit_intercept: true,
-            solver: Solver::LeastSquares,
+            solver: None,
             tol: 1e-4,
             max_iter: 1000,
             precondition: true,
@@ -91,6 +100,20 @@ impl LinearRegression {
         x: ArrayView2<'_, f64>,
         y: ArrayView1<'_, f64>,
     ) -> Result<FittedLinearRegression, ModelError> {
+        self.fit_observed(x, y, &mut Unobserved)
+    }
+
+    /// As [`fit`](Self::fit), telling `observer` about each iteration of an iterative solver
+    /// (a closed-form solve has none), which may stop it.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit).
+    pub fn fit_observed(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        observer: &mut dyn Observer<Array1<f64>>,
+    ) -> Result<FittedLinearRegression, ModelError> {
         non_negative("alpha", self.alpha)?;
         let loss = MeanSquaredError::new(x.view(), y.view())?.fit_intercept(self.fit_intercept);
         // ‖r‖² + α‖w‖² over N is MSE + ‖w‖²/(2CN) with C = 1/(2α).
@@ -100,15 +123,21 @@ impl LinearRegression {
             f64::INFINITY
         };
         let objective = L2Regularized::with_c(loss, c)?;
-        let report = match self.solver {
+        let solver = self.solver.unwrap_or(Solver::LeastSquares);
+        let mut rank = None;
+        let report = match solver {
             Solver::LeastSquares => {
+                self.iterative().validate()?;
                 let started = Instant::now();
                 let params = if self.alpha > 0.0 {
                     self.ridge_normal_equations(x, y)?
                 } else {
-                    self.least_squares(x, y)?
+                    let (params, r) = self.least_squares(x, y)?;
+                    rank = Some(r);
+                    params
                 };
                 let (value, gradient) = objective.value_and_gradient(&params);
+                let gradient_norm = gradient.norm();
                 Report {
                     solver: if self.alpha > 0.0 {
                         "Ridge (Cholesky)".to_owned()
@@ -117,14 +146,18 @@ impl LinearRegression {
                     },
                     x: params,
                     value,
-                    gradient_norm: Some(gradient.norm()),
+                    gradient_norm: Some(gradient_norm),
                     iterations: 0,
                     evaluations: Evaluations {
                         value: 1,
                         gradient: 1,
                         hessian: 0,
                     },
-                    termination: Termination::Converged(Criterion::ClosedForm),
+                    termination: if gradient_norm <= self.tol {
+                        Termination::Converged(Criterion::ClosedForm)
+                    } else {
+                        Termination::Stalled(Criterion::ClosedForm)
+                    },
                     history: Vec::new(),
                     elapsed: started.elapsed(),
                 }
@@ -135,7 +168,7 @@ impl LinearRegression {
                     loss: 2.0,
                     penalty: objective.strength(),
                 };
-                minimize_linear_model(&objective, x, solver, &settings, None, curvature)?
+                minimize_linear_model(&objective, x, solver, &settings, None, curvature, observer)?
             }
         };
         let p = x.ncols();
@@ -143,7 +176,8 @@ impl LinearRegression {
             coef: report.x.slice(s![..p]).to_owned(),
             intercept: if self.fit_intercept { report.x[p] } else { 0.0 },
             alpha: self.alpha,
-            solver: self.solver,
+            solver,
+            rank,
             report,
         })
     }
@@ -172,12 +206,13 @@ impl LinearRegression {
         }
     }
 
-    /// OLS by LAPACK's SVD least squares on the centered data.
+    /// OLS by the SVD of the centered data: the minimum-norm least-squares solution and the
+    /// numerical rank.
     fn least_squares(
         &self,
         x: ArrayView2<'_, f64>,
         y: ArrayView1<'_, f64>,
-    ) -> Result<Array1<f64>, ModelError> {
+    ) -> Result<(Array1<f64>, usize), ModelError> {
         let centers = self.centers(&x, &y);
         let mut a = x.to_owned();
         let mut b = y.to_owned();
@@ -185,10 +220,8 @@ impl LinearRegression {
             a -= x_mean;
             b -= *y_mean;
         }
-        let solution = a
-            .least_squares_into(b)
-            .map_err(|e| ModelError::Singular(format!("least squares failed: {e}")))?;
-        Ok(self.with_intercept(solution.solution, centers))
+        let (w, rank) = minimum_norm_least_squares(a, &b)?;
+        Ok((self.with_intercept(w, centers), rank))
     }
 
     /// Ridge by a Cholesky solve of `(XcᵀXc + αI) w = Xcᵀ(y − ȳ)`.
@@ -213,6 +246,35 @@ impl LinearRegression {
         })?;
         Ok(self.with_intercept(w, centers))
     }
+}
+
+/// The minimum-norm minimizer of `‖Aw − b‖₂` and the numerical rank of `A`, from the thin SVD
+/// `A = UΣVᵀ`: `w = Σᵢ vᵢ (uᵢᵀb) / σᵢ` over the singular values `σᵢ > rcond·σ₁`, with
+/// `rcond = ε·max(N, p)` (numpy's `lstsq` default). Directions whose singular values fall
+/// below the cut-off are numerically in the null space of `A`; leaving them out is what gives
+/// exactly collinear columns their minimum-norm coefficients instead of `±10¹⁴`.
+fn minimum_norm_least_squares(
+    a: Array2<f64>,
+    b: &Array1<f64>,
+) -> Result<(Array1<f64>, usize), ModelError> {
+    let (n, p) = a.dim();
+    let (u, sigma, vt) = a
+        .svddc_into(JobSvd::Some)
+        .map_err(|e| ModelError::Singular(format!("the SVD of the data failed: {e}")))?;
+    let (Some(u), Some(vt)) = (u, vt) else {
+        return Err(ModelError::Singular(
+            "the SVD of the data returned no singular vectors".to_owned(),
+        ));
+    };
+    let largest = sigma.iter().copied().fold(0.0_f64, f64::max);
+    let cutoff = f64::EPSILON * n.max(p) as f64 * largest;
+    let rank = sigma.iter().filter(|&&s| s > cutoff).count();
+    // Uᵀb, scaled by 1/σᵢ where σᵢ is kept and zeroed where it is not.
+    let mut coefficients = u.t().dot(b);
+    Zip::from(&mut coefficients)
+        .and(&sigma)
+        .for_each(|c, &s| *c = if s > cutoff { *c / s } else { 0.0 });
+    Ok((vt.t().dot(&coefficients), rank))
 }
 
 /// Rows per block when centering `X` for its Gram matrix.
@@ -242,6 +304,10 @@ fn centered_gram(x: ArrayView2<'_, f64>, mean: Option<&Array1<f64>>) -> Array2<f
 
 /// `x·w + b`, one per row, after checking that `x` has one finite column per coefficient:
 /// what every fitted linear model computes first.
+///
+/// Never NaN for finite inputs: a row whose products or sum overflow in the plain product
+/// (`1e308·2 − 1e308·2` is `∞ − ∞`) is recomputed by [`scaled_dot`], which gives the true
+/// value, or `±∞` with the right sign when it lies beyond the range of `f64`.
 pub(crate) fn linear_predictor(
     x: ArrayView2<'_, f64>,
     coef: &Array1<f64>,
@@ -255,7 +321,32 @@ pub(crate) fn linear_predictor(
         });
     }
     check_finite_features(&x)?;
-    Ok(x.dot(coef) + intercept)
+    let mut z = x.dot(coef) + intercept;
+    Zip::from(&mut z).and(x.rows()).for_each(|z, row| {
+        if !z.is_finite() {
+            *z = scaled_dot(row, coef, intercept);
+        }
+    });
+    Ok(z)
+}
+
+/// `x·w + b` for finite `x`, `w` and `b` without intermediate overflow: with `m_w = maxⱼ|wⱼ|`
+/// and `m_x = maxⱼ|xⱼ|`, `s = Σⱼ (wⱼ/m_w)(xⱼ/m_x)` has terms in `[−1, 1]`, and
+/// `x·w + b = (m_w·s)·m_x + b`, which overflows only when the result itself is beyond `f64`
+/// (and is then `±∞` with the sign of `s`).
+fn scaled_dot(x: ArrayView1<'_, f64>, w: &Array1<f64>, b: f64) -> f64 {
+    let largest = |v: ArrayView1<'_, f64>| v.fold(0.0_f64, |m, a| m.max(a.abs()));
+    let (mw, mx) = (largest(w.view()), largest(x));
+    if mw == 0.0 || mx == 0.0 {
+        return b;
+    }
+    let s = Zip::from(x)
+        .and(w)
+        .fold(0.0, |acc, &xj, &wj| acc + (wj / mw) * (xj / mx));
+    if s == 0.0 {
+        return b;
+    }
+    (mw * s) * mx + b
 }
 
 /// A fitted linear regression: `ŷ = x·w + b`.
@@ -270,8 +361,14 @@ pub struct FittedLinearRegression {
     pub alpha: f64,
     /// The solver it was fitted with.
     pub solver: Solver,
+    /// The numerical rank of the centered `X` (of `X` without an intercept), for an ordinary
+    /// least-squares fit by SVD; `None` for other fits. Below the number of features, the
+    /// columns are linearly dependent and the coefficients are the minimum-norm solution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<usize>,
     /// The solver's report (for the closed form: 0 iterations, terminated
-    /// `Converged(ClosedForm)`). A model loaded from a file has no history.
+    /// `Converged(ClosedForm)` when the gradient there passes `tol`). A model loaded from a
+    /// file has no history.
     #[serde(with = "crate::plain_json::report")]
     pub report: Report<Array1<f64>>,
 }
@@ -314,6 +411,29 @@ mod tests {
         assert!((fit.intercept - 1.0).abs() < 1e-12);
         assert!(fit.report.converged());
         assert_eq!(fit.report.iterations, 0);
+        assert_eq!(fit.rank, Some(1));
+    }
+
+    #[test]
+    fn collinear_columns_whose_rounding_hides_it_get_the_minimum_norm_solution() {
+        // Column 2 is exactly 3 × column 1, with values whose centering rounds: LAPACK's
+        // default cut-off (ε) keeps the rounding residue as a direction and returns ±1e14.
+        let x = Array2::from_shape_fn((50, 2), |(i, j)| {
+            let v = 0.1 + (i as f64 * 0.37).sin() * 1e3;
+            if j == 0 {
+                v
+            } else {
+                3.0 * v
+            }
+        });
+        let y = x.column(0).mapv(|v| 2.0 * v + 1.0);
+        let fit = LinearRegression::new().fit(x.view(), y.view()).unwrap();
+        assert_eq!(fit.rank, Some(1));
+        // w₁ + 3w₂ = 2 with w ∝ (1, 3): w = (0.2, 0.6).
+        assert!((fit.coef[0] - 0.2).abs() < 1e-9, "{}", fit.coef);
+        assert!((fit.coef[1] - 0.6).abs() < 1e-9, "{}", fit.coef);
+        assert!(fit.report.converged(), "{}", fit.report.termination);
+        assert!(fit.report.gradient_norm.unwrap() < 1e-6);
     }
 
     #[test]
@@ -329,14 +449,15 @@ mod tests {
         for intercept in [true, false] {
             let model = LinearRegression::new().alpha(2.0).fit_intercept(intercept);
             let exact = model.fit(x.view(), y.view()).unwrap();
-            for solver in [Solver::Newton, Solver::Lbfgs] {
+            // L-BFGS stops once f stops changing, where the gradient is near 4e-11.
+            for (solver, tol) in [(Solver::Newton, 1e-11), (Solver::Lbfgs, 1e-9)] {
                 let fit = model
                     .clone()
                     .solver(solver)
-                    .tol(1e-11)
+                    .tol(tol)
                     .fit(x.view(), y.view())
                     .unwrap();
-                let label = format!("{solver}, intercept {intercept}");
+                let label = format!("{solver}, intercept {intercept}: {}", fit.report);
                 assert!(fit.report.converged(), "{label}");
                 assert!(
                     (&fit.coef - &exact.coef).iter().all(|d| d.abs() < 1e-8),
@@ -365,6 +486,30 @@ mod tests {
             assert!((fit.coef[0] - expected).abs() < 1e-12);
             assert_eq!(fit.intercept, 0.0);
         }
+    }
+
+    #[test]
+    fn predictions_never_overflow_into_nan() {
+        // 2e308 − 2e308 overflows to ∞ − ∞ = NaN in the plain product; the value is b.
+        let fit = FittedLinearRegression {
+            coef: array![1e308, -1e308],
+            intercept: 0.5,
+            alpha: 0.0,
+            solver: Solver::LeastSquares,
+            rank: None,
+            report: LinearRegression::new()
+                .fit(array![[0.0], [1.0]].view(), array![0.0, 1.0].view())
+                .unwrap()
+                .report,
+        };
+        let z = fit
+            .predict(array![[2.0, 2.0], [3.0, 1.0], [-4.0, 1.0], [1e-300, 0.0]].view())
+            .unwrap();
+        assert_eq!(z[0], 0.5);
+        assert_eq!(z[1], f64::INFINITY);
+        assert_eq!(z[2], f64::NEG_INFINITY);
+        assert!((z[3] - (1e8 + 0.5)).abs() < 1e-6);
+        assert!(z.iter().all(|v| !v.is_nan()));
     }
 
     #[test]

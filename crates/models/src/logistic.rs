@@ -6,8 +6,8 @@ use crate::metrics::ClassificationMetrics;
 use crate::solver::{minimize_linear_model, shared_builders, Curvature};
 use crate::{ModelError, Solver};
 use descent_objectives::{sigmoid, L2Regularized, LogLoss};
-use descent_solvers::Report;
-use ndarray::{s, Array1, ArrayView1, ArrayView2};
+use descent_solvers::{Observer, Report, Termination, Unobserved};
+use ndarray::{s, Array1, ArrayView1, ArrayView2, Zip};
 use serde::{Deserialize, Serialize};
 
 /// The penalty on the coefficients (never on the intercept).
@@ -16,8 +16,10 @@ use serde::{Deserialize, Serialize};
 pub enum Penalty {
     /// `‖w‖²/(2C)` added to the summed loss (scikit-learn's `penalty="l2"`).
     L2,
-    /// No penalty (scikit-learn's `penalty=None`); `C` is ignored. On separable data the
-    /// optimum is at infinity and the solver stops at its iteration limit.
+    /// No penalty (scikit-learn's `penalty=None`); `C` is ignored. On separable data there is
+    /// no optimum: the loss keeps decreasing as `‖w‖` grows. A fit whose coefficients classify
+    /// every training row correctly proves the data separable, and its report ends
+    /// [`Termination::KeepsDecreasing`].
     None,
 }
 
@@ -38,14 +40,19 @@ pub enum Penalty {
 /// | [`fit_intercept`](Self::fit_intercept) | true | fit `b` (unpenalized) |
 /// | [`tol`](Self::tol) | 1e-4 | stop when `‖∇F‖₂ ≤ tol` |
 /// | [`max_iter`](Self::max_iter) | 100 | iteration limit |
-/// | [`solver`](Self::solver) | [`Solver::Newton`] | any iterative [`Solver`] |
+/// | [`solver`](Self::solver) | by shape ([`Solver::for_parameters`]) | any iterative [`Solver`] |
 /// | [`threshold`](Self::threshold) | 0.5 | `predict` says the positive class when `P > threshold` |
 /// | [`precondition`](Self::precondition) | true | solve in standardized coordinates |
 ///
-/// Newton is the default because it was both fastest and most robust on the bundled data: on
-/// breast cancer (30 features) it reaches scikit-learn's optimum in 6 to 15 iterations for every
-/// `C` from 0.01 to 10⁴, raw or standardized, where L-BFGS needs tens to thousands (see the
-/// README). With many features (thousands), one Newton step costs `O(Np² + p³)`; prefer L-BFGS.
+/// The parameter vector the solver works on, and [`Report::x`], is `[w₁, …, w_p, b]`: the
+/// coefficients in the order of the columns of `X`, then the intercept (when fitted).
+///
+/// The default solver depends on the shape: Newton up to
+/// [`NEWTON_MAX_PARAMETERS`](crate::NEWTON_MAX_PARAMETERS) parameters, L-BFGS beyond. Newton
+/// was both fastest and most robust on the bundled data: on breast cancer (30 features) it
+/// reaches scikit-learn's optimum in 6 to 15 iterations for every `C` from 0.01 to 10⁴, raw
+/// or standardized, where L-BFGS needs tens to thousands (see the README). With thousands of
+/// features one Newton step costs `O(Np² + p³)`, and L-BFGS is the better default.
 ///
 /// **Preconditioning.** Features spanning orders of magnitude make the problem
 /// ill-conditioned (breast cancer's range from 10⁻³ to 10³). With `precondition(true)` the
@@ -73,7 +80,8 @@ pub struct LogisticRegression {
     fit_intercept: bool,
     tol: f64,
     max_iter: usize,
-    solver: Solver,
+    /// `None`: chosen by shape at fit time.
+    solver: Option<Solver>,
     threshold: f64,
     precondition: bool,
     record_history: bool,
@@ -89,7 +97,7 @@ impl Default for LogisticRegression {
             fit_intercept: true,
             tol: 1e-4,
             max_iter: 100,
-            solver: Solver::Newton,
+            solver: None,
             threshold: 0.5,
             precondition: true,
             record_history: true,
@@ -98,7 +106,7 @@ impl Default for LogisticRegression {
 }
 
 impl LogisticRegression {
-    /// scikit-learn's defaults, with Newton as the solver (see the table above).
+    /// scikit-learn's defaults, with the solver chosen by shape (see the table above).
     pub fn new() -> Self {
         Self::default()
     }
@@ -118,7 +126,7 @@ impl LogisticRegression {
     }
 
     /// The probability above which [`predict`](FittedLogisticRegression::predict) says the
-    /// positive class.
+    /// positive class, strictly between 0 and 1 (checked at fit time).
     #[must_use]
     pub fn threshold(mut self, threshold: f64) -> Self {
         self.threshold = threshold;
@@ -127,21 +135,42 @@ impl LogisticRegression {
 
     /// Fits the model to features `x` (one row per sample) and labels `y`, starting from zero.
     ///
-    /// Labels are 0/1, or any two distinct values: the smaller one becomes the negative class
-    /// and the larger the positive one, whatever order the rows come in.
+    /// Labels are 0/1, or any two distinct whole numbers: the smaller one becomes the negative
+    /// class and the larger the positive one, whatever order the rows come in. Labels that are
+    /// not whole numbers (0.5) are a continuous target, not classes, and are rejected, as
+    /// scikit-learn rejects them.
     ///
     /// A run that stops without converging (iteration limit, divergence) is not an error:
-    /// check [`Report::converged`] on the result's `report`.
+    /// check [`Report::converged`] on the result's `report`. Without a penalty, a fit whose
+    /// coefficients classify every training row correctly ends
+    /// [`Termination::KeepsDecreasing`]: the data are separable and the loss has no minimum.
     ///
     /// # Errors
     /// Invalid settings; empty, non-finite or mismatched data; labels with other than two
-    /// distinct values; an objective that is not finite at the start.
+    /// distinct values, or that are not whole numbers; an objective that is not finite at the
+    /// start.
     pub fn fit(
         &self,
         x: ArrayView2<'_, f64>,
         y: ArrayView1<'_, f64>,
     ) -> Result<FittedLogisticRegression, ModelError> {
-        self.fit_with_start(x, y, None)
+        self.fit_with_start(x, y, None, &mut Unobserved)
+    }
+
+    /// As [`fit`](Self::fit), telling `observer` about each iteration of the solver (whose
+    /// points are in the solver's coordinates: standardized when preconditioning). The
+    /// observer may stop the fit, which then ends
+    /// [`Termination::Interrupted`] with the best point so far.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit).
+    pub fn fit_observed(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        observer: &mut dyn Observer<Array1<f64>>,
+    ) -> Result<FittedLogisticRegression, ModelError> {
+        self.fit_with_start(x, y, None, observer)
     }
 
     /// As [`fit`](Self::fit), starting from the parameters of `previous` (a warm start, for
@@ -159,7 +188,7 @@ impl LogisticRegression {
         if self.fit_intercept {
             start.push(previous.intercept);
         }
-        self.fit_with_start(x, y, Some(&Array1::from_vec(start)))
+        self.fit_with_start(x, y, Some(&Array1::from_vec(start)), &mut Unobserved)
     }
 
     fn validate(&self) -> Result<(), ModelError> {
@@ -167,7 +196,7 @@ impl LogisticRegression {
             positive("C", self.c)?;
         }
         check_threshold(self.threshold)?;
-        if self.solver == Solver::LeastSquares {
+        if self.solver == Some(Solver::LeastSquares) {
             return Err(ModelError::UnsupportedSolver {
                 solver: "least squares",
                 model: "a logistic regression",
@@ -181,6 +210,7 @@ impl LogisticRegression {
         x: ArrayView2<'_, f64>,
         y: ArrayView1<'_, f64>,
         start: Option<&Array1<f64>>,
+        observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLogisticRegression, ModelError> {
         self.validate()?;
         let (classes, y01) = binary_labels(y)?;
@@ -195,31 +225,59 @@ impl LogisticRegression {
             loss: 0.25,
             penalty: objective.strength(),
         };
-        let report =
-            minimize_linear_model(&objective, x, self.solver, &settings, start, curvature)?;
         let p = x.ncols();
+        let solver = self
+            .solver
+            .unwrap_or_else(|| Solver::for_parameters(p + usize::from(self.fit_intercept)));
+        let mut report =
+            minimize_linear_model(&objective, x, solver, &settings, start, curvature, observer)?;
+        let coef = report.x.slice(s![..p]).to_owned();
+        let intercept = if self.fit_intercept { report.x[p] } else { 0.0 };
+        if self.penalty == Penalty::None
+            && report.termination != Termination::Interrupted
+            && separates(x, &y01, &coef, intercept)?
+        {
+            report.termination = Termination::KeepsDecreasing;
+        }
         Ok(FittedLogisticRegression {
-            coef: report.x.slice(s![..p]).to_owned(),
-            intercept: if self.fit_intercept { report.x[p] } else { 0.0 },
+            coef,
+            intercept,
             classes,
             threshold: self.threshold,
             c: self.c,
             penalty: self.penalty,
-            solver: self.solver,
+            solver,
             report,
         })
     }
 }
 
-/// Checks a decision threshold: a probability, in `[0, 1]`.
-fn check_threshold(threshold: f64) -> Result<(), ModelError> {
-    if (0.0..=1.0).contains(&threshold) {
+/// Whether the hyperplane `x·w + b = 0` puts every row strictly on the side of its label
+/// (`zᵢ > 0` for label 1, `zᵢ < 0` for label 0). If it does, the data are linearly separable,
+/// and the unpenalized log loss has no minimum: along `t·(w, b)` every term
+/// `log(1 + e^{−|zᵢ|t})` falls towards 0 as `t → ∞`, and never reaches it.
+fn separates(
+    x: ArrayView2<'_, f64>,
+    y01: &Array1<f64>,
+    coef: &Array1<f64>,
+    intercept: f64,
+) -> Result<bool, ModelError> {
+    let z = linear_predictor(x, coef, intercept)?;
+    Ok(Zip::from(&z)
+        .and(y01)
+        .all(|&z, &y| if y == 1.0 { z > 0.0 } else { z < 0.0 }))
+}
+
+/// Checks a decision threshold: a probability strictly between 0 and 1 (at 0 or 1 every
+/// prediction would be the same class).
+pub(crate) fn check_threshold(threshold: f64) -> Result<(), ModelError> {
+    if threshold > 0.0 && threshold < 1.0 {
         Ok(())
     } else {
         Err(ModelError::InvalidParameter {
             name: "threshold",
             value: threshold,
-            reason: "must lie in [0, 1]",
+            reason: "must lie strictly between 0 and 1",
         })
     }
 }
@@ -228,6 +286,9 @@ fn check_threshold(threshold: f64) -> Result<(), ModelError> {
 fn binary_labels(y: ArrayView1<'_, f64>) -> Result<([f64; 2], Array1<f64>), ModelError> {
     if let Some(row) = y.iter().position(|v| !v.is_finite()) {
         return Err(ModelError::NonFiniteTarget { row, value: y[row] });
+    }
+    if let Some(row) = y.iter().position(|v| v.fract() != 0.0) {
+        return Err(ModelError::ContinuousLabels { row, value: y[row] });
     }
     let mut distinct = y.to_vec();
     distinct.sort_by(f64::total_cmp);
@@ -307,7 +368,7 @@ impl FittedLogisticRegression {
     /// The same model with another decision threshold.
     ///
     /// # Errors
-    /// A threshold outside `[0, 1]`.
+    /// A threshold that is not strictly between 0 and 1.
     pub fn with_threshold(mut self, threshold: f64) -> Result<Self, ModelError> {
         check_threshold(threshold)?;
         self.threshold = threshold;
@@ -416,6 +477,53 @@ mod tests {
     }
 
     #[test]
+    fn continuous_labels_are_not_classes() {
+        let (x, _) = toy();
+        let halves = array![0.0, 0.5, 0.0, 0.5, 0.0, 0.5];
+        let e = LogisticRegression::new()
+            .fit(x.view(), halves.view())
+            .unwrap_err();
+        assert!(
+            matches!(e, ModelError::ContinuousLabels { row: 1, value } if value == 0.5),
+            "{e}"
+        );
+        assert!(e.to_string().contains("not a whole number"), "{e}");
+    }
+
+    #[test]
+    fn separable_data_without_a_penalty_has_no_minimum() {
+        // Class 1 exactly where x₀ > 2.5: separable.
+        let x = array![[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]];
+        let y = array![0.0, 0.0, 0.0, 1.0, 1.0, 1.0];
+        let free = LogisticRegression::new()
+            .penalty(Penalty::None)
+            .fit(x.view(), y.view())
+            .unwrap();
+        assert_eq!(free.report.termination, Termination::KeepsDecreasing);
+        assert!(!free.report.converged());
+        // With the L2 penalty the minimum exists, and the fit converges.
+        let penalized = LogisticRegression::new().fit(x.view(), y.view()).unwrap();
+        assert!(
+            penalized.report.converged(),
+            "{}",
+            penalized.report.termination
+        );
+        // Overlapping classes have a finite unpenalized minimum. (The toy data are separable
+        // too, by x₀ + 2x₁ = 4.5.)
+        let y = array![0.0, 1.0, 0.0, 1.0, 0.0, 1.0];
+        let overlapping = LogisticRegression::new()
+            .penalty(Penalty::None)
+            .tol(1e-10)
+            .fit(x.view(), y.view())
+            .unwrap();
+        assert!(
+            overlapping.report.converged(),
+            "{}",
+            overlapping.report.termination
+        );
+    }
+
+    #[test]
     fn settings_are_validated_at_fit_time() {
         let (x, y) = toy();
         for model in [
@@ -424,6 +532,8 @@ mod tests {
             LogisticRegression::new().tol(-1.0),
             LogisticRegression::new().max_iter(0),
             LogisticRegression::new().threshold(1.5),
+            LogisticRegression::new().threshold(0.0),
+            LogisticRegression::new().threshold(1.0),
             LogisticRegression::new().solver(Solver::LeastSquares),
             LogisticRegression::new().solver(Solver::GradientDescent { learning_rate: 0.0 }),
         ] {
@@ -443,12 +553,14 @@ mod tests {
         let (x, y) = toy();
         let fit = LogisticRegression::new().fit(x.view(), y.view()).unwrap();
         let p = fit.predict_proba(x.view()).unwrap();
-        let all_positive = fit.clone().with_threshold(0.0).unwrap();
+        let lowest = p.iter().copied().fold(f64::INFINITY, f64::min);
+        let all_positive = fit.clone().with_threshold(lowest / 2.0).unwrap();
         assert!(all_positive
             .predict(x.view())
             .unwrap()
             .iter()
             .all(|&v| v == 1.0));
+        assert!(fit.clone().with_threshold(0.0).is_err());
         let strict = fit.with_threshold(p[4]).unwrap();
         assert_eq!(strict.predict(x.view()).unwrap()[4], 0.0);
     }

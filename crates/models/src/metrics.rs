@@ -329,16 +329,25 @@ pub fn mean_absolute_error<'a, 'b>(
 /// The coefficient of determination `R² = 1 − Σᵢ(yᵢ − ŷᵢ)² / Σᵢ(yᵢ − ȳ)²`.
 ///
 /// For constant targets the ratio is undefined; as scikit-learn does, the result is then 1 for
-/// perfect predictions and 0 otherwise.
+/// perfect predictions and 0 otherwise. With a single sample it is undefined altogether (any
+/// prediction of one point by a line through it is "perfect"), and is an error, where
+/// scikit-learn returns NaN.
 ///
 /// # Errors
-/// Empty targets or a length mismatch.
+/// Empty targets, a length mismatch, or fewer than two samples
+/// ([`ModelError::UndefinedMetric`]).
 pub fn r2_score<'a, 'b>(
     y_true: impl Into<ArrayView1<'a, f64>>,
     y_pred: impl Into<ArrayView1<'b, f64>>,
 ) -> Result<f64, ModelError> {
     let (y_true, y_pred) = (y_true.into(), y_pred.into());
     check_pair(&y_true, &y_pred, "predictions")?;
+    if y_true.len() < 2 {
+        return Err(ModelError::UndefinedMetric {
+            metric: "R²",
+            reason: "it needs at least two samples",
+        });
+    }
     let mean = y_true.sum() / y_true.len() as f64;
     let residual = Zip::from(&y_true)
         .and(&y_pred)
@@ -432,8 +441,9 @@ pub struct RegressionMetrics {
     pub rmse: f64,
     /// Mean absolute error.
     pub mae: f64,
-    /// Coefficient of determination.
-    pub r2: f64,
+    /// Coefficient of determination; `None` with fewer than two samples, where it is
+    /// undefined.
+    pub r2: Option<f64>,
 }
 
 impl RegressionMetrics {
@@ -451,7 +461,11 @@ impl RegressionMetrics {
             mse,
             rmse: mse.sqrt(),
             mae: mean_absolute_error(y_true, y_pred)?,
-            r2: r2_score(y_true, y_pred)?,
+            r2: match r2_score(y_true, y_pred) {
+                Ok(r2) => Some(r2),
+                Err(ModelError::UndefinedMetric { .. }) => None,
+                Err(e) => return Err(e),
+            },
         })
     }
 }
@@ -488,6 +502,17 @@ mod tests {
     fn r2_of_constant_targets_follows_scikit_learn() {
         assert_eq!(r2_score(&array![1.0, 1.0], &array![1.0, 1.0]).unwrap(), 1.0);
         assert_eq!(r2_score(&array![1.0, 1.0], &array![1.0, 2.0]).unwrap(), 0.0);
+    }
+
+    #[test]
+    fn r2_of_one_sample_is_undefined() {
+        assert!(matches!(
+            r2_score(&array![3.0], &array![3.0]),
+            Err(ModelError::UndefinedMetric { .. })
+        ));
+        let m = RegressionMetrics::new(array![3.0].view(), array![3.0].view()).unwrap();
+        assert_eq!(m.r2, None);
+        assert_eq!(m.mse, 0.0);
     }
 
     #[test]

@@ -1,15 +1,90 @@
 //! Saving fitted models, with their scaler and column names, to JSON files.
 
-use crate::{FittedLinearRegression, FittedLogisticRegression, ModelError, StandardScaler};
+use crate::error::{non_negative, positive};
+use crate::logistic::check_threshold;
+use crate::{
+    FittedLinearRegression, FittedLogisticRegression, ModelError, Penalty, StandardScaler,
+};
 use descent_solvers::Report;
-use ndarray::Array1;
+use ndarray::{Array1, ArrayView1};
 use serde::{Deserialize, Serialize};
+use std::io::Write;
 use std::path::Path;
 
 /// The value of the `format` field of every model file.
 pub const FORMAT: &str = "descent-model";
-/// The newest model file format version this build writes and reads.
-pub const FORMAT_VERSION: u64 = 1;
+/// The newest model file format version this build writes and reads. Version 2 added the
+/// record of the train/test split and the rank of least-squares fits; version 1 files still
+/// read.
+pub const FORMAT_VERSION: u64 = 2;
+
+/// The train/test split a model was fitted with, so that the held-out rows can be scored
+/// later ([`SplitRecord::test_rows`]).
+///
+/// The split is reproduced from the seed and the number of rows (the shuffle is fixed by its
+/// specification, see [`train_test_split`](crate::train_test_split)); the checksum of the
+/// target column tells whether a file is the one the model was fitted on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SplitRecord {
+    /// The fraction held out.
+    pub test_size: f64,
+    /// The seed of the shuffle.
+    pub seed: u64,
+    /// How many rows the data had before the split.
+    pub rows: usize,
+    /// The FNV-1a hash of the target column's values, in file order.
+    pub target_checksum: u64,
+}
+
+impl SplitRecord {
+    /// The record of a split of `y` (all rows, in file order) with `test_size` and `seed`.
+    pub fn new(y: ArrayView1<'_, f64>, test_size: f64, seed: u64) -> Self {
+        SplitRecord {
+            test_size,
+            seed,
+            rows: y.len(),
+            target_checksum: checksum(y),
+        }
+    }
+
+    /// Whether `y` (all rows, in file order) is the target column the split was made on.
+    pub fn matches(&self, y: ArrayView1<'_, f64>) -> bool {
+        y.len() == self.rows && checksum(y) == self.target_checksum
+    }
+
+    /// The indices of the held-out rows, in increasing order.
+    ///
+    /// # Errors
+    /// An invalid test size.
+    pub fn test_rows(&self) -> Result<Vec<usize>, ModelError> {
+        Ok(crate::preprocessing::split_indices(self.rows, self.test_size, self.seed)?.1)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if !(self.test_size > 0.0 && self.test_size < 1.0) {
+            return Err(format!(
+                "the split's test_size {} is not between 0 and 1",
+                self.test_size
+            ));
+        }
+        if self.rows < 2 {
+            return Err(format!("the split has {} rows", self.rows));
+        }
+        Ok(())
+    }
+}
+
+/// The 64-bit FNV-1a hash of the bits of `values`.
+fn checksum(values: ArrayView1<'_, f64>) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    values.iter().fold(OFFSET, |hash, v| {
+        v.to_bits()
+            .to_le_bytes()
+            .iter()
+            .fold(hash, |h, &byte| (h ^ u64::from(byte)).wrapping_mul(PRIME))
+    })
+}
 
 /// A fitted model of either kind.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -93,6 +168,9 @@ pub struct ModelFile {
     /// The scaler applied to the features before the model, if any: the model's
     /// coefficients are on the standardized scale.
     pub scaler: Option<StandardScaler>,
+    /// The train/test split the model was fitted with, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<SplitRecord>,
     /// The fitted model.
     pub model: Model,
 }
@@ -112,8 +190,16 @@ impl ModelFile {
             feature_names,
             target_name,
             scaler,
+            split: None,
             model,
         }
+    }
+
+    /// The same file, recording the train/test split the model was fitted with.
+    #[must_use]
+    pub fn with_split(mut self, split: SplitRecord) -> Self {
+        self.split = Some(split);
+        self
     }
 
     /// The file's JSON text.
@@ -129,9 +215,14 @@ impl ModelFile {
 
     /// Reads a model from JSON text; `origin` names the source in error messages.
     ///
+    /// The model is checked as strictly as at fit time: one finite coefficient per (distinct)
+    /// feature name, a finite intercept, two finite, distinct, increasing whole-number classes,
+    /// a threshold strictly between 0 and 1, a positive finite `C` (with the L2 penalty) or a
+    /// non-negative finite `alpha`, and a scaler with finite means and positive finite scales.
+    ///
     /// # Errors
-    /// Text that is not JSON, not a descent model, of a newer format version, or missing or
-    /// mistyped fields.
+    /// Text that is not JSON, not a descent model, of a newer format version, with missing or
+    /// mistyped fields, or with any value that fails the checks above.
     pub fn from_json(text: &str, origin: impl AsRef<Path>) -> Result<Self, ModelError> {
         let path = origin.as_ref().to_owned();
         let corrupt = |reason: String| ModelError::CorruptModelFile {
@@ -163,9 +254,44 @@ impl ModelFile {
 
     fn check_consistency(&self) -> Result<(), String> {
         let n = self.feature_names.len();
-        let coef = self.model.coef().len();
-        if coef != n {
-            return Err(format!("{coef} coefficients for {n} feature names"));
+        if n == 0 {
+            return Err("no feature names".to_owned());
+        }
+        let mut names: Vec<&String> = self.feature_names.iter().collect();
+        names.sort_unstable();
+        if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(format!("the feature name {:?} appears twice", pair[0]));
+        }
+        let coef = self.model.coef();
+        if coef.len() != n {
+            return Err(format!("{} coefficients for {n} feature names", coef.len()));
+        }
+        if let Some(j) = coef.iter().position(|w| !w.is_finite()) {
+            return Err(format!(
+                "the coefficient of {:?} is {}",
+                self.feature_names[j], coef[j]
+            ));
+        }
+        if !self.model.intercept().is_finite() {
+            return Err(format!("the intercept is {}", self.model.intercept()));
+        }
+        match &self.model {
+            Model::LogisticRegression(m) => {
+                let [negative, positive_class] = m.classes;
+                let whole = |c: f64| c.is_finite() && c.fract() == 0.0;
+                if !(whole(negative) && whole(positive_class) && negative < positive_class) {
+                    return Err(format!(
+                        "the classes [{negative}, {positive_class}] are not two distinct whole numbers in increasing order"
+                    ));
+                }
+                check_threshold(m.threshold).map_err(|e| e.to_string())?;
+                if m.penalty == Penalty::L2 {
+                    positive("C", m.c).map_err(|e| e.to_string())?;
+                }
+            }
+            Model::LinearRegression(m) => {
+                non_negative("alpha", m.alpha).map_err(|e| e.to_string())?;
+            }
         }
         if let Some(scaler) = &self.scaler {
             if scaler.mean.len() != n || scaler.scale.len() != n {
@@ -174,21 +300,28 @@ impl ModelFile {
                     scaler.mean.len()
                 ));
             }
-            if scaler.scale.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
-                return Err("the scaler has a non-positive scale".to_owned());
+            if scaler.mean.iter().any(|m| !m.is_finite()) {
+                return Err("the scaler has a non-finite mean".to_owned());
             }
+            if scaler.scale.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+                return Err("the scaler has a scale that is not positive and finite".to_owned());
+            }
+        }
+        if let Some(split) = &self.split {
+            split.validate()?;
         }
         Ok(())
     }
 
-    /// Writes the model to `path`.
+    /// Writes the model to `path` atomically: to a temporary file in the same directory, then
+    /// renamed over `path`. A failed write leaves any file already at `path` as it was.
     ///
     /// # Errors
     /// The file cannot be written.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ModelError> {
         let path = path.as_ref();
         let json = self.to_json()?;
-        std::fs::write(path, json).map_err(|source| ModelError::Io {
+        write_atomically(path, json.as_bytes()).map_err(|source| ModelError::Io {
             path: path.to_owned(),
             source,
         })
@@ -237,6 +370,24 @@ impl ModelFile {
     }
 }
 
+/// Writes `bytes` to `path` through a temporary file in the same directory, renamed over
+/// `path` once complete and flushed to disk (tempfile's `persist`): whatever happens, `path`
+/// holds either its old contents or all of the new ones.
+///
+/// # Errors
+/// The directory cannot be written, or the disk is full.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(directory)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,7 +434,7 @@ mod tests {
             "{e}"
         );
 
-        let newer = json.replace("\"version\": 1", "\"version\": 99");
+        let newer = json.replace("\"version\": 2", "\"version\": 99");
         let e = ModelFile::from_json(&newer, "m.json").unwrap_err();
         assert!(
             matches!(e, ModelError::NewerModelFormat { found: 99, .. }),
@@ -309,5 +460,112 @@ mod tests {
             e.to_string().contains("1 coefficients for 2 feature names"),
             "{e}"
         );
+    }
+
+    /// The file's JSON with `edit` applied to its value.
+    fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+        let mut value: serde_json::Value =
+            serde_json::from_str(&logistic_file().to_json().unwrap()).unwrap();
+        edit(&mut value);
+        value.to_string()
+    }
+
+    #[test]
+    fn loading_checks_what_fitting_checks() {
+        let cases: Vec<(String, &str)> = vec![
+            (
+                edited(|v| v["model"]["threshold"] = 0.0.into()),
+                "threshold",
+            ),
+            (
+                edited(|v| v["model"]["threshold"] = 1.5.into()),
+                "threshold",
+            ),
+            (
+                edited(|v| v["model"]["classes"] = serde_json::json!([1.0, 0.0])),
+                "classes",
+            ),
+            (
+                edited(|v| v["model"]["classes"] = serde_json::json!([1.0, 1.0])),
+                "classes",
+            ),
+            (
+                edited(|v| v["model"]["classes"] = serde_json::json!([0.0, 0.5])),
+                "classes",
+            ),
+            (edited(|v| v["model"]["c"] = (-1.0).into()), "C"),
+            (
+                edited(|v| v["model"]["coef"] = serde_json::json!([1.5e300]))
+                    .replace("1.5e300", "1.5e400")
+                    .replace("1.5e+300", "1.5e400"),
+                "out of range",
+            ),
+            (
+                edited(|v| {
+                    v["feature_names"] = serde_json::json!(["a", "a"]);
+                    v["model"]["coef"] = serde_json::json!([1.0, 2.0]);
+                }),
+                "appears twice",
+            ),
+            (
+                edited(|v| {
+                    v["scaler"] = serde_json::json!({"mean": [0.0], "scale": [0.0]});
+                }),
+                "scale",
+            ),
+            (
+                edited(|v| {
+                    v["split"] = serde_json::json!(
+                        {"test_size": 1.5, "seed": 1, "rows": 10, "target_checksum": 0}
+                    );
+                }),
+                "test_size",
+            ),
+        ];
+        for (json, needle) in cases {
+            let e = ModelFile::from_json(&json, "m.json").unwrap_err();
+            assert!(
+                matches!(e, ModelError::CorruptModelFile { .. }) && e.to_string().contains(needle),
+                "{needle}: {e}"
+            );
+        }
+        // A version 1 file (no split, no rank) still reads.
+        let v1 = edited(|v| v["version"] = 1.into());
+        assert!(ModelFile::from_json(&v1, "m.json").is_ok());
+    }
+
+    #[test]
+    fn a_failed_save_leaves_the_old_file_and_no_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.json");
+        std::fs::write(&path, "old").unwrap();
+        // A directory in the way of the rename: the write fails after the temporary file.
+        let blocked = dir.path().join("blocked");
+        std::fs::create_dir(blocked.join("")).unwrap();
+        std::fs::write(blocked.join("inside"), "x").unwrap();
+        assert!(logistic_file().save(&blocked).is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        logistic_file().save(&path).unwrap();
+        assert!(ModelFile::load(&path).is_ok());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn split_records_reproduce_the_held_out_rows() {
+        let y = ndarray::Array1::from_shape_fn(40, |i| (i % 2) as f64);
+        let record = SplitRecord::new(y.view(), 0.25, 9);
+        let x = ndarray::Array2::from_shape_fn((40, 1), |(i, _)| i as f64);
+        let split = crate::train_test_split(x.view(), y.view(), 0.25, 9).unwrap();
+        let rows = record.test_rows().unwrap();
+        let held_out: Vec<f64> = rows.iter().map(|&r| r as f64).collect();
+        assert_eq!(split.x_test.column(0).to_vec(), held_out);
+        assert!(record.matches(y.view()));
+        let mut other = y.clone();
+        other[3] = 7.0;
+        assert!(!record.matches(other.view()));
     }
 }

@@ -194,18 +194,28 @@ fn split_rows(
     test_size: f64,
     seed: u64,
 ) -> Result<(Vec<usize>, Vec<usize>), ModelError> {
-    if !(test_size > 0.0 && test_size < 1.0) {
-        return Err(ModelError::InvalidParameter {
-            name: "test_size",
-            value: test_size,
-            reason: "must lie strictly between 0 and 1",
-        });
-    }
     if targets != n {
         return Err(ModelError::ShapeMismatch {
             what: "targets (one per row)",
             expected: n,
             found: targets,
+        });
+    }
+    split_indices(n, test_size, seed)
+}
+
+/// The training and test row indices of a split of `n` rows, each in increasing order: the
+/// split of [`train_test_split`].
+pub(crate) fn split_indices(
+    n: usize,
+    test_size: f64,
+    seed: u64,
+) -> Result<(Vec<usize>, Vec<usize>), ModelError> {
+    if !(test_size > 0.0 && test_size < 1.0) {
+        return Err(ModelError::InvalidParameter {
+            name: "test_size",
+            value: test_size,
+            reason: "must lie strictly between 0 and 1",
         });
     }
     let n_test = (test_size * n as f64).ceil() as usize;

@@ -3,7 +3,7 @@
 use crate::ModelError;
 use descent_objectives::{ColumnStatistics, Hessian, LinearModelLoss, Standardized};
 use descent_solvers::{
-    Bfgs, ConjugateGradient, GradientDescent, Lbfgs, Minimize, Newton, NewtonCg, Report,
+    Bfgs, ConjugateGradient, GradientDescent, Lbfgs, Minimize, Newton, NewtonCg, Observer, Report,
     SteepestDescent, Stopping,
 };
 use ndarray::{Array1, ArrayView2};
@@ -38,7 +38,29 @@ pub enum Solver {
     LeastSquares,
 }
 
+/// Above this many parameters (features, plus the intercept), the models' default solver is
+/// L-BFGS instead of Newton: one Newton iteration forms and factors a `(p+1)²` Hessian, in
+/// `O(Np² + p³)`, which at a thousand features costs as much as hundreds of L-BFGS
+/// evaluations (`O(Np)` each).
+pub const NEWTON_MAX_PARAMETERS: usize = 500;
+
 impl Solver {
+    /// The default solver of an iterative fit with `parameters` unknowns: [`Solver::Newton`]
+    /// up to [`NEWTON_MAX_PARAMETERS`], [`Solver::Lbfgs`] beyond.
+    ///
+    /// ```
+    /// use descent_models::Solver;
+    /// assert_eq!(Solver::for_parameters(31), Solver::Newton);
+    /// assert_eq!(Solver::for_parameters(5_001), Solver::Lbfgs);
+    /// ```
+    pub fn for_parameters(parameters: usize) -> Solver {
+        if parameters <= NEWTON_MAX_PARAMETERS {
+            Solver::Newton
+        } else {
+            Solver::Lbfgs
+        }
+    }
+
     /// The short name used on the command line: `gd`, `newton`, `lbfgs`, `bfgs`,
     /// `newton-cg`, `cg`, `steepest`, `lstsq`.
     pub fn short_name(&self) -> &'static str {
@@ -122,6 +144,7 @@ pub(crate) fn minimize_linear_model<O>(
     settings: &Iterative,
     start: Option<&Array1<f64>>,
     curvature: Curvature,
+    observer: &mut dyn Observer<Array1<f64>>,
 ) -> Result<Report<Array1<f64>>, ModelError>
 where
     O: LinearModelLoss + Hessian<Param = Array1<f64>>,
@@ -145,10 +168,11 @@ where
             || Array1::zeros(n_params),
             |s| standardized.from_original(s),
         );
-        Ok(run(&standardized, solver, settings, x0)?.map_points(|v| standardized.to_original(&v)))
+        Ok(run(&standardized, solver, settings, x0, observer)?
+            .map_points(|v| standardized.to_original(&v)))
     } else {
         let x0 = start.cloned().unwrap_or_else(|| Array1::zeros(n_params));
-        run(objective, solver, settings, x0)
+        run(objective, solver, settings, x0, observer)
     }
 }
 
@@ -157,6 +181,7 @@ fn run<O>(
     solver: Solver,
     settings: &Iterative,
     x0: Array1<f64>,
+    observer: &mut dyn Observer<Array1<f64>>,
 ) -> Result<Report<Array1<f64>>, ModelError>
 where
     O: Hessian<Param = Array1<f64>>,
@@ -168,22 +193,31 @@ where
         step_tolerance: 0.0,
         gradient_tolerance: settings.tol,
         record_history: settings.record_history,
+        ..Stopping::default()
     };
     let report = match solver {
         // The learning rate is checked by the solver itself.
         Solver::GradientDescent { learning_rate } => GradientDescent::new(learning_rate)
             .stopping(stopping)
-            .minimize(objective, x0)?,
-        Solver::Newton => Newton::new().stopping(stopping).minimize(objective, x0)?,
-        Solver::Lbfgs => Lbfgs::new().stopping(stopping).minimize(objective, x0)?,
-        Solver::Bfgs => Bfgs::new().stopping(stopping).minimize(objective, x0)?,
-        Solver::NewtonCg => NewtonCg::new().stopping(stopping).minimize(objective, x0)?,
+            .minimize_observed(objective, x0, observer)?,
+        Solver::Newton => Newton::new()
+            .stopping(stopping)
+            .minimize_observed(objective, x0, observer)?,
+        Solver::Lbfgs => Lbfgs::new()
+            .stopping(stopping)
+            .minimize_observed(objective, x0, observer)?,
+        Solver::Bfgs => Bfgs::new()
+            .stopping(stopping)
+            .minimize_observed(objective, x0, observer)?,
+        Solver::NewtonCg => NewtonCg::new()
+            .stopping(stopping)
+            .minimize_observed(objective, x0, observer)?,
         Solver::ConjugateGradient => ConjugateGradient::new()
             .stopping(stopping)
-            .minimize(objective, x0)?,
+            .minimize_observed(objective, x0, observer)?,
         Solver::SteepestDescent => SteepestDescent::new()
             .stopping(stopping)
-            .minimize(objective, x0)?,
+            .minimize_observed(objective, x0, observer)?,
         Solver::LeastSquares => {
             return Err(ModelError::UnsupportedSolver {
                 solver: "least squares",
@@ -208,7 +242,7 @@ macro_rules! shared_builders {
             /// The solver (see the table above for the default and the choices).
             #[must_use]
             pub fn solver(mut self, solver: $crate::Solver) -> Self {
-                self.solver = solver;
+                self.solver = Some(solver);
                 self
             }
 

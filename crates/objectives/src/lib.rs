@@ -19,6 +19,8 @@
 //!   and named test functions with known minima; with the `expression` feature, from text
 //!   such as `"x^2 - 4*x"` (`expression::Expression`).
 //! - Test functions in n dimensions ([`multivariate`]): Rosenbrock and convex quadratics.
+//! - Gradients by central differences for functions of a vector known only by their values
+//!   ([`finite_difference::FiniteDifference`]).
 //! - Losses of linear models: [`LogLoss`] (logistic regression) and [`MeanSquaredError`], which
 //!   borrow the data and never copy it.
 //! - [`L2Regularized`], an L2 penalty that composes with any vector objective, with
@@ -52,6 +54,7 @@ mod blas;
 mod error;
 #[cfg(feature = "expression")]
 pub mod expression;
+pub mod finite_difference;
 mod linear;
 mod logistic;
 pub mod multivariate;

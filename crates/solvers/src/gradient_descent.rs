@@ -1,16 +1,18 @@
 use crate::counting::Counted;
 use crate::iterate::{iterate, Next, Point};
 use crate::stopping::{positive, stopping_builders};
-use crate::{Minimize, Report, SolverError, Step, Stopping};
+use crate::{EndPoint, Minimize, Observer, Report, SolverError, Step, Stopping, Unobserved};
 use descent_objectives::{Gradient, Parameter};
 
 /// Gradient descent with a fixed learning rate: `x ← x − γ∇f(x)`.
 ///
-/// It stops by the rules of [`Stopping`]: the course's step rule `Σᵢ |Δxᵢ| < tol`, a gradient
-/// norm tolerance, or the iteration limit (reported as
-/// [`Termination::MaxIterations`](crate::Termination::MaxIterations), never as converged). A
-/// learning rate that is too large makes the objective non-finite or rise repeatedly above its
-/// starting value; the run then ends with
+/// It stops by the rules of [`Stopping`]: a gradient norm tolerance, the course's step rule
+/// `Σᵢ |Δxᵢ| < tol`, or the iteration limit (reported as
+/// [`Termination::MaxIterations`](crate::Termination::MaxIterations), never as converged). The
+/// step rule ends the run [`Stalled`](crate::Termination::Stalled) unless the gradient at the
+/// end passes its tolerance: a learning rate too small to make progress meets the step rule
+/// far from any minimum. A learning rate that is too large makes the objective non-finite,
+/// rise repeatedly above its starting value or end far above it; the run then ends with
 /// [`Termination::Diverged`](crate::Termination::Diverged).
 ///
 /// Each iteration costs one fused value-and-gradient evaluation.
@@ -52,21 +54,41 @@ impl GradientDescent {
 
 stopping_builders!(GradientDescent, "GradientDescent::new(0.1)");
 
-impl<O: Gradient> Minimize<O> for GradientDescent {
+impl<O> Minimize<O> for GradientDescent
+where
+    O: Gradient,
+    O::Param: EndPoint,
+{
     fn minimize(&self, objective: &O, x0: O::Param) -> Result<Report<O::Param>, SolverError> {
+        self.minimize_observed(objective, x0, &mut Unobserved)
+    }
+
+    fn minimize_observed(
+        &self,
+        objective: &O,
+        x0: O::Param,
+        observer: &mut dyn Observer<O::Param>,
+    ) -> Result<Report<O::Param>, SolverError> {
         positive("learning rate", self.learning_rate)?;
         let gamma = self.learning_rate;
         let counted = Counted::new(objective);
-        iterate("gradient descent", &counted, x0, &self.stopping, |at| {
-            let mut x = at.x.clone();
-            x.add_scaled(-gamma, &at.gradient);
-            let (value, gradient) = counted.value_and_gradient(&x);
-            Ok(Next::Move(
-                Point { x, value, gradient },
-                Step::Gradient {
-                    learning_rate: gamma,
-                },
-            ))
-        })
+        iterate(
+            "gradient descent",
+            &counted,
+            x0,
+            &self.stopping,
+            observer,
+            |at| {
+                let mut x = at.x.clone();
+                x.add_scaled(-gamma, &at.gradient);
+                let (value, gradient) = counted.value_and_gradient(&x);
+                Ok(Next::Move(
+                    Point { x, value, gradient },
+                    Step::Gradient {
+                        learning_rate: gamma,
+                    },
+                ))
+            },
+        )
     }
 }

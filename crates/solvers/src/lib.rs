@@ -9,10 +9,18 @@
 //! | [`SteepestDescent`], [`ConjugateGradient`] | gradient | `Array1<f64>` | argmin's, More-Thuente line search |
 //! | [`NewtonCg`] | Hessian | `Array1<f64>` | argmin's truncated Newton (scikit-learn's `newton-cg`) |
 //! | [`Brent`], [`GoldenSection`] | value | `f64` | argmin's, on a bracket `[a, b]` (see [`bracket_minimum`]) |
+//! | [`NelderMead`] | value | `Array1<f64>` | argmin's simplex method, for functions without gradients |
 //!
-//! Every report says why the run ended ([`Termination`]): a convergence criterion
-//! ([`Criterion`]), the iteration limit, divergence, or a failed line search. Reaching the
-//! iteration limit is never reported as convergence.
+//! Every report says why the run ended ([`Termination`]), and its verdict is checked at the
+//! point where the run stopped: a run is [`Converged`](Termination::Converged) only when that
+//! point passes the convergence test (the gradient norm below its tolerance, or a certified
+//! bracket), never because a step became small or the iteration limit was reached. For 1-D
+//! functions the end point is also checked for being a minimum at all ([`EndPoint`]): a
+//! function that keeps decreasing, or a stationary point that is not a minimum, gets its own
+//! termination.
+//!
+//! Long runs can be watched, and stopped, by an [`Observer`]; the history every report keeps
+//! is bounded in memory ([`Stopping::history_limit`]).
 //!
 //! ```
 //! use descent_objectives::univariate::DoubleWell;
@@ -31,20 +39,25 @@
 mod argmin_adapters;
 mod bracket;
 mod counting;
+mod end_point;
 mod error;
 mod gradient_descent;
+mod history;
 mod iterate;
 mod newton;
+mod observe;
 mod report;
 mod stopping;
 
 pub use argmin_adapters::{
-    Bfgs, Brent, ConjugateGradient, GoldenSection, Lbfgs, NewtonCg, SteepestDescent,
+    Bfgs, Brent, ConjugateGradient, GoldenSection, Lbfgs, NelderMead, NewtonCg, SteepestDescent,
 };
 pub use bracket::{bracket_minimum, Bracketed};
+pub use end_point::{walk_downhill, Downhill, EndPoint};
 pub use error::SolverError;
 pub use gradient_descent::GradientDescent;
 pub use newton::{Newton, NewtonSystem};
+pub use observe::{Observer, Progress, Unobserved};
 pub use report::{Criterion, Evaluations, Record, Report, Step, Termination};
 pub use stopping::Stopping;
 
@@ -64,4 +77,22 @@ pub trait Minimize<O: Objective> {
     /// objective that is not finite at the start. A run that fails to converge is not an
     /// error: its [`Report::termination`] says why (see [`Report::into_converged`]).
     fn minimize(&self, objective: &O, x0: O::Param) -> Result<Report<O::Param>, SolverError>;
+
+    /// As [`minimize`](Minimize::minimize), telling `observer` about the start and each
+    /// iteration; the observer may stop the run ([`Termination::Interrupted`]).
+    ///
+    /// Every solver of this crate calls the observer. The default, for solvers written
+    /// elsewhere, ignores it.
+    ///
+    /// # Errors
+    /// As [`minimize`](Minimize::minimize).
+    fn minimize_observed(
+        &self,
+        objective: &O,
+        x0: O::Param,
+        observer: &mut dyn Observer<O::Param>,
+    ) -> Result<Report<O::Param>, SolverError> {
+        let _ = observer;
+        self.minimize(objective, x0)
+    }
 }

@@ -1,7 +1,10 @@
 use crate::counting::Counted;
 use crate::iterate::{iterate, Next, Point};
 use crate::stopping::stopping_builders;
-use crate::{Criterion, Minimize, Report, SolverError, Step, Stopping, Termination};
+use crate::{
+    Criterion, EndPoint, Minimize, Observer, Report, SolverError, Step, Stopping, Termination,
+    Unobserved,
+};
 use descent_objectives::{Gradient, Hessian, Objective, Parameter};
 use ndarray::{Array1, Array2};
 use ndarray_linalg::{FactorizeC, SolveC, UPLO};
@@ -154,13 +157,22 @@ fn with_alpha(step: Step, alpha: f64) -> Step {
 impl<O> Minimize<O> for Newton
 where
     O: Hessian,
-    O::Param: NewtonSystem,
+    O::Param: NewtonSystem + EndPoint,
 {
     fn minimize(&self, objective: &O, x0: O::Param) -> Result<Report<O::Param>, SolverError> {
+        self.minimize_observed(objective, x0, &mut Unobserved)
+    }
+
+    fn minimize_observed(
+        &self,
+        objective: &O,
+        x0: O::Param,
+        observer: &mut dyn Observer<O::Param>,
+    ) -> Result<Report<O::Param>, SolverError> {
         let counted = Counted::new(objective);
         let line_search = self.line_search;
         let step_tolerance = self.stopping.step_tolerance;
-        iterate("Newton", &counted, x0, &self.stopping, |at| {
+        iterate("Newton", &counted, x0, &self.stopping, observer, |at| {
             let hessian = counted.hessian(&at.x);
             let (d, step) = direction::<O::Param>(&hessian, &at.gradient);
             let trial = |alpha: f64| {
@@ -198,7 +210,7 @@ where
             }
             // The full step itself is below the step rule's tolerance: nothing left to gain.
             if d.l1_norm() < step_tolerance {
-                return Ok(Next::Stop(Termination::Converged(Criterion::StepSize)));
+                return Ok(Next::Stop(Termination::Stalled(Criterion::StepSize)));
             }
             Ok(Next::Stop(Termination::LineSearchFailed(format!(
                 "no step along the {} direction decreased the objective",

@@ -153,41 +153,78 @@ impl fmt::Display for Evaluations {
     }
 }
 
-/// Why a solver stopped.
+/// Why a solver stopped, and what is true of the point it stopped at.
+///
+/// A verdict is checked at the end point, not inferred from which rule ended the loop:
+/// [`Converged`](Termination::Converged) means the end point passed the solver's convergence
+/// test there (for gradient-based solvers, `‖∇f(x*)‖ ≤` the gradient tolerance; for
+/// bracketing methods, a bracket around `x*` whose ends are no lower than `f(x*)`). A rule that
+/// only says the run stopped moving (a small step, a small change of the objective) ends in
+/// [`Stalled`](Termination::Stalled) unless the end point passes that test too.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Termination {
-    /// A convergence criterion was met.
+    /// The end point passed the convergence test named by the criterion.
     Converged(Criterion),
-    /// The iteration limit was reached before any convergence criterion was met.
+    /// A stopping rule fired (the step rule, a small change of the objective, a bracket that
+    /// stopped shrinking), but the end point fails the convergence test: the gradient there is
+    /// above its tolerance. With a fixed learning rate this usually means the rate is too small
+    /// to make progress; elsewhere, that the objective is too flat or too noisy where the
+    /// solver stopped.
+    Stalled(Criterion),
+    /// The iteration limit was reached before the convergence test passed.
     MaxIterations,
-    /// The objective became NaN or infinite, or kept rising above its starting value. For
-    /// gradient descent this almost always means the learning rate is too large. The report
-    /// holds the last point before that happened.
+    /// The objective became NaN or infinite, kept rising above its starting value, or ended far
+    /// above it (by more than `|f(x₀)|`). For gradient descent this almost always means the
+    /// learning rate is too large. The report holds the last finite point.
     Diverged,
+    /// No minimum was found where the solver stopped: walking downhill from the end point, the
+    /// objective kept decreasing and never rose again. It is unbounded below in that direction,
+    /// or approaches its lowest value only at infinity or at the edge of its domain (`e^−x`,
+    /// `ln x` near 0, or an unpenalized logistic regression on separable data).
+    KeepsDecreasing,
+    /// The gradient vanished (within its tolerance) at a point that is not a minimum: the
+    /// objective is lower nearby, by more than that tolerance allows. The point is a maximum, a
+    /// saddle or inflection point, or the edge of a shelf; start elsewhere.
+    NotAMinimum,
+    /// A bracketing method's lowest value lies at an end of its bracket, so the bracket holds no
+    /// interior minimum: the minimum over the bracket is at its edge, or beyond it.
+    MinimumAtBracketEdge,
     /// No acceptable step could be found along the search direction; the text says why.
     LineSearchFailed(String),
     /// The wrapped argmin solver stopped for a reason of its own; the text is argmin's.
     SolverExit(String),
+    /// The caller stopped the run (an [`Observer`](crate::Observer) returned
+    /// `ControlFlow::Break`, as the command line does on Ctrl-C). The report holds the best
+    /// point seen so far.
+    Interrupted,
 }
 
-/// Which convergence criterion was met.
+/// Which rule ended a run: the convergence test that passed (in
+/// [`Termination::Converged`]), or the stopping rule that fired without it (in
+/// [`Termination::Stalled`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Criterion {
     /// The course's rule: the last update moved less than the step tolerance,
-    /// `Σᵢ |xᵢ_new − xᵢ_old| < tol`.
+    /// `Σᵢ |xᵢ_new − xᵢ_old| < tol`. On its own it shows only that the run stopped moving, so
+    /// it appears only in [`Termination::Stalled`].
     StepSize,
-    /// `‖∇f(x)‖₂ ≤` the gradient tolerance.
+    /// `‖∇f(x)‖₂ ≤` the gradient tolerance at the end point: the first-order condition.
     GradientNorm,
-    /// The objective changed by less than its tolerance in one iteration (argmin's L-BFGS).
+    /// The objective changed by less than its tolerance in one iteration (argmin's L-BFGS,
+    /// BFGS and Newton-CG). Like the step rule, it appears only in [`Termination::Stalled`].
     ObjectiveChange,
     /// The bracket around the minimum became narrower than its tolerance (Brent, golden
-    /// section).
+    /// section), and the values at `x* ± δ` are no lower than `f(x*)`.
     BracketWidth,
     /// The minimizer was computed directly, without iterating (least squares, or the linear
-    /// system of a quadratic objective).
+    /// system of a quadratic objective), and the gradient there is below tolerance.
     ClosedForm,
+    /// The values of `f` over a Nelder-Mead simplex agree to within their tolerance: the
+    /// simplex has collapsed. Like the step rule, it appears only in
+    /// [`Termination::Stalled`].
+    SimplexSpread,
 }
 
 impl fmt::Display for Criterion {
@@ -198,6 +235,7 @@ impl fmt::Display for Criterion {
             Criterion::ObjectiveChange => "objective change below tolerance",
             Criterion::BracketWidth => "bracket width below tolerance",
             Criterion::ClosedForm => "solved in closed form",
+            Criterion::SimplexSpread => "simplex values within tolerance",
         })
     }
 }
@@ -206,15 +244,32 @@ impl fmt::Display for Termination {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Termination::Converged(criterion) => write!(f, "converged ({criterion})"),
+            Termination::Stalled(criterion) => write!(
+                f,
+                "stalled: {criterion}, but the gradient is above its tolerance (not converged)"
+            ),
             Termination::MaxIterations => {
                 f.write_str("stopped at the iteration limit without converging")
             }
             Termination::Diverged => f.write_str(
-                "diverged: the objective became non-finite or kept rising above its starting \
-                 value (for gradient descent, the learning rate is likely too large)",
+                "diverged: the objective became non-finite or rose far above its starting value \
+                 (for gradient descent, the learning rate is likely too large)",
+            ),
+            Termination::KeepsDecreasing => f.write_str(
+                "no minimum found: the objective keeps decreasing beyond the end point (unbounded \
+                 below, or lowest only at infinity or at the edge of its domain)",
+            ),
+            Termination::NotAMinimum => f.write_str(
+                "not a minimum: the gradient vanishes there, but the objective is lower nearby \
+                 (a maximum, saddle or inflection point)",
+            ),
+            Termination::MinimumAtBracketEdge => f.write_str(
+                "no minimum inside the bracket: the lowest value is at its edge (the minimum is \
+                 there or beyond)",
             ),
             Termination::LineSearchFailed(why) => write!(f, "line search failed: {why}"),
             Termination::SolverExit(why) => write!(f, "solver stopped: {why}"),
+            Termination::Interrupted => f.write_str("interrupted (the best point so far)"),
         }
     }
 }
@@ -276,4 +331,6 @@ pub enum Step {
     LineSearch,
     /// A step of a bracketing method (Brent, golden section).
     Bracketing,
+    /// A step of the Nelder-Mead simplex (the record holds its best vertex).
+    Simplex,
 }
