@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use descent_models::data::Dataset;
-use descent_models::{train_test_split_owned, StandardScaler};
+use descent_models::{train_test_split_owned, ModelError, SplitRecord, StandardScaler};
 use ndarray::{Array1, Array2};
 use std::path::PathBuf;
 
@@ -18,11 +18,11 @@ pub(crate) struct DataArgs {
     /// coefficients are then on the standardized scale.
     #[arg(long)]
     pub standardize: bool,
-    /// Hold out this fraction of the rows as a test set (e.g. 0.2).
-    #[arg(long, allow_negative_numbers = true)]
+    /// Hold out this fraction of the rows as a test set, strictly between 0 and 1 (e.g. 0.2).
+    #[arg(long, allow_hyphen_values = true, value_parser = crate::args::fraction)]
     pub test_size: Option<f64>,
     /// The seed of the train/test shuffle.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, allow_hyphen_values = true, value_parser = crate::args::seed)]
     pub seed: u64,
 }
 
@@ -34,6 +34,8 @@ pub(crate) struct Prepared {
     pub y_train: Array1<f64>,
     pub test: Option<(Array2<f64>, Array1<f64>)>,
     pub scaler: Option<StandardScaler>,
+    /// The split, as a model file records it.
+    pub split: Option<SplitRecord>,
 }
 
 impl DataArgs {
@@ -41,16 +43,18 @@ impl DataArgs {
     /// `--standardize`, fitted on the training rows).
     pub(crate) fn prepare(&self) -> Result<Prepared> {
         let data = Dataset::from_csv(&self.data, self.target.as_deref())?;
-        let (mut x_train, y_train, mut test) = match self.test_size {
+        let (mut x_train, y_train, mut test, split) = match self.test_size {
             Some(size) => {
+                let record = SplitRecord::new(data.y.view(), size, self.seed);
                 let split = train_test_split_owned(data.x, data.y, size, self.seed)?;
                 (
                     split.x_train,
                     split.y_train,
                     Some((split.x_test, split.y_test)),
+                    Some(record),
                 )
             }
-            None => (data.x, data.y, None),
+            None => (data.x, data.y, None, None),
         };
         let scaler = if self.standardize {
             let scaler = StandardScaler::fit(x_train.view())?;
@@ -69,6 +73,22 @@ impl DataArgs {
             y_train,
             test,
             scaler,
+            split,
         })
+    }
+}
+
+impl Prepared {
+    /// An error of fitting on the training rows, said in terms of the split when the split
+    /// is what caused it (a training part with one class).
+    pub(crate) fn explain(&self, error: ModelError) -> anyhow::Error {
+        match (&error, &self.split) {
+            (ModelError::NotBinary { count: 1, .. }, Some(split)) => anyhow::anyhow!(
+                "the {} training rows left by --test-size {} hold only one class ({error}); hold out fewer rows or use more data",
+                self.x_train.nrows(),
+                split.test_size
+            ),
+            _ => error.into(),
+        }
     }
 }

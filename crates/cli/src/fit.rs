@@ -1,13 +1,15 @@
 //! `descent fit`.
 
 use crate::data::{DataArgs, Prepared};
+use crate::number::Sig;
 use crate::output::{self, Metrics};
-use crate::ModelKind;
+use crate::progress::Watch;
+use crate::{args, files, ModelKind, Outcome};
 use anyhow::{bail, Result};
 use clap::ValueEnum;
 use descent_models::{LinearRegression, LogisticRegression, Model, ModelFile, Penalty, Solver};
-use descent_solvers::{Evaluations, Termination};
-use ndarray::{ArrayView1, ArrayView2};
+use descent_solvers::{Criterion, Evaluations, Observer, Report, Termination};
+use ndarray::{Array1, ArrayView1, ArrayView2};
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,42 +21,49 @@ pub(crate) struct FitArgs {
     /// The model to fit.
     #[arg(long, value_enum)]
     model: ModelKind,
-    /// The solver (default: newton for logistic, lstsq for linear).
+    /// The solver (default: for logistic, newton up to 500 features and lbfgs beyond; for
+    /// linear, lstsq).
     #[arg(long, value_enum)]
     solver: Option<SolverName>,
-    /// Logistic: inverse regularization strength, as scikit-learn's C (default 1.0).
-    #[arg(long = "C", allow_negative_numbers = true)]
+    /// Logistic with --penalty l2: inverse regularization strength, as scikit-learn's C
+    /// (default 1.0).
+    #[arg(long = "C", allow_hyphen_values = true, value_parser = args::positive)]
     c: Option<f64>,
     /// Linear: Ridge's penalty α on ‖w‖², as scikit-learn's alpha (default 0: least squares).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = args::non_negative)]
     alpha: Option<f64>,
     /// Logistic: the penalty (default l2).
     #[arg(long, value_enum)]
     penalty: Option<PenaltyName>,
     /// The fixed step of --solver gd (default 0.1), in the solver's preconditioned coordinates.
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = args::positive)]
     learning_rate: Option<f64>,
-    /// Stop when the gradient norm is below this (default 1e-4).
-    #[arg(long, allow_negative_numbers = true)]
+    /// Converged when the gradient norm is at most this (default 1e-4).
+    #[arg(long, allow_hyphen_values = true, value_parser = args::non_negative)]
     tol: Option<f64>,
     /// The iteration limit (default: 100 for logistic, 1000 for linear).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = args::positive_count)]
     max_iter: Option<usize>,
-    /// Logistic: the probability above which the positive class is predicted (default 0.5).
-    #[arg(long, allow_negative_numbers = true)]
+    /// Logistic: the probability above which the positive class is predicted, strictly
+    /// between 0 and 1 (default 0.5).
+    #[arg(long, allow_hyphen_values = true, value_parser = args::fraction)]
     threshold: Option<f64>,
     /// Do not fit an intercept (scikit-learn's fit_intercept=False).
     #[arg(long)]
     no_intercept: bool,
-    /// Save the fitted model (with its scaler) to this JSON file.
+    /// Save the fitted model (with its scaler and split) to this JSON file, written
+    /// atomically; it may not be the data file.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Print one JSON object instead of the text summary.
     #[arg(long)]
     json: bool,
-    /// No progress spinner (it appears on a terminal when a fit takes over a second).
+    /// No progress bar (it appears on a terminal when a fit takes over a second).
     #[arg(long)]
     quiet: bool,
+    /// Exit with status 3 when the fit did not converge (after printing and saving it).
+    #[arg(long)]
+    strict: bool,
 }
 
 /// The solvers, by their names on the command line.
@@ -104,12 +113,15 @@ impl FitArgs {
         }
     }
 
-    fn solver(&self) -> Result<Solver> {
-        let name = self.solver.unwrap_or(match self.model {
-            ModelKind::Logistic => SolverName::Newton,
-            ModelKind::Linear => SolverName::Lstsq,
-        });
-        name.solver(self.learning_rate)
+    /// The solver asked for; `None` leaves the choice to the model.
+    fn solver(&self) -> Result<Option<Solver>> {
+        match self.solver {
+            Some(name) => Ok(Some(name.solver(self.learning_rate)?)),
+            None if self.learning_rate.is_some() => {
+                bail!("--learning-rate applies to --solver gd only")
+            }
+            None => Ok(None),
+        }
     }
 
     fn check_options(&self) -> Result<()> {
@@ -121,7 +133,14 @@ impl FitArgs {
                 ("--threshold", self.threshold.is_some()),
             ],
             &[("--alpha", self.alpha.is_some())],
-        )
+        )?;
+        if self.penalty == Some(PenaltyName::None) && self.c.is_some() {
+            bail!("--C sets the strength of --penalty l2; with --penalty none there is no C");
+        }
+        if let Some(out) = &self.out {
+            files::check_output("--out", out, &[&self.data.data])?;
+        }
+        Ok(())
     }
 }
 
@@ -164,75 +183,81 @@ pub(crate) struct FitSummary {
     pub intercept: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classes: Option<[f64; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub penalty: Option<&'static str>,
     #[serde(rename = "C", skip_serializing_if = "Option::is_none")]
     pub c: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alpha: Option<f64>,
+    /// The numerical rank of the features (least squares by SVD).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank: Option<usize>,
     pub n_iter: usize,
     pub termination: String,
     pub converged: bool,
-    /// What to try when the solver did not converge.
-    #[serde(skip)]
-    pub hint: Option<&'static str>,
+    /// What went wrong and what to try, when the fit did not converge (or is suspect).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
     pub objective: f64,
+    /// What the objective is, in words.
+    pub objective_form: String,
     pub gradient_norm: Option<f64>,
+    pub tol: f64,
     pub evaluations: Evaluations,
     pub fit_seconds: f64,
     pub train_rows: usize,
     pub test_rows: usize,
     pub train: Metrics,
     pub test: Option<Metrics>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved_to: Option<String>,
 }
 
-pub(crate) fn run(args: &FitArgs, out: &mut impl Write) -> Result<()> {
+pub(crate) fn run(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     args.check_options()?;
     let solver = args.solver()?;
     let prepared = args.data.prepare()?;
-    let feature_names = prepared.feature_names.clone();
-    let target = prepared.target_name.clone();
     let (x, y) = (prepared.x_train.view(), prepared.y_train.view());
-
-    let spinner = crate::progress::start(
-        None,
-        &format!("fitting with {solver}"),
-        args.quiet || args.json,
-    );
-    let model = args.settings().fit(solver, x, y);
-    spinner.finish_and_clear();
-    let model = model?;
-
+    let settings = args.settings();
+    let model = {
+        let mut watch = Watch::new("fitting", args.quiet || args.json);
+        settings
+            .fit_observed(solver, x, y, &mut watch)
+            .map_err(|e| prepared.explain(e))?
+    };
     let train = Metrics::of(&model, x, y)?;
     let test = match &prepared.test {
         Some((xt, yt)) => Some(Metrics::of(&model, xt.view(), yt.view())?),
         None => None,
     };
-    let summary = summarize(
-        args,
-        &model,
-        feature_names.clone(),
-        target.clone(),
-        &prepared,
-        train,
-        test,
-    );
-    if args.json {
-        crate::output::write_json(out, &summary)?;
-    } else {
-        output::write_fit_summary(out, &summary)?;
-    }
-    if let Some(hint) = summary.hint {
-        eprintln!(
-            "descent: warning: the solver did not converge: {}; {hint}",
-            summary.termination
-        );
-    }
+    let warning = fit_warning(&model, &settings, x.ncols());
+    // The model is saved before anything is printed, so that nothing reads as success
+    // before the write succeeded.
     if let Some(path) = &args.out {
-        ModelFile::new(model, feature_names, target, prepared.scaler).save(path)?;
-        if !args.json {
+        let mut file = ModelFile::new(
+            model.clone(),
+            prepared.feature_names.clone(),
+            prepared.target_name.clone(),
+            prepared.scaler.clone(),
+        );
+        if let Some(split) = prepared.split {
+            file = file.with_split(split);
+        }
+        file.save(path)?;
+    }
+    let summary = summarize(args, &model, &prepared, train, test, warning);
+    if args.json {
+        output::write_json(out, &summary)?;
+    } else {
+        write_fit_summary(out, &summary)?;
+        if let Some(path) = &args.out {
             writeln!(out, "\nsaved to {}", path.display())?;
         }
     }
-    Ok(())
+    Ok(Outcome {
+        strict_failure: args.strict && !summary.converged,
+        warnings: summary.warning.into_iter().collect(),
+    })
 }
 
 impl SolverName {
@@ -272,14 +297,17 @@ pub(crate) struct ModelSettings {
 }
 
 impl ModelSettings {
-    /// The logistic regression these settings describe (whatever `kind` says).
-    pub(crate) fn logistic(&self, solver: Solver) -> LogisticRegression {
+    /// The logistic regression these settings describe (whatever `kind` says), with `solver`
+    /// or the model's default.
+    pub(crate) fn logistic(&self, solver: Option<Solver>) -> LogisticRegression {
         let mut settings = LogisticRegression::new()
             .c(self.c.unwrap_or(1.0))
             .penalty(self.penalty)
-            .solver(solver)
             .fit_intercept(self.fit_intercept)
             .precondition(self.precondition);
+        if let Some(solver) = solver {
+            settings = settings.solver(solver);
+        }
         if let Some(t) = self.threshold {
             settings = settings.threshold(t);
         }
@@ -293,12 +321,14 @@ impl ModelSettings {
     }
 
     /// The linear regression these settings describe (whatever `kind` says).
-    pub(crate) fn linear(&self, solver: Solver) -> LinearRegression {
+    pub(crate) fn linear(&self, solver: Option<Solver>) -> LinearRegression {
         let mut settings = LinearRegression::new()
             .alpha(self.alpha.unwrap_or(0.0))
-            .solver(solver)
             .fit_intercept(self.fit_intercept)
             .precondition(self.precondition);
+        if let Some(solver) = solver {
+            settings = settings.solver(solver);
+        }
         if let Some(t) = self.tol {
             settings = settings.tol(t);
         }
@@ -308,62 +338,216 @@ impl ModelSettings {
         settings
     }
 
+    /// The tolerance the fit is held to.
+    pub(crate) fn tolerance(&self) -> f64 {
+        self.tol.unwrap_or(1e-4)
+    }
+
     /// Fits the model of kind `kind` with `solver` on `x`, `y`.
     pub(crate) fn fit(
         &self,
         solver: Solver,
         x: ArrayView2<'_, f64>,
         y: ArrayView1<'_, f64>,
-    ) -> Result<Model> {
+    ) -> Result<Model, descent_models::ModelError> {
+        self.fit_observed(Some(solver), x, y, &mut descent_solvers::Unobserved)
+    }
+
+    /// As [`fit`](Self::fit), the solver reporting to `observer`.
+    pub(crate) fn fit_observed(
+        &self,
+        solver: Option<Solver>,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        observer: &mut dyn Observer<Array1<f64>>,
+    ) -> Result<Model, descent_models::ModelError> {
         Ok(match self.kind {
-            ModelKind::Logistic => Model::LogisticRegression(self.logistic(solver).fit(x, y)?),
-            ModelKind::Linear => Model::LinearRegression(self.linear(solver).fit(x, y)?),
+            ModelKind::Logistic => {
+                Model::LogisticRegression(self.logistic(solver).fit_observed(x, y, observer)?)
+            }
+            ModelKind::Linear => {
+                Model::LinearRegression(self.linear(solver).fit_observed(x, y, observer)?)
+            }
         })
+    }
+}
+
+/// What the user should know about a fit that did not converge, or whose result needs a word
+/// of caution, with what to try.
+fn fit_warning(model: &Model, settings: &ModelSettings, features: usize) -> Option<String> {
+    let report: &Report<Array1<f64>> = model.report();
+    let gradient = report
+        .gradient_norm
+        .map_or(String::new(), |g| format!("‖∇F‖ = {}", Sig(g, 3)));
+    let tol = Sig(settings.tolerance(), 3);
+    let gd = matches!(model_solver(model), Solver::GradientDescent { .. });
+    let advice = match &report.termination {
+        Termination::Converged(_) => {
+            return match model {
+                Model::LinearRegression(m) => m.rank.filter(|&r| r < features).map(|rank| {
+                    format!(
+                        "the features are linearly dependent (rank {rank} of {features}): the coefficients are the minimum-norm solution, one of many that fit equally well"
+                    )
+                }),
+                Model::LogisticRegression(_) => None,
+            };
+        }
+        Termination::MaxIterations if gd => format!(
+            "{gradient} > --tol {tol} at the iteration limit; raise --max-iter or --learning-rate, or try --solver newton"
+        ),
+        Termination::MaxIterations => {
+            format!("{gradient} > --tol {tol} at the iteration limit; raise --max-iter")
+        }
+        Termination::Diverged => "lower --learning-rate".to_owned(),
+        Termination::Stalled(Criterion::ClosedForm) => format!(
+            "the closed-form solution is inaccurate ({gradient} > --tol {tol}): the features are ill-conditioned; try --standardize"
+        ),
+        Termination::Stalled(_) => format!(
+            "the objective stopped changing at {gradient}, above --tol {tol}: loosen --tol, or try --solver newton"
+        ),
+        Termination::KeepsDecreasing => "the training data are perfectly separable: the fitted model classifies every training row correctly, so without a penalty the log loss has no minimum and the coefficients grow without bound; use --penalty l2 (with --C)".to_owned(),
+        Termination::Interrupted => {
+            "interrupted by Ctrl-C: the coefficients are the best point so far".to_owned()
+        }
+        _ => "try another --solver, or --standardize".to_owned(),
+    };
+    Some(format!(
+        "the fit did not converge: {}; {advice}",
+        report.termination
+    ))
+}
+
+fn model_solver(model: &Model) -> Solver {
+    match model {
+        Model::LogisticRegression(m) => m.solver,
+        Model::LinearRegression(m) => m.solver,
+    }
+}
+
+/// What the objective `F` is, in words.
+fn objective_form(model: &Model) -> String {
+    match model {
+        Model::LogisticRegression(m) => match m.penalty {
+            Penalty::L2 => format!("mean log loss + ‖w‖²/(2·C·N), C = {}", Sig(m.c, 6)),
+            Penalty::None => "mean log loss (no penalty)".to_owned(),
+        },
+        Model::LinearRegression(m) if m.alpha > 0.0 => {
+            format!("mean squared error + α‖w‖²/N, α = {}", Sig(m.alpha, 6))
+        }
+        Model::LinearRegression(_) => "mean squared error".to_owned(),
     }
 }
 
 fn summarize(
     args: &FitArgs,
     model: &Model,
-    feature_names: Vec<String>,
-    target: String,
     prepared: &Prepared,
     train: Metrics,
     test: Option<Metrics>,
+    warning: Option<String>,
 ) -> FitSummary {
     let report = model.report();
-    let (classes, c, alpha) = match model {
-        Model::LogisticRegression(m) => (Some(m.classes), Some(m.c), None),
-        Model::LinearRegression(m) => (None, None, Some(m.alpha)),
+    let (classes, penalty, c, alpha, rank) = match model {
+        Model::LogisticRegression(m) => (
+            Some(m.classes),
+            Some(match m.penalty {
+                Penalty::L2 => "l2",
+                Penalty::None => "none",
+            }),
+            (m.penalty == Penalty::L2).then_some(m.c),
+            None,
+            None,
+        ),
+        Model::LinearRegression(m) => (None, None, None, Some(m.alpha), m.rank),
     };
     FitSummary {
         model: model.kind(),
         solver: report.solver.clone(),
         data: args.data.data.display().to_string(),
-        target,
-        feature_names,
+        target: prepared.target_name.clone(),
+        feature_names: prepared.feature_names.clone(),
         standardized: prepared.scaler.is_some(),
         coef: model.coef().to_vec(),
         intercept: model.intercept(),
         classes,
+        penalty,
         c,
         alpha,
+        rank,
         n_iter: report.iterations,
         termination: report.termination.to_string(),
         converged: report.converged(),
-        hint: match report.termination {
-            Termination::Converged(_) => None,
-            Termination::MaxIterations => Some("raise --max-iter, or try --solver newton"),
-            Termination::Diverged => Some("lower --learning-rate"),
-            _ => Some("try another solver, or --standardize"),
-        },
+        warning,
         objective: report.value,
+        objective_form: objective_form(model),
         gradient_norm: report.gradient_norm,
+        tol: args.settings().tolerance(),
         evaluations: report.evaluations,
         fit_seconds: report.elapsed.as_secs_f64(),
         train_rows: prepared.x_train.nrows(),
         test_rows: prepared.test.as_ref().map_or(0, |(x, _)| x.nrows()),
         train,
         test,
+        saved_to: args.out.as_ref().map(|p| p.display().to_string()),
     }
+}
+
+fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> std::io::Result<()> {
+    let scale = if s.standardized { ", standardized" } else { "" };
+    writeln!(
+        out,
+        "{} on {}: {} training rows, {} test rows, {} features{scale}; target {:?}",
+        s.model.replace('_', " "),
+        s.data,
+        s.train_rows,
+        s.test_rows,
+        s.feature_names.len(),
+        s.target
+    )?;
+    writeln!(out)?;
+    writeln!(out, "  solver       {}", s.solver)?;
+    writeln!(out, "  termination  {}", s.termination)?;
+    writeln!(
+        out,
+        "  iterations   {} ({} value, {} gradient, {} Hessian evaluations)",
+        s.n_iter, s.evaluations.value, s.evaluations.gradient, s.evaluations.hessian
+    )?;
+    writeln!(
+        out,
+        "  objective    {} ({})",
+        Sig(s.objective, 12),
+        s.objective_form
+    )?;
+    if let Some(g) = s.gradient_norm {
+        writeln!(out, "  ‖∇F‖         {} (tol {})", Sig(g, 3), Sig(s.tol, 3))?;
+    }
+    if let Some(rank) = s.rank {
+        writeln!(out, "  rank         {rank} of {}", s.feature_names.len())?;
+    }
+    writeln!(out, "  fit time     {} ms", Sig(s.fit_seconds * 1e3, 4))?;
+    writeln!(out)?;
+    output::write_metric_rows(out, &[("train", Some(&s.train)), ("test", s.test.as_ref())])?;
+    writeln!(out)?;
+    let scale = if s.standardized {
+        " (standardized scale)"
+    } else {
+        ""
+    };
+    writeln!(out, "coefficients{scale}")?;
+    let width = s
+        .feature_names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(11);
+    for (name, w) in s.feature_names.iter().zip(&s.coef) {
+        writeln!(out, "  {name:<width$}  {:>14}", output::scientific(*w))?;
+    }
+    writeln!(
+        out,
+        "  {:<width$}  {:>14}",
+        "(intercept)",
+        output::scientific(s.intercept)
+    )
 }

@@ -1,34 +1,39 @@
 //! `descent`: fit, predict and evaluate logistic and linear regression from CSV files;
-//! minimize functions of one variable; race solvers and trace regularization paths.
+//! minimize functions typed as text; race solvers and trace regularization paths.
 //!
-//! Every error is one line on stderr and a non-zero exit code.
+//! Every error is one line on stderr and a non-zero exit code. Warnings come last, after
+//! the output they are about.
 
+mod args;
 mod data;
+mod eval;
+mod files;
 mod fit;
 mod minimize;
+mod number;
 mod output;
 mod path;
 mod plot;
+mod predict;
 mod progress;
 mod race;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use descent_models::data::{read_features, Dataset};
-use descent_models::{Model, ModelFile};
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Fit, predict and evaluate linear models on CSV files (header row, numeric values).
+/// Fit, predict and evaluate linear models on CSV files; minimize functions typed as text;
+/// race solvers; trace regularization paths.
 #[derive(Debug, Parser)]
 #[command(name = "descent", version, about)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
-    /// Threads for the data passes (rayon) and for OpenBLAS (default: one per core).
-    #[arg(long, global = true, env = "DESCENT_THREADS")]
-    threads: Option<usize>,
+    command: Option<Command>,
+    /// Threads for the data passes and for OpenBLAS (default: one per core, or
+    /// DESCENT_THREADS); at most the number of cores.
+    #[arg(long, global = true, allow_hyphen_values = true)]
+    threads: Option<String>,
 }
 
 /// The name a value has on the command line (its clap `ValueEnum` name).
@@ -38,17 +43,24 @@ pub(crate) fn cli_name(value: impl ValueEnum) -> String {
         .map_or_else(String::new, |v| v.get_name().to_owned())
 }
 
-/// Sizes rayon's global pool and OpenBLAS's thread count to `threads`.
-fn set_threads(threads: usize) -> Result<()> {
-    if threads == 0 {
-        bail!("--threads (or DESCENT_THREADS) must be at least 1");
+/// The exit status of a run that finished but did not converge, with `--strict`.
+const NOT_CONVERGED_STATUS: u8 = 3;
+
+/// What a command leaves for the end: warnings to print after its output, and whether its
+/// result is one `--strict` refuses.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// Printed on stderr, each on a line of its own, after stdout is complete.
+    pub warnings: Vec<String>,
+    /// The run did not converge and `--strict` was given: exit with status 3.
+    pub strict_failure: bool,
+}
+
+impl Outcome {
+    /// A finished command with nothing to add.
+    pub(crate) fn done() -> Self {
+        Outcome::default()
     }
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build_global()
-        .context("setting up the thread pool")?;
-    descent_objectives::set_blas_threads(threads);
-    Ok(())
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,18 +68,18 @@ enum Command {
     /// Fit a model and print a summary (or JSON), optionally saving it.
     Fit(fit::FitArgs),
     /// Predict with a saved model: one CSV row per input row on stdout.
-    Predict(PredictArgs),
+    Predict(predict::PredictArgs),
     /// Score a saved model on a labelled CSV file.
-    Eval(EvalArgs),
-    /// Minimize a function of x typed as text, printing every iteration.
+    Eval(eval::EvalArgs),
+    /// Minimize a function typed as text (of x, or of x, y, z, x1, x2, …).
     #[command(after_help = minimize::SYNTAX)]
     Minimize(minimize::MinimizeArgs),
     /// Gradient descent on a function of x at several learning rates.
     #[command(name = "sweep-lr", after_help = minimize::SYNTAX)]
-    SweepLr(minimize::SweepArgs),
+    SweepLr(minimize::sweep::SweepArgs),
     /// Iterations to converge against the starting point: gradient descent and Newton.
     #[command(after_help = minimize::SYNTAX)]
-    Convergence(minimize::ConvergenceArgs),
+    Convergence(minimize::convergence::ConvergenceArgs),
     /// Fit one model with each solver and compare iterations, evaluations, time and result.
     Race(race::RaceArgs),
     /// Logistic regression over a range of C, warm-started: scores and coefficient paths.
@@ -77,43 +89,63 @@ enum Command {
 /// The model family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ModelKind {
-    /// Binary logistic regression (labels: two distinct values).
+    /// Binary logistic regression (labels: two distinct whole numbers).
     Logistic,
     /// Linear regression: ordinary least squares, or Ridge with --alpha.
     Linear,
 }
 
-#[derive(Debug, clap::Args)]
-struct PredictArgs {
-    /// A model file written by `descent fit --out`.
-    #[arg(long)]
-    model: PathBuf,
-    /// The CSV file to predict on; it needs the model's feature columns (a target column, if
-    /// present, is ignored).
-    #[arg(long)]
-    data: PathBuf,
-    /// Print P(positive class) instead of labels (logistic models only).
-    #[arg(long)]
-    proba: bool,
-    /// Decision threshold on P(positive class) (logistic models only; default: the model's).
-    #[arg(long, allow_negative_numbers = true)]
-    threshold: Option<f64>,
+/// The thread count asked for, by `--threads` or the `DESCENT_THREADS` variable.
+fn thread_count(option: Option<&str>) -> Result<Option<(usize, String)>> {
+    let (text, source) = match option {
+        Some(text) => (text.to_owned(), "--threads".to_owned()),
+        None => match std::env::var("DESCENT_THREADS") {
+            Ok(text) => (text, "the environment variable DESCENT_THREADS".to_owned()),
+            Err(std::env::VarError::NotPresent) => return Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                bail!("the environment variable DESCENT_THREADS is not valid text")
+            }
+        },
+    };
+    let threads =
+        args::positive_count(&text).map_err(|why| anyhow::anyhow!("{source} = {text:?}: {why}"))?;
+    Ok(Some((threads, source)))
 }
 
-#[derive(Debug, clap::Args)]
-struct EvalArgs {
-    /// A model file written by `descent fit --out`.
-    #[arg(long)]
-    model: PathBuf,
-    /// A CSV file with the model's feature columns and its target column.
-    #[arg(long)]
-    data: PathBuf,
-    /// The target column's name (default: the one the model was fitted on).
-    #[arg(long)]
-    target: Option<String>,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    json: bool,
+/// Sizes rayon's global pool and OpenBLAS's thread count, capped at the number of cores.
+fn set_threads(option: Option<&str>, warnings: &mut Vec<String>) -> Result<()> {
+    let Some((asked, source)) = thread_count(option)? else {
+        return Ok(());
+    };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = if asked > cores {
+        warnings.push(format!(
+            "{source} asks for {asked} threads, more than this machine's {cores} cores; using {cores}"
+        ));
+        cores
+    } else {
+        asked
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .context("setting up the thread pool")?;
+    descent_objectives::set_blas_threads(threads);
+    Ok(())
+}
+
+/// clap's message on one line: the error and its tips (a similar argument, a value to
+/// quote), without the usage block.
+fn clap_summary(error: &clap::Error) -> String {
+    let message = error.to_string();
+    let lines: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("Usage:"))
+        .filter(|line| !line.is_empty() && !line.starts_with("For more information"))
+        .map(|line| line.trim_start_matches("error: "))
+        .collect();
+    lines.join("; ")
 }
 
 fn main() -> ExitCode {
@@ -129,40 +161,57 @@ fn main() -> ExitCode {
                 let _ = e.print();
                 return ExitCode::SUCCESS;
             }
-            // clap's message spans lines (the error and its details, then usage); keep what
-            // comes before the first blank line, joined on one line.
-            let message = e.to_string();
-            let summary: Vec<&str> = message
-                .lines()
-                .map(str::trim)
-                .take_while(|line| !line.is_empty() && !line.starts_with("Usage:"))
-                .filter(|line| !line.starts_with("tip:"))
-                .collect();
-            eprintln!(
-                "descent: {} (see descent --help)",
-                summary.join(" ").trim_start_matches("error: ")
-            );
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                eprintln!(
+                    "descent: a subcommand is needed: fit, predict, eval, minimize, sweep-lr, convergence, race or path (see descent --help)"
+                );
+            } else {
+                eprintln!("descent: {} (see descent --help)", clap_summary(&e));
+            }
             return ExitCode::from(2);
         }
     };
+    let Some(command) = cli.command else {
+        eprintln!(
+            "descent: a subcommand is needed: fit, predict, eval, minimize, sweep-lr, convergence, race or path (see descent --help)"
+        );
+        return ExitCode::from(2);
+    };
+    progress::handle_interrupts();
     // Buffered: `predict` writes a line per row, and stdout alone would flush each one.
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let result = match cli.threads.map(set_threads).transpose() {
-        Err(e) => Err(e),
-        Ok(_) => match cli.command {
+    let mut early_warnings = Vec::new();
+    let result = set_threads(cli.threads.as_deref(), &mut early_warnings)
+        .and_then(|()| match command {
             Command::Fit(args) => fit::run(&args, &mut stdout),
-            Command::Predict(args) => predict(&args, &mut stdout),
-            Command::Eval(args) => eval(&args, &mut stdout),
-            Command::Minimize(args) => minimize::minimize(&args, &mut stdout),
-            Command::SweepLr(args) => minimize::sweep_lr(&args, &mut stdout),
-            Command::Convergence(args) => minimize::convergence(&args, &mut stdout),
+            Command::Predict(args) => predict::run(&args, &mut stdout),
+            Command::Eval(args) => eval::run(&args, &mut stdout),
+            Command::Minimize(args) => minimize::run(&args, &mut stdout),
+            Command::SweepLr(args) => minimize::sweep::run(&args, &mut stdout),
+            Command::Convergence(args) => minimize::convergence::run(&args, &mut stdout),
             Command::Race(args) => race::run(&args, &mut stdout),
             Command::Path(args) => path::run(&args, &mut stdout),
-        },
+        })
+        .and_then(|outcome| {
+            stdout.flush().context("writing to stdout")?;
+            Ok(outcome)
+        });
+    for warning in &early_warnings {
+        eprintln!("descent: warning: {warning}");
     }
-    .and_then(|()| stdout.flush().context("writing to stdout"));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(outcome) => {
+            for warning in &outcome.warnings {
+                eprintln!("descent: warning: {warning}");
+            }
+            if progress::interrupted() {
+                ExitCode::from(progress::INTERRUPTED_STATUS)
+            } else if outcome.strict_failure {
+                ExitCode::from(NOT_CONVERGED_STATUS)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("descent: error: {}", one_line(&e));
@@ -171,9 +220,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// The error and its causes on one line, `outer: inner: …`.
+/// The error and its causes on one line, `outer: inner: …`, leaving out a cause whose text
+/// the message already ends with (an I/O error that both wraps and shows its source).
 fn one_line(e: &anyhow::Error) -> String {
-    format!("{e:#}").replace('\n', " ")
+    let mut message = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if message.ends_with(&text) || message.contains(&format!("{text}:")) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message.replace('\n', " ")
 }
 
 /// Output cut short by a closed pipe (`descent predict … | head`) is not an error.
@@ -185,55 +246,16 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Puts features read for a saved model through the model's scaler, if it has one.
-fn scale_features(file: &ModelFile, x: &mut ndarray::Array2<f64>) -> Result<()> {
-    if let Some(scaler) = &file.scaler {
-        scaler.transform_in_place(x)?;
-    }
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn predict(args: &PredictArgs, out: &mut impl Write) -> Result<()> {
-    let file = ModelFile::load(&args.model)?;
-    let mut x = read_features(&args.data, &file.feature_names)?;
-    scale_features(&file, &mut x)?;
-    let values = match file.model {
-        Model::LogisticRegression(mut model) => {
-            if let Some(t) = args.threshold {
-                model = model.with_threshold(t)?;
-            }
-            if args.proba {
-                writeln!(out, "probability")?;
-                model.predict_proba(x.view())?
-            } else {
-                writeln!(out, "prediction")?;
-                model.predict(x.view())?
-            }
-        }
-        Model::LinearRegression(model) => {
-            if args.proba || args.threshold.is_some() {
-                bail!("--proba and --threshold apply to logistic models; {} holds a linear regression", args.model.display());
-            }
-            writeln!(out, "prediction")?;
-            model.predict(x.view())?
-        }
-    };
-    for v in values {
-        writeln!(out, "{v}")?;
+    #[test]
+    fn causes_already_shown_are_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let wrapped = anyhow::Error::new(io).context("data.csv: No such file");
+        assert_eq!(one_line(&wrapped), "data.csv: No such file");
+        let layered = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(one_line(&layered), "outer: inner");
     }
-    Ok(())
-}
-
-fn eval(args: &EvalArgs, out: &mut impl Write) -> Result<()> {
-    let file = ModelFile::load(&args.model)?;
-    let target = args.target.as_deref().unwrap_or(&file.target_name);
-    let mut data = Dataset::from_csv_columns(&args.data, &file.feature_names, target)?;
-    scale_features(&file, &mut data.x)?;
-    let metrics = output::Metrics::of(&file.model, data.x.view(), data.y.view())?;
-    if args.json {
-        crate::output::write_json(out, &metrics)?;
-    } else {
-        output::write_metrics(out, &args.data.display().to_string(), &metrics)?;
-    }
-    Ok(())
 }

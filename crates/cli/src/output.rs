@@ -1,6 +1,5 @@
-//! Text output of the summaries and metrics.
+//! Text output shared by the commands: metrics, JSON, terminations and numbers in tables.
 
-use crate::fit::FitSummary;
 use descent_models::metrics::{ClassificationMetrics, RegressionMetrics};
 use descent_models::{Model, ModelError};
 use descent_solvers::{Criterion, Termination};
@@ -30,65 +29,6 @@ impl Metrics {
     }
 }
 
-pub(crate) fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> io::Result<()> {
-    let scale = if s.standardized { ", standardized" } else { "" };
-    writeln!(
-        out,
-        "{} on {}: {} training rows, {} test rows, {} features{scale}; target {:?}",
-        s.model.replace('_', " "),
-        s.data,
-        s.train_rows,
-        s.test_rows,
-        s.feature_names.len(),
-        s.target
-    )?;
-    writeln!(out)?;
-    writeln!(out, "  solver       {}", s.solver)?;
-    writeln!(out, "  termination  {}", s.termination)?;
-    writeln!(
-        out,
-        "  iterations   {} ({} value, {} gradient, {} Hessian evaluations)",
-        s.n_iter, s.evaluations.value, s.evaluations.gradient, s.evaluations.hessian
-    )?;
-    let form = match (s.c, s.alpha) {
-        (Some(c), _) => format!("mean log loss + ‖w‖²/(2·C·N), C = {c}"),
-        (_, Some(alpha)) if alpha > 0.0 => {
-            format!("mean squared error + α‖w‖²/N, α = {alpha}")
-        }
-        _ => "mean squared error".to_owned(),
-    };
-    writeln!(out, "  objective    {:.12} ({form})", s.objective)?;
-    if let Some(g) = s.gradient_norm {
-        writeln!(out, "  ‖∇F‖         {g:.3e}")?;
-    }
-    writeln!(out, "  fit time     {:.3} ms", s.fit_seconds * 1e3)?;
-    writeln!(out)?;
-    write_metric_rows(out, &[("train", Some(&s.train)), ("test", s.test.as_ref())])?;
-    writeln!(out)?;
-    let scale = if s.standardized {
-        " (standardized scale)"
-    } else {
-        ""
-    };
-    writeln!(out, "coefficients{scale}")?;
-    let width = s
-        .feature_names
-        .iter()
-        .map(|n| n.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(11);
-    for (name, w) in s.feature_names.iter().zip(&s.coef) {
-        writeln!(out, "  {name:<width$}  {:>14}", scientific(*w))?;
-    }
-    writeln!(
-        out,
-        "  {:<width$}  {:>14}",
-        "(intercept)",
-        scientific(s.intercept)
-    )
-}
-
 /// Writes `value` as one pretty-printed JSON object and a line break: every `--json`.
 pub(crate) fn write_json(out: &mut impl Write, value: &impl Serialize) -> anyhow::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
@@ -98,19 +38,17 @@ pub(crate) fn write_json(out: &mut impl Write, value: &impl Serialize) -> anyhow
 
 /// A few words for a termination, for table cells: `converged (gradient)`, `iteration limit`.
 pub(crate) fn short_termination(termination: &Termination) -> String {
+    let rule = |criterion: &Criterion| match criterion {
+        Criterion::StepSize => "step",
+        Criterion::GradientNorm => "gradient",
+        Criterion::ObjectiveChange => "Δf",
+        Criterion::BracketWidth => "bracket",
+        Criterion::ClosedForm => "closed form",
+        Criterion::SimplexSpread => "simplex",
+    };
     match termination {
-        Termination::Converged(criterion) => format!(
-            "converged ({})",
-            match criterion {
-                Criterion::StepSize => "step",
-                Criterion::GradientNorm => "gradient",
-                Criterion::ObjectiveChange => "Δf",
-                Criterion::BracketWidth => "bracket",
-                Criterion::ClosedForm => "closed form",
-                Criterion::SimplexSpread => "simplex",
-            }
-        ),
-        Termination::Stalled(_) => "stalled".into(),
+        Termination::Converged(criterion) => format!("converged ({})", rule(criterion)),
+        Termination::Stalled(criterion) => format!("stalled ({})", rule(criterion)),
         Termination::MaxIterations => "iteration limit".into(),
         Termination::Diverged => "diverged".into(),
         Termination::KeepsDecreasing => "no minimum".into(),
@@ -123,7 +61,7 @@ pub(crate) fn short_termination(termination: &Termination) -> String {
 }
 
 /// `-3.566406e-01`: a fixed-width mantissa and a two-digit exponent, so columns line up.
-fn scientific(v: f64) -> String {
+pub(crate) fn scientific(v: f64) -> String {
     let text = format!("{v:+.6e}");
     match text.split_once('e') {
         Some((mantissa, exponent)) => {
@@ -141,7 +79,10 @@ pub(crate) fn write_metrics(out: &mut impl Write, label: &str, m: &Metrics) -> i
     write_metric_rows(out, &[(label, Some(m))])
 }
 
-fn write_metric_rows(out: &mut impl Write, rows: &[(&str, Option<&Metrics>)]) -> io::Result<()> {
+pub(crate) fn write_metric_rows(
+    out: &mut impl Write,
+    rows: &[(&str, Option<&Metrics>)],
+) -> io::Result<()> {
     let width = rows
         .iter()
         .map(|(l, _)| l.chars().count())

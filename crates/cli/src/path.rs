@@ -3,9 +3,9 @@
 
 use crate::data::DataArgs;
 use crate::fit::{ModelSettings, SolverName};
-use crate::minimize::parse_interval;
+use crate::number::Sig;
 use crate::plot::{self, Chart, Figure, Series, Style};
-use crate::{progress, ModelKind};
+use crate::{args, files, progress, ModelKind, Outcome};
 use anyhow::{bail, Context, Result};
 use descent_models::{FittedLogisticRegression, LogisticRegression, Penalty};
 use serde::Serialize;
@@ -19,20 +19,20 @@ pub(crate) struct PathArgs {
     data: DataArgs,
     /// The range of C (inverse regularization strength), a..b with 0 < a < b, spaced
     /// evenly on a log scale.
-    #[arg(long = "C", default_value = "1e-4..1e4", value_parser = parse_interval)]
+    #[arg(long = "C", default_value = "1e-4..1e4", allow_hyphen_values = true, value_parser = args::interval)]
     c: (f64, f64),
     /// How many values of C.
-    #[arg(long, default_value_t = 17)]
+    #[arg(long, default_value_t = 17, allow_hyphen_values = true, value_parser = args::positive_count)]
     num: usize,
     /// The solver (default newton).
     #[arg(long, value_enum, default_value_t = SolverName::Newton)]
     solver: SolverName,
     /// Stop each fit when ‖∇F‖₂ ≤ tol. Tighter than scikit-learn's 1e-4: at large C a warm
     /// start already meets a loose tolerance, and the path would stall.
-    #[arg(long, default_value_t = 1e-8, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 1e-8, allow_hyphen_values = true, value_parser = args::non_negative)]
     tol: f64,
     /// The iteration limit of each fit (default 100).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = args::positive_count)]
     max_iter: Option<usize>,
     /// Draw accuracy, log loss and coefficients against C (.svg or .png).
     #[arg(long)]
@@ -85,16 +85,14 @@ fn timed(
     Ok((model, started.elapsed().as_secs_f64()))
 }
 
-pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<()> {
+pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
     if let Some(path) = &args.plot {
         plot::check_path(path)?;
+        files::check_output("--plot", path, &[&args.data.data])?;
     }
     let (lo, hi) = args.c;
     if lo <= 0.0 {
         bail!("--C {lo}..{hi}: C must be positive");
-    }
-    if args.num == 0 {
-        bail!("--num must be at least 1");
     }
     let prepared = args.data.prepare()?;
     let base = ModelSettings {
@@ -121,7 +119,7 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<()> {
     for &c in &cs {
         bar.set_message(format!("C = {c:.3e}"));
         let settings = ModelSettings { c: Some(c), ..base }
-            .logistic(solver)
+            .logistic(Some(solver))
             .record_history(false);
         let (model, seconds) = timed(&settings, x, y, previous.as_ref())
             .with_context(|| format!("fitting at C = {c}"))?;
@@ -156,8 +154,30 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<()> {
         total(|s| s.iterations as f64),
         total(|s| s.cold_iterations as f64),
     );
+    // The chosen C: the lowest test log loss, or the lowest train log loss without a split.
+    let chosen = steps
+        .iter()
+        .filter_map(|s| s.test_log_loss.map(|l| (s.c, l)))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let not_converged: Vec<String> = steps
+        .iter()
+        .filter(|s| !s.converged)
+        .map(|s| Sig(s.c, 3).to_string())
+        .collect();
+    let warnings: Vec<String> = if not_converged.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!(
+            "the fits at C = {} did not converge to --tol {} (see the table); raise --max-iter",
+            not_converged.join(", "),
+            Sig(args.tol, 3)
+        )]
+    };
     if let Some(path) = &args.plot {
-        plot::save(path, &path_figure(&prepared.feature_names, &steps))?;
+        plot::save(
+            path,
+            &path_figure(&prepared.feature_names, &steps, chosen.map(|c| c.0)),
+        )?;
     }
     if args.json {
         #[derive(Serialize)]
@@ -172,6 +192,8 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<()> {
             cold_seconds: f64,
             warm_iterations: f64,
             cold_iterations: f64,
+            #[serde(rename = "chosen_C")]
+            chosen_c: Option<f64>,
             path: &'a [Step],
         }
         crate::output::write_json(
@@ -187,10 +209,14 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<()> {
                 cold_seconds,
                 warm_iterations,
                 cold_iterations,
+                chosen_c: chosen.map(|c| c.0),
                 path: &steps,
             },
         )?;
-        return Ok(());
+        return Ok(Outcome {
+            warnings,
+            strict_failure: false,
+        });
     }
     writeln!(
         out,
@@ -212,51 +238,51 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<()> {
         "C", "iters", "cold", "train acc", "test acc", "train loss", "test loss", "‖w‖₂"
     )?;
     let optional =
-        |v: Option<f64>, digits: usize| v.map_or("-".to_owned(), |v| format!("{v:.digits$}"));
+        |v: Option<f64>, digits: usize| v.map_or("-".to_owned(), |v| Sig(v, digits).to_string());
     for s in &steps {
         let norm = s.coef.iter().map(|w| w * w).sum::<f64>().sqrt();
         writeln!(
             out,
-            "{:>10.3e}  {:>6}  {:>6}  {:>9.4}  {:>9}  {:>10.5}  {:>10}  {:>10.4e}{}",
-            s.c,
+            "{:>10}  {:>6}  {:>6}  {:>9}  {:>9}  {:>10}  {:>10}  {:>10}{}",
+            Sig(s.c, 3),
             s.iterations,
             s.cold_iterations,
-            s.train_accuracy,
+            Sig(s.train_accuracy, 4),
             optional(s.test_accuracy, 4),
-            s.train_log_loss,
+            Sig(s.train_log_loss, 5),
             optional(s.test_log_loss, 5),
-            norm,
+            Sig(norm, 4),
             if s.converged { "" } else { "  (not converged)" }
         )?;
     }
     writeln!(
         out,
-        "\nwarm starts: {warm_iterations} iterations in {:.3} ms; cold starts: {cold_iterations} iterations in {:.3} ms ({:.2}× the time)",
-        warm_seconds * 1e3,
-        cold_seconds * 1e3,
-        cold_seconds / warm_seconds
+        "\nwarm starts: {warm_iterations} iterations in {} ms; cold starts: {cold_iterations} iterations in {} ms ({}× the time)",
+        Sig(warm_seconds * 1e3, 4),
+        Sig(cold_seconds * 1e3, 4),
+        Sig(cold_seconds / warm_seconds, 3)
     )?;
-    if let Some(best) = steps
-        .iter()
-        .filter_map(|s| s.test_log_loss.map(|l| (s.c, l)))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-    {
+    if let Some((c, loss)) = chosen {
         writeln!(
             out,
-            "lowest test log loss: {:.5} at C = {:.3e}",
-            best.1, best.0
+            "lowest test log loss: {} at C = {} (marked on the plot)",
+            Sig(loss, 5),
+            Sig(c, 3)
         )?;
     }
     if let Some(path) = &args.plot {
         writeln!(out, "plot: {}", path.display())?;
     }
-    Ok(())
+    Ok(Outcome {
+        warnings,
+        strict_failure: false,
+    })
 }
 
 /// How many coefficient paths get a legend entry (the largest at the largest C).
 const NAMED_COEFFICIENTS: usize = 8;
 
-fn path_figure(feature_names: &[String], steps: &[Step]) -> Figure {
+fn path_figure(feature_names: &[String], steps: &[Step], chosen: Option<f64>) -> Figure {
     let along = |f: &dyn Fn(&Step) -> Option<f64>| -> Vec<(f64, f64)> {
         steps
             .iter()
@@ -317,6 +343,7 @@ fn path_figure(feature_names: &[String], steps: &[Step]) -> Figure {
         y_label: y.into(),
         x_log: true,
         series,
+        marker: chosen.map(|c| (c, format!("chosen C = {}", Sig(c, 3)))),
         ..Chart::default()
     };
     Figure {
@@ -325,6 +352,8 @@ fn path_figure(feature_names: &[String], steps: &[Step]) -> Figure {
             chart("Log loss against C", "log loss", loss),
             chart("Coefficients against C", "coefficient", coefficients),
         ],
-        columns: 3,
+        // One above the other, so that each keeps its full width where the figure is shown
+        // narrow (a README, a notebook).
+        columns: 1,
     }
 }

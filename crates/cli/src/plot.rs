@@ -26,6 +26,9 @@ pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
+/// The color of reference lines (a minimizer, a chosen value).
+pub(crate) const GRAY: RGBColor = RGBColor(90, 90, 90);
+
 /// The color of series number `i`.
 pub(crate) fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
@@ -80,6 +83,8 @@ pub(crate) struct Chart {
     pub x_range: Option<Range<f64>>,
     pub y_range: Option<Range<f64>>,
     pub series: Vec<Series>,
+    /// A vertical line at this x, with its legend entry (a chosen value).
+    pub marker: Option<(f64, String)>,
 }
 
 /// The corners a legend can take, in order of preference.
@@ -101,7 +106,8 @@ fn legend_corner(spec: &Chart, x: &Range<f64>, y: &Range<f64>) -> SeriesLabelPos
         let t = |v: f64| if log { v.log10() } else { v };
         (t(v) - t(range.start)) / (t(range.end) - t(range.start))
     };
-    let entries = spec.series.iter().filter(|s| s.legend).count() as f64;
+    let entries = (spec.series.iter().filter(|s| s.legend).count()
+        + usize::from(spec.marker.is_some())) as f64;
     let (width, height) = (0.45, 0.04 + 0.045 * entries);
     let hidden = |corner: &SeriesLabelPosition| -> f64 {
         let (right, top) = match corner {
@@ -159,7 +165,8 @@ impl Figure {
 
 const PANEL: (u32, u32) = (880, 560);
 
-/// Writes `figure` to `path`, as SVG or PNG by its extension.
+/// Writes `figure` to `path`, as SVG or PNG by its extension, through a temporary file in
+/// the same directory: a drawing that fails leaves any file already at `path` untouched.
 pub(crate) fn save(path: &Path, figure: &Figure) -> Result<()> {
     check_path(path)?;
     register_font()?;
@@ -169,20 +176,22 @@ pub(crate) fn save(path: &Path, figure: &Figure) -> Result<()> {
         PANEL.0 * u32::try_from(columns)?,
         PANEL.1 * u32::try_from(rows)?,
     );
-    let result = if is_png(path) {
-        draw(
-            BitMapBackend::new(path, size).into_drawing_area(),
-            figure,
-            rows,
-        )
-    } else {
-        draw(
-            SVGBackend::new(path, size).into_drawing_area(),
-            figure,
-            rows,
-        )
-    };
-    result.with_context(|| format!("writing the plot {}", path.display()))
+    crate::files::write_through_temporary(path, |temporary| {
+        let result = if is_png(path) {
+            draw(
+                BitMapBackend::new(temporary, size).into_drawing_area(),
+                figure,
+                rows,
+            )
+        } else {
+            draw(
+                SVGBackend::new(temporary, size).into_drawing_area(),
+                figure,
+                rows,
+            )
+        };
+        result.with_context(|| format!("drawing the plot {}", path.display()))
+    })
 }
 
 /// Checks, before any work is done, that `path` names an SVG or PNG file in a directory
@@ -289,17 +298,44 @@ fn axis_range(
     }
 }
 
-/// A tick label: plain decimals for moderate magnitudes, scientific notation otherwise.
-fn tick(v: f64) -> String {
-    let a = v.abs();
-    if a == 0.0 {
-        "0".to_owned()
-    } else if (1e-3..1e5).contains(&a) {
-        let text = format!("{v:.4}");
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+/// A power of ten as a tick label: `0.01`, `1`, `1000`, and `1e-6`, `1e5` beyond.
+fn power_of_ten(exponent: i32) -> String {
+    if (-3..=4).contains(&exponent) {
+        crate::number::significant(10f64.powi(exponent), 1)
     } else {
-        let text = format!("{v:.1e}");
-        text.replace(".0e", "e")
+        format!("1e{exponent}")
+    }
+}
+
+/// How many decades a log axis over `range` spans (whole ones).
+fn decades(range: &Range<f64>) -> usize {
+    (range.end / range.start).log10().max(0.0).floor() as usize
+}
+
+/// A tick label on an axis over `range`. On a log axis that spans a decade or more, only the
+/// powers of ten are labelled (each one), so no two labels read the same. Otherwise a label
+/// has as many significant digits as it takes to tell ticks about a tenth of the range
+/// apart, and no more: `2.5`, not `2.500000`, and not `2` twice on a narrow range.
+fn tick(v: f64, range: &Range<f64>, log: bool) -> String {
+    if log && decades(range) >= 1 {
+        let exponent = v.log10().round();
+        return if (v.log10() - exponent).abs() < 1e-9 {
+            power_of_ten(exponent as i32)
+        } else {
+            String::new()
+        };
+    }
+    let span = (range.end - range.start).abs();
+    let largest = v.abs().max(range.start.abs()).max(range.end.abs());
+    let digits = if span > 0.0 && largest > 0.0 {
+        ((largest / (span / 20.0)).log10().ceil() as i64 + 1).clamp(2, 12) as usize
+    } else {
+        4
+    };
+    if v.abs() <= span * 1e-12 {
+        "0".to_owned()
+    } else {
+        crate::number::significant(v, digits)
     }
 }
 
@@ -319,10 +355,10 @@ where
     let y = axis_range(spec.y_range.as_ref(), ys, spec.y_log);
     let mut builder = ChartBuilder::on(area);
     builder
-        .caption(&spec.title, ("sans-serif", 22))
-        .margin(14)
-        .x_label_area_size(48)
-        .y_label_area_size(76);
+        .caption(&spec.title, ("sans-serif", 24))
+        .margin(16)
+        .x_label_area_size(54)
+        .y_label_area_size(84);
     match (spec.x_log, spec.y_log) {
         (false, false) => finish(
             builder.build_cartesian_2d(x.clone(), y.clone())?,
@@ -383,14 +419,25 @@ where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
+    // A log axis asks for a label in every decade (plotters otherwise skips decades once
+    // there are more than ten).
+    let labels = |range: &Range<f64>, log: bool| {
+        if log {
+            (decades(range) + 1).clamp(10, 40)
+        } else {
+            10
+        }
+    };
     chart
         .configure_mesh()
         .x_desc(&spec.x_label)
         .y_desc(&spec.y_label)
-        .x_label_formatter(&|v| tick(*v))
-        .y_label_formatter(&|v| tick(*v))
-        .label_style(("sans-serif", 14))
-        .axis_desc_style(("sans-serif", 16))
+        .x_labels(labels(x, spec.x_log))
+        .y_labels(labels(y, spec.y_log))
+        .x_label_formatter(&|v| tick(*v, x, spec.x_log))
+        .y_label_formatter(&|v| tick(*v, y, spec.y_log))
+        .label_style(("sans-serif", 16))
+        .axis_desc_style(("sans-serif", 18))
         // Log axes get a fine line per unit of each decade; those would crowd the chart.
         .light_line_style(if spec.x_log || spec.y_log {
             WHITE
@@ -439,11 +486,26 @@ where
             any_legend |= label;
         }
     }
+    if let Some((at, label)) = &spec.marker {
+        if x.contains(at) {
+            let line = GRAY.stroke_width(2);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(*at, y.start), (*at, y.end)],
+                    6,
+                    4,
+                    line,
+                ))?
+                .label(label)
+                .legend(move |(lx, ly)| PathElement::new(vec![(lx, ly), (lx + 22, ly)], line));
+            any_legend = true;
+        }
+    }
     if any_legend {
         chart
             .configure_series_labels()
             .position(legend_corner(spec, x, y))
-            .label_font(("sans-serif", 14))
+            .label_font(("sans-serif", 15))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(160, 160, 160))
             .draw()?;
@@ -456,12 +518,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ticks_are_short() {
-        assert_eq!(tick(0.0), "0");
-        assert_eq!(tick(2.5), "2.5");
-        assert_eq!(tick(100.0), "100");
-        assert_eq!(tick(1e-6), "1e-6");
-        assert_eq!(tick(2.5e7), "2.5e7");
+    fn ticks_are_short_and_distinct() {
+        let unit = 0.0..10.0;
+        assert_eq!(tick(0.0, &unit, false), "0");
+        assert_eq!(tick(2.5, &unit, false), "2.5");
+        assert_eq!(tick(10.0, &unit, false), "10");
+        // A narrow range keeps the digits that tell its ticks apart.
+        let narrow = 2.0..2.00001;
+        assert_ne!(
+            tick(2.000002, &narrow, false),
+            tick(2.000004, &narrow, false)
+        );
+        // Log axes label each power of ten, and nothing between.
+        let wide = 1e-16..1.0;
+        assert_eq!(tick(1e-6, &wide, true), "1e-6");
+        assert_eq!(tick(0.01, &wide, true), "0.01");
+        assert_eq!(tick(2e-6, &wide, true), "");
+        assert_eq!(tick(2.5e7, &(1e7..1e8), false), "2.5e7");
     }
 
     #[test]

@@ -2,9 +2,10 @@
 
 use crate::data::DataArgs;
 use crate::fit::{check_model_options, ModelSettings, SolverName};
+use crate::number::Sig;
 use crate::output::short_termination;
 use crate::plot::{self, Chart, Figure, Series, Style};
-use crate::{cli_name, progress, ModelKind};
+use crate::{args, cli_name, files, progress, ModelKind, Outcome};
 use anyhow::{bail, Context, Result};
 use descent_models::Penalty;
 use descent_solvers::Evaluations;
@@ -24,26 +25,26 @@ pub(crate) struct RaceArgs {
     #[arg(long, value_enum, value_delimiter = ',')]
     solvers: Vec<SolverName>,
     /// Logistic: inverse regularization strength, as scikit-learn's C (default 1.0).
-    #[arg(long = "C", allow_negative_numbers = true)]
+    #[arg(long = "C", allow_hyphen_values = true, value_parser = args::positive)]
     c: Option<f64>,
     /// Linear: Ridge's penalty α (default 0).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = args::non_negative)]
     alpha: Option<f64>,
     /// The learning rate of gd (default 0.1, in the preconditioned coordinates).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = args::positive)]
     learning_rate: Option<f64>,
-    /// Every iterative solver stops when ‖∇F‖₂ ≤ tol.
-    #[arg(long, default_value_t = 1e-8, allow_negative_numbers = true)]
+    /// Every iterative solver is converged when ‖∇F‖₂ ≤ tol.
+    #[arg(long, default_value_t = 1e-8, allow_hyphen_values = true, value_parser = args::non_negative)]
     tol: f64,
     /// The iteration limit of each solver.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, allow_hyphen_values = true, value_parser = args::positive_count)]
     max_iter: usize,
     /// Run on the raw coordinates (by default the solvers work on centered, scaled features).
     #[arg(long)]
     no_precondition: bool,
     /// Fit each solver this many times and report the median time (the first fit of a run
     /// also pays for warming caches and BLAS threads).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, allow_hyphen_values = true, value_parser = args::positive_count)]
     repeat: usize,
     /// Draw the gap to the best objective against iteration and against time (.svg or .png).
     #[arg(long)]
@@ -100,18 +101,16 @@ fn default_solvers(model: ModelKind) -> Vec<SolverName> {
     solvers
 }
 
-pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<()> {
+pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
     if let Some(path) = &args.plot {
         plot::check_path(path)?;
+        files::check_output("--plot", path, &[&args.data.data])?;
     }
     check_model_options(
         args.model,
         &[("--C", args.c.is_some())],
         &[("--alpha", args.alpha.is_some())],
     )?;
-    if args.repeat == 0 {
-        bail!("--repeat must be at least 1");
-    }
     let solvers = if args.solvers.is_empty() {
         default_solvers(args.model)
     } else {
@@ -151,6 +150,7 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<()> {
             let started = Instant::now();
             let model = settings
                 .fit(solver, x, y)
+                .map_err(|e| prepared.explain(e))
                 .with_context(|| format!("solver {}", solver.short_name()))?;
             times.push(started.elapsed().as_secs_f64());
             last = Some(model);
@@ -240,7 +240,7 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<()> {
                 runs: &runs,
             },
         )?;
-        return Ok(());
+        return Ok(Outcome::done());
     }
     writeln!(
         out,
@@ -254,7 +254,7 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<()> {
         } else {
             ""
         },
-        args.tol,
+        Sig(args.tol, 3),
         args.max_iter,
         if args.no_precondition {
             ", no preconditioning"
@@ -275,17 +275,17 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<()> {
     for run in &runs {
         writeln!(
             out,
-            "{:<width$}  {:>6}  {:>7}  {:>7}  {:>7}  {:>10.3}  {:>18.12}  {:>9.2e}  {:>9}  {}",
+            "{:<width$}  {:>6}  {:>7}  {:>7}  {:>7}  {:>10}  {:>18}  {:>9}  {:>9}  {}",
             run.solver,
             run.iterations,
             run.evaluations.value,
             run.evaluations.gradient,
             run.evaluations.hessian,
-            run.seconds * 1e3,
-            run.objective,
-            run.gap,
+            Sig(run.seconds * 1e3, 4),
+            Sig(run.objective, 12),
+            Sig(run.gap, 2),
             run.gradient_norm
-                .map_or("-".to_owned(), |g| format!("{g:.2e}")),
+                .map_or("-".to_owned(), |g| Sig(g, 2).to_string()),
             run.status
         )?;
     }
@@ -296,9 +296,9 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<()> {
     {
         writeln!(
             out,
-            "\nfastest to converge: {} in {:.3} ms{}",
+            "\nfastest to converge: {} in {} ms{}",
             fastest.solver,
-            fastest.seconds * 1e3,
+            Sig(fastest.seconds * 1e3, 4),
             if args.repeat > 1 {
                 format!(" (median of {})", args.repeat)
             } else {
@@ -309,7 +309,7 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<()> {
     if let Some(path) = &args.plot {
         writeln!(out, "plot: {}", path.display())?;
     }
-    Ok(())
+    Ok(Outcome::done())
 }
 
 fn model_name(kind: ModelKind) -> &'static str {
@@ -381,6 +381,8 @@ fn race_figure(args: &RaceArgs, target: &str, runs: &[Run], best: f64) -> Figure
                 ..Chart::default()
             },
         ],
-        columns: 2,
+        // One above the other, so that each keeps its full width where the figure is shown
+        // narrow (a README, a notebook).
+        columns: 1,
     }
 }

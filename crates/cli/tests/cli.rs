@@ -154,16 +154,139 @@ fn logistic_predict_outputs_labels_probabilities_and_respects_threshold() {
     };
     let labels = run(&[]);
     assert!(labels.lines().skip(1).all(|l| l == "0" || l == "1"));
+    // Probabilities of every class, in the order of the classes, summing to 1.
     let proba = run(&["--proba"]);
-    assert_eq!(proba.lines().next(), Some("probability"));
-    assert!(proba
-        .lines()
-        .skip(1)
-        .all(|l| (0.0..=1.0).contains(&l.parse::<f64>().unwrap())));
-    let all_positive = run(&["--threshold", "0"]);
-    assert!(all_positive.lines().skip(1).all(|l| l == "1"));
-    let e = error_of(&["predict", "--model", m, "--data", b, "--threshold", "2"]);
-    assert!(e.contains("threshold"), "{e}");
+    assert_eq!(proba.lines().next(), Some("proba_0,proba_1"));
+    for line in proba.lines().skip(1) {
+        let p: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
+        assert!(p.iter().all(|v| (0.0..=1.0).contains(v)), "{line}");
+        assert!((p[0] + p[1] - 1.0).abs() < 1e-12, "{line}");
+    }
+    // A lower threshold predicts the positive class at least as often.
+    let positives = |threshold: &str| {
+        run(&["--threshold", threshold])
+            .lines()
+            .skip(1)
+            .filter(|l| *l == "1")
+            .count()
+    };
+    assert!(positives("0.01") >= positives("0.5"));
+    assert!(positives("0.5") >= positives("0.99"));
+    for bad in ["2", "0", "1", "nan"] {
+        let e = error_of(&["predict", "--model", m, "--data", b, "--threshold", bad]);
+        assert!(e.contains("--threshold"), "{e}");
+    }
+}
+
+#[test]
+fn predict_passes_ids_through_and_speaks_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.json");
+    let with_ids = dir.path().join("ids.csv");
+    std::fs::write(
+        &with_ids,
+        "id,a,label\n\"r,1\",0,0\nr2,1,0\nr3,4,1\nr4,5,1\nr5,2,1\nr6,3,0\n",
+    )
+    .unwrap();
+    let (d, m) = (with_ids.to_str().unwrap(), model.to_str().unwrap());
+    descent()
+        .args([
+            "fit", "--data", d, "--model", "logistic", "--target", "label", "--out", m,
+        ])
+        .assert()
+        .failure();
+    // The id column is not a number: fitting needs the features alone.
+    let features = dir.path().join("features.csv");
+    std::fs::write(&features, "a,label\n0,0\n1,0\n4,1\n5,1\n2,1\n3,0\n").unwrap();
+    let f = features.to_str().unwrap();
+    descent()
+        .args(["fit", "--data", f, "--model", "logistic", "--out", m])
+        .assert()
+        .success();
+    let output = descent()
+        .args([
+            "predict",
+            "--model",
+            m,
+            "--data",
+            d,
+            "--id-column",
+            "id",
+            "--proba",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "id,proba_0,proba_1");
+    assert!(lines[1].starts_with("\"r,1\","), "{}", lines[1]);
+    assert_eq!(lines.len(), 7);
+    let v = json_of(&[
+        "predict",
+        "--model",
+        m,
+        "--data",
+        d,
+        "--id-column",
+        "id",
+        "--json",
+    ]);
+    assert_eq!(v["ids"][0], "r,1");
+    assert_eq!(v["rows"], 6);
+    assert_eq!(v["classes"], serde_json::json!([0.0, 1.0]));
+    assert_eq!(v["probabilities"].as_array().unwrap().len(), 6);
+    assert!(
+        error_of(&["predict", "--model", m, "--data", d, "--id-column", "nope"])
+            .contains("no column named \"nope\"")
+    );
+}
+
+#[test]
+fn eval_scores_the_held_out_rows_of_the_split_a_model_was_fitted_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.json");
+    let bc = data("breast_cancer.csv");
+    let (b, m) = (bc.as_str(), model.to_str().unwrap());
+    let fit = json_of(&[
+        "fit",
+        "--data",
+        b,
+        "--model",
+        "logistic",
+        "--standardize",
+        "--test-size",
+        "0.2",
+        "--seed",
+        "7",
+        "--out",
+        m,
+        "--json",
+    ]);
+    // By default, the held-out rows: the fit's own test scores.
+    let test = json_of(&["eval", "--model", m, "--data", b, "--json"]);
+    assert_eq!(test["rows"], "test");
+    assert_eq!(test["samples"], 114);
+    assert_eq!(test["accuracy"], fit["test"]["accuracy"]);
+    assert_eq!(test["log_loss"], fit["test"]["log_loss"]);
+    let train = json_of(&[
+        "eval", "--model", m, "--data", b, "--rows", "train", "--json",
+    ]);
+    assert_eq!(train["samples"], 455);
+    assert_eq!(train["log_loss"], fit["train"]["log_loss"]);
+    let all = json_of(&["eval", "--model", m, "--data", b, "--rows", "all", "--json"]);
+    assert_eq!(all["samples"], 569);
+    // Another file has no known held-out rows.
+    let other = dir.path().join("other.csv");
+    let text = std::fs::read_to_string(&bc).unwrap();
+    let fewer: Vec<&str> = text.lines().take(300).collect();
+    std::fs::write(&other, fewer.join("\n")).unwrap();
+    let o = other.to_str().unwrap();
+    let e = error_of(&["eval", "--model", m, "--data", o, "--rows", "test"]);
+    assert!(e.contains("not the file the model was fitted on"), "{e}");
+    assert_eq!(
+        json_of(&["eval", "--model", m, "--data", o, "--json"])["rows"],
+        "all"
+    );
 }
 
 #[test]
@@ -203,7 +326,7 @@ fn bad_input_gets_one_line_errors() {
     let bc = data("breast_cancer.csv");
     let b = bc.as_str();
     let e = error_of(&["fit", "--data", b, "--model", "logistic", "--C", "-1"]);
-    assert!(e.contains("invalid C = -1"), "{e}");
+    assert!(e.contains("'-1' for '--C") && e.contains("positive"), "{e}");
     let e = error_of(&[
         "fit", "--data", b, "--model", "logistic", "--target", "nope",
     ]);
@@ -233,7 +356,10 @@ fn bad_input_gets_one_line_errors() {
         "--test-size",
         "1.5",
     ]);
-    assert!(e.contains("test_size"), "{e}");
+    assert!(
+        e.contains("--test-size") && e.contains("between 0 and 1"),
+        "{e}"
+    );
     assert!(
         error_of(&["fit", "--data", "/no/such.csv", "--model", "linear"]).contains("/no/such.csv")
     );

@@ -68,7 +68,10 @@ fn minimize_prints_every_iteration_and_plots_the_iterates() {
     let text = svg(&plot);
     assert!(text.contains("f(x) = x^2 - 4*x"));
     assert!(text.contains("Newton iterates"));
-    assert!(text.contains("x* = 2.000000"));
+    assert!(
+        text.lines().any(|l| l.trim() == "x* = 2"),
+        "no x* = 2 label"
+    );
 
     // The table: one row per iteration, the result, the second derivative's verdict.
     let table = stdout_of(&[
@@ -114,7 +117,7 @@ fn minimize_prints_every_iteration_and_plots_the_iterates() {
 fn minimize_explains_bad_input_on_one_line() {
     let cases: [(&[&str], &str); 8] = [
         (&["minimize", "x^2 +* 3"], "position 6: found '*'"),
-        (&["minimize", "x^2 + y"], "position 7: unknown name 'y'"),
+        (&["minimize", "x^2 + w"], "position 7: unknown name 'w'"),
         (&["minimize", "sin(x"], "unclosed '('"),
         (&["minimize", "2x"], "multiplication needs '*'"),
         (
@@ -227,7 +230,7 @@ fn convergence_compares_newton_and_gradient_descent_by_start() {
     assert!(newton * 4.0 < gd, "Newton {newton}, gd {gd}");
     let (_, counts) = png_colors(&plot, 2);
     assert!(counts.iter().all(|&n| n > 20), "series colors: {counts:?}");
-    assert!(error_of(&["convergence", "x^2", "--starts", "3..-3"]).contains("the lower first"));
+    assert!(error_of(&["convergence", "x^2", "--starts", "3..-3"]).contains("the lower end first"));
     assert!(error_of(&["convergence", "x^2", "--starts", "-3"]).contains("a..b"));
 }
 
@@ -306,7 +309,7 @@ fn race_fits_one_problem_with_each_solver() {
         .iter()
         .all(|r| r["converged"] == true));
     let (size, counts) = png_colors(&png_plot, 3);
-    assert_eq!(size, (1760, 560));
+    assert_eq!(size, (880, 1120));
     assert!(counts.iter().all(|&n| n > 0), "series colors: {counts:?}");
 
     let table = stdout_of(&[
@@ -391,6 +394,6 @@ fn path_warm_starts_along_c_and_plots_scores_and_coefficients() {
         assert!(text.contains(label), "missing {label}");
     }
     assert!(error_of(&["path", "--data", &bc, "--C", "0..10"]).contains("C must be positive"));
-    assert!(error_of(&["path", "--data", &bc, "--C", "10..1"]).contains("the lower first"));
+    assert!(error_of(&["path", "--data", &bc, "--C", "10..1"]).contains("the lower end first"));
     assert!(error_of(&["path", "--data", "/no/such.csv"]).contains("such.csv"));
 }

@@ -348,6 +348,30 @@ impl FittedLogisticRegression {
         Ok(self.decision_function(x)?.mapv(sigmoid))
     }
 
+    /// The probability of each class, one row per row of `x` and one column per class in the
+    /// order of [`classes`](Self::classes): `[σ(−z), σ(z)]` with `z = x·w + b` (scikit-learn's
+    /// `predict_proba`). Each is computed from `z` directly, so that a probability near 0 is
+    /// not lost to rounding in `1 − p`.
+    ///
+    /// # Errors
+    /// As [`decision_function`](Self::decision_function).
+    pub fn predict_class_probabilities(
+        &self,
+        x: ArrayView2<'_, f64>,
+    ) -> Result<ndarray::Array2<f64>, ModelError> {
+        let z = self.decision_function(x)?;
+        Ok(ndarray::Array2::from_shape_fn(
+            (z.len(), 2),
+            |(i, class)| {
+                if class == 1 {
+                    sigmoid(z[i])
+                } else {
+                    sigmoid(-z[i])
+                }
+            },
+        ))
+    }
+
     /// The predicted label, `classes[1]` when `P > threshold` and `classes[0]` otherwise (at
     /// the default 0.5 this is scikit-learn's `predict`, `z > 0`).
     ///
@@ -454,6 +478,12 @@ mod tests {
         assert!((&fit.coef - &fit2.coef).iter().all(|d| d.abs() < 1e-9));
         let predicted = fit.predict(x.view()).unwrap();
         assert!(predicted.iter().all(|&v| v == 7.0 || v == -3.0));
+        let both = fit.predict_class_probabilities(x.view()).unwrap();
+        let positive = fit.predict_proba(x.view()).unwrap();
+        for (row, p) in both.rows().into_iter().zip(&positive) {
+            assert_eq!(row[1], *p);
+            assert!((row[0] + row[1] - 1.0).abs() < 1e-15);
+        }
     }
 
     #[test]

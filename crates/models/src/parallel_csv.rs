@@ -6,7 +6,8 @@
 //! matrix never grows, so the peak memory is the matrix plus a chunk per thread.
 //!
 //! Files with a `"` anywhere after the header go to the general reader (the csv crate), which
-//! handles quoting; so do lines longer than a chunk.
+//! handles quoting; so do lines longer than a chunk, and line breaks written as a carriage
+//! return alone (old Mac files), which the csv crate reads as line breaks.
 
 use crate::data::{parse_number, DataError};
 use ndarray::Array2;
@@ -103,6 +104,12 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
     Ok(filled)
 }
 
+/// Whether `bytes` hold a carriage return that is not followed by a line feed (one at the very
+/// end of a chunk may be the first half of a CRLF, and does not count).
+fn lone_carriage_return(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', bytes).any(|i| i + 1 < bytes.len() && bytes[i + 1] != b'\n')
+}
+
 /// Splits the data part of the file into chunks and counts their rows; `None` when the file
 /// needs the general reader (a quote, or a line longer than a chunk).
 fn chunks(
@@ -122,7 +129,7 @@ fn chunks(
             return Some(Ok(chunks));
         }
         let bytes = &buf[..read];
-        if memchr::memchr(b'"', bytes).is_some() {
+        if memchr::memchr(b'"', bytes).is_some() || lone_carriage_return(bytes) {
             return None;
         }
         let len = if read < buf.len() {

@@ -46,7 +46,7 @@ impl<P> History<P> {
         if !self.enabled {
             return;
         }
-        if record.iteration % self.stride != 0 {
+        if !record.iteration.is_multiple_of(self.stride) {
             self.pending = Some(record);
             return;
         }
@@ -56,9 +56,9 @@ impl<P> History<P> {
             self.stride *= 2;
             let stride = self.stride;
             let last = self.records.pop();
-            self.records.retain(|r| r.iteration % stride == 0);
+            self.records.retain(|r| r.iteration.is_multiple_of(stride));
             if let Some(last) = last {
-                if last.iteration % stride == 0 {
+                if last.iteration.is_multiple_of(stride) {
                     self.records.push(last);
                 } else {
                     self.pending = Some(last);

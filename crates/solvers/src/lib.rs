@@ -58,7 +58,7 @@ pub use error::SolverError;
 pub use gradient_descent::GradientDescent;
 pub use newton::{Newton, NewtonSystem};
 pub use observe::{Observer, Progress, Unobserved};
-pub use report::{Criterion, Evaluations, Record, Report, Step, Termination};
+pub use report::{significant, Criterion, Evaluations, Record, Report, Step, Termination};
 pub use stopping::Stopping;
 
 use descent_objectives::Objective;

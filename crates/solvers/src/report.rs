@@ -110,22 +110,73 @@ impl<P> fmt::Display for Report<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}: {} after {} iteration{}; f = {:e}",
+            "{}: {} after {} iteration{}; f = {}",
             self.solver,
             self.termination,
             self.iterations,
             if self.iterations == 1 { "" } else { "s" },
-            self.value
+            significant(self.value, 12)
         )?;
         if let Some(norm) = self.gradient_norm {
-            write!(f, ", ‖∇f‖ = {norm:.3e}")?;
+            write!(f, ", ‖∇f‖ = {}", significant(norm, 4))?;
         }
         write!(
             f,
-            "; {} evaluations; {:.3} ms",
+            "; {} evaluations; {} ms",
             self.evaluations,
-            self.elapsed.as_secs_f64() * 1e3
+            significant(self.elapsed.as_secs_f64() * 1e3, 4)
         )
+    }
+}
+
+/// `value` with at most `digits` significant digits (at least 1), as reports print numbers:
+/// in plain decimals when its magnitude is between 10⁻⁴ and 10⁶, in scientific notation
+/// otherwise, with trailing zeros removed.
+///
+/// ```
+/// use descent_solvers::significant;
+/// assert_eq!(significant(4.0, 6), "4");
+/// assert_eq!(significant(2.250000000017665, 6), "2.25");
+/// assert_eq!(significant(0.00000000000000011102230246251565, 3), "1.11e-16");
+/// assert_eq!(significant(-6.542968750000004, 10), "-6.54296875");
+/// ```
+pub fn significant(value: f64, digits: usize) -> String {
+    let digits = digits.max(1);
+    if value == 0.0 {
+        return "0".to_owned();
+    }
+    if !value.is_finite() {
+        return if value.is_nan() {
+            "NaN".to_owned()
+        } else if value > 0.0 {
+            "inf".to_owned()
+        } else {
+            "-inf".to_owned()
+        };
+    }
+    // Round to the digits first: 999999.7 at 6 digits is 1e6, which is written in the
+    // scientific form.
+    let rounded: f64 = format!("{value:.*e}", digits - 1).parse().unwrap_or(value);
+    let magnitude = rounded.abs();
+    if (1e-4..1e6).contains(&magnitude) {
+        let exponent = magnitude.log10().floor() as i64;
+        let decimals = (digits as i64 - 1 - exponent).max(0) as usize;
+        trim_zeros(format!("{rounded:.decimals$}"))
+    } else {
+        let text = format!("{rounded:.*e}", digits - 1);
+        match text.split_once('e') {
+            Some((mantissa, exponent)) => format!("{}e{exponent}", trim_zeros(mantissa.to_owned())),
+            None => text,
+        }
+    }
+}
+
+/// `1.2300` → `1.23`, `4.000` → `4`; text without a decimal point is left alone.
+fn trim_zeros(text: String) -> String {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
     }
 }
 
@@ -333,4 +384,28 @@ pub enum Step {
     Bracketing,
     /// A step of the Nelder-Mead simplex (the record holds its best vertex).
     Simplex,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn significant_digits_and_no_trailing_zeros() {
+        assert_eq!(significant(4.0, 6), "4");
+        assert_eq!(significant(2.250000000017665, 6), "2.25");
+        assert_eq!(significant(2.250000000017665, 13), "2.250000000018");
+        assert_eq!(significant(-6.542968750000004, 10), "-6.54296875");
+        assert_eq!(
+            significant(0.00000000000000011102230246251565, 4),
+            "1.11e-16"
+        );
+        assert_eq!(significant(123456789.0, 4), "1.235e8");
+        assert_eq!(significant(999999.7, 6), "1e6");
+        assert_eq!(significant(0.000123456, 3), "0.000123");
+        assert_eq!(significant(0.0, 3), "0");
+        assert_eq!(significant(-3.0e-9, 3), "-3e-9");
+        assert_eq!(significant(f64::NAN, 3), "NaN");
+        assert_eq!(significant(f64::NEG_INFINITY, 3), "-inf");
+    }
 }

@@ -1,0 +1,148 @@
+//! Parsers for option values, with range errors that say what is allowed.
+//!
+//! Every numeric option accepts text that starts with a minus sign as its value (clap would
+//! otherwise take `--max-iter -1` for an unknown flag `-1`), so that a value out of range gets
+//! a message about its range.
+
+/// A whole number of at least `min`: `--max-iter`, `--num`, `--repeat`, `--every`.
+pub(crate) fn count(text: &str, min: usize) -> Result<usize, String> {
+    let text = text.trim();
+    match text.parse::<i128>() {
+        Ok(n) if n >= min as i128 => usize::try_from(n).map_err(|_| format!("{text} is too large")),
+        Ok(_) => Err(format!("{text} is out of range: it must be at least {min}")),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
+    }
+}
+
+/// A whole number of at least 1.
+pub(crate) fn positive_count(text: &str) -> Result<usize, String> {
+    count(text, 1)
+}
+
+/// A seed: a whole number from 0 to 2⁶⁴ − 1.
+pub(crate) fn seed(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    match text.parse::<i128>() {
+        Ok(n) if n >= 0 => u64::try_from(n).map_err(|_| format!("{text} is larger than 2^64 - 1")),
+        Ok(_) => Err(format!(
+            "{text} is out of range: a seed is a whole number from 0"
+        )),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
+    }
+}
+
+/// Any number, NaN named as such.
+pub(crate) fn number(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if value.is_nan() {
+        return Err(format!("{text:?} is NaN (not a number)"));
+    }
+    Ok(value)
+}
+
+/// A finite number.
+pub(crate) fn finite(text: &str) -> Result<f64, String> {
+    let value = number(text)?;
+    if !value.is_finite() {
+        return Err(format!("{} is not finite", text.trim()));
+    }
+    Ok(value)
+}
+
+/// A finite number > 0: `C`, a learning rate.
+pub(crate) fn positive(text: &str) -> Result<f64, String> {
+    let value = finite(text)?;
+    if value <= 0.0 {
+        return Err(format!(
+            "{} is out of range: it must be positive",
+            text.trim()
+        ));
+    }
+    Ok(value)
+}
+
+/// A finite number ≥ 0: a tolerance, `alpha`.
+pub(crate) fn non_negative(text: &str) -> Result<f64, String> {
+    let value = finite(text)?;
+    if value < 0.0 {
+        return Err(format!(
+            "{} is out of range: it must be 0 or more",
+            text.trim()
+        ));
+    }
+    Ok(value)
+}
+
+/// A number strictly between 0 and 1: a threshold, a test size.
+pub(crate) fn fraction(text: &str) -> Result<f64, String> {
+    let value = finite(text)?;
+    if !(value > 0.0 && value < 1.0) {
+        return Err(format!(
+            "{} is out of range: it must lie strictly between 0 and 1",
+            text.trim()
+        ));
+    }
+    Ok(value)
+}
+
+/// `a,b` → (a, b), both finite, `a < b`.
+pub(crate) fn pair(text: &str) -> Result<(f64, f64), String> {
+    let (a, b) = text
+        .split_once(',')
+        .ok_or_else(|| format!("expected two numbers a,b, found {text:?}"))?;
+    let (a, b) = (finite(a)?, finite(b)?);
+    if a >= b {
+        return Err(format!("{text}: the lower end must come first"));
+    }
+    Ok((a, b))
+}
+
+/// `a..b` → (a, b), both finite, `a < b`.
+pub(crate) fn interval(text: &str) -> Result<(f64, f64), String> {
+    let (a, b) = text
+        .split_once("..")
+        .ok_or_else(|| format!("expected an interval a..b, found {text:?}"))?;
+    let (a, b) = (finite(a)?, finite(b)?);
+    if a >= b {
+        return Err(format!("the interval {text} must have the lower end first"));
+    }
+    Ok((a, b))
+}
+
+/// A point given as `a,b,c`: one finite number per coordinate.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Point(pub Vec<f64>);
+
+/// `a,b,c` → the finite numbers, at least one.
+pub(crate) fn point(text: &str) -> Result<Point, String> {
+    text.split(',')
+        .map(finite)
+        .collect::<Result<_, _>>()
+        .map(Point)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_named() {
+        assert_eq!(count("5", 1), Ok(5));
+        assert!(count("-1", 1).unwrap_err().contains("at least 1"));
+        assert!(count("0", 1).unwrap_err().contains("at least 1"));
+        assert!(count("1.5", 1).unwrap_err().contains("not a whole number"));
+        assert!(count("99999999999999999999999", 1).is_err());
+        assert!(seed("-3").unwrap_err().contains("from 0"));
+        assert!(number("nan").unwrap_err().contains("NaN"));
+        assert!(finite("inf").unwrap_err().contains("not finite"));
+        assert!(positive("-0.5").unwrap_err().contains("positive"));
+        assert!(fraction("1").unwrap_err().contains("between 0 and 1"));
+        assert!(pair("nan,1").unwrap_err().contains("NaN"));
+        assert!(pair("2,1").unwrap_err().contains("lower end"));
+        assert_eq!(interval("-3..2"), Ok((-3.0, 2.0)));
+        assert_eq!(point("-1.2, 1"), Ok(Point(vec![-1.2, 1.0])));
+    }
+}
