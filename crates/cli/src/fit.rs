@@ -405,7 +405,11 @@ fn fit_warning(model: &Model, settings: &ModelSettings, features: usize) -> Opti
         Termination::Stalled(_) => format!(
             "the objective stopped changing at {gradient}, above --tol {tol}: loosen --tol, or try --solver newton"
         ),
-        Termination::KeepsDecreasing => "the training data are perfectly separable: the fitted model classifies every training row correctly, so without a penalty the log loss has no minimum and the coefficients grow without bound; use --penalty l2 (with --C)".to_owned(),
+        Termination::KeepsDecreasing => {
+            return Some(
+                "perfect separation: the fitted model classifies every training row correctly, so the data are linearly separable and, without a penalty, the log loss has no minimum (the coefficients grow without bound as the loss falls towards 0); use --penalty l2 (with --C)".to_owned(),
+            )
+        }
         Termination::Interrupted => {
             "interrupted by Ctrl-C: the coefficients are the best point so far".to_owned()
         }

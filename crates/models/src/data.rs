@@ -22,6 +22,15 @@ pub enum DataError {
         source: std::io::Error,
     },
 
+    /// The path names a directory or a device, not a file of data.
+    #[error("{path}: not a data file ({kind})")]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead.
+        kind: &'static str,
+    },
+
     /// The file has no header row.
     #[error("{path}: the file is empty (expected a header row, then one row per sample)")]
     EmptyFile {
@@ -272,6 +281,7 @@ impl Table {
             source,
         };
         let file = std::fs::File::open(path).map_err(io)?;
+        check_kind(path, &file)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
@@ -450,6 +460,41 @@ pub(crate) fn parse_number(
     }
 }
 
+/// Refuses directories and devices: a directory cannot be read as text, and a device such as
+/// `/dev/zero` or `/dev/urandom` never ends. Regular files and pipes (`<(…)`) are read.
+pub(crate) fn check_kind(path: &Path, file: &std::fs::File) -> Result<(), DataError> {
+    let kind = file
+        .metadata()
+        .map_err(|source| DataError::Io {
+            path: path.to_owned(),
+            source,
+        })?
+        .file_type();
+    let refused = if kind.is_dir() {
+        Some("a directory")
+    } else {
+        device(&kind)
+    };
+    match refused {
+        Some(kind) => Err(DataError::NotAFile {
+            path: path.to_owned(),
+            kind,
+        }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(unix)]
+fn device(kind: &std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    (kind.is_char_device() || kind.is_block_device()).then_some("a device")
+}
+
+#[cfg(not(unix))]
+fn device(_: &std::fs::FileType) -> Option<&'static str> {
+    None
+}
+
 /// The first few column names, and how many more there are.
 fn listed(header: &[String]) -> String {
     let shown: Vec<&str> = header
@@ -541,6 +586,13 @@ mod tests {
         assert!(message("a,a,t\n1,2,3\n", None).contains("appears twice"));
         let missing = Dataset::from_csv("/nonexistent/file.csv", None).unwrap_err();
         assert!(missing.to_string().starts_with("/nonexistent/file.csv:"));
+        let directory = Dataset::from_csv(std::env::temp_dir(), None).unwrap_err();
+        assert!(directory.to_string().contains("a directory"), "{directory}");
+        #[cfg(unix)]
+        {
+            let device = Dataset::from_csv("/dev/zero", None).unwrap_err();
+            assert!(device.to_string().contains("a device"), "{device}");
+        }
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub const FORMAT: &str = "descent-model";
 /// read.
 pub const FORMAT_VERSION: u64 = 2;
 
+/// The largest model file read: 1 GiB, enough for tens of millions of features.
+const MAX_MODEL_BYTES: u64 = 1 << 30;
+
 /// The train/test split a model was fitted with, so that the held-out rows can be scored
 /// later ([`SplitRecord::test_rows`]).
 ///
@@ -333,10 +336,38 @@ impl ModelFile {
     /// The file cannot be read, or is not a valid model file (see
     /// [`from_json`](Self::from_json)).
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ModelError> {
+        use std::io::Read;
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
+        let io = |source| ModelError::Io {
             path: path.to_owned(),
             source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        crate::data::check_kind(path, &file).map_err(|e| ModelError::CorruptModelFile {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        // A model file holds a few numbers per feature; a larger one is not a model file, and
+        // reading it whole could exhaust memory.
+        let mut bytes = Vec::new();
+        file.take(MAX_MODEL_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        let corrupt = |reason: String| ModelError::CorruptModelFile {
+            path: path.to_owned(),
+            reason,
+        };
+        if bytes.len() as u64 > MAX_MODEL_BYTES {
+            return Err(corrupt(format!(
+                "larger than {} MiB",
+                MAX_MODEL_BYTES >> 20
+            )));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            corrupt(format!(
+                "not text (invalid UTF-8 at byte {})",
+                e.utf8_error().valid_up_to()
+            ))
         })?;
         Self::from_json(&text, path)
     }
