@@ -4,16 +4,24 @@
 //!
 //! This facade re-exports the workspace's crates:
 //! - [`objectives`]: the functions to minimize, with value, gradient and Hessian traits
-//!   (1-D functions, log loss, mean squared error, L2 penalties);
-//! - [`solvers`]: gradient descent, Newton's method, and argmin's L-BFGS, BFGS, Brent and
-//!   golden-section search, all returning one [`Report`](solvers::Report);
+//!   (1-D functions from closures, automatic derivatives or text; log loss, mean squared
+//!   error, L2 penalties; finite-difference gradients);
+//! - [`solvers`]: gradient descent, Newton's method, and argmin's L-BFGS, BFGS, Newton-CG,
+//!   conjugate gradient, steepest descent, Nelder-Mead, Brent and golden-section search, all
+//!   returning one `Report` whose verdict is checked at the end point;
 //! - [`models`]: logistic and linear regression with scikit-learn's parameters, built from
-//!   the two above, with CSV reading, scaling, splitting, metrics and model files.
+//!   the two above, with CSV reading, scaling, splitting, metrics and model files;
+//! - [`ndarray`](https://docs.rs/ndarray/0.16/ndarray/): the version of ndarray that all of
+//!   them take and return. Use it as
+//!   `descent::ndarray` (or depend on the same version) — arrays from another version of
+//!   ndarray are other types, and do not fit.
+//!
+//! In the parameter vector of a linear model, the intercept comes last: `[w₁, …, w_p, b]`.
 //!
 //! ```
+//! use descent::ndarray::{array, Array1};
 //! use descent::objectives::{L2Regularized, LogLoss};
 //! use descent::solvers::{Minimize, Newton};
-//! use ndarray::{array, Array1};
 //!
 //! let x = array![[0.5], [1.0], [1.5], [2.0], [2.5], [3.0]];
 //! let y = array![0.0, 0.0, 1.0, 0.0, 1.0, 1.0];
@@ -29,6 +37,8 @@
 pub use descent_models as models;
 pub use descent_objectives as objectives;
 pub use descent_solvers as solvers;
+/// The ndarray the crates take and return (a different version's arrays are other types).
+pub use ndarray;
 
 /// The README's code blocks, compiled and run as doc tests.
 #[doc = include_str!("../README.md")]

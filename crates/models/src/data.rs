@@ -1,140 +1,14 @@
 //! Reading numeric tables from CSV: a header row, one target column chosen by name (the last
 //! column by default), every other column a feature.
 
+use crate::csv_field::parse_number;
+pub use crate::csv_field::DataError;
 use ndarray::{Array1, Array2};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use thiserror::Error;
 
 /// The most column names a "no column named …" message lists.
 const LISTED_COLUMNS: usize = 12;
-
-/// Why a CSV file could not be read into a data set. Every message names the file, and the
-/// line (1-based, the header is line 1) and column where there is one.
-#[derive(Debug, Error)]
-pub enum DataError {
-    /// The file could not be opened or read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The operating system's error.
-        source: std::io::Error,
-    },
-
-    /// The path names a directory or a device, not a file of data.
-    #[error("{path}: not a data file ({kind})")]
-    NotAFile {
-        /// The path.
-        path: PathBuf,
-        /// What it is instead.
-        kind: &'static str,
-    },
-
-    /// The file has no header row.
-    #[error("{path}: the file is empty (expected a header row, then one row per sample)")]
-    EmptyFile {
-        /// The file.
-        path: PathBuf,
-    },
-
-    /// The file has a header but no data rows.
-    #[error("{path}: the file has a header but no data rows")]
-    NoRows {
-        /// The file.
-        path: PathBuf,
-    },
-
-    /// Two columns of the header have the same name.
-    #[error("{path}: column name {name:?} appears twice in the header")]
-    DuplicateColumn {
-        /// The file.
-        path: PathBuf,
-        /// The repeated name.
-        name: String,
-    },
-
-    /// A column asked for by name is not in the header.
-    #[error("{path}: no column named {name:?} (columns: {available})")]
-    MissingColumn {
-        /// The file.
-        path: PathBuf,
-        /// The name asked for.
-        name: String,
-        /// The header's names, for the message.
-        available: String,
-    },
-
-    /// The file has only the target column: no features.
-    #[error("{path}: no feature columns besides the target {target:?}")]
-    NoFeatures {
-        /// The file.
-        path: PathBuf,
-        /// The target column.
-        target: String,
-    },
-
-    /// A row with more or fewer fields than the header.
-    #[error("{path}, line {line}: expected {expected} fields (as in the header), found {found}")]
-    Ragged {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line number.
-        line: u64,
-        /// The header's width.
-        expected: usize,
-        /// This row's width.
-        found: usize,
-    },
-
-    /// An empty field.
-    #[error("{path}, line {line}, column {column:?}: missing value")]
-    Missing {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line number.
-        line: u64,
-        /// The column's name.
-        column: String,
-    },
-
-    /// A field that is not a number.
-    #[error("{path}, line {line}, column {column:?}: cannot parse {text:?} as a number")]
-    Unparsable {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line number.
-        line: u64,
-        /// The column's name.
-        column: String,
-        /// The field's text.
-        text: String,
-    },
-
-    /// A NaN or infinite value.
-    #[error("{path}, line {line}, column {column:?}: {text:?} is not a finite number")]
-    NonFinite {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line number.
-        line: u64,
-        /// The column's name.
-        column: String,
-        /// The field's text.
-        text: String,
-    },
-
-    /// A malformed CSV record (bad quoting, invalid UTF-8).
-    #[error("{path}, line {line}: {reason}")]
-    Malformed {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line number.
-        line: u64,
-        /// The CSV reader's explanation.
-        reason: String,
-    },
-}
 
 /// Features and target read from a CSV file.
 #[derive(Debug, Clone)]
@@ -410,53 +284,6 @@ impl Table {
             }
         })?;
         Ok((x, targets))
-    }
-}
-
-/// One field of `path` (at `line`, in column `column` of `header`) as a finite number, or
-/// the error that names where it is and what it holds. Both readers use it, so a file reads
-/// the same whichever of them takes it.
-pub(crate) fn parse_number(
-    path: &Path,
-    header: &[String],
-    field: &[u8],
-    line: u64,
-    column: usize,
-) -> Result<f64, DataError> {
-    // Trimmed as `str::trim` does; the ASCII trim is the same thing, and cheaper, whenever
-    // it leaves a printable ASCII character at both ends (as a number does).
-    let mut text = field.trim_ascii();
-    let printable = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
-    let done = text.is_empty() || (printable(text.first()) && printable(text.last()));
-    if !done {
-        if let Ok(unicode) = std::str::from_utf8(field) {
-            text = unicode.trim().as_bytes();
-        }
-    }
-    let column_name = || header[column].clone();
-    if text.is_empty() {
-        return Err(DataError::Missing {
-            path: path.to_owned(),
-            line,
-            column: column_name(),
-        });
-    }
-    let shown = || String::from_utf8_lossy(text).into_owned();
-    // fast-float2: the same correctly rounded result as `str::parse`, about 1.6× faster.
-    match fast_float2::parse::<f64, _>(text) {
-        Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(DataError::NonFinite {
-            path: path.to_owned(),
-            line,
-            column: column_name(),
-            text: shown(),
-        }),
-        Err(_) => Err(DataError::Unparsable {
-            path: path.to_owned(),
-            line,
-            column: column_name(),
-            text: shown(),
-        }),
     }
 }
 

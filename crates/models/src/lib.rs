@@ -25,6 +25,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod csv_field;
 pub mod data;
 mod error;
 mod linear;

@@ -9,7 +9,7 @@
 //! handles quoting; so do lines longer than a chunk, and line breaks written as a carriage
 //! return alone (old Mac files), which the csv crate reads as line breaks.
 
-use crate::data::{parse_number, DataError};
+use crate::csv_field::{parse_number, DataError};
 use ndarray::Array2;
 use rayon::prelude::*;
 use std::fs::File;

@@ -96,8 +96,25 @@ where
 /// The closure is written once, over second-order dual numbers ([`Dual2_64`], from
 /// [num-dual](https://docs.rs/num-dual)); one evaluation yields `f(x)`, `f′(x)` and `f″(x)`,
 /// exact to rounding (no finite differences). Rust closures cannot be generic over the number
-/// type, so the closure takes `Dual2_64`; numeric constants mix in as `f64` (`x * 3.0`,
-/// `x.powi(2)`, `x.sin()`, `x.exp()`, …, from the [`DualNum`] trait).
+/// type, so the closure takes `Dual2_64`; numeric constants mix in as `f64` (`x.powi(2)`,
+/// `x.sin()`, `x.exp()`, …, from the [`DualNum`] trait).
+///
+/// **Write the dual number first**: `x * 3.0`, `x + 1.0`, `x / 2.0` and `x - 4.0` compile,
+/// but `3.0 * x`, `1.0 + x` and `2.0 / x` do not (num-dual implements the operators with the
+/// dual number on the left only). Reorder (`x * 3.0`), negate (`-x + 1.0` for `1 − x`), or
+/// lift the constant: `Dual2_64::from(2.0) / x`.
+///
+/// ```compile_fail
+/// use descent_objectives::univariate::{AutoDiff, Dual2_64};
+/// let f = AutoDiff::new(|x: Dual2_64| 3.0 * x); // f64 * Dual2_64: not implemented
+/// ```
+///
+/// ```
+/// use descent_objectives::univariate::{AutoDiff, Dual2_64, DualNum};
+/// use descent_objectives::Objective;
+/// let f = AutoDiff::new(|x: Dual2_64| x * 3.0 - x + 1.0 + Dual2_64::from(2.0) / x);
+/// assert_eq!(f.value(&2.0), 6.0); // 6 − 2 + 1 + 1
+/// ```
 ///
 /// ```
 /// use descent_objectives::univariate::{AutoDiff, Dual2_64, DualNum};
