@@ -355,5 +355,6 @@ fn path_figure(feature_names: &[String], steps: &[Step], chosen: Option<f64>) ->
         // One above the other, so that each keeps its full width where the figure is shown
         // narrow (a README, a notebook).
         columns: 1,
+        panel: plot::PANEL,
     }
 }

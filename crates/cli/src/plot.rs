@@ -12,7 +12,8 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::OnceLock;
 
-/// The colors of successive series (Tableau 10): distinct, and readable on white.
+/// The colors of successive series (Tableau 10, with black for its gray, which is kept for
+/// reference lines and unnamed series): distinct, and readable on white.
 pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
@@ -21,13 +22,13 @@ pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
     RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
+    RGBColor(0, 0, 0),
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
 ];
 
 /// The color of reference lines (a minimizer, a chosen value).
-pub(crate) const GRAY: RGBColor = RGBColor(90, 90, 90);
+pub(crate) const GRAY: RGBColor = RGBColor(110, 110, 110);
 
 /// The color of series number `i`.
 pub(crate) fn color(i: usize) -> RGBColor {
@@ -88,20 +89,63 @@ pub(crate) struct Chart {
 }
 
 /// The corners a legend can take, in order of preference.
-const CORNERS: [SeriesLabelPosition; 4] = [
-    SeriesLabelPosition::UpperRight,
-    SeriesLabelPosition::UpperLeft,
-    SeriesLabelPosition::LowerLeft,
-    SeriesLabelPosition::LowerRight,
+const CORNERS: [Corner; 4] = [
+    Corner::UpperRight,
+    Corner::UpperLeft,
+    Corner::LowerLeft,
+    Corner::LowerRight,
 ];
 
-/// The corner whose legend box would hide the least of the data: the sum over series of the
-/// fraction of each series' points under the box, so that a short series (one marker) counts
-/// as much as a long one.
+/// A corner of the plotting area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Corner {
+    UpperRight,
+    UpperLeft,
+    LowerLeft,
+    LowerRight,
+}
+
+impl Corner {
+    /// Whether the corner is on the right, and at the top.
+    fn sides(self) -> (bool, bool) {
+        match self {
+            Corner::UpperRight => (true, true),
+            Corner::UpperLeft => (false, true),
+            Corner::LowerLeft => (false, false),
+            Corner::LowerRight => (true, false),
+        }
+    }
+
+    fn position(self) -> SeriesLabelPosition {
+        match self {
+            Corner::UpperRight => SeriesLabelPosition::UpperRight,
+            Corner::UpperLeft => SeriesLabelPosition::UpperLeft,
+            Corner::LowerLeft => SeriesLabelPosition::LowerLeft,
+            Corner::LowerRight => SeriesLabelPosition::LowerRight,
+        }
+    }
+}
+
+/// Where a chart's legend goes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Legend {
+    /// In a corner of the plotting area where it hides no data.
+    Corner(Corner),
+    /// In a strip below the chart, when every corner would hide some data.
+    Below,
+}
+
+/// How many samples along each segment of a line count as "data" for the legend's placement:
+/// a steep line between two distant points passes under a box that holds neither point.
+const SAMPLES_PER_SEGMENT: usize = 8;
+
+/// The corner whose legend box hides no data, if there is one (the upper right first), or a
+/// strip below the chart.
 ///
 /// The box is estimated in fractions of the plotting area: 45% of its width, and a line of
-/// about 4.5% of its height per legend entry.
-fn legend_corner(spec: &Chart, x: &Range<f64>, y: &Range<f64>) -> SeriesLabelPosition {
+/// about 4.5% of its height per legend entry. A series counts by its points and by samples
+/// along the lines between them (unless it is drawn as markers alone).
+fn legend_placement(spec: &Chart, x: &Range<f64>, y: &Range<f64>) -> Legend {
     let scale = |v: f64, range: &Range<f64>, log: bool| {
         let t = |v: f64| if log { v.log10() } else { v };
         (t(v) - t(range.start)) / (t(range.end) - t(range.start))
@@ -109,15 +153,35 @@ fn legend_corner(spec: &Chart, x: &Range<f64>, y: &Range<f64>) -> SeriesLabelPos
     let entries = (spec.series.iter().filter(|s| s.legend).count()
         + usize::from(spec.marker.is_some())) as f64;
     let (width, height) = (0.45, 0.04 + 0.045 * entries);
-    let hidden = |corner: &SeriesLabelPosition| -> f64 {
-        let (right, top) = match corner {
-            SeriesLabelPosition::UpperRight => (true, true),
-            SeriesLabelPosition::UpperLeft => (false, true),
-            SeriesLabelPosition::LowerLeft => (false, false),
-            _ => (true, false),
-        };
-        let under = |&&(px, py): &&(f64, f64)| {
-            let (fx, fy) = (scale(px, x, spec.x_log), scale(py, y, spec.y_log));
+    // Every series as positions in [0, 1]², its lines sampled.
+    let positions: Vec<(f64, f64)> = spec
+        .series
+        .iter()
+        .flat_map(|series| {
+            let points: Vec<(f64, f64)> = series
+                .points
+                .iter()
+                .map(|&(px, py)| (scale(px, x, spec.x_log), scale(py, y, spec.y_log)))
+                .filter(|(fx, fy)| fx.is_finite() && fy.is_finite())
+                .collect();
+            let lines = series.style != Style::Crosses;
+            let mut sampled = points.clone();
+            if lines {
+                for pair in points.windows(2) {
+                    let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
+                    for k in 1..SAMPLES_PER_SEGMENT {
+                        let t = k as f64 / SAMPLES_PER_SEGMENT as f64;
+                        sampled.push((x0 + t * (x1 - x0), y0 + t * (y1 - y0)));
+                    }
+                }
+            }
+            sampled
+        })
+        .filter(|&(fx, fy)| (0.0..=1.0).contains(&fx) && (0.0..=1.0).contains(&fy))
+        .collect();
+    let hides = |corner: &Corner| -> bool {
+        let (right, top) = corner.sides();
+        positions.iter().any(|&(fx, fy)| {
             let in_x = if right {
                 fx >= 1.0 - width
             } else {
@@ -128,23 +192,95 @@ fn legend_corner(spec: &Chart, x: &Range<f64>, y: &Range<f64>) -> SeriesLabelPos
             } else {
                 fy <= height
             };
-            in_x && in_y && fx.is_finite() && fy.is_finite()
-        };
-        spec.series
-            .iter()
-            .filter(|s| !s.points.is_empty())
-            .map(|s| s.points.iter().filter(under).count() as f64 / s.points.len() as f64)
-            .sum()
-    };
-    CORNERS
-        .iter()
-        .min_by(|a, b| hidden(a).total_cmp(&hidden(b)))
-        .map_or(SeriesLabelPosition::UpperRight, |c| match c {
-            SeriesLabelPosition::UpperLeft => SeriesLabelPosition::UpperLeft,
-            SeriesLabelPosition::LowerLeft => SeriesLabelPosition::LowerLeft,
-            SeriesLabelPosition::LowerRight => SeriesLabelPosition::LowerRight,
-            _ => SeriesLabelPosition::UpperRight,
+            in_x && in_y
         })
+    };
+    match CORNERS.into_iter().find(|corner| !hides(corner)) {
+        Some(corner) => Legend::Corner(corner),
+        None => Legend::Below,
+    }
+}
+
+/// One entry of a legend drawn below a chart: what it shows and how.
+struct Entry<'a> {
+    name: &'a str,
+    color: RGBColor,
+    style: Style,
+}
+
+/// The legend's entries: the series that have one, then the marker.
+fn entries(spec: &Chart) -> Vec<Entry<'_>> {
+    spec.series
+        .iter()
+        .filter(|s| s.legend && !s.points.is_empty())
+        .map(|s| Entry {
+            name: &s.name,
+            color: s.color,
+            style: s.style,
+        })
+        .chain(spec.marker.as_ref().map(|(_, name)| Entry {
+            name,
+            color: GRAY,
+            style: Style::Dashed,
+        }))
+        .collect()
+}
+
+/// The font size of legend text, and the height of one legend line.
+const LEGEND_FONT: u32 = 15;
+const LEGEND_LINE: u32 = 22;
+
+/// How a legend below a chart of width `width` lays out its entries: the number of columns
+/// and rows, and the height of the strip.
+fn legend_layout(entries: &[Entry<'_>], width: u32) -> (usize, usize, u32) {
+    // DejaVu Sans at 15 px averages about 8.5 px a character; a sample line takes 40 px.
+    let widest = entries
+        .iter()
+        .map(|e| e.name.chars().count() as u32 * 17 / 2 + 40)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let columns = ((width.saturating_sub(40)) / (widest + 24)).clamp(1, 4) as usize;
+    let rows = entries.len().div_ceil(columns);
+    (columns, rows, rows as u32 * LEGEND_LINE + 14)
+}
+
+/// Draws `entries` in `area`, a strip below a chart, in `columns` columns.
+fn draw_legend_below<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[Entry<'_>],
+    columns: usize,
+) -> DrawResult<()>
+where
+    DB::ErrorType: 'static,
+{
+    let (width, _) = area.dim_in_pixel();
+    let column_width = (width as i32 - 80) / columns as i32;
+    for (i, entry) in entries.iter().enumerate() {
+        let (row, column) = ((i / columns) as i32, (i % columns) as i32);
+        let (x, y) = (
+            60 + column * column_width,
+            8 + row * LEGEND_LINE as i32 + 10,
+        );
+        let line = entry.color.stroke_width(2);
+        match entry.style {
+            Style::Crosses => area.draw(&Cross::new((x + 11, y), 5, line))?,
+            Style::Dashed => area.draw(&PathElement::new(
+                vec![(x, y), (x + 8, y), (x + 14, y), (x + 22, y)],
+                line,
+            ))?,
+            _ => area.draw(&PathElement::new(vec![(x, y), (x + 22, y)], line))?,
+        }
+        if entry.style == Style::LineWithMarkers {
+            area.draw(&Circle::new((x + 11, y), 4, entry.color.filled()))?;
+        }
+        area.draw(&Text::new(
+            entry.name.to_owned(),
+            (x + 30, y - LEGEND_FONT as i32 / 2 - 1),
+            ("sans-serif", LEGEND_FONT),
+        ))?;
+    }
+    Ok(())
 }
 
 /// The charts of one file, laid out in a grid of `columns` columns.
@@ -152,6 +288,8 @@ fn legend_corner(spec: &Chart, x: &Range<f64>, y: &Range<f64>) -> SeriesLabelPos
 pub(crate) struct Figure {
     pub charts: Vec<Chart>,
     pub columns: usize,
+    /// The size of each chart's panel, in pixels.
+    pub panel: (u32, u32),
 }
 
 impl Figure {
@@ -159,11 +297,13 @@ impl Figure {
         Figure {
             charts: vec![chart],
             columns: 1,
+            panel: PANEL,
         }
     }
 }
 
-const PANEL: (u32, u32) = (880, 560);
+/// The size of a chart's panel: readable at 880 pixels, the width of a README.
+pub(crate) const PANEL: (u32, u32) = (880, 560);
 
 /// Writes `figure` to `path`, as SVG or PNG by its extension, through a temporary file in
 /// the same directory: a drawing that fails leaves any file already at `path` untouched.
@@ -173,8 +313,8 @@ pub(crate) fn save(path: &Path, figure: &Figure) -> Result<()> {
     let columns = figure.columns.max(1);
     let rows = figure.charts.len().div_ceil(columns).max(1);
     let size = (
-        PANEL.0 * u32::try_from(columns)?,
-        PANEL.1 * u32::try_from(rows)?,
+        figure.panel.0 * u32::try_from(columns)?,
+        figure.panel.1 * u32::try_from(rows)?,
     );
     crate::files::write_through_temporary(path, |temporary| {
         let result = if is_png(path) {
@@ -353,7 +493,18 @@ where
         .flat_map(|s| s.points.iter().map(|p| p.1));
     let x = axis_range(spec.x_range.as_ref(), xs, spec.x_log);
     let y = axis_range(spec.y_range.as_ref(), ys, spec.y_log);
-    let mut builder = ChartBuilder::on(area);
+    let legend = legend_placement(spec, &x, &y);
+    let area = if legend == Legend::Below {
+        let entries = entries(spec);
+        let (width, height) = area.dim_in_pixel();
+        let (columns, _, strip) = legend_layout(&entries, width);
+        let (chart, below) = area.split_vertically(height.saturating_sub(strip));
+        draw_legend_below(&below, &entries, columns)?;
+        chart
+    } else {
+        area.clone()
+    };
+    let mut builder = ChartBuilder::on(&area);
     builder
         .caption(&spec.title, ("sans-serif", 24))
         .margin(16)
@@ -363,26 +514,26 @@ where
         (false, false) => finish(
             builder.build_cartesian_2d(x.clone(), y.clone())?,
             spec,
-            &x,
-            &y,
+            (&x, &y),
+            legend,
         ),
         (true, false) => finish(
             builder.build_cartesian_2d(x.clone().log_scale(), y.clone())?,
             spec,
-            &x,
-            &y,
+            (&x, &y),
+            legend,
         ),
         (false, true) => finish(
             builder.build_cartesian_2d(x.clone(), y.clone().log_scale())?,
             spec,
-            &x,
-            &y,
+            (&x, &y),
+            legend,
         ),
         (true, true) => finish(
             builder.build_cartesian_2d(x.clone().log_scale(), y.clone().log_scale())?,
             spec,
-            &x,
-            &y,
+            (&x, &y),
+            legend,
         ),
     }
 }
@@ -410,8 +561,8 @@ fn visible_runs(points: &[(f64, f64)], x: &Range<f64>, y: &Range<f64>) -> Vec<Ve
 fn finish<'a, DB, X, Y>(
     mut chart: ChartContext<'a, DB, Cartesian2d<X, Y>>,
     spec: &Chart,
-    x: &Range<f64>,
-    y: &Range<f64>,
+    (x, y): (&Range<f64>, &Range<f64>),
+    legend: Legend,
 ) -> DrawResult<()>
 where
     DB: DrawingBackend + 'a,
@@ -446,12 +597,13 @@ where
         })
         .draw()?;
     let mut any_legend = false;
+    let inside = legend != Legend::Below;
     for series in &spec.series {
         let color = series.color;
         let runs = visible_runs(&series.points, x, y);
         let mut labelled = false;
         for run in &runs {
-            let label = series.legend && !labelled;
+            let label = inside && series.legend && !labelled;
             let markers_only = series.style == Style::Crosses;
             match series.style {
                 Style::LineWithMarkers => {
@@ -489,22 +641,24 @@ where
     if let Some((at, label)) = &spec.marker {
         if x.contains(at) {
             let line = GRAY.stroke_width(2);
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(*at, y.start), (*at, y.end)],
-                    6,
-                    4,
-                    line,
-                ))?
-                .label(label)
-                .legend(move |(lx, ly)| PathElement::new(vec![(lx, ly), (lx + 22, ly)], line));
-            any_legend = true;
+            let drawn = chart.draw_series(DashedLineSeries::new(
+                vec![(*at, y.start), (*at, y.end)],
+                6,
+                4,
+                line,
+            ))?;
+            if inside {
+                drawn
+                    .label(label)
+                    .legend(move |(lx, ly)| PathElement::new(vec![(lx, ly), (lx + 22, ly)], line));
+                any_legend = true;
+            }
         }
     }
-    if any_legend {
+    if let (true, Legend::Corner(corner)) = (any_legend, legend) {
         chart
             .configure_series_labels()
-            .position(legend_corner(spec, x, y))
+            .position(corner.position())
             .label_font(("sans-serif", 15))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(160, 160, 160))
@@ -554,6 +708,30 @@ mod tests {
             axis_range(Some(&(0.0..2.0)), [5.0].into_iter(), false),
             0.0..2.0
         );
+    }
+
+    #[test]
+    fn legends_go_where_they_hide_nothing_or_below() {
+        let chart = |points: Vec<(f64, f64)>| Chart {
+            series: vec![Series::new("s", points, Style::Line, color(0))],
+            ..Chart::default()
+        };
+        let (x, y) = (0.0..1.0, 0.0..1.0);
+        // A line along the bottom leaves the upper right free.
+        let low = chart(vec![(0.0, 0.05), (1.0, 0.05)]);
+        assert_eq!(
+            legend_placement(&low, &x, &y),
+            Legend::Corner(Corner::UpperRight)
+        );
+        // A steep line whose two points are outside the upper-right box still crosses it.
+        let steep = chart(vec![(0.9, 0.0), (1.0, 2.0)]);
+        assert_ne!(
+            legend_placement(&steep, &x, &y),
+            Legend::Corner(Corner::UpperRight)
+        );
+        // Data in every corner: the legend goes below.
+        let everywhere = chart(vec![(0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0)]);
+        assert_eq!(legend_placement(&everywhere, &x, &y), Legend::Below);
     }
 
     #[test]

@@ -384,5 +384,7 @@ fn race_figure(args: &RaceArgs, target: &str, runs: &[Run], best: f64) -> Figure
         // One above the other, so that each keeps its full width where the figure is shown
         // narrow (a README, a notebook).
         columns: 1,
+        // Taller panels: the legend of seven solvers goes below each chart.
+        panel: (plot::PANEL.0, 760),
     }
 }

@@ -309,7 +309,7 @@ fn race_fits_one_problem_with_each_solver() {
         .iter()
         .all(|r| r["converged"] == true));
     let (size, counts) = png_colors(&png_plot, 3);
-    assert_eq!(size, (880, 1120));
+    assert_eq!(size, (880, 1520));
     assert!(counts.iter().all(|&n| n > 0), "series colors: {counts:?}");
 
     let table = stdout_of(&[
