@@ -31,33 +31,26 @@ pub(crate) fn check_output(option: &str, path: &Path, inputs: &[&Path]) -> Resul
     Ok(())
 }
 
-/// Creates `path` through a temporary file in the same directory, with the same extension
-/// (so that writers that pick a format by extension still do): `write` fills the temporary
-/// file, which is then renamed over `path`. If `write` fails, `path` is untouched and the
-/// temporary file removed.
+/// Creates or replaces `path` atomically, through a temporary file in the same directory
+/// that `write` fills ([`descent_models::replace_atomically`]): if `write` fails, `path` is
+/// untouched.
 pub(crate) fn write_through_temporary(
     path: &Path,
     write: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let suffix = path
-        .extension()
-        .map(|e| format!(".{}", e.to_string_lossy()))
-        .unwrap_or_default();
-    let temporary = tempfile::Builder::new()
-        .prefix(".descent-")
-        .suffix(&suffix)
-        .tempfile_in(directory)
-        .with_context(|| format!("creating a temporary file in {}", directory.display()))?;
-    write(temporary.path())?;
-    temporary
-        .persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    let mut failure = None;
+    let written = descent_models::replace_atomically(path, |temporary| {
+        write(temporary).map_err(|e| {
+            let text = format!("{e:#}");
+            failure = Some(e);
+            std::io::Error::other(text)
+        })
+    });
+    match (written, failure) {
+        (Ok(()), _) => Ok(()),
+        (Err(_), Some(e)) => Err(e),
+        (Err(e), None) => Err(e).with_context(|| format!("writing {}", path.display())),
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 
 use descent_models::metrics::{ClassificationMetrics, RegressionMetrics};
 use descent_models::{Model, ModelError};
-use descent_solvers::{Criterion, Termination};
 use ndarray::{ArrayView1, ArrayView2};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -34,30 +33,6 @@ pub(crate) fn write_json(out: &mut impl Write, value: &impl Serialize) -> anyhow
     serde_json::to_writer_pretty(&mut *out, value)?;
     writeln!(out)?;
     Ok(())
-}
-
-/// A few words for a termination, for table cells: `converged (gradient)`, `iteration limit`.
-pub(crate) fn short_termination(termination: &Termination) -> String {
-    let rule = |criterion: &Criterion| match criterion {
-        Criterion::StepSize => "step",
-        Criterion::GradientNorm => "gradient",
-        Criterion::ObjectiveChange => "Δf",
-        Criterion::BracketWidth => "bracket",
-        Criterion::ClosedForm => "closed form",
-        Criterion::SimplexSpread => "simplex",
-    };
-    match termination {
-        Termination::Converged(criterion) => format!("converged ({})", rule(criterion)),
-        Termination::Stalled(criterion) => format!("stalled ({})", rule(criterion)),
-        Termination::MaxIterations => "iteration limit".into(),
-        Termination::Diverged => "diverged".into(),
-        Termination::KeepsDecreasing => "no minimum".into(),
-        Termination::NotAMinimum => "not a minimum".into(),
-        Termination::MinimumAtBracketEdge => "at bracket edge".into(),
-        Termination::LineSearchFailed(_) => "line search failed".into(),
-        Termination::SolverExit(_) => "solver stopped".into(),
-        Termination::Interrupted => "interrupted".into(),
-    }
 }
 
 /// `-3.566406e-01`: a fixed-width mantissa and a two-digit exponent, so columns line up.

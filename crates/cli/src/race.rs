@@ -3,7 +3,6 @@
 use crate::data::DataArgs;
 use crate::fit::{check_model_options, ModelSettings, SolverName};
 use crate::number::Sig;
-use crate::output::short_termination;
 use crate::plot::{self, Chart, Figure, Series, Style};
 use crate::{args, cli_name, files, progress, ModelKind, Outcome};
 use anyhow::{bail, Context, Result};
@@ -203,7 +202,7 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
                 gap: report.value - best,
                 gradient_norm: report.gradient_norm,
                 converged: report.converged(),
-                status: short_termination(&report.termination),
+                status: report.termination.brief(),
                 termination: report.termination.to_string(),
                 history,
             }

@@ -41,6 +41,8 @@ mod solver;
 pub use error::ModelError;
 pub use linear::{FittedLinearRegression, LinearRegression};
 pub use logistic::{FittedLogisticRegression, LogisticRegression, Penalty};
-pub use persist::{write_atomically, Model, ModelFile, SplitRecord, FORMAT, FORMAT_VERSION};
+pub use persist::{
+    replace_atomically, write_atomically, Model, ModelFile, SplitRecord, FORMAT, FORMAT_VERSION,
+};
 pub use preprocessing::{train_test_split, train_test_split_owned, Split, StandardScaler};
 pub use solver::{Solver, NEWTON_MAX_PARAMETERS};

@@ -408,14 +408,50 @@ impl ModelFile {
 /// # Errors
 /// The directory cannot be written, or the disk is full.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    replace_atomically(path, |temporary| {
+        let mut file = std::fs::OpenOptions::new().write(true).open(temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    })
+}
+
+/// Creates or replaces `path` through a temporary file in the same directory, with the same
+/// extension (so that writers that choose a format by extension still do): `write` fills the
+/// file at the temporary path it is given, which is then renamed over `path`. If `write`
+/// fails, `path` is untouched and the temporary file removed.
+///
+/// The new file gets the permissions of the file it replaces, or those of any new file (read
+/// and write for all, less the umask), not the owner-only permissions of a temporary file.
+///
+/// # Errors
+/// The directory cannot be written, `write`'s error, or the disk is full.
+pub fn replace_atomically(
+    path: &Path,
+    write: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let mut file = tempfile::NamedTempFile::new_in(directory)?;
-    file.write_all(bytes)?;
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| e.error)?;
+    let suffix = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".descent-").suffix(&suffix);
+    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Created with this mode, the umask applies as to any new file.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let temporary = builder.tempfile_in(directory)?;
+    write(temporary.path())?;
+    if let Some(permissions) = existing {
+        std::fs::set_permissions(temporary.path(), permissions)?;
+    }
+    temporary.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
@@ -583,6 +619,25 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn saved_files_get_the_permissions_of_new_files_or_of_what_they_replace() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.json");
+        logistic_file().save(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        // A plain new file, for comparison: the same umask applies.
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, "").unwrap();
+        let expected = std::fs::metadata(&plain).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, expected);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        logistic_file().save(&path).unwrap();
+        let kept = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(kept, 0o640);
     }
 
     #[test]

@@ -291,6 +291,39 @@ impl fmt::Display for Criterion {
     }
 }
 
+impl Termination {
+    /// A few words for table cells: `converged (gradient)`, `stalled (step)`,
+    /// `iteration limit`, `no minimum`.
+    ///
+    /// ```
+    /// use descent_solvers::{Criterion, Termination};
+    /// assert_eq!(Termination::Converged(Criterion::GradientNorm).brief(), "converged (gradient)");
+    /// assert_eq!(Termination::Stalled(Criterion::ObjectiveChange).brief(), "stalled (Δf)");
+    /// ```
+    pub fn brief(&self) -> String {
+        let rule = |criterion: &Criterion| match criterion {
+            Criterion::StepSize => "step",
+            Criterion::GradientNorm => "gradient",
+            Criterion::ObjectiveChange => "Δf",
+            Criterion::BracketWidth => "bracket",
+            Criterion::ClosedForm => "closed form",
+            Criterion::SimplexSpread => "simplex",
+        };
+        match self {
+            Termination::Converged(criterion) => format!("converged ({})", rule(criterion)),
+            Termination::Stalled(criterion) => format!("stalled ({})", rule(criterion)),
+            Termination::MaxIterations => "iteration limit".into(),
+            Termination::Diverged => "diverged".into(),
+            Termination::KeepsDecreasing => "no minimum".into(),
+            Termination::NotAMinimum => "not a minimum".into(),
+            Termination::MinimumAtBracketEdge => "at bracket edge".into(),
+            Termination::LineSearchFailed(_) => "line search failed".into(),
+            Termination::SolverExit(_) => "solver stopped".into(),
+            Termination::Interrupted => "interrupted".into(),
+        }
+    }
+}
+
 impl fmt::Display for Termination {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -2,7 +2,6 @@
 
 use super::{check_start, linspace, parse_expression, stopping};
 use crate::number::Sig;
-use crate::output::short_termination;
 use crate::plot::{self, finite_range, Chart, Figure, Series, Style};
 use crate::{args, Outcome};
 use anyhow::Result;
@@ -69,7 +68,7 @@ impl RunOutcome {
                 converged: r.converged(),
                 iterations: r.iterations,
                 x: r.x,
-                termination: short_termination(&r.termination),
+                termination: r.termination.brief(),
             },
             None => RunOutcome {
                 converged: false,

@@ -2,7 +2,6 @@
 
 use super::{shown_rows, stopping, MinimizeArgs, MinimizeSolver};
 use crate::number::Sig;
-use crate::output::short_termination;
 use crate::plot::{self, Chart, Figure, Series, Style};
 use crate::{cli_name, Outcome};
 use anyhow::{bail, Result};
@@ -351,7 +350,7 @@ fn value_chart(
             cli_name(solver),
             f.variables().join(", "),
             abbreviate(f.text()),
-            short_termination(&report.termination)
+            report.termination.brief()
         ),
         x_label: "iteration".into(),
         y_label: "f(x)".into(),

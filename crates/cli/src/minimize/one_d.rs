@@ -2,7 +2,6 @@
 
 use super::{check_start, linspace, shown_rows, stopping, MinimizeArgs, MinimizeSolver};
 use crate::number::Sig;
-use crate::output::short_termination;
 use crate::plot::{self, finite_range, Chart, Figure, Series, Style};
 use crate::{cli_name, Outcome};
 use anyhow::{bail, Context, Result};
@@ -414,7 +413,7 @@ fn function_chart(f: &Expression, report: &Report<f64>, solver: MinimizeSolver) 
         title: format!(
             "{} on f(x) = {text}: {}",
             cli_name(solver),
-            short_termination(&report.termination)
+            report.termination.brief()
         ),
         x_label: "x".into(),
         y_label: "f(x)".into(),
