@@ -1,7 +1,7 @@
 use crate::counting::Counted;
 use crate::iterate::{iterate, Next, Point};
 use crate::stopping::{positive, stopping_builders};
-use crate::{EndPoint, Minimize, Observer, Report, SolverError, Step, Stopping, Unobserved};
+use crate::{EndPoint, Minimize, Observer, Report, SolverError, Step, Stopping};
 use descent_objectives::{Gradient, Parameter};
 
 /// Gradient descent with a fixed learning rate: `x ← x − γ∇f(x)`.
@@ -59,10 +59,6 @@ where
     O: Gradient,
     O::Param: EndPoint,
 {
-    fn minimize(&self, objective: &O, x0: O::Param) -> Result<Report<O::Param>, SolverError> {
-        self.minimize_observed(objective, x0, &mut Unobserved)
-    }
-
     fn minimize_observed(
         &self,
         objective: &O,

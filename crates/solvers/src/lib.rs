@@ -76,13 +76,13 @@ pub trait Minimize<O: Objective> {
     /// Invalid settings, a starting point of the wrong dimension or not finite, or an
     /// objective that is not finite at the start. A run that fails to converge is not an
     /// error: its [`Report::termination`] says why (see [`Report::into_converged`]).
-    fn minimize(&self, objective: &O, x0: O::Param) -> Result<Report<O::Param>, SolverError>;
+    fn minimize(&self, objective: &O, x0: O::Param) -> Result<Report<O::Param>, SolverError> {
+        self.minimize_observed(objective, x0, &mut Unobserved)
+    }
 
     /// As [`minimize`](Minimize::minimize), telling `observer` about the start and each
-    /// iteration; the observer may stop the run ([`Termination::Interrupted`]).
-    ///
-    /// Every solver of this crate calls the observer. The default, for solvers written
-    /// elsewhere, ignores it.
+    /// iteration; the observer may stop the run ([`Termination::Interrupted`]). This is the
+    /// method a solver implements.
     ///
     /// # Errors
     /// As [`minimize`](Minimize::minimize).
@@ -91,8 +91,5 @@ pub trait Minimize<O: Objective> {
         objective: &O,
         x0: O::Param,
         observer: &mut dyn Observer<O::Param>,
-    ) -> Result<Report<O::Param>, SolverError> {
-        let _ = observer;
-        self.minimize(objective, x0)
-    }
+    ) -> Result<Report<O::Param>, SolverError>;
 }

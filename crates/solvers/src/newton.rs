@@ -3,7 +3,6 @@ use crate::iterate::{iterate, Next, Point};
 use crate::stopping::stopping_builders;
 use crate::{
     Criterion, EndPoint, Minimize, Observer, Report, SolverError, Step, Stopping, Termination,
-    Unobserved,
 };
 use descent_objectives::{Gradient, Hessian, Objective, Parameter};
 use ndarray::{Array1, Array2};
@@ -159,10 +158,6 @@ where
     O: Hessian,
     O::Param: NewtonSystem + EndPoint,
 {
-    fn minimize(&self, objective: &O, x0: O::Param) -> Result<Report<O::Param>, SolverError> {
-        self.minimize_observed(objective, x0, &mut Unobserved)
-    }
-
     fn minimize_observed(
         &self,
         objective: &O,

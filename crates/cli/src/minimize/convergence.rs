@@ -153,14 +153,7 @@ pub(crate) fn run(args: &ConvergenceArgs, out: &mut impl Write) -> Result<Outcom
         )?;
         return Ok(Outcome::done());
     }
-    let rule = match args.step_tol {
-        Some(step) => format!(
-            "|f′| ≤ {} (or a step below {})",
-            Sig(args.tol, 3),
-            Sig(step, 3)
-        ),
-        None => format!("|f′| ≤ {}", Sig(args.tol, 3)),
-    };
+    let rule = super::rule(args.tol, args.step_tol);
     writeln!(
         out,
         "iterations to {rule} on f(x) = {}: gradient descent (γ = {}) and Newton\n",

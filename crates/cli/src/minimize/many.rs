@@ -293,15 +293,7 @@ pub(crate) fn run(
             join(&Array1::from(row.x.clone()))
         )?;
     }
-    if shown.len() < history.len() {
-        writeln!(
-            out,
-            "({} of {} iterations shown: the first, the last and one in every {}; --every 1 shows all that were recorded)",
-            shown.len(),
-            history.len(),
-            every
-        )?;
-    }
+    super::write_shown_note(out, shown.len(), history.len(), every)?;
     writeln!(out, "\n{report}")?;
     let label = if report.converged() { "x*" } else { "x" };
     writeln!(

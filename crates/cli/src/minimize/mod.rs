@@ -10,6 +10,7 @@ mod many;
 mod one_d;
 pub(crate) mod sweep;
 
+use crate::number::Sig;
 use crate::{args, Outcome};
 use anyhow::{bail, Result};
 use clap::ValueEnum;
@@ -184,6 +185,31 @@ pub(crate) fn shown_rows(iterations: &[usize], every: Option<usize>) -> (Vec<usi
         .map(|(i, _)| i)
         .collect();
     (shown, every)
+}
+
+/// Says how many of the recorded iterations a table left out, when it left any out.
+pub(crate) fn write_shown_note(
+    out: &mut impl Write,
+    shown: usize,
+    recorded: usize,
+    every: usize,
+) -> std::io::Result<()> {
+    if shown < recorded {
+        writeln!(
+            out,
+            "({shown} of {recorded} iterations shown: the first, the last and one in every {every}; --every 1 shows all that were recorded)"
+        )?;
+    }
+    Ok(())
+}
+
+/// The convergence rule of sweep-lr and convergence, in words: `|f′| ≤ 1e-6`, and the step
+/// rule when it is on.
+pub(crate) fn rule(tol: f64, step_tol: Option<f64>) -> String {
+    match step_tol {
+        Some(step) => format!("|f′| ≤ {} (or a step below {})", Sig(tol, 3), Sig(step, 3)),
+        None => format!("|f′| ≤ {}", Sig(tol, 3)),
+    }
 }
 
 #[cfg(test)]

@@ -173,14 +173,7 @@ pub(crate) fn run(args: &SweepArgs, out: &mut impl Write) -> Result<Outcome> {
         )?;
         return Ok(Outcome::done());
     }
-    let rule = match args.step_tol {
-        Some(step) => format!(
-            "|f′| ≤ {} (or a step below {})",
-            Sig(args.tol, 3),
-            Sig(step, 3)
-        ),
-        None => format!("|f′| ≤ {}", Sig(args.tol, 3)),
-    };
+    let rule = super::rule(args.tol, args.step_tol);
     writeln!(
         out,
         "gradient descent on f(x) = {} from x0 = {}, to {rule}, at most {} iterations{}\n",

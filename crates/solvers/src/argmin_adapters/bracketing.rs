@@ -8,7 +8,6 @@ use crate::iterate::check_start;
 use crate::stopping::positive;
 use crate::{
     Criterion, Minimize, Observer, Progress, Record, Report, SolverError, Step, Termination,
-    Unobserved,
 };
 use argmin::core::{
     CostFunction, Error as ArgminError, IterState, Problem, Solver, State, TerminationReason,
@@ -335,10 +334,6 @@ impl Brent {
 bracket_builders!(Brent, "Brent::new(-1.0, 1.0)");
 
 impl<O: Objective<Param = f64>> Minimize<O> for Brent {
-    fn minimize(&self, objective: &O, x0: f64) -> Result<Report<f64>, SolverError> {
-        self.minimize_observed(objective, x0, &mut Unobserved)
-    }
-
     fn minimize_observed(
         &self,
         objective: &O,
@@ -398,10 +393,6 @@ impl GoldenSection {
 bracket_builders!(GoldenSection, "GoldenSection::new(1.0, 3.0)");
 
 impl<O: Objective<Param = f64>> Minimize<O> for GoldenSection {
-    fn minimize(&self, objective: &O, x0: f64) -> Result<Report<f64>, SolverError> {
-        self.minimize_observed(objective, x0, &mut Unobserved)
-    }
-
     fn minimize_observed(
         &self,
         objective: &O,

@@ -3,7 +3,7 @@
 
 use super::{argmin_error, objective_tolerance_builder, run_argmin, Method};
 use crate::stopping::{positive, stopping_builders};
-use crate::{Minimize, Observer, Report, SolverError, Step, Stopping, Unobserved};
+use crate::{Minimize, Observer, Report, SolverError, Step, Stopping};
 use argmin::solver::conjugategradient::beta::PolakRibierePlus;
 use argmin::solver::conjugategradient::NonlinearConjugateGradient;
 use argmin::solver::linesearch::MoreThuenteLineSearch;
@@ -45,10 +45,6 @@ impl SteepestDescent {
 stopping_builders!(SteepestDescent, "SteepestDescent::new()");
 
 impl<O: Gradient<Param = Array1<f64>>> Minimize<O> for SteepestDescent {
-    fn minimize(&self, objective: &O, x0: Array1<f64>) -> Result<Report<Array1<f64>>, SolverError> {
-        self.minimize_observed(objective, x0, &mut Unobserved)
-    }
-
     fn minimize_observed(
         &self,
         objective: &O,
@@ -106,10 +102,6 @@ impl ConjugateGradient {
 stopping_builders!(ConjugateGradient, "ConjugateGradient::new()");
 
 impl<O: Gradient<Param = Array1<f64>>> Minimize<O> for ConjugateGradient {
-    fn minimize(&self, objective: &O, x0: Array1<f64>) -> Result<Report<Array1<f64>>, SolverError> {
-        self.minimize_observed(objective, x0, &mut Unobserved)
-    }
-
     fn minimize_observed(
         &self,
         objective: &O,
@@ -195,10 +187,6 @@ stopping_builders!(NewtonCg, "NewtonCg::new()");
 objective_tolerance_builder!(NewtonCg, "it must be positive");
 
 impl<O: Hessian<Param = Array1<f64>>> Minimize<O> for NewtonCg {
-    fn minimize(&self, objective: &O, x0: Array1<f64>) -> Result<Report<Array1<f64>>, SolverError> {
-        self.minimize_observed(objective, x0, &mut Unobserved)
-    }
-
     fn minimize_observed(
         &self,
         objective: &O,

@@ -7,7 +7,7 @@ use crate::iterate::check_start;
 use crate::stopping::{non_negative, stopping_builders};
 use crate::{
     Criterion, Minimize, Observer, Progress, Record, Report, SolverError, Step, Stopping,
-    Termination, Unobserved,
+    Termination,
 };
 use argmin::core::{
     CostFunction, Error as ArgminError, IterState, Problem, Solver, State, TerminationReason,
@@ -134,10 +134,6 @@ fn initial_simplex(x0: &Array1<f64>, relative: Option<f64>) -> Vec<Array1<f64>> 
 }
 
 impl<O: Objective<Param = Array1<f64>>> Minimize<O> for NelderMead {
-    fn minimize(&self, objective: &O, x0: Array1<f64>) -> Result<Report<Array1<f64>>, SolverError> {
-        self.minimize_observed(objective, x0, &mut Unobserved)
-    }
-
     fn minimize_observed(
         &self,
         objective: &O,

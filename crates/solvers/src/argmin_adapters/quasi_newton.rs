@@ -2,7 +2,7 @@
 
 use super::{argmin_error, objective_tolerance_builder, run_argmin, Method};
 use crate::stopping::{non_negative, stopping_builders};
-use crate::{Minimize, Observer, Report, SolverError, Step, Stopping, Unobserved};
+use crate::{Minimize, Observer, Report, SolverError, Step, Stopping};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::{BFGS, LBFGS};
 use descent_objectives::Gradient;
@@ -67,10 +67,6 @@ stopping_builders!(Lbfgs, "Lbfgs::new()");
 objective_tolerance_builder!(Lbfgs, "0 turns the criterion off");
 
 impl<O: Gradient<Param = Array1<f64>>> Minimize<O> for Lbfgs {
-    fn minimize(&self, objective: &O, x0: Array1<f64>) -> Result<Report<Array1<f64>>, SolverError> {
-        self.minimize_observed(objective, x0, &mut Unobserved)
-    }
-
     fn minimize_observed(
         &self,
         objective: &O,
@@ -144,10 +140,6 @@ stopping_builders!(Bfgs, "Bfgs::new()");
 objective_tolerance_builder!(Bfgs, "0 turns the criterion off");
 
 impl<O: Gradient<Param = Array1<f64>>> Minimize<O> for Bfgs {
-    fn minimize(&self, objective: &O, x0: Array1<f64>) -> Result<Report<Array1<f64>>, SolverError> {
-        self.minimize_observed(objective, x0, &mut Unobserved)
-    }
-
     fn minimize_observed(
         &self,
         objective: &O,
