@@ -617,3 +617,64 @@ fn an_observer_sees_each_iteration_and_can_interrupt_with_the_best_point() {
     assert_eq!(report.value, lowest);
     assert!(!values.is_empty());
 }
+
+#[test]
+fn functions_known_only_by_their_values() {
+    use descent::objectives::finite_difference::FiniteDifference;
+    use descent::solvers::NelderMead;
+    /// Rosenbrock's function without its gradient.
+    struct Values;
+    impl Objective for Values {
+        type Param = Array1<f64>;
+        fn value(&self, x: &Array1<f64>) -> f64 {
+            (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2)
+        }
+    }
+    let start = Array1::from(vec![-1.2, 1.0]);
+    let ones = Array1::<f64>::ones(2);
+    // Central differences give a gradient-based solver what it needs.
+    let lbfgs = Lbfgs::new()
+        .gradient_tolerance(1e-6)
+        .minimize(&FiniteDifference::new(Values), start.clone())
+        .unwrap();
+    assert_reaches(&lbfgs, &ones, 1e-5, "Rosenbrock by values (L-BFGS)");
+    // Nelder-Mead needs values alone, and checks its end point by central differences.
+    let simplex = NelderMead::new().minimize(&Values, start).unwrap();
+    assert_reaches(&simplex, &ones, 1e-5, "Rosenbrock by values (Nelder-Mead)");
+    assert!(simplex.gradient_norm.unwrap() <= 1e-5);
+    assert_eq!(simplex.evaluations.gradient, 0);
+}
+
+#[test]
+fn argmin_line_searches_end_where_the_objective_is_not_finite() {
+    /// √x₀ + (x₁ − 1)²: NaN for x₀ < 0, where a line search towards the minimum at x₀ = 0 steps.
+    struct Edge;
+    impl Objective for Edge {
+        type Param = Array1<f64>;
+        fn value(&self, x: &Array1<f64>) -> f64 {
+            x[0].sqrt() + (x[1] - 1.0).powi(2)
+        }
+    }
+    impl descent::objectives::Gradient for Edge {
+        fn gradient(&self, x: &Array1<f64>) -> Array1<f64> {
+            Array1::from(vec![0.5 / x[0].sqrt(), 2.0 * (x[1] - 1.0)])
+        }
+    }
+    let start = Array1::from(vec![1.0, 3.0]);
+    let solvers: Vec<Box<dyn Minimize<Edge>>> = vec![
+        Box::new(Lbfgs::new()),
+        Box::new(Bfgs::new()),
+        Box::new(ConjugateGradient::new()),
+        Box::new(SteepestDescent::new()),
+    ];
+    for solver in &solvers {
+        let report = solver.minimize(&Edge, start.clone()).unwrap();
+        assert!(
+            matches!(report.termination, Termination::LineSearchFailed(ref why) if why.contains("not finite")),
+            "{}: {}",
+            report.solver,
+            report.termination
+        );
+        assert!(report.value.is_finite() && report.x.iter().all(|v| v.is_finite()));
+    }
+}

@@ -114,6 +114,45 @@ fn minimize_prints_every_iteration_and_plots_the_iterates() {
 }
 
 #[test]
+fn minimize_in_several_dimensions_from_exact_derivatives_or_values_alone() {
+    let rosenbrock = "(1 - x)^2 + 100*(y - x^2)^2";
+    for extra in [
+        &["--solver", "newton"][..],
+        &["--solver", "lbfgs"],
+        &["--solver", "bfgs", "--finite-differences", "--tol", "1e-6"],
+        &["--solver", "nelder-mead"],
+    ] {
+        let mut args = vec!["minimize", rosenbrock, "--x0", "-1.2,1", "--json"];
+        args.extend_from_slice(extra);
+        let v = json_of(&args);
+        assert_eq!(v["variables"], serde_json::json!(["x", "y"]), "{extra:?}");
+        assert_eq!(v["converged"], true, "{extra:?}: {}", v["termination"]);
+        assert_eq!(v["kind"], "minimum", "{extra:?}");
+        for coordinate in v["x"].as_array().unwrap() {
+            assert!(
+                (coordinate.as_f64().unwrap() - 1.0).abs() < 1e-5,
+                "{extra:?}: {}",
+                v["x"]
+            );
+        }
+    }
+    // The table names the variables and the verdict; the plot draws f by iteration.
+    let dir = tempfile::tempdir().unwrap();
+    let plot = temp(&dir, "nd.svg");
+    let table = stdout_of(&[
+        "minimize",
+        "x1^2 + 2*x2^2 + x1*x2",
+        "--x0",
+        "3,-2",
+        "--plot",
+        plot.to_str().unwrap(),
+    ]);
+    assert!(table.contains("minimizing f(x1, x2)"), "{table}");
+    assert!(table.contains("a local minimum"), "{table}");
+    assert!(svg(&plot).contains("newton on f(x1, x2)"));
+}
+
+#[test]
 fn minimize_explains_bad_input_on_one_line() {
     let cases: [(&[&str], &str); 8] = [
         (&["minimize", "x^2 +* 3"], "position 6: found '*'"),
@@ -393,6 +432,19 @@ fn path_warm_starts_along_c_and_plots_scores_and_coefficients() {
     ] {
         assert!(text.contains(label), "missing {label}");
     }
+    // The chosen C, the lowest test log loss, is marked on each chart.
+    let chosen = v["chosen_C"].as_f64().unwrap();
+    let lowest = path
+        .iter()
+        .min_by(|a, b| {
+            a["test_log_loss"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["test_log_loss"].as_f64().unwrap())
+        })
+        .unwrap();
+    assert_eq!(lowest["C"].as_f64().unwrap(), chosen);
+    assert_eq!(text.matches("chosen C = ").count(), 3);
     assert!(error_of(&["path", "--data", &bc, "--C", "0..10"]).contains("C must be positive"));
     assert!(error_of(&["path", "--data", &bc, "--C", "10..1"]).contains("the lower end first"));
     assert!(error_of(&["path", "--data", "/no/such.csv"]).contains("such.csv"));

@@ -249,6 +249,39 @@ fn shapes_that_would_make_a_solver_explode() {
 }
 
 #[test]
+fn line_searches_that_would_loop_for_ever() {
+    // argmin's line searches have no limit and no NaN check of their own: a function that is
+    // NaN beyond an edge, or a gradient from finite differences that disagrees with the
+    // values near the minimum, once made them search for ever.
+    for solver in ["lbfgs", "bfgs", "cg", "steepest", "newton-cg"] {
+        let run = accepted(&[
+            "minimize",
+            "sqrt(x) + (y-1)^2",
+            "--x0",
+            "1,3",
+            "--solver",
+            solver,
+        ]);
+        assert!(
+            run.stderr.contains("line search failed"),
+            "{solver}: {}",
+            run.stderr
+        );
+    }
+    for solver in ["lbfgs", "bfgs", "cg", "steepest", "gd"] {
+        accepted(&[
+            "minimize",
+            "(1 - x)^2 + 100*(y - x^2)^2",
+            "--x0",
+            "-1.2,1",
+            "--solver",
+            solver,
+            "--finite-differences",
+        ]);
+    }
+}
+
+#[test]
 fn thread_counts_beyond_the_machine() {
     let dir = tempfile::tempdir().unwrap();
     let small = file(&dir, "small.csv", "a,t\n1,0\n2,1\n3,0\n4,1\n");

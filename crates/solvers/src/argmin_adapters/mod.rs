@@ -28,9 +28,19 @@ use argmin::core::{
     CostFunction, Error as ArgminError, IterState, Problem, Solver, State, TerminationReason,
     TerminationStatus,
 };
-use descent_objectives::{Gradient, Hessian};
+use descent_objectives::{Gradient, Hessian, Parameter};
 use ndarray::{Array1, Array2};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+
+/// The most evaluations of the objective one iteration may make. argmin runs its line
+/// searches without a limit of their own, and on a function whose values and gradient
+/// disagree (rounding near the minimum, finite-difference gradients) More-Thuente's can
+/// search for ever.
+const MAX_EVALUATIONS_PER_ITERATION: usize = 200;
+
+/// The start of the message of an error that this adapter raises inside argmin to stop a line
+/// search; the common loop reports it as [`Termination::LineSearchFailed`].
+const LINE_SEARCH: &str = "line search stopped: ";
 
 /// An objective seen through argmin's `CostFunction` and `Gradient` traits.
 ///
@@ -38,9 +48,16 @@ use std::cell::RefCell;
 /// (argmin issue #563). Each cost call here computes both with one fused
 /// [`value_and_gradient`](Gradient::value_and_gradient) and keeps the gradient, so the
 /// gradient call that follows at the same point costs nothing.
+///
+/// It also guards argmin's line searches, which compare values without a NaN check and loop
+/// without a limit: a value or gradient that is not finite, or more than
+/// [`MAX_EVALUATIONS_PER_ITERATION`] evaluations in one iteration, ends the iteration with an
+/// error instead.
 struct ArgminProblem<'c, 'o, O: Gradient> {
     objective: &'c Counted<'o, O>,
     cached: RefCell<Option<(O::Param, O::Param)>>,
+    /// Evaluations in the current iteration.
+    spent: Cell<usize>,
 }
 
 impl<'c, 'o, O: Gradient> ArgminProblem<'c, 'o, O> {
@@ -48,8 +65,28 @@ impl<'c, 'o, O: Gradient> ArgminProblem<'c, 'o, O> {
         ArgminProblem {
             objective,
             cached: RefCell::new(None),
+            spent: Cell::new(0),
         }
     }
+
+    /// Counts an evaluation against the iteration's budget.
+    fn spend(&self) -> Result<(), ArgminError> {
+        let spent = self.spent.get() + 1;
+        self.spent.set(spent);
+        if spent > MAX_EVALUATIONS_PER_ITERATION {
+            return Err(ArgminError::msg(format!(
+                "{LINE_SEARCH}more than {MAX_EVALUATIONS_PER_ITERATION} evaluations in one iteration without an acceptable step"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// An error that stops argmin's line search where the objective is not finite.
+fn not_finite(what: &str) -> ArgminError {
+    ArgminError::msg(format!(
+        "{LINE_SEARCH}the {what} is not finite at a point the line search tried"
+    ))
 }
 
 impl<O: Gradient> ArgminProblem<'_, '_, O> {
@@ -69,7 +106,14 @@ impl<O: Gradient<Param = Array1<f64>>> CostFunction for ArgminProblem<'_, '_, O>
     type Output = f64;
 
     fn cost(&self, x: &Array1<f64>) -> Result<f64, ArgminError> {
+        self.spend()?;
         let (value, gradient) = self.objective.value_and_gradient(x);
+        if !value.is_finite() {
+            return Err(not_finite("objective"));
+        }
+        if !gradient.is_finite() {
+            return Err(not_finite("gradient"));
+        }
         *self.cached.borrow_mut() = Some((x.clone(), gradient));
         Ok(value)
     }
@@ -80,9 +124,15 @@ impl<O: Gradient<Param = Array1<f64>>> argmin::core::Gradient for ArgminProblem<
     type Gradient = Array1<f64>;
 
     fn gradient(&self, x: &Array1<f64>) -> Result<Array1<f64>, ArgminError> {
-        Ok(self
-            .cached_gradient(x)
-            .unwrap_or_else(|| self.objective.gradient(x)))
+        if let Some(gradient) = self.cached_gradient(x) {
+            return Ok(gradient);
+        }
+        self.spend()?;
+        let gradient = self.objective.gradient(x);
+        if !gradient.is_finite() {
+            return Err(not_finite("gradient"));
+        }
+        Ok(gradient)
     }
 }
 
@@ -94,7 +144,11 @@ where
     type Hessian = Array2<f64>;
 
     fn hessian(&self, x: &Array1<f64>) -> Result<Array2<f64>, ArgminError> {
-        Ok(self.objective.hessian(x))
+        let hessian = self.objective.hessian(x);
+        if !hessian.iter().all(|h| h.is_finite()) {
+            return Err(not_finite("Hessian"));
+        }
+        Ok(hessian)
     }
 }
 
@@ -126,8 +180,26 @@ fn argmin_error(error: ArgminError) -> SolverError {
     SolverError::Argmin(error.to_string())
 }
 
+/// The termination of an argmin iteration that ended in `error`: a failed line search when
+/// this adapter stopped it, argmin's own reason otherwise.
+fn iteration_error(error: &ArgminError) -> Termination {
+    let text = error.to_string();
+    stopped_line_search(&text).unwrap_or(Termination::SolverExit(text))
+}
+
+/// The line search this adapter stopped, if `text` (argmin's message, which may quote the
+/// error) says so.
+fn stopped_line_search(text: &str) -> Option<Termination> {
+    let start = text.find(LINE_SEARCH)? + LINE_SEARCH.len();
+    let why = text[start..].trim_end_matches(['\'', '"', '.']);
+    Some(Termination::LineSearchFailed(why.to_owned()))
+}
+
 /// Maps an argmin termination reason that argmin's solver set itself.
 fn solver_exit(reason: &TerminationReason) -> Termination {
+    if let Some(stopped) = stopped_line_search(reason.text()) {
+        return stopped;
+    }
     match reason {
         TerminationReason::SolverExit(text) if text.starts_with("Line search") => {
             Termination::LineSearchFailed(text.clone())
@@ -199,9 +271,12 @@ where
                 Next::Stop(termination)
             }
         };
+        if let Some(p) = problem.problem.as_ref() {
+            p.spent.set(0);
+        }
         let mut next = match solver.next_iter(&mut problem, current) {
             Ok((next, _)) => next,
-            Err(error) => return Ok(ended(Termination::SolverExit(error.to_string()))),
+            Err(error) => return Ok(ended(iteration_error(&error))),
         };
         if let TerminationStatus::Terminated(reason) = next.get_termination_status() {
             return Ok(ended(solver_exit(reason)));
