@@ -19,6 +19,34 @@ pub(crate) fn positive_count(text: &str) -> Result<usize, String> {
     count(text, 1)
 }
 
+/// A whole number from 1 to `max`: a count of things the command keeps in memory or runs
+/// one after another (starting points, values of C, repeats), which must stay bounded.
+fn bounded_count(text: &str, max: usize) -> Result<usize, String> {
+    let n = count(text, 1)?;
+    if n > max {
+        return Err(format!(
+            "{} is out of range: it must be at most {max}",
+            text.trim()
+        ));
+    }
+    Ok(n)
+}
+
+/// `convergence --num`: at most 100 000 starting points.
+pub(crate) fn starts(text: &str) -> Result<usize, String> {
+    bounded_count(text, 100_000)
+}
+
+/// `path --num`: at most 10 000 values of C.
+pub(crate) fn path_points(text: &str) -> Result<usize, String> {
+    bounded_count(text, 10_000)
+}
+
+/// `race --repeat`: at most 1000 fits per solver.
+pub(crate) fn repeats(text: &str) -> Result<usize, String> {
+    bounded_count(text, 1000)
+}
+
 /// A seed: a whole number from 0 to 2⁶⁴ − 1.
 pub(crate) fn seed(text: &str) -> Result<u64, String> {
     let text = text.trim();
@@ -135,6 +163,8 @@ mod tests {
         assert!(count("0", 1).unwrap_err().contains("at least 1"));
         assert!(count("1.5", 1).unwrap_err().contains("not a whole number"));
         assert!(count("99999999999999999999999", 1).is_err());
+        assert!(starts("1000000000").unwrap_err().contains("at most 100000"));
+        assert_eq!(repeats("1000"), Ok(1000));
         assert!(seed("-3").unwrap_err().contains("from 0"));
         assert!(number("nan").unwrap_err().contains("NaN"));
         assert!(finite("inf").unwrap_err().contains("not finite"));

@@ -21,8 +21,8 @@ pub(crate) struct PathArgs {
     /// evenly on a log scale.
     #[arg(long = "C", default_value = "1e-4..1e4", allow_hyphen_values = true, value_parser = args::interval)]
     c: (f64, f64),
-    /// How many values of C.
-    #[arg(long, default_value_t = 17, allow_hyphen_values = true, value_parser = args::positive_count)]
+    /// How many values of C (at most 10 000).
+    #[arg(long, default_value_t = 17, allow_hyphen_values = true, value_parser = args::path_points)]
     num: usize,
     /// The solver (default newton).
     #[arg(long, value_enum, default_value_t = SolverName::Newton)]

@@ -43,7 +43,7 @@ pub(crate) struct RaceArgs {
     no_precondition: bool,
     /// Fit each solver this many times and report the median time (the first fit of a run
     /// also pays for warming caches and BLAS threads).
-    #[arg(long, default_value_t = 3, allow_hyphen_values = true, value_parser = args::positive_count)]
+    #[arg(long, default_value_t = 3, allow_hyphen_values = true, value_parser = args::repeats)]
     repeat: usize,
     /// Draw the gap to the best objective against iteration and against time (.svg or .png).
     #[arg(long)]

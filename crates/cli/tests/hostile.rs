@@ -524,6 +524,24 @@ fn number_like_values_get_range_errors() {
     refused(&["minimize", "x^2", "--every", "-2"], "at least 1");
     refused(&["sweep-lr", "x^2", "--rates", "0.1,-0.2"], "positive");
     refused(&["convergence", "x^2", "--num", "0"], "at least 1");
+    // Counts of things kept in memory or run one after another are bounded.
+    refused(
+        &["convergence", "x^2", "--num", "1000000000"],
+        "at most 100000",
+    );
+    refused(&["path", "--data", b, "--num", "99999999"], "at most 10000");
+    refused(
+        &[
+            "race",
+            "--data",
+            b,
+            "--model",
+            "logistic",
+            "--repeat",
+            "100000000",
+        ],
+        "at most 1000",
+    );
     refused(
         &["race", "--data", b, "--model", "logistic", "--repeat", "0"],
         "at least 1",

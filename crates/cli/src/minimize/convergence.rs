@@ -19,8 +19,8 @@ pub(crate) struct ConvergenceArgs {
     /// The starting points: an interval a..b, split into --num evenly spaced points.
     #[arg(long, default_value = "-10..10", allow_hyphen_values = true, value_parser = args::interval)]
     starts: (f64, f64),
-    /// How many starting points.
-    #[arg(long, default_value_t = 41, allow_hyphen_values = true, value_parser = args::positive_count)]
+    /// How many starting points (at most 100 000).
+    #[arg(long, default_value_t = 41, allow_hyphen_values = true, value_parser = args::starts)]
     num: usize,
     /// The learning rate γ > 0 of gradient descent.
     #[arg(long, default_value_t = 0.1, allow_hyphen_values = true, value_parser = args::positive)]
