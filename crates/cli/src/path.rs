@@ -24,9 +24,9 @@ pub(crate) struct PathArgs {
     /// How many values of C (at most 10 000).
     #[arg(long, default_value_t = 17, allow_hyphen_values = true, value_parser = args::path_points)]
     num: usize,
-    /// The solver (default newton).
-    #[arg(long, value_enum, default_value_t = SolverName::Newton)]
-    solver: SolverName,
+    /// The solver (default: newton up to 500 features, lbfgs beyond).
+    #[arg(long, value_enum)]
+    solver: Option<SolverName>,
     /// Stop each fit when ‖∇F‖₂ ≤ tol. Tighter than scikit-learn's 1e-4: at large C a warm
     /// start already meets a loose tolerance, and the path would stall.
     #[arg(long, default_value_t = 1e-8, allow_hyphen_values = true, value_parser = args::non_negative)]
@@ -106,8 +106,11 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
         fit_intercept: true,
         precondition: true,
     };
-    let solver = args.solver.solver(None)?;
     let (x, y) = (prepared.x_train.view(), prepared.y_train.view());
+    let solver = match args.solver {
+        Some(name) => name.solver(None)?,
+        None => descent_models::Solver::for_parameters(x.ncols() + 1),
+    };
     let cs = logspace(lo, hi, args.num);
     let bar = progress::start(
         Some(cs.len() as u64),

@@ -83,7 +83,14 @@ struct Run {
     history: Vec<Point>,
 }
 
-fn default_solvers(model: ModelKind) -> Vec<SolverName> {
+/// The solvers that form a `(p+1)²` matrix at every iteration (a Hessian or an inverse
+/// Hessian): left out of the default race beyond `NEWTON_MAX_PARAMETERS` parameters.
+const DENSE: [SolverName; 3] = [SolverName::Newton, SolverName::Bfgs, SolverName::NewtonCg];
+
+/// Every solver that fits the model and the shape: with more parameters than
+/// `NEWTON_MAX_PARAMETERS`, those that form dense `(p+1)²` matrices are left out (each of
+/// their iterations costs `O(Np² + p³)`), and the second value says so.
+fn default_solvers(model: ModelKind, parameters: usize) -> (Vec<SolverName>, Option<String>) {
     let mut solvers = Vec::new();
     if model == ModelKind::Linear {
         solvers.push(SolverName::Lstsq);
@@ -97,7 +104,14 @@ fn default_solvers(model: ModelKind) -> Vec<SolverName> {
         SolverName::Steepest,
         SolverName::Gd,
     ]);
-    solvers
+    if parameters <= descent_models::NEWTON_MAX_PARAMETERS {
+        return (solvers, None);
+    }
+    solvers.retain(|s| !DENSE.contains(s));
+    let note = format!(
+        "newton, bfgs and newton-cg are left out: with {parameters} parameters each of their iterations forms a {parameters}² matrix; name them in --solvers to race them anyway"
+    );
+    (solvers, Some(note))
 }
 
 pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
@@ -110,15 +124,15 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
         &[("--C", args.c.is_some())],
         &[("--alpha", args.alpha.is_some())],
     )?;
-    let solvers = if args.solvers.is_empty() {
-        default_solvers(args.model)
+    let prepared = args.data.prepare()?;
+    let (solvers, left_out) = if args.solvers.is_empty() {
+        default_solvers(args.model, prepared.x_train.ncols() + 1)
     } else {
-        args.solvers.clone()
+        (args.solvers.clone(), None)
     };
     if args.learning_rate.is_some() && !solvers.contains(&SolverName::Gd) {
         bail!("--learning-rate applies to gd, which is not in --solvers");
     }
-    let prepared = args.data.prepare()?;
     let settings = ModelSettings {
         kind: args.model,
         c: args.c,
@@ -239,7 +253,10 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
                 runs: &runs,
             },
         )?;
-        return Ok(Outcome::done());
+        return Ok(Outcome {
+            warnings: left_out.into_iter().collect(),
+            strict_failure: false,
+        });
     }
     writeln!(
         out,
@@ -308,7 +325,10 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
     if let Some(path) = &args.plot {
         writeln!(out, "plot: {}", path.display())?;
     }
-    Ok(Outcome::done())
+    Ok(Outcome {
+        warnings: left_out.into_iter().collect(),
+        strict_failure: false,
+    })
 }
 
 fn model_name(kind: ModelKind) -> &'static str {

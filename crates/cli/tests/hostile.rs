@@ -230,6 +230,47 @@ fn shapes_that_would_make_a_solver_explode() {
     let run = accepted(&["fit", "--data", &wide, "--model", "logistic", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["solver"], "L-BFGS");
+    // The race leaves out the solvers that form dense (p+1)² matrices, and says so; the path
+    // chooses L-BFGS.
+    let run = accepted(&[
+        "race",
+        "--data",
+        &wide,
+        "--model",
+        "logistic",
+        "--max-iter",
+        "20",
+        "--repeat",
+        "1",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let raced: Vec<&str> = v["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        !raced.contains(&"newton") && !raced.contains(&"bfgs") && raced.contains(&"lbfgs"),
+        "{raced:?}"
+    );
+    assert!(run.stderr.contains("left out"), "{}", run.stderr);
+    let run = accepted(&[
+        "path",
+        "--data",
+        &wide,
+        "--num",
+        "2",
+        "--max-iter",
+        "20",
+        "--json",
+    ]);
+    assert!(
+        run.stdout.contains("\"solver\": \"L-BFGS\""),
+        "{}",
+        &run.stdout[..200]
+    );
     // A header of 200 000 columns is read in linear time.
     let names: Vec<String> = (0..200_000).map(|i| format!("c{i}")).collect();
     let ones = vec!["1"; 200_000].join(",");
