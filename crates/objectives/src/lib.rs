@@ -25,6 +25,9 @@
 //!   borrow the data and never copy it.
 //! - [`L2Regularized`], an L2 penalty that composes with any vector objective, with
 //!   scikit-learn's meaning of `C`.
+//! - [`ElasticNet`], the non-smooth L1 and elastic-net penalties, with their proximal
+//!   operators, and [`Composite`] objectives (a loss plus such a penalty) whose solutions the
+//!   losses certify with a duality gap ([`Smooth::duality_gap`]).
 //! - [`Standardized`]: a linear model's objective in the coordinates of standardized
 //!   features, a change of variables that preconditions ill-scaled problems without copying
 //!   the data.
@@ -51,6 +54,7 @@
 use openblas_src as _;
 
 mod blas;
+mod elastic_net;
 mod error;
 #[cfg(feature = "expression")]
 pub mod expression;
@@ -65,6 +69,7 @@ mod standardized;
 pub mod univariate;
 
 pub use blas::{blas_threads, set_blas_threads};
+pub use elastic_net::{Composite, ElasticNet, HessianBlock, Smooth};
 pub use error::ObjectiveError;
 pub use linear::{first_non_finite, LinearModelLoss};
 pub use logistic::{log_sigmoid, sigmoid, LogLoss};

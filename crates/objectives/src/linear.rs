@@ -342,6 +342,58 @@ impl<'a> Design<'a> {
     }
 }
 
+impl Design<'_> {
+    /// `scale · X̃_Sᵀ Q X̃_S` for the parameter indices `S` (increasing; `p` is the intercept's
+    /// column of ones), with `Q = diag(q)`: the block of a mean loss's Hessian on a working
+    /// set. Rows are gathered block by block into a small scratch matrix, so neither `X` nor
+    /// its selected columns are copied whole; the cost is `O(N·|S|²)`.
+    pub(crate) fn weighted_gram_block(
+        &self,
+        q: &Array1<f64>,
+        indices: &[usize],
+        scale: f64,
+    ) -> Array2<f64> {
+        let n = self.n_samples();
+        let p = self.n_features();
+        let m = indices.len();
+        let mut h = Array2::zeros((m, m));
+        let rows = GRAM_BLOCK_ROWS.min(n);
+        let mut gathered = Array2::zeros((rows, m));
+        let mut weighted = Array2::zeros((rows, m));
+        let mut start = 0;
+        while start < n {
+            let end = (start + GRAM_BLOCK_ROWS).min(n);
+            let used = end - start;
+            for (i, row) in (start..end).enumerate() {
+                for (c, &j) in indices.iter().enumerate() {
+                    let value = if j < p { self.x[[row, j]] } else { 1.0 };
+                    gathered[[i, c]] = value;
+                    weighted[[i, c]] = value * q[row];
+                }
+            }
+            general_mat_mul(
+                scale,
+                &gathered.slice(s![..used, ..]).t(),
+                &weighted.slice(s![..used, ..]),
+                1.0,
+                &mut h,
+            );
+            start = end;
+        }
+        h
+    }
+
+    /// `Xᵀv` (the coefficients' part of `gradient_from_residual` with scale 1).
+    pub(crate) fn transpose_times(&self, v: &Array1<f64>) -> Array1<f64> {
+        self.x.t().dot(v)
+    }
+
+    /// `Xw`, without the intercept.
+    pub(crate) fn times_coefficients(&self, params: &Array1<f64>) -> Array1<f64> {
+        self.x.dot(&params.slice(s![..self.n_features()]))
+    }
+}
+
 /// What one sample contributes to a mean loss at linear predictor `z` with target `y`: the
 /// loss `ℓ(y, z)` and its derivative `∂ℓ/∂z`.
 pub(crate) trait SampleLoss: Sync {

@@ -1,3 +1,4 @@
+use crate::elastic_net::{mean_gap, negative_entropy, ElasticNet, HessianBlock, Smooth};
 use crate::linear::{Design, SampleLoss};
 use crate::{Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
@@ -213,6 +214,127 @@ impl Hessian for LogLoss<'_> {
         let z = self.design.linear_predictor(params);
         let q = z.mapv(sigmoid_derivative);
         self.design.weighted_gram(&q, scale)
+    }
+}
+
+impl LogLoss<'_> {
+    /// The smallest L1 strength `λ₁` (on the mean loss) at which every coefficient of the
+    /// penalized fit is zero: `‖∇_w F(0, b*)‖∞ = max_j |Σᵢ xᵢⱼ(ȳ − yᵢ)|/N`, with the intercept
+    /// `b*` fitted (`σ(b*) = ȳ`), or `b = 0` without one. It is scikit-learn's `l1_min_c` in
+    /// other units: `C_min = l1_ratio / (N·λ₁)`, and glmnet's `λ_max`.
+    ///
+    /// ```
+    /// use descent_objectives::LogLoss;
+    /// use ndarray::array;
+    /// let x = array![[1.0], [2.0], [3.0], [4.0]];
+    /// let y = array![0.0, 0.0, 1.0, 1.0];
+    /// // ȳ = ½: |Σ xᵢ(½ − yᵢ)|/4 = |(1 + 2 − 3 − 4)/2|/4
+    /// assert_eq!(LogLoss::new(&x, &y)?.l1_threshold(), 0.5);
+    /// # Ok::<(), descent_objectives::ObjectiveError>(())
+    /// ```
+    pub fn l1_threshold(&self) -> f64 {
+        let n = self.design.n_samples() as f64;
+        let centre = if self.design.fit_intercept() {
+            self.y.sum() / n
+        } else {
+            0.5
+        };
+        let r = self.y.mapv(|y| centre - y);
+        max_abs(&self.design.transpose_times(&r)) / n
+    }
+}
+
+/// `maxⱼ |vⱼ|`.
+pub(crate) fn max_abs(v: &Array1<f64>) -> f64 {
+    v.fold(0.0_f64, |m, a| m.max(a.abs()))
+}
+
+/// The intercept `b` that solves `Σᵢ σ(zᵢ + b) = Σᵢ yᵢ` (the log loss's optimal intercept for
+/// fixed coefficients), by Newton's method safeguarded by bisection on the increasing
+/// function `Σ σ(zᵢ + b) − Σ yᵢ`, from `start`.
+fn optimal_intercept(z: &Array1<f64>, y: &ArrayView1<'_, f64>, start: f64) -> f64 {
+    let target = y.sum();
+    let n = z.len() as f64;
+    if target <= 0.0 || target >= n {
+        // All labels alike: the optimum is at ±∞; keep the start.
+        return start;
+    }
+    let residual = |b: f64| z.iter().map(|&z| sigmoid(z + b)).sum::<f64>() - target;
+    let (mut lo, mut hi) = (start - 1.0, start + 1.0);
+    while residual(lo) > 0.0 && lo > -1e6 {
+        lo = start - 2.0 * (start - lo);
+    }
+    while residual(hi) < 0.0 && hi < 1e6 {
+        hi = start + 2.0 * (hi - start);
+    }
+    let mut b = start.clamp(lo, hi);
+    for _ in 0..100 {
+        let r = residual(b);
+        if r == 0.0 {
+            break;
+        }
+        if r > 0.0 {
+            hi = b;
+        } else {
+            lo = b;
+        }
+        let slope: f64 = z.iter().map(|&z| sigmoid_derivative(z + b)).sum();
+        let newton = b - r / slope;
+        b = if slope > 0.0 && newton > lo && newton < hi {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+        if hi - lo <= 4.0 * f64::EPSILON * b.abs().max(1.0) {
+            break;
+        }
+    }
+    b
+}
+
+impl Smooth for LogLoss<'_> {
+    /// The gap of the mean log loss plus `penalty`, from the dual point
+    /// `θ = y − σ(Xw + b*)` (with `b*` the optimal intercept for `w`), scaled into the dual's
+    /// domain: `D(θ) = −(1/N)Σᵢ H(yᵢ − θᵢ) − g*(Xᵀθ/N)`, `H` the negative binary entropy,
+    /// `Σθ = 0` with an intercept. At the minimizer `θ` is exactly the dual optimum and the
+    /// gap is 0.
+    fn duality_gap(&self, x: &Array1<f64>, penalty: &ElasticNet) -> Option<f64> {
+        let n = self.design.n_samples() as f64;
+        let p = self.design.n_features();
+        let zw = self.design.times_coefficients(x);
+        let b = if self.design.fit_intercept() {
+            optimal_intercept(&zw, &self.y, x[p])
+        } else {
+            0.0
+        };
+        let mut theta = Zip::from(&zw)
+            .and(&self.y)
+            .map_collect(|&z, &y| y - sigmoid(z + b));
+        if self.design.fit_intercept() {
+            let mean = theta.sum() / n;
+            theta -= mean;
+        }
+        let mut v = self.design.transpose_times(&theta);
+        let c = penalty.feasible_scale(&v.mapv(|t| t / n));
+        theta *= c;
+        v *= c;
+        let conjugates: f64 = Zip::from(&theta).and(&self.y).fold(0.0, |acc, &t, &y| {
+            acc + negative_entropy((y - t).clamp(0.0, 1.0))
+        });
+        let primal = self.value(x) + penalty.value(x);
+        Some(mean_gap(primal, conjugates, &v, penalty, n))
+    }
+}
+
+impl HessianBlock for LogLoss<'_> {
+    fn hessian_block(&self, x: &Array1<f64>, indices: &[usize]) -> Array2<f64> {
+        if indices.len() == self.design.n_params() {
+            return self.hessian(x);
+        }
+        let z = self.design.linear_predictor(x);
+        let q = z.mapv(sigmoid_derivative);
+        self.design
+            .weighted_gram_block(&q, indices, 1.0 / self.design.n_samples() as f64)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Test functions of a vector with known minima, for checking and comparing solvers.
 
-use crate::{Gradient, Hessian, Objective, ObjectiveError};
+use crate::{Gradient, Hessian, HessianBlock, Objective, ObjectiveError, Smooth};
 use ndarray::{Array1, Array2};
 
 /// The Rosenbrock function in `n ≥ 2` dimensions:
@@ -189,3 +189,8 @@ impl Hessian for QuadraticForm {
         self.a.clone()
     }
 }
+
+impl Smooth for Rosenbrock {}
+impl HessianBlock for Rosenbrock {}
+impl Smooth for QuadraticForm {}
+impl HessianBlock for QuadraticForm {}

@@ -1,4 +1,6 @@
+use crate::elastic_net::{mean_gap, ElasticNet, HessianBlock, Smooth};
 use crate::linear::{Design, SampleLoss};
+use crate::logistic::max_abs;
 use crate::{Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
 
@@ -128,6 +130,69 @@ impl Hessian for MeanSquaredError<'_> {
         }
         let ones = Array1::ones(self.design.n_samples());
         self.design.weighted_gram(&ones, scale)
+    }
+}
+
+impl MeanSquaredError<'_> {
+    /// The smallest L1 strength `λ₁` (on the mean squared error) at which every coefficient
+    /// of the penalized fit is zero: `‖∇_w F(0, ȳ)‖∞ = (2/N)·maxⱼ |Σᵢ xᵢⱼ(yᵢ − ȳ)|` (with
+    /// `b = 0` and `y` uncentered without an intercept). scikit-learn's largest `alpha` for
+    /// `ElasticNet(l1_ratio=r)` is `λ₁/(2r)`.
+    ///
+    /// ```
+    /// use descent_objectives::MeanSquaredError;
+    /// use ndarray::array;
+    /// let x = array![[1.0], [2.0], [3.0]];
+    /// let y = array![1.0, 2.0, 6.0];
+    /// // ȳ = 3: (2/3)·|1·(−2) + 2·(−1) + 3·3| = 10/3
+    /// assert!((MeanSquaredError::new(&x, &y)?.l1_threshold() - 10.0 / 3.0).abs() < 1e-15);
+    /// # Ok::<(), descent_objectives::ObjectiveError>(())
+    /// ```
+    pub fn l1_threshold(&self) -> f64 {
+        let n = self.design.n_samples() as f64;
+        let centre = if self.design.fit_intercept() {
+            self.y.sum() / n
+        } else {
+            0.0
+        };
+        let r = self.y.mapv(|y| y - centre);
+        2.0 * max_abs(&self.design.transpose_times(&r)) / n
+    }
+}
+
+impl Smooth for MeanSquaredError<'_> {
+    /// The gap of the mean squared error plus `penalty`, from the dual point `θ = 2r`, with
+    /// `r = y − Xw − b*` the residual at the optimal intercept `b*` for `w`, scaled into the
+    /// dual's domain: `D(θ) = (1/N)(θᵀy − ‖θ‖²/4) − g*(Xᵀθ/N)`, `Σθ = 0` with an intercept.
+    fn duality_gap(&self, x: &Array1<f64>, penalty: &ElasticNet) -> Option<f64> {
+        let n = self.design.n_samples() as f64;
+        let mut r = &self.y - &self.design.times_coefficients(x);
+        if self.design.fit_intercept() {
+            let b = r.sum() / n;
+            r -= b;
+        }
+        let mut theta = r * 2.0;
+        let mut v = self.design.transpose_times(&theta);
+        let c = penalty.feasible_scale(&v.mapv(|t| t / n));
+        theta *= c;
+        v *= c;
+        // Σᵢ f*(−θᵢ) for fᵢ(z) = (z − yᵢ)²: f*(u) = u·yᵢ + u²/4.
+        let conjugates: f64 = Zip::from(&theta)
+            .and(&self.y)
+            .fold(0.0, |acc, &t, &y| acc - t * y + 0.25 * t * t);
+        let primal = self.value(x) + penalty.value(x);
+        Some(mean_gap(primal, conjugates, &v, penalty, n))
+    }
+}
+
+impl HessianBlock for MeanSquaredError<'_> {
+    fn hessian_block(&self, x: &Array1<f64>, indices: &[usize]) -> Array2<f64> {
+        if indices.len() == self.design.n_params() {
+            return self.hessian(x);
+        }
+        let ones = Array1::ones(self.design.n_samples());
+        self.design
+            .weighted_gram_block(&ones, indices, 2.0 / self.design.n_samples() as f64)
     }
 }
 

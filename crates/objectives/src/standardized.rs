@@ -1,6 +1,7 @@
 //! Feature standardization as a change of variables: the objective of a linear model seen
 //! in the coordinates of standardized features, without copying the features.
 
+use crate::elastic_net::{ElasticNet, HessianBlock, Smooth};
 #[cfg(test)]
 use crate::Parameter;
 use crate::{Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
@@ -250,6 +251,13 @@ impl<O: LinearModelLoss> Standardized<O> {
         self.inverse_scale.len()
     }
 
+    /// `1/sⱼ`, the factors by which standardized coefficients scale into original ones
+    /// (`wⱼ = ṽⱼ/sⱼ`): a penalty on `w` is, in these coordinates,
+    /// [`ElasticNet::weighted`] by them.
+    pub fn penalty_factors(&self) -> &Array1<f64> {
+        &self.inverse_scale
+    }
+
     /// `θ = T·(v, c)`: `w = v ⊘ s`, `b = c − m·w`.
     pub fn to_original(&self, standardized: &Array1<f64>) -> Array1<f64> {
         let p = self.p();
@@ -366,6 +374,19 @@ impl<O: LinearModelLoss + Hessian> Hessian for Standardized<O> {
         h
     }
 }
+
+impl<O: LinearModelLoss + Smooth> Smooth for Standardized<O> {
+    /// The gap of the same point of the original problem: the objective values are equal,
+    /// and `penalty`, weighted for these coordinates, is mapped back.
+    fn duality_gap(&self, v: &Array1<f64>, penalty: &ElasticNet) -> Option<f64> {
+        let original = penalty
+            .weighted(&self.inverse_scale.mapv(f64::recip))
+            .ok()?;
+        self.inner.duality_gap(&self.to_original(v), &original)
+    }
+}
+
+impl<O: LinearModelLoss + Hessian> HessianBlock for Standardized<O> {}
 
 impl<O: LinearModelLoss> LinearModelLoss for Standardized<O> {
     fn n_samples(&self) -> usize {
