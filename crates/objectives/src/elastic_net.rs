@@ -515,8 +515,9 @@ mod gap_tests {
             ((i as f64 * 0.91 + j as f64 * 1.7 + seed as f64).sin() * (1.0 + j as f64)).round()
                 / 2.0
         });
-        let labels =
-            Array1::from_shape_fn(n, |i| f64::from(u8::from((i * 7 + seed as usize) % 3 == 0)));
+        let labels = Array1::from_shape_fn(n, |i| {
+            f64::from(u8::from((i * 7 + seed as usize).is_multiple_of(3)))
+        });
         let targets = Array1::from_shape_fn(n, |i| (i as f64 * 0.37 + seed as f64).cos() * 3.0);
         (x, labels, targets)
     }
