@@ -160,6 +160,8 @@ impl LinearRegression {
                     },
                     history: Vec::new(),
                     elapsed: started.elapsed(),
+                    duality_gap: None,
+                    non_zeros: None,
                 }
             }
             solver => {

@@ -201,5 +201,7 @@ where
         termination,
         history: history.finish(),
         elapsed: started.elapsed(),
+        duality_gap: None,
+        non_zeros: None,
     })
 }

@@ -10,6 +10,8 @@
 //! | [`NewtonCg`] | Hessian | `Array1<f64>` | argmin's truncated Newton (scikit-learn's `newton-cg`) |
 //! | [`Brent`], [`GoldenSection`] | value | `f64` | argmin's, on a bracket `[a, b]` (see [`bracket_minimum`]) |
 //! | [`NelderMead`] | value | `Array1<f64>` | argmin's simplex method, for functions without gradients |
+//! | [`ProximalGradient`] (ISTA, FISTA) | gradient + penalty | [`Composite`](descent_objectives::Composite) | proximal steps, for L1 and elastic-net penalties |
+//! | [`ProximalNewton`] | Hessian + penalty | [`Composite`](descent_objectives::Composite) | coordinate descent on the Hessian of working sets; certified by the duality gap |
 //!
 //! Every report says why the run ended ([`Termination`]), and its verdict is checked at the
 //! point where the run stopped: a run is [`Converged`](Termination::Converged) only when that
@@ -38,6 +40,7 @@
 
 mod argmin_adapters;
 mod bracket;
+mod composite;
 mod counting;
 mod end_point;
 mod error;
@@ -46,6 +49,8 @@ mod history;
 mod iterate;
 mod newton;
 mod observe;
+mod proximal_gradient;
+mod proximal_newton;
 mod report;
 mod stopping;
 
@@ -58,6 +63,8 @@ pub use error::SolverError;
 pub use gradient_descent::GradientDescent;
 pub use newton::{Newton, NewtonSystem};
 pub use observe::{Observer, Progress, Unobserved};
+pub use proximal_gradient::ProximalGradient;
+pub use proximal_newton::ProximalNewton;
 pub use report::{significant, Criterion, Evaluations, Record, Report, Step, Termination};
 pub use stopping::Stopping;
 

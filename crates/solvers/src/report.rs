@@ -12,7 +12,9 @@ pub struct Report<P> {
     pub x: P,
     /// The objective at [`x`](Report::x).
     pub value: f64,
-    /// `‖∇f(x)‖₂` at [`x`](Report::x); `None` for derivative-free methods.
+    /// `‖∇f(x)‖₂` at [`x`](Report::x); `None` for derivative-free methods. For a composite
+    /// objective `F + g`, the distance of `−∇F(x)` to `∂g(x)`, which is 0 exactly at a
+    /// minimizer.
     pub gradient_norm: Option<f64>,
     /// Completed iterations (accepted steps).
     pub iterations: usize,
@@ -25,6 +27,15 @@ pub struct Report<P> {
     pub history: Vec<Record<P>>,
     /// Wall time spent in the solver, objective evaluations included.
     pub elapsed: Duration,
+    /// For a composite objective whose loss knows its dual: the duality gap at
+    /// [`x`](Report::x), an upper bound on how far [`value`](Report::value) is above the
+    /// optimum (whatever the termination).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub duality_gap: Option<f64>,
+    /// For a penalized (composite) objective: how many penalized coordinates of
+    /// [`x`](Report::x) are not zero.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub non_zeros: Option<usize>,
 }
 
 impl<P> Report<P> {
@@ -91,6 +102,8 @@ impl<P> Report<P> {
                 })
                 .collect(),
             elapsed: self.elapsed,
+            duality_gap: self.duality_gap,
+            non_zeros: self.non_zeros,
         }
     }
 }
@@ -276,6 +289,9 @@ pub enum Criterion {
     /// simplex has collapsed. Like the step rule, it appears only in
     /// [`Termination::Stalled`].
     SimplexSpread,
+    /// The duality gap at the end point, an upper bound on the distance to the optimum, is
+    /// below its tolerance ([`Report::duality_gap`] holds it): a certified solution.
+    DualityGap,
 }
 
 impl fmt::Display for Criterion {
@@ -287,6 +303,7 @@ impl fmt::Display for Criterion {
             Criterion::BracketWidth => "bracket width below tolerance",
             Criterion::ClosedForm => "solved in closed form",
             Criterion::SimplexSpread => "simplex values within tolerance",
+            Criterion::DualityGap => "duality gap below tolerance",
         })
     }
 }
@@ -308,6 +325,7 @@ impl Termination {
             Criterion::BracketWidth => "bracket",
             Criterion::ClosedForm => "closed form",
             Criterion::SimplexSpread => "simplex",
+            Criterion::DualityGap => "gap",
         };
         match self {
             Termination::Converged(criterion) => format!("converged ({})", rule(criterion)),
@@ -417,6 +435,19 @@ pub enum Step {
     Bracketing,
     /// A step of the Nelder-Mead simplex (the record holds its best vertex).
     Simplex,
+    /// A proximal gradient step `x ← prox_{t·g}(y − t∇F(y))` (ISTA, FISTA).
+    Proximal {
+        /// The step `t` (`1/L` for the Lipschitz estimate `L`).
+        step: f64,
+    },
+    /// A proximal Newton step: the penalized quadratic model minimized by coordinate descent
+    /// on a working set, then a line search.
+    ProximalNewton {
+        /// The line-search factor `α`.
+        alpha: f64,
+        /// How many coordinates the working set held.
+        working_set: usize,
+    },
 }
 
 #[cfg(test)]

@@ -246,6 +246,8 @@ impl Bracket {
             termination,
             history: history.finish(),
             elapsed: started.elapsed(),
+            duality_gap: None,
+            non_zeros: None,
         })
     }
 }

@@ -267,6 +267,8 @@ impl<O: Objective<Param = Array1<f64>>> Minimize<O> for NelderMead {
             termination,
             history: history.finish(),
             elapsed: started.elapsed(),
+            duality_gap: None,
+            non_zeros: None,
         })
     }
 }
