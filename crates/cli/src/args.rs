@@ -116,6 +116,18 @@ pub(crate) fn fraction(text: &str) -> Result<f64, String> {
     Ok(value)
 }
 
+/// A finite number from 0 to 1 inclusive: an `l1_ratio`.
+pub(crate) fn unit_interval(text: &str) -> Result<f64, String> {
+    let value = finite(text)?;
+    if !(0.0..=1.0).contains(&value) {
+        return Err(format!(
+            "{} is out of range: it must lie from 0 to 1",
+            text.trim()
+        ));
+    }
+    Ok(value)
+}
+
 /// `a,b` → (a, b), both finite, `a < b`.
 pub(crate) fn pair(text: &str) -> Result<(f64, f64), String> {
     let (a, b) = text
@@ -170,6 +182,8 @@ mod tests {
         assert!(finite("inf").unwrap_err().contains("not finite"));
         assert!(positive("-0.5").unwrap_err().contains("positive"));
         assert!(fraction("1").unwrap_err().contains("between 0 and 1"));
+        assert_eq!(unit_interval("1"), Ok(1.0));
+        assert!(unit_interval("1.5").unwrap_err().contains("from 0 to 1"));
         assert!(pair("nan,1").unwrap_err().contains("NaN"));
         assert!(pair("2,1").unwrap_err().contains("lower end"));
         assert_eq!(interval("-3..2"), Ok((-3.0, 2.0)));

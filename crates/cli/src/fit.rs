@@ -21,24 +21,24 @@ pub(crate) struct FitArgs {
     /// The model to fit.
     #[arg(long, value_enum)]
     model: ModelKind,
-    /// The solver (default: for logistic, newton up to 500 features and lbfgs beyond; for
-    /// linear, lstsq).
+    /// The solver (default: prox-newton with an L1 part in the penalty; otherwise for
+    /// logistic, newton up to 500 features and lbfgs beyond, and for linear, lstsq).
     #[arg(long, value_enum)]
     solver: Option<SolverName>,
-    /// Logistic with --penalty l2: inverse regularization strength, as scikit-learn's C
-    /// (default 1.0).
+    /// Logistic: inverse regularization strength, as scikit-learn's C (default 1.0).
     #[arg(long = "C", allow_hyphen_values = true, value_parser = args::positive)]
     c: Option<f64>,
-    /// Linear: Ridge's penalty α on ‖w‖², as scikit-learn's alpha (default 0: least squares).
+    /// Linear: the penalty's strength α, as scikit-learn's alpha: Ridge's on ‖w‖² (default
+    /// 0: least squares), or with --l1-ratio the Lasso's and ElasticNet's.
     #[arg(long, allow_hyphen_values = true, value_parser = args::non_negative)]
     alpha: Option<f64>,
-    /// Logistic: the penalty (default l2).
-    #[arg(long, value_enum)]
-    penalty: Option<PenaltyName>,
+    #[command(flatten)]
+    penalty: PenaltyArgs,
     /// The fixed step of --solver gd (default 0.1), in the solver's preconditioned coordinates.
     #[arg(long, allow_hyphen_values = true, value_parser = args::positive)]
     learning_rate: Option<f64>,
-    /// Converged when the gradient norm is at most this (default 1e-4).
+    /// Converged when the gradient norm is at most this (default 1e-4); with an L1 part in
+    /// the penalty, when the duality gap is at most tol times the objective.
     #[arg(long, allow_hyphen_values = true, value_parser = args::non_negative)]
     tol: Option<f64>,
     /// The iteration limit (default: 100 for logistic, 1000 for linear).
@@ -85,14 +85,91 @@ pub(crate) enum SolverName {
     Steepest,
     /// Direct least squares (linear only).
     Lstsq,
+    /// Proximal Newton: coordinate descent on the Hessian, working sets (L1, elastic net).
+    ProxNewton,
+    /// FISTA: accelerated proximal gradient with backtracking (L1, elastic net).
+    Fista,
 }
 
+/// The penalties of logistic regression, by their names on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum PenaltyName {
-    /// ‖w‖²/(2C).
+pub(crate) enum PenaltyName {
+    /// ½‖w‖², scikit-learn's default.
     L2,
+    /// ‖w‖₁: sparse coefficients (feature selection).
+    L1,
+    /// l1_ratio·‖w‖₁ + ½(1 − l1_ratio)·‖w‖², with --l1-ratio.
+    Elasticnet,
     /// No penalty.
     None,
+}
+
+/// The penalty options shared by fit, race, path and cv.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub(crate) struct PenaltyArgs {
+    /// Logistic: the penalty (default l2).
+    #[arg(long, value_enum)]
+    pub penalty: Option<PenaltyName>,
+    /// The elastic net's share of L1, from 0 to 1: for logistic with --penalty elasticnet;
+    /// for linear it makes --alpha scikit-learn's ElasticNet (1: the Lasso).
+    #[arg(long, allow_hyphen_values = true, value_parser = args::unit_interval)]
+    pub l1_ratio: Option<f64>,
+}
+
+impl PenaltyArgs {
+    /// Fails on a combination that would silently mean something else.
+    pub(crate) fn check(&self, kind: ModelKind) -> Result<()> {
+        match (kind, self.penalty, self.l1_ratio) {
+            (ModelKind::Linear, Some(_), _) => {
+                bail!("--penalty does not apply to --model linear (use --alpha, with --l1-ratio for the Lasso and elastic net)")
+            }
+            (ModelKind::Logistic, Some(PenaltyName::Elasticnet), None) => {
+                bail!("--penalty elasticnet needs --l1-ratio (the share of L1, from 0 to 1)")
+            }
+            (ModelKind::Logistic, penalty, Some(_)) if penalty != Some(PenaltyName::Elasticnet) => {
+                bail!("--l1-ratio applies to --penalty elasticnet (for logistic regression)")
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Fails when a linear elastic net lacks its strength: `--l1-ratio` needs a positive
+    /// `--alpha`.
+    pub(crate) fn check_alpha(&self, kind: ModelKind, alpha: Option<f64>) -> Result<()> {
+        if kind != ModelKind::Linear || self.l1_ratio.is_none() {
+            return Ok(());
+        }
+        match alpha {
+            None => bail!("--l1-ratio needs --alpha (the elastic net's strength, positive)"),
+            Some(alpha) if alpha <= 0.0 => bail!(
+                "--alpha {alpha} with --l1-ratio: the elastic net's strength must be positive (for least squares, leave out --l1-ratio)"
+            ),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// The logistic penalty (L2 unless told).
+    pub(crate) fn penalty(&self) -> Penalty {
+        match self.penalty {
+            None | Some(PenaltyName::L2) => Penalty::L2,
+            Some(PenaltyName::L1) => Penalty::L1,
+            Some(PenaltyName::Elasticnet) => Penalty::ElasticNet,
+            Some(PenaltyName::None) => Penalty::None,
+        }
+    }
+
+    /// Whether the penalty of a model of `kind` has an L1 part (its coefficients can be
+    /// exactly zero, and a proximal solver is needed).
+    pub(crate) fn sparse(&self, kind: ModelKind) -> bool {
+        match kind {
+            ModelKind::Logistic => match self.penalty() {
+                Penalty::L1 => true,
+                Penalty::ElasticNet => self.l1_ratio.is_some_and(|r| r > 0.0),
+                Penalty::L2 | Penalty::None => false,
+            },
+            ModelKind::Linear => self.l1_ratio.is_some_and(|r| r > 0.0),
+        }
+    }
 }
 
 impl FitArgs {
@@ -101,10 +178,8 @@ impl FitArgs {
             kind: self.model,
             c: self.c,
             alpha: self.alpha,
-            penalty: match self.penalty {
-                Some(PenaltyName::None) => Penalty::None,
-                _ => Penalty::L2,
-            },
+            penalty: self.penalty.penalty(),
+            l1_ratio: self.penalty.l1_ratio,
             tol: self.tol,
             max_iter: self.max_iter,
             threshold: self.threshold,
@@ -129,14 +204,15 @@ impl FitArgs {
             self.model,
             &[
                 ("--C", self.c.is_some()),
-                ("--penalty", self.penalty.is_some()),
                 ("--threshold", self.threshold.is_some()),
             ],
             &[("--alpha", self.alpha.is_some())],
         )?;
-        if self.penalty == Some(PenaltyName::None) && self.c.is_some() {
-            bail!("--C sets the strength of --penalty l2; with --penalty none there is no C");
+        self.penalty.check(self.model)?;
+        if self.penalty.penalty == Some(PenaltyName::None) && self.c.is_some() {
+            bail!("--C sets the strength of the penalty; with --penalty none there is no C");
         }
+        self.penalty.check_alpha(self.model, self.alpha)?;
         if let Some(out) = &self.out {
             files::check_output("--out", out, &[&self.data.data])?;
         }
@@ -189,6 +265,14 @@ pub(crate) struct FitSummary {
     pub c: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alpha: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l1_ratio: Option<f64>,
+    /// The number of coefficients that are not zero (fits with an L1 part).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub non_zeros: Option<usize>,
+    /// The duality gap at the solution: the objective is within this of its minimum.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duality_gap: Option<f64>,
     /// The numerical rank of the features (least squares by SVD).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rank: Option<usize>,
@@ -277,6 +361,8 @@ impl SolverName {
             SolverName::Cg => Solver::ConjugateGradient,
             SolverName::Steepest => Solver::SteepestDescent,
             SolverName::Lstsq => Solver::LeastSquares,
+            SolverName::ProxNewton => Solver::ProximalNewton,
+            SolverName::Fista => Solver::Fista,
         })
     }
 }
@@ -288,6 +374,9 @@ pub(crate) struct ModelSettings {
     pub c: Option<f64>,
     pub alpha: Option<f64>,
     pub penalty: Penalty,
+    /// The elastic net's share of L1: logistic with `Penalty::ElasticNet`; linear, the
+    /// Lasso and elastic net.
+    pub l1_ratio: Option<f64>,
     pub tol: Option<f64>,
     pub max_iter: Option<usize>,
     pub threshold: Option<f64>,
@@ -311,6 +400,9 @@ impl ModelSettings {
         if let Some(t) = self.threshold {
             settings = settings.threshold(t);
         }
+        if let Some(r) = self.l1_ratio {
+            settings = settings.l1_ratio(r);
+        }
         if let Some(t) = self.tol {
             settings = settings.tol(t);
         }
@@ -328,6 +420,9 @@ impl ModelSettings {
             .precondition(self.precondition);
         if let Some(solver) = solver {
             settings = settings.solver(solver);
+        }
+        if let Some(r) = self.l1_ratio {
+            settings = settings.l1_ratio(r);
         }
         if let Some(t) = self.tol {
             settings = settings.tol(t);
@@ -376,10 +471,16 @@ impl ModelSettings {
 /// of caution, with what to try.
 fn fit_warning(model: &Model, settings: &ModelSettings, features: usize) -> Option<String> {
     let report: &Report<Array1<f64>> = model.report();
-    let gradient = report
-        .gradient_norm
-        .map_or(String::new(), |g| format!("‖∇F‖ = {}", Sig(g, 3)));
     let tol = Sig(settings.tolerance(), 3);
+    let gradient = match (report.duality_gap, report.gradient_norm) {
+        (Some(gap), _) => format!(
+            "the duality gap {} > --tol·F = {}",
+            Sig(gap, 3),
+            Sig(settings.tolerance() * report.value.abs(), 3)
+        ),
+        (None, Some(g)) => format!("‖∇F‖ = {} > --tol {tol}", Sig(g, 3)),
+        (None, None) => String::new(),
+    };
     let gd = matches!(model_solver(model), Solver::GradientDescent { .. });
     let advice = match &report.termination {
         Termination::Converged(_) => {
@@ -393,17 +494,17 @@ fn fit_warning(model: &Model, settings: &ModelSettings, features: usize) -> Opti
             };
         }
         Termination::MaxIterations if gd => format!(
-            "{gradient} > --tol {tol} at the iteration limit; raise --max-iter or --learning-rate, or try --solver newton"
+            "{gradient} at the iteration limit; raise --max-iter or --learning-rate, or try another --solver"
         ),
         Termination::MaxIterations => {
-            format!("{gradient} > --tol {tol} at the iteration limit; raise --max-iter")
+            format!("{gradient} at the iteration limit; raise --max-iter")
         }
         Termination::Diverged => "lower --learning-rate".to_owned(),
         Termination::Stalled(Criterion::ClosedForm) => format!(
-            "the closed-form solution is inaccurate ({gradient} > --tol {tol}): the features are ill-conditioned; try --standardize"
+            "the closed-form solution is inaccurate ({gradient}): the features are ill-conditioned; try --standardize"
         ),
         Termination::Stalled(_) => format!(
-            "the objective stopped changing at {gradient}, above --tol {tol}: loosen --tol, or try --solver newton"
+            "the objective stopped changing with {gradient}: loosen --tol, or try another --solver"
         ),
         Termination::KeepsDecreasing => {
             return Some(
@@ -431,10 +532,21 @@ fn model_solver(model: &Model) -> Solver {
 /// What the objective `F` is, in words.
 fn objective_form(model: &Model) -> String {
     match model {
-        Model::LogisticRegression(m) => match m.penalty {
-            Penalty::L2 => format!("mean log loss + ‖w‖²/(2·C·N), C = {}", Sig(m.c, 6)),
-            Penalty::None => "mean log loss (no penalty)".to_owned(),
+        Model::LogisticRegression(m) => match (m.penalty, m.l1_ratio) {
+            (Penalty::L2, _) => format!("mean log loss + ‖w‖²/(2·C·N), C = {}", Sig(m.c, 6)),
+            (Penalty::L1, _) => format!("mean log loss + ‖w‖₁/(C·N), C = {}", Sig(m.c, 6)),
+            (Penalty::ElasticNet, r) => format!(
+                "mean log loss + (r‖w‖₁ + ½(1 − r)‖w‖²)/(C·N), C = {}, r = {}",
+                Sig(m.c, 6),
+                Sig(r.unwrap_or(f64::NAN), 6)
+            ),
+            (Penalty::None, _) => "mean log loss (no penalty)".to_owned(),
         },
+        Model::LinearRegression(m) if m.l1_ratio.is_some() => format!(
+            "mean squared error + α(2r‖w‖₁ + (1 − r)‖w‖²), twice scikit-learn's ElasticNet objective, α = {}, r = {}",
+            Sig(m.alpha, 6),
+            Sig(m.l1_ratio.unwrap_or(f64::NAN), 6)
+        ),
         Model::LinearRegression(m) if m.alpha > 0.0 => {
             format!("mean squared error + α‖w‖²/N, α = {}", Sig(m.alpha, 6))
         }
@@ -451,18 +563,21 @@ fn summarize(
     warning: Option<String>,
 ) -> FitSummary {
     let report = model.report();
-    let (classes, penalty, c, alpha, rank) = match model {
+    let (classes, penalty, c, alpha, l1_ratio, rank) = match model {
         Model::LogisticRegression(m) => (
             Some(m.classes),
             Some(match m.penalty {
                 Penalty::L2 => "l2",
+                Penalty::L1 => "l1",
+                Penalty::ElasticNet => "elasticnet",
                 Penalty::None => "none",
             }),
-            (m.penalty == Penalty::L2).then_some(m.c),
+            (m.penalty != Penalty::None).then_some(m.c),
             None,
+            m.l1_ratio,
             None,
         ),
-        Model::LinearRegression(m) => (None, None, None, Some(m.alpha), m.rank),
+        Model::LinearRegression(m) => (None, None, None, Some(m.alpha), m.l1_ratio, m.rank),
     };
     FitSummary {
         model: model.kind(),
@@ -477,6 +592,9 @@ fn summarize(
         penalty,
         c,
         alpha,
+        l1_ratio,
+        non_zeros: report.non_zeros,
+        duality_gap: report.duality_gap,
         rank,
         n_iter: report.iterations,
         termination: report.termination.to_string(),
@@ -522,8 +640,22 @@ fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> std::io::Result<()
         Sig(s.objective, 12),
         s.objective_form
     )?;
-    if let Some(g) = s.gradient_norm {
-        writeln!(out, "  ‖∇F‖         {} (tol {})", Sig(g, 3), Sig(s.tol, 3))?;
+    match (s.duality_gap, s.gradient_norm) {
+        (Some(gap), _) => writeln!(
+            out,
+            "  duality gap  {} (certified: F is within this of its minimum; tol·F = {})",
+            Sig(gap, 3),
+            Sig(s.tol * s.objective.abs(), 3)
+        )?,
+        (None, Some(g)) => writeln!(out, "  ‖∇F‖         {} (tol {})", Sig(g, 3), Sig(s.tol, 3))?,
+        (None, None) => {}
+    }
+    if let Some(k) = s.non_zeros {
+        writeln!(
+            out,
+            "  non-zeros    {k} of {} coefficients",
+            s.feature_names.len()
+        )?;
     }
     if let Some(rank) = s.rank {
         writeln!(out, "  rank         {rank} of {}", s.feature_names.len())?;

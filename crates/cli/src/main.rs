@@ -9,6 +9,7 @@ mod data;
 mod eval;
 mod files;
 mod fit;
+mod grid;
 mod minimize;
 mod number;
 mod output;
@@ -82,7 +83,8 @@ enum Command {
     Convergence(minimize::convergence::ConvergenceArgs),
     /// Fit one model with each solver and compare iterations, evaluations, time and result.
     Race(race::RaceArgs),
-    /// Logistic regression over a range of C, warm-started: scores and coefficient paths.
+    /// A model over a range of C or alpha, warm-started: scores, non-zeros and coefficient
+    /// paths.
     Path(path::PathArgs),
 }
 

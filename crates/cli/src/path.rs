@@ -1,13 +1,17 @@
-//! `descent path`: logistic regression over a range of C, warm-started from one fit to the
-//! next, with train and test scores and the coefficients at each C.
+//! `descent path`: a model over a range of its regularization strength (C for logistic, alpha
+//! for linear), warm-started from one fit to the next, with train and test scores, the
+//! number of non-zero coefficients and the coefficients at each value.
 
 use crate::data::DataArgs;
-use crate::fit::{ModelSettings, SolverName};
+use crate::fit::{check_model_options, ModelSettings, PenaltyArgs, SolverName};
+use crate::grid::{self, strength_name};
 use crate::number::Sig;
+use crate::output::Metrics;
 use crate::plot::{self, Chart, Figure, Series, Style};
 use crate::{args, files, progress, ModelKind, Outcome};
 use anyhow::{bail, Context, Result};
-use descent_models::{FittedLogisticRegression, LogisticRegression, Penalty};
+use descent_models::{Model, Solver};
+use ndarray::{ArrayView1, ArrayView2};
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,24 +21,37 @@ use std::time::Instant;
 pub(crate) struct PathArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// The range of C (inverse regularization strength), a..b with 0 < a < b, spaced
-    /// evenly on a log scale.
-    #[arg(long = "C", default_value = "1e-4..1e4", allow_hyphen_values = true, value_parser = args::interval)]
-    c: (f64, f64),
-    /// How many values of C (at most 10 000).
-    #[arg(long, default_value_t = 17, allow_hyphen_values = true, value_parser = args::path_points)]
-    num: usize,
-    /// The solver (default: newton up to 500 features, lbfgs beyond).
+    /// The model (default logistic).
+    #[arg(long, value_enum, default_value = "logistic")]
+    model: ModelKind,
+    #[command(flatten)]
+    penalty: PenaltyArgs,
+    /// Logistic: the range of C, a..b with 0 < a < b, spaced evenly on a log scale (default:
+    /// with an L1 part, from the C at which every coefficient is zero over four decades;
+    /// otherwise 1e-4..1e4).
+    #[arg(long = "C", allow_hyphen_values = true, value_parser = args::interval)]
+    c: Option<(f64, f64)>,
+    /// Linear: the range of alpha, a..b with 0 < a < b (default: with --l1-ratio, three
+    /// decades below the alpha at which every coefficient is zero; otherwise 1e-4..1e4).
+    #[arg(long, allow_hyphen_values = true, value_parser = args::interval)]
+    alpha: Option<(f64, f64)>,
+    /// How many values (at most 10 000; default 17, or 30 with an L1 part).
+    #[arg(long, allow_hyphen_values = true, value_parser = args::path_points)]
+    num: Option<usize>,
+    /// The solver (default: prox-newton with an L1 part; otherwise for logistic newton up to
+    /// 500 features and lbfgs beyond, and for linear lstsq).
     #[arg(long, value_enum)]
     solver: Option<SolverName>,
-    /// Stop each fit when ‖∇F‖₂ ≤ tol. Tighter than scikit-learn's 1e-4: at large C a warm
-    /// start already meets a loose tolerance, and the path would stall.
+    /// Stop each fit when ‖∇F‖₂ ≤ tol, or with an L1 part when the duality gap is at most
+    /// tol times the objective. Tighter than scikit-learn's 1e-4: at large C a warm start
+    /// already meets a loose tolerance, and the path would stall.
     #[arg(long, default_value_t = 1e-8, allow_hyphen_values = true, value_parser = args::non_negative)]
     tol: f64,
-    /// The iteration limit of each fit (default 100).
+    /// The iteration limit of each fit (default: the model's).
     #[arg(long, allow_hyphen_values = true, value_parser = args::positive_count)]
     max_iter: Option<usize>,
-    /// Draw accuracy, log loss and coefficients against C (.svg or .png).
+    /// Draw the scores, the number of non-zeros and the coefficients against the strength
+    /// (.svg or .png).
     #[arg(long)]
     plot: Option<PathBuf>,
     /// Print one JSON object instead of the table.
@@ -47,42 +64,99 @@ pub(crate) struct PathArgs {
 
 #[derive(Debug, Serialize)]
 struct Step {
-    #[serde(rename = "C")]
-    c: f64,
+    /// Logistic regression's C.
+    #[serde(rename = "C", skip_serializing_if = "Option::is_none")]
+    c: Option<f64>,
+    /// Linear regression's alpha.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alpha: Option<f64>,
+    /// The strength, whichever it is.
+    #[serde(skip)]
+    value: f64,
     iterations: usize,
     cold_iterations: usize,
     converged: bool,
     seconds: f64,
     cold_seconds: f64,
-    train_accuracy: f64,
-    train_log_loss: f64,
+    /// Coefficients that are not zero.
+    non_zeros: usize,
+    /// The certified bound on the distance to the optimum (proximal solvers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duality_gap: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    train_accuracy: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    train_log_loss: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     test_accuracy: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     test_log_loss: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    train_r2: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    train_mse: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    test_r2: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    test_mse: Option<f64>,
     coef: Vec<f64>,
     intercept: f64,
 }
 
-/// `n` values from `a` to `b`, evenly spaced on a log scale.
-fn logspace(a: f64, b: f64, n: usize) -> Vec<f64> {
-    crate::minimize::linspace(a.log10(), b.log10(), n)
-        .into_iter()
-        .map(|e| 10f64.powf(e))
-        .collect()
+impl Step {
+    /// The two scores of the table and figure: accuracy and log loss, or R² and MSE; train
+    /// and test.
+    fn scores(&self) -> [(Option<f64>, Option<f64>); 2] {
+        if self.train_log_loss.is_some() {
+            [
+                (self.train_accuracy, self.test_accuracy),
+                (self.train_log_loss, self.test_log_loss),
+            ]
+        } else {
+            [
+                (self.train_r2, self.test_r2),
+                (self.train_mse, self.test_mse),
+            ]
+        }
+    }
 }
 
-/// Fits `settings` at C and times it (the whole fit, wall clock).
+/// The names of the two scores of a model kind: one to maximize, one to minimize (the
+/// second chooses the value).
+fn score_names(kind: ModelKind) -> [&'static str; 2] {
+    match kind {
+        ModelKind::Logistic => ["accuracy", "log loss"],
+        ModelKind::Linear => ["R²", "MSE"],
+    }
+}
+
+/// Fits at `value` and times it (the whole fit, wall clock).
 fn timed(
-    settings: &LogisticRegression,
-    x: ndarray::ArrayView2<'_, f64>,
-    y: ndarray::ArrayView1<'_, f64>,
-    previous: Option<&FittedLogisticRegression>,
-) -> Result<(FittedLogisticRegression, f64)> {
+    settings: &ModelSettings,
+    solver: Solver,
+    value: f64,
+    x: ArrayView2<'_, f64>,
+    y: ArrayView1<'_, f64>,
+    previous: Option<&Model>,
+) -> Result<(Model, f64), descent_models::ModelError> {
     let started = Instant::now();
-    let model = match previous {
-        Some(previous) => settings.fit_warm(x, y, previous)?,
-        None => settings.fit(x, y)?,
-    };
+    let model = grid::fit_at(settings, solver, value, x, y, previous)?;
     Ok((model, started.elapsed().as_secs_f64()))
+}
+
+/// The range option of the model, checked: both ends positive.
+fn range_option(args: &PathArgs) -> Result<Option<(f64, f64)>> {
+    let (given, name) = match args.model {
+        ModelKind::Logistic => (args.c, "--C"),
+        ModelKind::Linear => (args.alpha, "--alpha"),
+    };
+    if let Some((lo, hi)) = given {
+        if lo <= 0.0 {
+            let strength = strength_name(args.model);
+            bail!("{name} {lo}..{hi}: {strength} must be positive");
+        }
+    }
+    Ok(given)
 }
 
 pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
@@ -90,16 +164,21 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
         plot::check_path(path)?;
         files::check_output("--plot", path, &[&args.data.data])?;
     }
-    let (lo, hi) = args.c;
-    if lo <= 0.0 {
-        bail!("--C {lo}..{hi}: C must be positive");
-    }
+    check_model_options(
+        args.model,
+        &[("--C", args.c.is_some())],
+        &[("--alpha", args.alpha.is_some())],
+    )?;
+    args.penalty.check(args.model)?;
+    let range = range_option(args)?;
+    let sparse = args.penalty.sparse(args.model);
     let prepared = args.data.prepare()?;
-    let base = ModelSettings {
-        kind: ModelKind::Logistic,
+    let settings = ModelSettings {
+        kind: args.model,
         c: None,
         alpha: None,
-        penalty: Penalty::L2,
+        penalty: args.penalty.penalty(),
+        l1_ratio: args.penalty.l1_ratio,
         tol: Some(args.tol),
         max_iter: args.max_iter,
         threshold: None,
@@ -107,45 +186,52 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
         precondition: true,
     };
     let (x, y) = (prepared.x_train.view(), prepared.y_train.view());
-    let solver = match args.solver {
-        Some(name) => name.solver(None)?,
-        None => descent_models::Solver::for_parameters(x.ncols() + 1),
+    let solver = grid::solver(
+        args.model,
+        args.solver.map(|name| name.solver(None)).transpose()?,
+        sparse,
+        x.ncols(),
+    );
+    let range = match range {
+        Some(range) => range,
+        None => grid::default_range(&settings, sparse, x, y).map_err(|e| {
+            e.context(format!(
+                "choosing the range of {}",
+                strength_name(args.model)
+            ))
+        })?,
     };
-    let cs = logspace(lo, hi, args.num);
+    let num = args.num.unwrap_or(if sparse { 30 } else { 17 });
+    let values = grid::values(args.model, range, num);
+    let strength = strength_name(args.model);
     let bar = progress::start(
-        Some(cs.len() as u64),
-        "path over C",
+        Some(values.len() as u64),
+        &format!("path over {strength}"),
         args.quiet || args.json,
     );
     let mut steps = Vec::new();
-    let mut previous: Option<FittedLogisticRegression> = None;
-    for &c in &cs {
-        bar.set_message(format!("C = {c:.3e}"));
-        let settings = ModelSettings { c: Some(c), ..base }
-            .logistic(Some(solver))
-            .record_history(false);
-        let (model, seconds) = timed(&settings, x, y, previous.as_ref())
-            .with_context(|| format!("fitting at C = {c}"))?;
-        let (cold, cold_seconds) = timed(&settings, x, y, None)?;
-        let train = model.evaluate(x, y)?;
+    let mut previous: Option<Model> = None;
+    for &value in &values {
+        bar.set_message(format!("{strength} = {value:.3e}"));
+        let (model, seconds) = timed(&settings, solver, value, x, y, previous.as_ref())
+            .map_err(|e| prepared.explain(e))
+            .with_context(|| format!("fitting at {strength} = {value}"))?;
+        let (cold, cold_seconds) = timed(&settings, solver, value, x, y, None)?;
+        let train = Metrics::of(&model, x, y)?;
         let test = match &prepared.test {
-            Some((xt, yt)) => Some(model.evaluate(xt.view(), yt.view())?),
+            Some((xt, yt)) => Some(Metrics::of(&model, xt.view(), yt.view())?),
             None => None,
         };
-        steps.push(Step {
-            c,
-            iterations: model.report.iterations,
-            cold_iterations: cold.report.iterations,
-            converged: model.report.converged(),
+        steps.push(step(
+            args.model,
+            value,
+            &model,
+            &cold,
             seconds,
             cold_seconds,
-            train_accuracy: train.accuracy,
-            train_log_loss: train.log_loss,
-            test_accuracy: test.as_ref().map(|m| m.accuracy),
-            test_log_loss: test.as_ref().map(|m| m.log_loss),
-            coef: model.coef.to_vec(),
-            intercept: model.intercept,
-        });
+            &train,
+            test.as_ref(),
+        ));
         previous = Some(model);
         bar.inc(1);
     }
@@ -157,21 +243,21 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
         total(|s| s.iterations as f64),
         total(|s| s.cold_iterations as f64),
     );
-    // The chosen C: the lowest test log loss, or the lowest train log loss without a split.
+    // The chosen value: the lowest test log loss or MSE.
     let chosen = steps
         .iter()
-        .filter_map(|s| s.test_log_loss.map(|l| (s.c, l)))
+        .filter_map(|s| s.scores()[1].1.map(|l| (s.value, l)))
         .min_by(|a, b| a.1.total_cmp(&b.1));
     let not_converged: Vec<String> = steps
         .iter()
         .filter(|s| !s.converged)
-        .map(|s| Sig(s.c, 3).to_string())
+        .map(|s| Sig(s.value, 3).to_string())
         .collect();
     let warnings: Vec<String> = if not_converged.is_empty() {
         Vec::new()
     } else {
         vec![format!(
-            "the fits at C = {} did not converge to --tol {} (see the table); raise --max-iter",
+            "the fits at {strength} = {} did not converge to --tol {} (see the table); raise --max-iter",
             not_converged.join(", "),
             Sig(args.tol, 3)
         )]
@@ -179,14 +265,23 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
     if let Some(path) = &args.plot {
         plot::save(
             path,
-            &path_figure(&prepared.feature_names, &steps, chosen.map(|c| c.0)),
+            &path_figure(
+                args.model,
+                sparse,
+                &prepared.feature_names,
+                &steps,
+                chosen.map(|c| c.0),
+            ),
         )?;
     }
+    let model_name = crate::race::model_name(args.model);
     if args.json {
         #[derive(Serialize)]
         struct PathSummary<'a> {
             data: String,
+            model: &'static str,
             solver: String,
+            penalty: String,
             train_rows: usize,
             test_rows: usize,
             standardized: bool,
@@ -195,15 +290,20 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
             cold_seconds: f64,
             warm_iterations: f64,
             cold_iterations: f64,
-            #[serde(rename = "chosen_C")]
+            #[serde(rename = "chosen_C", skip_serializing_if = "Option::is_none")]
             chosen_c: Option<f64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            chosen_alpha: Option<f64>,
             path: &'a [Step],
         }
+        let chosen_value = chosen.map(|c| c.0);
         crate::output::write_json(
             out,
             &PathSummary {
                 data: args.data.data.display().to_string(),
+                model: model_name,
                 solver: solver.to_string(),
+                penalty: penalty_words(&settings),
                 train_rows: x.nrows(),
                 test_rows: prepared.test.as_ref().map_or(0, |(xt, _)| xt.nrows()),
                 standardized: args.data.standardize,
@@ -212,7 +312,8 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
                 cold_seconds,
                 warm_iterations,
                 cold_iterations,
-                chosen_c: chosen.map(|c| c.0),
+                chosen_c: chosen_value.filter(|_| args.model == ModelKind::Logistic),
+                chosen_alpha: chosen_value.filter(|_| args.model == ModelKind::Linear),
                 path: &steps,
             },
         )?;
@@ -223,7 +324,8 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
     }
     writeln!(
         out,
-        "logistic regression on {} over {} values of C, {}; {} training rows, {} test rows{}\n",
+        "{model_name} ({}) on {} over {} values of {strength}, {}; {} training rows, {} test rows{}\n",
+        penalty_words(&settings),
         args.data.data.display(),
         steps.len(),
         solver,
@@ -235,25 +337,36 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
             ""
         }
     )?;
+    let [first, second] = score_names(args.model);
     writeln!(
         out,
-        "{:>10}  {:>6}  {:>6}  {:>9}  {:>9}  {:>10}  {:>10}  {:>10}",
-        "C", "iters", "cold", "train acc", "test acc", "train loss", "test loss", "‖w‖₂"
+        "{:>10}  {:>6}  {:>6}  {:>9}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}",
+        strength,
+        "iters",
+        "cold",
+        "non-zeros",
+        format!("train {first}"),
+        format!("test {first}"),
+        format!("train {second}"),
+        format!("test {second}"),
+        "‖w‖₂"
     )?;
     let optional =
         |v: Option<f64>, digits: usize| v.map_or("-".to_owned(), |v| Sig(v, digits).to_string());
     for s in &steps {
         let norm = s.coef.iter().map(|w| w * w).sum::<f64>().sqrt();
+        let [(train_a, test_a), (train_b, test_b)] = s.scores();
         writeln!(
             out,
-            "{:>10}  {:>6}  {:>6}  {:>9}  {:>9}  {:>10}  {:>10}  {:>10}{}",
-            Sig(s.c, 3),
+            "{:>10}  {:>6}  {:>6}  {:>9}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}{}",
+            Sig(s.value, 3),
             s.iterations,
             s.cold_iterations,
-            Sig(s.train_accuracy, 4),
-            optional(s.test_accuracy, 4),
-            Sig(s.train_log_loss, 5),
-            optional(s.test_log_loss, 5),
+            s.non_zeros,
+            optional(train_a, 4),
+            optional(test_a, 4),
+            optional(train_b, 5),
+            optional(test_b, 5),
             Sig(norm, 4),
             if s.converged { "" } else { "  (not converged)" }
         )?;
@@ -265,12 +378,12 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
         Sig(cold_seconds * 1e3, 4),
         Sig(cold_seconds / warm_seconds, 3)
     )?;
-    if let Some((c, loss)) = chosen {
+    if let Some((value, loss)) = chosen {
         writeln!(
             out,
-            "lowest test log loss: {} at C = {} (marked on the plot)",
+            "lowest test {second}: {} at {strength} = {} (marked on the plot); to choose without the test rows, use descent cv",
             Sig(loss, 5),
-            Sig(c, 3)
+            Sig(value, 3)
         )?;
     }
     if let Some(path) = &args.plot {
@@ -282,24 +395,109 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
     })
 }
 
-/// How many coefficient paths get a legend entry (the largest at the largest C).
+/// The penalty of `settings` in a few words: "L2", "L1", "elastic net, l1_ratio 0.5",
+/// "Ridge", "Lasso".
+pub(crate) fn penalty_words(settings: &ModelSettings) -> String {
+    use descent_models::Penalty;
+    match (settings.kind, settings.penalty, settings.l1_ratio) {
+        (ModelKind::Logistic, Penalty::L2, _) => "L2".to_owned(),
+        (ModelKind::Logistic, Penalty::L1, _) => "L1".to_owned(),
+        (ModelKind::Logistic, Penalty::None, _) => "no penalty".to_owned(),
+        (ModelKind::Logistic, Penalty::ElasticNet, r) | (ModelKind::Linear, _, r @ Some(_))
+            if r != Some(1.0) =>
+        {
+            format!("elastic net, l1_ratio {}", Sig(r.unwrap_or(f64::NAN), 4))
+        }
+        (ModelKind::Linear, _, Some(_)) => "Lasso".to_owned(),
+        (ModelKind::Logistic, Penalty::ElasticNet, _) => "elastic net".to_owned(),
+        (ModelKind::Linear, _, None) => "Ridge".to_owned(),
+    }
+}
+
+/// One row of the path.
+#[allow(clippy::too_many_arguments)]
+fn step(
+    kind: ModelKind,
+    value: f64,
+    model: &Model,
+    cold: &Model,
+    seconds: f64,
+    cold_seconds: f64,
+    train: &Metrics,
+    test: Option<&Metrics>,
+) -> Step {
+    let report = model.report();
+    let mut step = Step {
+        c: (kind == ModelKind::Logistic).then_some(value),
+        alpha: (kind == ModelKind::Linear).then_some(value),
+        value,
+        iterations: report.iterations,
+        cold_iterations: cold.report().iterations,
+        converged: report.converged(),
+        seconds,
+        cold_seconds,
+        non_zeros: model.coef().iter().filter(|w| **w != 0.0).count(),
+        duality_gap: report.duality_gap,
+        train_accuracy: None,
+        train_log_loss: None,
+        test_accuracy: None,
+        test_log_loss: None,
+        train_r2: None,
+        train_mse: None,
+        test_r2: None,
+        test_mse: None,
+        coef: model.coef().to_vec(),
+        intercept: model.intercept(),
+    };
+    match train {
+        Metrics::Classification(m) => {
+            step.train_accuracy = Some(m.accuracy);
+            step.train_log_loss = Some(m.log_loss);
+        }
+        Metrics::Regression(m) => {
+            step.train_r2 = m.r2;
+            step.train_mse = Some(m.mse);
+        }
+    }
+    match test {
+        Some(Metrics::Classification(m)) => {
+            step.test_accuracy = Some(m.accuracy);
+            step.test_log_loss = Some(m.log_loss);
+        }
+        Some(Metrics::Regression(m)) => {
+            step.test_r2 = m.r2;
+            step.test_mse = Some(m.mse);
+        }
+        None => {}
+    }
+    step
+}
+
+/// How many coefficient paths get a legend entry (the largest at the weakest penalty).
 const NAMED_COEFFICIENTS: usize = 8;
 
-fn path_figure(feature_names: &[String], steps: &[Step], chosen: Option<f64>) -> Figure {
+fn path_figure(
+    kind: ModelKind,
+    sparse: bool,
+    feature_names: &[String],
+    steps: &[Step],
+    chosen: Option<f64>,
+) -> Figure {
+    let strength = strength_name(kind);
     let along = |f: &dyn Fn(&Step) -> Option<f64>| -> Vec<(f64, f64)> {
         steps
             .iter()
-            .filter_map(|s| f(s).map(|v| (s.c, v)))
+            .filter_map(|s| f(s).map(|v| (s.value, v)))
             .collect()
     };
-    let pair = |train: &dyn Fn(&Step) -> Option<f64>, test: &dyn Fn(&Step) -> Option<f64>| {
+    let pair = |which: usize| {
         let mut series = vec![Series::new(
             "train",
-            along(train),
+            along(&|s| s.scores()[which].0),
             Style::LineWithMarkers,
             plot::color(0),
         )];
-        let test = along(test);
+        let test = along(&|s| s.scores()[which].1);
         if !test.is_empty() {
             series.push(Series::new(
                 "test",
@@ -310,9 +508,7 @@ fn path_figure(feature_names: &[String], steps: &[Step], chosen: Option<f64>) ->
         }
         series
     };
-    let accuracy = pair(&|s| Some(s.train_accuracy), &|s| s.test_accuracy);
-    let loss = pair(&|s| Some(s.train_log_loss), &|s| s.test_log_loss);
-    // Name the coefficients that are largest at the weakest regularization.
+    // Name the coefficients that are largest at the weakest regularization (the last step).
     let mut order: Vec<usize> = (0..feature_names.len()).collect();
     if let Some(last) = steps.last() {
         order.sort_by(|&a, &b| last.coef[b].abs().total_cmp(&last.coef[a].abs()));
@@ -332,7 +528,7 @@ fn path_figure(feature_names: &[String], steps: &[Step], chosen: Option<f64>) ->
         .map(|(j, rank)| {
             let mut series = Series::new(
                 feature_names[j].clone(),
-                steps.iter().map(|s| (s.c, s.coef[j])).collect(),
+                steps.iter().map(|s| (s.value, s.coef[j])).collect(),
                 Style::Line,
                 rank.map_or(plotters::style::RGBColor(200, 200, 200), plot::color),
             );
@@ -340,21 +536,60 @@ fn path_figure(feature_names: &[String], steps: &[Step], chosen: Option<f64>) ->
             series
         })
         .collect();
-    let chart = |title: &str, y: &str, series| Chart {
-        title: title.into(),
-        x_label: "C (inverse regularization strength)".into(),
+    let x_label = match kind {
+        ModelKind::Logistic => "C (inverse regularization strength)".to_owned(),
+        ModelKind::Linear => "alpha (regularization strength)".to_owned(),
+    };
+    let chart = |title: String, y: &str, series| Chart {
+        title,
+        x_label: x_label.clone(),
         y_label: y.into(),
         x_log: true,
         series,
-        marker: chosen.map(|c| (c, format!("chosen C = {}", Sig(c, 3)))),
+        marker: chosen.map(|c| (c, format!("chosen {strength} = {}", Sig(c, 3)))),
         ..Chart::default()
     };
+    let [first, second] = score_names(kind);
+    let capital = |name: &str| {
+        let mut chars = name.chars();
+        chars.next().map_or(String::new(), |c| {
+            c.to_uppercase().chain(chars).collect::<String>()
+        })
+    };
+    let mut charts = vec![
+        chart(
+            format!("{} against {strength}", capital(first)),
+            first,
+            pair(0),
+        ),
+        chart(
+            format!("{} against {strength}", capital(second)),
+            second,
+            pair(1),
+        ),
+    ];
+    if sparse {
+        charts.push(chart(
+            format!("Non-zero coefficients against {strength}"),
+            "non-zero coefficients",
+            vec![Series::new(
+                "non-zeros",
+                steps
+                    .iter()
+                    .map(|s| (s.value, s.non_zeros as f64))
+                    .collect(),
+                Style::LineWithMarkers,
+                plot::color(2),
+            )],
+        ));
+    }
+    charts.push(chart(
+        format!("Coefficients against {strength}"),
+        "coefficient",
+        coefficients,
+    ));
     Figure {
-        charts: vec![
-            chart("Accuracy against C", "accuracy", accuracy),
-            chart("Log loss against C", "log loss", loss),
-            chart("Coefficients against C", "coefficient", coefficients),
-        ],
+        charts,
         // One above the other, so that each keeps its full width where the figure is shown
         // narrow (a README, a notebook).
         columns: 1,

@@ -1,12 +1,11 @@
 //! `descent race`: the same model fitted by each solver, compared by work, time and result.
 
 use crate::data::DataArgs;
-use crate::fit::{check_model_options, ModelSettings, SolverName};
+use crate::fit::{check_model_options, ModelSettings, PenaltyArgs, SolverName};
 use crate::number::Sig;
 use crate::plot::{self, Chart, Figure, Series, Style};
 use crate::{args, cli_name, files, progress, ModelKind, Outcome};
 use anyhow::{bail, Context, Result};
-use descent_models::Penalty;
 use descent_solvers::Evaluations;
 use serde::Serialize;
 use std::io::Write;
@@ -26,13 +25,17 @@ pub(crate) struct RaceArgs {
     /// Logistic: inverse regularization strength, as scikit-learn's C (default 1.0).
     #[arg(long = "C", allow_hyphen_values = true, value_parser = args::positive)]
     c: Option<f64>,
-    /// Linear: Ridge's penalty α (default 0).
+    /// Linear: the penalty's strength α: Ridge's (default 0), or with --l1-ratio the
+    /// Lasso's and ElasticNet's.
     #[arg(long, allow_hyphen_values = true, value_parser = args::non_negative)]
     alpha: Option<f64>,
+    #[command(flatten)]
+    penalty: PenaltyArgs,
     /// The learning rate of gd (default 0.1, in the preconditioned coordinates).
     #[arg(long, allow_hyphen_values = true, value_parser = args::positive)]
     learning_rate: Option<f64>,
-    /// Every iterative solver is converged when ‖∇F‖₂ ≤ tol.
+    /// Every iterative solver is converged when ‖∇F‖₂ ≤ tol; with an L1 part in the
+    /// penalty, when the duality gap is at most tol times the objective.
     #[arg(long, default_value_t = 1e-8, allow_hyphen_values = true, value_parser = args::non_negative)]
     tol: f64,
     /// The iteration limit of each solver.
@@ -76,6 +79,10 @@ struct Run {
     objective: f64,
     gap: f64,
     gradient_norm: Option<f64>,
+    /// The certified bound on the distance to the optimum (proximal solvers).
+    duality_gap: Option<f64>,
+    /// Coefficients that are not zero (proximal solvers).
+    non_zeros: Option<usize>,
     converged: bool,
     /// In a few words, as in the table.
     status: String,
@@ -87,10 +94,21 @@ struct Run {
 /// Hessian): left out of the default race beyond `NEWTON_MAX_PARAMETERS` parameters.
 const DENSE: [SolverName; 3] = [SolverName::Newton, SolverName::Bfgs, SolverName::NewtonCg];
 
-/// Every solver that fits the model and the shape: with more parameters than
+/// Every solver that fits the model and the shape: with an L1 part in the penalty, the
+/// proximal ones (and gradient descent, as ISTA); otherwise, with more parameters than
 /// `NEWTON_MAX_PARAMETERS`, those that form dense `(p+1)²` matrices are left out (each of
 /// their iterations costs `O(Np² + p³)`), and the second value says so.
-fn default_solvers(model: ModelKind, parameters: usize) -> (Vec<SolverName>, Option<String>) {
+fn default_solvers(
+    model: ModelKind,
+    sparse: bool,
+    parameters: usize,
+) -> (Vec<SolverName>, Option<String>) {
+    if sparse {
+        return (
+            vec![SolverName::ProxNewton, SolverName::Fista, SolverName::Gd],
+            None,
+        );
+    }
     let mut solvers = Vec::new();
     if model == ModelKind::Linear {
         solvers.push(SolverName::Lstsq);
@@ -124,9 +142,12 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
         &[("--C", args.c.is_some())],
         &[("--alpha", args.alpha.is_some())],
     )?;
+    args.penalty.check(args.model)?;
+    args.penalty.check_alpha(args.model, args.alpha)?;
+    let sparse = args.penalty.sparse(args.model);
     let prepared = args.data.prepare()?;
     let (solvers, left_out) = if args.solvers.is_empty() {
-        default_solvers(args.model, prepared.x_train.ncols() + 1)
+        default_solvers(args.model, sparse, prepared.x_train.ncols() + 1)
     } else {
         (args.solvers.clone(), None)
     };
@@ -137,7 +158,8 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
         kind: args.model,
         c: args.c,
         alpha: args.alpha,
-        penalty: Penalty::L2,
+        penalty: args.penalty.penalty(),
+        l1_ratio: args.penalty.l1_ratio,
         tol: Some(args.tol),
         max_iter: Some(args.max_iter),
         threshold: None,
@@ -215,6 +237,8 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
                 objective: report.value,
                 gap: report.value - best,
                 gradient_norm: report.gradient_norm,
+                duality_gap: report.duality_gap,
+                non_zeros: report.non_zeros,
                 converged: report.converged(),
                 status: report.termination.brief(),
                 termination: report.termination.to_string(),
@@ -285,13 +309,36 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
         .unwrap_or(6);
     writeln!(
         out,
-        "{:<width$}  {:>6}  {:>7}  {:>7}  {:>7}  {:>10}  {:>18}  {:>9}  {:>9}  termination",
-        "solver", "iters", "f evals", "∇ evals", "H evals", "time ms", "objective", "gap", "‖∇F‖"
+        "{:<width$}  {:>6}  {:>7}  {:>7}  {:>7}  {:>10}  {:>18}  {:>9}  {:>9}{}  termination",
+        "solver",
+        "iters",
+        "f evals",
+        "∇ evals",
+        "H evals",
+        "time ms",
+        "objective",
+        "gap",
+        "‖∇F‖",
+        if sparse {
+            format!("  {:>9}  {:>8}", "dual gap", "non-zero")
+        } else {
+            String::new()
+        }
     )?;
     for run in &runs {
+        let certificate = if sparse {
+            format!(
+                "  {:>9}  {:>8}",
+                run.duality_gap
+                    .map_or("-".to_owned(), |g| Sig(g, 2).to_string()),
+                run.non_zeros.map_or("-".to_owned(), |k| k.to_string())
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "{:<width$}  {:>6}  {:>7}  {:>7}  {:>7}  {:>10}  {:>18}  {:>9}  {:>9}  {}",
+            "{:<width$}  {:>6}  {:>7}  {:>7}  {:>7}  {:>10}  {:>18}  {:>9}  {:>9}{certificate}  {}",
             run.solver,
             run.iterations,
             run.evaluations.value,
@@ -331,7 +378,7 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
     })
 }
 
-fn model_name(kind: ModelKind) -> &'static str {
+pub(crate) fn model_name(kind: ModelKind) -> &'static str {
     match kind {
         ModelKind::Logistic => "logistic regression",
         ModelKind::Linear => "linear regression",

@@ -17,6 +17,35 @@ pub enum ModelError {
         reason: &'static str,
     },
 
+    /// A setting that another setting requires (`l1_ratio` for the elastic net).
+    #[error("{needed_by} needs {name}")]
+    MissingParameter {
+        /// The missing setting.
+        name: &'static str,
+        /// What needs it.
+        needed_by: &'static str,
+    },
+
+    /// Fewer rows than cross-validation folds.
+    #[error("{rows} rows cannot be split into {folds} folds; use fewer folds")]
+    TooFewRows {
+        /// The rows.
+        rows: usize,
+        /// The folds asked for.
+        folds: usize,
+    },
+
+    /// A class with fewer rows than folds: some fold would have none of it.
+    #[error("class {class} has {rows} row{s}, fewer than the {folds} folds: some fold would hold none of it; use fewer folds", s = if *rows == 1 { "" } else { "s" })]
+    FewRowsInClass {
+        /// The class label.
+        class: f64,
+        /// Its rows.
+        rows: usize,
+        /// The folds asked for.
+        folds: usize,
+    },
+
     /// A solver that does not apply to this model (least squares for a classifier).
     #[error("the {solver} solver cannot fit {model}")]
     UnsupportedSolver {

@@ -6,10 +6,12 @@
 //! | model | objective | penalty | solvers |
 //! |---|---|---|---|
 //! | [`LogisticRegression`] | [`LogLoss`](descent_objectives::LogLoss) | L2 with `C`, or none | Newton (default up to 500 parameters), L-BFGS (default beyond), gradient descent, … |
+//! | | | L1 or elastic net with `C` (and `l1_ratio`) | proximal Newton (default), FISTA, ISTA |
 //! | [`LinearRegression`] | [`MeanSquaredError`](descent_objectives::MeanSquaredError) | Ridge's `alpha`, or none | least squares (default), Newton, L-BFGS, gradient descent |
+//! | | | Lasso or elastic net with `alpha` and `l1_ratio` | proximal Newton (default), FISTA, ISTA |
 //!
-//! Around them: [`StandardScaler`] and [`train_test_split`], CSV reading ([`data`]),
-//! [`metrics`], and model files ([`ModelFile`]).
+//! Around them: [`StandardScaler`] and [`train_test_split`], cross-validation [`Folds`], CSV
+//! reading ([`data`]), [`metrics`], and model files ([`ModelFile`]).
 //!
 //! ```
 //! use descent_models::{data::Dataset, train_test_split, LogisticRegression, StandardScaler};
@@ -28,6 +30,7 @@
 mod csv_field;
 pub mod data;
 mod error;
+mod folds;
 mod linear;
 mod logistic;
 pub mod metrics;
@@ -39,6 +42,7 @@ mod preprocessing;
 mod solver;
 
 pub use error::ModelError;
+pub use folds::Folds;
 pub use linear::{FittedLinearRegression, LinearRegression};
 pub use logistic::{FittedLogisticRegression, LogisticRegression, Penalty};
 pub use persist::{

@@ -1,10 +1,12 @@
-//! Linear regression: ordinary least squares and Ridge, in closed form or iteratively.
+//! Linear regression: ordinary least squares and Ridge, in closed form or iteratively, and
+//! the Lasso and elastic net.
 
-use crate::error::{check_finite_features, non_negative};
+use crate::error::{check_finite_features, non_negative, positive};
+use crate::logistic::check_l1_ratio;
 use crate::metrics::RegressionMetrics;
-use crate::solver::{minimize_linear_model, shared_builders, Curvature};
+use crate::solver::{minimize_composite_model, minimize_linear_model, shared_builders, Curvature};
 use crate::{ModelError, Solver};
-use descent_objectives::{Gradient, L2Regularized, MeanSquaredError, Parameter};
+use descent_objectives::{ElasticNet, Gradient, L2Regularized, MeanSquaredError, Parameter};
 use descent_solvers::{Criterion, Evaluations, Observer, Report, Termination, Unobserved};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
@@ -21,6 +23,19 @@ use std::time::Instant;
 /// `F(w, b) = (1/N) Σᵢ (yᵢ − xᵢ·w − b)² + α‖w‖²/N`,
 ///
 /// which has the same minimizer. [`Report::value`] is `F`.
+///
+/// **Lasso and elastic net.** With an [`l1_ratio`](Self::l1_ratio) `r`, `alpha` takes
+/// scikit-learn's `ElasticNet` meaning instead (`r = 1` is `Lasso`):
+///
+/// `(1/2N)‖y − Xw − b‖² + α·r‖w‖₁ + ½α(1 − r)‖w‖²`,
+///
+/// computed as twice that, `F = (1/N)‖y − Xw − b‖² + 2αr‖w‖₁ + α(1 − r)‖w‖²` (the mean squared
+/// error plus [`ElasticNet::for_least_squares`]). The solver is then
+/// [`Solver::ProximalNewton`] by default (one step of coordinate descent on the Gram matrix
+/// solves the quadratic model exactly; working sets for wide data), [`Solver::Fista`], or
+/// [`Solver::GradientDescent`] as ISTA; each stops when the duality gap is at most `tol·F`,
+/// and the report carries the gap and the number of non-zeros. At and above
+/// [`alpha_max`](Self::alpha_max) every coefficient is zero.
 ///
 /// | solver | how |
 /// |---|---|
@@ -52,6 +67,7 @@ use std::time::Instant;
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinearRegression {
     alpha: f64,
+    l1_ratio: Option<f64>,
     fit_intercept: bool,
     /// `None`: least squares.
     solver: Option<Solver>,
@@ -67,6 +83,7 @@ impl Default for LinearRegression {
     fn default() -> Self {
         LinearRegression {
             alpha: 0.0,
+            l1_ratio: None,
             fit_intercept: true,
             solver: None,
             tol: 1e-4,
@@ -88,6 +105,70 @@ impl LinearRegression {
     pub fn alpha(mut self, alpha: f64) -> Self {
         self.alpha = alpha;
         self
+    }
+
+    /// The elastic net's mix `r` in `[0, 1]` of L1 and L2: with it, `alpha` is scikit-learn's
+    /// `ElasticNet(alpha, l1_ratio)` (and `r = 1` its `Lasso(alpha)`); `alpha` must then be
+    /// positive.
+    #[must_use]
+    pub fn l1_ratio(mut self, l1_ratio: f64) -> Self {
+        self.l1_ratio = Some(l1_ratio);
+        self
+    }
+
+    /// The smallest `alpha` at which every coefficient of the Lasso or elastic net is zero
+    /// (glmnet's `λ_max`, with the intercept fitted when it is): `α_max = t/(2r)` with
+    /// `t = (2/N)·maxⱼ |Σᵢ xᵢⱼ(yᵢ − ȳ)|` ([`MeanSquaredError::l1_threshold`]). Paths over
+    /// `alpha` start there and go down.
+    ///
+    /// `None` without an `l1_ratio` above 0, or when no feature correlates with `y`.
+    ///
+    /// ```
+    /// use descent_models::LinearRegression;
+    /// use ndarray::array;
+    /// let x = array![[1.0], [2.0], [3.0]];
+    /// let y = array![1.0, 2.0, 6.0];
+    /// let lasso = LinearRegression::new().l1_ratio(1.0);
+    /// let alpha_max = lasso.alpha_max(x.view(), y.view())?.unwrap();
+    /// assert!((alpha_max - 5.0 / 3.0).abs() < 1e-15); // |Σ xᵢ(yᵢ − ȳ)|/N = 5/3
+    /// let at = lasso.clone().alpha(alpha_max).tol(1e-12).fit(x.view(), y.view())?;
+    /// assert_eq!(at.coef[0], 0.0);
+    /// let below = lasso.alpha(0.9 * alpha_max).tol(1e-12).fit(x.view(), y.view())?;
+    /// assert!(below.coef[0] > 0.0);
+    /// # Ok::<(), descent_models::ModelError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Empty, non-finite or mismatched data.
+    pub fn alpha_max(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+    ) -> Result<Option<f64>, ModelError> {
+        let loss = MeanSquaredError::new(x.view(), y.view())?.fit_intercept(self.fit_intercept);
+        let t = loss.l1_threshold();
+        Ok(self
+            .l1_ratio
+            .filter(|&r| r > 0.0 && t > 0.0)
+            .map(|r| t / (2.0 * r)))
+    }
+
+    /// As [`fit`](Self::fit), starting an iterative solver from the parameters of `previous`
+    /// (a warm start, for a path of fits over `alpha`). A closed-form solve ignores it.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), and a previous model with another number of features.
+    pub fn fit_warm(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        previous: &FittedLinearRegression,
+    ) -> Result<FittedLinearRegression, ModelError> {
+        let mut start = previous.coef.to_vec();
+        if self.fit_intercept {
+            start.push(previous.intercept);
+        }
+        self.fit_with_start(x, y, Some(&Array1::from_vec(start)), &mut Unobserved)
     }
 
     /// Fits the model to features `x` (one row per sample) and targets `y`.
@@ -114,8 +195,32 @@ impl LinearRegression {
         y: ArrayView1<'_, f64>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLinearRegression, ModelError> {
-        non_negative("alpha", self.alpha)?;
+        self.fit_with_start(x, y, None, observer)
+    }
+
+    fn fit_with_start(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        start: Option<&Array1<f64>>,
+        observer: &mut dyn Observer<Array1<f64>>,
+    ) -> Result<FittedLinearRegression, ModelError> {
+        check_l1_ratio(self.l1_ratio.is_some(), self.l1_ratio, "an elastic net")?;
         let loss = MeanSquaredError::new(x.view(), y.view())?.fit_intercept(self.fit_intercept);
+        let p = x.ncols();
+        if let Some(r) = self.l1_ratio {
+            positive("alpha", self.alpha)?;
+            let solver = self.solver.unwrap_or_else(Solver::for_sparse);
+            let penalty = ElasticNet::for_least_squares(self.alpha, r, p)?;
+            let settings = self.iterative();
+            // The best intercept for zero coefficients: ȳ.
+            let intercept = y.mean().unwrap_or(0.0);
+            let report = minimize_composite_model(
+                loss, penalty, x, solver, &settings, start, intercept, observer,
+            )?;
+            return Ok(self.fitted(report, solver, None, p));
+        }
+        non_negative("alpha", self.alpha)?;
         // ‖r‖² + α‖w‖² over N is MSE + ‖w‖²/(2CN) with C = 1/(2α).
         let c = if self.alpha > 0.0 {
             1.0 / (2.0 * self.alpha)
@@ -170,18 +275,28 @@ impl LinearRegression {
                     loss: 2.0,
                     penalty: objective.strength(),
                 };
-                minimize_linear_model(&objective, x, solver, &settings, None, curvature, observer)?
+                minimize_linear_model(&objective, x, solver, &settings, start, curvature, observer)?
             }
         };
-        let p = x.ncols();
-        Ok(FittedLinearRegression {
+        Ok(self.fitted(report, solver, rank, p))
+    }
+
+    fn fitted(
+        &self,
+        report: Report<Array1<f64>>,
+        solver: Solver,
+        rank: Option<usize>,
+        p: usize,
+    ) -> FittedLinearRegression {
+        FittedLinearRegression {
             coef: report.x.slice(s![..p]).to_owned(),
             intercept: if self.fit_intercept { report.x[p] } else { 0.0 },
             alpha: self.alpha,
+            l1_ratio: self.l1_ratio,
             solver,
             rank,
             report,
-        })
+        }
     }
 
     /// The column means of `x` and the mean of `y` when fitting an intercept.
@@ -359,8 +474,13 @@ pub struct FittedLinearRegression {
     pub coef: Array1<f64>,
     /// The intercept `b` (0 when not fitted).
     pub intercept: f64,
-    /// The Ridge penalty it was fitted with (0 for OLS).
+    /// The penalty it was fitted with (0 for OLS): Ridge's, or the elastic net's when
+    /// [`l1_ratio`](Self::l1_ratio) is set.
     pub alpha: f64,
+    /// The elastic net's `l1_ratio` it was fitted with (1 for the Lasso); `None` for OLS and
+    /// Ridge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l1_ratio: Option<f64>,
     /// The solver it was fitted with.
     pub solver: Solver,
     /// The numerical rank of the centered `X` (of `X` without an intercept), for an ordinary
@@ -497,6 +617,7 @@ mod tests {
             coef: array![1e308, -1e308],
             intercept: 0.5,
             alpha: 0.0,
+            l1_ratio: None,
             solver: Solver::LeastSquares,
             rank: None,
             report: LinearRegression::new()

@@ -1,11 +1,12 @@
-//! Binary logistic regression: the log loss, scikit-learn's L2 penalty and a solver.
+//! Binary logistic regression: the log loss, scikit-learn's penalties (L2, L1, elastic net)
+//! and a solver.
 
 use crate::error::positive;
 use crate::linear::linear_predictor;
 use crate::metrics::ClassificationMetrics;
-use crate::solver::{minimize_linear_model, shared_builders, Curvature};
+use crate::solver::{minimize_composite_model, minimize_linear_model, shared_builders, Curvature};
 use crate::{ModelError, Solver};
-use descent_objectives::{sigmoid, L2Regularized, LogLoss};
+use descent_objectives::{sigmoid, ElasticNet, L2Regularized, LogLoss};
 use descent_solvers::{Observer, Report, Termination, Unobserved};
 use ndarray::{s, Array1, ArrayView1, ArrayView2, Zip};
 use serde::{Deserialize, Serialize};
@@ -14,8 +15,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Penalty {
-    /// `‖w‖²/(2C)` added to the summed loss (scikit-learn's `penalty="l2"`).
+    /// `½‖w‖²` added to `C` times the summed loss (scikit-learn's `penalty="l2"`).
     L2,
+    /// `‖w‖₁` added to `C` times the summed loss (scikit-learn's `penalty="l1"`): drives
+    /// coefficients to exactly zero, feature selection. In the course's form,
+    /// `L + (1/C)·Σⱼ|wⱼ|` with `L` the summed loss, which has the same minimizer.
+    L1,
+    /// `r‖w‖₁ + ½(1 − r)‖w‖²` with `r` the [`l1_ratio`](LogisticRegression::l1_ratio)
+    /// (scikit-learn's `penalty="elasticnet"`): `r = 1` is L1, `r = 0` is L2.
+    ElasticNet,
     /// No penalty (scikit-learn's `penalty=None`); `C` is ignored. On separable data there is
     /// no optimum: the loss keeps decreasing as `‖w‖` grows. A fit whose coefficients classify
     /// every training row correctly proves the data separable, and its report ends
@@ -25,22 +33,34 @@ pub enum Penalty {
 
 /// Settings of a binary logistic regression, with scikit-learn's names and meanings.
 ///
-/// Fitting minimizes scikit-learn's objective `C Σᵢ ℓᵢ(w, b) + ½‖w‖²`, computed in the
-/// equivalent mean form
+/// Fitting minimizes scikit-learn's objective `C Σᵢ ℓᵢ(w, b) + r‖w‖₁ + ½(1 − r)‖w‖²`
+/// (`r = 0` for [`Penalty::L2`], `1` for [`Penalty::L1`], the
+/// [`l1_ratio`](Self::l1_ratio) for [`Penalty::ElasticNet`]), computed in the equivalent mean
+/// form
 ///
-/// `F(w, b) = (1/N) Σᵢ [log(1 + e^{zᵢ}) − yᵢzᵢ] + ‖w‖²/(2CN)`, with `zᵢ = xᵢ·w + b`,
+/// `F(w, b) = (1/N) Σᵢ [log(1 + e^{zᵢ}) − yᵢzᵢ] + (r‖w‖₁ + ½(1 − r)‖w‖²)/(CN)`, with
+/// `zᵢ = xᵢ·w + b`,
 ///
 /// which has the same minimizer; [`Report::value`] is `F` (multiply by `C·N` for
 /// scikit-learn's value). The intercept is not penalized.
 ///
+/// **L1 and elastic net.** The penalty is not differentiable where a coefficient is zero, and
+/// that is what makes coefficients exactly zero. These fits use the proximal solvers
+/// ([`Solver::ProximalNewton`] by default, [`Solver::Fista`], or [`Solver::GradientDescent`]
+/// as ISTA), which stop on a **duality gap**: `tol` is then a certified relative accuracy,
+/// `F(w, b) − min F ≤ tol·F(w, b)`, and the report carries the gap
+/// ([`Report::duality_gap`]) and the number of non-zero coefficients
+/// ([`Report::non_zeros`]). Below [`l1_min_c`](Self::l1_min_c) every coefficient is zero.
+///
 /// | setting | default | meaning |
 /// |---|---|---|
 /// | [`c`](Self::c) | 1.0 | inverse regularization strength; larger means less penalty |
-/// | [`penalty`](Self::penalty) | [`Penalty::L2`] | or [`Penalty::None`] |
+/// | [`penalty`](Self::penalty) | [`Penalty::L2`] | or [`Penalty::L1`], [`Penalty::ElasticNet`], [`Penalty::None`] |
+/// | [`l1_ratio`](Self::l1_ratio) | none | the elastic net's mix `r` in `[0, 1]` (that penalty only) |
 /// | [`fit_intercept`](Self::fit_intercept) | true | fit `b` (unpenalized) |
-/// | [`tol`](Self::tol) | 1e-4 | stop when `‖∇F‖₂ ≤ tol` |
+/// | [`tol`](Self::tol) | 1e-4 | stop when `‖∇F‖₂ ≤ tol`; with L1, when the duality gap is at most `tol·F` |
 /// | [`max_iter`](Self::max_iter) | 100 | iteration limit |
-/// | [`solver`](Self::solver) | by shape ([`Solver::for_parameters`]) | any iterative [`Solver`] |
+/// | [`solver`](Self::solver) | by shape ([`Solver::for_parameters`]); [`Solver::ProximalNewton`] with L1 | any iterative [`Solver`] |
 /// | [`threshold`](Self::threshold) | 0.5 | `predict` says the positive class when `P > threshold` |
 /// | [`precondition`](Self::precondition) | true | solve in standardized coordinates |
 ///
@@ -77,6 +97,7 @@ pub enum Penalty {
 pub struct LogisticRegression {
     c: f64,
     penalty: Penalty,
+    l1_ratio: Option<f64>,
     fit_intercept: bool,
     tol: f64,
     max_iter: usize,
@@ -94,6 +115,7 @@ impl Default for LogisticRegression {
         LogisticRegression {
             c: 1.0,
             penalty: Penalty::L2,
+            l1_ratio: None,
             fit_intercept: true,
             tol: 1e-4,
             max_iter: 100,
@@ -123,6 +145,66 @@ impl LogisticRegression {
     pub fn penalty(mut self, penalty: Penalty) -> Self {
         self.penalty = penalty;
         self
+    }
+
+    /// The elastic net's mix `r` in `[0, 1]` of L1 and L2 (scikit-learn's `l1_ratio`): required
+    /// by [`Penalty::ElasticNet`], and an error with any other penalty (checked at fit time),
+    /// where it would silently mean nothing.
+    #[must_use]
+    pub fn l1_ratio(mut self, l1_ratio: f64) -> Self {
+        self.l1_ratio = Some(l1_ratio);
+        self
+    }
+
+    /// The share of the penalty that is L1: 0 for L2, 1 for L1, the `l1_ratio` for the
+    /// elastic net; `None` without a penalty.
+    fn l1_share(&self) -> Option<f64> {
+        match self.penalty {
+            Penalty::L2 => Some(0.0),
+            Penalty::L1 => Some(1.0),
+            Penalty::ElasticNet => self.l1_ratio,
+            Penalty::None => None,
+        }
+    }
+
+    /// The smallest `C` at which some coefficient is not zero, for this penalty on `x` and
+    /// `y`: at and below it, the fit is the intercept alone (scikit-learn's `l1_min_c`, here
+    /// computed with the intercept fitted when it is). With the mean-form L1 strength
+    /// `λ₁ = r/(CN)` and `t = ‖∇_w F(0, b*)‖_∞ = maxⱼ |Σᵢ xᵢⱼ(ȳ − yᵢ)|/N` (the
+    /// [`LogLoss::l1_threshold`]), every coefficient is zero exactly when `λ₁ ≥ t`, so
+    /// `C_min = r/(N·t)`. Paths over `C` start there.
+    ///
+    /// `None` when no `C` zeroes every coefficient: a penalty without an L1 part, or labels
+    /// that no feature correlates with (`t = 0`).
+    ///
+    /// ```
+    /// use descent_models::{LogisticRegression, Penalty};
+    /// use ndarray::array;
+    /// let x = array![[1.0], [2.0], [3.0], [4.0]];
+    /// let y = array![0.0, 0.0, 1.0, 1.0];
+    /// let model = LogisticRegression::new().penalty(Penalty::L1);
+    /// let c_min = model.l1_min_c(x.view(), y.view())?.unwrap();
+    /// assert_eq!(c_min, 0.5); // t = |Σ xᵢ(½ − yᵢ)|/4 = ½: C_min = 1/(4·½)
+    /// let below = model.clone().c(0.99 * c_min).tol(1e-12).fit(x.view(), y.view())?;
+    /// assert_eq!(below.coef[0], 0.0);
+    /// let above = model.c(1.01 * c_min).tol(1e-12).fit(x.view(), y.view())?;
+    /// assert!(above.coef[0] > 0.0);
+    /// # Ok::<(), descent_models::ModelError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Invalid settings, or data the model could not be fitted to.
+    pub fn l1_min_c(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+    ) -> Result<Option<f64>, ModelError> {
+        self.validate()?;
+        let (_, y01) = binary_labels(y)?;
+        let loss = LogLoss::new(x.view(), &y01)?.fit_intercept(self.fit_intercept);
+        let t = loss.l1_threshold();
+        let r = self.l1_share().unwrap_or(0.0);
+        Ok((r > 0.0 && t > 0.0).then(|| r / (x.nrows() as f64 * t)))
     }
 
     /// The probability above which [`predict`](FittedLogisticRegression::predict) says the
@@ -192,9 +274,14 @@ impl LogisticRegression {
     }
 
     fn validate(&self) -> Result<(), ModelError> {
-        if self.penalty == Penalty::L2 {
+        if self.penalty != Penalty::None {
             positive("C", self.c)?;
         }
+        check_l1_ratio(
+            self.penalty == Penalty::ElasticNet,
+            self.l1_ratio,
+            "penalty elasticnet",
+        )?;
         check_threshold(self.threshold)?;
         if self.solver == Some(Solver::LeastSquares) {
             return Err(ModelError::UnsupportedSolver {
@@ -215,22 +302,39 @@ impl LogisticRegression {
         self.validate()?;
         let (classes, y01) = binary_labels(y)?;
         let loss = LogLoss::new(x.view(), &y01)?.fit_intercept(self.fit_intercept);
-        let c = match self.penalty {
-            Penalty::L2 => self.c,
-            Penalty::None => f64::INFINITY,
-        };
-        let objective = L2Regularized::with_c(loss, c)?;
         let settings = self.iterative();
-        let curvature = Curvature {
-            loss: 0.25,
-            penalty: objective.strength(),
-        };
         let p = x.ncols();
-        let solver = self
-            .solver
-            .unwrap_or_else(|| Solver::for_parameters(p + usize::from(self.fit_intercept)));
-        let mut report =
-            minimize_linear_model(&objective, x, solver, &settings, start, curvature, observer)?;
+        let sparse = matches!(self.penalty, Penalty::L1 | Penalty::ElasticNet);
+        let solver = self.solver.unwrap_or_else(|| {
+            if sparse {
+                Solver::for_sparse()
+            } else {
+                Solver::for_parameters(p + usize::from(self.fit_intercept))
+            }
+        });
+        let mut report = if sparse || matches!(solver, Solver::ProximalNewton | Solver::Fista) {
+            let penalty = match self.l1_share() {
+                Some(r) => ElasticNet::for_logistic(self.c, r, x.nrows(), p)?,
+                None => ElasticNet::new(0.0, 0.0, p)?,
+            };
+            // The best intercept for zero coefficients: σ(b) = ȳ.
+            let mean = y01.mean().unwrap_or(0.5);
+            let intercept = (mean / (1.0 - mean)).ln();
+            minimize_composite_model(
+                loss, penalty, x, solver, &settings, start, intercept, observer,
+            )?
+        } else {
+            let c = match self.penalty {
+                Penalty::None => f64::INFINITY,
+                _ => self.c,
+            };
+            let objective = L2Regularized::with_c(loss, c)?;
+            let curvature = Curvature {
+                loss: 0.25,
+                penalty: objective.strength(),
+            };
+            minimize_linear_model(&objective, x, solver, &settings, start, curvature, observer)?
+        };
         let coef = report.x.slice(s![..p]).to_owned();
         let intercept = if self.fit_intercept { report.x[p] } else { 0.0 };
         if self.penalty == Penalty::None
@@ -246,6 +350,7 @@ impl LogisticRegression {
             threshold: self.threshold,
             c: self.c,
             penalty: self.penalty,
+            l1_ratio: self.l1_ratio,
             solver,
             report,
         })
@@ -266,6 +371,33 @@ fn separates(
     Ok(Zip::from(&z)
         .and(y01)
         .all(|&z, &y| if y == 1.0 { z > 0.0 } else { z < 0.0 }))
+}
+
+/// Checks an `l1_ratio`: given exactly when the penalty uses it (`used`, described by
+/// `what`), and then in `[0, 1]`.
+pub(crate) fn check_l1_ratio(
+    used: bool,
+    l1_ratio: Option<f64>,
+    what: &'static str,
+) -> Result<(), ModelError> {
+    match (used, l1_ratio) {
+        (true, Some(r)) if (0.0..=1.0).contains(&r) => Ok(()),
+        (true, Some(r)) => Err(ModelError::InvalidParameter {
+            name: "l1_ratio",
+            value: r,
+            reason: "must lie in [0, 1]",
+        }),
+        (true, None) => Err(ModelError::MissingParameter {
+            name: "l1_ratio",
+            needed_by: what,
+        }),
+        (false, Some(r)) => Err(ModelError::InvalidParameter {
+            name: "l1_ratio",
+            value: r,
+            reason: "is only used by an elastic-net penalty",
+        }),
+        (false, None) => Ok(()),
+    }
 }
 
 /// Checks a decision threshold: a probability strictly between 0 and 1 (at 0 or 1 every
@@ -321,6 +453,9 @@ pub struct FittedLogisticRegression {
     pub c: f64,
     /// The penalty it was fitted with.
     pub penalty: Penalty,
+    /// The elastic net's `l1_ratio` it was fitted with (elastic net only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l1_ratio: Option<f64>,
     /// The solver it was fitted with.
     pub solver: Solver,
     /// The solver's report: iterations, termination, evaluation counts, objective, gradient

@@ -1,7 +1,7 @@
 //! Saving fitted models, with their scaler and column names, to JSON files.
 
 use crate::error::{non_negative, positive};
-use crate::logistic::check_threshold;
+use crate::logistic::{check_l1_ratio, check_threshold};
 use crate::{
     FittedLinearRegression, FittedLogisticRegression, ModelError, Penalty, StandardScaler,
 };
@@ -220,8 +220,9 @@ impl ModelFile {
     ///
     /// The model is checked as strictly as at fit time: one finite coefficient per (distinct)
     /// feature name, a finite intercept, two finite, distinct, increasing whole-number classes,
-    /// a threshold strictly between 0 and 1, a positive finite `C` (with the L2 penalty) or a
-    /// non-negative finite `alpha`, and a scaler with finite means and positive finite scales.
+    /// a threshold strictly between 0 and 1, a positive finite `C` (with a penalty) and an
+    /// `l1_ratio` in `[0, 1]` exactly for the elastic net, or a non-negative finite `alpha`
+    /// (positive, with an `l1_ratio` in `[0, 1]`, for the Lasso and elastic net), and a scaler with finite means and positive finite scales.
     ///
     /// # Errors
     /// Text that is not JSON, not a descent model, of a newer format version, with missing or
@@ -288,12 +289,24 @@ impl ModelFile {
                     ));
                 }
                 check_threshold(m.threshold).map_err(|e| e.to_string())?;
-                if m.penalty == Penalty::L2 {
+                if m.penalty != Penalty::None {
                     positive("C", m.c).map_err(|e| e.to_string())?;
                 }
+                check_l1_ratio(
+                    m.penalty == Penalty::ElasticNet,
+                    m.l1_ratio,
+                    "penalty elasticnet",
+                )
+                .map_err(|e| e.to_string())?;
             }
             Model::LinearRegression(m) => {
-                non_negative("alpha", m.alpha).map_err(|e| e.to_string())?;
+                if m.l1_ratio.is_some() {
+                    positive("alpha", m.alpha).map_err(|e| e.to_string())?;
+                    check_l1_ratio(true, m.l1_ratio, "an elastic net")
+                        .map_err(|e| e.to_string())?;
+                } else {
+                    non_negative("alpha", m.alpha).map_err(|e| e.to_string())?;
+                }
             }
         }
         if let Some(scaler) = &self.scaler {

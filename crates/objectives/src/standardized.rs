@@ -386,7 +386,51 @@ impl<O: LinearModelLoss + Smooth> Smooth for Standardized<O> {
     }
 }
 
-impl<O: LinearModelLoss + Hessian> HessianBlock for Standardized<O> {}
+impl<O: LinearModelLoss + HessianBlock> HessianBlock for Standardized<O> {
+    /// `(TᵀHT)` on `indices` from the inner Hessian on `indices` and the intercept alone (a
+    /// standardized coefficient moves its original coefficient and, through the centering,
+    /// the intercept): the cost of a block of the original problem one larger.
+    fn hessian_block(&self, v: &Array1<f64>, indices: &[usize]) -> Array2<f64> {
+        let p = self.p();
+        let d = &self.inverse_scale;
+        let theta = self.to_original(v);
+        let Some(mean) = &self.mean else {
+            let mut h = self.inner.hessian_block(&theta, indices);
+            for (a, &i) in indices.iter().enumerate() {
+                for (c, &j) in indices.iter().enumerate() {
+                    h[[a, c]] *= scale_of(d, i, p) * scale_of(d, j, p);
+                }
+            }
+            return h;
+        };
+        // The block on indices ∪ {b}, b = p the intercept (the largest index, so last).
+        let mut extended = indices.to_vec();
+        if extended.last() != Some(&p) {
+            extended.push(p);
+        }
+        let h = self.inner.hessian_block(&theta, &extended);
+        let b = extended.len() - 1;
+        let h_bb = h[[b, b]];
+        // Column b of TᵀHT before scaling: H_ib − mᵢH_bb for a coefficient i, H_bb for b.
+        let shift = |i: usize| if i < p { mean[i] } else { 0.0 };
+        let m = indices.len();
+        Array2::from_shape_fn((m, m), |(a, c)| {
+            let (i, j) = (indices[a], indices[c]);
+            let (mi, mj) = (shift(i), shift(j));
+            let value = h[[a, c]] - mi * h[[b, c]] - mj * h[[a, b]] + mi * mj * h_bb;
+            value * scale_of(d, i, p) * scale_of(d, j, p)
+        })
+    }
+}
+
+/// `dᵢ = 1/sᵢ` for a coefficient, 1 for the intercept.
+fn scale_of(d: &Array1<f64>, i: usize, p: usize) -> f64 {
+    if i < p {
+        d[i]
+    } else {
+        1.0
+    }
+}
 
 impl<O: LinearModelLoss> LinearModelLoss for Standardized<O> {
     fn n_samples(&self) -> usize {
@@ -417,8 +461,50 @@ fn standardize(x: ArrayView2<'_, f64>, stats: &ColumnStatistics) -> Array2<f64> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{L2Regularized, LogLoss};
+    use crate::{L2Regularized, LogLoss, MeanSquaredError};
     use ndarray::array;
+
+    #[test]
+    fn hessian_blocks_are_the_blocks_of_the_hessian() {
+        let x = array![
+            [100.0, 0.001, 3.0],
+            [300.0, 0.002, -1.0],
+            [200.0, 0.004, 0.5],
+            [400.0, 0.003, 2.0],
+            [250.0, 0.001, 1.0]
+        ];
+        let y = array![0.0, 1.0, 0.0, 1.0, 1.0];
+        let stats = ColumnStatistics::of(x.view()).unwrap();
+        let v = array![0.5, -0.25, 0.1, 0.3];
+        for intercept in [true, false] {
+            let logistic = LogLoss::new(&x, &y).unwrap().fit_intercept(intercept);
+            let squares = MeanSquaredError::new(&x, &y)
+                .unwrap()
+                .fit_intercept(intercept);
+            let n = 3 + usize::from(intercept);
+            let v = v.slice(s![..n]).to_owned();
+            let sets: Vec<Vec<usize>> = vec![vec![0, 2], vec![1], (0..n).collect(), vec![1, n - 1]];
+            for set in &sets {
+                let check = |full: Array2<f64>, block: Array2<f64>| {
+                    for (a, &i) in set.iter().enumerate() {
+                        for (c, &j) in set.iter().enumerate() {
+                            assert!(
+                                (block[[a, c]] - full[[i, j]]).abs()
+                                    <= 1e-12 * full[[i, j]].abs().max(1.0),
+                                "{set:?} ({i}, {j}): {} vs {}",
+                                block[[a, c]],
+                                full[[i, j]]
+                            );
+                        }
+                    }
+                };
+                let g = Standardized::new(&logistic, &stats).unwrap();
+                check(g.hessian(&v), g.hessian_block(&v, set));
+                let g = Standardized::new(&squares, &stats).unwrap();
+                check(g.hessian(&v), g.hessian_block(&v, set));
+            }
+        }
+    }
 
     fn data() -> (Array2<f64>, Array1<f64>) {
         (

@@ -1,0 +1,136 @@
+//! The grid of regularization strengths that `path` and `cv` run over, and the warm-started
+//! fits along it.
+
+use crate::fit::ModelSettings;
+use crate::ModelKind;
+use anyhow::{bail, Result};
+use descent_models::{Model, ModelError, Solver};
+use ndarray::{ArrayView1, ArrayView2};
+
+/// How many decades a default grid spans below the strength that zeroes every coefficient
+/// (scikit-learn's `LassoCV` uses `eps = 1e-3`, three decades; logistic paths need more).
+const LINEAR_DECADES: f64 = 3.0;
+const LOGISTIC_DECADES: f64 = 4.0;
+
+/// The name of the strength a model is regularized by: `C` for logistic regression (larger is
+/// weaker), `alpha` for linear regression (larger is stronger).
+pub(crate) fn strength_name(kind: ModelKind) -> &'static str {
+    match kind {
+        ModelKind::Logistic => "C",
+        ModelKind::Linear => "alpha",
+    }
+}
+
+/// `n` values from `a` to `b`, evenly spaced on a log scale.
+pub(crate) fn logspace(a: f64, b: f64, n: usize) -> Vec<f64> {
+    crate::minimize::linspace(a.log10(), b.log10(), n)
+        .into_iter()
+        .map(|e| 10f64.powf(e))
+        .collect()
+}
+
+/// The values of a grid over `range` (low, high), strongest penalty first, so that each fit
+/// warm-starts from a sparser, more regularized one: `C` increasing, `alpha` decreasing (the
+/// orders of scikit-learn's `LogisticRegressionCV` and `LassoCV`).
+pub(crate) fn values(kind: ModelKind, (low, high): (f64, f64), num: usize) -> Vec<f64> {
+    let mut values = logspace(low, high, num);
+    if kind == ModelKind::Linear {
+        values.reverse();
+    }
+    values
+}
+
+/// The default range of the strength: with an L1 part, from the value at which every
+/// coefficient is zero (the smallest `C`, [`descent_models::LogisticRegression::l1_min_c`];
+/// the largest `alpha`, [`descent_models::LinearRegression::alpha_max`]) over four decades of
+/// `C` or three of `alpha`; otherwise `1e-4..1e4`.
+pub(crate) fn default_range(
+    settings: &ModelSettings,
+    sparse: bool,
+    x: ArrayView2<'_, f64>,
+    y: ArrayView1<'_, f64>,
+) -> Result<(f64, f64)> {
+    if !sparse {
+        return Ok((1e-4, 1e4));
+    }
+    match settings.kind {
+        ModelKind::Logistic => match settings.logistic(None).l1_min_c(x, y)? {
+            Some(c) => Ok((c, c * 10f64.powf(LOGISTIC_DECADES))),
+            None => bail!(
+                "no feature is correlated with the labels, so every C gives all-zero coefficients; give the range with --C"
+            ),
+        },
+        ModelKind::Linear => match settings.linear(None).alpha_max(x, y)? {
+            Some(a) => Ok((a * 10f64.powf(-LINEAR_DECADES), a)),
+            None => bail!(
+                "no feature is correlated with the target, so every alpha gives all-zero coefficients; give the range with --alpha"
+            ),
+        },
+    }
+}
+
+/// The solver of every fit along a grid: the one asked for, or the model's default for the
+/// penalty and shape.
+pub(crate) fn solver(
+    kind: ModelKind,
+    asked: Option<Solver>,
+    sparse: bool,
+    features: usize,
+) -> Solver {
+    asked.unwrap_or_else(|| match kind {
+        _ if sparse => Solver::for_sparse(),
+        ModelKind::Logistic => Solver::for_parameters(features + 1),
+        ModelKind::Linear => Solver::LeastSquares,
+    })
+}
+
+/// The model of `settings` at strength `value` (its `C` or `alpha`) with `solver`, fitted on
+/// `x`, `y` from the coefficients of `previous` when given (a warm start), without history.
+pub(crate) fn fit_at(
+    settings: &ModelSettings,
+    solver: Solver,
+    value: f64,
+    x: ArrayView2<'_, f64>,
+    y: ArrayView1<'_, f64>,
+    previous: Option<&Model>,
+) -> Result<Model, ModelError> {
+    let at = match settings.kind {
+        ModelKind::Logistic => ModelSettings {
+            c: Some(value),
+            ..*settings
+        },
+        ModelKind::Linear => ModelSettings {
+            alpha: Some(value),
+            ..*settings
+        },
+    };
+    Ok(match (settings.kind, previous) {
+        (ModelKind::Logistic, previous) => {
+            let model = at.logistic(Some(solver)).record_history(false);
+            Model::LogisticRegression(match previous {
+                Some(Model::LogisticRegression(p)) => model.fit_warm(x, y, p)?,
+                _ => model.fit(x, y)?,
+            })
+        }
+        (ModelKind::Linear, previous) => {
+            let model = at.linear(Some(solver)).record_history(false);
+            Model::LinearRegression(match previous {
+                Some(Model::LinearRegression(p)) => model.fit_warm(x, y, p)?,
+                _ => model.fit(x, y)?,
+            })
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grids_run_from_the_strongest_penalty() {
+        let c = values(ModelKind::Logistic, (1e-2, 1e2), 5);
+        assert!((c[0] - 1e-2).abs() < 1e-17 && (c[4] - 1e2).abs() < 1e-12);
+        let alpha = values(ModelKind::Linear, (1e-2, 1e2), 5);
+        assert!((alpha[0] - 1e2).abs() < 1e-12 && (alpha[4] - 1e-2).abs() < 1e-17);
+    }
+}
