@@ -2,13 +2,17 @@
 """Writes the scikit-learn reference fits that the Rust tests compare against.
 
     python3 scripts/make_fixtures.py        # installs scikit-learn with pip if it is missing
+    python3 scripts/make_fixtures.py sklearn_sparse.json   # only the named files
 
-Reads the repository's own data/*.csv and writes tests/fixtures/sklearn_logistic.json and
-tests/fixtures/sklearn_linear.json. The Rust test suite only reads these files; it never runs
-Python. Objectives are written in descent's mean form:
+Reads the repository's own data/*.csv and writes tests/fixtures/sklearn_logistic.json,
+tests/fixtures/sklearn_linear.json and tests/fixtures/sklearn_sparse.json. The Rust test suite
+only reads these files; it never runs Python. Objectives are written in descent's mean form:
 
     logistic: F(w, b) = mean(log(1 + e^z) - y z) + |w|^2 / (2 C N),   z = X w + b
     (scikit-learn minimizes C N F; same minimizer)
+    L1 / elastic-net logistic: F = mean log loss + (r |w|_1 + (1 - r) |w|^2 / 2) / (C N)
+    Lasso / ElasticNet: F = mean((y - X w - b)^2) + 2 alpha r |w|_1 + alpha (1 - r) |w|^2
+    (twice scikit-learn's (1/2N)|r|^2 + alpha r |w|_1 + alpha (1 - r) |w|^2 / 2)
 """
 import json
 import pathlib
@@ -24,7 +28,9 @@ except ImportError:  # pragma: no cover
 import numpy as np
 import sklearn
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.linear_model import (ElasticNet, LassoCV, LinearRegression, LogisticRegression,
+                                  LogisticRegressionCV, Ridge, enet_path)
+from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.metrics import (accuracy_score, confusion_matrix, f1_score, log_loss,
                              mean_absolute_error, mean_squared_error, precision_score,
                              r2_score, recall_score, roc_auc_score)
@@ -118,10 +124,195 @@ def linear_fixtures():
     }
 
 
+def sparse_logistic_objective(x, y, coef, intercept, c, ratio):
+    z = x @ coef + intercept
+    n = len(y)
+    penalty = ratio * np.abs(coef).sum() + 0.5 * (1.0 - ratio) * coef @ coef
+    return float(np.mean(np.logaddexp(0.0, z) - y * z) + penalty / (c * n))
+
+
+def sparse_linear_objective(x, y, coef, intercept, alpha, ratio):
+    r = y - x @ coef - intercept
+    return float(np.mean(r * r) + 2.0 * alpha * ratio * np.abs(coef).sum()
+                 + alpha * (1.0 - ratio) * coef @ coef)
+
+
+def quietly(fit):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        return fit()
+
+
+def fit_record(coef, intercept, objective, n_iter):
+    coef = np.asarray(coef, dtype=float)
+    return {"coef": coef.tolist(), "intercept": float(intercept), "objective": objective,
+            "n_iter": int(np.max(n_iter)),
+            "zeros": [int(j) for j in np.flatnonzero(coef == 0.0)]}
+
+
+def sparse_logistic_cases(x_raw, y):
+    """L1 and elastic-net logistic regression: saga and liblinear (an intercept scaling of
+    1e6 leaves the intercept effectively unpenalized) at tol 1e-12; the best objective wins."""
+    scaler = StandardScaler().fit(x_raw)
+    cases = []
+    settings = [("standardized", scaler.transform(x_raw), [0.01, 0.05, 0.3, 3.0]),
+                ("raw", x_raw, [1e-4, 1e-3, 0.01])]
+    for scaling, x, cs in settings:
+        for c in cs:
+            for ratio in ([1.0, 0.5] if scaling == "standardized" else [1.0]):
+                fits = {}
+                penalty = "l1" if ratio == 1.0 else "elasticnet"
+                extra = {} if ratio == 1.0 else {"l1_ratio": ratio}
+                if scaling == "standardized":
+                    model = quietly(lambda: LogisticRegression(
+                        penalty=penalty, C=c, solver="saga", tol=1e-12, max_iter=200000,
+                        **extra).fit(x, y))
+                    fits["saga"] = fit_record(
+                        model.coef_[0], model.intercept_[0],
+                        sparse_logistic_objective(x, y, model.coef_[0], model.intercept_[0],
+                                                  c, ratio), model.n_iter_)
+                if ratio == 1.0:
+                    model = quietly(lambda: LogisticRegression(
+                        penalty="l1", C=c, solver="liblinear", tol=1e-12, max_iter=100000,
+                        intercept_scaling=1e6).fit(x, y))
+                    fits["liblinear"] = fit_record(
+                        model.coef_[0], model.intercept_[0],
+                        sparse_logistic_objective(x, y, model.coef_[0], model.intercept_[0],
+                                                  c, ratio), model.n_iter_)
+                best = min(fits, key=lambda k: fits[k]["objective"])
+                cases.append({"scaling": scaling, "C": c, "l1_ratio": ratio,
+                              "best_solver": best, "best": fits[best], "fits": fits})
+    return cases
+
+
+def sparse_linear_cases(x_raw, y):
+    """Lasso and ElasticNet by coordinate descent at tol 1e-12 (scikit-learn stops on its
+    duality gap)."""
+    scaler = StandardScaler().fit(x_raw)
+    cases = []
+    for scaling, x in [("raw", x_raw), ("standardized", scaler.transform(x_raw))]:
+        for alpha in [0.01, 0.1, 1.0, 10.0]:
+            for ratio in [1.0, 0.5]:
+                model = quietly(lambda: ElasticNet(alpha=alpha, l1_ratio=ratio, tol=1e-12,
+                                                   max_iter=1000000).fit(x, y))
+                record = fit_record(model.coef_, model.intercept_,
+                                    sparse_linear_objective(x, y, model.coef_,
+                                                            model.intercept_, alpha, ratio),
+                                    model.n_iter_)
+                cases.append({"scaling": scaling, "alpha": alpha, "l1_ratio": ratio,
+                              "best": record})
+    return cases
+
+
+def lasso_path_case(x, y):
+    """scikit-learn's warm-started Lasso path from alpha_max over three decades, 30 values."""
+    n = len(y)
+    xc = x - x.mean(axis=0)
+    yc = y - y.mean()
+    alpha_max = np.abs(xc.T @ yc).max() / n
+    alphas = np.logspace(np.log10(alpha_max), np.log10(alpha_max * 1e-3), 30)
+    _, coefs, _ = quietly(lambda: enet_path(xc, yc, l1_ratio=1.0, alphas=alphas, tol=1e-12,
+                                            max_iter=1000000))
+    points = []
+    for k, alpha in enumerate(alphas):
+        coef = coefs[:, k]
+        intercept = y.mean() - x.mean(axis=0) @ coef
+        points.append({"alpha": float(alpha), **fit_record(
+            coef, intercept, sparse_linear_objective(x, y, coef, intercept, alpha, 1.0), 0)})
+    return {"alpha_max": float(alpha_max), "points": points}
+
+
+def logistic_path_case(x, y):
+    """scikit-learn's warm-started L1 logistic path (saga, warm_start) over C from C_min (the
+    C below which every coefficient is zero, with the intercept fitted) across four decades,
+    12 values. saga stalls short of the optimum at the larger C, so each point also records
+    liblinear's fit (intercept scaling 1e6), and the better of the two is the reference."""
+    n = len(y)
+    t = np.abs(x.T @ (y.mean() - y)).max() / n
+    c_min = 1.0 / (n * t)
+    cs = np.logspace(np.log10(c_min), np.log10(c_min * 1e4), 12)
+    model = LogisticRegression(penalty="l1", solver="saga", tol=1e-12, max_iter=200000,
+                               warm_start=True)
+    points = []
+    for c in cs:
+        model.set_params(C=c)
+        quietly(lambda: model.fit(x, y))
+        saga = fit_record(model.coef_[0], model.intercept_[0],
+                          sparse_logistic_objective(x, y, model.coef_[0], model.intercept_[0],
+                                                    c, 1.0), model.n_iter_)
+        other = quietly(lambda: LogisticRegression(
+            penalty="l1", C=c, solver="liblinear", tol=1e-12, max_iter=100000,
+            intercept_scaling=1e6).fit(x, y))
+        liblinear = fit_record(other.coef_[0], other.intercept_[0],
+                               sparse_logistic_objective(x, y, other.coef_[0],
+                                                         other.intercept_[0], c, 1.0),
+                               other.n_iter_)
+        best, name = min((saga, "saga"), (liblinear, "liblinear"),
+                         key=lambda f: f[0]["objective"])
+        points.append({"C": float(c), "best_solver": name, "saga_objective": saga["objective"],
+                       **best})
+    return {"C_min": float(c_min), "points": points}
+
+
+def cv_cases(x_bc, y_bc, x_db, y_db):
+    """LogisticRegressionCV and LassoCV given explicit folds (written as fold ids), grids and
+    scoring, at tight tolerances: the C and alpha they choose."""
+    folds_bc = np.zeros(len(y_bc), dtype=int)
+    for f, (_, test) in enumerate(StratifiedKFold(5, shuffle=True, random_state=0)
+                                  .split(x_bc, y_bc)):
+        folds_bc[test] = f
+    splits = [(np.flatnonzero(folds_bc != f), np.flatnonzero(folds_bc == f)) for f in range(5)]
+    cs = np.logspace(-2, 1, 8)
+    # liblinear with an intercept scaling of 1e6 (the intercept effectively unpenalized)
+    # reaches the optimum at every C; saga stops short of it at the larger ones.
+    logistic = quietly(lambda: LogisticRegressionCV(
+        Cs=cs, cv=splits, penalty="l1", solver="liblinear", scoring="neg_log_loss", tol=1e-12,
+        max_iter=100000, intercept_scaling=1e6).fit(x_bc, y_bc))
+    mean_scores = logistic.scores_[1.0].mean(axis=0)
+    folds_db = np.zeros(len(y_db), dtype=int)
+    for f, (_, test) in enumerate(KFold(5, shuffle=True, random_state=0).split(x_db)):
+        folds_db[test] = f
+    splits = [(np.flatnonzero(folds_db != f), np.flatnonzero(folds_db == f)) for f in range(5)]
+    alphas = np.logspace(1, -2, 12)
+    lasso = quietly(lambda: LassoCV(alphas=alphas, cv=splits, tol=1e-12,
+                                    max_iter=1000000).fit(x_db, y_db))
+    return {
+        "logistic": {"data": "breast_cancer, standardized", "folds": folds_bc.tolist(),
+                     "C_range": [float(cs[0]), float(cs[-1])], "num": len(cs),
+                     "mean_log_loss": (-mean_scores).tolist(),
+                     "chosen_C": float(logistic.C_[0])},
+        "lasso": {"data": "diabetes, raw", "folds": folds_db.tolist(),
+                  "alpha_range": [float(alphas[-1]), float(alphas[0])], "num": len(alphas),
+                  "mean_mse": lasso.mse_path_.mean(axis=1).tolist(),
+                  "chosen_alpha": float(lasso.alpha_)},
+    }
+
+
+def sparse_fixtures():
+    _, x_bc, y_bc = load("breast_cancer.csv")
+    _, x_db, y_db = load("diabetes.csv")
+    x_bc_std = StandardScaler().fit_transform(x_bc)
+    return {
+        "sklearn_version": sklearn.__version__,
+        "logistic": sparse_logistic_cases(x_bc, y_bc),
+        "linear": sparse_linear_cases(x_db, y_db),
+        "lasso_path": lasso_path_case(x_db, y_db),
+        "logistic_path": logistic_path_case(x_bc_std, y_bc),
+        "cv": cv_cases(x_bc_std, y_bc, x_db, y_db),
+    }
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
+    only = sys.argv[1:]
     for name, make in [("sklearn_logistic.json", logistic_fixtures),
-                       ("sklearn_linear.json", linear_fixtures)]:
+                       ("sklearn_linear.json", linear_fixtures),
+                       ("sklearn_sparse.json", sparse_fixtures)]:
+        if only and name not in only:
+            continue
         path = OUT / name
         path.write_text(json.dumps(make(), indent=1) + "\n")
         print(f"wrote {path.relative_to(ROOT)}")

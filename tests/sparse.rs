@@ -162,7 +162,7 @@ fn lasso_on_orthogonal_columns_is_soft_thresholding() {
 
 #[test]
 fn working_sets_give_the_same_answer_on_wide_problems() {
-    // 60 rows, 400 columns: beyond 128 parameters, proximal Newton works on working sets.
+    // 60 rows, 400 columns: proximal Newton works on working sets.
     let (x, labels, targets) = problem(60, 400, 3);
     let n = x.nrows();
     let lasso = Composite::new(

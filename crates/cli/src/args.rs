@@ -42,6 +42,18 @@ pub(crate) fn path_points(text: &str) -> Result<usize, String> {
     bounded_count(text, 10_000)
 }
 
+/// `cv --folds`: from 2 to 1000 folds.
+pub(crate) fn folds(text: &str) -> Result<usize, String> {
+    let n = bounded_count(text, 1000)?;
+    if n < 2 {
+        return Err(format!(
+            "{} is out of range: cross-validation needs at least 2 folds",
+            text.trim()
+        ));
+    }
+    Ok(n)
+}
+
 /// `race --repeat`: at most 1000 fits per solver.
 pub(crate) fn repeats(text: &str) -> Result<usize, String> {
     bounded_count(text, 1000)

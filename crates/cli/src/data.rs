@@ -42,7 +42,13 @@ impl DataArgs {
     /// Reads the CSV file, splits it (with `--test-size`) and standardizes it (with
     /// `--standardize`, fitted on the training rows).
     pub(crate) fn prepare(&self) -> Result<Prepared> {
-        let data = Dataset::from_csv(&self.data, self.target.as_deref())?;
+        self.prepare_excluding(&[])
+    }
+
+    /// As [`prepare`](Self::prepare), leaving out the columns named in `excluded` (they are
+    /// not features).
+    pub(crate) fn prepare_excluding(&self, excluded: &[String]) -> Result<Prepared> {
+        let data = Dataset::from_csv_excluding(&self.data, self.target.as_deref(), excluded)?;
         let (mut x_train, y_train, mut test, split) = match self.test_size {
             Some(size) => {
                 let record = SplitRecord::new(data.y.view(), size, self.seed);

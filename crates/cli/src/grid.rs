@@ -1,11 +1,112 @@
 //! The grid of regularization strengths that `path` and `cv` run over, and the warm-started
 //! fits along it.
 
-use crate::fit::ModelSettings;
-use crate::ModelKind;
+use crate::data::Prepared;
+use crate::fit::{check_model_options, ModelSettings, PenaltyArgs, SolverName};
+use crate::{args, ModelKind};
 use anyhow::{bail, Result};
 use descent_models::{Model, ModelError, Solver};
 use ndarray::{ArrayView1, ArrayView2};
+
+/// The options of `path` and `cv`: the penalty, the range of its strength, and how each fit
+/// along it is solved.
+#[derive(Debug, clap::Args)]
+pub(crate) struct GridArgs {
+    #[command(flatten)]
+    pub penalty: PenaltyArgs,
+    /// Logistic: the range of C, a..b with 0 < a < b, spaced evenly on a log scale (default:
+    /// with an L1 part, from the C at which every coefficient is zero over four decades;
+    /// otherwise 1e-4..1e4).
+    #[arg(long = "C", allow_hyphen_values = true, value_parser = args::interval)]
+    pub c: Option<(f64, f64)>,
+    /// Linear: the range of alpha, a..b with 0 < a < b (default: with --l1-ratio, three
+    /// decades below the alpha at which every coefficient is zero; otherwise 1e-4..1e4).
+    #[arg(long, allow_hyphen_values = true, value_parser = args::interval)]
+    pub alpha: Option<(f64, f64)>,
+    /// The solver of every fit (default: prox-newton with an L1 part; otherwise for logistic
+    /// newton up to 500 features and lbfgs beyond, and for linear lstsq).
+    #[arg(long, value_enum)]
+    pub solver: Option<SolverName>,
+    /// Stop each fit when ‖∇F‖₂ ≤ tol, or with an L1 part when the duality gap is at most
+    /// tol times the objective. Tighter than scikit-learn's 1e-4: at large C a warm start
+    /// already meets a loose tolerance, and the path would stall.
+    #[arg(long, default_value_t = 1e-8, allow_hyphen_values = true, value_parser = args::non_negative)]
+    pub tol: f64,
+    /// The iteration limit of each fit (default: the model's).
+    #[arg(long, allow_hyphen_values = true, value_parser = args::positive_count)]
+    pub max_iter: Option<usize>,
+}
+
+/// What a path or cross-validation runs: the settings of every fit, their solver, and the
+/// values of the strength, strongest penalty first.
+pub(crate) struct Plan {
+    pub settings: ModelSettings,
+    pub solver: Solver,
+    pub values: Vec<f64>,
+    /// Whether the penalty has an L1 part.
+    pub sparse: bool,
+}
+
+impl GridArgs {
+    /// Fails on options that do not fit the model: the other model's range, a penalty that
+    /// does not apply, a range that is not positive.
+    pub(crate) fn check(&self, kind: ModelKind) -> Result<()> {
+        check_model_options(
+            kind,
+            &[("--C", self.c.is_some())],
+            &[("--alpha", self.alpha.is_some())],
+        )?;
+        self.penalty.check(kind)?;
+        let (given, flag) = match kind {
+            ModelKind::Logistic => (self.c, "--C"),
+            ModelKind::Linear => (self.alpha, "--alpha"),
+        };
+        if let Some((lo, hi)) = given {
+            if lo <= 0.0 {
+                bail!(
+                    "{flag} {lo}..{hi}: {} must be positive",
+                    strength_name(kind)
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The plan for a model of `kind` on the training rows of `prepared`, with `num` values.
+    pub(crate) fn plan(&self, kind: ModelKind, prepared: &Prepared, num: usize) -> Result<Plan> {
+        let sparse = self.penalty.sparse(kind);
+        let settings = ModelSettings {
+            kind,
+            c: None,
+            alpha: None,
+            penalty: self.penalty.penalty(),
+            l1_ratio: self.penalty.l1_ratio,
+            tol: Some(self.tol),
+            max_iter: self.max_iter,
+            threshold: None,
+            fit_intercept: true,
+            precondition: true,
+        };
+        let (x, y) = (prepared.x_train.view(), prepared.y_train.view());
+        let asked = self.solver.map(|name| name.solver(None)).transpose()?;
+        let solver = solver(kind, asked, sparse, x.ncols());
+        let given = match kind {
+            ModelKind::Logistic => self.c,
+            ModelKind::Linear => self.alpha,
+        };
+        let range = match given {
+            Some(range) => range,
+            None => default_range(&settings, sparse, x, y)
+                .map_err(|e| e.context(format!("choosing the range of {}", strength_name(kind))))?,
+        };
+        Ok(Plan {
+            settings,
+            solver,
+            values: values(kind, range, num),
+            sparse,
+        })
+    }
+}
 
 /// How many decades a default grid spans below the strength that zeroes every coefficient
 /// (scikit-learn's `LassoCV` uses `eps = 1e-3`, three decades; logistic paths need more).

@@ -5,6 +5,7 @@
 //! the output they are about.
 
 mod args;
+mod cv;
 mod data;
 mod eval;
 mod files;
@@ -86,6 +87,9 @@ enum Command {
     /// A model over a range of C or alpha, warm-started: scores, non-zeros and coefficient
     /// paths.
     Path(path::PathArgs),
+    /// k-fold cross-validation over a range of C or alpha: the best value, the
+    /// one-standard-error choice, and a refit on all rows.
+    Cv(cv::CvArgs),
 }
 
 /// The model family.
@@ -165,7 +169,7 @@ fn main() -> ExitCode {
             }
             if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
                 eprintln!(
-                    "descent: a subcommand is needed: fit, predict, eval, minimize, sweep-lr, convergence, race or path (see descent --help)"
+                    "descent: a subcommand is needed: fit, predict, eval, minimize, sweep-lr, convergence, race, path or cv (see descent --help)"
                 );
             } else {
                 eprintln!("descent: {} (see descent --help)", clap_summary(&e));
@@ -175,7 +179,7 @@ fn main() -> ExitCode {
     };
     let Some(command) = cli.command else {
         eprintln!(
-            "descent: a subcommand is needed: fit, predict, eval, minimize, sweep-lr, convergence, race or path (see descent --help)"
+            "descent: a subcommand is needed: fit, predict, eval, minimize, sweep-lr, convergence, race, path or cv (see descent --help)"
         );
         return ExitCode::from(2);
     };
@@ -193,6 +197,7 @@ fn main() -> ExitCode {
             Command::Convergence(args) => minimize::convergence::run(&args, &mut stdout),
             Command::Race(args) => race::run(&args, &mut stdout),
             Command::Path(args) => path::run(&args, &mut stdout),
+            Command::Cv(args) => cv::run(&args, &mut stdout),
         })
         .and_then(|outcome| {
             stdout.flush().context("writing to stdout")?;

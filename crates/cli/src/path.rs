@@ -3,13 +3,13 @@
 //! number of non-zero coefficients and the coefficients at each value.
 
 use crate::data::DataArgs;
-use crate::fit::{check_model_options, ModelSettings, PenaltyArgs, SolverName};
-use crate::grid::{self, strength_name};
+use crate::fit::ModelSettings;
+use crate::grid::{self, strength_name, GridArgs, Plan};
 use crate::number::Sig;
 use crate::output::Metrics;
 use crate::plot::{self, Chart, Figure, Series, Style};
 use crate::{args, files, progress, ModelKind, Outcome};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use descent_models::{Model, Solver};
 use ndarray::{ArrayView1, ArrayView2};
 use serde::Serialize;
@@ -25,31 +25,10 @@ pub(crate) struct PathArgs {
     #[arg(long, value_enum, default_value = "logistic")]
     model: ModelKind,
     #[command(flatten)]
-    penalty: PenaltyArgs,
-    /// Logistic: the range of C, a..b with 0 < a < b, spaced evenly on a log scale (default:
-    /// with an L1 part, from the C at which every coefficient is zero over four decades;
-    /// otherwise 1e-4..1e4).
-    #[arg(long = "C", allow_hyphen_values = true, value_parser = args::interval)]
-    c: Option<(f64, f64)>,
-    /// Linear: the range of alpha, a..b with 0 < a < b (default: with --l1-ratio, three
-    /// decades below the alpha at which every coefficient is zero; otherwise 1e-4..1e4).
-    #[arg(long, allow_hyphen_values = true, value_parser = args::interval)]
-    alpha: Option<(f64, f64)>,
+    grid: GridArgs,
     /// How many values (at most 10 000; default 17, or 30 with an L1 part).
     #[arg(long, allow_hyphen_values = true, value_parser = args::path_points)]
     num: Option<usize>,
-    /// The solver (default: prox-newton with an L1 part; otherwise for logistic newton up to
-    /// 500 features and lbfgs beyond, and for linear lstsq).
-    #[arg(long, value_enum)]
-    solver: Option<SolverName>,
-    /// Stop each fit when ‖∇F‖₂ ≤ tol, or with an L1 part when the duality gap is at most
-    /// tol times the objective. Tighter than scikit-learn's 1e-4: at large C a warm start
-    /// already meets a loose tolerance, and the path would stall.
-    #[arg(long, default_value_t = 1e-8, allow_hyphen_values = true, value_parser = args::non_negative)]
-    tol: f64,
-    /// The iteration limit of each fit (default: the model's).
-    #[arg(long, allow_hyphen_values = true, value_parser = args::positive_count)]
-    max_iter: Option<usize>,
     /// Draw the scores, the number of non-zeros and the coefficients against the strength
     /// (.svg or .png).
     #[arg(long)]
@@ -144,65 +123,22 @@ fn timed(
     Ok((model, started.elapsed().as_secs_f64()))
 }
 
-/// The range option of the model, checked: both ends positive.
-fn range_option(args: &PathArgs) -> Result<Option<(f64, f64)>> {
-    let (given, name) = match args.model {
-        ModelKind::Logistic => (args.c, "--C"),
-        ModelKind::Linear => (args.alpha, "--alpha"),
-    };
-    if let Some((lo, hi)) = given {
-        if lo <= 0.0 {
-            let strength = strength_name(args.model);
-            bail!("{name} {lo}..{hi}: {strength} must be positive");
-        }
-    }
-    Ok(given)
-}
-
 pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
     if let Some(path) = &args.plot {
         plot::check_path(path)?;
         files::check_output("--plot", path, &[&args.data.data])?;
     }
-    check_model_options(
-        args.model,
-        &[("--C", args.c.is_some())],
-        &[("--alpha", args.alpha.is_some())],
-    )?;
-    args.penalty.check(args.model)?;
-    let range = range_option(args)?;
-    let sparse = args.penalty.sparse(args.model);
+    args.grid.check(args.model)?;
     let prepared = args.data.prepare()?;
-    let settings = ModelSettings {
-        kind: args.model,
-        c: None,
-        alpha: None,
-        penalty: args.penalty.penalty(),
-        l1_ratio: args.penalty.l1_ratio,
-        tol: Some(args.tol),
-        max_iter: args.max_iter,
-        threshold: None,
-        fit_intercept: true,
-        precondition: true,
-    };
-    let (x, y) = (prepared.x_train.view(), prepared.y_train.view());
-    let solver = grid::solver(
-        args.model,
-        args.solver.map(|name| name.solver(None)).transpose()?,
-        sparse,
-        x.ncols(),
-    );
-    let range = match range {
-        Some(range) => range,
-        None => grid::default_range(&settings, sparse, x, y).map_err(|e| {
-            e.context(format!(
-                "choosing the range of {}",
-                strength_name(args.model)
-            ))
-        })?,
-    };
+    let sparse = args.grid.penalty.sparse(args.model);
     let num = args.num.unwrap_or(if sparse { 30 } else { 17 });
-    let values = grid::values(args.model, range, num);
+    let Plan {
+        settings,
+        solver,
+        values,
+        sparse,
+    } = args.grid.plan(args.model, &prepared, num)?;
+    let (x, y) = (prepared.x_train.view(), prepared.y_train.view());
     let strength = strength_name(args.model);
     let bar = progress::start(
         Some(values.len() as u64),
@@ -259,7 +195,7 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
         vec![format!(
             "the fits at {strength} = {} did not converge to --tol {} (see the table); raise --max-iter",
             not_converged.join(", "),
-            Sig(args.tol, 3)
+            Sig(args.grid.tol, 3)
         )]
     };
     if let Some(path) = &args.plot {

@@ -40,15 +40,29 @@ impl Dataset {
     /// An unreadable or empty file, a missing target column, a ragged row, and any value that
     /// is missing, unparsable, NaN or infinite, each with file, line and column.
     pub fn from_csv(path: impl AsRef<Path>, target: Option<&str>) -> Result<Self, DataError> {
+        Self::from_csv_excluding(path, target, &[])
+    }
+
+    /// As [`from_csv`](Self::from_csv), leaving out the columns named in `excluded` (a column
+    /// of fold ids or row identifiers, which is not a feature).
+    ///
+    /// # Errors
+    /// As [`from_csv`](Self::from_csv), and an excluded column that is not in the file.
+    pub fn from_csv_excluding(
+        path: impl AsRef<Path>,
+        target: Option<&str>,
+        excluded: &[String],
+    ) -> Result<Self, DataError> {
         let path = path.as_ref();
         let mut table = Table::open(path)?;
         let target_index = match target {
             Some(name) => table.column(name)?,
             None => table.header.len() - 1,
         };
+        let excluded = table.columns(excluded)?;
         let target_name = table.header[target_index].clone();
         let feature_columns: Vec<usize> = (0..table.header.len())
-            .filter(|&c| c != target_index)
+            .filter(|&c| c != target_index && !excluded.contains(&c))
             .collect();
         if feature_columns.is_empty() {
             return Err(DataError::NoFeatures {

@@ -422,9 +422,26 @@ fn binary_labels(y: ArrayView1<'_, f64>) -> Result<([f64; 2], Array1<f64>), Mode
     if let Some(row) = y.iter().position(|v| v.fract() != 0.0) {
         return Err(ModelError::ContinuousLabels { row, value: y[row] });
     }
-    let mut distinct = y.to_vec();
+    // The distinct labels, in one pass (a sort of every label would cost more than a fit
+    // step on a warm-started path); beyond a handful, only their count matters.
+    let mut distinct: Vec<f64> = Vec::with_capacity(3);
+    let mut more = 0;
+    for &v in y {
+        if !distinct.contains(&v) {
+            if distinct.len() < 6 {
+                distinct.push(v);
+            } else {
+                more += 1;
+            }
+        }
+    }
+    if more > 0 {
+        let mut all = y.to_vec();
+        all.sort_by(f64::total_cmp);
+        all.dedup();
+        distinct = all;
+    }
     distinct.sort_by(f64::total_cmp);
-    distinct.dedup();
     if distinct.len() != 2 {
         let shown: Vec<String> = distinct.iter().take(5).map(|v| v.to_string()).collect();
         let more = if distinct.len() > 5 { ", …" } else { "" };

@@ -510,18 +510,35 @@ impl Design<'_> {
         y: &ArrayView1<'_, f64>,
         weights: Option<&L>,
     ) -> Option<Array2<f64>> {
+        let all: Vec<usize> = (0..self.n_params()).collect();
+        self.gram_block(params, y, weights, &all)
+    }
+
+    /// The block of [`gram`](Design::gram) on the parameter indices `columns` (increasing;
+    /// `p` is the intercept's column of ones): each row's `√qᵢ·xᵢ` is gathered on `columns`
+    /// only, so that the cost is `O(N·|columns|²)`, what a proximal Newton step on a working
+    /// set pays.
+    ///
+    /// `None` when `X` or `y` is not contiguous.
+    pub(crate) fn gram_block<L: SampleLoss>(
+        &self,
+        params: &Array1<f64>,
+        y: &ArrayView1<'_, f64>,
+        weights: Option<&L>,
+        columns: &[usize],
+    ) -> Option<Array2<f64>> {
         let (rows, ys) = self.contiguous(y)?;
         let (w, b) = self.split(params);
         let p = self.n_features();
         if w.len() != p && weights.is_some() {
             return None;
         }
-        let k = self.n_params();
+        let k = columns.len();
         let (Ok(k_int), Ok(block_int)) = (i32::try_from(k), i32::try_from(BLOCK_ROWS)) else {
             return None;
         };
+        let everything = k == self.n_params();
         let width = k * k;
-        let intercept = self.fit_intercept;
         let sums = self.sum_over_chunks(rows, width, true, |i, chunk, out| {
             out.fill(0.0);
             let ys = &ys[i * CHUNK_ROWS..];
@@ -536,11 +553,17 @@ impl Design<'_> {
                             Some(loss) => loss.curvature(dot(row, w) + b, yi).max(0.0).sqrt(),
                             None => 1.0,
                         };
-                        for (s, x) in scaled.iter_mut().zip(row) {
-                            *s = root * x;
-                        }
-                        if intercept {
-                            scaled[p] = root;
+                        if everything {
+                            for (s, x) in scaled.iter_mut().zip(row) {
+                                *s = root * x;
+                            }
+                            if k > p {
+                                scaled[p] = root;
+                            }
+                        } else {
+                            for (s, &j) in scaled.iter_mut().zip(columns) {
+                                *s = if j < p { root * row[j] } else { root };
+                            }
                         }
                         used += 1;
                     }

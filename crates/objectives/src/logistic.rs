@@ -250,8 +250,10 @@ pub(crate) fn max_abs(v: &Array1<f64>) -> f64 {
 }
 
 /// The intercept `b` that solves `Σᵢ σ(zᵢ + b) = Σᵢ yᵢ` (the log loss's optimal intercept for
-/// fixed coefficients), by Newton's method safeguarded by bisection on the increasing
-/// function `Σ σ(zᵢ + b) − Σ yᵢ`, from `start`.
+/// fixed coefficients), by Newton's method from `start`, each step one pass over `z` for the
+/// residual and its slope together. Near a solver's iterate, `start` is close and two or three
+/// steps suffice; should Newton stop making progress, bisection on the increasing function
+/// `Σ σ(zᵢ + b) − Σ yᵢ` takes over.
 fn optimal_intercept(z: &Array1<f64>, y: &ArrayView1<'_, f64>, start: f64) -> f64 {
     let target = y.sum();
     let n = z.len() as f64;
@@ -259,6 +261,37 @@ fn optimal_intercept(z: &Array1<f64>, y: &ArrayView1<'_, f64>, start: f64) -> f6
         // All labels alike: the optimum is at ±∞; keep the start.
         return start;
     }
+    let residual_and_slope = |b: f64| {
+        z.iter().fold((-target, 0.0), |(r, s), &z| {
+            let p = sigmoid(z + b);
+            (r + p, s + p * (1.0 - p))
+        })
+    };
+    // Below this residual the sum itself is only known to rounding.
+    let floor = 64.0 * f64::EPSILON * n;
+    let mut b = start;
+    let mut last = f64::INFINITY;
+    for _ in 0..20 {
+        let (r, slope) = residual_and_slope(b);
+        if r.abs() <= floor {
+            return b;
+        }
+        if !(r.abs() < 0.5 * last && slope > 0.0) {
+            // Newton is not converging from here (far out on a flat tail): bisect.
+            return bisect_intercept(z, target, b);
+        }
+        last = r.abs();
+        let step = r / slope;
+        b -= step;
+        if step.abs() <= 4.0 * f64::EPSILON * b.abs().max(1.0) {
+            return b;
+        }
+    }
+    bisect_intercept(z, target, b)
+}
+
+/// [`optimal_intercept`] by bisection with Newton steps where they stay inside the bracket.
+fn bisect_intercept(z: &Array1<f64>, target: f64, start: f64) -> f64 {
     let residual = |b: f64| z.iter().map(|&z| sigmoid(z + b)).sum::<f64>() - target;
     let (mut lo, mut hi) = (start - 1.0, start + 1.0);
     while residual(lo) > 0.0 && lo > -1e6 {
@@ -307,9 +340,22 @@ impl Smooth for LogLoss<'_> {
         } else {
             0.0
         };
-        let mut theta = Zip::from(&zw)
+        // θ at the optimal intercept, and the loss at the point's own intercept, in one pass.
+        let own = if self.design.fit_intercept() {
+            x[p]
+        } else {
+            0.0
+        };
+        let mut loss = 0.0;
+        let mut theta = Array1::zeros(zw.len());
+        Zip::from(&mut theta)
+            .and(&zw)
             .and(&self.y)
-            .map_collect(|&z, &y| y - sigmoid(z + b));
+            .for_each(|t, &z, &y| {
+                *t = y - sigmoid(z + b);
+                let z = z + own;
+                loss += z.max(0.0) + (-z.abs()).exp().ln_1p() - y * z;
+            });
         if self.design.fit_intercept() {
             let mean = theta.sum() / n;
             theta -= mean;
@@ -321,7 +367,7 @@ impl Smooth for LogLoss<'_> {
         let conjugates: f64 = Zip::from(&theta).and(&self.y).fold(0.0, |acc, &t, &y| {
             acc + negative_entropy((y - t).clamp(0.0, 1.0))
         });
-        let primal = self.value(x) + penalty.value(x);
+        let primal = loss / n + penalty.value(x);
         Some(mean_gap(primal, conjugates, &v, penalty, n))
     }
 }
@@ -331,10 +377,13 @@ impl HessianBlock for LogLoss<'_> {
         if indices.len() == self.design.n_params() {
             return self.hessian(x);
         }
+        let scale = 1.0 / self.design.n_samples() as f64;
+        if let Some(h) = self.design.gram_block(x, &self.y, Some(&Logistic), indices) {
+            return h * scale;
+        }
         let z = self.design.linear_predictor(x);
         let q = z.mapv(sigmoid_derivative);
-        self.design
-            .weighted_gram_block(&q, indices, 1.0 / self.design.n_samples() as f64)
+        self.design.weighted_gram_block(&q, indices, scale)
     }
 }
 

@@ -190,9 +190,12 @@ impl HessianBlock for MeanSquaredError<'_> {
         if indices.len() == self.design.n_params() {
             return self.hessian(x);
         }
+        let scale = 2.0 / self.design.n_samples() as f64;
+        if let Some(h) = self.design.gram_block::<Squared>(x, &self.y, None, indices) {
+            return h * scale;
+        }
         let ones = Array1::ones(self.design.n_samples());
-        self.design
-            .weighted_gram_block(&ones, indices, 2.0 / self.design.n_samples() as f64)
+        self.design.weighted_gram_block(&ones, indices, scale)
     }
 }
 

@@ -90,6 +90,34 @@ pub(crate) struct Certify {
     /// Compute the gap every this many iterations (it costs about two passes over the data),
     /// and whenever the optimality measure is small.
     pub(crate) gap_every: usize,
+    /// Stop as [`Stalled(DualityGap)`](Criterion::DualityGap) after this many gap
+    /// computations in a row without the smallest gap falling by 1%.
+    pub(crate) stall_checks: usize,
+}
+
+/// The gap is computed off schedule once the optimality measure times `‖x‖₁` is within this
+/// factor of the gap the tolerance allows.
+const GAP_WORTH_COMPUTING: f64 = 1e3;
+
+/// Counts the gap computations since the smallest gap so far last fell by 1%: a run whose
+/// gap stops shrinking has reached the floor that rounding in the objective's sums sets (near
+/// `1e-14·|F|` at best), above the tolerance asked for, or cannot make progress.
+#[derive(Debug, Default)]
+struct Stall {
+    best_gap: Option<f64>,
+    checks_without_progress: usize,
+}
+
+impl Stall {
+    fn record(&mut self, gap: f64) {
+        match self.best_gap {
+            Some(best) if gap >= 0.99 * best => self.checks_without_progress += 1,
+            _ => {
+                self.best_gap = Some(gap);
+                self.checks_without_progress = 0;
+            }
+        }
+    }
 }
 
 /// Runs `next` from `x0` until the certificate holds or a stopping rule fires, and reports.
@@ -127,12 +155,29 @@ where
     let penalty = objective.penalty();
     let optimality = |p: &CompositePoint| penalty.optimality(&p.x, &p.gradient);
     let mut gap = None;
-    let certified = |p: &CompositePoint, gap: &mut Option<f64>, iteration: usize| -> bool {
+    let mut stall = Stall::default();
+    // The iteration whose point the gap was last computed at.
+    let mut gap_at: Option<usize> = None;
+    let certified = |p: &CompositePoint,
+                     gap: &mut Option<f64>,
+                     gap_at: &mut Option<usize>,
+                     stall: &mut Stall,
+                     iteration: usize|
+     -> bool {
         let measure = optimality(p);
-        let due = iteration.is_multiple_of(certify.gap_every.max(1))
-            || measure <= gradient_tolerance.max(1e-3 * p.value.abs());
+        // The gap costs a few passes over the data: compute it every `gap_every` iterations,
+        // and whenever it could pass, which needs the optimality measure small against the
+        // objective (the gap is about the measure times ‖x‖₁, plus second-order terms).
+        let due = (iteration > 0 && iteration.is_multiple_of(certify.gap_every.max(1)))
+            || measure <= gradient_tolerance
+            || measure * p.x.l1_norm().max(1.0)
+                <= GAP_WORTH_COMPUTING * certify.gap_tolerance * p.value.abs();
         if due {
             *gap = objective.duality_gap(&p.x);
+            *gap_at = Some(iteration);
+            if let Some(g) = gap {
+                stall.record(*g);
+            }
         }
         match gap {
             Some(g) if due => *g <= certify.gap_tolerance * p.value.abs().max(1e-300),
@@ -171,7 +216,7 @@ where
             break 'run Termination::Interrupted;
         }
         loop {
-            if certified(&point, &mut gap, iterations) {
+            if certified(&point, &mut gap, &mut gap_at, &mut stall, iterations) {
                 break if gap.is_some() {
                     Termination::Converged(Criterion::DualityGap)
                 } else {
@@ -199,10 +244,16 @@ where
             if l1_moved < stopping.step_tolerance {
                 break Termination::Stalled(Criterion::StepSize);
             }
+            if stall.checks_without_progress >= certify.stall_checks {
+                break Termination::Stalled(Criterion::DualityGap);
+            }
         }
     };
-    // The verdict at the end point, with a fresh gap.
-    gap = objective.duality_gap(&point.x);
+    // The verdict at the end point, with its own gap (computed afresh unless the last one was
+    // of this very point).
+    if gap_at != Some(iterations) {
+        gap = objective.duality_gap(&point.x);
+    }
     let passes = match gap {
         Some(g) => g <= certify.gap_tolerance * point.value.abs().max(1e-300),
         None => optimality(&point) <= gradient_tolerance,

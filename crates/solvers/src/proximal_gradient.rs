@@ -116,6 +116,8 @@ impl<F: Smooth> Minimize<Composite<F>> for ProximalGradient {
             stopping: self.stopping,
             gap_tolerance: self.gap_tolerance,
             gap_every: 10,
+            // Slow progress is not a stall: first-order methods run to their limit.
+            stall_checks: usize::MAX,
         };
         if let Some(t) = self.fixed_step {
             positive("step", t)?;

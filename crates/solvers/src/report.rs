@@ -346,6 +346,9 @@ impl fmt::Display for Termination {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Termination::Converged(criterion) => write!(f, "converged ({criterion})"),
+            Termination::Stalled(Criterion::DualityGap) => f.write_str(
+                "stalled: the duality gap stopped shrinking above its tolerance (not converged)",
+            ),
             Termination::Stalled(criterion) => write!(
                 f,
                 "stalled: {criterion}, but the gradient is above its tolerance (not converged)"
