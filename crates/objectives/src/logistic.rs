@@ -261,11 +261,16 @@ fn optimal_intercept(z: &Array1<f64>, y: &ArrayView1<'_, f64>, start: f64) -> f6
         // All labels alike: the optimum is at ±∞; keep the start.
         return start;
     }
+    let values = z.as_slice();
     let residual_and_slope = |b: f64| {
-        z.iter().fold((-target, 0.0), |(r, s), &z| {
-            let p = sigmoid(z + b);
-            (r + p, s + p * (1.0 - p))
-        })
+        let (sum, slope) = match values {
+            Some(values) => sigmoid_sums(values, b),
+            None => z.iter().fold((0.0, 0.0), |(r, s), &z| {
+                let p = sigmoid(z + b);
+                (r + p, s + p * (1.0 - p))
+            }),
+        };
+        (sum - target, slope)
     };
     // Below this residual the sum itself is only known to rounding.
     let floor = 64.0 * f64::EPSILON * n;
@@ -288,6 +293,84 @@ fn optimal_intercept(z: &Array1<f64>, y: &ArrayView1<'_, f64>, start: f64) -> f6
         }
     }
     bisect_intercept(z, target, b)
+}
+
+/// `σ(t) = 1/(1 + e^{−t})` for four values, from `e^{−|t|}` (no overflow at any `t`).
+#[inline]
+fn sigmoid4(t: wide::f64x4) -> wide::f64x4 {
+    use wide::f64x4;
+    let e = (-t.abs()).exp();
+    t.simd_ge(f64x4::ZERO).select(f64x4::ONE, e) / (f64x4::ONE + e)
+}
+
+/// `(Σᵢ σ(zᵢ + b), Σᵢ σ(zᵢ + b)(1 − σ(zᵢ + b)))`, four at a time.
+fn sigmoid_sums(z: &[f64], b: f64) -> (f64, f64) {
+    use wide::f64x4;
+    let mut sum = f64x4::ZERO;
+    let mut slope = f64x4::ZERO;
+    let shift = f64x4::splat(b);
+    let chunks = z.chunks_exact(4);
+    let rest = chunks.remainder();
+    for c in chunks {
+        let p = sigmoid4(f64x4::from([c[0], c[1], c[2], c[3]]) + shift);
+        sum += p;
+        slope += p * (f64x4::ONE - p);
+    }
+    let (mut s, mut d) = (sum.reduce_add(), slope.reduce_add());
+    for &z in rest {
+        let p = sigmoid(z + b);
+        s += p;
+        d += p * (1.0 - p);
+    }
+    (s, d)
+}
+
+/// Writes `θᵢ = yᵢ − σ(zᵢ + b)` and returns `Σᵢ [log(1 + e^{uᵢ}) − yᵢuᵢ]` with `uᵢ = zᵢ + own`
+/// (the loss at the point's own intercept), four at a time.
+fn theta_and_loss(z: &[f64], y: &[f64], b: f64, own: f64, theta: &mut [f64]) -> f64 {
+    use wide::f64x4;
+    let mut loss = f64x4::ZERO;
+    let (shift, own4) = (f64x4::splat(b), f64x4::splat(own));
+    let n4 = z.len() / 4 * 4;
+    for ((zc, yc), tc) in z[..n4]
+        .chunks_exact(4)
+        .zip(y[..n4].chunks_exact(4))
+        .zip(theta[..n4].chunks_exact_mut(4))
+    {
+        let z4 = f64x4::from([zc[0], zc[1], zc[2], zc[3]]);
+        let y4 = f64x4::from([yc[0], yc[1], yc[2], yc[3]]);
+        tc.copy_from_slice(&(y4 - sigmoid4(z4 + shift)).to_array());
+        let u = z4 + own4;
+        loss += u.max(f64x4::ZERO) + (-u.abs()).exp().ln_1p() - y4 * u;
+    }
+    let mut total = loss.reduce_add();
+    for i in n4..z.len() {
+        theta[i] = y[i] - sigmoid(z[i] + b);
+        let u = z[i] + own;
+        total += u.max(0.0) + (-u.abs()).exp().ln_1p() - y[i] * u;
+    }
+    total
+}
+
+/// `Σᵢ H(yᵢ − θᵢ)` with `H(q) = q log q + (1 − q) log(1 − q)` (0 at the ends), four at a time;
+/// `q` is clamped to `[0, 1]`, where it lies up to rounding for a dual-feasible `θ`.
+fn entropies(theta: &[f64], y: &[f64]) -> f64 {
+    use wide::f64x4;
+    let term = |q: f64x4| q.simd_gt(f64x4::ZERO).select(q * q.ln(), f64x4::ZERO);
+    let mut total = f64x4::ZERO;
+    let n4 = theta.len() / 4 * 4;
+    for (tc, yc) in theta[..n4].chunks_exact(4).zip(y[..n4].chunks_exact(4)) {
+        let q = (f64x4::from([yc[0], yc[1], yc[2], yc[3]])
+            - f64x4::from([tc[0], tc[1], tc[2], tc[3]]))
+        .max(f64x4::ZERO)
+        .min(f64x4::ONE);
+        total += term(q) + term(f64x4::ONE - q);
+    }
+    let mut sum = total.reduce_add();
+    for i in n4..theta.len() {
+        sum += negative_entropy((y[i] - theta[i]).clamp(0.0, 1.0));
+    }
+    sum
 }
 
 /// [`optimal_intercept`] by bisection with Newton steps where they stay inside the bracket.
@@ -346,16 +429,11 @@ impl Smooth for LogLoss<'_> {
         } else {
             0.0
         };
-        let mut loss = 0.0;
-        let mut theta = Array1::zeros(zw.len());
-        Zip::from(&mut theta)
-            .and(&zw)
-            .and(&self.y)
-            .for_each(|t, &z, &y| {
-                *t = y - sigmoid(z + b);
-                let z = z + own;
-                loss += z.max(0.0) + (-z.abs()).exp().ln_1p() - y * z;
-            });
+        let y = self.y.to_vec();
+        let mut theta = vec![0.0; zw.len()];
+        let zs = zw.to_vec();
+        let loss = theta_and_loss(&zs, &y, b, own, &mut theta);
+        let mut theta = Array1::from_vec(theta);
         if self.design.fit_intercept() {
             let mean = theta.sum() / n;
             theta -= mean;
@@ -364,9 +442,7 @@ impl Smooth for LogLoss<'_> {
         let c = penalty.feasible_scale(&v.mapv(|t| t / n));
         theta *= c;
         v *= c;
-        let conjugates: f64 = Zip::from(&theta).and(&self.y).fold(0.0, |acc, &t, &y| {
-            acc + negative_entropy((y - t).clamp(0.0, 1.0))
-        });
+        let conjugates = entropies(theta.as_slice().unwrap_or(&[]), &y);
         let primal = loss / n + penalty.value(x);
         Some(mean_gap(primal, conjugates, &v, penalty, n))
     }
