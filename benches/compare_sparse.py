@@ -246,7 +246,7 @@ def write_wide(rows, features, seed):
 def l1_min_c(x, y):
     """The C below which every weight of L1 logistic regression is zero (intercept fitted):
     1/max_j |sum_i x_ij (mean(y) - y_i)|."""
-    return 1.0 / (np.abs(x.T @ (y.mean() - y)).max())
+    return float(1.0 / (np.abs(x.T @ (y.mean() - y)).max()))
 
 
 def half_sparse_c(data, features):
@@ -281,6 +281,30 @@ def table(title, rows, best):
                   f"{r['non_zeros']} | {r['seconds'] * 1e3:.1f} | {r['gap']:.1e} | {ratio(sk)} | {ratio(gl)} |")
 
 
+def wide_only(options, threads_list, summary):
+    """The wide problems (step 5); writes the results."""
+    logistic, lasso = write_wide(1000, 10000, 0)
+    c_wide = float(5.0 * l1_min_c(*load(logistic)))
+    tight = descent(["fit", "--data", str(logistic), "--model", "logistic", "--penalty", "l1",
+                     "--C", repr(c_wide), "--tol", "1e-13", "--max-iter", "1000"], 1)
+    wide = compare_fits(logistic, "logistic", c_wide, tight["objective"], threads_list,
+                        options.runs, [("scikit-learn", "liblinear"), ("scikit-learn", "saga")],
+                        ["prox-newton"])
+    table(f"L1 logistic regression, wide: 1000 x 10000, C = {c_wide:.4g} "
+          f"({tight['non_zeros']} non-zero)", wide, tight["objective"])
+    x, y = load(lasso)
+    alpha = float(np.abs((x - x.mean(axis=0)).T @ (y - y.mean())).max() / len(y) / 10.0)
+    tight = descent(["fit", "--data", str(lasso), "--model", "linear", "--l1-ratio", "1",
+                     "--alpha", repr(alpha), "--tol", "1e-13", "--max-iter", "1000"], 1)
+    wide_lasso = compare_fits(lasso, "lasso", alpha, tight["objective"], threads_list,
+                              options.runs, [("scikit-learn", "cd")], ["prox-newton"])
+    table(f"Lasso, wide: 1000 x 10000, alpha = {alpha:.4g} ({tight['non_zeros']} non-zero)",
+          wide_lasso, tight["objective"])
+    summary["wide"] = {"logistic": wide, "lasso": wide_lasso}
+
+    (OUT / "sparse_results.json").write_text(json.dumps(summary, indent=2))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -288,6 +312,7 @@ def main():
     parser.add_argument("--skip-cv", action="store_true")
     parser.add_argument("--skip-sklearn-cv", action="store_true")
     parser.add_argument("--skip-wide", action="store_true")
+    parser.add_argument("--only-wide", action="store_true")
     parser.add_argument("--worker")
     options = parser.parse_args()
     if options.worker:
@@ -303,7 +328,12 @@ def main():
                             "numpy": np.__version__},
                "cores": os.cpu_count(), "runs": options.runs}
 
-    c = half_sparse_c(data, 50)
+    if options.only_wide:
+        options.skip_cv = True
+    c = half_sparse_c(data, 50) if not options.only_wide else None
+    if c is None:
+        wide_only(options, threads_list, summary)
+        return
     tight = descent(["fit", "--data", str(data), "--model", "logistic", "--penalty", "l1",
                      "--C", repr(c), "--tol", "1e-13"], 1)
     best = tight["objective"]
@@ -351,25 +381,8 @@ def main():
             print(f"| {r['threads']} | {r['library']} | {r['tol']:g} | {r['seconds']:.2f} | {r['chosen_C']:.4g} |")
 
     if not options.skip_wide:
-        logistic, lasso = write_wide(1000, 10000, 0)
-        c_wide = 5.0 * l1_min_c(*load(logistic))
-        tight = descent(["fit", "--data", str(logistic), "--model", "logistic", "--penalty", "l1",
-                         "--C", repr(c_wide), "--tol", "1e-13", "--max-iter", "1000"], 1)
-        wide = compare_fits(logistic, "logistic", c_wide, tight["objective"], threads_list,
-                            options.runs, [("scikit-learn", "liblinear"), ("scikit-learn", "saga")],
-                            ["prox-newton"])
-        table(f"L1 logistic regression, wide: 1000 x 10000, C = {c_wide:.4g} "
-              f"({tight['non_zeros']} non-zero)", wide, tight["objective"])
-        x, y = load(lasso)
-        alpha = np.abs((x - x.mean(axis=0)).T @ (y - y.mean())).max() / len(y) / 10.0
-        tight = descent(["fit", "--data", str(lasso), "--model", "linear", "--l1-ratio", "1",
-                         "--alpha", repr(alpha), "--tol", "1e-13", "--max-iter", "1000"], 1)
-        wide_lasso = compare_fits(lasso, "lasso", alpha, tight["objective"], threads_list,
-                                  options.runs, [("scikit-learn", "cd")], ["prox-newton"])
-        table(f"Lasso, wide: 1000 x 10000, alpha = {alpha:.4g} ({tight['non_zeros']} non-zero)",
-              wide_lasso, tight["objective"])
-        summary["wide"] = {"logistic": wide, "lasso": wide_lasso}
-
+        wide_only(options, threads_list, summary)
+        return
     (OUT / "sparse_results.json").write_text(json.dumps(summary, indent=2))
 
 

@@ -16,3 +16,7 @@ mkdir -p "$out"
 "$descent" race --data data/breast_cancer.csv --model logistic --quiet --plot "$out/race.svg"
 "$descent" path --data data/breast_cancer.csv --standardize --test-size 0.2 --quiet \
     --plot "$out/path.svg"
+"$descent" path --data data/breast_cancer.csv --penalty l1 --standardize --test-size 0.2 --quiet \
+    --plot "$out/path-l1.svg"
+"$descent" cv --data data/breast_cancer.csv --model logistic --penalty l1 --standardize \
+    --test-size 0.2 --num 12 --quiet --plot "$out/cv.svg"
