@@ -59,6 +59,7 @@ mod error;
 #[cfg(feature = "expression")]
 pub mod expression;
 pub mod finite_difference;
+mod kernel;
 mod linear;
 mod logistic;
 pub mod multivariate;

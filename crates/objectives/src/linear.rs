@@ -2,6 +2,7 @@
 //! matrix, the intercept, and the products with it.
 
 use crate::blas::SerialBlas;
+use crate::kernel::{chunk_value, chunk_value_and_gradient, Lanes, LANES};
 use crate::{Gradient, ObjectiveError};
 use ndarray::{linalg::general_mat_mul, s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rayon::prelude::*;
@@ -102,71 +103,6 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut total: f64 = a_tail.iter().zip(b_tail).map(|(x, y)| x * y).sum();
     for quarter in sums.as_chunks::<4>().0 {
         total += (quarter[0] + quarter[1]) + (quarter[2] + quarter[3]);
-    }
-    total
-}
-
-/// `zₖ = xₖ·w + b` for the four rows of `quad`.
-#[inline(always)]
-fn predictors4(quad: &[f64], w: &[f64], b: f64) -> [f64; 4] {
-    let p = w.len();
-    std::array::from_fn(|k| dot(&quad[k * p..(k + 1) * p], w) + b)
-}
-
-/// One chunk of the one-pass value and gradient: for each row, `z = x·w + b`, then the
-/// loss, and `g += ℓ'(z)·x` while the row is in cache. Returns `(Σ ℓ, Σ ℓ')`.
-///
-/// Compiled for AVX2 as well as for the baseline, and chosen when the program starts
-/// (multiversion): the products then run four lanes wide.
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx"))]
-fn chunk_value_and_gradient<L: SampleLoss>(
-    rows: &[f64],
-    ys: &[f64],
-    w: &[f64],
-    b: f64,
-    sample: &L,
-    g: &mut [f64],
-) -> (f64, f64) {
-    let p = w.len();
-    let (mut total, mut slope_sum) = (0.0, 0.0);
-    // Four rows at a time, so that the loss of the four is computed in SIMD.
-    let (quads, y4) = (rows.chunks_exact(4 * p), ys.chunks_exact(4));
-    let (tail, y_tail) = (quads.remainder(), y4.remainder());
-    for (quad, y) in quads.zip(y4) {
-        let z = predictors4(quad, w, b);
-        let (loss, slope) = sample.loss_and_slope4(z, [y[0], y[1], y[2], y[3]]);
-        for k in 0..4 {
-            total += loss[k];
-            slope_sum += slope[k];
-            for (gj, xj) in g.iter_mut().zip(&quad[k * p..(k + 1) * p]) {
-                *gj += slope[k] * xj;
-            }
-        }
-    }
-    for (row, &y) in tail.chunks_exact(p).zip(y_tail) {
-        let (loss, slope) = sample.loss_and_slope(dot(row, w) + b, y);
-        total += loss;
-        slope_sum += slope;
-        for (gj, xj) in g.iter_mut().zip(row) {
-            *gj += slope * xj;
-        }
-    }
-    (total, slope_sum)
-}
-
-/// One chunk of the one-pass value: `Σ ℓ(y, x·w + b)`.
-#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx"))]
-fn chunk_value<L: SampleLoss>(rows: &[f64], ys: &[f64], w: &[f64], b: f64, sample: &L) -> f64 {
-    let p = w.len();
-    let mut total = 0.0;
-    let (quads, y4) = (rows.chunks_exact(4 * p), ys.chunks_exact(4));
-    let (tail, y_tail) = (quads.remainder(), y4.remainder());
-    for (quad, y) in quads.zip(y4) {
-        let (loss, _) = sample.loss_and_slope4(predictors4(quad, w, b), [y[0], y[1], y[2], y[3]]);
-        total += (loss[0] + loss[1]) + (loss[2] + loss[3]);
-    }
-    for (row, &y) in tail.chunks_exact(p).zip(y_tail) {
-        total += sample.loss(dot(row, w) + b, y);
     }
     total
 }
@@ -399,11 +335,13 @@ impl Design<'_> {
 pub(crate) trait SampleLoss: Sync {
     fn loss(&self, z: f64, y: f64) -> f64;
     fn loss_and_slope(&self, z: f64, y: f64) -> (f64, f64);
-    /// Four samples at once (losses with transcendental functions evaluate them in SIMD).
-    #[inline]
-    fn loss_and_slope4(&self, z: [f64; 4], y: [f64; 4]) -> ([f64; 4], [f64; 4]) {
-        let mut out = ([0.0; 4], [0.0; 4]);
-        for k in 0..4 {
+    /// [`LANES`](crate::kernel::LANES) samples at once, for the one-pass kernels: arithmetic
+    /// on fixed-size arrays that the compiler vectorizes, fused products when `FMA`. Must be
+    /// inlined into the kernel (`#[inline(always)]`) to run at the kernel's vector width.
+    #[inline(always)]
+    fn loss_and_slope_lanes<const FMA: bool>(&self, z: Lanes, y: Lanes) -> (Lanes, Lanes) {
+        let mut out = ([0.0; LANES], [0.0; LANES]);
+        for k in 0..LANES {
             (out.0[k], out.1[k]) = self.loss_and_slope(z[k], y[k]);
         }
         out

@@ -1,4 +1,5 @@
 use crate::elastic_net::{mean_gap, negative_entropy, ElasticNet, HessianBlock, Smooth};
+use crate::kernel::{self, Lanes, LANES};
 use crate::linear::{Design, SampleLoss};
 use crate::{Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
@@ -75,14 +76,20 @@ impl SampleLoss for Logistic {
     }
 
     #[inline(always)]
-    fn loss_and_slope4(&self, z: [f64; 4], y: [f64; 4]) -> ([f64; 4], [f64; 4]) {
-        use wide::f64x4;
-        let (z, y) = (f64x4::from(z), f64x4::from(y));
-        let e = (-z.abs()).exp();
-        let one = f64x4::ONE;
-        let loss = z.max(f64x4::ZERO) + e.ln_1p() - y * z;
-        let p = z.simd_ge(f64x4::ZERO).select(one, e) / (one + e);
-        (loss.to_array(), (p - y).to_array())
+    fn loss_and_slope_lanes<const FMA: bool>(&self, z: Lanes, y: Lanes) -> (Lanes, Lanes) {
+        let mut negative_abs = [0.0; LANES];
+        for l in 0..LANES {
+            negative_abs[l] = -z[l].abs();
+        }
+        let e = kernel::exp::<FMA>(negative_abs);
+        let log1p = kernel::log1p_unit::<FMA>(e);
+        let (mut loss, mut slope) = ([0.0; LANES], [0.0; LANES]);
+        for l in 0..LANES {
+            let positive = z[l] >= 0.0;
+            loss[l] = (if positive { z[l] } else { 0.0 }) + log1p[l] - y[l] * z[l];
+            slope[l] = (if positive { 1.0 } else { e[l] }) / (1.0 + e[l]) - y[l];
+        }
+        (loss, slope)
     }
 
     #[inline]

@@ -1,0 +1,478 @@
+//! The one-pass kernels of the linear-model losses, written for the vector units.
+//!
+//! A pass over `X` reads each row once: its predictor `z = x·w + b`, its loss and slope, and its
+//! share of the gradient `ℓ'(z)·x` while the row is in cache. Rows are taken [`BLOCK`] at a
+//! time, so that each load of `w` (for the dot products) and each load and store of `g` (for the
+//! gradient) serves the whole block, and the per-sample functions (`exp`, `log1p`) run
+//! [`LANES`] samples at once.
+//!
+//! Everything in the inner loops is plain arithmetic on fixed-size arrays (`[f64; 8]`), which
+//! the compiler turns into vector instructions of whatever width the function is compiled for,
+//! and every helper is `#[inline(always)]`, so that nothing in a loop is a call. The entry
+//! points are compiled three times: for AVX-512 (`zmm` registers, 8 lanes), for AVX2 with FMA
+//! (`ymm`, 4 lanes) and for the baseline (SSE2), and the best one the CPU has is chosen at run
+//! time. Products are fused (`vfmadd`) in the first two.
+//!
+//! How to check the generated code: `objdump -d --no-show-raw-insn target/release/descent |
+//! grep -A400 'value_and_gradient_avx512'` shows `vfmadd231pd` on `zmm` registers in the
+//! loops, and no `call` between the loop's label and its back-branch (the only calls are to
+//! the panic handlers of bounds checks outside the loops).
+//!
+//! `exp` and `log1p` are the classic range reductions with polynomials, written out so that
+//! they vectorize: `eˣ = 2ⁿ·eʳ` with a Taylor polynomial of degree 13 on `|r| ≤ ln 2 / 2`
+//! (truncation below 5·10⁻¹⁸), and `log(1 + u) = 2·atanh(u / (2 + u))` by its series (the
+//! argument is at most 1/3 for `u ≤ 1`). Both are within a few units in the last place of
+//! the standard library's functions (tested below).
+
+use crate::linear::SampleLoss;
+
+/// `f64` values per vector: one AVX-512 register, two AVX2 registers.
+pub(crate) const LANES: usize = 8;
+
+/// Rows per block. The rows of a block share each load of `w` and of `g`.
+const BLOCK: usize = 8;
+
+// The kernels take a block's samples as one vector.
+const _: () = assert!(BLOCK == LANES);
+
+/// One vector of samples.
+pub(crate) type Lanes = [f64; LANES];
+
+/// `a·b + c`, fused into one rounding when `FMA` (the function is then compiled with the FMA
+/// instructions, so that this is one `vfmadd` and not a call to the C library's `fma`).
+#[inline(always)]
+pub(crate) fn mul_add<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
+    if FMA {
+        a.mul_add(b, c)
+    } else {
+        a * b + c
+    }
+}
+
+/// `1.5·2⁵²`: adding it to `|t| < 2⁵¹` rounds `t` to an integer (the sum's last bit is worth 1).
+const SHIFTER: f64 = 6_755_399_441_055_744.0;
+/// `2⁵² + 1023`: adding it to an integer `n` leaves `n + 1023` in the last 11 bits.
+const EXPONENT_SHIFTER: f64 = 4_503_599_627_371_519.0;
+/// `ln 2` in two parts (fdlibm's): `n·LN2_HI` is exact for `|n| < 2¹¹`.
+const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+
+/// `2ⁿ` for an integer-valued `n` in `[−1022, 1023]`, by writing the exponent bits.
+#[inline(always)]
+fn pow2(n: f64) -> f64 {
+    f64::from_bits((n + EXPONENT_SHIFTER).to_bits() << 52)
+}
+
+/// `eˣ` lane by lane, for `x ≤ 709` (the callers pass `−|z|`); NaN stays NaN.
+///
+/// `eˣ = 2ⁿ·eʳ` with `n = round(x·log₂e)` and `r = x − n·ln 2`, `|r| ≤ 0.347`; `eʳ` by its
+/// Taylor polynomial of degree 13; `2ⁿ` as `2^⌊n/2⌉·2^(n − ⌊n/2⌉)`, two normal numbers, so that
+/// results down to the subnormal range come out right and below `e^(−746)` round to 0.
+#[inline(always)]
+pub(crate) fn exp<const FMA: bool>(x: Lanes) -> Lanes {
+    // 1/k! for k = 13 down to 2.
+    const INVERSE_FACTORIALS: [f64; 12] = [
+        1.0 / 6_227_020_800.0,
+        1.0 / 479_001_600.0,
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+    ];
+    let mut out = [0.0; LANES];
+    for l in 0..LANES {
+        // Below −746, eˣ rounds to 0; the comparison lets NaN through.
+        let x = if x[l] < -746.0 { -746.0 } else { x[l] };
+        let n = mul_add::<FMA>(x, std::f64::consts::LOG2_E, SHIFTER) - SHIFTER;
+        let r = mul_add::<FMA>(-n, LN2_LO, mul_add::<FMA>(-n, LN2_HI, x));
+        let mut p = INVERSE_FACTORIALS[0];
+        for c in &INVERSE_FACTORIALS[1..] {
+            p = mul_add::<FMA>(p, r, *c);
+        }
+        p = mul_add::<FMA>(p, r, 1.0);
+        p = mul_add::<FMA>(p, r, 1.0);
+        let half = (n * 0.5 + SHIFTER) - SHIFTER;
+        out[l] = p * pow2(half) * pow2(n - half);
+    }
+    out
+}
+
+/// `log(1 + u)` lane by lane, for `u ∈ [0, 1]` (the callers pass `e^(−|z|)`).
+///
+/// `log(1 + u) = 2·atanh(s) = 2s·Σₖ s²ᵏ/(2k + 1)` with `s = u/(2 + u) ∈ [0, 1/3]`: seventeen
+/// terms leave a truncation below `(1/9)¹⁷/35 ≈ 2·10⁻¹⁸` (relative), and there is no branch,
+/// so that the compiler keeps every step in vector registers. For small `u`, `s ≈ u/2` keeps
+/// all of `u`'s digits.
+#[inline(always)]
+pub(crate) fn log1p_unit<const FMA: bool>(u: Lanes) -> Lanes {
+    /// 1/(2k + 1) for k = 16 down to 1.
+    const ODD_RECIPROCALS: [f64; 16] = [
+        1.0 / 33.0,
+        1.0 / 31.0,
+        1.0 / 29.0,
+        1.0 / 27.0,
+        1.0 / 25.0,
+        1.0 / 23.0,
+        1.0 / 21.0,
+        1.0 / 19.0,
+        1.0 / 17.0,
+        1.0 / 15.0,
+        1.0 / 13.0,
+        1.0 / 11.0,
+        1.0 / 9.0,
+        1.0 / 7.0,
+        1.0 / 5.0,
+        1.0 / 3.0,
+    ];
+    let mut out = [0.0; LANES];
+    for l in 0..LANES {
+        let s = u[l] / (2.0 + u[l]);
+        let z = s * s;
+        let mut q = ODD_RECIPROCALS[0];
+        for c in &ODD_RECIPROCALS[1..] {
+            q = mul_add::<FMA>(q, z, *c);
+        }
+        // 2s·(1 + z·q), with the leading 1 added last.
+        let twice = 2.0 * s;
+        out[l] = mul_add::<FMA>(twice * z, q, twice);
+    }
+    out
+}
+
+/// `Σₗ v[l]` in a fixed order (a tree of pairs).
+#[inline(always)]
+fn sum_lanes(v: &Lanes) -> f64 {
+    ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]))
+}
+
+/// `x·w + b` for one row.
+#[inline(always)]
+fn predictor<const FMA: bool>(row: &[f64], w: &[f64], b: f64) -> f64 {
+    let (x_vectors, x_tail) = row.as_chunks::<LANES>();
+    let (w_vectors, w_tail) = w.as_chunks::<LANES>();
+    let mut sums = [0.0; LANES];
+    for (xv, wv) in x_vectors.iter().zip(w_vectors) {
+        for l in 0..LANES {
+            sums[l] = mul_add::<FMA>(xv[l], wv[l], sums[l]);
+        }
+    }
+    let mut z = sum_lanes(&sums);
+    for (x, w) in x_tail.iter().zip(w_tail) {
+        z = mul_add::<FMA>(*x, *w, z);
+    }
+    z + b
+}
+
+/// `zₖ = xₖ·w + b` for the `BLOCK` rows of a block, row by row: each row's products in one
+/// vector of running sums (`w` is reloaded from L1 for each row, which costs less than keeping
+/// eight rows' pointers and sums live).
+#[inline(always)]
+fn block_predictors<const FMA: bool>(block: &[f64], w: &[f64], b: f64) -> [f64; BLOCK] {
+    let mut z = [b; BLOCK];
+    for (zk, row) in z.iter_mut().zip(block.chunks_exact(w.len())) {
+        *zk = predictor::<FMA>(row, w, b);
+    }
+    z
+}
+
+/// `g += Σₖ slopeₖ·xₖ` over the rows of a block: each vector of `g` is loaded once, takes its
+/// products with the same columns of every row of the block, and is stored once.
+#[inline(always)]
+fn block_gradient<const FMA: bool>(block: &[f64], slope: &[f64; BLOCK], g: &mut [f64]) {
+    let p = g.len();
+    let (g_vectors, g_tail) = g.as_chunks_mut::<LANES>();
+    let block = &block[..BLOCK * p];
+    for (j, gv) in g_vectors.iter_mut().enumerate() {
+        let mut acc = *gv;
+        for (k, &s) in slope.iter().enumerate() {
+            let start = k * p + j * LANES;
+            let xv = &block[start..start + LANES];
+            for l in 0..LANES {
+                acc[l] = mul_add::<FMA>(s, xv[l], acc[l]);
+            }
+        }
+        *gv = acc;
+    }
+    // The last `p mod LANES` columns one at a time, down the block's rows: scalar loads and
+    // one load and store of each `gⱼ` per block. (Vectorized, they would be masked stores
+    // followed by masked loads of the same bytes, which the CPU cannot forward: a stall on
+    // every row.)
+    let start = p - g_tail.len();
+    for (c, gj) in g_tail.iter_mut().enumerate() {
+        let mut sum = *gj;
+        for (k, &s) in slope.iter().enumerate() {
+            sum = mul_add::<FMA>(s, block[k * p + start + c], sum);
+        }
+        *gj = sum;
+    }
+}
+
+/// The block's targets as one vector (`BLOCK == LANES`).
+#[inline(always)]
+fn targets(ys: &[f64]) -> Lanes {
+    let mut y = [0.0; LANES];
+    y.copy_from_slice(&ys[..LANES]);
+    y
+}
+
+/// One chunk of the value and gradient: returns `(Σ ℓ, Σ ℓ')` and adds `Σ ℓ'ᵢ xᵢ` to `g`.
+/// `rows` holds `ys.len()` rows of `w.len()` values.
+#[inline(always)]
+fn value_and_gradient_in<L: SampleLoss, const FMA: bool>(
+    rows: &[f64],
+    ys: &[f64],
+    w: &[f64],
+    b: f64,
+    sample: &L,
+    g: &mut [f64],
+) -> (f64, f64) {
+    let p = w.len();
+    let blocks = if p == 0 { 0 } else { ys.len() / BLOCK };
+    let (mut losses, mut slopes) = ([0.0; LANES], [0.0; LANES]);
+    for (block, y) in rows
+        .chunks_exact(BLOCK * p.max(1))
+        .zip(ys.chunks_exact(BLOCK))
+        .take(blocks)
+    {
+        let z = block_predictors::<FMA>(block, w, b);
+        let (loss, slope) = sample.loss_and_slope_lanes::<FMA>(z, targets(y));
+        for l in 0..LANES {
+            losses[l] += loss[l];
+            slopes[l] += slope[l];
+        }
+        block_gradient::<FMA>(block, &slope, g);
+    }
+    let (mut total, mut slope_sum) = (sum_lanes(&losses), sum_lanes(&slopes));
+    for (i, &y) in ys.iter().enumerate().skip(blocks * BLOCK) {
+        let row = &rows[i * p..(i + 1) * p];
+        let (loss, slope) = sample.loss_and_slope(predictor::<FMA>(row, w, b), y);
+        total += loss;
+        slope_sum += slope;
+        for (gj, x) in g.iter_mut().zip(row) {
+            *gj = mul_add::<FMA>(slope, *x, *gj);
+        }
+    }
+    (total, slope_sum)
+}
+
+/// One chunk of the value: `Σ ℓ(y, x·w + b)`.
+#[inline(always)]
+fn value_in<L: SampleLoss, const FMA: bool>(
+    rows: &[f64],
+    ys: &[f64],
+    w: &[f64],
+    b: f64,
+    sample: &L,
+) -> f64 {
+    let p = w.len();
+    let blocks = if p == 0 { 0 } else { ys.len() / BLOCK };
+    let mut losses = [0.0; LANES];
+    for (block, y) in rows
+        .chunks_exact(BLOCK * p.max(1))
+        .zip(ys.chunks_exact(BLOCK))
+        .take(blocks)
+    {
+        let z = block_predictors::<FMA>(block, w, b);
+        let (loss, _) = sample.loss_and_slope_lanes::<FMA>(z, targets(y));
+        for l in 0..LANES {
+            losses[l] += loss[l];
+        }
+    }
+    let mut total = sum_lanes(&losses);
+    for (i, &y) in ys.iter().enumerate().skip(blocks * BLOCK) {
+        total += sample.loss(predictor::<FMA>(&rows[i * p..(i + 1) * p], w, b), y);
+    }
+    total
+}
+
+/// The instruction sets the kernels are compiled for, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Isa {
+    Avx512,
+    Avx2Fma,
+    Baseline,
+}
+
+/// The best instruction set this CPU has (the detection is cached by the standard library).
+#[inline]
+fn isa() -> Isa {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("fma")
+        {
+            return Isa::Avx512;
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            return Isa::Avx2Fma;
+        }
+    }
+    Isa::Baseline
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+fn value_and_gradient_avx512<L: SampleLoss>(
+    rows: &[f64],
+    ys: &[f64],
+    w: &[f64],
+    b: f64,
+    sample: &L,
+    g: &mut [f64],
+) -> (f64, f64) {
+    value_and_gradient_in::<L, true>(rows, ys, w, b, sample, g)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn value_and_gradient_avx2<L: SampleLoss>(
+    rows: &[f64],
+    ys: &[f64],
+    w: &[f64],
+    b: f64,
+    sample: &L,
+    g: &mut [f64],
+) -> (f64, f64) {
+    value_and_gradient_in::<L, true>(rows, ys, w, b, sample, g)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+fn value_avx512<L: SampleLoss>(rows: &[f64], ys: &[f64], w: &[f64], b: f64, sample: &L) -> f64 {
+    value_in::<L, true>(rows, ys, w, b, sample)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn value_avx2<L: SampleLoss>(rows: &[f64], ys: &[f64], w: &[f64], b: f64, sample: &L) -> f64 {
+    value_in::<L, true>(rows, ys, w, b, sample)
+}
+
+/// One chunk of the one-pass value and gradient: `(Σᵢ ℓ(yᵢ, zᵢ), Σᵢ ℓ'ᵢ)` with `zᵢ = xᵢ·w + b`,
+/// and `g += Σᵢ ℓ'ᵢ xᵢ`. `rows` holds `ys.len()` rows of `w.len()` values, row-major.
+///
+/// The sums are taken in an order fixed by the data alone, the same on every instruction set
+/// with FMA (and rounded differently, within a few units in the last place, on the baseline).
+pub(crate) fn chunk_value_and_gradient<L: SampleLoss>(
+    rows: &[f64],
+    ys: &[f64],
+    w: &[f64],
+    b: f64,
+    sample: &L,
+    g: &mut [f64],
+) -> (f64, f64) {
+    match isa() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `isa` found every feature the function is compiled for on this CPU.
+        Isa::Avx512 => unsafe { value_and_gradient_avx512(rows, ys, w, b, sample, g) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        Isa::Avx2Fma => unsafe { value_and_gradient_avx2(rows, ys, w, b, sample, g) },
+        _ => value_and_gradient_in::<L, false>(rows, ys, w, b, sample, g),
+    }
+}
+
+/// One chunk of the one-pass value: `Σᵢ ℓ(yᵢ, xᵢ·w + b)`.
+pub(crate) fn chunk_value<L: SampleLoss>(
+    rows: &[f64],
+    ys: &[f64],
+    w: &[f64],
+    b: f64,
+    sample: &L,
+) -> f64 {
+    match isa() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `isa` found every feature the function is compiled for on this CPU.
+        Isa::Avx512 => unsafe { value_avx512(rows, ys, w, b, sample) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        Isa::Avx2Fma => unsafe { value_avx2(rows, ys, w, b, sample) },
+        _ => value_in::<L, false>(rows, ys, w, b, sample),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Distance in units in the last place.
+    fn ulps(a: f64, b: f64) -> f64 {
+        if a == b {
+            return 0.0;
+        }
+        (a - b).abs() / (f64::EPSILON * b.abs().max(f64::MIN_POSITIVE))
+    }
+
+    fn points() -> Vec<f64> {
+        let mut xs: Vec<f64> = (0..200_000)
+            .map(|i| -750.0 * (i as f64 / 200_000.0))
+            .collect();
+        xs.extend((0..20_000).map(|i| -(i as f64) * 1e-5));
+        xs.extend([
+            0.0, -0.0, -1e-300, -1e-17, -708.39, -709.8, -745.1, -745.2, -800.0,
+        ]);
+        xs
+    }
+
+    fn check_exp<const FMA: bool>() {
+        let xs = points();
+        for chunk in xs.chunks_exact(LANES) {
+            let got = exp::<FMA>(chunk.try_into().unwrap());
+            for (x, e) in chunk.iter().zip(got) {
+                let want = x.exp();
+                if want >= f64::MIN_POSITIVE {
+                    assert!(ulps(e, want) <= 2.0, "exp({x}) = {e}, std {want}");
+                } else {
+                    // Subnormal results: within one subnormal step.
+                    assert!(
+                        (e - want).abs() <= 2.0 * 4.9e-324,
+                        "exp({x}) = {e}, std {want}"
+                    );
+                }
+            }
+        }
+        let nan = exp::<FMA>([f64::NAN; LANES]);
+        assert!(nan.iter().all(|v| v.is_nan()));
+    }
+
+    fn check_log1p<const FMA: bool>() {
+        let mut us: Vec<f64> = (0..=100_000).map(|i| i as f64 / 100_000.0).collect();
+        us.extend((0..1000).map(|i| 10f64.powf(-(i as f64) * 0.3)));
+        us.extend([
+            std::f64::consts::SQRT_2 - 1.0,
+            0.414_213_562_373_095_1,
+            1e-320,
+        ]);
+        while !us.len().is_multiple_of(LANES) {
+            us.push(0.5);
+        }
+        for chunk in us.chunks_exact(LANES) {
+            let got = log1p_unit::<FMA>(chunk.try_into().unwrap());
+            for (u, l) in chunk.iter().zip(got) {
+                let want = u.ln_1p();
+                assert!(ulps(l, want) <= 2.0, "log1p({u}) = {l}, std {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn exp_agrees_with_the_standard_library() {
+        check_exp::<false>();
+        check_exp::<true>();
+    }
+
+    #[test]
+    fn log1p_agrees_with_the_standard_library() {
+        check_log1p::<false>();
+        check_log1p::<true>();
+    }
+}
