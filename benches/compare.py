@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """descent against scikit-learn and linfa-logistic, on the same data, machine and run.
 
-    python3 benches/compare.py [--rows 200000] [--features 50] [--runs 5] [--skip-linfa]
+    python3 benches/compare.py [--rows 200000] [--features 50] [--runs 5] [--threads 1,2] [--skip-linfa]
 
 What it does (installs numpy, pandas and scikit-learn with pip if they are missing):
 
@@ -18,9 +18,16 @@ What it does (installs numpy, pandas and scikit-learn with pip if they are missi
    (pandas.read_csv against descent's reader), the whole `descent fit` command against
    pandas + scikit-learn's fastest fit, and the peak resident memory of `descent fit`.
 
+Every step runs once per thread count in --threads (default: 1 and all cores), in a fresh
+process whose environment holds every library to that count (OMP_NUM_THREADS,
+OPENBLAS_NUM_THREADS, MKL_NUM_THREADS for numpy and scikit-learn; RAYON_NUM_THREADS and
+OPENBLAS_NUM_THREADS for descent, whose command also gets --threads): both sides of each
+comparison run at the same thread count. Timings are whole fit calls on both sides
+(descent's `LogisticRegression::fit`, checks and preprocessing included; scikit-learn's `fit()`).
+
 Objectives are compared in descent's mean form, (1/N) sum log loss + |w|^2/(2CN); the relative
 gap is the same in scikit-learn's form C sum log loss + |w|^2/2. Results go to
-target/compare/results.json and are printed as Markdown tables.
+target/compare/results-<threads>.json and are printed as Markdown tables.
 """
 
 import argparse
@@ -132,7 +139,21 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-linfa", action="store_true")
+    parser.add_argument("--threads", default=f"1,{os.cpu_count()}")
+    parser.add_argument("--thread-count", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.thread_count is None:
+        counts = sorted({int(t) for t in options.threads.split(",")})
+        for count in counts:
+            # A fresh process per count: the BLAS and OpenMP pools read these when they start.
+            env = dict(os.environ)
+            for name in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                         "RAYON_NUM_THREADS", "DESCENT_THREADS"]:
+                env[name] = str(count)
+            subprocess.run([sys.executable, __file__, *sys.argv[1:], "--thread-count", str(count)],
+                           env=env, check=True)
+        return
+    threads = options.thread_count
     runs = options.runs
 
     print(f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, pandas {pd.__version__}")
@@ -217,14 +238,16 @@ def main():
     descent_bin = ROOT / "target" / "release" / "descent"
     newton = next(r for r in results if r["library"] == "descent" and r["solver"] == "newton")
     command = [str(descent_bin), "fit", "--data", str(logistic_csv), "--model", "logistic",
-               "--solver", "newton", "--tol", str(newton["tol"]), "--json", "--quiet"]
+               "--solver", "newton", "--tol", str(newton["tol"]), "--json", "--quiet",
+               "--threads", str(threads)]
     command_runs = [peak_memory_kib(command) for _ in range(runs)]
     command_seconds = statistics.median(t for t, _ in command_runs)
     peak_kib = max(m for _, m in command_runs)
     python_total = read_pandas + sklearn_fastest["seconds"]
 
     summary = {
-        "rows": options.rows, "features": options.features, "csv_mb": size_mb, "runs": runs,
+        "threads": threads, "rows": options.rows, "features": options.features, "csv_mb": size_mb,
+        "runs": runs,
         "best_objective": best, "fits": results, "least_squares": ols_rows,
         "csv_read": {"pandas": read_pandas, "descent": read_descent},
         "command": {"descent_fit_seconds": command_seconds, "pandas_plus_sklearn_seconds": python_total,
@@ -232,8 +255,9 @@ def main():
                     "peak_over_x": peak_kib * 1024 / x_bytes},
         "versions": {"scikit-learn": sklearn.__version__, "numpy": np.__version__, "pandas": pd.__version__},
     }
-    (OUT / "results.json").write_text(json.dumps(summary, indent=2))
+    (OUT / f"results-{threads}.json").write_text(json.dumps(summary, indent=2))
 
+    print(f"\n## {threads} thread{'s' if threads > 1 else ''} (every library)")
     print(f"\nlogistic regression, C = 1, {options.rows} x {options.features}; "
           f"each fit within {GAP:g} (relative) of the best objective {best:.12f}; median of {runs}\n")
     print("| library | solver | tol | iterations | time (ms) | relative gap | vs scikit-learn's fastest |")

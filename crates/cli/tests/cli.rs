@@ -27,6 +27,7 @@ fn fit_json_reports_coefficients_iterations_and_metrics() {
     assert_eq!(v["converged"], true);
     assert!(v["termination"].as_str().unwrap().starts_with("converged"));
     assert!(v["fit_seconds"].as_f64().unwrap() > 0.0);
+    assert!(v["read_seconds"].as_f64().unwrap() > 0.0);
     assert_eq!(v["train_rows"], 455);
     assert_eq!(v["test_rows"], 114);
     assert!(v["test"]["accuracy"].as_f64().unwrap() > 0.9);
