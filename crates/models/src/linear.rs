@@ -9,8 +9,8 @@ use crate::{ModelError, Solver};
 use descent_objectives::{ElasticNet, Gradient, L2Regularized, MeanSquaredError, Parameter};
 use descent_solvers::{Criterion, Evaluations, Observer, Report, Termination, Unobserved};
 use ndarray::linalg::general_mat_mul;
-use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
-use ndarray_linalg::{JobSvd, SVDDCInto, SolveC};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis, ShapeBuilder, Zip};
+use ndarray_linalg::{JobSvd, Lapack, MatrixLayout, SVDDCInto, SolveC};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -331,13 +331,18 @@ impl LinearRegression {
         y: ArrayView1<'_, f64>,
     ) -> Result<(Array1<f64>, usize), ModelError> {
         let centers = self.centers(&x, &y);
-        let mut a = x.to_owned();
-        let mut b = y.to_owned();
+        let (n, p) = x.dim();
+        // [X − 1x̄ᵀ | y − ȳ], column-major: the layout LAPACK factors column by column.
+        let mut augmented = Array2::zeros((n, p + 1).f());
+        augmented.slice_mut(s![.., ..p]).assign(&x);
+        augmented.column_mut(p).assign(&y);
         if let Some((x_mean, y_mean)) = &centers {
-            a -= x_mean;
-            b -= *y_mean;
+            augmented
+                .slice_mut(s![.., ..p])
+                .zip_mut_with(&x_mean.view().insert_axis(Axis(0)), |v, m| *v -= m);
+            augmented.column_mut(p).mapv_inplace(|v| v - y_mean);
         }
-        let (w, rank) = minimum_norm_least_squares(a, &b)?;
+        let (w, rank) = minimum_norm_least_squares(augmented)?;
         Ok((self.with_intercept(w, centers), rank))
     }
 
@@ -365,19 +370,59 @@ impl LinearRegression {
     }
 }
 
-/// The minimum-norm minimizer of `‖Aw − b‖₂` and the numerical rank of `A`, from the thin SVD
-/// `A = UΣVᵀ`: `w = Σᵢ vᵢ (uᵢᵀb) / σᵢ` over the singular values `σᵢ > rcond·σ₁`, with
-/// `rcond = ε·max(N, p)` (numpy's `lstsq` default). Directions whose singular values fall
-/// below the cut-off are numerically in the null space of `A`; leaving them out is what gives
-/// exactly collinear columns their minimum-norm coefficients instead of `±10¹⁴`.
+/// The minimum-norm minimizer of `‖Aw − b‖₂` and the numerical rank of `A`, given `[A | b]`
+/// (`N × (p + 1)`, column-major), by the SVD of `A`: `w = Σᵢ vᵢ (uᵢᵀb) / σᵢ` over the singular
+/// values `σᵢ > rcond·σ₁`, with `rcond = ε·max(N, p)` (numpy's `lstsq` default). Directions
+/// whose singular values fall below the cut-off are numerically in the null space of `A`;
+/// leaving them out is what gives exactly collinear columns their minimum-norm coefficients
+/// instead of `±10¹⁴`.
+///
+/// With more rows than columns, `[A | b]` is first reduced by Householder QR, in place:
+/// `[A | b] = Q [[R, c], [0, ρ]]`, so that `A = Q₁R` has `R`'s singular values and right
+/// singular vectors and `Uᵀb = U_Rᵀc`. The SVD is then of the `p × p` matrix `R`, and neither
+/// `Q` nor the `N × p` matrix `U` is ever formed (LAPACK's own least squares, `gelsd`, does
+/// the same reduction).
 fn minimum_norm_least_squares(
-    a: Array2<f64>,
-    b: &Array1<f64>,
+    mut augmented: Array2<f64>,
 ) -> Result<(Array1<f64>, usize), ModelError> {
-    let (n, p) = a.dim();
-    let (u, sigma, vt) = a
-        .svddc_into(JobSvd::Some)
-        .map_err(|e| ModelError::Singular(format!("the SVD of the data failed: {e}")))?;
+    let (n, columns) = augmented.dim();
+    let p = columns - 1;
+    let failed = |e: ndarray_linalg::error::LinalgError| {
+        ModelError::Singular(format!("the SVD of the data failed: {e}"))
+    };
+    let (small, target) = if n > p {
+        let (Ok(col), Ok(lda)) = (i32::try_from(columns), i32::try_from(n)) else {
+            return Err(ModelError::Singular(
+                "the data is too large for LAPACK".to_owned(),
+            ));
+        };
+        let layout = MatrixLayout::F { col, lda };
+        let values = augmented
+            .as_slice_memory_order_mut()
+            .ok_or_else(|| ModelError::Singular("the data is not contiguous".to_owned()))?;
+        <f64 as Lapack>::householder(layout, values).map_err(|e| {
+            ModelError::Singular(format!("the QR factorization of the data failed: {e}"))
+        })?;
+        // R and c: the upper triangle of the first p + 1 rows.
+        let r = Array2::from_shape_fn(
+            (p, p),
+            |(i, j)| {
+                if i <= j {
+                    augmented[[i, j]]
+                } else {
+                    0.0
+                }
+            },
+        );
+        let c = Array1::from_shape_fn(p, |i| augmented[[i, p]]);
+        (r, c)
+    } else {
+        // A fresh row-major copy: a view's copy may keep strides LAPACK refuses (a 1 × 1
+        // matrix with strides 0).
+        let a = Array2::from_shape_fn((n, p), |(i, j)| augmented[[i, j]]);
+        (a, augmented.column(p).to_owned())
+    };
+    let (u, sigma, vt) = small.svddc_into(JobSvd::Some).map_err(failed)?;
     let (Some(u), Some(vt)) = (u, vt) else {
         return Err(ModelError::Singular(
             "the SVD of the data returned no singular vectors".to_owned(),
@@ -387,7 +432,7 @@ fn minimum_norm_least_squares(
     let cutoff = f64::EPSILON * n.max(p) as f64 * largest;
     let rank = sigma.iter().filter(|&&s| s > cutoff).count();
     // Uᵀb, scaled by 1/σᵢ where σᵢ is kept and zeroed where it is not.
-    let mut coefficients = u.t().dot(b);
+    let mut coefficients = u.t().dot(&target);
     Zip::from(&mut coefficients)
         .and(&sigma)
         .for_each(|c, &s| *c = if s > cutoff { *c / s } else { 0.0 });

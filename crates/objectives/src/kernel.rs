@@ -319,42 +319,151 @@ fn isa() -> Isa {
     Isa::Baseline
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-fn value_and_gradient_avx512<L: SampleLoss>(
-    rows: &[f64],
-    ys: &[f64],
-    w: &[f64],
-    b: f64,
-    sample: &L,
-    g: &mut [f64],
-) -> (f64, f64) {
-    value_and_gradient_in::<L, true>(rows, ys, w, b, sample, g)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn value_and_gradient_avx2<L: SampleLoss>(
-    rows: &[f64],
-    ys: &[f64],
-    w: &[f64],
-    b: f64,
-    sample: &L,
-    g: &mut [f64],
-) -> (f64, f64) {
-    value_and_gradient_in::<L, true>(rows, ys, w, b, sample, g)
+/// A kernel: its work, written once for any instruction set (`FMA` says whether products are
+/// fused). `run` must be `#[inline(always)]`, so that it is compiled into each of the
+/// instruction-set entry points below with their features.
+trait Kernel {
+    type Output;
+    fn run<const FMA: bool>(self) -> Self::Output;
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
-fn value_avx512<L: SampleLoss>(rows: &[f64], ys: &[f64], w: &[f64], b: f64, sample: &L) -> f64 {
-    value_in::<L, true>(rows, ys, w, b, sample)
+fn run_avx512<K: Kernel>(kernel: K) -> K::Output {
+    kernel.run::<true>()
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn value_avx2<L: SampleLoss>(rows: &[f64], ys: &[f64], w: &[f64], b: f64, sample: &L) -> f64 {
-    value_in::<L, true>(rows, ys, w, b, sample)
+fn run_avx2<K: Kernel>(kernel: K) -> K::Output {
+    kernel.run::<true>()
+}
+
+/// Runs `kernel` compiled for the best instruction set this CPU has.
+fn dispatch<K: Kernel>(kernel: K) -> K::Output {
+    match isa() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `isa` found every feature `run_avx512` is compiled for on this CPU.
+        Isa::Avx512 => unsafe { run_avx512(kernel) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above, for `run_avx2`.
+        Isa::Avx2Fma => unsafe { run_avx2(kernel) },
+        _ => kernel.run::<false>(),
+    }
+}
+
+struct ValueAndGradient<'a, L> {
+    rows: &'a [f64],
+    ys: &'a [f64],
+    w: &'a [f64],
+    b: f64,
+    sample: &'a L,
+    g: &'a mut [f64],
+}
+
+impl<L: SampleLoss> Kernel for ValueAndGradient<'_, L> {
+    type Output = (f64, f64);
+    #[inline(always)]
+    fn run<const FMA: bool>(self) -> (f64, f64) {
+        value_and_gradient_in::<L, FMA>(self.rows, self.ys, self.w, self.b, self.sample, self.g)
+    }
+}
+
+struct Value<'a, L> {
+    rows: &'a [f64],
+    ys: &'a [f64],
+    w: &'a [f64],
+    b: f64,
+    sample: &'a L,
+}
+
+impl<L: SampleLoss> Kernel for Value<'_, L> {
+    type Output = f64;
+    #[inline(always)]
+    fn run<const FMA: bool>(self) -> f64 {
+        value_in::<L, FMA>(self.rows, self.ys, self.w, self.b, self.sample)
+    }
+}
+
+struct Curvatures<'a, L> {
+    rows: &'a [f64],
+    ys: &'a [f64],
+    w: &'a [f64],
+    b: f64,
+    sample: &'a L,
+    out: &'a mut [f64],
+}
+
+impl<L: SampleLoss> Kernel for Curvatures<'_, L> {
+    type Output = ();
+    #[inline(always)]
+    fn run<const FMA: bool>(self) {
+        let p = self.w.len();
+        let rows = self.rows.chunks_exact(p.max(1));
+        let (z_blocks, z_tail) = self.out.as_chunks_mut::<LANES>();
+        let (y_blocks, y_tail) = self.ys.as_chunks::<LANES>();
+        let mut rows = rows.take(self.ys.len());
+        for (z, y) in z_blocks.iter_mut().zip(y_blocks) {
+            for (zk, row) in z.iter_mut().zip(rows.by_ref()) {
+                *zk = predictor::<FMA>(row, self.w, self.b);
+            }
+            *z = self.sample.curvature_lanes::<FMA>(*z, *y);
+        }
+        for ((zk, row), &y) in z_tail.iter_mut().zip(rows).zip(y_tail) {
+            *zk = self
+                .sample
+                .curvature(predictor::<FMA>(row, self.w, self.b), y);
+        }
+    }
+}
+
+/// `out += SᵀS` on the upper triangle of tiles, for a block `S` of rows of `width` values
+/// (`width` a multiple of [`LANES`]): the Gram kernel of the Hessians.
+///
+/// Each `LANES × LANES` tile of `out` is summed in registers over every row of the block: per
+/// row, one vector of the row (columns `j₀..j₀ + 8`) times each of eight values of the row
+/// (columns `i₀..i₀ + 8`, broadcast), eight fused multiply-adds on eight accumulators, which
+/// is what a BLAS micro-kernel does, without BLAS's packing of `S` (the block is already laid
+/// out for this, zero-padded to `width`, and small enough for the L1 and L2 caches).
+struct GramTiles<'a> {
+    block: &'a [f64],
+    width: usize,
+    out: &'a mut [f64],
+}
+
+impl Kernel for GramTiles<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<const FMA: bool>(self) {
+        let tiles = self.width / LANES;
+        for ti in 0..tiles {
+            for tj in ti..tiles {
+                let mut acc = [[0.0; LANES]; LANES];
+                for row in self.block.chunks_exact(self.width) {
+                    let (vectors, _) = row.as_chunks::<LANES>();
+                    let (xi, xj) = (&vectors[ti], &vectors[tj]);
+                    for a in 0..LANES {
+                        for l in 0..LANES {
+                            acc[a][l] = mul_add::<FMA>(xi[a], xj[l], acc[a][l]);
+                        }
+                    }
+                }
+                for (a, sums) in acc.iter().enumerate() {
+                    let start = (ti * LANES + a) * self.width + tj * LANES;
+                    for (o, v) in self.out[start..start + LANES].iter_mut().zip(sums) {
+                        *o += v;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `out += SᵀS` on the upper triangle of `LANES × LANES` tiles (the tiles below the diagonal
+/// are left alone), for the rows of `block`, `width` values each, zero-padded: `width` must be
+/// a multiple of [`LANES`] and `out` a `width × width` row-major matrix.
+pub(crate) fn gram_tiles(block: &[f64], width: usize, out: &mut [f64]) {
+    dispatch(GramTiles { block, width, out });
 }
 
 /// One chunk of the one-pass value and gradient: `(Σᵢ ℓ(yᵢ, zᵢ), Σᵢ ℓ'ᵢ)` with `zᵢ = xᵢ·w + b`,
@@ -370,15 +479,14 @@ pub(crate) fn chunk_value_and_gradient<L: SampleLoss>(
     sample: &L,
     g: &mut [f64],
 ) -> (f64, f64) {
-    match isa() {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `isa` found every feature the function is compiled for on this CPU.
-        Isa::Avx512 => unsafe { value_and_gradient_avx512(rows, ys, w, b, sample, g) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: as above.
-        Isa::Avx2Fma => unsafe { value_and_gradient_avx2(rows, ys, w, b, sample, g) },
-        _ => value_and_gradient_in::<L, false>(rows, ys, w, b, sample, g),
-    }
+    dispatch(ValueAndGradient {
+        rows,
+        ys,
+        w,
+        b,
+        sample,
+        g,
+    })
 }
 
 /// One chunk of the one-pass value: `Σᵢ ℓ(yᵢ, xᵢ·w + b)`.
@@ -389,15 +497,33 @@ pub(crate) fn chunk_value<L: SampleLoss>(
     b: f64,
     sample: &L,
 ) -> f64 {
-    match isa() {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `isa` found every feature the function is compiled for on this CPU.
-        Isa::Avx512 => unsafe { value_avx512(rows, ys, w, b, sample) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: as above.
-        Isa::Avx2Fma => unsafe { value_avx2(rows, ys, w, b, sample) },
-        _ => value_in::<L, false>(rows, ys, w, b, sample),
-    }
+    dispatch(Value {
+        rows,
+        ys,
+        w,
+        b,
+        sample,
+    })
+}
+
+/// `outᵢ = ℓ''(yᵢ, xᵢ·w + b)` for the rows of `rows` (one per element of `ys` and `out`): the
+/// curvatures that weight a Hessian's rows.
+pub(crate) fn curvatures<L: SampleLoss>(
+    rows: &[f64],
+    ys: &[f64],
+    w: &[f64],
+    b: f64,
+    sample: &L,
+    out: &mut [f64],
+) {
+    dispatch(Curvatures {
+        rows,
+        ys,
+        w,
+        b,
+        sample,
+        out,
+    });
 }
 
 #[cfg(test)]

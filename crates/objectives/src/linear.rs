@@ -2,7 +2,7 @@
 //! matrix, the intercept, and the products with it.
 
 use crate::blas::SerialBlas;
-use crate::kernel::{chunk_value, chunk_value_and_gradient, Lanes, LANES};
+use crate::kernel::{chunk_value, chunk_value_and_gradient, curvatures, gram_tiles, Lanes, LANES};
 use crate::{Gradient, ObjectiveError};
 use ndarray::{linalg::general_mat_mul, s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rayon::prelude::*;
@@ -87,26 +87,6 @@ pub(crate) struct Design<'a> {
     partials: Partials,
 }
 
-/// `Σⱼ aⱼbⱼ` with sixteen running sums, which the compiler keeps in four vector registers
-/// (AVX) so that the additions do not wait on one another.
-#[inline(always)]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut sums = [0.0; 16];
-    // Fixed-size blocks: no bounds checks in the loop, so it vectorizes.
-    let (a16, a_tail) = a.as_chunks::<16>();
-    let (b16, b_tail) = b.as_chunks::<16>();
-    for (x, y) in a16.iter().zip(b16) {
-        for k in 0..16 {
-            sums[k] += x[k] * y[k];
-        }
-    }
-    let mut total: f64 = a_tail.iter().zip(b_tail).map(|(x, y)| x * y).sum();
-    for quarter in sums.as_chunks::<4>().0 {
-        total += (quarter[0] + quarter[1]) + (quarter[2] + quarter[3]);
-    }
-    total
-}
-
 /// Runs `work` on each chunk (its index, rows and partial-sum slot), in parallel when there is
 /// more than one chunk and more than one thread. When `work` calls BLAS, OpenBLAS is held to
 /// one thread while the chunks run in parallel (see [`SerialBlas`]).
@@ -135,6 +115,27 @@ fn for_each_chunk<'x, W>(
     }
 }
 
+/// Whether every value of `chunk` is finite, by arithmetic alone: `v − v` is 0 for a finite
+/// `v` and NaN for an infinite or NaN one, and a NaN stays in a sum. Eight running sums and no
+/// branch, so that the loop runs at the vector width it is compiled for (chosen at run time)
+/// and keeps up with memory.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2"))]
+#[allow(
+    clippy::eq_op,
+    reason = "v − v is the test: 0 when v is finite, NaN otherwise"
+)]
+fn chunk_is_finite(chunk: &[f64]) -> bool {
+    let mut sums = [0.0; 8];
+    let (blocks, tail) = chunk.as_chunks::<8>();
+    for block in blocks {
+        for k in 0..8 {
+            sums[k] += block[k] - block[k];
+        }
+    }
+    let tail_sum: f64 = tail.iter().map(|v| v - v).sum();
+    sums.iter().sum::<f64>() + tail_sum == 0.0
+}
+
 /// The first value of `x` (in row order) that is NaN or infinite: `(row, column, value)`.
 ///
 /// A row-major `x` is scanned in parallel chunks with a test the compiler vectorizes, and the
@@ -156,10 +157,7 @@ pub fn first_non_finite(x: ArrayView2<'_, f64>) -> Option<(usize, usize, f64)> {
     let Some(values) = x.as_slice() else {
         return by_element();
     };
-    // A fold with `&` (not `&&`) has no branch in the loop, so the compiler vectorizes it.
-    let all_finite = values
-        .par_chunks(1 << 16)
-        .all(|chunk| chunk.iter().fold(true, |ok, v| ok & v.is_finite()));
+    let all_finite = values.par_chunks(1 << 16).all(chunk_is_finite);
     if all_finite {
         None
     } else {
@@ -348,6 +346,16 @@ pub(crate) trait SampleLoss: Sync {
     }
     /// `∂²ℓ/∂z²`, which must be ≥ 0 (the loss is convex in `z`).
     fn curvature(&self, z: f64, y: f64) -> f64;
+    /// [`curvature`](SampleLoss::curvature) of [`LANES`](crate::kernel::LANES) samples, inlined
+    /// into the kernel as [`loss_and_slope_lanes`](SampleLoss::loss_and_slope_lanes) is.
+    #[inline(always)]
+    fn curvature_lanes<const FMA: bool>(&self, z: Lanes, y: Lanes) -> Lanes {
+        let mut out = [0.0; LANES];
+        for k in 0..LANES {
+            out[k] = self.curvature(z[k], y[k]);
+        }
+        out
+    }
 }
 
 impl Design<'_> {
@@ -472,25 +480,29 @@ impl Design<'_> {
             return None;
         }
         let k = columns.len();
-        let (Ok(k_int), Ok(block_int)) = (i32::try_from(k), i32::try_from(BLOCK_ROWS)) else {
-            return None;
-        };
+        // The scaled rows are laid out `width` apart, zero-padded to whole vectors, for the
+        // tiles of the Gram kernel.
+        let width = k.div_ceil(LANES) * LANES;
         let everything = k == self.n_params();
-        let width = k * k;
-        let sums = self.sum_over_chunks(rows, width, true, |i, chunk, out| {
+        let sums = self.sum_over_chunks(rows, width * width, false, |i, chunk, out| {
             out.fill(0.0);
-            let ys = &ys[i * CHUNK_ROWS..];
+            let ys = &ys[i * CHUNK_ROWS..][..chunk.len() / p];
+            let mut q = [1.0; BLOCK_ROWS];
             SCALED_BLOCK.with_borrow_mut(|block| {
-                block.resize(BLOCK_ROWS * k, 0.0);
+                // Zeros in the padding (a buffer used before for another width is cleared).
+                block.clear();
+                block.resize(BLOCK_ROWS * width, 0.0);
                 for (rows, ys) in chunk.chunks(BLOCK_ROWS * p).zip(ys.chunks(BLOCK_ROWS)) {
-                    let mut used: usize = 0;
-                    for ((row, &yi), scaled) in
-                        rows.chunks_exact(p).zip(ys).zip(block.chunks_exact_mut(k))
+                    let q = &mut q[..ys.len()];
+                    if let Some(loss) = weights {
+                        curvatures(rows, ys, w, b, loss, q);
+                    }
+                    for ((row, &qi), scaled) in rows
+                        .chunks_exact(p)
+                        .zip(q.iter())
+                        .zip(block.chunks_exact_mut(width))
                     {
-                        let root = match weights {
-                            Some(loss) => loss.curvature(dot(row, w) + b, yi).max(0.0).sqrt(),
-                            None => 1.0,
-                        };
+                        let root = qi.max(0.0).sqrt();
                         if everything {
                             for (s, x) in scaled.iter_mut().zip(row) {
                                 *s = root * x;
@@ -503,38 +515,16 @@ impl Design<'_> {
                                 *s = if j < p { root * row[j] } else { root };
                             }
                         }
-                        used += 1;
                     }
-                    let used_int = i32::try_from(used).unwrap_or(block_int);
-                    // SAFETY: `block` holds `used` rows of `k` values (lda = k) and `out` is a
-                    // `k × k` row-major matrix (ldc = k); both outlive the call, and BLAS
-                    // reads and writes only within those bounds.
-                    unsafe {
-                        cblas_sys::cblas_dsyrk(
-                            cblas_sys::CblasRowMajor,
-                            cblas_sys::CblasUpper,
-                            cblas_sys::CblasTrans,
-                            k_int,
-                            used_int,
-                            1.0,
-                            block.as_ptr(),
-                            k_int,
-                            1.0,
-                            out.as_mut_ptr(),
-                            k_int,
-                        );
-                    }
+                    gram_tiles(&block[..ys.len() * width], width, out);
                 }
             });
         });
-        let mut h = Array2::from_shape_vec((k, k), sums).ok()?;
-        // dsyrk filled the upper triangle; mirror it.
-        for r in 0..k {
-            for c in 0..r {
-                h[[r, c]] = h[[c, r]];
-            }
-        }
-        Some(h)
+        // The tiles cover the upper triangle; take the `k × k` corner and mirror it.
+        Some(Array2::from_shape_fn((k, k), |(r, c)| {
+            let (r, c) = if r <= c { (r, c) } else { (c, r) };
+            sums[r * width + c]
+        }))
     }
 }
 

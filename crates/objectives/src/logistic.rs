@@ -96,6 +96,20 @@ impl SampleLoss for Logistic {
     fn curvature(&self, z: f64, _y: f64) -> f64 {
         sigmoid_derivative(z)
     }
+
+    #[inline(always)]
+    fn curvature_lanes<const FMA: bool>(&self, z: Lanes, _y: Lanes) -> Lanes {
+        let mut negative_abs = [0.0; LANES];
+        for l in 0..LANES {
+            negative_abs[l] = -z[l].abs();
+        }
+        let e = kernel::exp::<FMA>(negative_abs);
+        let mut q = [0.0; LANES];
+        for l in 0..LANES {
+            q[l] = e[l] / ((1.0 + e[l]) * (1.0 + e[l]));
+        }
+        q
+    }
 }
 
 /// Log loss (binary cross-entropy) of logistic regression, averaged over samples.

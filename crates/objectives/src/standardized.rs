@@ -11,8 +11,9 @@ use rayon::prelude::*;
 /// Column means and population standard deviations of a feature matrix.
 ///
 /// `std` is the population standard deviation `√((1/N) Σᵢ (xᵢⱼ − x̄ⱼ)²)`, as scikit-learn's
-/// `StandardScaler` computes it. Two passes over the rows (mean, then squared deviations), so
-/// the variance does not lose digits to cancellation the way `E[x²] − E[x]²` does.
+/// `StandardScaler` computes it. One pass over memory, with two sweeps over each block of rows
+/// while it is in cache (mean, then squared deviations) merged pairwise, so the variance does
+/// not lose digits to cancellation the way `E[x²] − E[x]²` does.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnStatistics {
     /// `x̄ⱼ`, the mean of each column.
@@ -24,42 +25,102 @@ pub struct ColumnStatistics {
     pub constant: Vec<bool>,
 }
 
-/// Rows per chunk of [`column_moments`]: chunks are summed in order, so the result does not
+/// Rows per chunk of [`column_moments`]: chunks are merged in order, so the result does not
 /// depend on the number of threads.
 const MOMENT_ROWS: usize = 8192;
 
-/// Column means and sums of squared deviations `Σᵢ (xᵢⱼ − x̄ⱼ)²` of a row-major matrix of
-/// `p` columns: two passes (the mean, then the deviations from it, which is accurate where
-/// `Σx² − N·x̄²` is not), each over row chunks in parallel.
-fn column_moments(values: &[f64], p: usize) -> (Array1<f64>, Array1<f64>) {
-    let n = (values.len() / p) as f64;
-    let chunk_sums = |center: Option<&Array1<f64>>| -> Array1<f64> {
-        let parts: Vec<Vec<f64>> = values
-            .par_chunks(MOMENT_ROWS * p)
-            .map(|chunk| {
-                let mut acc = vec![0.0; p];
-                for row in chunk.chunks_exact(p) {
-                    match center {
-                        None => acc.iter_mut().zip(row).for_each(|(a, v)| *a += v),
-                        Some(m) => acc
-                            .iter_mut()
-                            .zip(row)
-                            .zip(m)
-                            .for_each(|((a, v), m)| *a += (v - m) * (v - m)),
-                    }
-                }
-                acc
-            })
-            .collect();
-        let mut total = Array1::<f64>::zeros(p);
-        for part in &parts {
-            total.iter_mut().zip(part).for_each(|(t, v)| *t += v);
+/// Values per block of [`column_moments`]: a block (256 KiB) stays in the L2 cache between
+/// its two sweeps.
+const MOMENT_BLOCK_VALUES: usize = 1 << 15;
+
+/// The count, column means and sums of squared deviations of a set of rows. Means are kept
+/// relative to a shift (a row of the data), so that values far from zero with little spread
+/// (1e8 ± 1) keep their digits: `x − shift` is exact for values within a factor of two.
+struct Moments {
+    count: f64,
+    shift: Vec<f64>,
+    /// The means minus `shift`.
+    mean: Vec<f64>,
+    sum_sq: Vec<f64>,
+}
+
+impl Moments {
+    /// Two sweeps over `rows` (the column sums of `x − shift`, then the squared deviations
+    /// from the means), the second from cache.
+    fn of_block(rows: &[f64], shift: &[f64]) -> Moments {
+        let p = shift.len();
+        let count = (rows.len() / p) as f64;
+        let mut mean = vec![0.0; p];
+        for row in rows.chunks_exact(p) {
+            mean.iter_mut()
+                .zip(row)
+                .zip(shift)
+                .for_each(|((m, v), r)| *m += v - r);
         }
-        total
+        mean.iter_mut().for_each(|m| *m /= count);
+        let mut sum_sq = vec![0.0; p];
+        for row in rows.chunks_exact(p) {
+            sum_sq
+                .iter_mut()
+                .zip(row)
+                .zip(shift)
+                .zip(&mean)
+                .for_each(|(((a, v), r), m)| {
+                    let d = (v - r) - m;
+                    *a += d * d;
+                });
+        }
+        Moments {
+            count,
+            shift: shift.to_vec(),
+            mean,
+            sum_sq,
+        }
+    }
+
+    /// Adds the rows of `other` (Chan, Golub and LeVeque's pairwise update): with
+    /// `δ = x̄_b − x̄_a` and `n = n_a + n_b`, `x̄ = x̄_a + δ·n_b/n` and
+    /// `M₂ = M₂_a + M₂_b + δ²·n_a·n_b/n`.
+    fn merge(&mut self, other: &Moments) {
+        let count = self.count + other.count;
+        let (share, weight) = (other.count / count, self.count * other.count / count);
+        for j in 0..self.mean.len() {
+            let delta = (other.shift[j] - self.shift[j]) + (other.mean[j] - self.mean[j]);
+            self.mean[j] += delta * share;
+            self.sum_sq[j] += other.sum_sq[j] + delta * delta * weight;
+        }
+        self.count = count;
+    }
+}
+
+/// Column means and sums of squared deviations `Σᵢ (xᵢⱼ − x̄ⱼ)²` of a row-major matrix of
+/// `p` columns, in one pass over memory: each block of rows is swept twice while it is in
+/// cache ([`Moments::of_block`], relative to the chunk's first row), and blocks and chunks are
+/// merged in row order ([`Moments::merge`]); chunks run in parallel.
+fn column_moments(values: &[f64], p: usize) -> (Array1<f64>, Array1<f64>) {
+    let block_rows = (MOMENT_BLOCK_VALUES / p).clamp(1, MOMENT_ROWS);
+    let parts: Vec<Moments> = values
+        .par_chunks(MOMENT_ROWS * p)
+        .map(|chunk| {
+            let shift = &chunk[..p];
+            let mut blocks = chunk.chunks(block_rows * p);
+            let first = blocks.next().unwrap_or(shift);
+            let mut moments = Moments::of_block(first, shift);
+            for block in blocks {
+                moments.merge(&Moments::of_block(block, shift));
+            }
+            moments
+        })
+        .collect();
+    let mut parts = parts.into_iter();
+    let Some(mut total) = parts.next() else {
+        return (Array1::zeros(p), Array1::zeros(p));
     };
-    let mean = chunk_sums(None) / n;
-    let sum_sq = chunk_sums(Some(&mean));
-    (mean, sum_sq)
+    for part in parts {
+        total.merge(&part);
+    }
+    let mean = Array1::from(total.shift) + Array1::from(total.mean);
+    (mean, Array1::from(total.sum_sq))
 }
 
 impl ColumnStatistics {
@@ -463,6 +524,41 @@ mod tests {
     use super::*;
     use crate::{L2Regularized, LogLoss, MeanSquaredError};
     use ndarray::array;
+
+    #[test]
+    fn one_pass_moments_match_two_passes_over_many_chunks_and_blocks() {
+        // Columns with a large offset (where E[x²] − E[x]² would lose every digit), over more
+        // rows than a chunk, and a width whose blocks do not divide the chunk.
+        for p in [1, 3, 7000] {
+            let n = if p > 100 { 40 } else { 2 * MOMENT_ROWS + 1234 };
+            let x = Array2::from_shape_fn((n, p), |(i, j)| {
+                1e8 * (j as f64 + 1.0) + ((i * 7 + j) as f64 * 0.37).sin()
+            });
+            let stats = ColumnStatistics::of(x.view()).unwrap();
+            for (j, column) in x.columns().into_iter().enumerate() {
+                // The reference: two passes over the whole column, relative to its first value
+                // (without the shift, the reference itself loses digits at 1e10).
+                let r = column[0];
+                let shifted = column.iter().map(|v| v - r).sum::<f64>() / n as f64;
+                let mean = r + shifted;
+                let var = column
+                    .iter()
+                    .map(|v| ((v - r) - shifted) * ((v - r) - shifted))
+                    .sum::<f64>()
+                    / n as f64;
+                assert!(
+                    (stats.mean[j] - mean).abs() <= 1e-14 * mean.abs(),
+                    "p {p}, column {j}"
+                );
+                assert!(
+                    (stats.std[j] - var.sqrt()).abs() <= 1e-12 * var.sqrt(),
+                    "p {p}, column {j}: {} against {}",
+                    stats.std[j],
+                    var.sqrt()
+                );
+            }
+        }
+    }
 
     #[test]
     fn hessian_blocks_are_the_blocks_of_the_hessian() {
