@@ -10,6 +10,8 @@
 //! Criterion reports each as GiB/s of `X` read (`thrpt`). After the criterion runs, a summary
 //! prints each kernel's throughput as a fraction of the streaming read measured in the same
 //! run (median of 15 timings each), which is the figure to compare across machines.
+//! `cargo bench --bench kernels -- summary` runs the summary alone (the filter matches no
+//! criterion benchmark).
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use descent::models::{LogisticRegression, Solver};

@@ -302,6 +302,12 @@ fn optimal_intercept(z: &Array1<f64>, y: &ArrayView1<'_, f64>, start: f64) -> f6
         if r.abs() <= floor {
             return b;
         }
+        // A Newton step below 1e-12 (relative): what is left of the residual is rounding in
+        // the sums, and the intercept is as good as the sums can tell. (Bisection from here
+        // would take a hundred scalar passes to learn nothing.)
+        if slope > 0.0 && (r / slope).abs() <= 1e-12 * b.abs().max(1.0) {
+            return b;
+        }
         if !(r.abs() < 0.5 * last && slope > 0.0) {
             // Newton is not converging from here (far out on a flat tail): bisect.
             return bisect_intercept(z, target, b);
