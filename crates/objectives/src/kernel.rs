@@ -169,22 +169,100 @@ fn predictor<const FMA: bool>(row: &[f64], w: &[f64], b: f64) -> f64 {
     z + b
 }
 
+/// The last `p mod LANES` columns of rows of `p ≥ LANES` columns, taken as one whole vector
+/// that overlaps the columns before them: the row's last `LANES` values, with `w` (and, for
+/// the gradient, a mask) zero on the lanes that whole vectors already cover. One vector
+/// operation in place of a scalar tail per row, and no masked loads or stores.
+#[derive(Clone, Copy)]
+struct Tail {
+    /// The first column of the last `LANES`.
+    start: usize,
+    /// `w` on those columns, zero where whole vectors cover them.
+    w: Lanes,
+    /// 1 on the tail's lanes, 0 on the covered ones.
+    mask: Lanes,
+}
+
+impl Tail {
+    /// `None` when there is no tail, or fewer than `LANES` columns to overlap.
+    #[inline(always)]
+    fn of(w: &[f64]) -> Option<Tail> {
+        let p = w.len();
+        let tail = p % LANES;
+        if tail == 0 || p < LANES {
+            return None;
+        }
+        let start = p - LANES;
+        let (mut masked_w, mut mask) = ([0.0; LANES], [0.0; LANES]);
+        for l in LANES - tail..LANES {
+            masked_w[l] = w[start + l];
+            mask[l] = 1.0;
+        }
+        Some(Tail {
+            start,
+            w: masked_w,
+            mask,
+        })
+    }
+
+    /// The row's last `LANES` values.
+    #[inline(always)]
+    fn of_row<'r>(&self, row: &'r [f64]) -> &'r Lanes {
+        let (last, _) = row[self.start..].as_chunks::<LANES>();
+        &last[0]
+    }
+}
+
+/// `x·w + b` for one row of a block, with the tail as one overlapping vector.
+#[inline(always)]
+fn predictor_with_tail<const FMA: bool>(row: &[f64], w: &[f64], b: f64, tail: &Tail) -> f64 {
+    let (x_vectors, _) = row.as_chunks::<LANES>();
+    let (w_vectors, _) = w.as_chunks::<LANES>();
+    let mut sums = [0.0; LANES];
+    for (xv, wv) in x_vectors.iter().zip(w_vectors) {
+        for l in 0..LANES {
+            sums[l] = mul_add::<FMA>(xv[l], wv[l], sums[l]);
+        }
+    }
+    let last = tail.of_row(row);
+    for l in 0..LANES {
+        sums[l] = mul_add::<FMA>(last[l], tail.w[l], sums[l]);
+    }
+    sum_lanes(&sums) + b
+}
+
 /// `zₖ = xₖ·w + b` for the `BLOCK` rows of a block, row by row: each row's products in one
 /// vector of running sums (`w` is reloaded from L1 for each row, which costs less than keeping
 /// eight rows' pointers and sums live).
 #[inline(always)]
-fn block_predictors<const FMA: bool>(block: &[f64], w: &[f64], b: f64) -> [f64; BLOCK] {
+fn block_predictors<const FMA: bool>(
+    block: &[f64],
+    w: &[f64],
+    b: f64,
+    tail: Option<&Tail>,
+) -> [f64; BLOCK] {
     let mut z = [b; BLOCK];
     for (zk, row) in z.iter_mut().zip(block.chunks_exact(w.len())) {
-        *zk = predictor::<FMA>(row, w, b);
+        *zk = match tail {
+            Some(tail) => predictor_with_tail::<FMA>(row, w, b, tail),
+            None => predictor::<FMA>(row, w, b),
+        };
     }
     z
 }
 
 /// `g += Σₖ slopeₖ·xₖ` over the rows of a block: each vector of `g` is loaded once, takes its
-/// products with the same columns of every row of the block, and is stored once.
+/// products with the same columns of every row of the block, and is stored once. The last
+/// `p mod LANES` columns go to `tail_sums` (one vector, kept in registers) when there is a
+/// `tail`, else straight to `g`.
 #[inline(always)]
-fn block_gradient<const FMA: bool>(block: &[f64], slope: &[f64; BLOCK], g: &mut [f64]) {
+fn block_gradient<const FMA: bool>(
+    block: &[f64],
+    slope: &[f64; BLOCK],
+    g: &mut [f64],
+    tail: Option<&Tail>,
+    tail_sums: &mut Lanes,
+) {
     let p = g.len();
     let (g_vectors, g_tail) = g.as_chunks_mut::<LANES>();
     let block = &block[..BLOCK * p];
@@ -199,10 +277,19 @@ fn block_gradient<const FMA: bool>(block: &[f64], slope: &[f64; BLOCK], g: &mut 
         }
         *gv = acc;
     }
-    // The last `p mod LANES` columns one at a time, down the block's rows: scalar loads and
-    // one load and store of each `gⱼ` per block. (Vectorized, they would be masked stores
-    // followed by masked loads of the same bytes, which the CPU cannot forward: a stall on
-    // every row.)
+    if let Some(tail) = tail {
+        for (&s, row) in slope.iter().zip(block.chunks_exact(p)) {
+            let last = tail.of_row(row);
+            for l in 0..LANES {
+                tail_sums[l] = mul_add::<FMA>(s, last[l] * tail.mask[l], tail_sums[l]);
+            }
+        }
+        return;
+    }
+    // Fewer than `LANES` columns in all: one at a time, down the block's rows, with scalar
+    // loads and one load and store of each `gⱼ` per block. (Vectorized, they would be masked
+    // stores followed by masked loads of the same bytes, which the CPU cannot forward: a
+    // stall on every row.)
     let start = p - g_tail.len();
     for (c, gj) in g_tail.iter_mut().enumerate() {
         let mut sum = *gj;
@@ -235,18 +322,27 @@ fn value_and_gradient_in<L: SampleLoss, const FMA: bool>(
     let p = w.len();
     let blocks = if p == 0 { 0 } else { ys.len() / BLOCK };
     let (mut losses, mut slopes) = ([0.0; LANES], [0.0; LANES]);
+    let tail = Tail::of(w);
+    let mut tail_sums = [0.0; LANES];
     for (block, y) in rows
         .chunks_exact(BLOCK * p.max(1))
         .zip(ys.chunks_exact(BLOCK))
         .take(blocks)
     {
-        let z = block_predictors::<FMA>(block, w, b);
+        let z = block_predictors::<FMA>(block, w, b, tail.as_ref());
         let (loss, slope) = sample.loss_and_slope_lanes::<FMA>(z, targets(y));
         for l in 0..LANES {
             losses[l] += loss[l];
             slopes[l] += slope[l];
         }
-        block_gradient::<FMA>(block, &slope, g);
+        block_gradient::<FMA>(block, &slope, g, tail.as_ref(), &mut tail_sums);
+    }
+    if let Some(tail) = &tail {
+        for l in 0..LANES {
+            if tail.mask[l] != 0.0 {
+                g[tail.start + l] += tail_sums[l];
+            }
+        }
     }
     let (mut total, mut slope_sum) = (sum_lanes(&losses), sum_lanes(&slopes));
     for (i, &y) in ys.iter().enumerate().skip(blocks * BLOCK) {
@@ -273,12 +369,13 @@ fn value_in<L: SampleLoss, const FMA: bool>(
     let p = w.len();
     let blocks = if p == 0 { 0 } else { ys.len() / BLOCK };
     let mut losses = [0.0; LANES];
+    let tail = Tail::of(w);
     for (block, y) in rows
         .chunks_exact(BLOCK * p.max(1))
         .zip(ys.chunks_exact(BLOCK))
         .take(blocks)
     {
-        let z = block_predictors::<FMA>(block, w, b);
+        let z = block_predictors::<FMA>(block, w, b, tail.as_ref());
         let (loss, _) = sample.loss_and_slope_lanes::<FMA>(z, targets(y));
         for l in 0..LANES {
             losses[l] += loss[l];

@@ -608,7 +608,14 @@ mod tests {
 
     #[test]
     fn one_pass_kernels_agree_with_the_two_pass_path() {
-        let (x, y, params) = problem(2 * super::CHUNK_ROWS + 5, 6);
+        // Widths below one vector, of whole vectors, and with tails of every kind.
+        for p in [3, 6, 8, 9, 13, 20, 31] {
+            agree_with_the_two_pass_path(p);
+        }
+    }
+
+    fn agree_with_the_two_pass_path(p: usize) {
+        let (x, y, params) = problem(2 * super::CHUNK_ROWS + 5, p);
         // The same values in column-major order: not one row-major slice, so the BLAS path.
         let mut columns = Array2::zeros(x.raw_dim().f());
         columns.assign(&x);
@@ -617,7 +624,7 @@ mod tests {
             let params = if fit_intercept {
                 params.clone()
             } else {
-                params.slice(ndarray::s![..6]).to_owned()
+                params.slice(ndarray::s![..p]).to_owned()
             };
             let fused = LogLoss::new(&x, &y).unwrap().fit_intercept(fit_intercept);
             let blas = LogLoss::new(&columns, &y)
