@@ -449,12 +449,18 @@ fn dispatch<K: Kernel>(kernel: K) -> K::Output {
     }
 }
 
-struct ValueAndGradient<'a, L> {
+/// What every pass over the samples reads: `ys.len()` rows of `w.len()` values (row-major),
+/// their targets, and the point `(w, b)`.
+struct Pass<'a, L> {
     rows: &'a [f64],
     ys: &'a [f64],
     w: &'a [f64],
     b: f64,
     sample: &'a L,
+}
+
+struct ValueAndGradient<'a, L> {
+    pass: Pass<'a, L>,
     g: &'a mut [f64],
 }
 
@@ -462,32 +468,36 @@ impl<L: SampleLoss> Kernel for ValueAndGradient<'_, L> {
     type Output = (f64, f64);
     #[inline(always)]
     fn run<const FMA: bool>(self) -> (f64, f64) {
-        value_and_gradient_in::<L, FMA>(self.rows, self.ys, self.w, self.b, self.sample, self.g)
+        let Pass {
+            rows,
+            ys,
+            w,
+            b,
+            sample,
+        } = self.pass;
+        value_and_gradient_in::<L, FMA>(rows, ys, w, b, sample, self.g)
     }
 }
 
-struct Value<'a, L> {
-    rows: &'a [f64],
-    ys: &'a [f64],
-    w: &'a [f64],
-    b: f64,
-    sample: &'a L,
-}
+struct Value<'a, L>(Pass<'a, L>);
 
 impl<L: SampleLoss> Kernel for Value<'_, L> {
     type Output = f64;
     #[inline(always)]
     fn run<const FMA: bool>(self) -> f64 {
-        value_in::<L, FMA>(self.rows, self.ys, self.w, self.b, self.sample)
+        let Pass {
+            rows,
+            ys,
+            w,
+            b,
+            sample,
+        } = self.0;
+        value_in::<L, FMA>(rows, ys, w, b, sample)
     }
 }
 
 struct Curvatures<'a, L> {
-    rows: &'a [f64],
-    ys: &'a [f64],
-    w: &'a [f64],
-    b: f64,
-    sample: &'a L,
+    pass: Pass<'a, L>,
     out: &'a mut [f64],
 }
 
@@ -495,21 +505,26 @@ impl<L: SampleLoss> Kernel for Curvatures<'_, L> {
     type Output = ();
     #[inline(always)]
     fn run<const FMA: bool>(self) {
-        let p = self.w.len();
-        let rows = self.rows.chunks_exact(p.max(1));
+        let Pass {
+            rows,
+            ys,
+            w,
+            b,
+            sample,
+        } = self.pass;
+        let p = w.len();
+        let rows = rows.chunks_exact(p.max(1));
         let (z_blocks, z_tail) = self.out.as_chunks_mut::<LANES>();
-        let (y_blocks, y_tail) = self.ys.as_chunks::<LANES>();
-        let mut rows = rows.take(self.ys.len());
+        let (y_blocks, y_tail) = ys.as_chunks::<LANES>();
+        let mut rows = rows.take(ys.len());
         for (z, y) in z_blocks.iter_mut().zip(y_blocks) {
             for (zk, row) in z.iter_mut().zip(rows.by_ref()) {
-                *zk = predictor::<FMA>(row, self.w, self.b);
+                *zk = predictor::<FMA>(row, w, b);
             }
-            *z = self.sample.curvature_lanes::<FMA>(*z, *y);
+            *z = sample.curvature_lanes::<FMA>(*z, *y);
         }
         for ((zk, row), &y) in z_tail.iter_mut().zip(rows).zip(y_tail) {
-            *zk = self
-                .sample
-                .curvature(predictor::<FMA>(row, self.w, self.b), y);
+            *zk = sample.curvature(predictor::<FMA>(row, w, b), y);
         }
     }
 }
@@ -576,14 +591,14 @@ pub(crate) fn chunk_value_and_gradient<L: SampleLoss>(
     sample: &L,
     g: &mut [f64],
 ) -> (f64, f64) {
-    dispatch(ValueAndGradient {
+    let pass = Pass {
         rows,
         ys,
         w,
         b,
         sample,
-        g,
-    })
+    };
+    dispatch(ValueAndGradient { pass, g })
 }
 
 /// One chunk of the one-pass value: `Σᵢ ℓ(yᵢ, xᵢ·w + b)`.
@@ -594,13 +609,13 @@ pub(crate) fn chunk_value<L: SampleLoss>(
     b: f64,
     sample: &L,
 ) -> f64 {
-    dispatch(Value {
+    dispatch(Value(Pass {
         rows,
         ys,
         w,
         b,
         sample,
-    })
+    }))
 }
 
 /// `outᵢ = ℓ''(yᵢ, xᵢ·w + b)` for the rows of `rows` (one per element of `ys` and `out`): the
@@ -613,14 +628,14 @@ pub(crate) fn curvatures<L: SampleLoss>(
     sample: &L,
     out: &mut [f64],
 ) {
-    dispatch(Curvatures {
+    let pass = Pass {
         rows,
         ys,
         w,
         b,
         sample,
-        out,
-    });
+    };
+    dispatch(Curvatures { pass, out });
 }
 
 #[cfg(test)]
