@@ -1,7 +1,6 @@
 //! The parts of a linear model's loss that do not depend on the loss: the borrowed feature
 //! matrix, the intercept, and the products with it.
 
-use crate::blas::SerialBlas;
 use crate::kernel::{chunk_value, chunk_value_and_gradient, curvatures, gram_tiles, Lanes, LANES};
 use crate::{Gradient, ObjectiveError};
 use ndarray::{linalg::general_mat_mul, s, Array1, Array2, ArrayView1, ArrayView2, Axis};
@@ -88,21 +87,18 @@ pub(crate) struct Design<'a> {
 }
 
 /// Runs `work` on each chunk (its index, rows and partial-sum slot), in parallel when there is
-/// more than one chunk and more than one thread. When `work` calls BLAS, OpenBLAS is held to
-/// one thread while the chunks run in parallel (see [`SerialBlas`]).
+/// more than one chunk and more than one thread.
 fn for_each_chunk<'x, W>(
     rows: &'x [f64],
     row_width: usize,
     partials: &mut [f64],
     width: usize,
-    calls_blas: bool,
     work: W,
 ) where
     W: Fn(usize, &'x [f64], &mut [f64]) + Sync + Send,
 {
     let chunk = CHUNK_ROWS * row_width;
     if partials.len() > width && rayon::current_num_threads() > 1 {
-        let _serial = calls_blas.then(SerialBlas::hold);
         rows.par_chunks(chunk)
             .zip(partials.par_chunks_mut(width))
             .enumerate()
@@ -367,21 +363,14 @@ impl Design<'_> {
 
     /// Runs `work` on each chunk of rows (its index, its rows, and `width` slots it fills),
     /// then adds the chunks' slots in chunk order: the same sums for any number of threads.
-    /// `calls_blas` says whether `work` calls BLAS.
-    fn sum_over_chunks<'x, W>(
-        &self,
-        rows: &'x [f64],
-        width: usize,
-        calls_blas: bool,
-        work: W,
-    ) -> Vec<f64>
+    fn sum_over_chunks<'x, W>(&self, rows: &'x [f64], width: usize, work: W) -> Vec<f64>
     where
         W: Fn(usize, &'x [f64], &mut [f64]) + Sync + Send,
     {
         let chunks = self.n_samples().div_ceil(CHUNK_ROWS);
         self.partials.with(|partials| {
             partials.resize(chunks * width, 0.0);
-            for_each_chunk(rows, self.n_features(), partials, width, calls_blas, work);
+            for_each_chunk(rows, self.n_features(), partials, width, work);
             let mut sums = vec![0.0; width];
             for part in partials.chunks_exact(width) {
                 for (sum, v) in sums.iter_mut().zip(part) {
@@ -421,7 +410,7 @@ impl Design<'_> {
             return None;
         }
         let width = if gradient { 1 + p + 1 } else { 1 };
-        let sums = self.sum_over_chunks(rows, width, false, |i, chunk, out| {
+        let sums = self.sum_over_chunks(rows, width, |i, chunk, out| {
             let ys = &ys[i * CHUNK_ROWS..][..chunk.len() / p];
             if gradient {
                 let (head, g) = out.split_at_mut(1);
@@ -484,7 +473,7 @@ impl Design<'_> {
         // tiles of the Gram kernel.
         let width = k.div_ceil(LANES) * LANES;
         let everything = k == self.n_params();
-        let sums = self.sum_over_chunks(rows, width * width, false, |i, chunk, out| {
+        let sums = self.sum_over_chunks(rows, width * width, |i, chunk, out| {
             out.fill(0.0);
             let ys = &ys[i * CHUNK_ROWS..][..chunk.len() / p];
             let mut q = [1.0; BLOCK_ROWS];

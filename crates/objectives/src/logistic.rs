@@ -52,6 +52,17 @@ fn sigmoid_derivative(z: f64) -> f64 {
     e / ((1.0 + e) * (1.0 + e))
 }
 
+/// `e^(−|z|)` lane by lane: the one exponential that the loss, slope and curvature of the log
+/// loss are all written in, and that cannot overflow.
+#[inline(always)]
+fn exp_negative_abs<const FMA: bool>(z: Lanes) -> Lanes {
+    let mut negative_abs = [0.0; LANES];
+    for l in 0..LANES {
+        negative_abs[l] = -z[l].abs();
+    }
+    kernel::exp::<FMA>(negative_abs)
+}
+
 /// One sample's log loss `log(1 + e^z) − yz`, its slope `σ(z) − y` and curvature
 /// `σ(z)(1 − σ(z))`, all from one `e^(−|z|)`.
 struct Logistic;
@@ -77,11 +88,7 @@ impl SampleLoss for Logistic {
 
     #[inline(always)]
     fn loss_and_slope_lanes<const FMA: bool>(&self, z: Lanes, y: Lanes) -> (Lanes, Lanes) {
-        let mut negative_abs = [0.0; LANES];
-        for l in 0..LANES {
-            negative_abs[l] = -z[l].abs();
-        }
-        let e = kernel::exp::<FMA>(negative_abs);
+        let e = exp_negative_abs::<FMA>(z);
         let log1p = kernel::log1p_unit::<FMA>(e);
         let (mut loss, mut slope) = ([0.0; LANES], [0.0; LANES]);
         for l in 0..LANES {
@@ -99,11 +106,7 @@ impl SampleLoss for Logistic {
 
     #[inline(always)]
     fn curvature_lanes<const FMA: bool>(&self, z: Lanes, _y: Lanes) -> Lanes {
-        let mut negative_abs = [0.0; LANES];
-        for l in 0..LANES {
-            negative_abs[l] = -z[l].abs();
-        }
-        let e = kernel::exp::<FMA>(negative_abs);
+        let e = exp_negative_abs::<FMA>(z);
         let mut q = [0.0; LANES];
         for l in 0..LANES {
             q[l] = e[l] / ((1.0 + e[l]) * (1.0 + e[l]));
