@@ -387,9 +387,6 @@ fn minimum_norm_least_squares(
 ) -> Result<(Array1<f64>, usize), ModelError> {
     let (n, columns) = augmented.dim();
     let p = columns - 1;
-    let failed = |e: ndarray_linalg::error::LinalgError| {
-        ModelError::Singular(format!("the SVD of the data failed: {e}"))
-    };
     let (small, target) = if n > p {
         let (Ok(col), Ok(lda)) = (i32::try_from(columns), i32::try_from(n)) else {
             return Err(ModelError::Singular(
@@ -422,7 +419,9 @@ fn minimum_norm_least_squares(
         let a = Array2::from_shape_fn((n, p), |(i, j)| augmented[[i, j]]);
         (a, augmented.column(p).to_owned())
     };
-    let (u, sigma, vt) = small.svddc_into(JobSvd::Some).map_err(failed)?;
+    let (u, sigma, vt) = small
+        .svddc_into(JobSvd::Some)
+        .map_err(|e| ModelError::Singular(format!("the SVD of the data failed: {e}")))?;
     let (Some(u), Some(vt)) = (u, vt) else {
         return Err(ModelError::Singular(
             "the SVD of the data returned no singular vectors".to_owned(),
