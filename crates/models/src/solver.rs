@@ -195,7 +195,7 @@ where
     let n_params = objective.n_features() + usize::from(objective.fit_intercept());
     let x0 = start_point(start, n_params)?;
     if settings.precondition {
-        let stats = ColumnStatistics::of(x)?;
+        let stats = statistics(objective, x)?;
         let scale = stats.scale_with_ridge(curvature.penalty / curvature.loss);
         let standardized = Standardized::with_scale(objective, &stats.mean, &scale)?;
         let x0 = standardized.from_original(&x0);
@@ -203,6 +203,18 @@ where
             .map_points(|v| standardized.to_original(&v)))
     } else {
         run(objective, solver, settings, x0, observer)
+    }
+}
+
+/// The column statistics of `x`, from the pass in which `objective` checked it when it kept
+/// them, otherwise from a pass of their own.
+fn statistics<O: LinearModelLoss>(
+    objective: &O,
+    x: ArrayView2<'_, f64>,
+) -> Result<ColumnStatistics, ModelError> {
+    match objective.column_statistics() {
+        Some(stats) => Ok(stats.clone()),
+        None => Ok(ColumnStatistics::of(x)?),
     }
 }
 
@@ -297,7 +309,7 @@ where
         let objective = Composite::new(loss, penalty)?;
         return run_composite(&objective, solver, settings, x0, observer);
     }
-    let stats = ColumnStatistics::of(x)?;
+    let stats = statistics(&loss, x)?;
     let standardized = Standardized::with_scale(&loss, &stats.mean, &stats.scale())?;
     let weighted = penalty.weighted(standardized.penalty_factors())?;
     let objective = Composite::new(&standardized, weighted)?;

@@ -2,7 +2,8 @@
 //! matrix, the intercept, and the products with it.
 
 use crate::kernel::{chunk_value, chunk_value_and_gradient, curvatures, gram_tiles, Lanes, LANES};
-use crate::{Gradient, ObjectiveError};
+use crate::standardized::column_moments;
+use crate::{ColumnStatistics, Gradient, ObjectiveError};
 use ndarray::{linalg::general_mat_mul, s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -22,6 +23,13 @@ pub trait LinearModelLoss: Gradient<Param = Array1<f64>> {
     fn n_features(&self) -> usize;
     /// Whether the last parameter is an intercept.
     fn fit_intercept(&self) -> bool;
+    /// The means and standard deviations of the feature columns, when the loss computed them
+    /// while checking its data: [`LogLoss`](crate::LogLoss) and
+    /// [`MeanSquaredError`](crate::MeanSquaredError) do, in the same pass over `X` that proves
+    /// it finite, so that preconditioning needs no pass of its own. `None` by default.
+    fn column_statistics(&self) -> Option<&ColumnStatistics> {
+        None
+    }
 }
 
 impl<O: LinearModelLoss + ?Sized> LinearModelLoss for &O {
@@ -34,6 +42,9 @@ impl<O: LinearModelLoss + ?Sized> LinearModelLoss for &O {
     fn fit_intercept(&self) -> bool {
         (**self).fit_intercept()
     }
+    fn column_statistics(&self) -> Option<&ColumnStatistics> {
+        (**self).column_statistics()
+    }
 }
 
 /// Rows per block when forming `Xᵀ diag(q) X`: the scaled block is scratch of this many rows.
@@ -45,7 +56,8 @@ const GRAM_BLOCK_ROWS: usize = 256;
 const CHUNK_ROWS: usize = 4096;
 
 /// Rows per block of the Hessian kernel: a block of rows scaled by `√qᵢ`, `BLOCK_ROWS × (p + 1)`
-/// values, is formed in per-thread scratch and stays in cache while BLAS's `syrk` uses it.
+/// values (zero-padded to whole vectors), is formed in per-thread scratch and stays in cache
+/// while the Gram kernel ([`gram_tiles`]) sums its products.
 const BLOCK_ROWS: usize = 256;
 
 /// Per-chunk partial sums, kept between evaluations so that an evaluation allocates nothing in
@@ -84,6 +96,30 @@ pub(crate) struct Design<'a> {
     x: ArrayView2<'a, f64>,
     fit_intercept: bool,
     partials: Partials,
+    summary: Option<DataSummary>,
+}
+
+/// What the pass that checks a linear model's data learns on the way: the column statistics
+/// of `X`, the targets' mean `ȳ` and the co-moments `Cⱼ = Σᵢ (xᵢⱼ − x̄ⱼ)(yᵢ − ȳ)`.
+///
+/// At a point where every coefficient is zero, `zᵢ = b` for every row, and for a loss whose
+/// slope there is affine in the target, `ℓ'(y, b) = a + c·y`, the gradient needs no pass:
+/// `Σᵢ ℓ'ᵢ = N(a + cȳ)` and `Σᵢ ℓ'ᵢ xᵢⱼ = N(a + cȳ)·x̄ⱼ + c·Cⱼ`. A fit that starts from zero
+/// gets its first evaluation from these.
+#[derive(Debug, Clone)]
+struct DataSummary {
+    stats: ColumnStatistics,
+    targets: TargetMoments,
+    cross: Array1<f64>,
+}
+
+/// The count of a linear model's targets, their mean `ȳ` and their sum of squared deviations
+/// `Σᵢ (yᵢ − ȳ)²`.
+#[derive(Debug, Clone)]
+pub(crate) struct TargetMoments {
+    pub(crate) count: f64,
+    pub(crate) mean: f64,
+    pub(crate) sum_sq: f64,
 }
 
 /// Runs `work` on each chunk (its index, rows and partial-sum slot), in parallel when there is
@@ -162,8 +198,16 @@ pub fn first_non_finite(x: ArrayView2<'_, f64>) -> Option<(usize, usize, f64)> {
 }
 
 impl<'a> Design<'a> {
-    /// Checks that `x` is non-empty and finite.
-    pub(crate) fn new(x: ArrayView2<'a, f64>) -> Result<Self, ObjectiveError> {
+    /// Checks that `x` is non-empty and finite, and that `y` has one value per row of `x`.
+    ///
+    /// When both are contiguous, one pass over `x` proves it finite and, on the way, computes
+    /// the [`DataSummary`] that preconditioning and the first evaluation of a fit need (see
+    /// [`column_moments`]); the element-wise scan runs only to locate a bad value, or for
+    /// other layouts.
+    pub(crate) fn new(
+        x: ArrayView2<'a, f64>,
+        y: &ArrayView1<'_, f64>,
+    ) -> Result<Self, ObjectiveError> {
         if x.nrows() == 0 {
             return Err(ObjectiveError::EmptyData("the feature matrix has no rows"));
         }
@@ -172,29 +216,62 @@ impl<'a> Design<'a> {
                 "the feature matrix has no columns",
             ));
         }
-        if let Some((row, column, value)) = first_non_finite(x) {
-            return Err(ObjectiveError::NonFiniteFeature { row, column, value });
+        if y.len() != x.nrows() {
+            return Err(ObjectiveError::ShapeMismatch {
+                what: "targets (one per row of the feature matrix)",
+                expected: x.nrows(),
+                found: y.len(),
+            });
         }
+        let moments = match (x.as_slice(), y.as_slice()) {
+            (Some(values), Some(ys)) => Some(column_moments(values, x.ncols(), Some(ys))),
+            _ => None,
+        };
+        let finite = |a: &Array1<f64>| a.iter().all(|v| v.is_finite());
+        let proven_finite = moments
+            .as_ref()
+            .is_some_and(|m| finite(&m.mean) && finite(&m.sum_sq));
+        if !proven_finite {
+            if let Some((row, column, value)) = first_non_finite(x) {
+                return Err(ObjectiveError::NonFiniteFeature { row, column, value });
+            }
+        }
+        // Finite data whose sums overflow (values near 1e154 and beyond) get no summary.
+        let summary = moments
+            .filter(|m| {
+                proven_finite
+                    && finite(&m.cross)
+                    && m.target_mean.is_finite()
+                    && m.target_sum_sq.is_finite()
+            })
+            .map(|m| DataSummary {
+                stats: ColumnStatistics::from_moments(x.nrows() as f64, m.mean, m.sum_sq),
+                targets: TargetMoments {
+                    count: x.nrows() as f64,
+                    mean: m.target_mean,
+                    sum_sq: m.target_sum_sq,
+                },
+                cross: m.cross,
+            });
         Ok(Design {
             x,
             fit_intercept: true,
             partials: Partials::default(),
+            summary,
         })
     }
 
-    /// Checks that `y` has one finite value per row of `x`.
+    /// Checks that every target is finite.
     pub(crate) fn check_targets(&self, y: &ArrayView1<'_, f64>) -> Result<(), ObjectiveError> {
-        if y.len() != self.n_samples() {
-            return Err(ObjectiveError::ShapeMismatch {
-                what: "targets (one per row of the feature matrix)",
-                expected: self.n_samples(),
-                found: y.len(),
-            });
-        }
         match y.iter().position(|v| !v.is_finite()) {
             Some(row) => Err(ObjectiveError::NonFiniteTarget { row, value: y[row] }),
             None => Ok(()),
         }
+    }
+
+    /// The statistics of `X`'s columns, when the checking pass computed them.
+    pub(crate) fn column_statistics(&self) -> Option<&ColumnStatistics> {
+        self.summary.as_ref().map(|s| &s.stats)
     }
 
     pub(crate) fn set_fit_intercept(&mut self, fit_intercept: bool) {
@@ -340,6 +417,13 @@ pub(crate) trait SampleLoss: Sync {
         }
         out
     }
+    /// At a constant predictor `z` (every coefficient zero): `Σᵢ ℓ(yᵢ, z)` over targets with
+    /// the given moments, and `(a, c)` with `ℓ'(y, z) = a + c·y` for every target `y`, when
+    /// the loss has that form (then an evaluation there needs no pass over the data; see
+    /// [`DataSummary`]). `None` otherwise.
+    fn at_constant(&self, _z: f64, _targets: &TargetMoments) -> Option<(f64, f64, f64)> {
+        None
+    }
     /// `∂²ℓ/∂z²`, which must be ≥ 0 (the loss is convex in `z`).
     fn curvature(&self, z: f64, y: f64) -> f64;
     /// [`curvature`](SampleLoss::curvature) of [`LANES`](crate::kernel::LANES) samples, inlined
@@ -409,6 +493,9 @@ impl Design<'_> {
         if w.len() != p {
             return None;
         }
+        if let Some(sums) = self.at_zero_coefficients(w, b, sample, gradient) {
+            return Some(sums);
+        }
         let width = if gradient { 1 + p + 1 } else { 1 };
         let sums = self.sum_over_chunks(rows, width, |i, chunk, out| {
             let ys = &ys[i * CHUNK_ROWS..][..chunk.len() / p];
@@ -429,12 +516,40 @@ impl Design<'_> {
         Some((sums[0], g))
     }
 
+    /// [`fused`](Design::fused)'s sums without a pass, from the [`DataSummary`], when every
+    /// coefficient in `w` is zero and the loss's slope is affine in the target there.
+    fn at_zero_coefficients<L: SampleLoss>(
+        &self,
+        w: &[f64],
+        b: f64,
+        sample: &L,
+        gradient: bool,
+    ) -> Option<(f64, Option<Array1<f64>>)> {
+        let summary = self.summary.as_ref()?;
+        if w.iter().any(|&v| v != 0.0) {
+            return None;
+        }
+        let targets = &summary.targets;
+        let (total, a, c) = sample.at_constant(b, targets)?;
+        if !gradient {
+            return Some((total, None));
+        }
+        // Σᵢ (a + c·yᵢ) = N(a + cȳ); Σᵢ (a + c·yᵢ) xᵢⱼ = N(a + cȳ)·x̄ⱼ + c·Cⱼ.
+        let slope_sum = targets.count * (a + c * targets.mean);
+        let mut g = &summary.stats.mean * slope_sum + &summary.cross * c;
+        if self.fit_intercept {
+            g = ndarray::concatenate![ndarray::Axis(0), g, ndarray::array![slope_sum]];
+        }
+        Some((total, Some(g)))
+    }
+
     /// `[[XᵀQX, XᵀQ1], [1ᵀQX, 1ᵀQ1]]` with `Q = diag(qᵢ)`, `qᵢ = ℓ''(yᵢ, zᵢ)` at `params`
     /// (`qᵢ = 1` when `weights` is `None`): the Hessian of a sum of convex per-sample losses.
     ///
     /// Rows are scaled by `√qᵢ` into a small per-thread block (with `√qᵢ` as the intercept's
-    /// column) and each block's `SᵀS` is added by BLAS's `dsyrk`, which computes one triangle,
-    /// half the work of a general product. Chunks are summed in order, as in [`fused`].
+    /// column) and each block's `SᵀS` is added by our Gram kernel ([`gram_tiles`]: 8×8 tiles
+    /// of the upper triangle summed in registers, half the work of a general product). Chunks
+    /// are summed in order, as in [`fused`].
     ///
     /// `None` when `X` or `y` is not contiguous.
     ///
@@ -526,7 +641,7 @@ impl Design<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Gradient, Hessian, LogLoss, MeanSquaredError, Objective};
+    use crate::{Gradient, Hessian, LinearModelLoss, LogLoss, MeanSquaredError, Objective};
     use ndarray::{Array1, Array2, ShapeBuilder};
 
     /// A deterministic problem with more rows than one chunk, and a row count that is not a
@@ -638,6 +753,75 @@ mod tests {
             assert!(fg.iter().zip(&bg).all(|(a, b)| close(*a, *b)));
             let (fh, bh) = (fused.hessian(&params), blas.hessian(&params));
             assert!(fh.iter().zip(&bh).all(|(a, b)| close(*a, *b)));
+        }
+    }
+
+    #[test]
+    fn the_checking_pass_finds_every_non_finite_value() {
+        // Where the shift of a chunk comes from (its first row), inside a block, the last
+        // row, and the last column; NaN and both infinities.
+        let (x, y, _) = problem(2 * super::CHUNK_ROWS + 5, 11);
+        for (row, column) in [(0, 0), (8192, 3), (5000, 10), (x.nrows() - 1, 10)] {
+            for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                let mut x = x.clone();
+                x[[row, column]] = bad;
+                let found = LogLoss::new(&x, &y).unwrap_err();
+                assert!(
+                    matches!(found, crate::ObjectiveError::NonFiniteFeature { row: r, column: c, .. }
+                        if (r, c) == (row, column)),
+                    "{bad} at ({row}, {column}): {found}"
+                );
+            }
+        }
+        // Finite values whose squares overflow are data, not an error.
+        let mut big = x.clone();
+        big[[7, 2]] = 1e300;
+        let loss = LogLoss::new(&big, &y).unwrap();
+        assert!(loss.column_statistics().is_none());
+        assert!(loss.value(&Array1::zeros(12)).is_finite());
+    }
+
+    #[test]
+    fn evaluations_at_zero_coefficients_from_the_summary_agree_with_a_pass() {
+        let (x, y, _) = problem(2 * super::CHUNK_ROWS + 5, 13);
+        // Targets of any scale for the squared error, offset features.
+        let targets = y.mapv(|v| 40.0 * v - 3.0);
+        let x = x + 250.0;
+        let mut columns = Array2::zeros(x.raw_dim().f());
+        columns.assign(&x);
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * (1.0 + b.abs());
+        for fit_intercept in [true, false] {
+            for b in [0.0, 0.7, -3.5] {
+                let mut params = Array1::zeros(13 + usize::from(fit_intercept));
+                if fit_intercept {
+                    params[13] = b;
+                }
+                let summarized = LogLoss::new(&x, &y).unwrap().fit_intercept(fit_intercept);
+                assert!(summarized.column_statistics().is_some());
+                let passed = LogLoss::new(&columns, &y)
+                    .unwrap()
+                    .fit_intercept(fit_intercept);
+                let (sv, sg) = summarized.value_and_gradient(&params);
+                let (pv, pg) = passed.value_and_gradient(&params);
+                assert!(
+                    close(sv, pv) && close(summarized.value(&params), pv),
+                    "{sv} {pv}"
+                );
+                assert!(sg.iter().zip(&pg).all(|(a, b)| close(*a, *b)), "{sg} {pg}");
+                let summarized = MeanSquaredError::new(&x, &targets)
+                    .unwrap()
+                    .fit_intercept(fit_intercept);
+                let passed = MeanSquaredError::new(&columns, &targets)
+                    .unwrap()
+                    .fit_intercept(fit_intercept);
+                let (sv, sg) = summarized.value_and_gradient(&params);
+                let (pv, pg) = passed.value_and_gradient(&params);
+                assert!(
+                    close(sv, pv) && close(summarized.value(&params), pv),
+                    "{sv} {pv}"
+                );
+                assert!(sg.iter().zip(&pg).all(|(a, b)| close(*a, *b)), "{sg} {pg}");
+            }
         }
     }
 }

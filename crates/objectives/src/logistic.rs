@@ -1,7 +1,7 @@
 use crate::elastic_net::{mean_gap, negative_entropy, ElasticNet, HessianBlock, Smooth};
 use crate::kernel::{self, Lanes, LANES};
-use crate::linear::{Design, SampleLoss};
-use crate::{Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
+use crate::linear::{Design, SampleLoss, TargetMoments};
+use crate::{ColumnStatistics, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
 
 /// The inverse logit (sigmoid) `σ(z) = 1 / (1 + e^(−z))`, computed without overflow.
@@ -99,6 +99,12 @@ impl SampleLoss for Logistic {
         (loss, slope)
     }
 
+    /// `Σᵢ [log(1 + e^z) − yᵢz] = N·log(1 + e^z) − z·Nȳ`, and the slope `σ(z) − y`.
+    fn at_constant(&self, z: f64, targets: &TargetMoments) -> Option<(f64, f64, f64)> {
+        let n = targets.count;
+        Some((n * softplus(z) - z * (n * targets.mean), sigmoid(z), -1.0))
+    }
+
     #[inline]
     fn curvature(&self, z: f64, _y: f64) -> f64 {
         sigmoid_derivative(z)
@@ -131,8 +137,12 @@ impl SampleLoss for Logistic {
 /// [`value_and_gradient`](Gradient::value_and_gradient) reads `X` once: each row's `zᵢ` is
 /// formed and its term of the gradient added while the row is in cache, in chunks of rows
 /// spread over rayon's threads (the result is the same for any number of threads). The
-/// Hessian is accumulated block by block through BLAS's `dsyrk`. Neither allocates anything
-/// in proportion to the number of samples.
+/// Hessian is accumulated block by block by a Gram kernel of the crate's own. Neither
+/// allocates anything in proportion to the number of samples.
+///
+/// Construction reads `X` once: the pass that proves it finite also computes its column
+/// statistics ([`LinearModelLoss::column_statistics`]) and the co-moments with `y`, from which
+/// an evaluation where every coefficient is zero (the start of a fit) needs no pass at all.
 ///
 /// ```
 /// use descent_objectives::{Gradient, LogLoss, Objective};
@@ -165,8 +175,8 @@ impl<'a> LogLoss<'a> {
         x: impl Into<ArrayView2<'a, f64>>,
         y: impl Into<ArrayView1<'a, f64>>,
     ) -> Result<Self, ObjectiveError> {
-        let design = Design::new(x.into())?;
         let y = y.into();
+        let design = Design::new(x.into(), &y)?;
         design.check_targets(&y)?;
         if let Some(row) = y.iter().position(|&v| v != 0.0 && v != 1.0) {
             return Err(ObjectiveError::NonBinaryLabel { row, value: y[row] });
@@ -494,6 +504,9 @@ impl HessianBlock for LogLoss<'_> {
 }
 
 impl LinearModelLoss for LogLoss<'_> {
+    fn column_statistics(&self) -> Option<&ColumnStatistics> {
+        self.design.column_statistics()
+    }
     fn n_samples(&self) -> usize {
         self.design.n_samples()
     }

@@ -161,6 +161,9 @@ impl<O: Hessian<Param = Array1<f64>>> Hessian for L2Regularized<O> {
 }
 
 impl<O: LinearModelLoss> LinearModelLoss for L2Regularized<O> {
+    fn column_statistics(&self) -> Option<&crate::ColumnStatistics> {
+        self.inner.column_statistics()
+    }
     fn n_samples(&self) -> usize {
         self.inner.n_samples()
     }

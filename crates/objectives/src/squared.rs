@@ -1,7 +1,7 @@
 use crate::elastic_net::{mean_gap, ElasticNet, HessianBlock, Smooth};
-use crate::linear::{Design, SampleLoss};
+use crate::linear::{Design, SampleLoss, TargetMoments};
 use crate::logistic::max_abs;
-use crate::{Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
+use crate::{ColumnStatistics, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
 
 /// One sample's squared error `(z − y)²`, slope `2(z − y)` and curvature 2.
@@ -19,6 +19,13 @@ impl SampleLoss for Squared {
         (r * r, 2.0 * r)
     }
 
+    /// `Σᵢ (z − yᵢ)² = Σᵢ (yᵢ − ȳ)² + N(z − ȳ)²`, and the slope `2z − 2y`.
+    fn at_constant(&self, z: f64, targets: &TargetMoments) -> Option<(f64, f64, f64)> {
+        let offset = z - targets.mean;
+        let total = targets.sum_sq + targets.count * offset * offset;
+        Some((total, 2.0 * z, -2.0))
+    }
+
     #[inline]
     fn curvature(&self, _z: f64, _y: f64) -> f64 {
         2.0
@@ -32,7 +39,9 @@ impl SampleLoss for Squared {
 ///
 /// The parameter vector is `[w₁, …, w_p, b]` (or `[w₁, …, w_p]` without an intercept); `X` is
 /// borrowed, never copied, and no column of ones is appended. The value and gradient take
-/// one pass over `X`, and the Hessian one `dsyrk` per block of rows, as for [`LogLoss`].
+/// one pass over `X`, and the Hessian one pass of the Gram kernel; construction checks `X` in
+/// one pass that also gives the column statistics and the value and gradient at zero
+/// coefficients, as for [`LogLoss`].
 ///
 /// [`LogLoss`]: crate::LogLoss
 ///
@@ -64,8 +73,8 @@ impl<'a> MeanSquaredError<'a> {
         x: impl Into<ArrayView2<'a, f64>>,
         y: impl Into<ArrayView1<'a, f64>>,
     ) -> Result<Self, ObjectiveError> {
-        let design = Design::new(x.into())?;
         let y = y.into();
+        let design = Design::new(x.into(), &y)?;
         design.check_targets(&y)?;
         Ok(MeanSquaredError { design, y })
     }
@@ -200,6 +209,9 @@ impl HessianBlock for MeanSquaredError<'_> {
 }
 
 impl LinearModelLoss for MeanSquaredError<'_> {
+    fn column_statistics(&self) -> Option<&ColumnStatistics> {
+        self.design.column_statistics()
+    }
     fn n_samples(&self) -> usize {
         self.design.n_samples()
     }

@@ -33,55 +33,125 @@ const MOMENT_ROWS: usize = 8192;
 /// its two sweeps.
 const MOMENT_BLOCK_VALUES: usize = 1 << 15;
 
-/// The count, column means and sums of squared deviations of a set of rows. Means are kept
-/// relative to a shift (a row of the data), so that values far from zero with little spread
-/// (1e8 ± 1) keep their digits: `x − shift` is exact for values within a factor of two.
+/// The count, column means and sums of squared deviations of a set of rows and, when targets
+/// come with them, the targets' mean and sum of squared deviations and the co-moments
+/// `Σᵢ (xᵢⱼ − x̄ⱼ)(yᵢ − ȳ)`. Means are kept relative to a shift (a row of the data and its
+/// target), so that values far from zero with little spread (1e8 ± 1) keep their digits:
+/// `x − shift` is exact for values within a factor of two.
 struct Moments {
     count: f64,
     shift: Vec<f64>,
     /// The means minus `shift`.
     mean: Vec<f64>,
     sum_sq: Vec<f64>,
+    /// With targets: the co-moments (empty without).
+    cross: Vec<f64>,
+    /// With targets: their shift, mean minus shift, and sum of squared deviations.
+    target: [f64; 3],
 }
 
 impl Moments {
     /// Two sweeps over `rows` (the column sums of `x − shift`, then the squared deviations
-    /// from the means), the second from cache.
-    fn of_block(rows: &[f64], shift: &[f64]) -> Moments {
+    /// from the means and their products with the targets'), the second from cache.
+    fn of_block(rows: &[f64], shift: &[f64], targets: Option<(&[f64], f64)>) -> Moments {
         let p = shift.len();
         let count = (rows.len() / p) as f64;
         let (mut mean, mut sum_sq) = (vec![0.0; p], vec![0.0; p]);
-        block_moments(rows, shift, &mut mean, &mut sum_sq);
+        let (mut cross, mut target) = (Vec::new(), [0.0; 3]);
+        match targets {
+            None => block_moments(rows, shift, &[], &mut mean, &mut sum_sq, &mut []),
+            Some((ys, y_shift)) => {
+                let y_mean = ys.iter().map(|y| y - y_shift).sum::<f64>() / count;
+                let deviations: Vec<f64> = ys.iter().map(|y| (y - y_shift) - y_mean).collect();
+                let y_sum_sq = deviations.iter().map(|e| e * e).sum();
+                cross.resize(p, 0.0);
+                block_moments(rows, shift, &deviations, &mut mean, &mut sum_sq, &mut cross);
+                target = [y_shift, y_mean, y_sum_sq];
+            }
+        }
         Moments {
             count,
             shift: shift.to_vec(),
             mean,
             sum_sq,
+            cross,
+            target,
         }
     }
 
     /// Adds the rows of `other` (Chan, Golub and LeVeque's pairwise update): with
     /// `δ = x̄_b − x̄_a` and `n = n_a + n_b`, `x̄ = x̄_a + δ·n_b/n` and
-    /// `M₂ = M₂_a + M₂_b + δ²·n_a·n_b/n`.
+    /// `M₂ = M₂_a + M₂_b + δ²·n_a·n_b/n`; the co-moments likewise,
+    /// `C = C_a + C_b + δₓ·δ_y·n_a·n_b/n`.
     fn merge(&mut self, other: &Moments) {
         let count = self.count + other.count;
         let (share, weight) = (other.count / count, self.count * other.count / count);
+        let [shift, mean, sum_sq] = self.target;
+        let [other_shift, other_mean, other_sum_sq] = other.target;
+        let delta_y = (other_shift - shift) + (other_mean - mean);
         for j in 0..self.mean.len() {
             let delta = (other.shift[j] - self.shift[j]) + (other.mean[j] - self.mean[j]);
             self.mean[j] += delta * share;
             self.sum_sq[j] += other.sum_sq[j] + delta * delta * weight;
+            if let (Some(c), Some(other_c)) = (self.cross.get_mut(j), other.cross.get(j)) {
+                *c += other_c + delta * delta_y * weight;
+            }
         }
+        self.target = [
+            shift,
+            mean + delta_y * share,
+            sum_sq + other_sum_sq + delta_y * delta_y * weight,
+        ];
         self.count = count;
     }
 }
 
-/// The two sweeps of [`Moments::of_block`]: `mean` gets the column means of `x − shift` and
-/// `sum_sq` the sums of squared deviations from them. Compiled for AVX-512 and AVX2 as well as
-/// the baseline, chosen at run time: the second sweep runs from cache, at the vector width.
+/// Columns per group of [`block_moments`]: one vector of eight `f64` lanes.
+const GROUP: usize = 8;
+
+/// The two sweeps of [`Moments::of_block`]: `mean` gets the column means of `x − shift`,
+/// `sum_sq` the sums of squared deviations `dᵢⱼ` from them and, when `deviations` holds the
+/// targets' deviations `eᵢ` (one per row; empty without targets), `cross` gets `Σᵢ dᵢⱼ·eᵢ`.
+///
+/// The first sweep reads the block in memory order (for the prefetcher). The second, from
+/// cache, takes eight columns at a time over every row of the block, so that the group's two
+/// sums stay in registers (no load and store of an accumulator per value); when `p` is not a
+/// multiple of eight the last group overlaps the one before it, and its overlapping columns
+/// are recomputed by the same operations, to the same values. Compiled for AVX-512 and AVX2
+/// as well as the baseline, chosen at run time.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+fma", "x86_64+avx2+fma"))]
-fn block_moments(rows: &[f64], shift: &[f64], mean: &mut [f64], sum_sq: &mut [f64]) {
+fn block_moments(
+    rows: &[f64],
+    shift: &[f64],
+    deviations: &[f64],
+    mean: &mut [f64],
+    sum_sq: &mut [f64],
+    cross: &mut [f64],
+) {
+    let p = shift.len();
+    let targets = !deviations.is_empty();
+    match (p >= GROUP, targets) {
+        (true, true) => sweep::<GROUP, true>(rows, shift, deviations, mean, sum_sq, cross),
+        (true, false) => sweep::<GROUP, false>(rows, shift, deviations, mean, sum_sq, cross),
+        (false, true) => sweep::<1, true>(rows, shift, deviations, mean, sum_sq, cross),
+        (false, false) => sweep::<1, false>(rows, shift, deviations, mean, sum_sq, cross),
+    }
+}
+
+/// [`block_moments`] in groups of `W` columns (`W ≤ p`), with the co-moments when `TARGETS`.
+#[inline(always)]
+fn sweep<const W: usize, const TARGETS: bool>(
+    rows: &[f64],
+    shift: &[f64],
+    deviations: &[f64],
+    mean: &mut [f64],
+    sum_sq: &mut [f64],
+    cross: &mut [f64],
+) {
     let p = shift.len();
     let count = (rows.len() / p) as f64;
+    // The first sweep goes row by row, in memory order, so that the hardware prefetcher
+    // streams the block in; its sums are in L1.
     for row in rows.chunks_exact(p) {
         mean.iter_mut()
             .zip(row)
@@ -89,47 +159,96 @@ fn block_moments(rows: &[f64], shift: &[f64], mean: &mut [f64], sum_sq: &mut [f6
             .for_each(|((m, v), r)| *m += v - r);
     }
     mean.iter_mut().for_each(|m| *m /= count);
-    for row in rows.chunks_exact(p) {
-        sum_sq
-            .iter_mut()
-            .zip(row)
-            .zip(shift)
-            .zip(mean.iter())
-            .for_each(|(((a, v), r), m)| {
-                let d = (v - r) - m;
-                *a += d * d;
-            });
+    let mut next = 0;
+    while next < p {
+        let first = next.min(p - W);
+        let columns = first..first + W;
+        let mut s = [0.0; W];
+        s.copy_from_slice(&shift[columns.clone()]);
+        let mut m = [0.0; W];
+        m.copy_from_slice(&mean[columns.clone()]);
+        let (mut a, mut c) = ([0.0; W], [0.0; W]);
+        for (i, row) in rows.chunks_exact(p).enumerate() {
+            let v = &row[columns.clone()];
+            let e = if TARGETS { deviations[i] } else { 0.0 };
+            for k in 0..W {
+                let d = (v[k] - s[k]) - m[k];
+                a[k] += d * d;
+                if TARGETS {
+                    c[k] += d * e;
+                }
+            }
+        }
+        sum_sq[columns.clone()].copy_from_slice(&a);
+        if TARGETS {
+            cross[columns].copy_from_slice(&c);
+        }
+        next += W;
     }
 }
 
+/// What [`column_moments`] returns: column means and sums of squared deviations and, with
+/// targets, the targets' mean, their sum of squared deviations and the co-moments.
+pub(crate) struct ColumnMoments {
+    pub(crate) mean: Array1<f64>,
+    pub(crate) sum_sq: Array1<f64>,
+    pub(crate) target_mean: f64,
+    pub(crate) target_sum_sq: f64,
+    pub(crate) cross: Array1<f64>,
+}
+
 /// Column means and sums of squared deviations `Σᵢ (xᵢⱼ − x̄ⱼ)²` of a row-major matrix of
-/// `p` columns, in one pass over memory: each block of rows is swept twice while it is in
-/// cache ([`Moments::of_block`], relative to the chunk's first row), and blocks and chunks are
-/// merged in row order ([`Moments::merge`]); chunks run in parallel.
-fn column_moments(values: &[f64], p: usize) -> (Array1<f64>, Array1<f64>) {
+/// `p` columns (and, with `targets`, the co-moments with them), in one pass over memory: each
+/// block of rows is swept twice while it is in cache ([`Moments::of_block`], relative to the
+/// chunk's first row), and blocks and chunks are merged in row order ([`Moments::merge`]);
+/// chunks run in parallel, and the result is the same for any number of threads.
+///
+/// A NaN or infinite value leaves a NaN or infinite mean or sum of squares in its column
+/// (`inf − inf` and `inf·0` are NaN, and a NaN or infinity stays in every sum it enters), so
+/// finite results prove the columns finite.
+pub(crate) fn column_moments(values: &[f64], p: usize, targets: Option<&[f64]>) -> ColumnMoments {
     let block_rows = (MOMENT_BLOCK_VALUES / p).clamp(1, MOMENT_ROWS);
     let parts: Vec<Moments> = values
         .par_chunks(MOMENT_ROWS * p)
-        .map(|chunk| {
+        .enumerate()
+        .map(|(c, chunk)| {
             let shift = &chunk[..p];
-            let mut blocks = chunk.chunks(block_rows * p);
-            let first = blocks.next().unwrap_or(shift);
-            let mut moments = Moments::of_block(first, shift);
-            for block in blocks {
-                moments.merge(&Moments::of_block(block, shift));
+            let ys = targets.map(|t| &t[c * MOMENT_ROWS..][..chunk.len() / p]);
+            let y_shift = ys.map_or(0.0, |ys| ys[0]);
+            let mut moments: Option<Moments> = None;
+            for (b, block) in chunk.chunks(block_rows * p).enumerate() {
+                let block_ys = ys.map(|ys| (&ys[b * block_rows..][..block.len() / p], y_shift));
+                let part = Moments::of_block(block, shift, block_ys);
+                match &mut moments {
+                    Some(moments) => moments.merge(&part),
+                    None => moments = Some(part),
+                }
             }
             moments
         })
+        .flatten()
         .collect();
     let mut parts = parts.into_iter();
     let Some(mut total) = parts.next() else {
-        return (Array1::zeros(p), Array1::zeros(p));
+        return ColumnMoments {
+            mean: Array1::zeros(p),
+            sum_sq: Array1::zeros(p),
+            target_mean: 0.0,
+            target_sum_sq: 0.0,
+            cross: Array1::zeros(p),
+        };
     };
     for part in parts {
         total.merge(&part);
     }
-    let mean = Array1::from(total.shift) + Array1::from(total.mean);
-    (mean, Array1::from(total.sum_sq))
+    let [y_shift, y_mean, y_sum_sq] = total.target;
+    ColumnMoments {
+        mean: Array1::from(total.shift) + Array1::from(total.mean),
+        sum_sq: Array1::from(total.sum_sq),
+        target_mean: y_shift + y_mean,
+        target_sum_sq: y_sum_sq,
+        cross: Array1::from(total.cross),
+    }
 }
 
 impl ColumnStatistics {
@@ -156,7 +275,10 @@ impl ColumnStatistics {
         }
         let n = x.nrows() as f64;
         let (mean, sum_sq) = match x.as_slice() {
-            Some(values) => column_moments(values, x.ncols()),
+            Some(values) => {
+                let moments = column_moments(values, x.ncols(), None);
+                (moments.mean, moments.sum_sq)
+            }
             None => {
                 let mean = x.sum_axis(Axis(0)) / n;
                 let mut sum_sq = Array1::<f64>::zeros(x.ncols());
@@ -169,6 +291,12 @@ impl ColumnStatistics {
                 (mean, sum_sq)
             }
         };
+        Ok(Self::from_moments(n, mean, sum_sq))
+    }
+
+    /// The statistics of `n` rows with column means `mean` and sums of squared deviations
+    /// `sum_sq`.
+    pub(crate) fn from_moments(n: f64, mean: Array1<f64>, sum_sq: Array1<f64>) -> Self {
         let variance = sum_sq / n;
         let constant = Zip::from(&variance)
             .and(&mean)
@@ -177,11 +305,11 @@ impl ColumnStatistics {
                 var <= bound
             })
             .to_vec();
-        Ok(ColumnStatistics {
+        ColumnStatistics {
             mean,
             std: variance.mapv(f64::sqrt),
             constant,
-        })
+        }
     }
 
     /// The divisor used to standardize each column: `σⱼ`, or 1 for a constant column.
@@ -564,6 +692,45 @@ mod tests {
                     "p {p}, column {j}: {} against {}",
                     stats.std[j],
                     var.sqrt()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn co_moments_with_the_targets_match_two_passes() {
+        // Widths below one group, of whole groups, and with an overlapping last group; rows
+        // over several chunks; columns and targets far from zero.
+        for p in [1, 5, 8, 13, 24, 50] {
+            let n = 2 * MOMENT_ROWS + 777;
+            let x = Array2::from_shape_fn((n, p), |(i, j)| {
+                1e6 * (j as f64 - 2.0) + ((i * 13 + j * 5) as f64 * 0.29).sin()
+            });
+            let y = Array1::from_shape_fn(n, |i| 3e5 + ((i * 3) as f64 * 0.71).cos());
+            let moments = column_moments(x.as_slice().unwrap(), p, Some(y.as_slice().unwrap()));
+            let plain = column_moments(x.as_slice().unwrap(), p, None);
+            // The targets change nothing about the columns' own moments.
+            assert_eq!(
+                (&moments.mean, &moments.sum_sq),
+                (&plain.mean, &plain.sum_sq)
+            );
+            let nf = n as f64;
+            let y_mean = y[0] + y.iter().map(|v| v - y[0]).sum::<f64>() / nf;
+            let e: Vec<f64> = y.iter().map(|v| v - y_mean).collect();
+            let y_sum_sq: f64 = e.iter().map(|e| e * e).sum();
+            assert!((moments.target_mean - y_mean).abs() <= 1e-14 * y_mean.abs());
+            assert!((moments.target_sum_sq - y_sum_sq).abs() <= 1e-12 * y_sum_sq);
+            for (j, column) in x.columns().into_iter().enumerate() {
+                let r = column[0];
+                let mean = r + column.iter().map(|v| v - r).sum::<f64>() / nf;
+                let cross: f64 = column.iter().zip(&e).map(|(v, e)| (v - mean) * e).sum();
+                let sum_sq: f64 = column.iter().map(|v| (v - mean) * (v - mean)).sum();
+                // The co-moment is measured against the scale it could have: √(Sxx·Syy).
+                let bound = 1e-12 * (sum_sq * y_sum_sq).sqrt();
+                assert!(
+                    (moments.cross[j] - cross).abs() <= bound,
+                    "p {p}, column {j}: {} against {cross}",
+                    moments.cross[j]
                 );
             }
         }
