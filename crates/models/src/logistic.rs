@@ -416,17 +416,22 @@ pub(crate) fn check_threshold(threshold: f64) -> Result<(), ModelError> {
 
 /// Maps two distinct labels to 0 (the smaller) and 1 (the larger).
 fn binary_labels(y: ArrayView1<'_, f64>) -> Result<([f64; 2], Array1<f64>), ModelError> {
-    if let Some(row) = y.iter().position(|v| !v.is_finite()) {
-        return Err(ModelError::NonFiniteTarget { row, value: y[row] });
-    }
-    if let Some(row) = y.iter().position(|v| v.fract() != 0.0) {
-        return Err(ModelError::ContinuousLabels { row, value: y[row] });
-    }
-    // The distinct labels, in one pass (a sort of every label would cost more than a fit
-    // step on a warm-started path); beyond a handful, only their count matters.
-    let mut distinct: Vec<f64> = Vec::with_capacity(3);
+    // The distinct labels, in one scan that also checks every label (a sort of every label
+    // would cost more than a fit step on a warm-started path); beyond a handful, only their
+    // count matters. A label equal to one of the first two found is settled by one or two
+    // comparisons.
+    let mut distinct: Vec<f64> = Vec::with_capacity(6);
     let mut more = 0;
-    for &v in y {
+    for (row, &v) in y.iter().enumerate() {
+        if distinct.first() == Some(&v) || distinct.get(1) == Some(&v) {
+            continue;
+        }
+        if !v.is_finite() {
+            return Err(ModelError::NonFiniteTarget { row, value: v });
+        }
+        if v.fract() != 0.0 {
+            return Err(ModelError::ContinuousLabels { row, value: v });
+        }
         if !distinct.contains(&v) {
             if distinct.len() < 6 {
                 distinct.push(v);

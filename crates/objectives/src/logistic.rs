@@ -177,9 +177,14 @@ impl<'a> LogLoss<'a> {
     ) -> Result<Self, ObjectiveError> {
         let y = y.into();
         let design = Design::new(x.into(), &y)?;
-        design.check_targets(&y)?;
+        // One scan for both: the first label other than 0 or 1, NaN and infinities included.
         if let Some(row) = y.iter().position(|&v| v != 0.0 && v != 1.0) {
-            return Err(ObjectiveError::NonBinaryLabel { row, value: y[row] });
+            let value = y[row];
+            return Err(if value.is_finite() {
+                ObjectiveError::NonBinaryLabel { row, value }
+            } else {
+                ObjectiveError::NonFiniteTarget { row, value }
+            });
         }
         Ok(LogLoss { design, y })
     }
