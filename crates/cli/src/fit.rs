@@ -61,6 +61,10 @@ pub(crate) struct FitArgs {
     /// No progress bar (it appears on a terminal when a fit takes over a second).
     #[arg(long)]
     quiet: bool,
+    /// Skip the training and test metrics (each costs a pass over its rows to predict, and a
+    /// sort for the ROC AUC); the summary then has none.
+    #[arg(long)]
+    no_metrics: bool,
     /// Exit with status 3 when the fit did not converge (after printing and saving it).
     #[arg(long)]
     strict: bool,
@@ -296,7 +300,10 @@ pub(crate) struct FitSummary {
     pub read_seconds: f64,
     pub train_rows: usize,
     pub test_rows: usize,
-    pub train: Metrics,
+    /// The metrics on the training rows; `None` with `--no-metrics`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub train: Option<Metrics>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub test: Option<Metrics>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub saved_to: Option<String>,
@@ -318,10 +325,14 @@ pub(crate) fn run(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
             .map_err(|e| prepared.explain(e))?
     };
     let fit_seconds = started.elapsed().as_secs_f64();
-    let train = Metrics::of(&model, x, y)?;
-    let test = match &prepared.test {
-        Some((xt, yt)) => Some(Metrics::of(&model, xt.view(), yt.view())?),
-        None => None,
+    let (train, test) = if args.no_metrics {
+        (None, None)
+    } else {
+        let test = match &prepared.test {
+            Some((xt, yt)) => Some(Metrics::of(&model, xt.view(), yt.view())?),
+            None => None,
+        };
+        (Some(Metrics::of(&model, x, y)?), test)
     };
     let warning = fit_warning(&model, &settings, x.ncols());
     // The model is saved before anything is printed, so that nothing reads as success
@@ -568,7 +579,7 @@ fn summarize(
     args: &FitArgs,
     model: &Model,
     prepared: &Prepared,
-    train: Metrics,
+    train: Option<Metrics>,
     test: Option<Metrics>,
     warning: Option<String>,
     (read_seconds, fit_seconds): (f64, f64),
@@ -674,8 +685,13 @@ fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> std::io::Result<()
     }
     writeln!(out, "  fit time     {} ms", Sig(s.fit_seconds * 1e3, 4))?;
     writeln!(out)?;
-    output::write_metric_rows(out, &[("train", Some(&s.train)), ("test", s.test.as_ref())])?;
-    writeln!(out)?;
+    if s.train.is_some() || s.test.is_some() {
+        output::write_metric_rows(
+            out,
+            &[("train", s.train.as_ref()), ("test", s.test.as_ref())],
+        )?;
+        writeln!(out)?;
+    }
     let scale = if s.standardized {
         " (standardized scale)"
     } else {

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{data, descent, error_of, json_of};
+use common::{data, descent, error_of, json_of, stdout_of};
 
 #[test]
 fn fit_json_reports_coefficients_iterations_and_metrics() {
@@ -33,6 +33,34 @@ fn fit_json_reports_coefficients_iterations_and_metrics() {
     assert!(v["test"]["accuracy"].as_f64().unwrap() > 0.9);
     assert!(v["train"]["roc_auc"].as_f64().unwrap() > 0.99);
     assert_eq!(v["classes"], serde_json::json!([0.0, 1.0]));
+}
+
+#[test]
+fn no_metrics_skips_them_and_changes_nothing_else() {
+    let bc = data("breast_cancer.csv");
+    let args = [
+        "fit",
+        "--data",
+        bc.as_str(),
+        "--model",
+        "logistic",
+        "--standardize",
+        "--test-size",
+        "0.2",
+        "--seed",
+        "7",
+        "--json",
+    ];
+    let with = json_of(&args);
+    let without = json_of(&[&args[..], &["--no-metrics"]].concat());
+    assert!(without.get("train").is_none() && without.get("test").is_none());
+    assert_eq!(with["coef"], without["coef"]);
+    assert_eq!(with["objective"], without["objective"]);
+    let text = stdout_of(&[&args[..args.len() - 1], &["--no-metrics"]].concat());
+    assert!(
+        text.contains("coefficients") && !text.contains("accuracy"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Linear regression: ordinary least squares and Ridge, in closed form or iteratively, and
 //! the Lasso and elastic net.
 
-use crate::error::{check_finite_features, non_negative, positive};
+use crate::error::{non_negative, positive};
 use crate::logistic::check_l1_ratio;
 use crate::metrics::RegressionMetrics;
 use crate::solver::{minimize_composite_model, minimize_linear_model, shared_builders, Curvature};
@@ -463,8 +463,8 @@ fn centered_gram(x: ArrayView2<'_, f64>, mean: Option<&Array1<f64>>) -> Array2<f
     gram
 }
 
-/// `x·w + b`, one per row, after checking that `x` has one finite column per coefficient:
-/// what every fitted linear model computes first.
+/// `x·w + b`, one per row, checking that `x` has one finite column per coefficient: what
+/// every fitted linear model computes first (one pass over `x`, by the losses' vector kernel).
 ///
 /// Never NaN for finite inputs: a row whose products or sum overflow in the plain product
 /// (`1e308·2 − 1e308·2` is `∞ − ∞`) is recomputed by [`scaled_dot`], which gives the true
@@ -481,13 +481,23 @@ pub(crate) fn linear_predictor(
             found: x.ncols(),
         });
     }
-    check_finite_features(&x)?;
-    let mut z = x.dot(coef) + intercept;
-    Zip::from(&mut z).and(x.rows()).for_each(|z, row| {
-        if !z.is_finite() {
-            *z = scaled_dot(row, coef, intercept);
+    let mut z = descent_objectives::linear_predictor(x, coef.view(), intercept)?;
+    // A NaN or infinite value in a row leaves its zᵢ NaN or infinite, so the check needs no
+    // pass of its own: only rows with a non-finite zᵢ are looked at, in order. The first that
+    // holds a non-finite value is the error; in the others the products overflowed.
+    for (i, zi) in z.iter_mut().enumerate() {
+        if !zi.is_finite() {
+            let row = x.row(i);
+            if let Some((column, &value)) = row.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                return Err(ModelError::NonFiniteFeature {
+                    row: i,
+                    column,
+                    value,
+                });
+            }
+            *zi = scaled_dot(row, coef, intercept);
         }
-    });
+    }
     Ok(z)
 }
 

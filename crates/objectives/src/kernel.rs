@@ -493,21 +493,58 @@ impl<L: SampleLoss> Kernel for Curvatures<'_, L> {
             b,
             sample,
         } = self.pass;
-        let p = w.len();
-        let rows = rows.chunks_exact(p.max(1));
-        let (z_blocks, z_tail) = self.out.as_chunks_mut::<LANES>();
+        let out = &mut self.out[..ys.len()];
+        predictors_in::<FMA>(rows, w, b, out);
+        let (z_blocks, z_tail) = out.as_chunks_mut::<LANES>();
         let (y_blocks, y_tail) = ys.as_chunks::<LANES>();
-        let mut rows = rows.take(ys.len());
         for (z, y) in z_blocks.iter_mut().zip(y_blocks) {
-            for (zk, row) in z.iter_mut().zip(rows.by_ref()) {
-                *zk = predictor::<FMA>(row, w, b);
-            }
             *z = sample.curvature_lanes::<FMA>(*z, *y);
         }
-        for ((zk, row), &y) in z_tail.iter_mut().zip(rows).zip(y_tail) {
-            *zk = sample.curvature(predictor::<FMA>(row, w, b), y);
+        for (z, &y) in z_tail.iter_mut().zip(y_tail) {
+            *z = sample.curvature(*z, y);
         }
     }
+}
+
+/// `out[i] = xᵢ·w + b` for the `out.len()` rows of `rows`: blocks of [`BLOCK`] rows with the
+/// overlapping tail vector, then the rows left over one by one.
+#[inline(always)]
+fn predictors_in<const FMA: bool>(rows: &[f64], w: &[f64], b: f64, out: &mut [f64]) {
+    let p = w.len();
+    if p == 0 {
+        out.fill(b);
+        return;
+    }
+    let tail = Tail::of(w);
+    let (z_blocks, z_rest) = out.as_chunks_mut::<BLOCK>();
+    let mut blocks = rows.chunks_exact(BLOCK * p);
+    for (z, block) in z_blocks.iter_mut().zip(blocks.by_ref()) {
+        *z = block_predictors::<FMA>(block, w, b, tail.as_ref());
+    }
+    for (z, row) in z_rest.iter_mut().zip(blocks.remainder().chunks_exact(p)) {
+        *z = predictor::<FMA>(row, w, b);
+    }
+}
+
+struct Predictors<'a> {
+    rows: &'a [f64],
+    w: &'a [f64],
+    b: f64,
+    out: &'a mut [f64],
+}
+
+impl Kernel for Predictors<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<const FMA: bool>(self) {
+        predictors_in::<FMA>(self.rows, self.w, self.b, self.out);
+    }
+}
+
+/// `out[i] = xᵢ·w + b` for the `out.len()` rows of `rows` (row-major, `w.len()` values each):
+/// the linear predictor alone, at the vector width of the CPU.
+pub(crate) fn predictors(rows: &[f64], w: &[f64], b: f64, out: &mut [f64]) {
+    dispatch(Predictors { rows, w, b, out });
 }
 
 /// `out += SᵀS` on the upper triangle of tiles, for a block `S` of rows of `width` values

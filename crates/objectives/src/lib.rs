@@ -72,7 +72,7 @@ pub mod univariate;
 pub use blas::{blas_threads, set_blas_threads};
 pub use elastic_net::{Composite, ElasticNet, HessianBlock, Smooth};
 pub use error::ObjectiveError;
-pub use linear::{first_non_finite, LinearModelLoss};
+pub use linear::{first_non_finite, linear_predictor, LinearModelLoss};
 pub use logistic::{log_sigmoid, sigmoid, LogLoss};
 pub use parameter::Parameter;
 pub use penalty::L2Regularized;

@@ -1,7 +1,9 @@
 //! The parts of a linear model's loss that do not depend on the loss: the borrowed feature
 //! matrix, the intercept, and the products with it.
 
-use crate::kernel::{chunk_value, chunk_value_and_gradient, curvatures, gram_tiles, Lanes, LANES};
+use crate::kernel::{
+    chunk_value, chunk_value_and_gradient, curvatures, gram_tiles, predictors, Lanes, LANES,
+};
 use crate::standardized::column_moments;
 use crate::{ColumnStatistics, Gradient, ObjectiveError};
 use ndarray::{linalg::general_mat_mul, s, Array1, Array2, ArrayView1, ArrayView2, Axis};
@@ -194,6 +196,54 @@ pub fn first_non_finite(x: ArrayView2<'_, f64>) -> Option<(usize, usize, f64)> {
         None
     } else {
         by_element()
+    }
+}
+
+/// The linear predictor `z = X·w + b`, one value per row of `x` (`w` must have one value per
+/// column).
+///
+/// A row-major `x` is read once by the same vector kernel as the losses, in parallel chunks of
+/// rows (each `zᵢ` is the same for any number of threads); other layouts go through ndarray's
+/// product. Nothing is checked: a NaN or infinite value in a row makes its `zᵢ` NaN or
+/// infinite (`±∞·0` is NaN), which callers that must reject such data can test on `z` alone.
+///
+/// ```
+/// use descent_objectives::linear_predictor;
+/// use ndarray::array;
+/// let x = array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]];
+/// let z = linear_predictor(x.view(), array![0.5, -1.0].view(), 2.0)?;
+/// assert_eq!(z, array![0.5, -0.5, -1.5]);
+/// # Ok::<(), descent_objectives::ObjectiveError>(())
+/// ```
+///
+/// # Errors
+/// `w` without one value per column of `x`.
+pub fn linear_predictor(
+    x: ArrayView2<'_, f64>,
+    w: ArrayView1<'_, f64>,
+    b: f64,
+) -> Result<Array1<f64>, ObjectiveError> {
+    let p = x.ncols();
+    if w.len() != p {
+        return Err(ObjectiveError::ShapeMismatch {
+            what: "coefficients (one per column of the feature matrix)",
+            expected: p,
+            found: w.len(),
+        });
+    }
+    let mut z = Array1::zeros(x.nrows());
+    match (x.as_slice(), w.as_slice(), z.as_slice_mut()) {
+        (Some(rows), Some(w), Some(out)) if p > 0 => {
+            if rayon::current_num_threads() > 1 && out.len() > CHUNK_ROWS {
+                out.par_chunks_mut(CHUNK_ROWS)
+                    .zip(rows.par_chunks(CHUNK_ROWS * p))
+                    .for_each(|(out, rows)| predictors(rows, w, b, out));
+            } else {
+                predictors(rows, w, b, out);
+            }
+            Ok(z)
+        }
+        _ => Ok(x.dot(&w) + b),
     }
 }
 
@@ -823,5 +873,23 @@ mod tests {
                 assert!(sg.iter().zip(&pg).all(|(a, b)| close(*a, *b)), "{sg} {pg}");
             }
         }
+    }
+
+    #[test]
+    fn the_predictor_kernel_agrees_with_a_plain_product() {
+        for p in [1, 3, 8, 9, 13, 20, 31] {
+            let (x, _, params) = problem(2 * super::CHUNK_ROWS + 13, p);
+            let w = params.slice(ndarray::s![..p]);
+            let expected = x.dot(&w) + 0.25;
+            for threads in [1, 2] {
+                let z = in_pool(threads, || {
+                    crate::linear_predictor(x.view(), w, 0.25).unwrap()
+                });
+                let close = |a: f64, b: f64| (a - b).abs() <= 1e-13 * (1.0 + b.abs());
+                assert!(z.iter().zip(&expected).all(|(a, b)| close(*a, *b)), "p {p}");
+            }
+        }
+        let (x, _, _) = problem(5, 3);
+        assert!(crate::linear_predictor(x.view(), Array1::zeros(2).view(), 0.0).is_err());
     }
 }
