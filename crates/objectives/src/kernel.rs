@@ -619,6 +619,50 @@ pub(crate) fn chunk_value_and_gradient<L: SampleLoss>(
     dispatch(ValueAndGradient { pass, g })
 }
 
+struct TransposeTimes<'a> {
+    rows: &'a [f64],
+    v: &'a [f64],
+    g: &'a mut [f64],
+}
+
+impl Kernel for TransposeTimes<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run<const FMA: bool>(self) {
+        let p = self.g.len();
+        if p == 0 {
+            return;
+        }
+        // The tail's mask is all that `block_gradient` reads of it.
+        let ones = vec![1.0; p];
+        let tail = Tail::of(&ones);
+        let mut tail_sums = [0.0; LANES];
+        let mut blocks = self.rows.chunks_exact(BLOCK * p);
+        let (v_blocks, v_rest) = self.v.as_chunks::<BLOCK>();
+        for (block, v) in blocks.by_ref().zip(v_blocks) {
+            block_gradient::<FMA>(block, v, self.g, tail.as_ref(), &mut tail_sums);
+        }
+        if let Some(tail) = &tail {
+            for l in 0..LANES {
+                if tail.mask[l] != 0.0 {
+                    self.g[tail.start + l] += tail_sums[l];
+                }
+            }
+        }
+        for (row, &v) in blocks.remainder().chunks_exact(p).zip(v_rest) {
+            for (gj, x) in self.g.iter_mut().zip(row) {
+                *gj = mul_add::<FMA>(v, *x, *gj);
+            }
+        }
+    }
+}
+
+/// One chunk of `Xᵀv`: adds `Σᵢ vᵢ·xᵢ` over the `v.len()` rows of `rows` to `g`, by the
+/// gradient's block loop.
+pub(crate) fn chunk_transpose_times(rows: &[f64], v: &[f64], g: &mut [f64]) {
+    dispatch(TransposeTimes { rows, v, g });
+}
+
 /// One chunk of the one-pass value: `Σᵢ ℓ(yᵢ, xᵢ·w + b)`.
 pub(crate) fn chunk_value<L: SampleLoss>(
     rows: &[f64],

@@ -2,7 +2,8 @@
 //! matrix, the intercept, and the products with it.
 
 use crate::kernel::{
-    chunk_value, chunk_value_and_gradient, curvatures, gram_tiles, predictors, Lanes, LANES,
+    chunk_transpose_times, chunk_value, chunk_value_and_gradient, curvatures, gram_tiles,
+    predictors, Lanes, LANES,
 };
 use crate::standardized::column_moments;
 use crate::{ColumnStatistics, Gradient, ObjectiveError};
@@ -348,7 +349,7 @@ impl<'a> Design<'a> {
     /// The linear predictor `z = X·w + b` (`b = 0` without an intercept).
     pub(crate) fn linear_predictor(&self, params: &Array1<f64>) -> Array1<f64> {
         let p = self.n_features();
-        let mut z = self.x.dot(&params.slice(s![..p]));
+        let mut z = self.times_coefficients(params);
         if self.fit_intercept {
             z += params[p];
         }
@@ -440,14 +441,29 @@ impl Design<'_> {
         h
     }
 
-    /// `Xᵀv` (the coefficients' part of `gradient_from_residual` with scale 1).
+    /// `Xᵀv` (the coefficients' part of `gradient_from_residual` with scale 1): for a
+    /// row-major `X`, one pass of the vector kernel in chunks of rows, summed in chunk order
+    /// (the same for any number of threads).
     pub(crate) fn transpose_times(&self, v: &Array1<f64>) -> Array1<f64> {
-        self.x.t().dot(v)
+        let p = self.n_features();
+        let (Some(rows), Some(vs)) = (self.x.as_slice(), v.as_slice()) else {
+            return self.x.t().dot(v);
+        };
+        let sums = self.sum_over_chunks(rows, p, |i, chunk, out| {
+            out.fill(0.0);
+            let vs = &vs[i * CHUNK_ROWS..][..chunk.len() / p];
+            chunk_transpose_times(chunk, vs, out);
+        });
+        Array1::from(sums)
     }
 
-    /// `Xw`, without the intercept.
+    /// `Xw`, without the intercept, by [`linear_predictor`].
     pub(crate) fn times_coefficients(&self, params: &Array1<f64>) -> Array1<f64> {
-        self.x.dot(&params.slice(s![..self.n_features()]))
+        let w = params.slice(s![..self.n_features()]);
+        match linear_predictor(self.x, w, 0.0) {
+            Ok(z) => z,
+            Err(_) => self.x.dot(&w),
+        }
     }
 }
 
