@@ -207,6 +207,18 @@ impl Tail {
         })
     }
 
+    /// Adds the tail's lanes of `sums` (the gradient's last `p mod LANES` components, summed
+    /// in registers by [`block_gradient`]) to `g`.
+    #[inline(always)]
+    fn add_sums(&self, sums: &Lanes, g: &mut [f64]) {
+        let last = &mut g[self.start..self.start + LANES];
+        for ((gj, sum), mask) in last.iter_mut().zip(sums).zip(&self.mask) {
+            if *mask != 0.0 {
+                *gj += sum;
+            }
+        }
+    }
+
     /// The row's last `LANES` values.
     #[inline(always)]
     fn of_row<'r>(&self, row: &'r [f64]) -> &'r Lanes {
@@ -345,11 +357,7 @@ fn pass_in<L: SampleLoss, const FMA: bool, const GRADIENT: bool>(
         }
     }
     if let (true, Some(tail)) = (GRADIENT, &tail) {
-        for l in 0..LANES {
-            if tail.mask[l] != 0.0 {
-                g[tail.start + l] += tail_sums[l];
-            }
-        }
+        tail.add_sums(&tail_sums, g);
     }
     let (mut total, mut slope_sum) = (sum_lanes(&losses), sum_lanes(&slopes));
     for (i, &y) in ys.iter().enumerate().skip(blocks * BLOCK) {
@@ -643,11 +651,7 @@ impl Kernel for TransposeTimes<'_> {
             block_gradient::<FMA>(block, v, self.g, tail.as_ref(), &mut tail_sums);
         }
         if let Some(tail) = &tail {
-            for l in 0..LANES {
-                if tail.mask[l] != 0.0 {
-                    self.g[tail.start + l] += tail_sums[l];
-                }
-            }
+            tail.add_sums(&tail_sums, self.g);
         }
         for (row, &v) in blocks.remainder().chunks_exact(p).zip(v_rest) {
             for (gj, x) in self.g.iter_mut().zip(row) {

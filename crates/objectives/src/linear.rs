@@ -908,4 +908,22 @@ mod tests {
         let (x, _, _) = problem(5, 3);
         assert!(crate::linear_predictor(x.view(), Array1::zeros(2).view(), 0.0).is_err());
     }
+
+    #[test]
+    fn the_transpose_product_kernel_agrees_with_a_plain_product() {
+        for p in [1, 3, 8, 9, 13, 20, 31] {
+            let (x, y, _) = problem(2 * super::CHUNK_ROWS + 13, p);
+            let v = y.mapv(|y| y - 0.3);
+            let expected = x.t().dot(&v);
+            let design = super::Design::new(x.view(), &y.view()).unwrap();
+            let one = in_pool(1, || design.transpose_times(&v));
+            let two = in_pool(2, || design.transpose_times(&v));
+            assert_eq!(one, two, "p {p}: the same sums for any number of threads");
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * (1.0 + b.abs());
+            assert!(
+                one.iter().zip(&expected).all(|(a, b)| close(*a, *b)),
+                "p {p}"
+            );
+        }
+    }
 }
