@@ -40,8 +40,14 @@ impl StandardScaler {
     /// # Errors
     /// Empty or non-finite data.
     pub fn fit(x: ArrayView2<'_, f64>) -> Result<Self, ModelError> {
-        check_finite_features(&x)?;
         let stats = ColumnStatistics::of(x)?;
+        // A NaN or infinite value leaves its column's mean or deviation non-finite, so finite
+        // statistics prove the data finite, and the scan runs only to find the value (or
+        // finds none: finite values whose squares overflow).
+        let finite = |a: &ndarray::Array1<f64>| a.iter().all(|v| v.is_finite());
+        if !(finite(&stats.mean) && finite(&stats.std)) {
+            check_finite_features(&x)?;
+        }
         Ok(StandardScaler {
             scale: stats.scale(),
             mean: stats.mean,

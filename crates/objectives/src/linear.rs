@@ -446,7 +446,9 @@ impl Design<'_> {
     /// (the same for any number of threads).
     pub(crate) fn transpose_times(&self, v: &Array1<f64>) -> Array1<f64> {
         let p = self.n_features();
-        let (Some(rows), Some(vs)) = (self.x.as_slice(), v.as_slice()) else {
+        let (Some(rows), Some(vs), false) =
+            (self.x.as_slice(), v.as_slice(), self.one_wide_chunk())
+        else {
             return self.x.t().dot(v);
         };
         let sums = self.sum_over_chunks(rows, p, |i, chunk, out| {
@@ -460,10 +462,21 @@ impl Design<'_> {
     /// `Xw`, without the intercept, by [`linear_predictor`].
     pub(crate) fn times_coefficients(&self, params: &Array1<f64>) -> Array1<f64> {
         let w = params.slice(s![..self.n_features()]);
+        if self.one_wide_chunk() {
+            return self.x.dot(&w);
+        }
         match linear_predictor(self.x, w, 0.0) {
             Ok(z) => z,
             Err(_) => self.x.dot(&w),
         }
+    }
+
+    /// Whether the rows fit in one chunk: then the kernels, which share work out by chunks of
+    /// rows, would run on one thread, and BLAS, which shares a product out by columns too, is
+    /// the faster with threads (wide data). Decided by the shape alone, so that the path, and
+    /// the rounding, is the same for any number of threads.
+    fn one_wide_chunk(&self) -> bool {
+        self.n_samples() <= CHUNK_ROWS
     }
 }
 
