@@ -111,6 +111,8 @@ pub(crate) fn exp<const FMA: bool>(x: Lanes) -> Lanes {
 /// terms leave a truncation below `(1/9)¹⁷/35 ≈ 2·10⁻¹⁸` (relative), and there is no branch,
 /// so that the compiler keeps every step in vector registers. For small `u`, `s ≈ u/2` keeps
 /// all of `u`'s digits.
+///
+/// The same series serves `u` down to `√½ − 1` (`|s| ≤ 0.172`), as [`ln`] uses it.
 #[inline(always)]
 pub(crate) fn log1p_unit<const FMA: bool>(u: Lanes) -> Lanes {
     /// 1/(2k + 1) for k = 16 down to 1.
@@ -143,6 +145,32 @@ pub(crate) fn log1p_unit<const FMA: bool>(u: Lanes) -> Lanes {
         // 2s·(1 + z·q), with the leading 1 added last.
         let twice = 2.0 * s;
         out[l] = mul_add::<FMA>(twice * z, q, twice);
+    }
+    out
+}
+
+/// `log x` lane by lane, for normal positive `x` (subnormals, zero and negative numbers are
+/// the caller's to exclude).
+///
+/// `x = m·2ᵉ` with `m ∈ [√½, √2)` (from the bits: the exponent field, and the mantissa with
+/// the exponent of 1, halved when above √2), then `log x = e·ln 2 + log(1 + (m − 1))` by
+/// [`log1p_unit`]'s series, with `ln 2` in two parts so that `e·LN2_HI` is exact.
+#[inline(always)]
+pub(crate) fn ln<const FMA: bool>(x: Lanes) -> Lanes {
+    const MANTISSA: u64 = (1 << 52) - 1;
+    let (mut u, mut e) = ([0.0; LANES], [0.0; LANES]);
+    for l in 0..LANES {
+        let bits = x[l].to_bits();
+        let exponent = ((bits >> 52) & 0x7ff) as i64 - 1023;
+        let m = f64::from_bits((bits & MANTISSA) | (1023 << 52));
+        let high = m > std::f64::consts::SQRT_2;
+        u[l] = (if high { 0.5 * m } else { m }) - 1.0;
+        e[l] = exponent as f64 + if high { 1.0 } else { 0.0 };
+    }
+    let p = log1p_unit::<FMA>(u);
+    let mut out = [0.0; LANES];
+    for l in 0..LANES {
+        out[l] = mul_add::<FMA>(e[l], LN2_HI, mul_add::<FMA>(e[l], LN2_LO, p[l]));
     }
     out
 }
@@ -408,7 +436,7 @@ fn isa() -> Isa {
 /// A kernel: its work, written once for any instruction set (`FMA` says whether products are
 /// fused). `run` must be `#[inline(always)]`, so that it is compiled into each of the
 /// instruction-set entry points below with their features.
-trait Kernel {
+pub(crate) trait Kernel {
     type Output;
     fn run<const FMA: bool>(self) -> Self::Output;
 }
@@ -426,7 +454,7 @@ fn run_avx2<K: Kernel>(kernel: K) -> K::Output {
 }
 
 /// Runs `kernel` compiled for the best instruction set this CPU has.
-fn dispatch<K: Kernel>(kernel: K) -> K::Output {
+pub(crate) fn dispatch<K: Kernel>(kernel: K) -> K::Output {
     match isa() {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `isa` found every feature `run_avx512` is compiled for on this CPU.
@@ -772,6 +800,40 @@ mod tests {
     fn exp_agrees_with_the_standard_library() {
         check_exp::<false>();
         check_exp::<true>();
+    }
+
+    fn check_ln<const FMA: bool>() {
+        let mut xs: Vec<f64> = (1..=100_000).map(|i| i as f64 / 100_000.0).collect();
+        xs.extend((0..3000).map(|i| 10f64.powf(-(i as f64) * 0.1)));
+        xs.extend((0..1000).map(|i| 10f64.powf(i as f64 * 0.3)));
+        xs.extend([
+            std::f64::consts::SQRT_2,
+            std::f64::consts::SQRT_2 * (1.0 + f64::EPSILON),
+            std::f64::consts::FRAC_1_SQRT_2,
+            1.0 - f64::EPSILON / 2.0,
+            1.0 + f64::EPSILON,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+        ]);
+        while !xs.len().is_multiple_of(LANES) {
+            xs.push(0.5);
+        }
+        for chunk in xs.chunks_exact(LANES) {
+            let got = ln::<FMA>(chunk.try_into().unwrap());
+            for (x, l) in chunk.iter().zip(got) {
+                let want = x.ln();
+                // Near x = 1 the result is tiny: there, compare with the scale of x − 1's log.
+                let close = ulps(l, want) <= 2.0
+                    || (l - want).abs() <= 2.0 * f64::EPSILON * (x - 1.0).abs();
+                assert!(close, "ln({x}) = {l}, std {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn ln_agrees_with_the_standard_library() {
+        check_ln::<false>();
+        check_ln::<true>();
     }
 
     #[test]

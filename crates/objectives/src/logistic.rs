@@ -1,8 +1,9 @@
 use crate::elastic_net::{mean_gap, negative_entropy, ElasticNet, HessianBlock, Smooth};
-use crate::kernel::{self, Lanes, LANES};
+use crate::kernel::{self, Kernel, Lanes, LANES};
 use crate::linear::{Design, SampleLoss, TargetMoments};
 use crate::{ColumnStatistics, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
+use rayon::prelude::*;
 
 /// The inverse logit (sigmoid) `σ(z) = 1 / (1 + e^(−z))`, computed without overflow.
 ///
@@ -340,82 +341,172 @@ fn optimal_intercept(z: &Array1<f64>, y: &ArrayView1<'_, f64>, start: f64) -> f6
     bisect_intercept(z, target, b)
 }
 
-/// `σ(t) = 1/(1 + e^{−t})` for four values, from `e^{−|t|}` (no overflow at any `t`).
-#[inline]
-fn sigmoid4(t: wide::f64x4) -> wide::f64x4 {
-    use wide::f64x4;
-    let e = (-t.abs()).exp();
-    t.simd_ge(f64x4::ZERO).select(f64x4::ONE, e) / (f64x4::ONE + e)
+/// Samples per chunk of the duality gap's passes over samples: chunks run in parallel and
+/// their sums are added in chunk order, so the sums are the same for any number of threads.
+const SAMPLE_CHUNK: usize = 4096;
+
+/// `σ(t) = 1/(1 + e^{−t})` lane by lane, from `e^{−|t|}` (no overflow at any `t`).
+#[inline(always)]
+fn sigmoid_lanes<const FMA: bool>(t: Lanes) -> Lanes {
+    let e = exp_negative_abs::<FMA>(t);
+    let mut p = [0.0; LANES];
+    for l in 0..LANES {
+        p[l] = (if t[l] >= 0.0 { 1.0 } else { e[l] }) / (1.0 + e[l]);
+    }
+    p
 }
 
-/// `(Σᵢ σ(zᵢ + b), Σᵢ σ(zᵢ + b)(1 − σ(zᵢ + b)))`, four at a time.
+/// `(Σᵢ σ(zᵢ + b), Σᵢ σ(zᵢ + b)(1 − σ(zᵢ + b)))` over one chunk.
+struct SigmoidSums<'a> {
+    z: &'a [f64],
+    b: f64,
+}
+
+impl Kernel for SigmoidSums<'_> {
+    type Output = (f64, f64);
+    #[inline(always)]
+    fn run<const FMA: bool>(self) -> (f64, f64) {
+        let (blocks, rest) = self.z.as_chunks::<LANES>();
+        let (mut sum, mut slope) = ([0.0; LANES], [0.0; LANES]);
+        for z in blocks {
+            let p = sigmoid_lanes::<FMA>(z.map(|z| z + self.b));
+            for l in 0..LANES {
+                sum[l] += p[l];
+                slope[l] += p[l] * (1.0 - p[l]);
+            }
+        }
+        let (mut s, mut d) = (sum.iter().sum::<f64>(), slope.iter().sum::<f64>());
+        for &z in rest {
+            let p = sigmoid(z + self.b);
+            s += p;
+            d += p * (1.0 - p);
+        }
+        (s, d)
+    }
+}
+
+/// `(Σᵢ σ(zᵢ + b), Σᵢ σ(zᵢ + b)(1 − σ(zᵢ + b)))`, in parallel chunks.
 fn sigmoid_sums(z: &[f64], b: f64) -> (f64, f64) {
-    use wide::f64x4;
-    let mut sum = f64x4::ZERO;
-    let mut slope = f64x4::ZERO;
-    let shift = f64x4::splat(b);
-    let chunks = z.chunks_exact(4);
-    let rest = chunks.remainder();
-    for c in chunks {
-        let p = sigmoid4(f64x4::from([c[0], c[1], c[2], c[3]]) + shift);
-        sum += p;
-        slope += p * (f64x4::ONE - p);
+    let parts: Vec<(f64, f64)> = z
+        .par_chunks(SAMPLE_CHUNK)
+        .map(|z| kernel::dispatch(SigmoidSums { z, b }))
+        .collect();
+    parts
+        .iter()
+        .fold((0.0, 0.0), |(s, d), (ps, pd)| (s + ps, d + pd))
+}
+
+/// One chunk of [`theta_and_loss`].
+struct ThetaAndLoss<'a> {
+    z: &'a [f64],
+    y: &'a [f64],
+    b: f64,
+    own: f64,
+    theta: &'a mut [f64],
+}
+
+impl Kernel for ThetaAndLoss<'_> {
+    type Output = f64;
+    #[inline(always)]
+    fn run<const FMA: bool>(self) -> f64 {
+        let (z_blocks, z_rest) = self.z.as_chunks::<LANES>();
+        let (y_blocks, y_rest) = self.y.as_chunks::<LANES>();
+        let (t_blocks, t_rest) = self.theta.as_chunks_mut::<LANES>();
+        let mut loss = [0.0; LANES];
+        for ((z, y), theta) in z_blocks.iter().zip(y_blocks).zip(t_blocks) {
+            let p = sigmoid_lanes::<FMA>(z.map(|z| z + self.b));
+            let u = z.map(|z| z + self.own);
+            let log1p = kernel::log1p_unit::<FMA>(exp_negative_abs::<FMA>(u));
+            for l in 0..LANES {
+                theta[l] = y[l] - p[l];
+                loss[l] += (if u[l] > 0.0 { u[l] } else { 0.0 }) + log1p[l] - y[l] * u[l];
+            }
+        }
+        let mut total = loss.iter().sum::<f64>();
+        for ((&z, &y), theta) in z_rest.iter().zip(y_rest).zip(t_rest) {
+            *theta = y - sigmoid(z + self.b);
+            let u = z + self.own;
+            total += u.max(0.0) + (-u.abs()).exp().ln_1p() - y * u;
+        }
+        total
     }
-    let (mut s, mut d) = (sum.reduce_add(), slope.reduce_add());
-    for &z in rest {
-        let p = sigmoid(z + b);
-        s += p;
-        d += p * (1.0 - p);
-    }
-    (s, d)
 }
 
 /// Writes `θᵢ = yᵢ − σ(zᵢ + b)` and returns `Σᵢ [log(1 + e^{uᵢ}) − yᵢuᵢ]` with `uᵢ = zᵢ + own`
-/// (the loss at the point's own intercept), four at a time.
+/// (the loss at the point's own intercept), in parallel chunks.
 fn theta_and_loss(z: &[f64], y: &[f64], b: f64, own: f64, theta: &mut [f64]) -> f64 {
-    use wide::f64x4;
-    let mut loss = f64x4::ZERO;
-    let (shift, own4) = (f64x4::splat(b), f64x4::splat(own));
-    let n4 = z.len() / 4 * 4;
-    for ((zc, yc), tc) in z[..n4]
-        .chunks_exact(4)
-        .zip(y[..n4].chunks_exact(4))
-        .zip(theta[..n4].chunks_exact_mut(4))
-    {
-        let z4 = f64x4::from([zc[0], zc[1], zc[2], zc[3]]);
-        let y4 = f64x4::from([yc[0], yc[1], yc[2], yc[3]]);
-        tc.copy_from_slice(&(y4 - sigmoid4(z4 + shift)).to_array());
-        let u = z4 + own4;
-        loss += u.max(f64x4::ZERO) + (-u.abs()).exp().ln_1p() - y4 * u;
-    }
-    let mut total = loss.reduce_add();
-    for i in n4..z.len() {
-        theta[i] = y[i] - sigmoid(z[i] + b);
-        let u = z[i] + own;
-        total += u.max(0.0) + (-u.abs()).exp().ln_1p() - y[i] * u;
-    }
-    total
+    let parts: Vec<f64> = theta
+        .par_chunks_mut(SAMPLE_CHUNK)
+        .zip(z.par_chunks(SAMPLE_CHUNK))
+        .zip(y.par_chunks(SAMPLE_CHUNK))
+        .map(|((theta, z), y)| {
+            kernel::dispatch(ThetaAndLoss {
+                z,
+                y,
+                b,
+                own,
+                theta,
+            })
+        })
+        .collect();
+    parts.iter().sum()
 }
 
-/// `Σᵢ H(yᵢ − θᵢ)` with `H(q) = q log q + (1 − q) log(1 − q)` (0 at the ends), four at a time;
-/// `q` is clamped to `[0, 1]`, where it lies up to rounding for a dual-feasible `θ`.
+/// One chunk of [`entropies`].
+struct Entropies<'a> {
+    theta: &'a [f64],
+    y: &'a [f64],
+}
+
+impl Kernel for Entropies<'_> {
+    type Output = f64;
+    #[inline(always)]
+    fn run<const FMA: bool>(self) -> f64 {
+        let (t_blocks, t_rest) = self.theta.as_chunks::<LANES>();
+        let (y_blocks, y_rest) = self.y.as_chunks::<LANES>();
+        let mut total = [0.0; LANES];
+        for (theta, y) in t_blocks.iter().zip(y_blocks) {
+            let mut q = [0.0; LANES];
+            for l in 0..LANES {
+                q[l] = (y[l] - theta[l]).clamp(0.0, 1.0);
+            }
+            let r = q.map(|q| 1.0 - q);
+            // Below the smallest normal number, q·log q is under 1e-305: 0.
+            let (lq, lr) = (
+                kernel::ln::<FMA>(q.map(|q| q.max(f64::MIN_POSITIVE))),
+                kernel::ln::<FMA>(r.map(|r| r.max(f64::MIN_POSITIVE))),
+            );
+            for l in 0..LANES {
+                let a = if q[l] >= f64::MIN_POSITIVE {
+                    q[l] * lq[l]
+                } else {
+                    0.0
+                };
+                let c = if r[l] >= f64::MIN_POSITIVE {
+                    r[l] * lr[l]
+                } else {
+                    0.0
+                };
+                total[l] += a + c;
+            }
+        }
+        let mut sum = total.iter().sum::<f64>();
+        for (&theta, &y) in t_rest.iter().zip(y_rest) {
+            sum += negative_entropy((y - theta).clamp(0.0, 1.0));
+        }
+        sum
+    }
+}
+
+/// `Σᵢ H(yᵢ − θᵢ)` with `H(q) = q log q + (1 − q) log(1 − q)` (0 at the ends), in parallel
+/// chunks; `q` is clamped to `[0, 1]`, where it lies up to rounding for a dual-feasible `θ`.
 fn entropies(theta: &[f64], y: &[f64]) -> f64 {
-    use wide::f64x4;
-    let term = |q: f64x4| q.simd_gt(f64x4::ZERO).select(q * q.ln(), f64x4::ZERO);
-    let mut total = f64x4::ZERO;
-    let n4 = theta.len() / 4 * 4;
-    for (tc, yc) in theta[..n4].chunks_exact(4).zip(y[..n4].chunks_exact(4)) {
-        let q = (f64x4::from([yc[0], yc[1], yc[2], yc[3]])
-            - f64x4::from([tc[0], tc[1], tc[2], tc[3]]))
-        .max(f64x4::ZERO)
-        .min(f64x4::ONE);
-        total += term(q) + term(f64x4::ONE - q);
-    }
-    let mut sum = total.reduce_add();
-    for i in n4..theta.len() {
-        sum += negative_entropy((y[i] - theta[i]).clamp(0.0, 1.0));
-    }
-    sum
+    let parts: Vec<f64> = theta
+        .par_chunks(SAMPLE_CHUNK)
+        .zip(y.par_chunks(SAMPLE_CHUNK))
+        .map(|(theta, y)| kernel::dispatch(Entropies { theta, y }))
+        .collect();
+    parts.iter().sum()
 }
 
 /// [`optimal_intercept`] by bisection with Newton steps where they stay inside the bracket.
@@ -527,6 +618,47 @@ impl LinearModelLoss for LogLoss<'_> {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn the_gaps_sample_passes_agree_with_scalar_sums_for_any_thread_count() {
+        let n = 2 * SAMPLE_CHUNK + 13;
+        let z: Vec<f64> = (0..n).map(|i| 40.0 * ((i as f64) * 0.37).sin()).collect();
+        let y: Vec<f64> = (0..n).map(|i| f64::from((i * 7) % 3 == 0)).collect();
+        let (b, own) = (0.3, -0.2);
+        let run = || {
+            let mut theta = vec![0.0; n];
+            let loss = theta_and_loss(&z, &y, b, own, &mut theta);
+            // Shrink θ a little, as the gap's scaling does, so that q is inside (0, 1).
+            let theta: Vec<f64> = theta.iter().map(|t| 0.999 * t).collect();
+            (sigmoid_sums(&z, b), loss, entropies(&theta, &y), theta)
+        };
+        let pool = |k| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(k)
+                .build()
+                .unwrap()
+        };
+        let one = pool(1).install(run);
+        let two = pool(2).install(run);
+        assert_eq!(one, two);
+        let ((sum, slope), loss, entropy, theta) = one;
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+        let p: Vec<f64> = z.iter().map(|z| sigmoid(z + b)).collect();
+        assert!(close(sum, p.iter().sum()));
+        assert!(close(slope, p.iter().map(|p| p * (1.0 - p)).sum()));
+        let want: f64 = z
+            .iter()
+            .zip(&y)
+            .map(|(z, y)| softplus(z + own) - y * (z + own))
+            .sum();
+        assert!(close(loss, want), "{loss} {want}");
+        let want: f64 = theta
+            .iter()
+            .zip(&y)
+            .map(|(t, y)| negative_entropy((y - t).clamp(0.0, 1.0)))
+            .sum();
+        assert!(close(entropy, want), "{entropy} {want}");
+    }
 
     #[test]
     fn extreme_linear_predictors_stay_finite() {
