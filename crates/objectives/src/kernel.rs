@@ -320,12 +320,7 @@ fn block_gradient<const FMA: bool>(
         *gv = acc;
     }
     if let Some(tail) = tail {
-        for (&s, row) in slope.iter().zip(block.chunks_exact(p)) {
-            let last = tail.of_row(row);
-            for l in 0..LANES {
-                tail_sums[l] = mul_add::<FMA>(s, last[l] * tail.mask[l], tail_sums[l]);
-            }
-        }
+        block_tail_gradient::<FMA>(block, slope, tail, tail_sums);
         return;
     }
     // Fewer than `LANES` columns in all: one at a time, down the block's rows, with scalar
@@ -342,6 +337,44 @@ fn block_gradient<const FMA: bool>(
     }
 }
 
+/// The tail's share of [`block_gradient`]: the last `p mod LANES` columns of the block's rows,
+/// summed into `tail_sums` (one vector, in registers).
+#[inline(always)]
+fn block_tail_gradient<const FMA: bool>(
+    block: &[f64],
+    slope: &[f64; BLOCK],
+    tail: &Tail,
+    tail_sums: &mut Lanes,
+) {
+    let p = tail.start + LANES;
+    for (&s, row) in slope.iter().zip(block.chunks_exact(p)) {
+        let last = tail.of_row(row);
+        for l in 0..LANES {
+            tail_sums[l] = mul_add::<FMA>(s, last[l] * tail.mask[l], tail_sums[l]);
+        }
+    }
+}
+
+/// [`block_gradient`] for rows whose first `G·LANES` columns are `G` whole vectors, summed
+/// into `acc`, which the caller keeps (in registers) from block to block. For each column the
+/// block's rows are added in the same order as [`block_gradient`] adds them.
+#[inline(always)]
+fn block_gradient_in_registers<const FMA: bool, const G: usize>(
+    block: &[f64],
+    slope: &[f64; BLOCK],
+    acc: &mut [Lanes; G],
+    p: usize,
+) {
+    for (k, &s) in slope.iter().enumerate() {
+        let (vectors, _) = block[k * p..k * p + G * LANES].as_chunks::<LANES>();
+        for (a, xv) in acc.iter_mut().zip(vectors) {
+            for l in 0..LANES {
+                a[l] = mul_add::<FMA>(s, xv[l], a[l]);
+            }
+        }
+    }
+}
+
 /// The block's targets as one vector (`BLOCK == LANES`).
 #[inline(always)]
 fn targets(ys: &[f64]) -> Lanes {
@@ -353,8 +386,15 @@ fn targets(ys: &[f64]) -> Lanes {
 /// One chunk of the value (and, when `GRADIENT`, the gradient): returns `(Σ ℓ, Σ ℓ')` and
 /// adds `Σ ℓ'ᵢ xᵢ` to `g` (with `GRADIENT` false, `Σ ℓ'` is 0 and `g` is not touched, and the
 /// compiler drops the slopes). `rows` holds `ys.len()` rows of `w.len()` values.
+///
+/// With `G > 0` (then `p` has exactly `G` whole vectors, and maybe a tail), the gradient's
+/// vectors stay in registers for the whole chunk ([`block_gradient_in_registers`]) and are
+/// stored once at its end: no load and store of `g` per block, whose stores the next block's
+/// loads of `X` can falsely depend on when their addresses agree modulo 4 KiB (which made the
+/// pass's time vary from run to run with where the allocator put `g`). The products are added
+/// in the same order either way, so the sums are the same bits.
 #[inline(always)]
-fn pass_in<L: SampleLoss, const FMA: bool, const GRADIENT: bool>(
+fn pass_in<L: SampleLoss, const FMA: bool, const GRADIENT: bool, const G: usize>(
     rows: &[f64],
     ys: &[f64],
     w: &[f64],
@@ -367,6 +407,11 @@ fn pass_in<L: SampleLoss, const FMA: bool, const GRADIENT: bool>(
     let (mut losses, mut slopes) = ([0.0; LANES], [0.0; LANES]);
     let tail = Tail::of(w);
     let mut tail_sums = [0.0; LANES];
+    let mut acc = [[0.0; LANES]; G];
+    if GRADIENT {
+        let (g_vectors, _) = g.as_chunks::<LANES>();
+        acc.copy_from_slice(&g_vectors[..G]);
+    }
     for (block, y) in rows
         .chunks_exact(BLOCK * p.max(1))
         .zip(ys.chunks_exact(BLOCK))
@@ -381,8 +426,19 @@ fn pass_in<L: SampleLoss, const FMA: bool, const GRADIENT: bool>(
             for l in 0..LANES {
                 slopes[l] += slope[l];
             }
-            block_gradient::<FMA>(block, &slope, g, tail.as_ref(), &mut tail_sums);
+            if G > 0 {
+                block_gradient_in_registers::<FMA, G>(block, &slope, &mut acc, p);
+                if let Some(tail) = &tail {
+                    block_tail_gradient::<FMA>(block, &slope, tail, &mut tail_sums);
+                }
+            } else {
+                block_gradient::<FMA>(block, &slope, g, tail.as_ref(), &mut tail_sums);
+            }
         }
+    }
+    if GRADIENT && G > 0 {
+        let (g_vectors, _) = g.as_chunks_mut::<LANES>();
+        g_vectors[..G].copy_from_slice(&acc);
     }
     if let (true, Some(tail)) = (GRADIENT, &tail) {
         tail.add_sums(&tail_sums, g);
@@ -492,7 +548,20 @@ impl<L: SampleLoss> Kernel for ValueAndGradient<'_, L> {
             b,
             sample,
         } = self.pass;
-        pass_in::<L, FMA, true>(rows, ys, w, b, sample, self.g)
+        // The gradient in registers up to 8 vectors (64 columns, 8 of the 32 AVX-512
+        // registers); wider rows keep it in memory.
+        let g = self.g;
+        match if w.len() >= LANES { w.len() / LANES } else { 0 } {
+            1 => pass_in::<L, FMA, true, 1>(rows, ys, w, b, sample, g),
+            2 => pass_in::<L, FMA, true, 2>(rows, ys, w, b, sample, g),
+            3 => pass_in::<L, FMA, true, 3>(rows, ys, w, b, sample, g),
+            4 => pass_in::<L, FMA, true, 4>(rows, ys, w, b, sample, g),
+            5 => pass_in::<L, FMA, true, 5>(rows, ys, w, b, sample, g),
+            6 => pass_in::<L, FMA, true, 6>(rows, ys, w, b, sample, g),
+            7 => pass_in::<L, FMA, true, 7>(rows, ys, w, b, sample, g),
+            8 => pass_in::<L, FMA, true, 8>(rows, ys, w, b, sample, g),
+            _ => pass_in::<L, FMA, true, 0>(rows, ys, w, b, sample, g),
+        }
     }
 }
 
@@ -509,7 +578,7 @@ impl<L: SampleLoss> Kernel for Value<'_, L> {
             b,
             sample,
         } = self.0;
-        pass_in::<L, FMA, false>(rows, ys, w, b, sample, &mut []).0
+        pass_in::<L, FMA, false, 0>(rows, ys, w, b, sample, &mut []).0
     }
 }
 
@@ -828,6 +897,48 @@ mod tests {
                 assert!(close, "ln({x}) = {l}, std {want}");
             }
         }
+    }
+
+    /// A chunk's value and gradient with the gradient in `G` registers, and in memory.
+    fn both_ways<const G: usize>(p: usize) -> ((f64, f64, Vec<f64>), (f64, f64, Vec<f64>)) {
+        struct Squares;
+        impl SampleLoss for Squares {
+            fn loss(&self, z: f64, y: f64) -> f64 {
+                (z - y) * (z - y)
+            }
+            fn loss_and_slope(&self, z: f64, y: f64) -> (f64, f64) {
+                ((z - y) * (z - y), 2.0 * (z - y))
+            }
+            fn curvature(&self, _z: f64, _y: f64) -> f64 {
+                2.0
+            }
+        }
+        let n = 8 * 37 + 5;
+        let rows: Vec<f64> = (0..n * p).map(|i| ((i * 13) as f64 * 0.31).sin()).collect();
+        let ys: Vec<f64> = (0..n).map(|i| ((i * 7) as f64 * 0.19).cos()).collect();
+        let w: Vec<f64> = (0..p).map(|j| 0.1 * (j as f64 * 0.7).cos()).collect();
+        let run = |registers: bool| {
+            let mut g = vec![0.25; p];
+            let (total, slope) = if registers {
+                pass_in::<_, true, true, G>(&rows, &ys, &w, 0.3, &Squares, &mut g)
+            } else {
+                pass_in::<_, true, true, 0>(&rows, &ys, &w, 0.3, &Squares, &mut g)
+            };
+            (total, slope, g)
+        };
+        (run(true), run(false))
+    }
+
+    #[test]
+    fn the_gradient_in_registers_is_the_same_bits_as_in_memory() {
+        let (a, b) = both_ways::<1>(9);
+        assert_eq!(a, b);
+        let (a, b) = both_ways::<2>(16);
+        assert_eq!(a, b);
+        let (a, b) = both_ways::<6>(50);
+        assert_eq!(a, b);
+        let (a, b) = both_ways::<8>(67);
+        assert_eq!(a, b);
     }
 
     #[test]

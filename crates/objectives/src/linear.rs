@@ -792,7 +792,7 @@ mod tests {
     #[test]
     fn one_pass_kernels_agree_with_the_two_pass_path() {
         // Widths below one vector, of whole vectors, and with tails of every kind.
-        for p in [3, 6, 8, 9, 13, 20, 31] {
+        for p in [3, 6, 8, 9, 13, 20, 31, 50, 64, 67, 75] {
             agree_with_the_two_pass_path(p);
         }
     }
