@@ -899,8 +899,11 @@ mod tests {
         }
     }
 
-    /// A chunk's value and gradient with the gradient in `G` registers, and in memory.
-    fn both_ways<const G: usize>(p: usize) -> ((f64, f64, Vec<f64>), (f64, f64, Vec<f64>)) {
+    /// A chunk's loss, slope sum and gradient.
+    type ChunkSums = (f64, f64, Vec<f64>);
+
+    /// A chunk's sums with the gradient in `G` registers, and in memory.
+    fn both_ways<const G: usize>(p: usize) -> (ChunkSums, ChunkSums) {
         struct Squares;
         impl SampleLoss for Squares {
             fn loss(&self, z: f64, y: f64) -> f64 {
