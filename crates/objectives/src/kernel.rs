@@ -214,25 +214,32 @@ struct Tail {
 }
 
 impl Tail {
-    /// `None` when there is no tail, or fewer than `LANES` columns to overlap.
+    /// The tail of rows of `p` values, with `w` zero (all that sums of rows need: the
+    /// position and the mask). `None` when there is no tail, or fewer than `LANES` columns to
+    /// overlap.
     #[inline(always)]
-    fn of(w: &[f64]) -> Option<Tail> {
-        let p = w.len();
+    fn for_width(p: usize) -> Option<Tail> {
         let tail = p % LANES;
         if tail == 0 || p < LANES {
             return None;
         }
-        let start = p - LANES;
-        let (mut masked_w, mut mask) = ([0.0; LANES], [0.0; LANES]);
-        for l in LANES - tail..LANES {
-            masked_w[l] = w[start + l];
-            mask[l] = 1.0;
-        }
+        let mut mask = [0.0; LANES];
+        mask[LANES - tail..].fill(1.0);
         Some(Tail {
-            start,
-            w: masked_w,
+            start: p - LANES,
+            w: [0.0; LANES],
             mask,
         })
+    }
+
+    /// The tail of rows of `w.len()` values, with `w` on the tail's lanes (for dot products).
+    #[inline(always)]
+    fn of(w: &[f64]) -> Option<Tail> {
+        let mut tail = Tail::for_width(w.len())?;
+        for l in 0..LANES {
+            tail.w[l] = tail.mask[l] * w[tail.start + l];
+        }
+        Some(tail)
     }
 
     /// Adds the tail's lanes of `sums` (the gradient's last `p mod LANES` components, summed
@@ -375,6 +382,114 @@ fn block_gradient_in_registers<const FMA: bool, const G: usize>(
     }
 }
 
+/// Sums `g += Σᵢ sᵢ·xᵢ` over a chunk's rows, block by block: the gradient of a pass, or `Xᵀv`.
+///
+/// With `G > 0` (the rows hold exactly `G` whole vectors, and maybe a tail) the sums of the
+/// whole vectors stay in registers for the whole chunk ([`block_gradient_in_registers`]) and
+/// are stored once, by [`finish`](RowSums::finish): no load and store of `g` per block, whose
+/// stores the next block's loads of `X` can falsely depend on when their addresses agree
+/// modulo 4 KiB (which made a pass's time vary from run to run with where the allocator put
+/// `g`). With `G = 0` they go to `g` block by block ([`block_gradient`]). The products are
+/// added in the same order either way, so the sums are the same bits.
+struct RowSums<'g, const G: usize> {
+    g: &'g mut [f64],
+    acc: [Lanes; G],
+    tail: Option<Tail>,
+    tail_sums: Lanes,
+}
+
+impl<'g, const G: usize> RowSums<'g, G> {
+    /// Sums added to `g`, for rows with `tail` (or none).
+    #[inline(always)]
+    fn new(g: &'g mut [f64], tail: Option<Tail>) -> Self {
+        let mut acc = [[0.0; LANES]; G];
+        let (g_vectors, _) = g.as_chunks::<LANES>();
+        acc.copy_from_slice(&g_vectors[..G]);
+        RowSums {
+            g,
+            acc,
+            tail,
+            tail_sums: [0.0; LANES],
+        }
+    }
+
+    /// Adds `Σₖ slopeₖ·xₖ` over the rows of a block.
+    #[inline(always)]
+    fn add_block<const FMA: bool>(&mut self, block: &[f64], slope: &[f64; BLOCK]) {
+        if G > 0 {
+            block_gradient_in_registers::<FMA, G>(block, slope, &mut self.acc, self.g.len());
+            if let Some(tail) = &self.tail {
+                block_tail_gradient::<FMA>(block, slope, tail, &mut self.tail_sums);
+            }
+        } else {
+            block_gradient::<FMA>(
+                block,
+                slope,
+                self.g,
+                self.tail.as_ref(),
+                &mut self.tail_sums,
+            );
+        }
+    }
+
+    /// Stores the sums kept in registers in `g`, and returns it (for the rows left over).
+    #[inline(always)]
+    fn finish(self) -> &'g mut [f64] {
+        let (g_vectors, _) = self.g.as_chunks_mut::<LANES>();
+        g_vectors[..G].copy_from_slice(&self.acc);
+        if let Some(tail) = &self.tail {
+            tail.add_sums(&self.tail_sums, self.g);
+        }
+        self.g
+    }
+}
+
+/// Runs `$body` with the constant `$G` set to the number of whole vectors in a row of `$p`
+/// values when that is 1 to 8 (64 columns, 8 of the 32 AVX-512 registers: [`RowSums`] then
+/// keeps its sums in registers), and to 0 otherwise.
+macro_rules! with_whole_vectors {
+    ($p:expr, $G:ident => $body:expr) => {
+        match $p / LANES {
+            1 => {
+                const $G: usize = 1;
+                $body
+            }
+            2 => {
+                const $G: usize = 2;
+                $body
+            }
+            3 => {
+                const $G: usize = 3;
+                $body
+            }
+            4 => {
+                const $G: usize = 4;
+                $body
+            }
+            5 => {
+                const $G: usize = 5;
+                $body
+            }
+            6 => {
+                const $G: usize = 6;
+                $body
+            }
+            7 => {
+                const $G: usize = 7;
+                $body
+            }
+            8 => {
+                const $G: usize = 8;
+                $body
+            }
+            _ => {
+                const $G: usize = 0;
+                $body
+            }
+        }
+    };
+}
+
 /// The block's targets as one vector (`BLOCK == LANES`).
 #[inline(always)]
 fn targets(ys: &[f64]) -> Lanes {
@@ -385,14 +500,8 @@ fn targets(ys: &[f64]) -> Lanes {
 
 /// One chunk of the value (and, when `GRADIENT`, the gradient): returns `(Σ ℓ, Σ ℓ')` and
 /// adds `Σ ℓ'ᵢ xᵢ` to `g` (with `GRADIENT` false, `Σ ℓ'` is 0 and `g` is not touched, and the
-/// compiler drops the slopes). `rows` holds `ys.len()` rows of `w.len()` values.
-///
-/// With `G > 0` (then `p` has exactly `G` whole vectors, and maybe a tail), the gradient's
-/// vectors stay in registers for the whole chunk ([`block_gradient_in_registers`]) and are
-/// stored once at its end: no load and store of `g` per block, whose stores the next block's
-/// loads of `X` can falsely depend on when their addresses agree modulo 4 KiB (which made the
-/// pass's time vary from run to run with where the allocator put `g`). The products are added
-/// in the same order either way, so the sums are the same bits.
+/// compiler drops the slopes). `rows` holds `ys.len()` rows of `w.len()` values; with `G > 0`
+/// they hold exactly `G` whole vectors, and the gradient stays in registers ([`RowSums`]).
 #[inline(always)]
 fn pass_in<L: SampleLoss, const FMA: bool, const GRADIENT: bool, const G: usize>(
     rows: &[f64],
@@ -406,12 +515,7 @@ fn pass_in<L: SampleLoss, const FMA: bool, const GRADIENT: bool, const G: usize>
     let blocks = if p == 0 { 0 } else { ys.len() / BLOCK };
     let (mut losses, mut slopes) = ([0.0; LANES], [0.0; LANES]);
     let tail = Tail::of(w);
-    let mut tail_sums = [0.0; LANES];
-    let mut acc = [[0.0; LANES]; G];
-    if GRADIENT {
-        let (g_vectors, _) = g.as_chunks::<LANES>();
-        acc.copy_from_slice(&g_vectors[..G]);
-    }
+    let mut sums = RowSums::<G>::new(g, if GRADIENT { tail } else { None });
     for (block, y) in rows
         .chunks_exact(BLOCK * p.max(1))
         .zip(ys.chunks_exact(BLOCK))
@@ -426,23 +530,10 @@ fn pass_in<L: SampleLoss, const FMA: bool, const GRADIENT: bool, const G: usize>
             for l in 0..LANES {
                 slopes[l] += slope[l];
             }
-            if G > 0 {
-                block_gradient_in_registers::<FMA, G>(block, &slope, &mut acc, p);
-                if let Some(tail) = &tail {
-                    block_tail_gradient::<FMA>(block, &slope, tail, &mut tail_sums);
-                }
-            } else {
-                block_gradient::<FMA>(block, &slope, g, tail.as_ref(), &mut tail_sums);
-            }
+            sums.add_block::<FMA>(block, &slope);
         }
     }
-    if GRADIENT && G > 0 {
-        let (g_vectors, _) = g.as_chunks_mut::<LANES>();
-        g_vectors[..G].copy_from_slice(&acc);
-    }
-    if let (true, Some(tail)) = (GRADIENT, &tail) {
-        tail.add_sums(&tail_sums, g);
-    }
+    let g = sums.finish();
     let (mut total, mut slope_sum) = (sum_lanes(&losses), sum_lanes(&slopes));
     for (i, &y) in ys.iter().enumerate().skip(blocks * BLOCK) {
         let row = &rows[i * p..(i + 1) * p];
@@ -548,20 +639,8 @@ impl<L: SampleLoss> Kernel for ValueAndGradient<'_, L> {
             b,
             sample,
         } = self.pass;
-        // The gradient in registers up to 8 vectors (64 columns, 8 of the 32 AVX-512
-        // registers); wider rows keep it in memory.
         let g = self.g;
-        match if w.len() >= LANES { w.len() / LANES } else { 0 } {
-            1 => pass_in::<L, FMA, true, 1>(rows, ys, w, b, sample, g),
-            2 => pass_in::<L, FMA, true, 2>(rows, ys, w, b, sample, g),
-            3 => pass_in::<L, FMA, true, 3>(rows, ys, w, b, sample, g),
-            4 => pass_in::<L, FMA, true, 4>(rows, ys, w, b, sample, g),
-            5 => pass_in::<L, FMA, true, 5>(rows, ys, w, b, sample, g),
-            6 => pass_in::<L, FMA, true, 6>(rows, ys, w, b, sample, g),
-            7 => pass_in::<L, FMA, true, 7>(rows, ys, w, b, sample, g),
-            8 => pass_in::<L, FMA, true, 8>(rows, ys, w, b, sample, g),
-            _ => pass_in::<L, FMA, true, 0>(rows, ys, w, b, sample, g),
-        }
+        with_whole_vectors!(w.len(), G => pass_in::<L, FMA, true, G>(rows, ys, w, b, sample, g))
     }
 }
 
@@ -734,26 +813,29 @@ impl Kernel for TransposeTimes<'_> {
     type Output = ();
     #[inline(always)]
     fn run<const FMA: bool>(self) {
-        let p = self.g.len();
-        if p == 0 {
-            return;
-        }
-        // The tail's mask is all that `block_gradient` reads of it.
-        let ones = vec![1.0; p];
-        let tail = Tail::of(&ones);
-        let mut tail_sums = [0.0; LANES];
-        let mut blocks = self.rows.chunks_exact(BLOCK * p);
-        let (v_blocks, v_rest) = self.v.as_chunks::<BLOCK>();
-        for (block, v) in blocks.by_ref().zip(v_blocks) {
-            block_gradient::<FMA>(block, v, self.g, tail.as_ref(), &mut tail_sums);
-        }
-        if let Some(tail) = &tail {
-            tail.add_sums(&tail_sums, self.g);
-        }
-        for (row, &v) in blocks.remainder().chunks_exact(p).zip(v_rest) {
-            for (gj, x) in self.g.iter_mut().zip(row) {
-                *gj = mul_add::<FMA>(v, *x, *gj);
-            }
+        let TransposeTimes { rows, v, g } = self;
+        with_whole_vectors!(g.len(), G => transpose_times_in::<FMA, G>(rows, v, g));
+    }
+}
+
+/// `g += Σᵢ vᵢ·xᵢ` over the `v.len()` rows of `rows`, `g.len()` values each: blocks of rows by
+/// [`RowSums`], then the rows left over one by one.
+#[inline(always)]
+fn transpose_times_in<const FMA: bool, const G: usize>(rows: &[f64], v: &[f64], g: &mut [f64]) {
+    let p = g.len();
+    if p == 0 {
+        return;
+    }
+    let mut sums = RowSums::<G>::new(g, Tail::for_width(p));
+    let mut blocks = rows.chunks_exact(BLOCK * p);
+    let (v_blocks, v_rest) = v.as_chunks::<BLOCK>();
+    for (block, v) in blocks.by_ref().zip(v_blocks) {
+        sums.add_block::<FMA>(block, v);
+    }
+    let g = sums.finish();
+    for (row, &v) in blocks.remainder().chunks_exact(p).zip(v_rest) {
+        for (gj, x) in g.iter_mut().zip(row) {
+            *gj = mul_add::<FMA>(v, *x, *gj);
         }
     }
 }
