@@ -412,21 +412,22 @@ impl Kernel for ThetaAndLoss<'_> {
         let (z_blocks, z_rest) = self.z.as_chunks::<LANES>();
         let (y_blocks, y_rest) = self.y.as_chunks::<LANES>();
         let (t_blocks, t_rest) = self.theta.as_chunks_mut::<LANES>();
+        // θ = y − σ(z + b) is minus the log loss's slope there, and the loss at the own
+        // intercept is the log loss's: both from `Logistic` (the halves not used are dropped
+        // by the compiler).
         let mut loss = [0.0; LANES];
         for ((z, y), theta) in z_blocks.iter().zip(y_blocks).zip(t_blocks) {
-            let p = sigmoid_lanes::<FMA>(z.map(|z| z + self.b));
-            let u = z.map(|z| z + self.own);
-            let log1p = kernel::log1p_unit::<FMA>(exp_negative_abs::<FMA>(u));
+            let (_, slope) = Logistic.loss_and_slope_lanes::<FMA>(z.map(|z| z + self.b), *y);
+            let (own, _) = Logistic.loss_and_slope_lanes::<FMA>(z.map(|z| z + self.own), *y);
             for l in 0..LANES {
-                theta[l] = y[l] - p[l];
-                loss[l] += (if u[l] > 0.0 { u[l] } else { 0.0 }) + log1p[l] - y[l] * u[l];
+                theta[l] = -slope[l];
+                loss[l] += own[l];
             }
         }
         let mut total = loss.iter().sum::<f64>();
         for ((&z, &y), theta) in z_rest.iter().zip(y_rest).zip(t_rest) {
-            *theta = y - sigmoid(z + self.b);
-            let u = z + self.own;
-            total += u.max(0.0) + (-u.abs()).exp().ln_1p() - y * u;
+            *theta = -Logistic.loss_and_slope(z + self.b, y).1;
+            total += Logistic.loss_and_slope(z + self.own, y).0;
         }
         total
     }
@@ -452,6 +453,22 @@ fn theta_and_loss(z: &[f64], y: &[f64], b: f64, own: f64, theta: &mut [f64]) -> 
     parts.iter().sum()
 }
 
+/// `q·log q` lane by lane for `q ∈ [0, 1]`, 0 below the smallest normal number (where it is
+/// under 1e-305 in size, and where [`kernel::ln`] does not apply).
+#[inline(always)]
+fn x_log_x<const FMA: bool>(q: Lanes) -> Lanes {
+    let log = kernel::ln::<FMA>(q.map(|q| q.max(f64::MIN_POSITIVE)));
+    let mut out = [0.0; LANES];
+    for l in 0..LANES {
+        out[l] = if q[l] >= f64::MIN_POSITIVE {
+            q[l] * log[l]
+        } else {
+            0.0
+        };
+    }
+    out
+}
+
 /// One chunk of [`entropies`].
 struct Entropies<'a> {
     theta: &'a [f64],
@@ -470,24 +487,9 @@ impl Kernel for Entropies<'_> {
             for l in 0..LANES {
                 q[l] = (y[l] - theta[l]).clamp(0.0, 1.0);
             }
-            let r = q.map(|q| 1.0 - q);
-            // Below the smallest normal number, q·log q is under 1e-305: 0.
-            let (lq, lr) = (
-                kernel::ln::<FMA>(q.map(|q| q.max(f64::MIN_POSITIVE))),
-                kernel::ln::<FMA>(r.map(|r| r.max(f64::MIN_POSITIVE))),
-            );
+            let (a, c) = (x_log_x::<FMA>(q), x_log_x::<FMA>(q.map(|q| 1.0 - q)));
             for l in 0..LANES {
-                let a = if q[l] >= f64::MIN_POSITIVE {
-                    q[l] * lq[l]
-                } else {
-                    0.0
-                };
-                let c = if r[l] >= f64::MIN_POSITIVE {
-                    r[l] * lr[l]
-                } else {
-                    0.0
-                };
-                total[l] += a + c;
+                total[l] += a[l] + c[l];
             }
         }
         let mut sum = total.iter().sum::<f64>();
