@@ -41,11 +41,9 @@ impl StandardScaler {
     /// Empty or non-finite data.
     pub fn fit(x: ArrayView2<'_, f64>) -> Result<Self, ModelError> {
         let stats = ColumnStatistics::of(x)?;
-        // A NaN or infinite value leaves its column's mean or deviation non-finite, so finite
-        // statistics prove the data finite, and the scan runs only to find the value (or
-        // finds none: finite values whose squares overflow).
-        let finite = |a: &ndarray::Array1<f64>| a.iter().all(|v| v.is_finite());
-        if !(finite(&stats.mean) && finite(&stats.std)) {
+        // The scan runs only to find the value (or finds none: finite values whose squares
+        // overflow).
+        if !stats.proves_finite() {
             check_finite_features(&x)?;
         }
         Ok(StandardScaler {

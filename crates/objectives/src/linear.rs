@@ -274,36 +274,35 @@ impl<'a> Design<'a> {
                 found: y.len(),
             });
         }
-        let moments = match (x.as_slice(), y.as_slice()) {
-            (Some(values), Some(ys)) => Some(column_moments(values, x.ncols(), Some(ys))),
+        let n = x.nrows() as f64;
+        let summary = match (x.as_slice(), y.as_slice()) {
+            (Some(values), Some(ys)) => {
+                let m = column_moments(values, x.ncols(), Some(ys));
+                Some(DataSummary {
+                    stats: ColumnStatistics::from_moments(n, m.mean, m.sum_sq),
+                    targets: TargetMoments {
+                        count: n,
+                        mean: m.target_mean,
+                        sum_sq: m.target_sum_sq,
+                    },
+                    cross: m.cross,
+                })
+            }
             _ => None,
         };
-        let finite = |a: &Array1<f64>| a.iter().all(|v| v.is_finite());
-        let proven_finite = moments
-            .as_ref()
-            .is_some_and(|m| finite(&m.mean) && finite(&m.sum_sq));
+        let proven_finite = summary.as_ref().is_some_and(|s| s.stats.proves_finite());
         if !proven_finite {
             if let Some((row, column, value)) = first_non_finite(x) {
                 return Err(ObjectiveError::NonFiniteFeature { row, column, value });
             }
         }
         // Finite data whose sums overflow (values near 1e154 and beyond) get no summary.
-        let summary = moments
-            .filter(|m| {
-                proven_finite
-                    && finite(&m.cross)
-                    && m.target_mean.is_finite()
-                    && m.target_sum_sq.is_finite()
-            })
-            .map(|m| DataSummary {
-                stats: ColumnStatistics::from_moments(x.nrows() as f64, m.mean, m.sum_sq),
-                targets: TargetMoments {
-                    count: x.nrows() as f64,
-                    mean: m.target_mean,
-                    sum_sq: m.target_sum_sq,
-                },
-                cross: m.cross,
-            });
+        let summary = summary.filter(|s| {
+            proven_finite
+                && s.cross.iter().all(|v| v.is_finite())
+                && s.targets.mean.is_finite()
+                && s.targets.sum_sq.is_finite()
+        });
         Ok(Design {
             x,
             fit_intercept: true,

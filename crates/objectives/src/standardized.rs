@@ -312,6 +312,22 @@ impl ColumnStatistics {
         }
     }
 
+    /// Whether these statistics prove every value of their matrix finite: a NaN or infinite
+    /// value leaves its column's mean or deviation NaN or infinite (see [`column_moments`]), so
+    /// finite statistics rule one out. `false` does not prove the contrary: finite values whose
+    /// squares overflow (beyond about 1e154) give an infinite deviation too.
+    ///
+    /// ```
+    /// use descent_objectives::ColumnStatistics;
+    /// use ndarray::array;
+    /// assert!(ColumnStatistics::of(array![[1.0, 5.0], [3.0, 5.0]].view())?.proves_finite());
+    /// assert!(!ColumnStatistics::of(array![[1.0, f64::NAN], [3.0, 5.0]].view())?.proves_finite());
+    /// # Ok::<(), descent_objectives::ObjectiveError>(())
+    /// ```
+    pub fn proves_finite(&self) -> bool {
+        self.mean.iter().chain(&self.std).all(|v| v.is_finite())
+    }
+
     /// The divisor used to standardize each column: `σⱼ`, or 1 for a constant column.
     pub fn scale(&self) -> Array1<f64> {
         self.scale_with_ridge(0.0)
