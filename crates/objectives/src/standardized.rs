@@ -313,8 +313,8 @@ impl ColumnStatistics {
     }
 
     /// Whether these statistics prove every value of their matrix finite: a NaN or infinite
-    /// value leaves its column's mean or deviation NaN or infinite (see [`column_moments`]), so
-    /// finite statistics rule one out. `false` does not prove the contrary: finite values whose
+    /// value leaves its column's mean or deviation NaN or infinite (`∞ − ∞` is NaN, and a NaN
+    /// or an infinity stays in every sum it enters), so finite statistics rule one out. `false` does not prove the contrary: finite values whose
     /// squares overflow (beyond about 1e154) give an infinite deviation too.
     ///
     /// ```
