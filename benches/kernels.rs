@@ -11,7 +11,9 @@
 //! prints each kernel's throughput as a fraction of the streaming read measured in the same
 //! run (median of 15 timings each), which is the figure to compare across machines.
 //! `cargo bench --bench kernels -- summary` runs the summary alone (the filter matches no
-//! criterion benchmark).
+//! criterion benchmark). The summary also measures the same kernels on `X` stored as `f32`
+//! (`f32 …` rows, against a streaming read of the `f32` matrix, and their time against the
+//! `f64` pass's: half the bytes should take about half the time).
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use descent::models::{LogisticRegression, Solver};
@@ -42,9 +44,9 @@ fn problem(n: usize, p: usize) -> (Array2<f64>, Array1<f64>, Array1<f64>) {
 /// The sum of every element: one streaming read of `x`, with eight running sums per thread
 /// (so that the adds keep up with memory) and rayon's threads over 32 768-element chunks. It
 /// is the bandwidth baseline; a kernel cannot read `X` faster than this.
-fn stream(x: &Array2<f64>) -> f64 {
+fn stream<T: Copy + Into<f64> + Sync>(x: &Array2<T>) -> f64 {
     let Some(values) = x.as_slice() else {
-        return x.sum();
+        return x.iter().map(|&v| v.into()).sum();
     };
     values
         .par_chunks(1 << 15)
@@ -52,7 +54,7 @@ fn stream(x: &Array2<f64>) -> f64 {
             let mut sums = [0.0; 8];
             for block in chunk.chunks_exact(8) {
                 for k in 0..8 {
-                    sums[k] += block[k];
+                    sums[k] += block[k].into();
                 }
             }
             sums.iter().sum::<f64>()
@@ -131,8 +133,8 @@ fn median_seconds<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
 fn bandwidth_summary() {
     println!("\nthroughput of X (GB/s, median of 15) and fraction of a streaming read, same run:");
     println!(
-        "{:<8} {:<12} {:<28} {:>8} {:>8}",
-        "threads", "shape", "kernel", "GB/s", "stream"
+        "{:<8} {:<12} {:<32} {:>8} {:>8} {:>9}",
+        "threads", "shape", "kernel", "GB/s", "stream", "ms"
     );
     let most = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut counts = vec![1];
@@ -151,42 +153,65 @@ fn bandwidth_summary() {
 fn shapes_summary(threads: usize) {
     for &(n, p) in &SHAPES {
         let (x, y, z) = problem(n, p);
-        let gb = (n * p * std::mem::size_of::<f64>()) as f64 / 1e9;
-        let loss = LogLoss::new(&x, &y).expect("finite data");
-        let mse = MeanSquaredError::new(&x, &z).expect("finite data");
-        let at = point(p);
         let shape = format!("{n}x{p}");
-        let base = gb
-            / median_seconds(15, || {
-                black_box(stream(&x));
-            });
-        let report = |name: &str, seconds: f64| {
-            let rate = gb / seconds;
-            println!(
-                "{threads:<8} {shape:<12} {name:<28} {rate:>8.2} {:>7.0}%",
-                100.0 * rate / base
-            );
-        };
-        report("stream", gb / base);
-        report(
-            "log_loss/value_and_gradient",
-            median_seconds(15, || black_box(loss.value_and_gradient(&at))),
-        );
-        report(
-            "log_loss/value",
-            median_seconds(15, || {
-                black_box(loss.value(&at));
-            }),
-        );
-        report(
-            "log_loss/hessian",
-            median_seconds(15, || black_box(loss.hessian(&at))),
-        );
-        report(
-            "mse/value_and_gradient",
-            median_seconds(15, || black_box(mse.value_and_gradient(&at))),
+        let wide = stored_summary(threads, &shape, "", &x, &y, &z);
+        // The same values stored as f32: half the bytes.
+        let narrow = stored_summary(threads, &shape, "f32 ", &x.mapv(|v| v as f32), &y, &z);
+        println!(
+            "{threads:<8} {shape:<12} f32 v+g time / f64 v+g time: {:.2}",
+            narrow / wide
         );
     }
+}
+
+/// Prints the kernels' rows for `x` stored as `T` (names prefixed by `prefix`), against a
+/// streaming read of the same matrix, and returns the log loss's value+gradient time.
+fn stored_summary<T>(
+    threads: usize,
+    shape: &str,
+    prefix: &str,
+    x: &Array2<T>,
+    y: &Array1<f64>,
+    z: &Array1<f64>,
+) -> f64
+where
+    T: descent::objectives::Element,
+{
+    let gb = std::mem::size_of_val(x.as_slice().expect("row-major")) as f64 / 1e9;
+    let loss = LogLoss::new(x, y).expect("finite data");
+    let mse = MeanSquaredError::new(x, z).expect("finite data");
+    let at = point(x.ncols());
+    let base = gb
+        / median_seconds(15, || {
+            black_box(stream(x));
+        });
+    let report = |name: &str, seconds: f64| {
+        let rate = gb / seconds;
+        println!(
+            "{threads:<8} {shape:<12} {:<32} {rate:>8.2} {:>7.0}% {:>9.2}",
+            format!("{prefix}{name}"),
+            100.0 * rate / base,
+            1e3 * seconds
+        );
+    };
+    report("stream", gb / base);
+    let pass = median_seconds(15, || black_box(loss.value_and_gradient(&at)));
+    report("log_loss/value_and_gradient", pass);
+    report(
+        "log_loss/value",
+        median_seconds(15, || {
+            black_box(loss.value(&at));
+        }),
+    );
+    report(
+        "log_loss/hessian",
+        median_seconds(15, || black_box(loss.hessian(&at))),
+    );
+    report(
+        "mse/value_and_gradient",
+        median_seconds(15, || black_box(mse.value_and_gradient(&at))),
+    );
+    pass
 }
 
 criterion_group!(benches, kernels);

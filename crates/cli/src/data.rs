@@ -3,6 +3,7 @@
 use anyhow::Result;
 use descent_models::data::Dataset;
 use descent_models::{train_test_split_owned, ModelError, SplitRecord, StandardScaler};
+use descent_objectives::Element;
 use ndarray::{Array1, Array2};
 use std::path::PathBuf;
 
@@ -26,13 +27,14 @@ pub(crate) struct DataArgs {
     pub seed: u64,
 }
 
-/// Training and test rows, after the optional split and standardization.
-pub(crate) struct Prepared {
+/// Training and test rows, after the optional split and standardization, the features
+/// stored as `T`.
+pub(crate) struct Prepared<T = f64> {
     pub feature_names: Vec<String>,
     pub target_name: String,
-    pub x_train: Array2<f64>,
+    pub x_train: Array2<T>,
     pub y_train: Array1<f64>,
-    pub test: Option<(Array2<f64>, Array1<f64>)>,
+    pub test: Option<(Array2<T>, Array1<f64>)>,
     pub scaler: Option<StandardScaler>,
     /// The split, as a model file records it.
     pub split: Option<SplitRecord>,
@@ -48,7 +50,13 @@ impl DataArgs {
     /// As [`prepare`](Self::prepare), leaving out the columns named in `excluded` (they are
     /// not features).
     pub(crate) fn prepare_excluding(&self, excluded: &[String]) -> Result<Prepared> {
-        let data = Dataset::from_csv_excluding(&self.data, self.target.as_deref(), excluded)?;
+        self.prepare_as(excluded)
+    }
+
+    /// As [`prepare_excluding`](Self::prepare_excluding), the features stored as `T`
+    /// (`--dtype`).
+    pub(crate) fn prepare_as<T: Element>(&self, excluded: &[String]) -> Result<Prepared<T>> {
+        let data = Dataset::<T>::read(&self.data, self.target.as_deref(), excluded)?;
         let (mut x_train, y_train, mut test, split) = match self.test_size {
             Some(size) => {
                 let record = SplitRecord::new(data.y.view(), size, self.seed);
@@ -84,7 +92,7 @@ impl DataArgs {
     }
 }
 
-impl Prepared {
+impl<T> Prepared<T> {
     /// An error of fitting on the training rows, said in terms of the split when the split
     /// is what caused it (a training part with one class).
     pub(crate) fn explain(&self, error: ModelError) -> anyhow::Error {

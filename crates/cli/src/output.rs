@@ -2,7 +2,8 @@
 
 use descent_models::metrics::{ClassificationMetrics, RegressionMetrics};
 use descent_models::{Model, ModelError};
-use ndarray::{ArrayView1, ArrayView2};
+use descent_objectives::Features;
+use ndarray::ArrayView1;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -16,9 +17,9 @@ pub(crate) enum Metrics {
 
 impl Metrics {
     /// The scores of `model` on features `x` (already scaled) against targets `y`.
-    pub(crate) fn of(
+    pub(crate) fn of<'x>(
         model: &Model,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<Self, ModelError> {
         Ok(match model {

@@ -422,3 +422,60 @@ fn diverging_gradient_descent_is_reported_not_hidden() {
         v["termination"]
     );
 }
+
+#[test]
+fn fit_with_f32_storage_says_so_and_lands_near_the_f64_fit() {
+    let bc = data("breast_cancer.csv");
+    let args = [
+        "fit",
+        "--data",
+        bc.as_str(),
+        "--model",
+        "logistic",
+        "--standardize",
+        "--tol",
+        "1e-10",
+        "--json",
+    ];
+    let wide = json_of(&args);
+    let narrow = json_of(&[&args[..], &["--dtype", "f32"]].concat());
+    assert_eq!(wide["dtype"], "f64");
+    assert_eq!(narrow["dtype"], "f32");
+    assert_eq!(narrow["converged"], true);
+    // The data rounded to f32 (relative 6e-8) moves the optimum by about as much.
+    let (a, b) = (
+        wide["objective"].as_f64().unwrap(),
+        narrow["objective"].as_f64().unwrap(),
+    );
+    assert!((a - b).abs() <= 1e-6 * a, "{a} {b}");
+    let text = stdout_of(&[&args[..args.len() - 1], &["--dtype", "f32"]].concat());
+    assert!(text.contains("stored as f32"), "{text}");
+    // Linear regression's closed form takes f32 data too.
+    let diabetes = data("diabetes.csv");
+    let v = json_of(&[
+        "fit",
+        "--data",
+        diabetes.as_str(),
+        "--model",
+        "linear",
+        "--dtype",
+        "f32",
+        "--json",
+    ]);
+    assert_eq!(v["converged"], true);
+}
+
+#[test]
+fn f32_storage_names_a_value_beyond_its_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.csv");
+    std::fs::write(&path, "a,y\n1,0\n5e38,1\n2,0\n").unwrap();
+    let path = path.to_str().unwrap();
+    let message = error_of(&[
+        "fit", "--data", path, "--model", "logistic", "--dtype", "f32",
+    ]);
+    assert!(
+        message.contains("line 3") && message.contains("beyond the range of f32"),
+        "{message}"
+    );
+}

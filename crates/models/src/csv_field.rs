@@ -2,6 +2,7 @@
 //! ([`crate::data`]) and the parallel one (`parallel_csv`), so that a file reads the same
 //! whichever of them takes it.
 
+use descent_objectives::Element;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -120,6 +121,21 @@ pub enum DataError {
         text: String,
     },
 
+    /// A finite number too large for the type the features are stored as (`f32`).
+    #[error("{path}, line {line}, column {column:?}: {text} is beyond the range of {dtype} (read the file as f64)")]
+    OutOfRange {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// The column's name.
+        column: String,
+        /// The value, as parsed.
+        text: String,
+        /// The type it does not fit in.
+        dtype: &'static str,
+    },
+
     /// A malformed CSV record (bad quoting, invalid UTF-8).
     #[error("{path}, line {line}: {reason}")]
     Malformed {
@@ -130,6 +146,30 @@ pub enum DataError {
         /// The CSV reader's explanation.
         reason: String,
     },
+}
+
+/// `v` (a finite number parsed from `path`, at `line`, in column `column` of `header`) in the
+/// type the features are stored as: rounded to nearest, as numpy's `astype` rounds, or the
+/// error that says it is beyond that type's range.
+pub(crate) fn narrow<T: Element>(
+    v: f64,
+    path: &Path,
+    header: &[String],
+    line: u64,
+    column: usize,
+) -> Result<T, DataError> {
+    let stored = T::from_f64(v);
+    if stored.into().is_finite() {
+        Ok(stored)
+    } else {
+        Err(DataError::OutOfRange {
+            path: path.to_owned(),
+            line,
+            column: header[column].clone(),
+            text: v.to_string(),
+            dtype: T::NAME,
+        })
+    }
 }
 
 /// One field of `path` (at `line`, in column `column` of `header`) as a finite number, or

@@ -1,8 +1,9 @@
 //! Reading numeric tables from CSV: a header row, one target column chosen by name (the last
 //! column by default), every other column a feature.
 
-use crate::csv_field::parse_number;
 pub use crate::csv_field::DataError;
+use crate::csv_field::{narrow, parse_number};
+use descent_objectives::Element;
 use ndarray::{Array1, Array2};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,15 +11,16 @@ use std::path::{Path, PathBuf};
 /// The most column names a "no column named …" message lists.
 const LISTED_COLUMNS: usize = 12;
 
-/// Features and target read from a CSV file.
+/// Features and target read from a CSV file, the features stored as `T` (`f64`, or `f32` for
+/// half the memory: see [`Dataset::read`]).
 #[derive(Debug, Clone)]
-pub struct Dataset {
+pub struct Dataset<T = f64> {
     /// The feature columns' names, in file order.
     pub feature_names: Vec<String>,
     /// The target column's name.
     pub target_name: String,
     /// One row per sample, one column per feature.
-    pub x: Array2<f64>,
+    pub x: Array2<T>,
     /// One target per sample.
     pub y: Array1<f64>,
 }
@@ -53,6 +55,32 @@ impl Dataset {
         target: Option<&str>,
         excluded: &[String],
     ) -> Result<Self, DataError> {
+        Self::read(path, target, excluded)
+    }
+}
+
+impl<T: Element> Dataset<T> {
+    /// As [`Dataset::from_csv_excluding`], with the features stored as `T`. For `f32`, each
+    /// value is parsed as `f64` and rounded to the nearest `f32` (the values pandas'
+    /// `read_csv(…).astype(numpy.float32)` gives); a finite value beyond `f32`'s range
+    /// (about ±3.4·10³⁸) is an error. The target stays `f64`.
+    ///
+    /// ```
+    /// use descent_models::data::Dataset;
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/breast_cancer.csv");
+    /// let data = Dataset::<f32>::read(path, None, &[])?;
+    /// assert_eq!(data.x.dim(), (569, 30));
+    /// assert_eq!(data.x[[0, 0]], 17.99_f32);
+    /// # Ok::<(), descent_models::data::DataError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Dataset::from_csv_excluding`], and a value beyond the range of `T`.
+    pub fn read(
+        path: impl AsRef<Path>,
+        target: Option<&str>,
+        excluded: &[String],
+    ) -> Result<Self, DataError> {
         let path = path.as_ref();
         let mut table = Table::open(path)?;
         let target_index = match target {
@@ -82,7 +110,9 @@ impl Dataset {
             y: Array1::from_vec(y),
         })
     }
+}
 
+impl Dataset {
     /// Reads the named feature columns (in the given order) and the named target column of
     /// `path`, ignoring any other column: what scoring a saved model on a new file needs.
     ///
@@ -224,11 +254,11 @@ impl Table {
 
     /// Parses `columns` of every row into a matrix (one row per data row), and the `target`
     /// column (empty when `None`).
-    fn read(
+    fn read<T: Element>(
         &mut self,
         columns: &[usize],
         target: Option<usize>,
-    ) -> Result<(Array2<f64>, Vec<f64>), DataError> {
+    ) -> Result<(Array2<T>, Vec<f64>), DataError> {
         #[cfg(unix)]
         {
             let layout = crate::parallel_csv::Layout {
@@ -268,13 +298,8 @@ impl Table {
                 });
             }
             for &c in columns {
-                values.push(parse_number(
-                    &self.path,
-                    &self.header,
-                    record[c].as_bytes(),
-                    line,
-                    c,
-                )?);
+                let value = parse_number(&self.path, &self.header, record[c].as_bytes(), line, c)?;
+                values.push(narrow(value, &self.path, &self.header, line, c)?);
             }
             if let Some(t) = target {
                 targets.push(parse_number(
@@ -543,5 +568,34 @@ mod tests {
         let f = big_file(150_000, true, Some(bad));
         let e = Dataset::from_csv(f.path(), None).unwrap_err().to_string();
         assert!(e.contains("column \"b\": cannot parse \"oops\""), "{e}");
+    }
+
+    #[test]
+    fn f32_storage_rounds_to_nearest_and_rejects_values_beyond_its_range() {
+        let contents = "a,b,y\n0.1,16777217,0\n-2.5e-3,1e38,1\n";
+        let path = file(contents);
+        let data = Dataset::<f32>::read(path.path(), None, &[]).unwrap();
+        // As numpy's astype(float32): 16777217 = 2²⁴ + 1 rounds to even.
+        assert_eq!(data.x.row(0).to_vec(), vec![0.1_f32, 16_777_216.0]);
+        assert_eq!(data.x.row(1).to_vec(), vec![-2.5e-3_f32, 1e38]);
+        assert_eq!(data.y.to_vec(), vec![0.0, 1.0]);
+        let too_big = file("a,y\n1,0\n-4e38,1\n");
+        let message = Dataset::<f32>::read(too_big.path(), None, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("line 3") && message.contains("beyond the range of f32"),
+            "{message}"
+        );
+        // The target is read as f64 whatever the features are stored as.
+        let big_target = file("a,y\n1,1e300\n2,0\n");
+        let data = Dataset::<f32>::read(big_target.path(), None, &[]).unwrap();
+        assert_eq!(data.y[0], 1e300);
+        // The parallel reader, on a file large enough to take it, agrees with the f64 read.
+        let big = big_file(50_000, false, None);
+        let narrow = Dataset::<f32>::read(big.path(), None, &[]).unwrap();
+        let wide = Dataset::from_csv(big.path(), None).unwrap();
+        assert_eq!(narrow.x, wide.x.mapv(|v| v as f32));
+        assert_eq!(narrow.y, wide.y);
     }
 }

@@ -187,8 +187,10 @@ pub enum ModelError {
 }
 
 /// Checks that every value of `x` is finite.
-pub(crate) fn check_finite_features(x: &ndarray::ArrayView2<'_, f64>) -> Result<(), ModelError> {
-    match descent_objectives::first_non_finite(x.view()) {
+pub(crate) fn check_finite_features(
+    x: &descent_objectives::Features<'_>,
+) -> Result<(), ModelError> {
+    match descent_objectives::first_non_finite(x) {
         Some((row, column, value)) => Err(ModelError::NonFiniteFeature { row, column, value }),
         None => Ok(()),
     }

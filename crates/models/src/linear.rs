@@ -6,7 +6,9 @@ use crate::logistic::check_l1_ratio;
 use crate::metrics::RegressionMetrics;
 use crate::solver::{minimize_composite_model, minimize_linear_model, shared_builders, Curvature};
 use crate::{ModelError, Solver};
-use descent_objectives::{ElasticNet, Gradient, L2Regularized, MeanSquaredError, Parameter};
+use descent_objectives::{
+    ElasticNet, Features, Gradient, L2Regularized, MeanSquaredError, Parameter,
+};
 use descent_solvers::{Criterion, Evaluations, Observer, Report, Termination, Unobserved};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis, ShapeBuilder, Zip};
@@ -140,12 +142,13 @@ impl LinearRegression {
     ///
     /// # Errors
     /// Empty, non-finite or mismatched data.
-    pub fn alpha_max(
+    pub fn alpha_max<'x>(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<Option<f64>, ModelError> {
-        let loss = MeanSquaredError::new(x.view(), y.view())?.fit_intercept(self.fit_intercept);
+        let x = x.into();
+        let loss = MeanSquaredError::new(&x, y.view())?.fit_intercept(self.fit_intercept);
         let t = loss.l1_threshold();
         Ok(self
             .l1_ratio
@@ -158,9 +161,9 @@ impl LinearRegression {
     ///
     /// # Errors
     /// As [`fit`](Self::fit), and a previous model with another number of features.
-    pub fn fit_warm(
+    pub fn fit_warm<'x>(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: ArrayView1<'_, f64>,
         previous: &FittedLinearRegression,
     ) -> Result<FittedLinearRegression, ModelError> {
@@ -168,7 +171,7 @@ impl LinearRegression {
         if self.fit_intercept {
             start.push(previous.intercept);
         }
-        self.fit_with_start(x, y, Some(&Array1::from_vec(start)), &mut Unobserved)
+        self.fit_with_start(x.into(), y, Some(&Array1::from_vec(start)), &mut Unobserved)
     }
 
     /// Fits the model to features `x` (one row per sample) and targets `y`.
@@ -176,9 +179,9 @@ impl LinearRegression {
     /// # Errors
     /// Invalid settings; empty, non-finite or mismatched data; a singular system in the
     /// closed-form Ridge solve.
-    pub fn fit(
+    pub fn fit<'x>(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<FittedLinearRegression, ModelError> {
         self.fit_observed(x, y, &mut Unobserved)
@@ -189,24 +192,24 @@ impl LinearRegression {
     ///
     /// # Errors
     /// As [`fit`](Self::fit).
-    pub fn fit_observed(
+    pub fn fit_observed<'x>(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: ArrayView1<'_, f64>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLinearRegression, ModelError> {
-        self.fit_with_start(x, y, None, observer)
+        self.fit_with_start(x.into(), y, None, observer)
     }
 
     fn fit_with_start(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: Features<'_>,
         y: ArrayView1<'_, f64>,
         start: Option<&Array1<f64>>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLinearRegression, ModelError> {
         check_l1_ratio(self.l1_ratio.is_some(), self.l1_ratio, "an elastic net")?;
-        let loss = MeanSquaredError::new(x.view(), y.view())?.fit_intercept(self.fit_intercept);
+        let loss = MeanSquaredError::new(&x, y.view())?.fit_intercept(self.fit_intercept);
         let p = x.ncols();
         if let Some(r) = self.l1_ratio {
             positive("alpha", self.alpha)?;
@@ -216,7 +219,7 @@ impl LinearRegression {
             // The best intercept for zero coefficients: ȳ.
             let intercept = y.mean().unwrap_or(0.0);
             let report = minimize_composite_model(
-                loss, penalty, x, solver, &settings, start, intercept, observer,
+                loss, penalty, &x, solver, &settings, start, intercept, observer,
             )?;
             return Ok(self.fitted(report, solver, None, p));
         }
@@ -234,10 +237,13 @@ impl LinearRegression {
             Solver::LeastSquares => {
                 self.iterative().validate()?;
                 let started = Instant::now();
+                // The closed forms factor an f64 copy of the data (an f32 matrix is widened
+                // on the way: QR copies X anyway, and the Gram matrix is formed by BLAS).
+                let x = x.to_f64();
                 let params = if self.alpha > 0.0 {
-                    self.ridge_normal_equations(x, y)?
+                    self.ridge_normal_equations(x.view(), y)?
                 } else {
-                    let (params, r) = self.least_squares(x, y)?;
+                    let (params, r) = self.least_squares(x.view(), y)?;
                     rank = Some(r);
                     params
                 };
@@ -275,7 +281,9 @@ impl LinearRegression {
                     loss: 2.0,
                     penalty: objective.strength(),
                 };
-                minimize_linear_model(&objective, x, solver, &settings, start, curvature, observer)?
+                minimize_linear_model(
+                    &objective, &x, solver, &settings, start, curvature, observer,
+                )?
             }
         };
         Ok(self.fitted(report, solver, rank, p))
@@ -469,11 +477,12 @@ fn centered_gram(x: ArrayView2<'_, f64>, mean: Option<&Array1<f64>>) -> Array2<f
 /// Never NaN for finite inputs: a row whose products or sum overflow in the plain product
 /// (`1e308·2 − 1e308·2` is `∞ − ∞`) is recomputed by [`scaled_dot`], which gives the true
 /// value, or `±∞` with the right sign when it lies beyond the range of `f64`.
-pub(crate) fn linear_predictor(
-    x: ArrayView2<'_, f64>,
+pub(crate) fn linear_predictor<'x>(
+    x: impl Into<Features<'x>>,
     coef: &Array1<f64>,
     intercept: f64,
 ) -> Result<Array1<f64>, ModelError> {
+    let x = x.into();
     if x.ncols() != coef.len() {
         return Err(ModelError::ShapeMismatch {
             what: "the feature matrix (columns)",
@@ -481,13 +490,13 @@ pub(crate) fn linear_predictor(
             found: x.ncols(),
         });
     }
-    let mut z = descent_objectives::linear_predictor(x, coef.view(), intercept)?;
+    let mut z = descent_objectives::linear_predictor(&x, coef.view(), intercept)?;
     // A NaN or infinite value in a row leaves its zᵢ NaN or infinite, so the check needs no
     // pass of its own: only rows with a non-finite zᵢ are looked at, in order. The first that
     // holds a non-finite value is the error; in the others the products overflowed.
     for (i, zi) in z.iter_mut().enumerate() {
         if !zi.is_finite() {
-            let row = x.row(i);
+            let row = x.row_f64(i);
             if let Some((column, &value)) = row.iter().enumerate().find(|(_, v)| !v.is_finite()) {
                 return Err(ModelError::NonFiniteFeature {
                     row: i,
@@ -495,7 +504,7 @@ pub(crate) fn linear_predictor(
                     value,
                 });
             }
-            *zi = scaled_dot(row, coef, intercept);
+            *zi = scaled_dot(row.view(), coef, intercept);
         }
     }
     Ok(z)
@@ -554,7 +563,7 @@ impl FittedLinearRegression {
     ///
     /// # Errors
     /// Another number of features than fitted, or a non-finite value.
-    pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>, ModelError> {
+    pub fn predict<'x>(&self, x: impl Into<Features<'x>>) -> Result<Array1<f64>, ModelError> {
         linear_predictor(x, &self.coef, self.intercept)
     }
 
@@ -562,9 +571,9 @@ impl FittedLinearRegression {
     ///
     /// # Errors
     /// As [`predict`](Self::predict), or a length mismatch.
-    pub fn evaluate(
+    pub fn evaluate<'x>(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<RegressionMetrics, ModelError> {
         let predicted = self.predict(x)?;

@@ -6,9 +6,9 @@ use crate::linear::linear_predictor;
 use crate::metrics::ClassificationMetrics;
 use crate::solver::{minimize_composite_model, minimize_linear_model, shared_builders, Curvature};
 use crate::{ModelError, Solver};
-use descent_objectives::{sigmoid, ElasticNet, L2Regularized, LogLoss};
+use descent_objectives::{sigmoid, ElasticNet, Features, L2Regularized, LogLoss};
 use descent_solvers::{Observer, Report, Termination, Unobserved};
-use ndarray::{s, Array1, ArrayView1, ArrayView2, Zip};
+use ndarray::{s, Array1, ArrayView1, Zip};
 use serde::{Deserialize, Serialize};
 
 /// The penalty on the coefficients (never on the intercept).
@@ -194,14 +194,15 @@ impl LogisticRegression {
     ///
     /// # Errors
     /// Invalid settings, or data the model could not be fitted to.
-    pub fn l1_min_c(
+    pub fn l1_min_c<'x>(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<Option<f64>, ModelError> {
         self.validate()?;
+        let x = x.into();
         let (_, y01) = binary_labels(y)?;
-        let loss = LogLoss::new(x.view(), &y01)?.fit_intercept(self.fit_intercept);
+        let loss = LogLoss::new(&x, &y01)?.fit_intercept(self.fit_intercept);
         let t = loss.l1_threshold();
         let r = self.l1_share().unwrap_or(0.0);
         Ok((r > 0.0 && t > 0.0).then(|| r / (x.nrows() as f64 * t)))
@@ -231,12 +232,12 @@ impl LogisticRegression {
     /// Invalid settings; empty, non-finite or mismatched data; labels with other than two
     /// distinct values, or that are not whole numbers; an objective that is not finite at the
     /// start.
-    pub fn fit(
+    pub fn fit<'x>(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<FittedLogisticRegression, ModelError> {
-        self.fit_with_start(x, y, None, &mut Unobserved)
+        self.fit_with_start(x.into(), y, None, &mut Unobserved)
     }
 
     /// As [`fit`](Self::fit), telling `observer` about each iteration of the solver (whose
@@ -246,13 +247,13 @@ impl LogisticRegression {
     ///
     /// # Errors
     /// As [`fit`](Self::fit).
-    pub fn fit_observed(
+    pub fn fit_observed<'x>(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: ArrayView1<'_, f64>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLogisticRegression, ModelError> {
-        self.fit_with_start(x, y, None, observer)
+        self.fit_with_start(x.into(), y, None, observer)
     }
 
     /// As [`fit`](Self::fit), starting from the parameters of `previous` (a warm start, for
@@ -260,9 +261,9 @@ impl LogisticRegression {
     ///
     /// # Errors
     /// As [`fit`](Self::fit), and a previous model with another number of features.
-    pub fn fit_warm(
+    pub fn fit_warm<'x>(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: ArrayView1<'_, f64>,
         previous: &FittedLogisticRegression,
     ) -> Result<FittedLogisticRegression, ModelError> {
@@ -270,7 +271,7 @@ impl LogisticRegression {
         if self.fit_intercept {
             start.push(previous.intercept);
         }
-        self.fit_with_start(x, y, Some(&Array1::from_vec(start)), &mut Unobserved)
+        self.fit_with_start(x.into(), y, Some(&Array1::from_vec(start)), &mut Unobserved)
     }
 
     fn validate(&self) -> Result<(), ModelError> {
@@ -294,14 +295,14 @@ impl LogisticRegression {
 
     fn fit_with_start(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: Features<'_>,
         y: ArrayView1<'_, f64>,
         start: Option<&Array1<f64>>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLogisticRegression, ModelError> {
         self.validate()?;
         let (classes, y01) = binary_labels(y)?;
-        let loss = LogLoss::new(x.view(), &y01)?.fit_intercept(self.fit_intercept);
+        let loss = LogLoss::new(&x, &y01)?.fit_intercept(self.fit_intercept);
         let settings = self.iterative();
         let p = x.ncols();
         let sparse = matches!(self.penalty, Penalty::L1 | Penalty::ElasticNet);
@@ -321,7 +322,7 @@ impl LogisticRegression {
             let mean = y01.mean().unwrap_or(0.5);
             let intercept = (mean / (1.0 - mean)).ln();
             minimize_composite_model(
-                loss, penalty, x, solver, &settings, start, intercept, observer,
+                loss, penalty, &x, solver, &settings, start, intercept, observer,
             )?
         } else {
             let c = match self.penalty {
@@ -333,13 +334,15 @@ impl LogisticRegression {
                 loss: 0.25,
                 penalty: objective.strength(),
             };
-            minimize_linear_model(&objective, x, solver, &settings, start, curvature, observer)?
+            minimize_linear_model(
+                &objective, &x, solver, &settings, start, curvature, observer,
+            )?
         };
         let coef = report.x.slice(s![..p]).to_owned();
         let intercept = if self.fit_intercept { report.x[p] } else { 0.0 };
         if self.penalty == Penalty::None
             && report.termination != Termination::Interrupted
-            && separates(x, &y01, &coef, intercept)?
+            && separates(&x, &y01, &coef, intercept)?
         {
             report.termination = Termination::KeepsDecreasing;
         }
@@ -362,7 +365,7 @@ impl LogisticRegression {
 /// and the unpenalized log loss has no minimum: along `t·(w, b)` every term
 /// `log(1 + e^{−|zᵢ|t})` falls towards 0 as `t → ∞`, and never reaches it.
 fn separates(
-    x: ArrayView2<'_, f64>,
+    x: &Features<'_>,
     y01: &Array1<f64>,
     coef: &Array1<f64>,
     intercept: f64,
@@ -492,7 +495,10 @@ impl FittedLogisticRegression {
     ///
     /// # Errors
     /// Another number of features than fitted, or a non-finite value.
-    pub fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>, ModelError> {
+    pub fn decision_function<'x>(
+        &self,
+        x: impl Into<Features<'x>>,
+    ) -> Result<Array1<f64>, ModelError> {
         linear_predictor(x, &self.coef, self.intercept)
     }
 
@@ -501,7 +507,7 @@ impl FittedLogisticRegression {
     ///
     /// # Errors
     /// As [`decision_function`](Self::decision_function).
-    pub fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>, ModelError> {
+    pub fn predict_proba<'x>(&self, x: impl Into<Features<'x>>) -> Result<Array1<f64>, ModelError> {
         Ok(self.decision_function(x)?.mapv(sigmoid))
     }
 
@@ -512,9 +518,9 @@ impl FittedLogisticRegression {
     ///
     /// # Errors
     /// As [`decision_function`](Self::decision_function).
-    pub fn predict_class_probabilities(
+    pub fn predict_class_probabilities<'x>(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
     ) -> Result<ndarray::Array2<f64>, ModelError> {
         let z = self.decision_function(x)?;
         Ok(ndarray::Array2::from_shape_fn(
@@ -534,7 +540,7 @@ impl FittedLogisticRegression {
     ///
     /// # Errors
     /// As [`decision_function`](Self::decision_function).
-    pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>, ModelError> {
+    pub fn predict<'x>(&self, x: impl Into<Features<'x>>) -> Result<Array1<f64>, ModelError> {
         Ok(self.predict_proba(x)?.mapv(|p| self.label(p)))
     }
 
@@ -562,9 +568,9 @@ impl FittedLogisticRegression {
     /// # Errors
     /// As [`decision_function`](Self::decision_function), a length mismatch, or a label that
     /// is not one of the model's two classes.
-    pub fn evaluate(
+    pub fn evaluate<'x>(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<ClassificationMetrics, ModelError> {
         let probability = self.predict_proba(x)?;
@@ -783,5 +789,41 @@ mod tests {
         let first = model.fit(x.view(), y.view()).unwrap();
         let again = model.fit_warm(x.view(), y.view(), &first).unwrap();
         assert_eq!(again.report.iterations, 0);
+    }
+
+    #[test]
+    fn f32_storage_fits_exactly_as_f64_holding_the_same_values() {
+        use crate::data::Dataset;
+        use crate::{LinearRegression, Penalty};
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/breast_cancer.csv");
+        let data = Dataset::<f32>::read(path, None, &[]).unwrap();
+        let widened = data.x.mapv(f64::from);
+        let y = data.y.view();
+        for model in [
+            LogisticRegression::new().solver(Solver::Lbfgs),
+            LogisticRegression::new().solver(Solver::Newton),
+            LogisticRegression::new().penalty(Penalty::L1).c(0.05),
+        ] {
+            let narrow = model.fit(&data.x, y).unwrap();
+            let wide = model.fit(&widened, y).unwrap();
+            assert_eq!(narrow.coef, wide.coef, "{model:?}");
+            assert_eq!(narrow.intercept, wide.intercept);
+            assert_eq!(narrow.report.termination, wide.report.termination);
+            assert_eq!(
+                narrow.predict_proba(&data.x).unwrap(),
+                wide.predict_proba(&widened).unwrap()
+            );
+        }
+        let targets = data.x.column(0).mapv(|v| 2.0 * f64::from(v) + 1.0) + &data.y;
+        for model in [
+            LinearRegression::new().solver(Solver::Newton),
+            LinearRegression::new().solver(Solver::LeastSquares),
+            LinearRegression::new().alpha(0.1).l1_ratio(1.0),
+        ] {
+            let narrow = model.fit(&data.x, targets.view()).unwrap();
+            let wide = model.fit(&widened, targets.view()).unwrap();
+            assert_eq!(narrow.coef, wide.coef, "{model:?}");
+            assert_eq!(narrow.intercept, wide.intercept);
+        }
     }
 }

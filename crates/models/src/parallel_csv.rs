@@ -9,15 +9,17 @@
 //! handles quoting; so do lines longer than a chunk, and line breaks written as a carriage
 //! return alone (old Mac files), which the csv crate reads as line breaks.
 
-use crate::csv_field::{parse_number, DataError};
+use crate::csv_field::{narrow, parse_number, DataError};
+use descent_objectives::Element;
 use ndarray::Array2;
 use rayon::prelude::*;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-/// The features (one row per data row) and the target column (empty without one).
-pub(crate) type Table = (Array2<f64>, Vec<f64>);
+/// The features (one row per data row, stored as `T`) and the target column (empty without
+/// one).
+pub(crate) type Table<T> = (Array2<T>, Vec<f64>);
 
 /// Bytes per chunk (a chunk is cut back to its last line break).
 const CHUNK_BYTES: usize = 4 << 20;
@@ -150,7 +152,7 @@ fn chunks(
 }
 
 /// Reads the file's data rows, or `None` when it needs the general reader.
-pub(crate) fn read(layout: &Layout<'_>) -> Option<Result<Table, DataError>> {
+pub(crate) fn read<T: Element>(layout: &Layout<'_>) -> Option<Result<Table<T>, DataError>> {
     let io = |source| DataError::Io {
         path: layout.path.to_owned(),
         source,
@@ -170,7 +172,7 @@ pub(crate) fn read(layout: &Layout<'_>) -> Option<Result<Table, DataError>> {
         }));
     }
     let k = layout.columns.len();
-    let mut x = vec![0.0; rows * k];
+    let mut x = vec![T::from_f64(0.0); rows * k];
     let mut y = vec![0.0; if layout.target.is_some() { rows } else { 0 }];
     // Each chunk's own rows of `x` and `y`.
     let mut parts = Vec::with_capacity(chunks.len());
@@ -200,11 +202,11 @@ pub(crate) fn read(layout: &Layout<'_>) -> Option<Result<Table, DataError>> {
     Some(x.map(|x| (x, y)))
 }
 
-fn parse_chunk(
+fn parse_chunk<T: Element>(
     layout: &Layout<'_>,
     file: &File,
     chunk: &Chunk,
-    xs: &mut [f64],
+    xs: &mut [T],
     ys: &mut [f64],
 ) -> Result<(), DataError> {
     let path = || layout.path.to_owned();
@@ -247,11 +249,11 @@ fn plain_numbers(line: &[u8], values: &mut [f64]) -> bool {
     rest.is_empty()
 }
 
-fn parse_lines(
+fn parse_lines<T: Element>(
     layout: &Layout<'_>,
     chunk: &Chunk,
     bytes: &[u8],
-    xs: &mut [f64],
+    xs: &mut [T],
     ys: &mut [f64],
 ) -> Result<(), DataError> {
     let path = || layout.path.to_owned();
@@ -265,10 +267,11 @@ fn parse_lines(
             continue;
         }
         let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let number = || layout.first_line + chunk.lines_before + i as u64;
         if plain_numbers(line, &mut values) {
             let out = &mut xs[row * k..(row + 1) * k];
             for (slot, &c) in out.iter_mut().zip(layout.columns) {
-                *slot = values[c];
+                *slot = narrow(values[c], layout.path, layout.header, number(), c)?;
             }
             if let Some(t) = layout.target {
                 ys[row] = values[t];
@@ -276,7 +279,7 @@ fn parse_lines(
             row += 1;
             continue;
         }
-        let number = layout.first_line + chunk.lines_before + i as u64;
+        let number = number();
         fields.clear();
         let mut start = 0;
         for end in memchr::memchr_iter(b',', line) {
@@ -294,7 +297,8 @@ fn parse_lines(
         }
         let out = &mut xs[row * k..(row + 1) * k];
         for (slot, &c) in out.iter_mut().zip(layout.columns) {
-            *slot = parse_number(layout.path, layout.header, fields[c], number, c)?;
+            let value = parse_number(layout.path, layout.header, fields[c], number, c)?;
+            *slot = narrow(value, layout.path, layout.header, number, c)?;
         }
         if let Some(t) = layout.target {
             ys[row] = parse_number(layout.path, layout.header, fields[t], number, t)?;

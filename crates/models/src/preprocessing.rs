@@ -2,7 +2,7 @@
 
 use crate::error::check_finite_features;
 use crate::ModelError;
-use descent_objectives::ColumnStatistics;
+use descent_objectives::{ColumnStatistics, Element, Features};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -39,8 +39,9 @@ impl StandardScaler {
     ///
     /// # Errors
     /// Empty or non-finite data.
-    pub fn fit(x: ArrayView2<'_, f64>) -> Result<Self, ModelError> {
-        let stats = ColumnStatistics::of(x)?;
+    pub fn fit<'x>(x: impl Into<Features<'x>>) -> Result<Self, ModelError> {
+        let x = x.into();
+        let stats = ColumnStatistics::of(&x)?;
         // The scan runs only to find the value (or finds none: finite values whose squares
         // overflow).
         if !stats.proves_finite() {
@@ -67,11 +68,12 @@ impl StandardScaler {
         Ok(out)
     }
 
-    /// Standardizes `x` in place, without a copy.
+    /// Standardizes `x` in place, without a copy (each value computed in `f64` and stored
+    /// back rounded to `T`).
     ///
     /// # Errors
     /// Another number of columns than the scaler was fitted on.
-    pub fn transform_in_place(&self, x: &mut Array2<f64>) -> Result<(), ModelError> {
+    pub fn transform_in_place<T: Element>(&self, x: &mut Array2<T>) -> Result<(), ModelError> {
         if x.ncols() != self.n_features() {
             return Err(ModelError::ShapeMismatch {
                 what: "the feature matrix (columns)",
@@ -83,19 +85,19 @@ impl StandardScaler {
             Zip::from(&mut row)
                 .and(&self.mean)
                 .and(&self.scale)
-                .for_each(|v, &m, &s| *v = (*v - m) / s);
+                .for_each(|v, &m, &s| *v = T::from_f64(((*v).into() - m) / s));
         }
         Ok(())
     }
 }
 
-/// The four parts of a train/test split.
+/// The four parts of a train/test split (the features stored as `T`).
 #[derive(Debug, Clone)]
-pub struct Split {
+pub struct Split<T = f64> {
     /// Training features.
-    pub x_train: Array2<f64>,
+    pub x_train: Array2<T>,
     /// Test features.
-    pub x_test: Array2<f64>,
+    pub x_test: Array2<T>,
     /// Training targets.
     pub y_train: Array1<f64>,
     /// Test targets.
@@ -157,12 +159,12 @@ pub fn train_test_split(
 ///
 /// # Errors
 /// As [`train_test_split`].
-pub fn train_test_split_owned(
-    x: Array2<f64>,
+pub fn train_test_split_owned<T: Element>(
+    x: Array2<T>,
     y: Array1<f64>,
     test_size: f64,
     seed: u64,
-) -> Result<Split, ModelError> {
+) -> Result<Split<T>, ModelError> {
     let (train, test) = split_rows(x.nrows(), y.len(), test_size, seed)?;
     let x_test = x.select(Axis(0), &test);
     let y_test = y.select(Axis(0), &test);

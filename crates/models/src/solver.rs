@@ -2,14 +2,14 @@
 
 use crate::ModelError;
 use descent_objectives::{
-    ColumnStatistics, Composite, ElasticNet, Hessian, HessianBlock, LinearModelLoss, Smooth,
-    Standardized,
+    ColumnStatistics, Composite, ElasticNet, Features, Hessian, HessianBlock, LinearModelLoss,
+    Smooth, Standardized,
 };
 use descent_solvers::{
     Bfgs, ConjugateGradient, GradientDescent, Lbfgs, Minimize, Newton, NewtonCg, Observer,
     ProximalGradient, ProximalNewton, Report, SteepestDescent, Stopping,
 };
-use ndarray::{Array1, ArrayView2};
+use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -181,7 +181,7 @@ pub(crate) struct Curvature {
 /// ([`Gradient::gradient_norm`](descent_objectives::Gradient::gradient_norm) of the wrapper).
 pub(crate) fn minimize_linear_model<O>(
     objective: &O,
-    x: ArrayView2<'_, f64>,
+    x: &Features<'_>,
     solver: Solver,
     settings: &Iterative,
     start: Option<&Array1<f64>>,
@@ -210,7 +210,7 @@ where
 /// them, otherwise from a pass of their own.
 fn statistics<O: LinearModelLoss>(
     objective: &O,
-    x: ArrayView2<'_, f64>,
+    x: &Features<'_>,
 ) -> Result<ColumnStatistics, ModelError> {
     match objective.column_statistics() {
         Some(stats) => Ok(stats.clone()),
@@ -282,7 +282,7 @@ where
 pub(crate) fn minimize_composite_model<O>(
     loss: O,
     penalty: ElasticNet,
-    x: ArrayView2<'_, f64>,
+    x: &Features<'_>,
     solver: Solver,
     settings: &Iterative,
     start: Option<&Array1<f64>>,

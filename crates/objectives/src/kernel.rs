@@ -27,6 +27,7 @@
 //! the standard library's functions (tested below).
 
 use crate::linear::SampleLoss;
+use crate::Element;
 
 /// `f64` values per vector: one AVX-512 register, two AVX2 registers.
 pub(crate) const LANES: usize = 8;
@@ -175,6 +176,19 @@ pub(crate) fn ln<const FMA: bool>(x: Lanes) -> Lanes {
     out
 }
 
+/// A vector of stored values in `f64` (exact): one `vcvtps2pd` for `f32`, nothing for `f64`.
+/// Widening the whole vector before the arithmetic, rather than each value inside it, is
+/// what keeps the conversion at the full vector width (converted value by value inside a
+/// loop of fused multiply-adds, LLVM splits the work into 2-lane pieces).
+#[inline(always)]
+fn widen<T: Element>(v: &[T; LANES]) -> Lanes {
+    let mut out = [0.0; LANES];
+    for l in 0..LANES {
+        out[l] = v[l].into();
+    }
+    out
+}
+
 /// `Σₗ v[l]` in a fixed order (a tree of pairs).
 #[inline(always)]
 fn sum_lanes(v: &Lanes) -> f64 {
@@ -183,18 +197,19 @@ fn sum_lanes(v: &Lanes) -> f64 {
 
 /// `x·w + b` for one row.
 #[inline(always)]
-fn predictor<const FMA: bool>(row: &[f64], w: &[f64], b: f64) -> f64 {
+fn predictor<T: Element, const FMA: bool>(row: &[T], w: &[f64], b: f64) -> f64 {
     let (x_vectors, x_tail) = row.as_chunks::<LANES>();
     let (w_vectors, w_tail) = w.as_chunks::<LANES>();
     let mut sums = [0.0; LANES];
     for (xv, wv) in x_vectors.iter().zip(w_vectors) {
+        let xv = widen(xv);
         for l in 0..LANES {
             sums[l] = mul_add::<FMA>(xv[l], wv[l], sums[l]);
         }
     }
     let mut z = sum_lanes(&sums);
-    for (x, w) in x_tail.iter().zip(w_tail) {
-        z = mul_add::<FMA>(*x, *w, z);
+    for (&x, w) in x_tail.iter().zip(w_tail) {
+        z = mul_add::<FMA>(x.into(), *w, z);
     }
     z + b
 }
@@ -256,7 +271,7 @@ impl Tail {
 
     /// The row's last `LANES` values.
     #[inline(always)]
-    fn of_row<'r>(&self, row: &'r [f64]) -> &'r Lanes {
+    fn of_row<'r, T: Element>(&self, row: &'r [T]) -> &'r [T; LANES] {
         let (last, _) = row[self.start..].as_chunks::<LANES>();
         &last[0]
     }
@@ -264,16 +279,22 @@ impl Tail {
 
 /// `x·w + b` for one row of a block, with the tail as one overlapping vector.
 #[inline(always)]
-fn predictor_with_tail<const FMA: bool>(row: &[f64], w: &[f64], b: f64, tail: &Tail) -> f64 {
+fn predictor_with_tail<T: Element, const FMA: bool>(
+    row: &[T],
+    w: &[f64],
+    b: f64,
+    tail: &Tail,
+) -> f64 {
     let (x_vectors, _) = row.as_chunks::<LANES>();
     let (w_vectors, _) = w.as_chunks::<LANES>();
     let mut sums = [0.0; LANES];
     for (xv, wv) in x_vectors.iter().zip(w_vectors) {
+        let xv = widen(xv);
         for l in 0..LANES {
             sums[l] = mul_add::<FMA>(xv[l], wv[l], sums[l]);
         }
     }
-    let last = tail.of_row(row);
+    let last = widen(tail.of_row(row));
     for l in 0..LANES {
         sums[l] = mul_add::<FMA>(last[l], tail.w[l], sums[l]);
     }
@@ -284,8 +305,8 @@ fn predictor_with_tail<const FMA: bool>(row: &[f64], w: &[f64], b: f64, tail: &T
 /// vector of running sums (`w` is reloaded from L1 for each row, which costs less than keeping
 /// eight rows' pointers and sums live).
 #[inline(always)]
-fn block_predictors<const FMA: bool>(
-    block: &[f64],
+fn block_predictors<T: Element, const FMA: bool>(
+    block: &[T],
     w: &[f64],
     b: f64,
     tail: Option<&Tail>,
@@ -293,8 +314,8 @@ fn block_predictors<const FMA: bool>(
     let mut z = [b; BLOCK];
     for (zk, row) in z.iter_mut().zip(block.chunks_exact(w.len())) {
         *zk = match tail {
-            Some(tail) => predictor_with_tail::<FMA>(row, w, b, tail),
-            None => predictor::<FMA>(row, w, b),
+            Some(tail) => predictor_with_tail::<T, FMA>(row, w, b, tail),
+            None => predictor::<T, FMA>(row, w, b),
         };
     }
     z
@@ -305,8 +326,8 @@ fn block_predictors<const FMA: bool>(
 /// `p mod LANES` columns go to `tail_sums` (one vector, kept in registers) when there is a
 /// `tail`, else straight to `g`.
 #[inline(always)]
-fn block_gradient<const FMA: bool>(
-    block: &[f64],
+fn block_gradient<T: Element, const FMA: bool>(
+    block: &[T],
     slope: &[f64; BLOCK],
     g: &mut [f64],
     tail: Option<&Tail>,
@@ -319,7 +340,8 @@ fn block_gradient<const FMA: bool>(
         let mut acc = *gv;
         for (k, &s) in slope.iter().enumerate() {
             let start = k * p + j * LANES;
-            let xv = &block[start..start + LANES];
+            let (xv, _) = block[start..start + LANES].as_chunks::<LANES>();
+            let xv = widen(&xv[0]);
             for l in 0..LANES {
                 acc[l] = mul_add::<FMA>(s, xv[l], acc[l]);
             }
@@ -327,7 +349,7 @@ fn block_gradient<const FMA: bool>(
         *gv = acc;
     }
     if let Some(tail) = tail {
-        block_tail_gradient::<FMA>(block, slope, tail, tail_sums);
+        block_tail_gradient::<T, FMA>(block, slope, tail, tail_sums);
         return;
     }
     // Fewer than `LANES` columns in all: one at a time, down the block's rows, with scalar
@@ -338,7 +360,7 @@ fn block_gradient<const FMA: bool>(
     for (c, gj) in g_tail.iter_mut().enumerate() {
         let mut sum = *gj;
         for (k, &s) in slope.iter().enumerate() {
-            sum = mul_add::<FMA>(s, block[k * p + start + c], sum);
+            sum = mul_add::<FMA>(s, block[k * p + start + c].into(), sum);
         }
         *gj = sum;
     }
@@ -347,15 +369,15 @@ fn block_gradient<const FMA: bool>(
 /// The tail's share of [`block_gradient`]: the last `p mod LANES` columns of the block's rows,
 /// summed into `tail_sums` (one vector, in registers).
 #[inline(always)]
-fn block_tail_gradient<const FMA: bool>(
-    block: &[f64],
+fn block_tail_gradient<T: Element, const FMA: bool>(
+    block: &[T],
     slope: &[f64; BLOCK],
     tail: &Tail,
     tail_sums: &mut Lanes,
 ) {
     let p = tail.start + LANES;
     for (&s, row) in slope.iter().zip(block.chunks_exact(p)) {
-        let last = tail.of_row(row);
+        let last = widen(tail.of_row(row));
         for l in 0..LANES {
             tail_sums[l] = mul_add::<FMA>(s, last[l] * tail.mask[l], tail_sums[l]);
         }
@@ -366,8 +388,8 @@ fn block_tail_gradient<const FMA: bool>(
 /// into `acc`, which the caller keeps (in registers) from block to block. For each column the
 /// block's rows are added in the same order as [`block_gradient`] adds them.
 #[inline(always)]
-fn block_gradient_in_registers<const FMA: bool, const G: usize>(
-    block: &[f64],
+fn block_gradient_in_registers<T: Element, const FMA: bool, const G: usize>(
+    block: &[T],
     slope: &[f64; BLOCK],
     acc: &mut [Lanes; G],
     p: usize,
@@ -375,6 +397,7 @@ fn block_gradient_in_registers<const FMA: bool, const G: usize>(
     for (k, &s) in slope.iter().enumerate() {
         let (vectors, _) = block[k * p..k * p + G * LANES].as_chunks::<LANES>();
         for (a, xv) in acc.iter_mut().zip(vectors) {
+            let xv = widen(xv);
             for l in 0..LANES {
                 a[l] = mul_add::<FMA>(s, xv[l], a[l]);
             }
@@ -415,14 +438,14 @@ impl<'g, const G: usize> RowSums<'g, G> {
 
     /// Adds `Σₖ slopeₖ·xₖ` over the rows of a block.
     #[inline(always)]
-    fn add_block<const FMA: bool>(&mut self, block: &[f64], slope: &[f64; BLOCK]) {
+    fn add_block<T: Element, const FMA: bool>(&mut self, block: &[T], slope: &[f64; BLOCK]) {
         if G > 0 {
-            block_gradient_in_registers::<FMA, G>(block, slope, &mut self.acc, self.g.len());
+            block_gradient_in_registers::<T, FMA, G>(block, slope, &mut self.acc, self.g.len());
             if let Some(tail) = &self.tail {
-                block_tail_gradient::<FMA>(block, slope, tail, &mut self.tail_sums);
+                block_tail_gradient::<T, FMA>(block, slope, tail, &mut self.tail_sums);
             }
         } else {
-            block_gradient::<FMA>(
+            block_gradient::<T, FMA>(
                 block,
                 slope,
                 self.g,
@@ -503,8 +526,8 @@ fn targets(ys: &[f64]) -> Lanes {
 /// compiler drops the slopes). `rows` holds `ys.len()` rows of `w.len()` values; with `G > 0`
 /// they hold exactly `G` whole vectors, and the gradient stays in registers ([`RowSums`]).
 #[inline(always)]
-fn pass_in<L: SampleLoss, const FMA: bool, const GRADIENT: bool, const G: usize>(
-    rows: &[f64],
+fn pass_in<T: Element, L: SampleLoss, const FMA: bool, const GRADIENT: bool, const G: usize>(
+    rows: &[T],
     ys: &[f64],
     w: &[f64],
     b: f64,
@@ -521,7 +544,7 @@ fn pass_in<L: SampleLoss, const FMA: bool, const GRADIENT: bool, const G: usize>
         .zip(ys.chunks_exact(BLOCK))
         .take(blocks)
     {
-        let z = block_predictors::<FMA>(block, w, b, tail.as_ref());
+        let z = block_predictors::<T, FMA>(block, w, b, tail.as_ref());
         let (loss, slope) = sample.loss_and_slope_lanes::<FMA>(z, targets(y));
         for l in 0..LANES {
             losses[l] += loss[l];
@@ -530,20 +553,20 @@ fn pass_in<L: SampleLoss, const FMA: bool, const GRADIENT: bool, const G: usize>
             for l in 0..LANES {
                 slopes[l] += slope[l];
             }
-            sums.add_block::<FMA>(block, &slope);
+            sums.add_block::<T, FMA>(block, &slope);
         }
     }
     let g = sums.finish();
     let (mut total, mut slope_sum) = (sum_lanes(&losses), sum_lanes(&slopes));
     for (i, &y) in ys.iter().enumerate().skip(blocks * BLOCK) {
         let row = &rows[i * p..(i + 1) * p];
-        let z = predictor::<FMA>(row, w, b);
+        let z = predictor::<T, FMA>(row, w, b);
         if GRADIENT {
             let (loss, slope) = sample.loss_and_slope(z, y);
             total += loss;
             slope_sum += slope;
-            for (gj, x) in g.iter_mut().zip(row) {
-                *gj = mul_add::<FMA>(slope, *x, *gj);
+            for (gj, &x) in g.iter_mut().zip(row) {
+                *gj = mul_add::<FMA>(slope, x.into(), *gj);
             }
         } else {
             total += sample.loss(z, y);
@@ -615,20 +638,20 @@ pub(crate) fn dispatch<K: Kernel>(kernel: K) -> K::Output {
 
 /// What every pass over the samples reads: `ys.len()` rows of `w.len()` values (row-major),
 /// their targets, and the point `(w, b)`.
-struct Pass<'a, L> {
-    rows: &'a [f64],
+struct Pass<'a, T, L> {
+    rows: &'a [T],
     ys: &'a [f64],
     w: &'a [f64],
     b: f64,
     sample: &'a L,
 }
 
-struct ValueAndGradient<'a, L> {
-    pass: Pass<'a, L>,
+struct ValueAndGradient<'a, T, L> {
+    pass: Pass<'a, T, L>,
     g: &'a mut [f64],
 }
 
-impl<L: SampleLoss> Kernel for ValueAndGradient<'_, L> {
+impl<T: Element, L: SampleLoss> Kernel for ValueAndGradient<'_, T, L> {
     type Output = (f64, f64);
     #[inline(always)]
     fn run<const FMA: bool>(self) -> (f64, f64) {
@@ -640,13 +663,13 @@ impl<L: SampleLoss> Kernel for ValueAndGradient<'_, L> {
             sample,
         } = self.pass;
         let g = self.g;
-        with_whole_vectors!(w.len(), G => pass_in::<L, FMA, true, G>(rows, ys, w, b, sample, g))
+        with_whole_vectors!(w.len(), G => pass_in::<T, L, FMA, true, G>(rows, ys, w, b, sample, g))
     }
 }
 
-struct Value<'a, L>(Pass<'a, L>);
+struct Value<'a, T, L>(Pass<'a, T, L>);
 
-impl<L: SampleLoss> Kernel for Value<'_, L> {
+impl<T: Element, L: SampleLoss> Kernel for Value<'_, T, L> {
     type Output = f64;
     #[inline(always)]
     fn run<const FMA: bool>(self) -> f64 {
@@ -657,16 +680,16 @@ impl<L: SampleLoss> Kernel for Value<'_, L> {
             b,
             sample,
         } = self.0;
-        pass_in::<L, FMA, false, 0>(rows, ys, w, b, sample, &mut []).0
+        pass_in::<T, L, FMA, false, 0>(rows, ys, w, b, sample, &mut []).0
     }
 }
 
-struct Curvatures<'a, L> {
-    pass: Pass<'a, L>,
+struct Curvatures<'a, T, L> {
+    pass: Pass<'a, T, L>,
     out: &'a mut [f64],
 }
 
-impl<L: SampleLoss> Kernel for Curvatures<'_, L> {
+impl<T: Element, L: SampleLoss> Kernel for Curvatures<'_, T, L> {
     type Output = ();
     #[inline(always)]
     fn run<const FMA: bool>(self) {
@@ -678,7 +701,7 @@ impl<L: SampleLoss> Kernel for Curvatures<'_, L> {
             sample,
         } = self.pass;
         let out = &mut self.out[..ys.len()];
-        predictors_in::<FMA>(rows, w, b, out);
+        predictors_in::<T, FMA>(rows, w, b, out);
         let (z_blocks, z_tail) = out.as_chunks_mut::<LANES>();
         let (y_blocks, y_tail) = ys.as_chunks::<LANES>();
         for (z, y) in z_blocks.iter_mut().zip(y_blocks) {
@@ -693,7 +716,7 @@ impl<L: SampleLoss> Kernel for Curvatures<'_, L> {
 /// `out[i] = xᵢ·w + b` for the `out.len()` rows of `rows`: blocks of [`BLOCK`] rows with the
 /// overlapping tail vector, then the rows left over one by one.
 #[inline(always)]
-fn predictors_in<const FMA: bool>(rows: &[f64], w: &[f64], b: f64, out: &mut [f64]) {
+fn predictors_in<T: Element, const FMA: bool>(rows: &[T], w: &[f64], b: f64, out: &mut [f64]) {
     let p = w.len();
     if p == 0 {
         out.fill(b);
@@ -703,31 +726,31 @@ fn predictors_in<const FMA: bool>(rows: &[f64], w: &[f64], b: f64, out: &mut [f6
     let (z_blocks, z_rest) = out.as_chunks_mut::<BLOCK>();
     let mut blocks = rows.chunks_exact(BLOCK * p);
     for (z, block) in z_blocks.iter_mut().zip(blocks.by_ref()) {
-        *z = block_predictors::<FMA>(block, w, b, tail.as_ref());
+        *z = block_predictors::<T, FMA>(block, w, b, tail.as_ref());
     }
     for (z, row) in z_rest.iter_mut().zip(blocks.remainder().chunks_exact(p)) {
-        *z = predictor::<FMA>(row, w, b);
+        *z = predictor::<T, FMA>(row, w, b);
     }
 }
 
-struct Predictors<'a> {
-    rows: &'a [f64],
+struct Predictors<'a, T> {
+    rows: &'a [T],
     w: &'a [f64],
     b: f64,
     out: &'a mut [f64],
 }
 
-impl Kernel for Predictors<'_> {
+impl<T: Element> Kernel for Predictors<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run<const FMA: bool>(self) {
-        predictors_in::<FMA>(self.rows, self.w, self.b, self.out);
+        predictors_in::<T, FMA>(self.rows, self.w, self.b, self.out);
     }
 }
 
 /// `out[i] = xᵢ·w + b` for the `out.len()` rows of `rows` (row-major, `w.len()` values each):
 /// the linear predictor alone, at the vector width of the CPU.
-pub(crate) fn predictors(rows: &[f64], w: &[f64], b: f64, out: &mut [f64]) {
+pub(crate) fn predictors<T: Element>(rows: &[T], w: &[f64], b: f64, out: &mut [f64]) {
     dispatch(Predictors { rows, w, b, out });
 }
 
@@ -785,8 +808,8 @@ pub(crate) fn gram_tiles(block: &[f64], width: usize, out: &mut [f64]) {
 ///
 /// The sums are taken in an order fixed by the data alone, the same on every instruction set
 /// with FMA (and rounded differently, within a few units in the last place, on the baseline).
-pub(crate) fn chunk_value_and_gradient<L: SampleLoss>(
-    rows: &[f64],
+pub(crate) fn chunk_value_and_gradient<T: Element, L: SampleLoss>(
+    rows: &[T],
     ys: &[f64],
     w: &[f64],
     b: f64,
@@ -803,25 +826,29 @@ pub(crate) fn chunk_value_and_gradient<L: SampleLoss>(
     dispatch(ValueAndGradient { pass, g })
 }
 
-struct TransposeTimes<'a> {
-    rows: &'a [f64],
+struct TransposeTimes<'a, T> {
+    rows: &'a [T],
     v: &'a [f64],
     g: &'a mut [f64],
 }
 
-impl Kernel for TransposeTimes<'_> {
+impl<T: Element> Kernel for TransposeTimes<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run<const FMA: bool>(self) {
         let TransposeTimes { rows, v, g } = self;
-        with_whole_vectors!(g.len(), G => transpose_times_in::<FMA, G>(rows, v, g));
+        with_whole_vectors!(g.len(), G => transpose_times_in::<T, FMA, G>(rows, v, g));
     }
 }
 
 /// `g += Σᵢ vᵢ·xᵢ` over the `v.len()` rows of `rows`, `g.len()` values each: blocks of rows by
 /// [`RowSums`], then the rows left over one by one.
 #[inline(always)]
-fn transpose_times_in<const FMA: bool, const G: usize>(rows: &[f64], v: &[f64], g: &mut [f64]) {
+fn transpose_times_in<T: Element, const FMA: bool, const G: usize>(
+    rows: &[T],
+    v: &[f64],
+    g: &mut [f64],
+) {
     let p = g.len();
     if p == 0 {
         return;
@@ -830,25 +857,25 @@ fn transpose_times_in<const FMA: bool, const G: usize>(rows: &[f64], v: &[f64], 
     let mut blocks = rows.chunks_exact(BLOCK * p);
     let (v_blocks, v_rest) = v.as_chunks::<BLOCK>();
     for (block, v) in blocks.by_ref().zip(v_blocks) {
-        sums.add_block::<FMA>(block, v);
+        sums.add_block::<T, FMA>(block, v);
     }
     let g = sums.finish();
     for (row, &v) in blocks.remainder().chunks_exact(p).zip(v_rest) {
-        for (gj, x) in g.iter_mut().zip(row) {
-            *gj = mul_add::<FMA>(v, *x, *gj);
+        for (gj, &x) in g.iter_mut().zip(row) {
+            *gj = mul_add::<FMA>(v, x.into(), *gj);
         }
     }
 }
 
 /// One chunk of `Xᵀv`: adds `Σᵢ vᵢ·xᵢ` over the `v.len()` rows of `rows` to `g`, by the
 /// gradient's block loop.
-pub(crate) fn chunk_transpose_times(rows: &[f64], v: &[f64], g: &mut [f64]) {
+pub(crate) fn chunk_transpose_times<T: Element>(rows: &[T], v: &[f64], g: &mut [f64]) {
     dispatch(TransposeTimes { rows, v, g });
 }
 
 /// One chunk of the one-pass value: `Σᵢ ℓ(yᵢ, xᵢ·w + b)`.
-pub(crate) fn chunk_value<L: SampleLoss>(
-    rows: &[f64],
+pub(crate) fn chunk_value<T: Element, L: SampleLoss>(
+    rows: &[T],
     ys: &[f64],
     w: &[f64],
     b: f64,
@@ -865,8 +892,8 @@ pub(crate) fn chunk_value<L: SampleLoss>(
 
 /// `outᵢ = ℓ''(yᵢ, xᵢ·w + b)` for the rows of `rows` (one per element of `ys` and `out`): the
 /// curvatures that weight a Hessian's rows.
-pub(crate) fn curvatures<L: SampleLoss>(
-    rows: &[f64],
+pub(crate) fn curvatures<T: Element, L: SampleLoss>(
+    rows: &[T],
     ys: &[f64],
     w: &[f64],
     b: f64,
@@ -1005,9 +1032,9 @@ mod tests {
         let run = |registers: bool| {
             let mut g = vec![0.25; p];
             let (total, slope) = if registers {
-                pass_in::<_, true, true, G>(&rows, &ys, &w, 0.3, &Squares, &mut g)
+                pass_in::<f64, _, true, true, G>(&rows, &ys, &w, 0.3, &Squares, &mut g)
             } else {
-                pass_in::<_, true, true, 0>(&rows, &ys, &w, 0.3, &Squares, &mut g)
+                pass_in::<f64, _, true, true, 0>(&rows, &ys, &w, 0.3, &Squares, &mut g)
             };
             (total, slope, g)
         };

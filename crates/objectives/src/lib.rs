@@ -58,6 +58,7 @@ mod elastic_net;
 mod error;
 #[cfg(feature = "expression")]
 pub mod expression;
+mod features;
 pub mod finite_difference;
 mod kernel;
 mod linear;
@@ -72,6 +73,7 @@ pub mod univariate;
 pub use blas::{blas_threads, set_blas_threads};
 pub use elastic_net::{Composite, ElasticNet, HessianBlock, Smooth};
 pub use error::ObjectiveError;
+pub use features::{Element, Features};
 pub use linear::{first_non_finite, linear_predictor, LinearModelLoss};
 pub use logistic::{log_sigmoid, sigmoid, LogLoss};
 pub use parameter::Parameter;

@@ -6,7 +6,7 @@ use crate::kernel::{
     predictors, Lanes, LANES,
 };
 use crate::standardized::column_moments;
-use crate::{ColumnStatistics, Gradient, ObjectiveError};
+use crate::{ColumnStatistics, Element, Features, Gradient, ObjectiveError};
 use ndarray::{linalg::general_mat_mul, s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -93,10 +93,29 @@ thread_local! {
     static SCALED_BLOCK: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The feature matrix `X` (borrowed, never copied) and whether an intercept is fitted.
+/// Runs `$body` with `$rows` bound to `X`'s values in row-major order, as a slice of the
+/// stored type (`&[f64]` or `&[f32]`: the body is compiled for each), in a function that
+/// returns an `Option`: `None` when `X` is not contiguous.
+macro_rules! with_rows {
+    ($x:expr, $rows:ident => $body:expr) => {
+        match $x {
+            Features::F64(x) => {
+                let $rows = x.as_slice()?;
+                $body
+            }
+            Features::F32(x) => {
+                let $rows = x.as_slice()?;
+                $body
+            }
+        }
+    };
+}
+
+/// The feature matrix `X` (borrowed, never copied; see [`Features`] for `f32` in other than
+/// row-major order) and whether an intercept is fitted.
 #[derive(Debug, Clone)]
 pub(crate) struct Design<'a> {
-    x: ArrayView2<'a, f64>,
+    x: Features<'a>,
     fit_intercept: bool,
     partials: Partials,
     summary: Option<DataSummary>,
@@ -127,14 +146,14 @@ pub(crate) struct TargetMoments {
 
 /// Runs `work` on each chunk (its index, rows and partial-sum slot), in parallel when there is
 /// more than one chunk and more than one thread.
-fn for_each_chunk<'x, W>(
-    rows: &'x [f64],
+fn for_each_chunk<'x, T: Element, W>(
+    rows: &'x [T],
     row_width: usize,
     partials: &mut [f64],
     width: usize,
     work: W,
 ) where
-    W: Fn(usize, &'x [f64], &mut [f64]) + Sync + Send,
+    W: Fn(usize, &'x [T], &mut [f64]) + Sync + Send,
 {
     let chunk = CHUNK_ROWS * row_width;
     if partials.len() > width && rayon::current_num_threads() > 1 {
@@ -159,15 +178,16 @@ fn for_each_chunk<'x, W>(
     clippy::eq_op,
     reason = "v − v is the test: 0 when v is finite, NaN otherwise"
 )]
-fn chunk_is_finite(chunk: &[f64]) -> bool {
+fn chunk_is_finite<T: Element>(chunk: &[T]) -> bool {
     let mut sums = [0.0; 8];
     let (blocks, tail) = chunk.as_chunks::<8>();
     for block in blocks {
         for k in 0..8 {
-            sums[k] += block[k] - block[k];
+            let v: f64 = block[k].into();
+            sums[k] += v - v;
         }
     }
-    let tail_sum: f64 = tail.iter().map(|v| v - v).sum();
+    let tail_sum: f64 = tail.iter().map(|&v| v.into() - v.into()).sum();
     sums.iter().sum::<f64>() + tail_sum == 0.0
 }
 
@@ -183,11 +203,19 @@ fn chunk_is_finite(chunk: &[f64]) -> bool {
 /// let found = first_non_finite(array![[1.0, 2.0], [f64::NAN, 4.0]].view());
 /// assert!(matches!(found, Some((1, 0, v)) if v.is_nan()));
 /// ```
-pub fn first_non_finite(x: ArrayView2<'_, f64>) -> Option<(usize, usize, f64)> {
+pub fn first_non_finite<'x>(x: impl Into<Features<'x>>) -> Option<(usize, usize, f64)> {
+    match x.into() {
+        Features::F64(x) => first_non_finite_in(x),
+        Features::F32(x) => first_non_finite_in(x.view()),
+    }
+}
+
+fn first_non_finite_in<T: Element>(x: ArrayView2<'_, T>) -> Option<(usize, usize, f64)> {
     let by_element = || {
         x.indexed_iter()
-            .find(|(_, v)| !v.is_finite())
-            .map(|((r, c), &v)| (r, c, v))
+            .map(|(at, &v)| (at, v.into()))
+            .find(|(_, v): &(_, f64)| !v.is_finite())
+            .map(|((r, c), v)| (r, c, v))
     };
     let Some(values) = x.as_slice() else {
         return by_element();
@@ -219,11 +247,12 @@ pub fn first_non_finite(x: ArrayView2<'_, f64>) -> Option<(usize, usize, f64)> {
 ///
 /// # Errors
 /// `w` without one value per column of `x`.
-pub fn linear_predictor(
-    x: ArrayView2<'_, f64>,
+pub fn linear_predictor<'x>(
+    x: impl Into<Features<'x>>,
     w: ArrayView1<'_, f64>,
     b: f64,
 ) -> Result<Array1<f64>, ObjectiveError> {
+    let x = x.into();
     let p = x.ncols();
     if w.len() != p {
         return Err(ObjectiveError::ShapeMismatch {
@@ -233,18 +262,36 @@ pub fn linear_predictor(
         });
     }
     let mut z = Array1::zeros(x.nrows());
-    match (x.as_slice(), w.as_slice(), z.as_slice_mut()) {
-        (Some(rows), Some(w), Some(out)) if p > 0 => {
-            if rayon::current_num_threads() > 1 && out.len() > CHUNK_ROWS {
-                out.par_chunks_mut(CHUNK_ROWS)
-                    .zip(rows.par_chunks(CHUNK_ROWS * p))
-                    .for_each(|(out, rows)| predictors(rows, w, b, out));
-            } else {
-                predictors(rows, w, b, out);
-            }
-            Ok(z)
-        }
-        _ => Ok(x.dot(&w) + b),
+    if p == 0 {
+        z.fill(b);
+        return Ok(z);
+    }
+    let w = w.to_vec();
+    let done = match (&x, z.as_slice_mut()) {
+        (Features::F64(x), Some(out)) => x
+            .as_slice()
+            .map(|rows| predictors_in_chunks(rows, &w, b, out)),
+        (Features::F32(x), Some(out)) => x
+            .as_slice()
+            .map(|rows| predictors_in_chunks(rows, &w, b, out)),
+        _ => None,
+    };
+    if done.is_none() {
+        // BLAS, for an `f64` matrix in another layout (an `f32` one is always row-major).
+        z = x.to_f64().dot(&Array1::from(w)) + b;
+    }
+    Ok(z)
+}
+
+/// `out[i] = xᵢ·w + b` by the kernel, in parallel chunks of rows when there are threads.
+fn predictors_in_chunks<T: Element>(rows: &[T], w: &[f64], b: f64, out: &mut [f64]) {
+    let p = w.len();
+    if rayon::current_num_threads() > 1 && out.len() > CHUNK_ROWS {
+        out.par_chunks_mut(CHUNK_ROWS)
+            .zip(rows.par_chunks(CHUNK_ROWS * p))
+            .for_each(|(out, rows)| predictors(rows, w, b, out));
+    } else {
+        predictors(rows, w, b, out);
     }
 }
 
@@ -255,10 +302,7 @@ impl<'a> Design<'a> {
     /// the [`DataSummary`] that preconditioning and the first evaluation of a fit need (see
     /// [`column_moments`]); the element-wise scan runs only to locate a bad value, or for
     /// other layouts.
-    pub(crate) fn new(
-        x: ArrayView2<'a, f64>,
-        y: &ArrayView1<'_, f64>,
-    ) -> Result<Self, ObjectiveError> {
+    pub(crate) fn new(x: Features<'a>, y: &ArrayView1<'_, f64>) -> Result<Self, ObjectiveError> {
         if x.nrows() == 0 {
             return Err(ObjectiveError::EmptyData("the feature matrix has no rows"));
         }
@@ -275,24 +319,25 @@ impl<'a> Design<'a> {
             });
         }
         let n = x.nrows() as f64;
-        let summary = match (x.as_slice(), y.as_slice()) {
-            (Some(values), Some(ys)) => {
-                let m = column_moments(values, x.ncols(), Some(ys));
-                Some(DataSummary {
-                    stats: ColumnStatistics::from_moments(n, m.mean, m.sum_sq),
-                    targets: TargetMoments {
-                        count: n,
-                        mean: m.target_mean,
-                        sum_sq: m.target_sum_sq,
-                    },
-                    cross: m.cross,
-                })
-            }
+        let moments = || {
+            let ys = y.as_slice()?;
+            with_rows!(&x, values => Some(column_moments(values, x.ncols(), Some(ys))))
+        };
+        let summary = match moments() {
+            Some(m) => Some(DataSummary {
+                stats: ColumnStatistics::from_moments(n, m.mean, m.sum_sq),
+                targets: TargetMoments {
+                    count: n,
+                    mean: m.target_mean,
+                    sum_sq: m.target_sum_sq,
+                },
+                cross: m.cross,
+            }),
             _ => None,
         };
         let proven_finite = summary.as_ref().is_some_and(|s| s.stats.proves_finite());
         if !proven_finite {
-            if let Some((row, column, value)) = first_non_finite(x) {
+            if let Some((row, column, value)) = first_non_finite(&x) {
                 return Err(ObjectiveError::NonFiniteFeature { row, column, value });
             }
         }
@@ -360,7 +405,18 @@ impl<'a> Design<'a> {
     pub(crate) fn gradient_from_residual(&self, r: &Array1<f64>, scale: f64) -> Array1<f64> {
         let mut g = Array1::zeros(self.n_params());
         let p = self.n_features();
-        ndarray::linalg::general_mat_vec_mul(scale, &self.x.t(), r, 0.0, &mut g.slice_mut(s![..p]));
+        match &self.x {
+            Features::F64(x) => ndarray::linalg::general_mat_vec_mul(
+                scale,
+                &x.t(),
+                r,
+                0.0,
+                &mut g.slice_mut(s![..p]),
+            ),
+            Features::F32(_) => g
+                .slice_mut(s![..p])
+                .assign(&(self.transpose_times(r) * scale)),
+        }
         if self.fit_intercept {
             g[p] = scale * r.sum();
         }
@@ -373,6 +429,13 @@ impl<'a> Design<'a> {
     /// `X` is never copied: rows are scaled block by block into a small scratch matrix and
     /// the products `X_bᵀ·(Q_b X_b)` accumulated through BLAS.
     pub(crate) fn weighted_gram(&self, q: &Array1<f64>, scale: f64) -> Array2<f64> {
+        let x = match &self.x {
+            Features::F64(x) => x,
+            Features::F32(_) => {
+                let all: Vec<usize> = (0..self.n_params()).collect();
+                return self.weighted_gram_block(q, &all, scale);
+            }
+        };
         let p = self.n_features();
         let n = self.n_samples();
         let mut h = Array2::zeros((self.n_params(), self.n_params()));
@@ -380,7 +443,7 @@ impl<'a> Design<'a> {
         let mut start = 0;
         while start < n {
             let end = (start + GRAM_BLOCK_ROWS).min(n);
-            let xb = self.x.slice(s![start..end, ..]);
+            let xb = x.slice(s![start..end, ..]);
             let qb = q.slice(s![start..end]);
             let mut sb = scratch.slice_mut(s![..end - start, ..]);
             sb.assign(&xb);
@@ -390,7 +453,7 @@ impl<'a> Design<'a> {
         }
         if self.fit_intercept {
             let mut column = Array1::zeros(p);
-            ndarray::linalg::general_mat_vec_mul(scale, &self.x.t(), q, 0.0, &mut column);
+            ndarray::linalg::general_mat_vec_mul(scale, &x.t(), q, 0.0, &mut column);
             h.slice_mut(s![..p, p]).assign(&column);
             h.slice_mut(s![p, ..p]).assign(&column);
             h[[p, p]] = scale * q.sum();
@@ -423,7 +486,7 @@ impl Design<'_> {
             let used = end - start;
             for (i, row) in (start..end).enumerate() {
                 for (c, &j) in indices.iter().enumerate() {
-                    let value = if j < p { self.x[[row, j]] } else { 1.0 };
+                    let value = if j < p { self.value(row, j) } else { 1.0 };
                     gathered[[i, c]] = value;
                     weighted[[i, c]] = value * q[row];
                 }
@@ -443,30 +506,44 @@ impl Design<'_> {
     /// `Xᵀv` (the coefficients' part of `gradient_from_residual` with scale 1): for a
     /// row-major `X`, one pass of the vector kernel in chunks of rows, summed in chunk order
     /// (the same for any number of threads).
+    ///
+    /// An `f32` matrix always takes the kernel (there is no BLAS for mixed types).
     pub(crate) fn transpose_times(&self, v: &Array1<f64>) -> Array1<f64> {
         let p = self.n_features();
-        let (Some(rows), Some(vs), false) =
-            (self.x.as_slice(), v.as_slice(), self.one_wide_chunk())
-        else {
-            return self.x.t().dot(v);
+        let by_kernel = || {
+            let vs = v.as_slice()?;
+            with_rows!(&self.x, rows => Some(self.sum_over_chunks(rows, p, |i, chunk, out| {
+                out.fill(0.0);
+                let vs = &vs[i * CHUNK_ROWS..][..chunk.len() / p];
+                chunk_transpose_times(chunk, vs, out);
+            })))
         };
-        let sums = self.sum_over_chunks(rows, p, |i, chunk, out| {
-            out.fill(0.0);
-            let vs = &vs[i * CHUNK_ROWS..][..chunk.len() / p];
-            chunk_transpose_times(chunk, vs, out);
-        });
-        Array1::from(sums)
+        match &self.x {
+            Features::F64(x) if self.one_wide_chunk() => x.t().dot(v),
+            _ => match by_kernel() {
+                Some(sums) => Array1::from(sums),
+                None => self.x.to_f64().t().dot(v),
+            },
+        }
     }
 
-    /// `Xw`, without the intercept, by [`linear_predictor`].
+    /// `Xw`, without the intercept, by [`linear_predictor`] (by BLAS for a wide `f64` matrix).
     pub(crate) fn times_coefficients(&self, params: &Array1<f64>) -> Array1<f64> {
         let w = params.slice(s![..self.n_features()]);
-        if self.one_wide_chunk() {
-            return self.x.dot(&w);
+        match &self.x {
+            Features::F64(x) if self.one_wide_chunk() => x.dot(&w),
+            x => match linear_predictor(x, w, 0.0) {
+                Ok(z) => z,
+                Err(_) => x.to_f64().dot(&w),
+            },
         }
-        match linear_predictor(self.x, w, 0.0) {
-            Ok(z) => z,
-            Err(_) => self.x.dot(&w),
+    }
+
+    /// `xᵢⱼ` in `f64`.
+    fn value(&self, i: usize, j: usize) -> f64 {
+        match &self.x {
+            Features::F64(x) => x[[i, j]],
+            Features::F32(x) => f64::from(x[[i, j]]),
         }
     }
 
@@ -517,17 +594,11 @@ pub(crate) trait SampleLoss: Sync {
 }
 
 impl Design<'_> {
-    /// `X` as one row-major slice, and `y` as a slice, when both are contiguous: the layout
-    /// the one-pass kernels need. Other layouts take the BLAS path of two passes.
-    fn contiguous<'s>(&'s self, y: &'s ArrayView1<'_, f64>) -> Option<(&'s [f64], &'s [f64])> {
-        Some((self.x.as_slice()?, y.as_slice()?))
-    }
-
     /// Runs `work` on each chunk of rows (its index, its rows, and `width` slots it fills),
     /// then adds the chunks' slots in chunk order: the same sums for any number of threads.
-    fn sum_over_chunks<'x, W>(&self, rows: &'x [f64], width: usize, work: W) -> Vec<f64>
+    fn sum_over_chunks<'x, T: Element, W>(&self, rows: &'x [T], width: usize, work: W) -> Vec<f64>
     where
-        W: Fn(usize, &'x [f64], &mut [f64]) + Sync + Send,
+        W: Fn(usize, &'x [T], &mut [f64]) + Sync + Send,
     {
         let chunks = self.n_samples().div_ceil(CHUNK_ROWS);
         self.partials.with(|partials| {
@@ -565,7 +636,7 @@ impl Design<'_> {
         sample: &L,
         gradient: bool,
     ) -> Option<(f64, Option<Array1<f64>>)> {
-        let (rows, ys) = self.contiguous(y)?;
+        let ys = y.as_slice()?;
         let (w, b) = self.split(params);
         let p = self.n_features();
         if w.len() != p {
@@ -574,8 +645,27 @@ impl Design<'_> {
         if let Some(sums) = self.at_zero_coefficients(w, b, sample, gradient) {
             return Some(sums);
         }
+        let sums = with_rows!(&self.x, rows => self.fused_sums(rows, ys, w, b, sample, gradient));
+        // The slots are [Σℓ, Σℓ'x (p), Σℓ']; the last is the intercept's component.
+        let end = if self.fit_intercept { p + 2 } else { p + 1 };
+        let g = gradient.then(|| Array1::from(sums[1..end].to_vec()));
+        Some((sums[0], g))
+    }
+
+    /// [`fused`](Design::fused)'s pass over the rows: the slots `[Σℓ, Σℓ'x (p), Σℓ']`, or
+    /// `[Σℓ]` without the gradient.
+    fn fused_sums<T: Element, L: SampleLoss>(
+        &self,
+        rows: &[T],
+        ys: &[f64],
+        w: &[f64],
+        b: f64,
+        sample: &L,
+        gradient: bool,
+    ) -> Vec<f64> {
+        let p = w.len();
         let width = if gradient { 1 + p + 1 } else { 1 };
-        let sums = self.sum_over_chunks(rows, width, |i, chunk, out| {
+        self.sum_over_chunks(rows, width, |i, chunk, out| {
             let ys = &ys[i * CHUNK_ROWS..][..chunk.len() / p];
             if gradient {
                 let (head, g) = out.split_at_mut(1);
@@ -587,11 +677,7 @@ impl Design<'_> {
             } else {
                 out[0] = chunk_value(chunk, ys, w, b, sample);
             }
-        });
-        // The slots are [Σℓ, Σℓ'x (p), Σℓ']; the last is the intercept's component.
-        let end = if self.fit_intercept { p + 2 } else { p + 1 };
-        let g = gradient.then(|| Array1::from(sums[1..end].to_vec()));
-        Some((sums[0], g))
+        })
     }
 
     /// [`fused`](Design::fused)'s sums without a pass, from the [`DataSummary`], when every
@@ -655,7 +741,7 @@ impl Design<'_> {
         weights: Option<&L>,
         columns: &[usize],
     ) -> Option<Array2<f64>> {
-        let (rows, ys) = self.contiguous(y)?;
+        let ys = y.as_slice()?;
         let (w, b) = self.split(params);
         let p = self.n_features();
         if w.len() != p && weights.is_some() {
@@ -665,8 +751,30 @@ impl Design<'_> {
         // The scaled rows are laid out `width` apart, zero-padded to whole vectors, for the
         // tiles of the Gram kernel.
         let width = k.div_ceil(LANES) * LANES;
+        let sums = with_rows!(&self.x, rows => self.gram_sums(rows, ys, w, b, weights, columns));
+        // The tiles cover the upper triangle; take the `k × k` corner and mirror it.
+        Some(Array2::from_shape_fn((k, k), |(r, c)| {
+            let (r, c) = if r <= c { (r, c) } else { (c, r) };
+            sums[r * width + c]
+        }))
+    }
+
+    /// [`gram_block`](Design::gram_block)'s pass over the rows: the upper triangle of the
+    /// `width × width` tiles, `width` the number of columns rounded up to whole vectors.
+    fn gram_sums<T: Element, L: SampleLoss>(
+        &self,
+        rows: &[T],
+        ys: &[f64],
+        w: &[f64],
+        b: f64,
+        weights: Option<&L>,
+        columns: &[usize],
+    ) -> Vec<f64> {
+        let p = self.n_features();
+        let k = columns.len();
+        let width = k.div_ceil(LANES) * LANES;
         let everything = k == self.n_params();
-        let sums = self.sum_over_chunks(rows, width * width, |i, chunk, out| {
+        self.sum_over_chunks(rows, width * width, |i, chunk, out| {
             out.fill(0.0);
             let ys = &ys[i * CHUNK_ROWS..][..chunk.len() / p];
             let mut q = [1.0; BLOCK_ROWS];
@@ -686,34 +794,32 @@ impl Design<'_> {
                     {
                         let root = qi.max(0.0).sqrt();
                         if everything {
-                            for (s, x) in scaled.iter_mut().zip(row) {
-                                *s = root * x;
+                            for (s, &x) in scaled.iter_mut().zip(row) {
+                                *s = root * x.into();
                             }
                             if k > p {
                                 scaled[p] = root;
                             }
                         } else {
                             for (s, &j) in scaled.iter_mut().zip(columns) {
-                                *s = if j < p { root * row[j] } else { root };
+                                *s = if j < p { root * row[j].into() } else { root };
                             }
                         }
                     }
                     gram_tiles(&block[..ys.len() * width], width, out);
                 }
             });
-        });
-        // The tiles cover the upper triangle; take the `k × k` corner and mirror it.
-        Some(Array2::from_shape_fn((k, k), |(r, c)| {
-            let (r, c) = if r <= c { (r, c) } else { (c, r) };
-            sums[r * width + c]
-        }))
+        })
     }
 }
 
 #[cfg(test)]
 impl Design<'_> {
     pub(crate) fn x_ptr(&self) -> *const f64 {
-        self.x.as_ptr()
+        match &self.x {
+            Features::F64(x) => x.as_ptr(),
+            Features::F32(x) => x.as_ptr().cast(),
+        }
     }
 }
 
@@ -927,7 +1033,7 @@ mod tests {
             let (x, y, _) = problem(2 * super::CHUNK_ROWS + 13, p);
             let v = y.mapv(|y| y - 0.3);
             let expected = x.t().dot(&v);
-            let design = super::Design::new(x.view(), &y.view()).unwrap();
+            let design = super::Design::new(x.view().into(), &y.view()).unwrap();
             let one = in_pool(1, || design.transpose_times(&v));
             let two = in_pool(2, || design.transpose_times(&v));
             assert_eq!(one, two, "p {p}: the same sums for any number of threads");
@@ -936,6 +1042,133 @@ mod tests {
                 one.iter().zip(&expected).all(|(a, b)| close(*a, *b)),
                 "p {p}"
             );
+        }
+    }
+
+    /// Values that `f32` holds exactly, so that an `f32` matrix and an `f64` matrix of the
+    /// same values are the same data.
+    fn in_f32(x: &Array2<f64>) -> (Array2<f32>, Array2<f64>) {
+        let x32 = x.mapv(|v| v as f32);
+        let x64 = x32.mapv(f64::from);
+        (x32, x64)
+    }
+
+    #[test]
+    fn f32_storage_gives_the_same_bits_as_f64_holding_the_same_values() {
+        use crate::{ColumnStatistics, ElasticNet, HessianBlock, Smooth};
+        for p in [3, 8, 13, 50, 67] {
+            let (x, y, params) = problem(2 * super::CHUNK_ROWS + 5, p);
+            let (x32, x64) = in_f32(&x);
+            let targets = y.mapv(|v| 3.0 * v - 1.0) + x64.column(0);
+            let penalty = ElasticNet::new(1e-3, 1e-3, p).unwrap();
+            let indices = [0, p / 2, p];
+            for threads in [1, 2] {
+                in_pool(threads, || {
+                    let wide = LogLoss::new(&x64, &y).unwrap();
+                    let narrow = LogLoss::new(&x32, &y).unwrap();
+                    assert_eq!(wide.value(&params), narrow.value(&params), "p {p}");
+                    assert_eq!(
+                        wide.value_and_gradient(&params),
+                        narrow.value_and_gradient(&params)
+                    );
+                    assert_eq!(wide.hessian(&params), narrow.hessian(&params));
+                    assert_eq!(
+                        wide.hessian_block(&params, &indices),
+                        narrow.hessian_block(&params, &indices)
+                    );
+                    assert_eq!(wide.l1_threshold(), narrow.l1_threshold());
+                    assert_eq!(
+                        wide.duality_gap(&params, &penalty),
+                        narrow.duality_gap(&params, &penalty)
+                    );
+                    assert_eq!(wide.column_statistics(), narrow.column_statistics());
+                    let zero = Array1::zeros(p + 1);
+                    assert_eq!(
+                        wide.value_and_gradient(&zero),
+                        narrow.value_and_gradient(&zero)
+                    );
+                    let wide = MeanSquaredError::new(&x64, &targets).unwrap();
+                    let narrow = MeanSquaredError::new(&x32, &targets).unwrap();
+                    assert_eq!(
+                        wide.value_and_gradient(&params),
+                        narrow.value_and_gradient(&params)
+                    );
+                    assert_eq!(wide.hessian(&params), narrow.hessian(&params));
+                    assert_eq!(
+                        wide.duality_gap(&params, &penalty),
+                        narrow.duality_gap(&params, &penalty)
+                    );
+                    let w = params.slice(ndarray::s![..p]);
+                    assert_eq!(
+                        crate::linear_predictor(&x64, w, 0.5).unwrap(),
+                        crate::linear_predictor(&x32, w, 0.5).unwrap()
+                    );
+                    assert_eq!(
+                        ColumnStatistics::of(&x64).unwrap(),
+                        ColumnStatistics::of(&x32).unwrap()
+                    );
+                });
+            }
+        }
+    }
+
+    #[test]
+    fn f32_in_other_layouts_and_with_strided_targets_agrees_with_row_major() {
+        let p = 13;
+        let (x, y, params) = problem(2 * super::CHUNK_ROWS + 5, p);
+        let (x32, _) = in_f32(&x);
+        // Column-major: copied once into row-major order, then the same kernels.
+        let mut columns = Array2::zeros(x32.raw_dim().f());
+        columns.assign(&x32);
+        let rows = LogLoss::new(&x32, &y).unwrap();
+        let copied = LogLoss::new(&columns, &y).unwrap();
+        assert_eq!(
+            rows.value_and_gradient(&params),
+            copied.value_and_gradient(&params)
+        );
+        // Targets with a stride: not one slice, so the two-pass path, on the f32 matrix.
+        let y2 = Array1::from_iter(y.iter().flat_map(|a| [*a, *a]));
+        let strided_y = y2.slice(ndarray::s![..;2]);
+        let two_pass = LogLoss::new(&x32, strided_y).unwrap();
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * (1.0 + b.abs());
+        let (fv, fg) = rows.value_and_gradient(&params);
+        let (tv, tg) = two_pass.value_and_gradient(&params);
+        assert!(close(fv, tv) && close(two_pass.value(&params), fv));
+        assert!(fg.iter().zip(&tg).all(|(a, b)| close(*a, *b)));
+        let (fh, th) = (rows.hessian(&params), two_pass.hessian(&params));
+        assert!(fh.iter().zip(&th).all(|(a, b)| close(*a, *b)));
+        let targets = y.mapv(|v| 2.0 * v + 0.5);
+        let t2 = Array1::from_iter(targets.iter().flat_map(|a| [*a, *a]));
+        let rows = MeanSquaredError::new(&x32, &targets).unwrap();
+        let two_pass = MeanSquaredError::new(&x32, t2.slice(ndarray::s![..;2])).unwrap();
+        let (fv, fg) = rows.value_and_gradient(&params);
+        let (tv, tg) = two_pass.value_and_gradient(&params);
+        assert!(close(fv, tv));
+        assert!(fg.iter().zip(&tg).all(|(a, b)| close(*a, *b)));
+        let (fh, th) = (rows.hessian(&params), two_pass.hessian(&params));
+        assert!(fh.iter().zip(&th).all(|(a, b)| close(*a, *b)));
+    }
+
+    #[test]
+    fn f32_non_finite_values_are_found_where_they_are() {
+        let (x, y, _) = problem(2 * super::CHUNK_ROWS + 5, 11);
+        let (x32, _) = in_f32(&x);
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            let mut x = x32.clone();
+            x[[5000, 10]] = bad;
+            let found = LogLoss::new(&x, &y).unwrap_err();
+            assert!(
+                matches!(
+                    found,
+                    crate::ObjectiveError::NonFiniteFeature {
+                        row: 5000,
+                        column: 10,
+                        ..
+                    }
+                ),
+                "{found}"
+            );
+            assert!(matches!(crate::first_non_finite(&x), Some((5000, 10, _))));
         }
     }
 }

@@ -1,8 +1,10 @@
 use crate::elastic_net::{mean_gap, negative_entropy, ElasticNet, HessianBlock, Smooth};
 use crate::kernel::{self, Kernel, Lanes, LANES};
 use crate::linear::{Design, SampleLoss, TargetMoments};
-use crate::{ColumnStatistics, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
+use crate::{
+    ColumnStatistics, Features, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError,
+};
+use ndarray::{Array1, Array2, ArrayView1, Zip};
 use rayon::prelude::*;
 
 /// The inverse logit (sigmoid) `σ(z) = 1 / (1 + e^(−z))`, computed without overflow.
@@ -173,7 +175,7 @@ impl<'a> LogLoss<'a> {
     /// Empty data, a length mismatch between `x` and `y`, a NaN or infinite feature, or a
     /// label other than 0 or 1.
     pub fn new(
-        x: impl Into<ArrayView2<'a, f64>>,
+        x: impl Into<Features<'a>>,
         y: impl Into<ArrayView1<'a, f64>>,
     ) -> Result<Self, ObjectiveError> {
         let y = y.into();

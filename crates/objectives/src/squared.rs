@@ -1,8 +1,10 @@
 use crate::elastic_net::{mean_gap, ElasticNet, HessianBlock, Smooth};
 use crate::linear::{Design, SampleLoss, TargetMoments};
 use crate::logistic::max_abs;
-use crate::{ColumnStatistics, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
+use crate::{
+    ColumnStatistics, Features, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError,
+};
+use ndarray::{Array1, Array2, ArrayView1, Zip};
 
 /// One sample's squared error `(z − y)²`, slope `2(z − y)` and curvature 2.
 struct Squared;
@@ -70,7 +72,7 @@ impl<'a> MeanSquaredError<'a> {
     /// # Errors
     /// Empty data, a length mismatch between `x` and `y`, or a NaN or infinite value.
     pub fn new(
-        x: impl Into<ArrayView2<'a, f64>>,
+        x: impl Into<Features<'a>>,
         y: impl Into<ArrayView1<'a, f64>>,
     ) -> Result<Self, ObjectiveError> {
         let y = y.into();

@@ -4,8 +4,8 @@
 use crate::elastic_net::{ElasticNet, HessianBlock, Smooth};
 #[cfg(test)]
 use crate::Parameter;
-use crate::{Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
-use ndarray::{s, Array1, Array2, ArrayView2, Axis, Zip};
+use crate::{Element, Features, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
+use ndarray::{s, Array1, Array2, Axis, Zip};
 use rayon::prelude::*;
 
 /// Column means and population standard deviations of a feature matrix.
@@ -53,7 +53,7 @@ struct Moments {
 impl Moments {
     /// Two sweeps over `rows` (the column sums of `x − shift`, then the squared deviations
     /// from the means and their products with the targets'), the second from cache.
-    fn of_block(rows: &[f64], shift: &[f64], targets: Option<(&[f64], f64)>) -> Moments {
+    fn of_block<T: Element>(rows: &[T], shift: &[f64], targets: Option<(&[f64], f64)>) -> Moments {
         let p = shift.len();
         let count = (rows.len() / p) as f64;
         let (mut mean, mut sum_sq) = (vec![0.0; p], vec![0.0; p]);
@@ -120,8 +120,8 @@ const GROUP: usize = 8;
 /// are recomputed by the same operations, to the same values. Compiled for AVX-512 and AVX2
 /// as well as the baseline, chosen at run time.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+fma", "x86_64+avx2+fma"))]
-fn block_moments(
-    rows: &[f64],
+fn block_moments<T: Element>(
+    rows: &[T],
     shift: &[f64],
     deviations: &[f64],
     mean: &mut [f64],
@@ -131,17 +131,17 @@ fn block_moments(
     let p = shift.len();
     let targets = !deviations.is_empty();
     match (p >= GROUP, targets) {
-        (true, true) => sweep::<GROUP, true>(rows, shift, deviations, mean, sum_sq, cross),
-        (true, false) => sweep::<GROUP, false>(rows, shift, deviations, mean, sum_sq, cross),
-        (false, true) => sweep::<1, true>(rows, shift, deviations, mean, sum_sq, cross),
-        (false, false) => sweep::<1, false>(rows, shift, deviations, mean, sum_sq, cross),
+        (true, true) => sweep::<T, GROUP, true>(rows, shift, deviations, mean, sum_sq, cross),
+        (true, false) => sweep::<T, GROUP, false>(rows, shift, deviations, mean, sum_sq, cross),
+        (false, true) => sweep::<T, 1, true>(rows, shift, deviations, mean, sum_sq, cross),
+        (false, false) => sweep::<T, 1, false>(rows, shift, deviations, mean, sum_sq, cross),
     }
 }
 
 /// [`block_moments`] in groups of `W` columns (`W ≤ p`), with the co-moments when `TARGETS`.
 #[inline(always)]
-fn sweep<const W: usize, const TARGETS: bool>(
-    rows: &[f64],
+fn sweep<T: Element, const W: usize, const TARGETS: bool>(
+    rows: &[T],
     shift: &[f64],
     deviations: &[f64],
     mean: &mut [f64],
@@ -156,7 +156,7 @@ fn sweep<const W: usize, const TARGETS: bool>(
         mean.iter_mut()
             .zip(row)
             .zip(shift)
-            .for_each(|((m, v), r)| *m += v - r);
+            .for_each(|((m, &v), r)| *m += v.into() - r);
     }
     mean.iter_mut().for_each(|m| *m /= count);
     let mut next = 0;
@@ -172,7 +172,7 @@ fn sweep<const W: usize, const TARGETS: bool>(
             let v = &row[columns.clone()];
             let e = if TARGETS { deviations[i] } else { 0.0 };
             for k in 0..W {
-                let d = (v[k] - s[k]) - m[k];
+                let d = (v[k].into() - s[k]) - m[k];
                 a[k] += d * d;
                 if TARGETS {
                     c[k] += d * e;
@@ -206,19 +206,23 @@ pub(crate) struct ColumnMoments {
 /// A NaN or infinite value leaves a NaN or infinite mean or sum of squares in its column
 /// (`inf − inf` and `inf·0` are NaN, and a NaN or infinity stays in every sum it enters), so
 /// finite results prove the columns finite.
-pub(crate) fn column_moments(values: &[f64], p: usize, targets: Option<&[f64]>) -> ColumnMoments {
+pub(crate) fn column_moments<T: Element>(
+    values: &[T],
+    p: usize,
+    targets: Option<&[f64]>,
+) -> ColumnMoments {
     let block_rows = (MOMENT_BLOCK_VALUES / p).clamp(1, MOMENT_ROWS);
     let parts: Vec<Moments> = values
         .par_chunks(MOMENT_ROWS * p)
         .enumerate()
         .map(|(c, chunk)| {
-            let shift = &chunk[..p];
+            let shift: Vec<f64> = chunk[..p].iter().map(|&v| v.into()).collect();
             let ys = targets.map(|t| &t[c * MOMENT_ROWS..][..chunk.len() / p]);
             let y_shift = ys.map_or(0.0, |ys| ys[0]);
             let mut moments: Option<Moments> = None;
             for (b, block) in chunk.chunks(block_rows * p).enumerate() {
                 let block_ys = ys.map(|ys| (&ys[b * block_rows..][..block.len() / p], y_shift));
-                let part = Moments::of_block(block, shift, block_ys);
+                let part = Moments::of_block(block, &shift, block_ys);
                 match &mut moments {
                     Some(moments) => moments.merge(&part),
                     None => moments = Some(part),
@@ -267,19 +271,24 @@ impl ColumnStatistics {
     ///
     /// # Errors
     /// A matrix without rows or columns.
-    pub fn of(x: ArrayView2<'_, f64>) -> Result<Self, ObjectiveError> {
+    pub fn of<'x>(x: impl Into<Features<'x>>) -> Result<Self, ObjectiveError> {
+        let x = x.into();
         if x.nrows() == 0 || x.ncols() == 0 {
             return Err(ObjectiveError::EmptyData(
                 "cannot compute column statistics of an empty matrix",
             ));
         }
         let n = x.nrows() as f64;
-        let (mean, sum_sq) = match x.as_slice() {
-            Some(values) => {
-                let moments = column_moments(values, x.ncols(), None);
-                (moments.mean, moments.sum_sq)
-            }
+        let p = x.ncols();
+        let moments = match &x {
+            Features::F64(x) => x.as_slice().map(|values| column_moments(values, p, None)),
+            Features::F32(x) => x.as_slice().map(|values| column_moments(values, p, None)),
+        };
+        let (mean, sum_sq) = match moments {
+            Some(moments) => (moments.mean, moments.sum_sq),
             None => {
+                // An `f64` matrix in another layout (an `f32` one is always row-major).
+                let x = x.to_f64();
                 let mean = x.sum_axis(Axis(0)) / n;
                 let mut sum_sq = Array1::<f64>::zeros(x.ncols());
                 for row in x.rows() {
@@ -660,7 +669,7 @@ impl<O: LinearModelLoss> LinearModelLoss for Standardized<O> {
 
 /// A copy of `x` standardized with `stats`, row by row, for tests and small data: `(x − m) ⊘ s`.
 #[cfg(test)]
-fn standardize(x: ArrayView2<'_, f64>, stats: &ColumnStatistics) -> Array2<f64> {
+fn standardize(x: ndarray::ArrayView2<'_, f64>, stats: &ColumnStatistics) -> Array2<f64> {
     let scale = stats.scale();
     let mut out = x.to_owned();
     for mut row in out.rows_mut() {

@@ -1,0 +1,168 @@
+//! The feature matrix a linear model's loss borrows: `f64`, or `f32` for half the memory and
+//! half the bandwidth, with every product and sum taken in `f64`.
+
+use ndarray::{Array2, ArrayView2, CowArray, Ix2};
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f64 {}
+    impl Sealed for f32 {}
+}
+
+/// A type a feature matrix can be stored as: `f64` or `f32`.
+///
+/// The kernels read stored values and widen them to `f64` (exactly: every `f32` is an `f64`)
+/// before any arithmetic, so an `f32` matrix gives the same results, to the bit, as an `f64`
+/// matrix holding the same values. What `f32` storage changes is the data: a value rounded to
+/// `f32` (24 bits, about 7 significant digits) is a slightly different value, and the fit is
+/// that of the rounded data (see the crate's README for the objective gaps this gives).
+pub trait Element:
+    Copy + Into<f64> + Send + Sync + std::fmt::Debug + 'static + sealed::Sealed
+{
+    /// The type's name, as `--dtype` spells it: `"f64"` or `"f32"`.
+    const NAME: &'static str;
+
+    /// `v` in this type, rounded to nearest (`f64` to `f32`: a value beyond `f32`'s range,
+    /// about ±3.4·10³⁸, becomes infinite, which callers that store data must reject).
+    fn from_f64(v: f64) -> Self;
+
+    /// A matrix of this type as [`Features`] (what `Features::from` does with it).
+    fn features(x: ArrayView2<'_, Self>) -> Features<'_>;
+}
+
+impl Element for f64 {
+    const NAME: &'static str = "f64";
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+    fn features(x: ArrayView2<'_, Self>) -> Features<'_> {
+        Features::F64(x)
+    }
+}
+
+impl Element for f32 {
+    const NAME: &'static str = "f32";
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "rounding to f32 is what storing as f32 means"
+    )]
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+    fn features(x: ArrayView2<'_, Self>) -> Features<'_> {
+        if x.is_standard_layout() {
+            Features::F32(CowArray::from(x))
+        } else {
+            Features::F32(CowArray::from(x.as_standard_layout().into_owned()))
+        }
+    }
+}
+
+/// A borrowed feature matrix `X` (one row per sample), stored as `f64` or as `f32`.
+///
+/// The losses take anything that converts into this: `&Array2<f64>`, `ArrayView2<f64>`, and the
+/// same for `f32`. An `f64` matrix is always borrowed. An `f32` matrix is borrowed when it is
+/// row-major and contiguous (what a CSV reader or numpy's default layout gives); any other
+/// `f32` layout is copied once into row-major order, since the `f32` path has only the
+/// row-major kernels (an `f64` matrix of another layout goes through BLAS instead).
+///
+/// ```
+/// use descent_objectives::{Features, Gradient, LogLoss};
+/// use ndarray::array;
+///
+/// let x64 = array![[0.5, -1.25], [2.0, 0.75], [-1.5, 1.0]];
+/// let x32 = x64.mapv(|v| v as f32);
+/// let y = array![0.0, 1.0, 1.0];
+/// let w = array![0.3, -0.2, 0.1];
+/// // These values are exact in f32: the two losses agree to the bit.
+/// let (v64, g64) = LogLoss::new(&x64, &y)?.value_and_gradient(&w);
+/// let (v32, g32) = LogLoss::new(&x32, &y)?.value_and_gradient(&w);
+/// assert_eq!((v64, g64), (v32, g32));
+/// assert_eq!(Features::from(&x32).dtype(), "f32");
+/// # Ok::<(), descent_objectives::ObjectiveError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub enum Features<'a> {
+    /// Stored as `f64`, borrowed in any layout.
+    F64(ArrayView2<'a, f64>),
+    /// Stored as `f32`: borrowed when row-major, else a row-major copy.
+    F32(CowArray<'a, f32, Ix2>),
+}
+
+impl Features<'_> {
+    /// `N`, the number of rows (samples).
+    pub fn nrows(&self) -> usize {
+        match self {
+            Features::F64(x) => x.nrows(),
+            Features::F32(x) => x.nrows(),
+        }
+    }
+
+    /// `p`, the number of columns (features).
+    pub fn ncols(&self) -> usize {
+        match self {
+            Features::F64(x) => x.ncols(),
+            Features::F32(x) => x.ncols(),
+        }
+    }
+
+    /// `(N, p)`.
+    pub fn dim(&self) -> (usize, usize) {
+        (self.nrows(), self.ncols())
+    }
+
+    /// The stored type's name: `"f64"` or `"f32"`.
+    pub fn dtype(&self) -> &'static str {
+        match self {
+            Features::F64(_) => f64::NAME,
+            Features::F32(_) => f32::NAME,
+        }
+    }
+
+    /// The matrix in `f64`: the borrowed view itself when stored as `f64`, a widened copy when
+    /// stored as `f32` (for the few computations that need BLAS on `f64`, such as a
+    /// closed-form least-squares solve, which copy their data anyway).
+    pub fn to_f64(&self) -> CowArray<'_, f64, Ix2> {
+        match self {
+            Features::F64(x) => CowArray::from(x.view()),
+            Features::F32(x) => CowArray::from(x.mapv(f64::from)),
+        }
+    }
+
+    /// Row `i` in `f64` (a copy of one row).
+    ///
+    /// # Panics
+    /// `i` out of bounds, as indexing does.
+    pub fn row_f64(&self, i: usize) -> ndarray::Array1<f64> {
+        match self {
+            Features::F64(x) => x.row(i).to_owned(),
+            Features::F32(x) => x.row(i).mapv(f64::from),
+        }
+    }
+
+    /// A view of the same matrix (borrowing this one).
+    pub fn view(&self) -> Features<'_> {
+        match self {
+            Features::F64(x) => Features::F64(x.view()),
+            Features::F32(x) => Features::F32(CowArray::from(x.view())),
+        }
+    }
+}
+
+impl<'a, T: Element> From<ArrayView2<'a, T>> for Features<'a> {
+    fn from(x: ArrayView2<'a, T>) -> Self {
+        T::features(x)
+    }
+}
+
+impl<'a, T: Element> From<&'a Array2<T>> for Features<'a> {
+    fn from(x: &'a Array2<T>) -> Self {
+        T::features(x.view())
+    }
+}
+
+impl<'a, 'b> From<&'b Features<'a>> for Features<'b> {
+    fn from(x: &'b Features<'a>) -> Self {
+        x.view()
+    }
+}
