@@ -663,7 +663,11 @@ impl<T: Element, L: SampleLoss> Kernel for ValueAndGradient<'_, T, L> {
             sample,
         } = self.pass;
         let g = self.g;
-        with_whole_vectors!(w.len(), G => pass_in::<T, L, FMA, true, G>(rows, ys, w, b, sample, g))
+        // Dispatched on `g.len()`, which is `w.len()`, but not to the compiler: told that `w`
+        // holds exactly G whole vectors, LLVM unrolls each row's dot product completely and
+        // re-rolls it into 2-lane (`xmm`) pieces, four times the instructions of the `zmm`
+        // loop it emits otherwise (seen in `perf annotate`; 4.9 → 4.4 ms at 200 000 × 50).
+        with_whole_vectors!(g.len(), G => pass_in::<T, L, FMA, true, G>(rows, ys, w, b, sample, g))
     }
 }
 
