@@ -2,6 +2,7 @@
 """descent against scikit-learn and linfa-logistic, on the same data, machine and run.
 
     python3 benches/compare.py [--rows 200000] [--features 50] [--runs 5] [--threads 1,2] [--skip-linfa]
+                               [--f32-only]
 
 What it does (installs numpy, pandas and scikit-learn with pip if they are missing):
 
@@ -17,6 +18,12 @@ What it does (installs numpy, pandas and scikit-learn with pip if they are missi
 4. Times least squares (scikit-learn's LinearRegression against descent's), the CSV read
    (pandas.read_csv against descent's reader), the whole `descent fit` command against
    pandas + scikit-learn's fastest fit, and the peak resident memory of `descent fit`.
+5. float32: the same logistic problem with X rounded to float32, fitted by scikit-learn fed a
+   float32 array (lbfgs converts it to float64 inside fit(), newton-cholesky keeps float32)
+   and by descent with f32 storage (`LogisticRegression::fit` on an `Array2<f32>`), against
+   the best objective of the float32 data, the same gap rule; and descent's f64 L-BFGS on the
+   original data in the same run, for the time f32 storage saves. `--f32-only` runs this step
+   alone (results in target/compare/results-f32-<threads>.json).
 
 Every step runs once per thread count in --threads (default: 1 and all cores), in a fresh
 process whose environment holds every library to that count (OMP_NUM_THREADS,
@@ -140,6 +147,7 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-linfa", action="store_true")
     parser.add_argument("--threads", default=f"1,{os.cpu_count()}")
+    parser.add_argument("--f32-only", action="store_true")
     parser.add_argument("--thread-count", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.thread_count is None:
@@ -160,6 +168,12 @@ def main():
     subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "descent-cli"], cwd=ROOT, check=True)
     logistic_csv, linear_csv = write_problems(options.rows, options.features, options.seed)
     size_mb = logistic_csv.stat().st_size / 1e6
+
+    if options.f32_only:
+        frame = pd.read_csv(logistic_csv)
+        float32_section(logistic_csv, frame.drop(columns="y").to_numpy(), frame["y"].to_numpy(),
+                        threads, runs)
+        return
 
     # CSV reading.
     read_pandas = median_time(runs, lambda: pd.read_csv(logistic_csv))
@@ -276,6 +290,65 @@ def main():
           f"{python_total:.3f} s ({python_total / command_seconds:.2f}x)")
     print(f"peak resident memory of `descent fit`: {peak_kib / 1024:.0f} MiB; X is {x_bytes / 2**20:.0f} MiB "
           f"({peak_kib * 1024 / x_bytes:.2f}x)")
+    float32_section(logistic_csv, x, y, threads, runs)
+
+
+def loosest_within_gap(rows, best):
+    """The row with the loosest tolerance within GAP of best (else the tightest)."""
+    good = [r for r in rows if (r["objective"] - best) / abs(best) <= GAP]
+    return max(good, key=lambda r: r["tol"]) if good else min(rows, key=lambda r: r["tol"])
+
+
+def float32_section(logistic_csv, x, y, threads, runs):
+    """Step 5: float32 data on both sides (see the module's docstring)."""
+    x32 = x.astype(np.float32)
+    x32_wide = x32.astype(np.float64)
+    data = ["--data", str(logistic_csv), "--model", "logistic"]
+    tight = rust(data + ["--dtype", "f32", "--solvers", "newton", "--tols", "1e-12", "--runs", "1"])
+    best = min(r["objective"] for r in tight if "objective" in r)
+    results = []
+    for solver in ["lbfgs", "newton-cholesky"]:
+        rows = []
+        for tol in TOLS:
+            model = LogisticRegression(C=1.0, solver=solver, tol=tol, max_iter=2000).fit(x32, y)
+            coef = model.coef_[0].astype(np.float64)
+            f = log_loss_objective(x32_wide, y, coef, float(model.intercept_[0]), 1.0)
+            rows.append({"tol": tol, "objective": f, "model": model})
+            if (f - best) / abs(best) <= GAP:
+                break
+        pick = loosest_within_gap(rows, best)
+        model = pick["model"]
+        seconds = median_time(runs, lambda: model.fit(x32, y))
+        results.append({"library": "scikit-learn (float32 X)", "solver": solver, "tol": pick["tol"],
+                        "seconds": seconds, "objective": pick["objective"]})
+    for dtype in ["f32", "f64"]:
+        search = rust(data + ["--dtype", dtype, "--solvers", "lbfgs", "--tols", ",".join(map(str, TOLS)),
+                              "--runs", "1"])
+        fits = [r for r in search if "library" in r]
+        # The f64 fit is of the original data: its own best is its tight Newton fit.
+        own_best = best if dtype == "f32" else min(
+            r["objective"] for r in rust(data + ["--solvers", "newton", "--tols", "1e-12", "--runs", "1"])
+            if "objective" in r)
+        pick = loosest_within_gap(fits, own_best)
+        timed = [r for r in rust(data + ["--dtype", dtype, "--solvers", "lbfgs", "--tols", str(pick["tol"]),
+                                         "--runs", str(runs)]) if "library" in r][0]
+        timed["library"] = f"descent ({dtype} storage)"
+        timed["gap_best"] = own_best
+        results.append(timed)
+    for r in results:
+        r["gap"] = (r["objective"] - r.get("gap_best", best)) / abs(r.get("gap_best", best))
+    fastest = min((r for r in results if r["library"].startswith("scikit-learn") and r["gap"] <= GAP),
+                  key=lambda r: r["seconds"], default=None)
+    (OUT / f"results-f32-{threads}.json").write_text(json.dumps(
+        {"threads": threads, "best_objective_f32": best, "fits": results}, indent=2))
+    print(f"\n### float32 X, {threads} thread{'s' if threads > 1 else ''} (every library)\n")
+    print(f"best objective of the float32 data {best:.12f}; f64 rows are of the original data\n")
+    print("| library | solver | tol | time (ms) | relative gap | vs scikit-learn's fastest on float32 |")
+    print("|---|---|---|---|---|---|")
+    for r in sorted(results, key=lambda r: r["seconds"]):
+        ratio = f"{fastest['seconds'] / r['seconds']:.2f}x" if fastest else "-"
+        print(f"| {r['library']} | {r['solver']} | {r['tol']:g} | {r['seconds'] * 1e3:.1f} | "
+              f"{r['gap']:.1e} | {ratio} |")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,11 @@
 //! ```text
 //! cargo bench --bench fit_timing -- --data FILE.csv --model logistic|linear [--C 1]
 //!     [--solvers newton,lbfgs,...] [--tols 1e-4,1e-6,...] [--runs 5] [--max-iter 2000] [--linfa]
+//!     [--dtype f64|f32]
 //! ```
+//!
+//! With `--dtype f32` the features are read and stored as `f32` (descent's `--dtype f32`), and
+//! the objective is that of the `f32` data (evaluated in `f64`, as the fit computes it).
 //!
 //! Prints one JSON object per line: the CSV read (`"step": "read_csv"`), then one per
 //! (library, solver, tolerance) with the median wall time of `--runs` fits (the fit alone:
@@ -14,7 +18,7 @@
 
 use descent::models::data::Dataset;
 use descent::models::{LinearRegression, LogisticRegression, Solver};
-use descent::objectives::{L2Regularized, LogLoss, MeanSquaredError, Objective};
+use descent::objectives::{Features, L2Regularized, LogLoss, MeanSquaredError, Objective};
 use linfa::prelude::Fit;
 use ndarray::{concatenate, Array1, Axis};
 use std::time::Instant;
@@ -28,6 +32,7 @@ struct Options {
     runs: usize,
     max_iter: usize,
     linfa: bool,
+    f32: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -40,6 +45,7 @@ fn options() -> Result<Options, String> {
         runs: 5,
         max_iter: 2000,
         linfa: false,
+        f32: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -60,6 +66,7 @@ fn options() -> Result<Options, String> {
                 options.max_iter = value()?.parse().map_err(|e| format!("--max-iter: {e}"))?;
             }
             "--linfa" => options.linfa = true,
+            "--dtype" => options.f32 = value()? == "f32",
             // cargo bench passes --bench to harness-less benches.
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
@@ -107,7 +114,13 @@ fn run() -> Result<(), String> {
     let o = options()?;
     let (read_seconds, data) = timed(o.runs, || Dataset::from_csv(&o.data, None));
     let data = data.map_err(|e| e.to_string())?;
-    let (x, y) = (data.x.view(), data.y.view());
+    let narrow = o.f32.then(|| data.x.mapv(|v| v as f32));
+    let y = data.y.view();
+    let x: Features = match &narrow {
+        Some(x32) => x32.into(),
+        None => data.x.view().into(),
+    };
+    let x = &x;
     println!(
         "{{\"step\": \"read_csv\", \"seconds\": {read_seconds}, \"rows\": {}, \"features\": {}}}",
         x.nrows(),
@@ -174,7 +187,7 @@ fn run() -> Result<(), String> {
         // linfa minimizes Σ log loss + (α/2)‖w‖², the same minimizer as C Σ log loss + ½‖w‖²
         // with α = 1/C; its gradient tolerance applies to that sum (N times the mean form).
         let labels: Array1<usize> = y.mapv(|v| usize::from(v > 0.5));
-        let dataset = linfa::Dataset::new(x.to_owned(), labels);
+        let dataset = linfa::Dataset::new(x.to_f64().into_owned(), labels);
         let n = x.nrows() as f64;
         for &tol in &o.tols {
             let model = linfa_logistic::LogisticRegression::default()

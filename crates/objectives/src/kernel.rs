@@ -20,6 +20,11 @@
 //! C library's `exp` and `log1p` for the fewer than eight rows left over at a chunk's end.
 //! `perf record` / `perf annotate` on a fit shows where the cycles go.
 //!
+//! The rows may be stored as `f64` or `f32` ([`Element`]): each vector of stored values is
+//! widened to `f64` as a whole ([`widen`]) before it enters any arithmetic, so that every sum
+//! is taken in `f64` and an `f32` matrix gives the same bits as an `f64` one holding the same
+//! values.
+//!
 //! `exp` and `log1p` are the classic range reductions with polynomials, written out so that
 //! they vectorize: `eˣ = 2ⁿ·eʳ` with a Taylor polynomial of degree 13 on `|r| ≤ ln 2 / 2`
 //! (truncation below 5·10⁻¹⁸), and `log(1 + u) = 2·atanh(u / (2 + u))` by its series (the

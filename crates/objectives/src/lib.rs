@@ -22,7 +22,8 @@
 //! - Gradients by central differences for functions of a vector known only by their values
 //!   ([`finite_difference::FiniteDifference`]).
 //! - Losses of linear models: [`LogLoss`] (logistic regression) and [`MeanSquaredError`], which
-//!   borrow the data and never copy it.
+//!   borrow the data and never copy it. The feature matrix ([`Features`]) may be stored as
+//!   `f64` or as `f32` (half the memory; every sum still in `f64`).
 //! - [`L2Regularized`], an L2 penalty that composes with any vector objective, with
 //!   scikit-learn's meaning of `C`.
 //! - [`ElasticNet`], the non-smooth L1 and elastic-net penalties, with their proximal
