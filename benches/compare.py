@@ -2,7 +2,7 @@
 """descent against scikit-learn and linfa-logistic, on the same data, machine and run.
 
     python3 benches/compare.py [--rows 200000] [--features 50] [--runs 5] [--threads 1,2] [--skip-linfa]
-                               [--f32-only]
+                               [--f32-only] [--sklearn-solvers lbfgs,...] [--descent-solvers newton,...]
 
 What it does (installs numpy, pandas and scikit-learn with pip if they are missing):
 
@@ -148,6 +148,9 @@ def main():
     parser.add_argument("--skip-linfa", action="store_true")
     parser.add_argument("--threads", default=f"1,{os.cpu_count()}")
     parser.add_argument("--f32-only", action="store_true")
+    parser.add_argument("--sklearn-solvers", default="lbfgs,newton-cholesky,newton-cg,liblinear",
+                        help="scikit-learn's solvers to time (fewer for large --rows)")
+    parser.add_argument("--descent-solvers", default="newton,lbfgs,bfgs,cg")
     parser.add_argument("--thread-count", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.thread_count is None:
@@ -191,7 +194,7 @@ def main():
     best = min(best, log_loss_objective(x, y, tight_sklearn.coef_[0], tight_sklearn.intercept_[0], 1.0))
 
     # scikit-learn: the loosest tolerance that reaches the gap, then timed.
-    for solver in ["lbfgs", "newton-cholesky", "newton-cg", "liblinear"]:
+    for solver in options.sklearn_solvers.split(","):
         chosen = None
         for tol in TOLS:
             print(f"  scikit-learn {solver}, tol {tol:g}", file=sys.stderr)
@@ -209,7 +212,7 @@ def main():
                         "iterations": iterations, "objective": f})
 
     # descent and linfa: one pass over the tolerances to find each solver's, then timed.
-    solvers = ["newton", "lbfgs", "bfgs", "cg"]
+    solvers = options.descent_solvers.split(",")
     search = rust(["--data", str(logistic_csv), "--model", "logistic", "--solvers", ",".join(solvers),
                    "--tols", ",".join(map(str, TOLS)), "--runs", "1"]
                   + ([] if options.skip_linfa else ["--linfa"]))
