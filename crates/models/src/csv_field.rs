@@ -151,24 +151,38 @@ pub enum DataError {
 /// `v` (a finite number parsed from `path`, at `line`, in column `column` of `header`) in the
 /// type the features are stored as: rounded to nearest, as numpy's `astype` rounds, or the
 /// error that says it is beyond that type's range.
+#[inline(always)]
 pub(crate) fn narrow<T: Element>(
     v: f64,
     path: &Path,
     header: &[String],
-    line: u64,
+    line: impl FnOnce() -> u64,
     column: usize,
 ) -> Result<T, DataError> {
     let stored = T::from_f64(v);
     if stored.into().is_finite() {
         Ok(stored)
     } else {
-        Err(DataError::OutOfRange {
-            path: path.to_owned(),
-            line,
-            column: header[column].clone(),
-            text: v.to_string(),
-            dtype: T::NAME,
-        })
+        Err(out_of_range(v, path, header, line(), column, T::NAME))
+    }
+}
+
+/// [`narrow`]'s error, out of the line of the parsing loop.
+#[cold]
+fn out_of_range(
+    v: f64,
+    path: &Path,
+    header: &[String],
+    line: u64,
+    column: usize,
+    dtype: &'static str,
+) -> DataError {
+    DataError::OutOfRange {
+        path: path.to_owned(),
+        line,
+        column: header[column].clone(),
+        text: v.to_string(),
+        dtype,
     }
 }
 

@@ -299,7 +299,7 @@ impl Table {
             }
             for &c in columns {
                 let value = parse_number(&self.path, &self.header, record[c].as_bytes(), line, c)?;
-                values.push(narrow(value, &self.path, &self.header, line, c)?);
+                values.push(narrow(value, &self.path, &self.header, || line, c)?);
             }
             if let Some(t) = target {
                 targets.push(parse_number(

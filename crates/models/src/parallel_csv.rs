@@ -271,7 +271,7 @@ fn parse_lines<T: Element>(
         if plain_numbers(line, &mut values) {
             let out = &mut xs[row * k..(row + 1) * k];
             for (slot, &c) in out.iter_mut().zip(layout.columns) {
-                *slot = narrow(values[c], layout.path, layout.header, number(), c)?;
+                *slot = narrow(values[c], layout.path, layout.header, number, c)?;
             }
             if let Some(t) = layout.target {
                 ys[row] = values[t];
@@ -298,7 +298,7 @@ fn parse_lines<T: Element>(
         let out = &mut xs[row * k..(row + 1) * k];
         for (slot, &c) in out.iter_mut().zip(layout.columns) {
             let value = parse_number(layout.path, layout.header, fields[c], number, c)?;
-            *slot = narrow(value, layout.path, layout.header, number, c)?;
+            *slot = narrow(value, layout.path, layout.header, || number, c)?;
         }
         if let Some(t) = layout.target {
             ys[row] = parse_number(layout.path, layout.header, fields[t], number, t)?;
