@@ -178,6 +178,14 @@ impl Smooth for MeanSquaredError<'_> {
     fn duality_gap(&self, x: &Array1<f64>, penalty: &ElasticNet) -> Option<f64> {
         let n = self.design.n_samples() as f64;
         let mut r = &self.y - &self.design.times_coefficients(x);
+        // The primal value from the same residuals, at the point's own intercept (no pass of
+        // its own): (1/N) Σᵢ (yᵢ − xᵢ·w − b)².
+        let own = if self.design.fit_intercept() {
+            x[self.design.n_features()]
+        } else {
+            0.0
+        };
+        let loss = r.fold(0.0, |acc, &ri| acc + (ri - own) * (ri - own)) / n;
         if self.design.fit_intercept() {
             let b = r.sum() / n;
             r -= b;
@@ -191,7 +199,7 @@ impl Smooth for MeanSquaredError<'_> {
         let conjugates: f64 = Zip::from(&theta)
             .and(&self.y)
             .fold(0.0, |acc, &t, &y| acc - t * y + 0.25 * t * t);
-        let primal = self.value(x) + penalty.value(x);
+        let primal = loss + penalty.value(x);
         Some(mean_gap(primal, conjugates, &v, penalty, n))
     }
 }

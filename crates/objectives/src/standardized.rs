@@ -33,6 +33,10 @@ const MOMENT_ROWS: usize = 8192;
 /// its two sweeps.
 const MOMENT_BLOCK_VALUES: usize = 1 << 15;
 
+/// The fewest rows per block of [`column_moments`] (for rows of over 2048 values, whose
+/// blocks then outgrow the L2 cache and are swept the second time from L3).
+const MOMENT_MIN_BLOCK_ROWS: usize = 16;
+
 /// The count, column means and sums of squared deviations of a set of rows and, when targets
 /// come with them, the targets' mean and sum of squared deviations and the co-moments
 /// `Σᵢ (xᵢⱼ − x̄ⱼ)(yᵢ − ȳ)`. Means are kept relative to a shift (a row of the data and its
@@ -211,7 +215,9 @@ pub(crate) fn column_moments<T: Element>(
     p: usize,
     targets: Option<&[f64]>,
 ) -> ColumnMoments {
-    let block_rows = (MOMENT_BLOCK_VALUES / p).clamp(1, MOMENT_ROWS);
+    // At least MOMENT_MIN_BLOCK_ROWS rows: a merge costs O(p), as much as sweeping a few rows,
+    // and wide rows would otherwise give blocks of one to three rows, half the pass in merges.
+    let block_rows = (MOMENT_BLOCK_VALUES / p).clamp(MOMENT_MIN_BLOCK_ROWS, MOMENT_ROWS);
     let parts: Vec<Moments> = values
         .par_chunks(MOMENT_ROWS * p)
         .enumerate()
