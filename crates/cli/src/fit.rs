@@ -10,7 +10,7 @@ use clap::ValueEnum;
 use descent_models::{LinearRegression, LogisticRegression, Model, ModelFile, Penalty, Solver};
 use descent_objectives::{Element, Features};
 use descent_solvers::{Criterion, Evaluations, Observer, Report, Termination};
-use ndarray::{Array1, ArrayView1, ArrayView2};
+use ndarray::{Array1, ArrayView1};
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
@@ -486,10 +486,10 @@ impl ModelSettings {
     }
 
     /// Fits the model of kind `kind` with `solver` on `x`, `y`.
-    pub(crate) fn fit(
+    pub(crate) fn fit<'x>(
         &self,
         solver: Solver,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<Model, descent_models::ModelError> {
         self.fit_observed(Some(solver), x, y, &mut descent_solvers::Unobserved)

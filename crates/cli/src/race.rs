@@ -1,11 +1,12 @@
 //! `descent race`: the same model fitted by each solver, compared by work, time and result.
 
 use crate::data::DataArgs;
-use crate::fit::{check_model_options, ModelSettings, PenaltyArgs, SolverName};
+use crate::fit::{check_model_options, Dtype, ModelSettings, PenaltyArgs, SolverName};
 use crate::number::Sig;
 use crate::plot::{self, Chart, Figure, Series, Style};
 use crate::{args, cli_name, files, progress, ModelKind, Outcome};
 use anyhow::{bail, Context, Result};
+use descent_objectives::Element;
 use descent_solvers::Evaluations;
 use serde::Serialize;
 use std::io::Write;
@@ -57,6 +58,10 @@ pub(crate) struct RaceArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// How the features are stored while fitting, as `descent fit --dtype` (f32: half the
+    /// memory and bytes per pass; every sum still in f64).
+    #[arg(long, value_enum, default_value_t = Dtype::F64)]
+    dtype: Dtype,
 }
 
 /// One point of a solver's progress.
@@ -144,8 +149,16 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
     )?;
     args.penalty.check(args.model)?;
     args.penalty.check_alpha(args.model, args.alpha)?;
+    match args.dtype {
+        Dtype::F64 => race_as::<f64>(args, out),
+        Dtype::F32 => race_as::<f32>(args, out),
+    }
+}
+
+/// [`run`] with the features stored as `T`, after the options are checked.
+fn race_as<T: Element>(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
     let sparse = args.penalty.sparse(args.model);
-    let prepared = args.data.prepare()?;
+    let prepared = args.data.prepare_as::<T>(&[])?;
     let (solvers, left_out) = if args.solvers.is_empty() {
         default_solvers(args.model, sparse, prepared.x_train.ncols() + 1)
     } else {
@@ -257,6 +270,7 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
             model: &'static str,
             rows: usize,
             features: usize,
+            dtype: &'static str,
             tol: f64,
             max_iter: usize,
             preconditioned: bool,
@@ -270,6 +284,7 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
                 model: model_name(args.model),
                 rows: x.nrows(),
                 features: x.ncols(),
+                dtype: T::NAME,
                 tol: args.tol,
                 max_iter: args.max_iter,
                 preconditioned: !args.no_precondition,
@@ -284,7 +299,7 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
     }
     writeln!(
         out,
-        "{} on {}: {} rows, {} features{}; tol {}, at most {} iterations{}\n",
+        "{} on {}: {} rows, {} features{}{}; tol {}, at most {} iterations{}\n",
         model_name(args.model),
         args.data.data.display(),
         x.nrows(),
@@ -293,6 +308,11 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
             ", standardized"
         } else {
             ""
+        },
+        if T::NAME == f64::NAME {
+            String::new()
+        } else {
+            format!(", stored as {}", T::NAME)
         },
         Sig(args.tol, 3),
         args.max_iter,

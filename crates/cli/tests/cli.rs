@@ -479,3 +479,32 @@ fn f32_storage_names_a_value_beyond_its_range() {
         "{message}"
     );
 }
+
+#[test]
+fn race_with_f32_storage_races_the_rounded_data() {
+    let bc = data("breast_cancer.csv");
+    let args = [
+        "race",
+        "--data",
+        bc.as_str(),
+        "--model",
+        "logistic",
+        "--standardize",
+        "--solvers",
+        "newton,lbfgs",
+        "--repeat",
+        "1",
+        "--json",
+    ];
+    let wide = json_of(&args);
+    let narrow = json_of(&[&args[..], &["--dtype", "f32"]].concat());
+    assert_eq!(wide["dtype"], "f64");
+    assert_eq!(narrow["dtype"], "f32");
+    let (a, b) = (
+        wide["best_objective"].as_f64().unwrap(),
+        narrow["best_objective"].as_f64().unwrap(),
+    );
+    assert!(a != b && (a - b).abs() <= 1e-6 * a, "{a} {b}");
+    let text = stdout_of(&[&args[..args.len() - 1], &["--dtype", "f32"]].concat());
+    assert!(text.contains("stored as f32"), "{text}");
+}

@@ -15,7 +15,7 @@ mod sealed {
 /// before any arithmetic, so an `f32` matrix gives the same results, to the bit, as an `f64`
 /// matrix holding the same values. What `f32` storage changes is the data: a value rounded to
 /// `f32` (24 bits, about 7 significant digits) is a slightly different value, and the fit is
-/// that of the rounded data (see the crate's README for the objective gaps this gives).
+/// that of the rounded data (the project's README gives the objective gaps this makes).
 pub trait Element:
     Copy + Into<f64> + Send + Sync + std::fmt::Debug + 'static + sealed::Sealed
 {
