@@ -121,7 +121,8 @@ pub enum DataError {
         text: String,
     },
 
-    /// A finite number too large for the type the features are stored as (`f32`).
+    /// A finite number too large for the type the features are stored as (`f32`), or so
+    /// small that it would become zero there.
     #[error("{path}, line {line}, column {column:?}: {text} is beyond the range of {dtype} (read the file as f64)")]
     OutOfRange {
         /// The file.
@@ -150,7 +151,8 @@ pub enum DataError {
 
 /// `v` (a finite number parsed from `path`, at `line`, in column `column` of `header`) in the
 /// type the features are stored as: rounded to nearest, as numpy's `astype` rounds, or the
-/// error that says it is beyond that type's range.
+/// error that says it is beyond that type's range (too large, or so small that it would
+/// become zero).
 #[inline(always)]
 pub(crate) fn narrow<T: Element>(
     v: f64,
@@ -160,7 +162,10 @@ pub(crate) fn narrow<T: Element>(
     column: usize,
 ) -> Result<T, DataError> {
     let stored = T::from_f64(v);
-    if stored.into().is_finite() {
+    let wide: f64 = stored.into();
+    // Beyond the range: infinite, or a value that is not zero rounding to zero (below half of
+    // f32's smallest subnormal, about 7·10⁻⁴⁶), which would silently erase it.
+    if wide.is_finite() && (wide != 0.0 || v == 0.0) {
         Ok(stored)
     } else {
         Err(out_of_range(v, path, header, line(), column, T::NAME))
@@ -181,7 +186,8 @@ fn out_of_range(
         path: path.to_owned(),
         line,
         column: header[column].clone(),
-        text: v.to_string(),
+        // Debug writes 1e-50 and 5e38 as such (Display would spell out every zero).
+        text: format!("{v:?}"),
         dtype,
     }
 }

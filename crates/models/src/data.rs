@@ -62,8 +62,10 @@ impl Dataset {
 impl<T: Element> Dataset<T> {
     /// As [`Dataset::from_csv_excluding`], with the features stored as `T`. For `f32`, each
     /// value is parsed as `f64` and rounded to the nearest `f32` (the values pandas'
-    /// `read_csv(…).astype(numpy.float32)` gives); a finite value beyond `f32`'s range
-    /// (about ±3.4·10³⁸) is an error. The target stays `f64`.
+    /// `read_csv(…).astype(numpy.float32)` gives), except that a finite value beyond `f32`'s
+    /// range is an error where numpy would make it infinite or zero: above about 3.4·10³⁸ in
+    /// size, or not zero but so small that it rounds to zero (below about 7·10⁻⁴⁶, half of
+    /// `f32`'s smallest subnormal). The target stays `f64`.
     ///
     /// ```
     /// use descent_models::data::Dataset;
@@ -586,6 +588,23 @@ mod tests {
         assert!(
             message.contains("line 3") && message.contains("beyond the range of f32"),
             "{message}"
+        );
+        // A value that is not zero but would become zero in f32 is beyond its range too.
+        let tiny = file("a,y\n1e-50,0\n2,1\n");
+        let message = Dataset::<f32>::read(tiny.path(), None, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("line 2") && message.contains("1e-50"),
+            "{message}"
+        );
+        assert_eq!(
+            Dataset::<f32>::read(file("a,y\n-0,0\n1e-40,1\n").path(), None, &[])
+                .unwrap()
+                .x
+                .column(0)
+                .to_vec(),
+            vec![-0.0, 1e-40_f32]
         );
         // The target is read as f64 whatever the features are stored as.
         let big_target = file("a,y\n1,1e300\n2,0\n");
