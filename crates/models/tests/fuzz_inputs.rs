@@ -65,6 +65,38 @@ proptest! {
         }
         let _ = Dataset::from_csv(file.path(), Some("target"));
     }
+
+    #[test]
+    fn f32_storage_reads_the_f64_table_rounded_or_names_the_value_it_cannot_hold(
+        bytes in csv_like(),
+        first in prop::sample::select(vec![&b"1e-50"[..], b"5e38", b"1e-40", b"3.4e38", b"-0", b"2"]),
+    ) {
+        // A first row whose feature f32 may not hold, then the fuzzed bytes.
+        let bytes = [&b"a,target\n"[..], first, b",1\n", &bytes[..]].concat();
+        let file = temporary(&bytes);
+        let wide = Dataset::from_csv(file.path(), None);
+        let narrow = Dataset::<f32>::read(file.path(), None, &[]);
+        let unholdable = first == b"1e-50" || first == b"5e38";
+        match (wide, narrow) {
+            (Ok(wide), Ok(narrow)) => {
+                prop_assert!(!unholdable);
+                prop_assert_eq!(narrow.x, wide.x.mapv(|v| v as f32));
+                prop_assert_eq!(narrow.y, wide.y);
+            }
+            (_, Err(e)) if unholdable => {
+                // The first row is read first: its value is the error, whatever follows.
+                let message = e.to_string();
+                prop_assert!(
+                    message.contains("line 2") && message.contains("beyond the range of f32"),
+                    "{}", message
+                );
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            (wide, narrow) => prop_assert!(
+                false, "f64 {:?}, f32 {:?}", wide.err(), narrow.err()
+            ),
+        }
+    }
 }
 
 /// A numeric table: a header and rows of finite numbers, with blank lines and CRLF or LF
