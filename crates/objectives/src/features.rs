@@ -166,3 +166,22 @@ impl<'a, 'b> From<&'b Features<'a>> for Features<'b> {
         x.view()
     }
 }
+
+/// Runs `$body` with `$rows` bound to `X`'s values in row-major order, as a slice of the
+/// stored type (`&[f64]` or `&[f32]`: the body is compiled for each), in a function that
+/// returns an `Option`: `None` when `X` is not contiguous.
+macro_rules! with_rows {
+    ($x:expr, $rows:ident => $body:expr) => {
+        match $x {
+            $crate::Features::F64(x) => {
+                let $rows = x.as_slice()?;
+                $body
+            }
+            $crate::Features::F32(x) => {
+                let $rows = x.as_slice()?;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_rows;

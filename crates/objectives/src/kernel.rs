@@ -200,11 +200,12 @@ fn sum_lanes(v: &Lanes) -> f64 {
     ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]))
 }
 
-/// `x·w + b` for one row.
+/// The running sums of `x·w` lane by lane over the whole vectors of a row (its first
+/// `LANES·⌊p/LANES⌋` values): a dot product before its lanes are added.
 #[inline(always)]
-fn predictor<T: Element, const FMA: bool>(row: &[T], w: &[f64], b: f64) -> f64 {
-    let (x_vectors, x_tail) = row.as_chunks::<LANES>();
-    let (w_vectors, w_tail) = w.as_chunks::<LANES>();
+fn vector_sums<T: Element, const FMA: bool>(row: &[T], w: &[f64]) -> Lanes {
+    let (x_vectors, _) = row.as_chunks::<LANES>();
+    let (w_vectors, _) = w.as_chunks::<LANES>();
     let mut sums = [0.0; LANES];
     for (xv, wv) in x_vectors.iter().zip(w_vectors) {
         let xv = widen(xv);
@@ -212,7 +213,15 @@ fn predictor<T: Element, const FMA: bool>(row: &[T], w: &[f64], b: f64) -> f64 {
             sums[l] = mul_add::<FMA>(xv[l], wv[l], sums[l]);
         }
     }
-    let mut z = sum_lanes(&sums);
+    sums
+}
+
+/// `x·w + b` for one row.
+#[inline(always)]
+fn predictor<T: Element, const FMA: bool>(row: &[T], w: &[f64], b: f64) -> f64 {
+    let (_, x_tail) = row.as_chunks::<LANES>();
+    let (_, w_tail) = w.as_chunks::<LANES>();
+    let mut z = sum_lanes(&vector_sums::<T, FMA>(row, w));
     for (&x, w) in x_tail.iter().zip(w_tail) {
         z = mul_add::<FMA>(x.into(), *w, z);
     }
@@ -290,15 +299,7 @@ fn predictor_with_tail<T: Element, const FMA: bool>(
     b: f64,
     tail: &Tail,
 ) -> f64 {
-    let (x_vectors, _) = row.as_chunks::<LANES>();
-    let (w_vectors, _) = w.as_chunks::<LANES>();
-    let mut sums = [0.0; LANES];
-    for (xv, wv) in x_vectors.iter().zip(w_vectors) {
-        let xv = widen(xv);
-        for l in 0..LANES {
-            sums[l] = mul_add::<FMA>(xv[l], wv[l], sums[l]);
-        }
-    }
+    let mut sums = vector_sums::<T, FMA>(row, w);
     let last = widen(tail.of_row(row));
     for l in 0..LANES {
         sums[l] = mul_add::<FMA>(last[l], tail.w[l], sums[l]);

@@ -1,6 +1,7 @@
 //! The parts of a linear model's loss that do not depend on the loss: the borrowed feature
 //! matrix, the intercept, and the products with it.
 
+use crate::features::with_rows;
 use crate::kernel::{
     chunk_transpose_times, chunk_value, chunk_value_and_gradient, curvatures, gram_tiles,
     predictors, Lanes, LANES,
@@ -91,24 +92,6 @@ impl Partials {
 thread_local! {
     /// Each thread's block of scaled rows for the Hessian kernel.
     static SCALED_BLOCK: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Runs `$body` with `$rows` bound to `X`'s values in row-major order, as a slice of the
-/// stored type (`&[f64]` or `&[f32]`: the body is compiled for each), in a function that
-/// returns an `Option`: `None` when `X` is not contiguous.
-macro_rules! with_rows {
-    ($x:expr, $rows:ident => $body:expr) => {
-        match $x {
-            Features::F64(x) => {
-                let $rows = x.as_slice()?;
-                $body
-            }
-            Features::F32(x) => {
-                let $rows = x.as_slice()?;
-                $body
-            }
-        }
-    };
 }
 
 /// The feature matrix `X` (borrowed, never copied; see [`Features`] for `f32` in other than
@@ -267,16 +250,14 @@ pub fn linear_predictor<'x>(
         return Ok(z);
     }
     let w = w.to_vec();
-    let done = match (&x, z.as_slice_mut()) {
-        (Features::F64(x), Some(out)) => x
-            .as_slice()
-            .map(|rows| predictors_in_chunks(rows, &w, b, out)),
-        (Features::F32(x), Some(out)) => x
-            .as_slice()
-            .map(|rows| predictors_in_chunks(rows, &w, b, out)),
-        _ => None,
+    let by_kernel = |z: &mut Array1<f64>| {
+        let out = z.as_slice_mut()?;
+        with_rows!(&x, rows => {
+            predictors_in_chunks(rows, &w, b, out);
+            Some(())
+        })
     };
-    if done.is_none() {
+    if by_kernel(&mut z).is_none() {
         // BLAS, for an `f64` matrix in another layout (an `f32` one is always row-major).
         z = x.to_f64().dot(&Array1::from(w)) + b;
     }
@@ -616,11 +597,19 @@ impl Design<'_> {
 
     /// `(w, b)` from the parameters (`b = 0` without an intercept).
     fn split<'p>(&self, params: &'p Array1<f64>) -> (&'p [f64], f64) {
-        let p = self.n_features();
-        let b = if self.fit_intercept { params[p] } else { 0.0 };
+        let b = self.intercept(params);
         match params.as_slice() {
-            Some(all) => (&all[..p], b),
+            Some(all) => (&all[..self.n_features()], b),
             None => (&[], b),
+        }
+    }
+
+    /// The intercept `b` of the parameters (0 without one).
+    pub(crate) fn intercept(&self, params: &Array1<f64>) -> f64 {
+        if self.fit_intercept {
+            params[self.n_features()]
+        } else {
+            0.0
         }
     }
 

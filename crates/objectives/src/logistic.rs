@@ -6,6 +6,7 @@ use crate::{
 };
 use ndarray::{Array1, Array2, ArrayView1, Zip};
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// The inverse logit (sigmoid) `σ(z) = 1 / (1 + e^(−z))`, computed without overflow.
 ///
@@ -286,6 +287,14 @@ impl LogLoss<'_> {
     }
 }
 
+/// The values of `v` as one slice: borrowed when `v` is contiguous, else copied.
+fn as_slice(v: ArrayView1<'_, f64>) -> Cow<'_, [f64]> {
+    match v.to_slice() {
+        Some(values) => Cow::Borrowed(values),
+        None => Cow::Owned(v.to_vec()),
+    }
+}
+
 /// `maxⱼ |vⱼ|`.
 pub(crate) fn max_abs(v: &Array1<f64>) -> f64 {
     v.fold(0.0_f64, |m, a| m.max(a.abs()))
@@ -556,22 +565,16 @@ impl Smooth for LogLoss<'_> {
     /// gap is 0.
     fn duality_gap(&self, x: &Array1<f64>, penalty: &ElasticNet) -> Option<f64> {
         let n = self.design.n_samples() as f64;
-        let p = self.design.n_features();
         let zw = self.design.times_coefficients(x);
+        let own = self.design.intercept(x);
         let b = if self.design.fit_intercept() {
-            optimal_intercept(&zw, &self.y, x[p])
+            optimal_intercept(&zw, &self.y, own)
         } else {
             0.0
         };
         // θ at the optimal intercept, and the loss at the point's own intercept, in one pass.
-        let own = if self.design.fit_intercept() {
-            x[p]
-        } else {
-            0.0
-        };
-        let y = self.y.to_vec();
-        let mut theta = vec![0.0; zw.len()];
-        let zs = zw.to_vec();
+        let (y, zs) = (as_slice(self.y), as_slice(zw.view()));
+        let mut theta = vec![0.0; zs.len()];
         let loss = theta_and_loss(&zs, &y, b, own, &mut theta);
         let mut theta = Array1::from_vec(theta);
         if self.design.fit_intercept() {

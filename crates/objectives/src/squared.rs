@@ -180,11 +180,7 @@ impl Smooth for MeanSquaredError<'_> {
         let mut r = &self.y - &self.design.times_coefficients(x);
         // The primal value from the same residuals, at the point's own intercept (no pass of
         // its own): (1/N) Σᵢ (yᵢ − xᵢ·w − b)².
-        let own = if self.design.fit_intercept() {
-            x[self.design.n_features()]
-        } else {
-            0.0
-        };
+        let own = self.design.intercept(x);
         let loss = r.fold(0.0, |acc, &ri| acc + (ri - own) * (ri - own)) / n;
         if self.design.fit_intercept() {
             let b = r.sum() / n;

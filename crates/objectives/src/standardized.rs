@@ -2,6 +2,7 @@
 //! in the coordinates of standardized features, without copying the features.
 
 use crate::elastic_net::{ElasticNet, HessianBlock, Smooth};
+use crate::features::with_rows;
 #[cfg(test)]
 use crate::Parameter;
 use crate::{Element, Features, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
@@ -286,11 +287,8 @@ impl ColumnStatistics {
         }
         let n = x.nrows() as f64;
         let p = x.ncols();
-        let moments = match &x {
-            Features::F64(x) => x.as_slice().map(|values| column_moments(values, p, None)),
-            Features::F32(x) => x.as_slice().map(|values| column_moments(values, p, None)),
-        };
-        let (mean, sum_sq) = match moments {
+        let by_moments = || with_rows!(&x, values => Some(column_moments(values, p, None)));
+        let (mean, sum_sq) = match by_moments() {
             Some(moments) => (moments.mean, moments.sum_sq),
             None => {
                 // An `f64` matrix in another layout (an `f32` one is always row-major).
