@@ -76,6 +76,16 @@ pub(crate) struct FitArgs {
     dtype: Dtype,
 }
 
+/// `", stored as f32"` for features not stored as `f64` (the default, which goes unsaid): for
+/// the first line of `fit`'s and `race`'s summaries.
+pub(crate) fn stored_as(dtype: &str) -> String {
+    if dtype == f64::NAME {
+        String::new()
+    } else {
+        format!(", stored as {dtype}")
+    }
+}
+
 /// The types the features can be stored as (`--dtype`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Dtype {
@@ -375,8 +385,7 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
         file.save(path)?;
     }
     let seconds = (read_seconds, fit_seconds);
-    let mut summary = summarize(args, &model, &prepared, train, test, warning, seconds);
-    summary.dtype = T::NAME;
+    let summary = summarize(args, &model, &prepared, train, test, warning, seconds);
     if args.json {
         output::write_json(out, &summary)?;
     } else {
@@ -601,7 +610,7 @@ fn objective_form(model: &Model) -> String {
     }
 }
 
-fn summarize<T>(
+fn summarize<T: Element>(
     args: &FitArgs,
     model: &Model,
     prepared: &Prepared<T>,
@@ -634,7 +643,7 @@ fn summarize<T>(
         target: prepared.target_name.clone(),
         feature_names: prepared.feature_names.clone(),
         standardized: prepared.scaler.is_some(),
-        dtype: f64::NAME,
+        dtype: T::NAME,
         coef: model.coef().to_vec(),
         intercept: model.intercept(),
         classes,
@@ -666,11 +675,7 @@ fn summarize<T>(
 
 fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> std::io::Result<()> {
     let scale = if s.standardized { ", standardized" } else { "" };
-    let stored = if s.dtype == f64::NAME {
-        String::new()
-    } else {
-        format!(", stored as {}", s.dtype)
-    };
+    let stored = stored_as(s.dtype);
     writeln!(
         out,
         "{} on {}: {} training rows, {} test rows, {} features{scale}{stored}; target {:?}",

@@ -1,7 +1,7 @@
 //! `descent race`: the same model fitted by each solver, compared by work, time and result.
 
 use crate::data::DataArgs;
-use crate::fit::{check_model_options, Dtype, ModelSettings, PenaltyArgs, SolverName};
+use crate::fit::{check_model_options, stored_as, Dtype, ModelSettings, PenaltyArgs, SolverName};
 use crate::number::Sig;
 use crate::plot::{self, Chart, Figure, Series, Style};
 use crate::{args, cli_name, files, progress, ModelKind, Outcome};
@@ -309,11 +309,7 @@ fn race_as<T: Element>(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome>
         } else {
             ""
         },
-        if T::NAME == f64::NAME {
-            String::new()
-        } else {
-            format!(", stored as {}", T::NAME)
-        },
+        stored_as(T::NAME),
         Sig(args.tol, 3),
         args.max_iter,
         if args.no_precondition {
