@@ -47,6 +47,19 @@ pub enum ObjectiveError {
         value: f64,
     },
 
+    /// A categorical column's code that names no level.
+    #[error("categorical column {column} (0-based): code {code} at row {row} (0-based) is not below its {levels} levels")]
+    InvalidLevelCode {
+        /// Which categorical column, 0-based.
+        column: usize,
+        /// Row index, 0-based.
+        row: usize,
+        /// The code found.
+        code: u32,
+        /// How many levels the column has.
+        levels: usize,
+    },
+
     /// A setting outside its valid range.
     #[error("invalid {name} = {value}: {reason}")]
     InvalidParameter {

@@ -1,7 +1,9 @@
 //! The feature matrix a linear model's loss borrows: `f64`, or `f32` for half the memory and
 //! half the bandwidth, with every product and sum taken in `f64`.
 
+use crate::ObjectiveError;
 use ndarray::{Array2, ArrayView2, CowArray, Ix2};
+use std::borrow::Cow;
 
 mod sealed {
     pub trait Sealed {}
@@ -185,3 +187,195 @@ macro_rules! with_rows {
     };
 }
 pub(crate) use with_rows;
+
+/// A categorical feature stored as level codes, not as a one-hot matrix: row `i` is at level
+/// `codes[i]`, which contributes the coefficient `w[codes[i]]` to its linear predictor
+/// (`zᵢ += w_{codes[i]}`), the same as a column of indicators per level would, at one read
+/// of one `u32` per row. A row whose code is [`Categorical::NONE`] contributes nothing: the
+/// reference level of a drop-first encoding (scikit-learn's `OneHotEncoder(drop="first")`,
+/// statsmodels' treatment coding), or a level unseen at fitting time.
+///
+/// ```
+/// use descent_objectives::Categorical;
+/// // Three rows at levels 1, (reference), 0 of a column with two coefficients.
+/// let colour = Categorical::new(vec![1, Categorical::NONE, 0], 2)?;
+/// assert_eq!(colour.levels(), 2);
+/// assert_eq!(colour.codes(), &[1, u32::MAX, 0]);
+/// # Ok::<(), descent_objectives::ObjectiveError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Categorical<'a> {
+    codes: Cow<'a, [u32]>,
+    levels: usize,
+}
+
+impl<'a> Categorical<'a> {
+    /// The code of a row that takes no coefficient (the reference level, or an unseen one).
+    pub const NONE: u32 = u32::MAX;
+
+    /// A column of `codes`, each below `levels` or [`NONE`](Categorical::NONE).
+    ///
+    /// # Errors
+    /// A code that is neither, reported as column 0 (a [`DesignMatrix`] renumbers it).
+    pub fn new(codes: impl Into<Cow<'a, [u32]>>, levels: usize) -> Result<Self, ObjectiveError> {
+        let codes = codes.into();
+        if let Some(row) = codes
+            .iter()
+            .position(|&c| c != Self::NONE && c as usize >= levels)
+        {
+            return Err(ObjectiveError::InvalidLevelCode {
+                column: 0,
+                row,
+                code: codes[row],
+                levels,
+            });
+        }
+        Ok(Categorical { codes, levels })
+    }
+
+    /// The code of each row.
+    pub fn codes(&self) -> &[u32] {
+        &self.codes
+    }
+
+    /// The number of levels that have a coefficient.
+    pub fn levels(&self) -> usize {
+        self.levels
+    }
+
+    /// How many rows are at each level.
+    pub fn counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.levels];
+        for &c in self.codes.iter() {
+            if let Some(n) = counts.get_mut(c as usize) {
+                *n += 1;
+            }
+        }
+        counts
+    }
+
+    /// A view of the same column (borrowing this one).
+    pub fn view(&self) -> Categorical<'_> {
+        Categorical {
+            codes: Cow::Borrowed(&self.codes),
+            levels: self.levels,
+        }
+    }
+}
+
+/// The design matrix of a linear model: a dense block of numeric features ([`Features`]),
+/// then categorical columns ([`Categorical`]), each standing for its levels' indicator
+/// columns without storing them. The coefficients follow the same order: the dense block's
+/// `p`, then each categorical column's levels in turn.
+///
+/// Everything that takes a feature matrix takes this; a plain matrix converts into a design
+/// without categorical columns.
+///
+/// ```
+/// use descent_objectives::{Categorical, DesignMatrix, Gradient, LogLoss};
+/// use ndarray::array;
+/// let dense = array![[0.5], [1.5], [-1.0], [2.0]];
+/// let design = DesignMatrix::new(&dense, vec![Categorical::new(vec![0, 1, Categorical::NONE, 1], 2)?])?;
+/// assert_eq!(design.ncols(), 3);
+/// let one_hot = array![[0.5, 1.0, 0.0], [1.5, 0.0, 1.0], [-1.0, 0.0, 0.0], [2.0, 0.0, 1.0]];
+/// let y = array![0.0, 1.0, 0.0, 1.0];
+/// let w = array![0.3, -0.2, 0.7, 0.1];
+/// let (v1, g1) = LogLoss::new(design, &y)?.value_and_gradient(&w);
+/// let (v2, g2) = LogLoss::new(&one_hot, &y)?.value_and_gradient(&w);
+/// assert!((v1 - v2).abs() < 1e-15 && (&g1 - &g2).iter().all(|d| d.abs() < 1e-15));
+/// # Ok::<(), descent_objectives::ObjectiveError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct DesignMatrix<'a> {
+    dense: Features<'a>,
+    categorical: Vec<Categorical<'a>>,
+}
+
+impl<'a> DesignMatrix<'a> {
+    /// A dense block and categorical columns with one code per row of it (a dense block of
+    /// no columns, `N × 0`, when every feature is categorical).
+    ///
+    /// # Errors
+    /// A categorical column whose length differs from the dense block's row count.
+    pub fn new(
+        dense: impl Into<Features<'a>>,
+        categorical: Vec<Categorical<'a>>,
+    ) -> Result<Self, ObjectiveError> {
+        let dense = dense.into();
+        if let Some(c) = categorical.iter().find(|c| c.codes.len() != dense.nrows()) {
+            return Err(ObjectiveError::ShapeMismatch {
+                what: "a categorical column (one code per row of the dense features)",
+                expected: dense.nrows(),
+                found: c.codes.len(),
+            });
+        }
+        Ok(DesignMatrix { dense, categorical })
+    }
+
+    /// The dense block.
+    pub fn dense(&self) -> &Features<'a> {
+        &self.dense
+    }
+
+    /// The categorical columns.
+    pub fn categorical(&self) -> &[Categorical<'a>] {
+        &self.categorical
+    }
+
+    /// `N`, the number of rows.
+    pub fn nrows(&self) -> usize {
+        self.dense.nrows()
+    }
+
+    /// The number of coefficients: the dense block's columns plus every categorical column's
+    /// levels.
+    pub fn ncols(&self) -> usize {
+        self.dense.ncols() + self.categorical.iter().map(|c| c.levels).sum::<usize>()
+    }
+
+    /// A view of the same design (borrowing this one).
+    pub fn view(&self) -> DesignMatrix<'_> {
+        DesignMatrix {
+            dense: self.dense.view(),
+            categorical: self.categorical.iter().map(Categorical::view).collect(),
+        }
+    }
+
+    /// The parts, moved out.
+    pub fn into_parts(self) -> (Features<'a>, Vec<Categorical<'a>>) {
+        (self.dense, self.categorical)
+    }
+}
+
+impl<'a> From<Features<'a>> for DesignMatrix<'a> {
+    fn from(dense: Features<'a>) -> Self {
+        DesignMatrix {
+            dense,
+            categorical: Vec::new(),
+        }
+    }
+}
+
+impl<'a, 'b> From<&'b Features<'a>> for DesignMatrix<'b> {
+    fn from(dense: &'b Features<'a>) -> Self {
+        dense.view().into()
+    }
+}
+
+impl<'a, T: Element> From<ArrayView2<'a, T>> for DesignMatrix<'a> {
+    fn from(x: ArrayView2<'a, T>) -> Self {
+        Features::from(x).into()
+    }
+}
+
+impl<'a, T: Element> From<&'a Array2<T>> for DesignMatrix<'a> {
+    fn from(x: &'a Array2<T>) -> Self {
+        Features::from(x).into()
+    }
+}
+
+impl<'a, 'b> From<&'b DesignMatrix<'a>> for DesignMatrix<'b> {
+    fn from(x: &'b DesignMatrix<'a>) -> Self {
+        x.view()
+    }
+}

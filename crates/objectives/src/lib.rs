@@ -74,7 +74,7 @@ pub mod univariate;
 pub use blas::{blas_threads, set_blas_threads};
 pub use elastic_net::{Composite, ElasticNet, HessianBlock, Smooth};
 pub use error::ObjectiveError;
-pub use features::{Element, Features};
+pub use features::{Categorical, DesignMatrix, Element, Features};
 pub use linear::{first_non_finite, linear_predictor, LinearModelLoss};
 pub use logistic::{log_sigmoid, sigmoid, LogLoss};
 pub use parameter::Parameter;

@@ -7,7 +7,9 @@ use crate::kernel::{
     predictors, Lanes, LANES,
 };
 use crate::standardized::column_moments;
-use crate::{ColumnStatistics, Element, Features, Gradient, ObjectiveError};
+use crate::{
+    Categorical, ColumnStatistics, DesignMatrix, Element, Features, Gradient, ObjectiveError,
+};
 use ndarray::{linalg::general_mat_mul, s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -95,13 +97,25 @@ thread_local! {
 }
 
 /// The feature matrix `X` (borrowed, never copied; see [`Features`] for `f32` in other than
-/// row-major order) and whether an intercept is fitted.
+/// row-major order), its categorical columns, and whether an intercept is fitted.
+///
+/// The coefficients are `[w_dense (p), w_c for each categorical column c (its levels), b]`.
+/// Without categorical columns, the one-pass kernels ([`fused`](Design::fused),
+/// [`gram`](Design::gram)) do the work; with them those return `None` and the losses take the
+/// general path through [`linear_predictor`](Design::linear_predictor),
+/// [`gradient_from_residual`](Design::gradient_from_residual) and
+/// [`weighted_gram`](Design::weighted_gram), each of which adds the categorical columns'
+/// part from their codes (a gather for `z`, a scatter for `Xᵀr`).
 #[derive(Debug, Clone)]
 pub(crate) struct Design<'a> {
     x: Features<'a>,
+    categorical: Vec<Categorical<'a>>,
     fit_intercept: bool,
     partials: Partials,
     summary: Option<DataSummary>,
+    /// With categorical columns: the statistics of every coefficient's column (the dense
+    /// block's, then each level's indicator column).
+    full_stats: Option<ColumnStatistics>,
 }
 
 /// What the pass that checks a linear model's data learns on the way: the column statistics
@@ -125,6 +139,35 @@ pub(crate) struct TargetMoments {
     pub(crate) count: f64,
     pub(crate) mean: f64,
     pub(crate) sum_sq: f64,
+}
+
+/// The statistics of every coefficient's column of a design with categorical columns: the
+/// dense block's (`dense`, `None` without dense columns), then each level's indicator column,
+/// whose mean is the share `m = nₖ/N` of rows at the level and whose sum of squared
+/// deviations is `nₖ(1 − m)² + (N − nₖ)m²`.
+fn with_indicator_statistics(
+    dense: Option<ColumnStatistics>,
+    categorical: &[Categorical<'_>],
+    n: f64,
+) -> ColumnStatistics {
+    let (mut mean, mut sum_sq) = (Vec::new(), Vec::new());
+    for c in categorical {
+        for count in c.counts() {
+            let k = count as f64;
+            let m = k / n;
+            mean.push(m);
+            sum_sq.push(k * (1.0 - m).powi(2) + (n - k) * m * m);
+        }
+    }
+    let levels = ColumnStatistics::from_moments(n, Array1::from(mean), Array1::from(sum_sq));
+    match dense {
+        None => levels,
+        Some(d) => ColumnStatistics {
+            mean: ndarray::concatenate![Axis(0), d.mean, levels.mean],
+            std: ndarray::concatenate![Axis(0), d.std, levels.std],
+            constant: d.constant.into_iter().chain(levels.constant).collect(),
+        },
+    }
 }
 
 /// Runs `work` on each chunk (its index, rows and partial-sum slot), in parallel when there is
@@ -283,24 +326,31 @@ impl<'a> Design<'a> {
     /// the [`DataSummary`] that preconditioning and the first evaluation of a fit need (see
     /// [`column_moments`]); the element-wise scan runs only to locate a bad value, or for
     /// other layouts.
-    pub(crate) fn new(x: Features<'a>, y: &ArrayView1<'_, f64>) -> Result<Self, ObjectiveError> {
-        if x.nrows() == 0 {
+    pub(crate) fn new(
+        design: DesignMatrix<'a>,
+        y: &ArrayView1<'_, f64>,
+    ) -> Result<Self, ObjectiveError> {
+        if design.nrows() == 0 {
             return Err(ObjectiveError::EmptyData("the feature matrix has no rows"));
         }
-        if x.ncols() == 0 {
+        if design.ncols() == 0 {
             return Err(ObjectiveError::EmptyData(
                 "the feature matrix has no columns",
             ));
         }
-        if y.len() != x.nrows() {
+        if y.len() != design.nrows() {
             return Err(ObjectiveError::ShapeMismatch {
                 what: "targets (one per row of the feature matrix)",
-                expected: x.nrows(),
+                expected: design.nrows(),
                 found: y.len(),
             });
         }
+        let (x, categorical) = design.into_parts();
         let n = x.nrows() as f64;
         let moments = || {
+            if x.ncols() == 0 {
+                return None;
+            }
             let ys = y.as_slice()?;
             with_rows!(&x, values => Some(column_moments(values, x.ncols(), Some(ys))))
         };
@@ -317,7 +367,7 @@ impl<'a> Design<'a> {
             _ => None,
         };
         let proven_finite = summary.as_ref().is_some_and(|s| s.stats.proves_finite());
-        if !proven_finite {
+        if !proven_finite && x.ncols() > 0 {
             if let Some((row, column, value)) = first_non_finite(&x) {
                 return Err(ObjectiveError::NonFiniteFeature { row, column, value });
             }
@@ -329,11 +379,23 @@ impl<'a> Design<'a> {
                 && s.targets.mean.is_finite()
                 && s.targets.sum_sq.is_finite()
         });
+        let full_stats = if categorical.is_empty() {
+            None
+        } else {
+            let dense = match &summary {
+                Some(s) => Some(s.stats.clone()),
+                None if x.ncols() == 0 => None,
+                None => ColumnStatistics::of(&x).ok(),
+            };
+            Some(with_indicator_statistics(dense, &categorical, n))
+        };
         Ok(Design {
             x,
+            categorical,
             fit_intercept: true,
             partials: Partials::default(),
             summary,
+            full_stats,
         })
     }
 
@@ -345,9 +407,14 @@ impl<'a> Design<'a> {
         }
     }
 
-    /// The statistics of `X`'s columns, when the checking pass computed them.
+    /// The statistics of `X`'s columns, when the checking pass computed them (with
+    /// categorical columns: of every coefficient's column, the indicators' included).
     pub(crate) fn column_statistics(&self) -> Option<&ColumnStatistics> {
-        self.summary.as_ref().map(|s| &s.stats)
+        if self.categorical.is_empty() {
+            self.summary.as_ref().map(|s| &s.stats)
+        } else {
+            self.full_stats.as_ref()
+        }
     }
 
     pub(crate) fn set_fit_intercept(&mut self, fit_intercept: bool) {
@@ -362,8 +429,57 @@ impl<'a> Design<'a> {
         self.x.nrows()
     }
 
+    /// The number of coefficients: the dense block's columns and the categorical levels.
     pub(crate) fn n_features(&self) -> usize {
+        self.dense_width()
+            + self
+                .categorical
+                .iter()
+                .map(Categorical::levels)
+                .sum::<usize>()
+    }
+
+    /// `p`, the dense block's columns (the width of a row the kernels read).
+    pub(crate) fn dense_width(&self) -> usize {
         self.x.ncols()
+    }
+
+    /// Each categorical column with the index of its first coefficient.
+    fn categorical_offsets(&self) -> impl Iterator<Item = (usize, &Categorical<'a>)> {
+        self.categorical
+            .iter()
+            .scan(self.dense_width(), |start, c| {
+                let at = *start;
+                *start += c.levels();
+                Some((at, c))
+            })
+    }
+
+    /// `z += w_c[codeᵢ]` for every categorical column (nothing without them).
+    fn add_categorical(&self, params: &Array1<f64>, z: &mut Array1<f64>) {
+        for (start, c) in self.categorical_offsets() {
+            for (zi, &code) in z.iter_mut().zip(c.codes()) {
+                if code != Categorical::NONE {
+                    *zi += params[start + code as usize];
+                }
+            }
+        }
+    }
+
+    /// `g[start + codeᵢ] += scale · Σ vᵢ` over each categorical column's levels: the indicator
+    /// columns' part of `scale · Xᵀv`, each level's sum taken in row order.
+    fn scatter_categorical(&self, v: &Array1<f64>, scale: f64, g: &mut Array1<f64>) {
+        for (start, c) in self.categorical_offsets() {
+            let mut sums = vec![0.0; c.levels()];
+            for (&vi, &code) in v.iter().zip(c.codes()) {
+                if let Some(s) = sums.get_mut(code as usize) {
+                    *s += vi;
+                }
+            }
+            for (k, s) in sums.into_iter().enumerate() {
+                g[start + k] = scale * s;
+            }
+        }
     }
 
     /// `p + 1` with an intercept, `p` without.
@@ -385,8 +501,9 @@ impl<'a> Design<'a> {
     /// respect to `zᵢ` is `rᵢ` (`scale = 1/N`).
     pub(crate) fn gradient_from_residual(&self, r: &Array1<f64>, scale: f64) -> Array1<f64> {
         let mut g = Array1::zeros(self.n_params());
-        let p = self.n_features();
+        let p = self.dense_width();
         match &self.x {
+            _ if p == 0 => {}
             Features::F64(x) => ndarray::linalg::general_mat_vec_mul(
                 scale,
                 &x.t(),
@@ -396,10 +513,11 @@ impl<'a> Design<'a> {
             ),
             Features::F32(_) => g
                 .slice_mut(s![..p])
-                .assign(&(self.transpose_times(r) * scale)),
+                .assign(&(self.dense_transpose_times(r) * scale)),
         }
+        self.scatter_categorical(r, scale, &mut g);
         if self.fit_intercept {
-            g[p] = scale * r.sum();
+            g[self.n_features()] = scale * r.sum();
         }
         g
     }
@@ -411,8 +529,8 @@ impl<'a> Design<'a> {
     /// the products `X_bᵀ·(Q_b X_b)` accumulated through BLAS.
     pub(crate) fn weighted_gram(&self, q: &Array1<f64>, scale: f64) -> Array2<f64> {
         let x = match &self.x {
-            Features::F64(x) => x,
-            Features::F32(_) => {
+            Features::F64(x) if self.categorical.is_empty() => x,
+            _ => {
                 let all: Vec<usize> = (0..self.n_params()).collect();
                 return self.weighted_gram_block(q, &all, scale);
             }
@@ -454,6 +572,9 @@ impl Design<'_> {
         indices: &[usize],
         scale: f64,
     ) -> Array2<f64> {
+        if !self.categorical.is_empty() {
+            return self.weighted_gram_sparse_rows(q, indices, scale);
+        }
         let n = self.n_samples();
         let p = self.n_features();
         let m = indices.len();
@@ -484,13 +605,88 @@ impl Design<'_> {
         h
     }
 
+    /// [`weighted_gram_block`](Design::weighted_gram_block) with categorical columns: each
+    /// row is read as its few non-zero entries on `indices` (its dense values, one indicator
+    /// per categorical column, the intercept's 1) and adds `qᵢ·vvᵀ` over them, so that a
+    /// categorical column's block is the diagonal of its level sums `Σ_{codeᵢ=k} qᵢ` and no
+    /// indicator column is ever formed. Rows are added in order.
+    fn weighted_gram_sparse_rows(
+        &self,
+        q: &Array1<f64>,
+        indices: &[usize],
+        scale: f64,
+    ) -> Array2<f64> {
+        let p = self.dense_width();
+        let m = indices.len();
+        let mut position = vec![usize::MAX; self.n_params()];
+        for (at, &j) in indices.iter().enumerate() {
+            position[j] = at;
+        }
+        let dense: Vec<(usize, usize)> = (0..p)
+            .filter(|&j| position[j] != usize::MAX)
+            .map(|j| (j, position[j]))
+            .collect();
+        let intercept = self
+            .fit_intercept
+            .then(|| position[self.n_features()])
+            .filter(|&at| at != usize::MAX);
+        let columns: Vec<(usize, &Categorical<'_>)> = self.categorical_offsets().collect();
+        let mut h = Array2::<f64>::zeros((m, m));
+        let mut entries: Vec<(usize, f64)> =
+            Vec::with_capacity(m.min(dense.len() + columns.len() + 1));
+        for (i, &qi) in q.iter().enumerate() {
+            entries.clear();
+            entries.extend(dense.iter().map(|&(j, at)| (at, self.value(i, j))));
+            for &(start, c) in &columns {
+                let code = c.codes()[i];
+                if code != Categorical::NONE && position[start + code as usize] != usize::MAX {
+                    entries.push((position[start + code as usize], 1.0));
+                }
+            }
+            if let Some(at) = intercept {
+                entries.push((at, 1.0));
+            }
+            for (k, &(a, va)) in entries.iter().enumerate() {
+                let weighted = qi * va;
+                for &(b, vb) in &entries[k..] {
+                    let (r, c) = if a <= b { (a, b) } else { (b, a) };
+                    h[[r, c]] += weighted * vb;
+                }
+            }
+        }
+        for r in 0..m {
+            for c in r..m {
+                let v = scale * h[[r, c]];
+                h[[r, c]] = v;
+                h[[c, r]] = v;
+            }
+        }
+        h
+    }
+
     /// `Xᵀv` (the coefficients' part of `gradient_from_residual` with scale 1): for a
     /// row-major `X`, one pass of the vector kernel in chunks of rows, summed in chunk order
     /// (the same for any number of threads).
     ///
     /// An `f32` matrix always takes the kernel (there is no BLAS for mixed types).
     pub(crate) fn transpose_times(&self, v: &Array1<f64>) -> Array1<f64> {
-        let p = self.n_features();
+        if self.categorical.is_empty() {
+            return self.dense_transpose_times(v);
+        }
+        let mut out = Array1::zeros(self.n_features());
+        let p = self.dense_width();
+        if p > 0 {
+            out.slice_mut(s![..p])
+                .assign(&self.dense_transpose_times(v));
+        }
+        self.scatter_categorical(v, 1.0, &mut out);
+        out
+    }
+
+    /// `X_denseᵀv`: for a row-major `X`, one pass of the vector kernel in chunks of rows,
+    /// summed in chunk order (the same for any number of threads).
+    fn dense_transpose_times(&self, v: &Array1<f64>) -> Array1<f64> {
+        let p = self.dense_width();
         let by_kernel = || {
             let vs = v.as_slice()?;
             with_rows!(&self.x, rows => Some(self.sum_over_chunks(rows, p, |i, chunk, out| {
@@ -510,14 +706,17 @@ impl Design<'_> {
 
     /// `Xw`, without the intercept, by [`linear_predictor`] (by BLAS for a wide `f64` matrix).
     pub(crate) fn times_coefficients(&self, params: &Array1<f64>) -> Array1<f64> {
-        let w = params.slice(s![..self.n_features()]);
-        match &self.x {
+        let w = params.slice(s![..self.dense_width()]);
+        let mut z = match &self.x {
+            _ if w.is_empty() => Array1::zeros(self.n_samples()),
             Features::F64(x) if self.one_wide_chunk() => x.dot(&w),
             x => match linear_predictor(x, w, 0.0) {
                 Ok(z) => z,
                 Err(_) => x.to_f64().dot(&w),
             },
-        }
+        };
+        self.add_categorical(params, &mut z);
+        z
     }
 
     /// `xᵢⱼ` in `f64`.
@@ -584,7 +783,7 @@ impl Design<'_> {
         let chunks = self.n_samples().div_ceil(CHUNK_ROWS);
         self.partials.with(|partials| {
             partials.resize(chunks * width, 0.0);
-            for_each_chunk(rows, self.n_features(), partials, width, work);
+            for_each_chunk(rows, self.dense_width(), partials, width, work);
             let mut sums = vec![0.0; width];
             for part in partials.chunks_exact(width) {
                 for (sum, v) in sums.iter_mut().zip(part) {
@@ -625,6 +824,9 @@ impl Design<'_> {
         sample: &L,
         gradient: bool,
     ) -> Option<(f64, Option<Array1<f64>>)> {
+        if !self.categorical.is_empty() {
+            return None;
+        }
         let ys = y.as_slice()?;
         let (w, b) = self.split(params);
         let p = self.n_features();
@@ -730,6 +932,9 @@ impl Design<'_> {
         weights: Option<&L>,
         columns: &[usize],
     ) -> Option<Array2<f64>> {
+        if !self.categorical.is_empty() {
+            return None;
+        }
         let ys = y.as_slice()?;
         let (w, b) = self.split(params);
         let p = self.n_features();

@@ -2,7 +2,7 @@ use crate::elastic_net::{mean_gap, negative_entropy, ElasticNet, HessianBlock, S
 use crate::kernel::{self, Kernel, Lanes, LANES};
 use crate::linear::{Design, SampleLoss, TargetMoments};
 use crate::{
-    ColumnStatistics, Features, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError,
+    ColumnStatistics, DesignMatrix, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError,
 };
 use ndarray::{Array1, Array2, ArrayView1, Zip};
 use rayon::prelude::*;
@@ -176,7 +176,7 @@ impl<'a> LogLoss<'a> {
     /// Empty data, a length mismatch between `x` and `y`, a NaN or infinite feature, or a
     /// label other than 0 or 1.
     pub fn new(
-        x: impl Into<Features<'a>>,
+        x: impl Into<DesignMatrix<'a>>,
         y: impl Into<ArrayView1<'a, f64>>,
     ) -> Result<Self, ObjectiveError> {
         let y = y.into();

@@ -2,7 +2,7 @@ use crate::elastic_net::{mean_gap, ElasticNet, HessianBlock, Smooth};
 use crate::linear::{Design, SampleLoss, TargetMoments};
 use crate::logistic::max_abs;
 use crate::{
-    ColumnStatistics, Features, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError,
+    ColumnStatistics, DesignMatrix, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError,
 };
 use ndarray::{Array1, Array2, ArrayView1, Zip};
 
@@ -72,7 +72,7 @@ impl<'a> MeanSquaredError<'a> {
     /// # Errors
     /// Empty data, a length mismatch between `x` and `y`, or a NaN or infinite value.
     pub fn new(
-        x: impl Into<Features<'a>>,
+        x: impl Into<DesignMatrix<'a>>,
         y: impl Into<ArrayView1<'a, f64>>,
     ) -> Result<Self, ObjectiveError> {
         let y = y.into();
