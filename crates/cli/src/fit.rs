@@ -8,7 +8,7 @@ use crate::{args, files, ModelKind, Outcome};
 use anyhow::{bail, Result};
 use clap::ValueEnum;
 use descent_models::{LinearRegression, LogisticRegression, Model, ModelFile, Penalty, Solver};
-use descent_objectives::{Element, Features};
+use descent_objectives::{DesignMatrix, Element};
 use descent_solvers::{Criterion, Evaluations, Observer, Report, Termination};
 use ndarray::{Array1, ArrayView1};
 use serde::Serialize;
@@ -498,7 +498,7 @@ impl ModelSettings {
     pub(crate) fn fit<'x>(
         &self,
         solver: Solver,
-        x: impl Into<Features<'x>>,
+        x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<Model, descent_models::ModelError> {
         self.fit_observed(Some(solver), x, y, &mut descent_solvers::Unobserved)
@@ -508,7 +508,7 @@ impl ModelSettings {
     pub(crate) fn fit_observed<'x>(
         &self,
         solver: Option<Solver>,
-        x: impl Into<Features<'x>>,
+        x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<Model, descent_models::ModelError> {

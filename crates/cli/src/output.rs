@@ -2,7 +2,7 @@
 
 use descent_models::metrics::{ClassificationMetrics, RegressionMetrics};
 use descent_models::{Model, ModelError};
-use descent_objectives::Features;
+use descent_objectives::DesignMatrix;
 use ndarray::ArrayView1;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -19,7 +19,7 @@ impl Metrics {
     /// The scores of `model` on features `x` (already scaled) against targets `y`.
     pub(crate) fn of<'x>(
         model: &Model,
-        x: impl Into<Features<'x>>,
+        x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<Self, ModelError> {
         Ok(match model {

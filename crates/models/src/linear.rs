@@ -7,7 +7,7 @@ use crate::metrics::RegressionMetrics;
 use crate::solver::{minimize_composite_model, minimize_linear_model, shared_builders, Curvature};
 use crate::{ModelError, Solver};
 use descent_objectives::{
-    ElasticNet, Features, Gradient, L2Regularized, MeanSquaredError, Parameter,
+    Categorical, DesignMatrix, ElasticNet, Gradient, L2Regularized, MeanSquaredError, Parameter,
 };
 use descent_solvers::{Criterion, Evaluations, Observer, Report, Termination, Unobserved};
 use ndarray::linalg::general_mat_mul;
@@ -144,7 +144,7 @@ impl LinearRegression {
     /// Empty, non-finite or mismatched data.
     pub fn alpha_max<'x>(
         &self,
-        x: impl Into<Features<'x>>,
+        x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<Option<f64>, ModelError> {
         let x = x.into();
@@ -163,7 +163,7 @@ impl LinearRegression {
     /// As [`fit`](Self::fit), and a previous model with another number of features.
     pub fn fit_warm<'x>(
         &self,
-        x: impl Into<Features<'x>>,
+        x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
         previous: &FittedLinearRegression,
     ) -> Result<FittedLinearRegression, ModelError> {
@@ -181,7 +181,7 @@ impl LinearRegression {
     /// closed-form Ridge solve.
     pub fn fit<'x>(
         &self,
-        x: impl Into<Features<'x>>,
+        x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<FittedLinearRegression, ModelError> {
         self.fit_observed(x, y, &mut Unobserved)
@@ -194,7 +194,7 @@ impl LinearRegression {
     /// As [`fit`](Self::fit).
     pub fn fit_observed<'x>(
         &self,
-        x: impl Into<Features<'x>>,
+        x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLinearRegression, ModelError> {
@@ -203,7 +203,7 @@ impl LinearRegression {
 
     fn fit_with_start(
         &self,
-        x: Features<'_>,
+        x: DesignMatrix<'_>,
         y: ArrayView1<'_, f64>,
         start: Option<&Array1<f64>>,
         observer: &mut dyn Observer<Array1<f64>>,
@@ -231,7 +231,13 @@ impl LinearRegression {
             f64::INFINITY
         };
         let objective = L2Regularized::with_c(loss, c)?;
-        let solver = self.solver.unwrap_or(Solver::LeastSquares);
+        // The closed forms factor a dense copy of X; categorical columns are never expanded
+        // into one, so such a design is fitted iteratively (Newton: one step for least
+        // squares while the Hessian is small).
+        let solver = self.solver.unwrap_or_else(|| match x.categorical() {
+            [] => Solver::LeastSquares,
+            _ => Solver::for_parameters(p + usize::from(self.fit_intercept)),
+        });
         let mut rank = None;
         let report = match solver {
             Solver::LeastSquares => {
@@ -239,7 +245,13 @@ impl LinearRegression {
                 let started = Instant::now();
                 // The closed forms factor an f64 copy of the data (an f32 matrix is widened
                 // on the way: QR copies X anyway, and the Gram matrix is formed by BLAS).
-                let x = x.to_f64();
+                if !x.categorical().is_empty() {
+                    return Err(ModelError::UnsupportedSolver {
+                        solver: "least squares",
+                        model: "a design with categorical columns (use newton or lbfgs)",
+                    });
+                }
+                let x = x.dense().to_f64();
                 let params = if self.alpha > 0.0 {
                     self.ridge_normal_equations(x.view(), y)?
                 } else {
@@ -478,7 +490,7 @@ fn centered_gram(x: ArrayView2<'_, f64>, mean: Option<&Array1<f64>>) -> Array2<f
 /// (`1e308·2 − 1e308·2` is `∞ − ∞`) is recomputed by [`scaled_dot`], which gives the true
 /// value, or `±∞` with the right sign when it lies beyond the range of `f64`.
 pub(crate) fn linear_predictor<'x>(
-    x: impl Into<Features<'x>>,
+    x: impl Into<DesignMatrix<'x>>,
     coef: &Array1<f64>,
     intercept: f64,
 ) -> Result<Array1<f64>, ModelError> {
@@ -496,7 +508,7 @@ pub(crate) fn linear_predictor<'x>(
     // holds a non-finite value is the error; in the others the products overflowed.
     for (i, zi) in z.iter_mut().enumerate() {
         if !zi.is_finite() {
-            let row = x.row_f64(i);
+            let row = x.dense().row_f64(i);
             if let Some((column, &value)) = row.iter().enumerate().find(|(_, v)| !v.is_finite()) {
                 return Err(ModelError::NonFiniteFeature {
                     row: i,
@@ -504,10 +516,28 @@ pub(crate) fn linear_predictor<'x>(
                     value,
                 });
             }
-            *zi = scaled_dot(row.view(), coef, intercept);
+            // The categorical columns add coefficients, which are finite: into the intercept.
+            let p = row.len();
+            let b = intercept + categorical_part(&x, coef, i);
+            *zi = scaled_dot(row.view(), &coef.slice(s![..p]).to_owned(), b);
         }
     }
     Ok(z)
+}
+
+/// `Σ_c w_c[codeᵢ]`: row `i`'s part of `x·w` from `x`'s categorical columns.
+fn categorical_part(x: &DesignMatrix<'_>, coef: &Array1<f64>, i: usize) -> f64 {
+    let mut start = x.dense().ncols();
+    let mut sum = 0.0;
+    for c in x.categorical() {
+        if let Some(w) = coef.get(start + c.codes()[i] as usize) {
+            if c.codes()[i] != Categorical::NONE {
+                sum += w;
+            }
+        }
+        start += c.levels();
+    }
+    sum
 }
 
 /// `x·w + b` for finite `x`, `w` and `b` without intermediate overflow: with `m_w = maxⱼ|wⱼ|`
@@ -563,7 +593,7 @@ impl FittedLinearRegression {
     ///
     /// # Errors
     /// Another number of features than fitted, or a non-finite value.
-    pub fn predict<'x>(&self, x: impl Into<Features<'x>>) -> Result<Array1<f64>, ModelError> {
+    pub fn predict<'x>(&self, x: impl Into<DesignMatrix<'x>>) -> Result<Array1<f64>, ModelError> {
         linear_predictor(x, &self.coef, self.intercept)
     }
 
@@ -573,7 +603,7 @@ impl FittedLinearRegression {
     /// As [`predict`](Self::predict), or a length mismatch.
     pub fn evaluate<'x>(
         &self,
-        x: impl Into<Features<'x>>,
+        x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<RegressionMetrics, ModelError> {
         let predicted = self.predict(x)?;

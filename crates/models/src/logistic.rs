@@ -6,7 +6,7 @@ use crate::linear::linear_predictor;
 use crate::metrics::ClassificationMetrics;
 use crate::solver::{minimize_composite_model, minimize_linear_model, shared_builders, Curvature};
 use crate::{ModelError, Solver};
-use descent_objectives::{sigmoid, ElasticNet, Features, L2Regularized, LogLoss};
+use descent_objectives::{sigmoid, DesignMatrix, ElasticNet, L2Regularized, LogLoss};
 use descent_solvers::{Observer, Report, Termination, Unobserved};
 use ndarray::{s, Array1, ArrayView1, Zip};
 use serde::{Deserialize, Serialize};
@@ -196,7 +196,7 @@ impl LogisticRegression {
     /// Invalid settings, or data the model could not be fitted to.
     pub fn l1_min_c<'x>(
         &self,
-        x: impl Into<Features<'x>>,
+        x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<Option<f64>, ModelError> {
         self.validate()?;
@@ -234,7 +234,7 @@ impl LogisticRegression {
     /// start.
     pub fn fit<'x>(
         &self,
-        x: impl Into<Features<'x>>,
+        x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<FittedLogisticRegression, ModelError> {
         self.fit_with_start(x.into(), y, None, &mut Unobserved)
@@ -249,7 +249,7 @@ impl LogisticRegression {
     /// As [`fit`](Self::fit).
     pub fn fit_observed<'x>(
         &self,
-        x: impl Into<Features<'x>>,
+        x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLogisticRegression, ModelError> {
@@ -263,7 +263,7 @@ impl LogisticRegression {
     /// As [`fit`](Self::fit), and a previous model with another number of features.
     pub fn fit_warm<'x>(
         &self,
-        x: impl Into<Features<'x>>,
+        x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
         previous: &FittedLogisticRegression,
     ) -> Result<FittedLogisticRegression, ModelError> {
@@ -295,7 +295,7 @@ impl LogisticRegression {
 
     fn fit_with_start(
         &self,
-        x: Features<'_>,
+        x: DesignMatrix<'_>,
         y: ArrayView1<'_, f64>,
         start: Option<&Array1<f64>>,
         observer: &mut dyn Observer<Array1<f64>>,
@@ -365,7 +365,7 @@ impl LogisticRegression {
 /// and the unpenalized log loss has no minimum: along `t·(w, b)` every term
 /// `log(1 + e^{−|zᵢ|t})` falls towards 0 as `t → ∞`, and never reaches it.
 fn separates(
-    x: &Features<'_>,
+    x: &DesignMatrix<'_>,
     y01: &Array1<f64>,
     coef: &Array1<f64>,
     intercept: f64,
@@ -497,7 +497,7 @@ impl FittedLogisticRegression {
     /// Another number of features than fitted, or a non-finite value.
     pub fn decision_function<'x>(
         &self,
-        x: impl Into<Features<'x>>,
+        x: impl Into<DesignMatrix<'x>>,
     ) -> Result<Array1<f64>, ModelError> {
         linear_predictor(x, &self.coef, self.intercept)
     }
@@ -507,7 +507,10 @@ impl FittedLogisticRegression {
     ///
     /// # Errors
     /// As [`decision_function`](Self::decision_function).
-    pub fn predict_proba<'x>(&self, x: impl Into<Features<'x>>) -> Result<Array1<f64>, ModelError> {
+    pub fn predict_proba<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+    ) -> Result<Array1<f64>, ModelError> {
         Ok(self.decision_function(x)?.mapv(sigmoid))
     }
 
@@ -520,7 +523,7 @@ impl FittedLogisticRegression {
     /// As [`decision_function`](Self::decision_function).
     pub fn predict_class_probabilities<'x>(
         &self,
-        x: impl Into<Features<'x>>,
+        x: impl Into<DesignMatrix<'x>>,
     ) -> Result<ndarray::Array2<f64>, ModelError> {
         let z = self.decision_function(x)?;
         Ok(ndarray::Array2::from_shape_fn(
@@ -540,7 +543,7 @@ impl FittedLogisticRegression {
     ///
     /// # Errors
     /// As [`decision_function`](Self::decision_function).
-    pub fn predict<'x>(&self, x: impl Into<Features<'x>>) -> Result<Array1<f64>, ModelError> {
+    pub fn predict<'x>(&self, x: impl Into<DesignMatrix<'x>>) -> Result<Array1<f64>, ModelError> {
         Ok(self.predict_proba(x)?.mapv(|p| self.label(p)))
     }
 
@@ -570,7 +573,7 @@ impl FittedLogisticRegression {
     /// is not one of the model's two classes.
     pub fn evaluate<'x>(
         &self,
-        x: impl Into<Features<'x>>,
+        x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<ClassificationMetrics, ModelError> {
         let probability = self.predict_proba(x)?;

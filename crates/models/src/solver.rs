@@ -2,7 +2,7 @@
 
 use crate::ModelError;
 use descent_objectives::{
-    ColumnStatistics, Composite, ElasticNet, Features, Hessian, HessianBlock, LinearModelLoss,
+    ColumnStatistics, Composite, DesignMatrix, ElasticNet, Hessian, HessianBlock, LinearModelLoss,
     Smooth, Standardized,
 };
 use descent_solvers::{
@@ -181,7 +181,7 @@ pub(crate) struct Curvature {
 /// ([`Gradient::gradient_norm`](descent_objectives::Gradient::gradient_norm) of the wrapper).
 pub(crate) fn minimize_linear_model<O>(
     objective: &O,
-    x: &Features<'_>,
+    x: &DesignMatrix<'_>,
     solver: Solver,
     settings: &Iterative,
     start: Option<&Array1<f64>>,
@@ -210,7 +210,7 @@ where
 /// them, otherwise from a pass of their own.
 fn statistics<O: LinearModelLoss>(
     objective: &O,
-    x: &Features<'_>,
+    x: &DesignMatrix<'_>,
 ) -> Result<ColumnStatistics, ModelError> {
     match objective.column_statistics() {
         Some(stats) => Ok(stats.clone()),
@@ -282,7 +282,7 @@ where
 pub(crate) fn minimize_composite_model<O>(
     loss: O,
     penalty: ElasticNet,
-    x: &Features<'_>,
+    x: &DesignMatrix<'_>,
     solver: Solver,
     settings: &Iterative,
     start: Option<&Array1<f64>>,

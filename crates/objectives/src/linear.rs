@@ -145,7 +145,7 @@ pub(crate) struct TargetMoments {
 /// dense block's (`dense`, `None` without dense columns), then each level's indicator column,
 /// whose mean is the share `m = nₖ/N` of rows at the level and whose sum of squared
 /// deviations is `nₖ(1 − m)² + (N − nₖ)m²`.
-fn with_indicator_statistics(
+pub(crate) fn with_indicator_statistics(
     dense: Option<ColumnStatistics>,
     categorical: &[Categorical<'_>],
     n: f64,
@@ -274,23 +274,39 @@ fn first_non_finite_in<T: Element>(x: ArrayView2<'_, T>) -> Option<(usize, usize
 /// # Errors
 /// `w` without one value per column of `x`.
 pub fn linear_predictor<'x>(
-    x: impl Into<Features<'x>>,
+    x: impl Into<DesignMatrix<'x>>,
     w: ArrayView1<'_, f64>,
     b: f64,
 ) -> Result<Array1<f64>, ObjectiveError> {
     let x = x.into();
-    let p = x.ncols();
-    if w.len() != p {
+    if w.len() != x.ncols() {
         return Err(ObjectiveError::ShapeMismatch {
             what: "coefficients (one per column of the feature matrix)",
-            expected: p,
+            expected: x.ncols(),
             found: w.len(),
         });
     }
+    let p = x.dense().ncols();
+    let mut z = dense_linear_predictor(x.dense(), w.slice(s![..p]), b);
+    let mut start = p;
+    for c in x.categorical() {
+        for (zi, &code) in z.iter_mut().zip(c.codes()) {
+            if code != Categorical::NONE {
+                *zi += w[start + code as usize];
+            }
+        }
+        start += c.levels();
+    }
+    Ok(z)
+}
+
+/// `X·w + b` for the dense block (`w` of its width).
+fn dense_linear_predictor(x: &Features<'_>, w: ArrayView1<'_, f64>, b: f64) -> Array1<f64> {
+    let p = x.ncols();
     let mut z = Array1::zeros(x.nrows());
     if p == 0 {
         z.fill(b);
-        return Ok(z);
+        return z;
     }
     let w = w.to_vec();
     let by_kernel = |z: &mut Array1<f64>| {
@@ -304,7 +320,7 @@ pub fn linear_predictor<'x>(
         // BLAS, for an `f64` matrix in another layout (an `f32` one is always row-major).
         z = x.to_f64().dot(&Array1::from(w)) + b;
     }
-    Ok(z)
+    z
 }
 
 /// `out[i] = xᵢ·w + b` by the kernel, in parallel chunks of rows when there are threads.
@@ -385,7 +401,7 @@ impl<'a> Design<'a> {
             let dense = match &summary {
                 Some(s) => Some(s.stats.clone()),
                 None if x.ncols() == 0 => None,
-                None => ColumnStatistics::of(&x).ok(),
+                None => ColumnStatistics::of(x.view()).ok(),
             };
             Some(with_indicator_statistics(dense, &categorical, n))
         };
@@ -710,10 +726,7 @@ impl Design<'_> {
         let mut z = match &self.x {
             _ if w.is_empty() => Array1::zeros(self.n_samples()),
             Features::F64(x) if self.one_wide_chunk() => x.dot(&w),
-            x => match linear_predictor(x, w, 0.0) {
-                Ok(z) => z,
-                Err(_) => x.to_f64().dot(&w),
-            },
+            x => dense_linear_predictor(x, w, 0.0),
         };
         self.add_categorical(params, &mut z);
         z

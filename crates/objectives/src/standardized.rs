@@ -3,9 +3,12 @@
 
 use crate::elastic_net::{ElasticNet, HessianBlock, Smooth};
 use crate::features::with_rows;
+use crate::linear::with_indicator_statistics;
 #[cfg(test)]
 use crate::Parameter;
-use crate::{Element, Features, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
+use crate::{
+    DesignMatrix, Element, Features, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError,
+};
 use ndarray::{s, Array1, Array2, Axis, Zip};
 use rayon::prelude::*;
 
@@ -278,13 +281,30 @@ impl ColumnStatistics {
     ///
     /// # Errors
     /// A matrix without rows or columns.
-    pub fn of<'x>(x: impl Into<Features<'x>>) -> Result<Self, ObjectiveError> {
-        let x = x.into();
-        if x.nrows() == 0 || x.ncols() == 0 {
+    ///
+    /// For a design with categorical columns, the dense block's statistics are followed by
+    /// those of each level's indicator column (see [`DesignMatrix`]).
+    pub fn of<'x>(x: impl Into<DesignMatrix<'x>>) -> Result<Self, ObjectiveError> {
+        let design = x.into();
+        if design.nrows() == 0 || design.ncols() == 0 {
             return Err(ObjectiveError::EmptyData(
                 "cannot compute column statistics of an empty matrix",
             ));
         }
+        let dense = match design.dense().ncols() {
+            0 => None,
+            _ => Some(Self::of_dense(design.dense())),
+        };
+        Ok(match design.categorical() {
+            [] => {
+                dense.unwrap_or_else(|| Self::from_moments(0.0, Array1::zeros(0), Array1::zeros(0)))
+            }
+            columns => with_indicator_statistics(dense, columns, design.nrows() as f64),
+        })
+    }
+
+    /// The statistics of a dense matrix with rows and columns.
+    fn of_dense(x: &Features<'_>) -> Self {
         let n = x.nrows() as f64;
         let p = x.ncols();
         let by_moments = || with_rows!(&x, values => Some(column_moments(values, p, None)));
@@ -304,7 +324,7 @@ impl ColumnStatistics {
                 (mean, sum_sq)
             }
         };
-        Ok(Self::from_moments(n, mean, sum_sq))
+        Self::from_moments(n, mean, sum_sq)
     }
 
     /// The statistics of `n` rows with column means `mean` and sums of squared deviations
