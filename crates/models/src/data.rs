@@ -364,7 +364,7 @@ fn device(_: &std::fs::FileType) -> Option<&'static str> {
 }
 
 /// The first few column names, and how many more there are.
-fn listed(header: &[String]) -> String {
+pub(crate) fn listed(header: &[String]) -> String {
     let shown: Vec<&str> = header
         .iter()
         .take(LISTED_COLUMNS)
@@ -376,7 +376,7 @@ fn listed(header: &[String]) -> String {
     }
 }
 
-fn csv_error(path: &Path, error: csv::Error) -> DataError {
+pub(crate) fn csv_error(path: &Path, error: csv::Error) -> DataError {
     let line = error.position().map_or(0, csv::Position::line);
     let reason = error.to_string();
     match error.into_kind() {

@@ -40,6 +40,7 @@ mod persist;
 mod plain_json;
 mod preprocessing;
 mod solver;
+pub mod table;
 
 pub use error::ModelError;
 pub use folds::Folds;

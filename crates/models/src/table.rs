@@ -1,0 +1,658 @@
+//! Tables as people have them: numeric and text columns, blanks and `NA`s, any single-byte
+//! delimiter, gzip-compressed or on standard input.
+//!
+//! [`RawTable::read`] types each column by its contents: a column is numeric when every value
+//! that is not a missing-value marker parses as a number, and text otherwise (or when it is
+//! named in [`ReadOptions::text_columns`]). Text is stored as dictionary codes, one `u32` per
+//! row, with each distinct value stored once. What the columns mean (features, target,
+//! identifiers) and how they become a design matrix is [`crate::encoding`]'s business.
+//!
+//! Plain numeric files without blanks are read faster by [`crate::data::Dataset`], in parallel;
+//! this reader is for everything else.
+
+use crate::csv_field::DataError;
+use crate::data::{check_kind, csv_error, listed};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// The markers of a missing value that pandas' `read_csv` recognizes by default, and `?`
+/// (the UCI repository's marker). Compared with each field after surrounding spaces are
+/// trimmed.
+pub const DEFAULT_NA_VALUES: &[&str] = &[
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "?",
+];
+
+/// The first two bytes of a gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Where a table comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file; gzip-compressed when its first bytes say so, whatever its name.
+    File(PathBuf),
+    /// Standard input (the path `-`), read whole before parsing.
+    Stdin,
+}
+
+impl Source {
+    /// `-` is standard input; anything else a file.
+    pub fn new(path: impl AsRef<Path>) -> Self {
+        let path = path.as_ref();
+        if path == Path::new("-") {
+            Source::Stdin
+        } else {
+            Source::File(path.to_owned())
+        }
+    }
+
+    /// The name error messages give it.
+    pub fn name(&self) -> PathBuf {
+        match self {
+            Source::File(path) => path.clone(),
+            Source::Stdin => PathBuf::from("<stdin>"),
+        }
+    }
+}
+
+/// How to read a table.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// The field delimiter; `None` picks `,`, `;` or tab, whichever the header line holds
+    /// most of (`,` when it holds none).
+    pub delimiter: Option<u8>,
+    /// The texts that mark a missing value (after trimming spaces); these replace
+    /// [`DEFAULT_NA_VALUES`].
+    pub na_values: Vec<String>,
+    /// Columns read as text even when every value is a number (numeric codes of a category).
+    pub text_columns: Vec<String>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            delimiter: None,
+            na_values: DEFAULT_NA_VALUES.iter().map(|s| (*s).to_owned()).collect(),
+            text_columns: Vec::new(),
+        }
+    }
+}
+
+/// One column of a [`RawTable`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawColumn {
+    /// Numbers, with NaN where the value is missing (a NaN in the file is a missing-value
+    /// marker, or an error when it is not one).
+    Numeric(Vec<f64>),
+    /// Text as codes into `levels` (distinct values in order of first appearance), with
+    /// [`RawColumn::MISSING`] where the value is missing.
+    Text {
+        /// Each row's code.
+        codes: Vec<u32>,
+        /// The distinct values.
+        levels: Vec<String>,
+    },
+}
+
+impl RawColumn {
+    /// The code of a missing text value.
+    pub const MISSING: u32 = u32::MAX;
+
+    /// Whether row `i` is missing.
+    pub fn is_missing(&self, i: usize) -> bool {
+        match self {
+            RawColumn::Numeric(values) => values[i].is_nan(),
+            RawColumn::Text { codes, .. } => codes[i] == Self::MISSING,
+        }
+    }
+
+    /// Row `i` as text: the value itself, or a number as Rust writes it (`1`, `0.5`); `None`
+    /// when missing.
+    pub fn text(&self, i: usize) -> Option<String> {
+        match self {
+            RawColumn::Numeric(values) => (!values[i].is_nan()).then(|| values[i].to_string()),
+            RawColumn::Text { codes, levels } => levels.get(codes[i] as usize).cloned(),
+        }
+    }
+}
+
+/// A table read with its columns typed: see the [module documentation](self).
+///
+/// ```
+/// use descent_models::table::{RawColumn, RawTable, ReadOptions, Source};
+/// let path = std::env::temp_dir().join("descent-doc-raw-table.csv");
+/// std::fs::write(&path, "id;plan;charges\nA-1;basic;10.5\nB-2;pro;NA\n")?;
+/// let table = RawTable::read(&Source::new(&path), &ReadOptions::default())?;
+/// assert_eq!(table.names, ["id", "plan", "charges"]);
+/// assert!(matches!(&table.columns[1], RawColumn::Text { levels, .. } if levels == &["basic", "pro"]));
+/// assert!(table.columns[2].is_missing(1));
+/// assert_eq!(table.line(1), 3);
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct RawTable {
+    /// Where it was read from, for messages.
+    pub source: PathBuf,
+    /// The header's names, trimmed.
+    pub names: Vec<String>,
+    /// The columns, in header order.
+    pub columns: Vec<RawColumn>,
+    /// Each row's line in the file (1-based; the header is line 1).
+    pub lines: Vec<u64>,
+    /// The delimiter it was read with.
+    pub delimiter: u8,
+}
+
+/// The bytes of a source, re-readable: a file is opened again, standard input is kept.
+enum Input {
+    File(PathBuf),
+    Memory(Vec<u8>),
+}
+
+impl Input {
+    fn new(source: &Source) -> Result<Self, DataError> {
+        match source {
+            Source::File(path) => {
+                let file = std::fs::File::open(path).map_err(|e| io(path, e))?;
+                check_kind(path, &file)?;
+                Ok(Input::File(path.clone()))
+            }
+            Source::Stdin => {
+                let mut bytes = Vec::new();
+                std::io::stdin()
+                    .lock()
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| io(&source.name(), e))?;
+                Ok(Input::Memory(bytes))
+            }
+        }
+    }
+
+    /// A reader of the decompressed bytes from the start.
+    fn open(&self, name: &Path) -> Result<Box<dyn BufRead + '_>, DataError> {
+        let raw: Box<dyn BufRead> = match self {
+            Input::File(path) => Box::new(BufReader::with_capacity(
+                1 << 20,
+                std::fs::File::open(path).map_err(|e| io(path, e))?,
+            )),
+            Input::Memory(bytes) => Box::new(bytes.as_slice()),
+        };
+        let mut raw = raw;
+        let gzip = raw
+            .fill_buf()
+            .map_err(|e| io(name, e))?
+            .starts_with(&GZIP_MAGIC);
+        Ok(if gzip {
+            Box::new(BufReader::with_capacity(
+                1 << 20,
+                flate2::bufread::MultiGzDecoder::new(raw),
+            ))
+        } else {
+            raw
+        })
+    }
+}
+
+fn io(path: &Path, source: std::io::Error) -> DataError {
+    DataError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// `,`, `;` or tab: whichever `header` holds most of, `,` on a tie or when it holds none.
+fn detect_delimiter(header: &[u8]) -> u8 {
+    let count = |d: u8| header.iter().filter(|&&b| b == d).count();
+    [b';', b'\t']
+        .into_iter()
+        .fold((b',', count(b',')), |best, d| {
+            let n = count(d);
+            if n > best.1 {
+                (d, n)
+            } else {
+                best
+            }
+        })
+        .0
+}
+
+/// A column being read.
+enum Reading {
+    Numeric(Vec<f64>),
+    Text {
+        codes: Vec<u32>,
+        levels: Vec<String>,
+        index: HashMap<String, u32>,
+    },
+}
+
+impl Reading {
+    fn text(rows: usize) -> Self {
+        Reading::Text {
+            codes: vec![RawColumn::MISSING; rows],
+            levels: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    fn push_missing(&mut self) {
+        match self {
+            Reading::Numeric(values) => values.push(f64::NAN),
+            Reading::Text { codes, .. } => codes.push(RawColumn::MISSING),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Reading::Numeric(values) => values.len(),
+            Reading::Text { codes, .. } => codes.len(),
+        }
+    }
+
+    fn finish(self) -> RawColumn {
+        match self {
+            Reading::Numeric(values) => RawColumn::Numeric(values),
+            Reading::Text { codes, levels, .. } => RawColumn::Text { codes, levels },
+        }
+    }
+}
+
+/// A field's text, or the error naming where it is not UTF-8.
+fn utf8<'f>(field: &'f [u8], name: &Path, line: u64) -> Result<&'f str, DataError> {
+    std::str::from_utf8(field).map_err(|_| DataError::Malformed {
+        path: name.to_owned(),
+        line,
+        reason: "a field is not valid UTF-8".to_owned(),
+    })
+}
+
+impl RawTable {
+    /// Reads `source`: a header row, then one row per sample. Blank lines are skipped.
+    ///
+    /// # Errors
+    /// An unreadable or empty source, a repeated column name, a text column named in
+    /// `options` that is not in the header, a ragged or malformed row, text that is not UTF-8,
+    /// and an infinite number (or a NaN that is not a missing-value marker); each names the
+    /// line and column.
+    pub fn read(source: &Source, options: &ReadOptions) -> Result<Self, DataError> {
+        let input = Input::new(source)?;
+        let name = source.name();
+        let delimiter = match options.delimiter {
+            Some(d) => d,
+            None => {
+                let mut header = Vec::new();
+                input
+                    .open(&name)?
+                    .read_until(b'\n', &mut header)
+                    .map_err(|e| io(&name, e))?;
+                detect_delimiter(&header)
+            }
+        };
+        let mut text_columns = options.text_columns.clone();
+        loop {
+            match read_once(&input, &name, delimiter, options, &text_columns)? {
+                Pass::Done(table) => return Ok(table),
+                // Columns that turned out to hold text after some numbers: read again with
+                // them as text from the start (their numbers' own spelling is kept).
+                Pass::Retype(names) => text_columns.extend(names),
+            }
+        }
+    }
+
+    /// The number of rows.
+    pub fn nrows(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// The line of row `i` in the file.
+    pub fn line(&self, i: usize) -> u64 {
+        self.lines[i]
+    }
+
+    /// The index of the column named `name`.
+    ///
+    /// # Errors
+    /// No such column; the message lists the header.
+    pub fn column(&self, name: &str) -> Result<usize, DataError> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| DataError::MissingColumn {
+                path: self.source.clone(),
+                name: name.to_owned(),
+                available: listed(&self.names),
+            })
+    }
+}
+
+/// What one pass over the input gave.
+enum Pass {
+    Done(RawTable),
+    Retype(Vec<String>),
+}
+
+/// A reader that remembers the last byte it gave out (whether the input ends with a line
+/// break).
+struct LastByte<R> {
+    inner: R,
+    last: std::rc::Rc<std::cell::Cell<u8>>,
+}
+
+impl<R> LastByte<R> {
+    fn new(inner: R, last: &std::rc::Rc<std::cell::Cell<u8>>) -> Self {
+        LastByte {
+            inner,
+            last: std::rc::Rc::clone(last),
+        }
+    }
+}
+
+impl<R: Read> Read for LastByte<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(&b) = buf[..n].last() {
+            self.last.set(b);
+        }
+        Ok(n)
+    }
+}
+
+/// The line on which `record`, just read, starts.
+///
+/// The csv crate's own record positions are taken before blank lines are skipped, so they
+/// are early after a blank line; the reader's position after the record is right, and the
+/// record starts as many lines before it as it holds line breaks, plus its own terminating
+/// `\n` (not yet read with `\r\n` endings, where the record ends at the `\r`; absent when the
+/// record ended the input, which the caller corrects once the input is known to end so).
+fn record_line<R: Read>(reader: &csv::Reader<R>, record: &csv::ByteRecord, crlf: bool) -> u64 {
+    let inside = record.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+    let terminator = u64::from(!crlf);
+    reader.position().line().saturating_sub(inside + terminator)
+}
+
+fn read_once(
+    input: &Input,
+    name: &Path,
+    delimiter: u8,
+    options: &ReadOptions,
+    text_columns: &[String],
+) -> Result<Pass, DataError> {
+    let crlf = {
+        let mut first = Vec::new();
+        input
+            .open(name)?
+            .read_until(b'\n', &mut first)
+            .map_err(|e| io(name, e))?;
+        first.ends_with(b"\r\n")
+    };
+    let last_byte = std::rc::Rc::new(std::cell::Cell::new(b'\n'));
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(LastByte::new(input.open(name)?, &last_byte));
+    let header = reader
+        .byte_headers()
+        .map_err(|e| csv_error(name, e))?
+        .clone();
+    let mut names = Vec::with_capacity(header.len());
+    for (i, field) in header.iter().enumerate() {
+        let text = utf8(field, name, 1)?;
+        // A byte-order mark, as spreadsheet programs write, is not part of the first name.
+        let text = if i == 0 {
+            text.trim_start_matches('\u{feff}')
+        } else {
+            text
+        };
+        names.push(text.trim().to_owned());
+    }
+    if names.is_empty() || names.iter().all(String::is_empty) {
+        return Err(DataError::EmptyFile {
+            path: name.to_owned(),
+        });
+    }
+    let mut seen = HashMap::with_capacity(names.len());
+    for (i, n) in names.iter().enumerate() {
+        if seen.insert(n.as_str(), i).is_some() {
+            return Err(DataError::DuplicateColumn {
+                path: name.to_owned(),
+                name: n.clone(),
+            });
+        }
+    }
+    let mut columns: Vec<Reading> = names.iter().map(|_| Reading::Numeric(Vec::new())).collect();
+    for text in text_columns {
+        match seen.get(text.as_str()) {
+            Some(&c) => columns[c] = Reading::text(0),
+            None => {
+                return Err(DataError::MissingColumn {
+                    path: name.to_owned(),
+                    name: text.clone(),
+                    available: listed(&names),
+                })
+            }
+        }
+    }
+    let na: std::collections::HashSet<&[u8]> = options
+        .na_values
+        .iter()
+        .map(|s| s.trim().as_bytes())
+        .collect();
+    let width = names.len();
+    let mut lines = Vec::new();
+    let mut retype = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_error(name, e)),
+        }
+        let line = record_line(&reader, &record, crlf);
+        if record.len() != width {
+            if record.len() == 1 && record[0].trim_ascii().is_empty() {
+                continue;
+            }
+            return Err(DataError::Ragged {
+                path: name.to_owned(),
+                line,
+                expected: width,
+                found: record.len(),
+            });
+        }
+        let row = lines.len();
+        for (c, (field, column)) in record.iter().zip(columns.iter_mut()).enumerate() {
+            let field = field.trim_ascii();
+            if na.contains(field) {
+                column.push_missing();
+                continue;
+            }
+            if let Reading::Numeric(values) = column {
+                match fast_float2::parse::<f64, _>(field) {
+                    Ok(v) if v.is_finite() => {
+                        values.push(v);
+                        continue;
+                    }
+                    Ok(_) => {
+                        return Err(DataError::NonFinite {
+                            path: name.to_owned(),
+                            line,
+                            column: names[c].clone(),
+                            text: String::from_utf8_lossy(field).into_owned(),
+                        })
+                    }
+                    Err(_) => {
+                        if values.iter().any(|v| !v.is_nan()) {
+                            retype.push(names[c].clone());
+                        }
+                        *column = Reading::text(row);
+                    }
+                }
+            }
+            if let Reading::Text {
+                codes,
+                levels,
+                index,
+            } = column
+            {
+                let text = utf8(field, name, line)?;
+                let code = match index.get(text) {
+                    Some(&code) => code,
+                    None => {
+                        let code = u32::try_from(levels.len())
+                            .ok()
+                            .filter(|&c| c != RawColumn::MISSING)
+                            .ok_or_else(|| DataError::Malformed {
+                                path: name.to_owned(),
+                                line,
+                                reason: format!(
+                                    "column {:?} has too many distinct values",
+                                    names[c]
+                                ),
+                            })?;
+                        index.insert(text.to_owned(), code);
+                        levels.push(text.to_owned());
+                        code
+                    }
+                };
+                codes.push(code);
+            }
+        }
+        debug_assert!(columns.iter().all(|c| c.len() == row + 1));
+        lines.push(line);
+    }
+    if !retype.is_empty() {
+        return Ok(Pass::Retype(retype));
+    }
+    // The last record had no line break of its own to subtract (see `record_line`).
+    if !crlf && last_byte.get() != b'\n' {
+        if let Some(line) = lines.last_mut() {
+            *line += 1;
+        }
+    }
+    if lines.is_empty() {
+        return Err(DataError::NoRows {
+            path: name.to_owned(),
+        });
+    }
+    Ok(Pass::Done(RawTable {
+        source: name.to_owned(),
+        names,
+        columns: columns.into_iter().map(Reading::finish).collect(),
+        lines,
+        delimiter,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file(contents: &[u8], suffix: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::Builder::new().suffix(suffix).tempfile().unwrap();
+        f.write_all(contents).unwrap();
+        f
+    }
+
+    fn read(contents: &str) -> Result<RawTable, DataError> {
+        let f = file(contents.as_bytes(), ".csv");
+        RawTable::read(&Source::new(f.path()), &ReadOptions::default())
+    }
+
+    #[test]
+    fn types_columns_by_their_contents_and_marks_missing_values() {
+        let t = read("id,churn,charges,plan\nA,No,10.5,1\nB,Yes,,2\nC,No, NA ,1\n\nD,No,3e2,?\n")
+            .unwrap();
+        assert_eq!(t.nrows(), 4);
+        assert_eq!(t.lines, [2, 3, 4, 6]);
+        assert!(
+            matches!(&t.columns[0], RawColumn::Text { levels, .. } if levels == &["A", "B", "C", "D"])
+        );
+        let RawColumn::Numeric(charges) = &t.columns[2] else {
+            panic!("charges is numeric")
+        };
+        assert_eq!((charges[0], charges[3]), (10.5, 300.0));
+        assert!(t.columns[2].is_missing(1) && t.columns[2].is_missing(2));
+        assert!(t.columns[3].is_missing(3));
+        assert_eq!(t.columns[1].text(1).as_deref(), Some("Yes"));
+    }
+
+    #[test]
+    fn a_column_with_text_after_numbers_is_read_again_as_text_keeping_their_spelling() {
+        let t = read("zip,y\n02134,1\n10001,0\nSW1A,1\n").unwrap();
+        assert!(
+            matches!(&t.columns[0], RawColumn::Text { levels, .. } if levels == &["02134", "10001", "SW1A"])
+        );
+        // Text after only missing values needs no second pass and loses nothing.
+        let t = read("a,y\n,1\nx,0\n").unwrap();
+        assert!(
+            matches!(&t.columns[0], RawColumn::Text { codes, .. } if codes == &[RawColumn::MISSING, 0])
+        );
+    }
+
+    #[test]
+    fn lines_are_those_of_the_file_after_blank_lines_quoted_breaks_and_with_crlf() {
+        let t = read("a,b\n1,2\n\n\n\n2,3\n4,\"x\ny\"\n5,6").unwrap();
+        assert_eq!(t.lines, [2, 6, 7, 9]);
+        let t = read("a,b\r\n1,2\r\n\r\n2,3\r\n4,5").unwrap();
+        assert_eq!(t.lines, [2, 4, 5]);
+        let message = read("a,b\r\n1,2\r\n\r\n2\r\n").unwrap_err().to_string();
+        assert!(message.contains("line 4:"), "{message}");
+    }
+
+    #[test]
+    fn detects_semicolons_and_tabs_and_reads_gzip_whatever_the_name() {
+        let t = read("a;b;c\n1,5;2;x\n").unwrap();
+        assert_eq!(t.delimiter, b';');
+        assert_eq!(t.names, ["a", "b", "c"]);
+        let t = read("a\tb\n1\t2\n").unwrap();
+        assert_eq!(
+            (t.delimiter, t.columns[1].clone()),
+            (b'\t', RawColumn::Numeric(vec![2.0]))
+        );
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"\xef\xbb\xbfx,y\n1,a\n2,b\n").unwrap();
+        let f = file(&gz.finish().unwrap(), ".csv.gz");
+        let t = RawTable::read(&Source::new(f.path()), &ReadOptions::default()).unwrap();
+        assert_eq!(t.names, ["x", "y"]);
+        assert_eq!(t.columns[0], RawColumn::Numeric(vec![1.0, 2.0]));
+    }
+
+    #[test]
+    fn named_text_columns_stay_text_and_custom_markers_replace_the_defaults() {
+        let f = file(b"code,v\n1,NA\n2,-\n", ".csv");
+        let options = ReadOptions {
+            na_values: vec!["-".into()],
+            text_columns: vec!["code".into()],
+            ..ReadOptions::default()
+        };
+        let t = RawTable::read(&Source::new(f.path()), &options).unwrap();
+        assert!(matches!(&t.columns[0], RawColumn::Text { levels, .. } if levels == &["1", "2"]));
+        // "NA" is text now that only "-" marks a missing value.
+        assert!(
+            matches!(&t.columns[1], RawColumn::Text { codes, levels } if levels == &["NA"] && codes[1] == RawColumn::MISSING)
+        );
+        let missing = ReadOptions {
+            text_columns: vec!["nope".into()],
+            ..ReadOptions::default()
+        };
+        assert!(RawTable::read(&Source::new(f.path()), &missing)
+            .unwrap_err()
+            .to_string()
+            .contains("no column named \"nope\""));
+    }
+
+    #[test]
+    fn bad_input_is_one_clear_error_naming_the_line() {
+        let message = |s: &str| read(s).unwrap_err().to_string();
+        assert!(message("a,b\n1,2\n3\n").contains("line 3: expected 2 fields"));
+        assert!(message("a,b\n1,inf\n")
+            .contains("line 2, column \"b\": \"inf\" is not a finite number"));
+        assert!(message("a,a\n1,2\n").contains("appears twice"));
+        assert!(message("a,b\n").contains("no data rows"));
+        assert!(message("").contains("empty"));
+    }
+}
