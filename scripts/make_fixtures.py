@@ -5,7 +5,9 @@
     python3 scripts/make_fixtures.py sklearn_sparse.json   # only the named files
 
 Reads the repository's own data/*.csv and writes tests/fixtures/sklearn_logistic.json,
-tests/fixtures/sklearn_linear.json and tests/fixtures/sklearn_sparse.json. The Rust test suite
+tests/fixtures/sklearn_linear.json, tests/fixtures/sklearn_sparse.json and
+tests/fixtures/sklearn_churn.json (raw-table fits of data/churn.csv, which
+scripts/make_churn.py writes; these need pandas, installed with pip if missing). The Rust test suite
 only reads these files; it never runs Python. Objectives are written in descent's mean form:
 
     logistic: F(w, b) = mean(log(1 + e^z) - y z) + |w|^2 / (2 C N),   z = X w + b
@@ -305,12 +307,93 @@ def sparse_fixtures():
     }
 
 
+CHURN_NUMERIC = ["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"]
+CHURN_CATEGORICAL = ["gender", "Partner", "Contract", "InternetService", "PaymentMethod"]
+
+
+def churn_pipeline(model, numeric, categorical, numeric_strategy, categorical_strategy):
+    """scikit-learn's pipeline for what `descent fit` does with a raw table: impute, one-hot
+    encode with the first (sorted) level dropped, fit."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    categorical_steps = Pipeline([
+        ("impute", SimpleImputer(strategy=categorical_strategy, fill_value="missing")),
+        ("encode", OneHotEncoder(drop="first")),
+    ])
+    columns = ColumnTransformer([
+        ("num", SimpleImputer(strategy=numeric_strategy), numeric),
+        ("cat", categorical_steps, categorical),
+    ], sparse_threshold=0.0)
+    return Pipeline([("columns", columns), ("model", model)])
+
+
+def churn_case(frame, name, model, target, numeric, categorical, numeric_strategy,
+               categorical_strategy, options):
+    pipeline = churn_pipeline(model, numeric, categorical, numeric_strategy, categorical_strategy)
+    y = (frame[target] == "Yes").astype(float).to_numpy() if target == "Churn" else frame[target].to_numpy()
+    pipeline.fit(frame[numeric + categorical], y)
+    encoder = pipeline.named_steps["columns"].named_transformers_["cat"].named_steps["encode"]
+    names = list(numeric)
+    for column, levels in zip(categorical, encoder.categories_):
+        names += [f"{column}={level}" for level in levels[1:]]
+    fitted = pipeline.named_steps["model"]
+    coef = np.ravel(fitted.coef_)
+    x = pipeline.named_steps["columns"].transform(frame[numeric + categorical])
+    z = x @ coef + float(np.ravel(fitted.intercept_)[0])
+    if target == "Churn":
+        objective = float(np.mean(np.logaddexp(0.0, z) - y * z) + coef @ coef / (2.0 * fitted.C * len(y)))
+    else:
+        objective = float(np.mean((y - z) ** 2))
+    return {
+        "name": name,
+        "target": target,
+        "options": options,
+        "feature_names": names,
+        "coef": coef.tolist(),
+        "intercept": float(np.ravel(fitted.intercept_)[0]),
+        "objective": objective,
+    }
+
+
+def churn_fixtures():
+    """Raw-table fits of data/churn.csv (written by scripts/make_churn.py): scikit-learn's
+    Pipeline(ColumnTransformer(SimpleImputer, OneHotEncoder(drop="first")), model) against
+    `descent fit` with the options recorded in each case."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover
+        subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "pandas"])
+        import pandas as pd
+    # descent trims fields, so TotalCharges' " " is empty, and missing; pandas needs telling.
+    frame = pd.read_csv(ROOT / "data" / "churn.csv", na_values=[" "])
+    logistic = lambda c: LogisticRegression(C=c, solver="newton-cholesky", tol=1e-12, max_iter=1000)
+    cases = [
+        churn_case(frame, "mean", logistic(1.0), "Churn", CHURN_NUMERIC, CHURN_CATEGORICAL,
+                   "mean", "most_frequent", ["--missing", "mean", "--C", "1"]),
+        churn_case(frame, "median, C = 0.05", logistic(0.05), "Churn", CHURN_NUMERIC,
+                   CHURN_CATEGORICAL, "median", "most_frequent",
+                   ["--missing", "median", "--C", "0.05"]),
+        churn_case(frame, "missing as a level", logistic(1.0), "Churn", CHURN_NUMERIC,
+                   CHURN_CATEGORICAL, "most_frequent", "constant",
+                   ["--missing", "most-frequent", "--missing-level", "--C", "1"]),
+        churn_case(frame, "linear", LinearRegression(), "MonthlyCharges",
+                   ["SeniorCitizen", "tenure", "TotalCharges"], CHURN_CATEGORICAL + ["Churn"],
+                   "mean", "most_frequent", ["--missing", "mean"]),
+    ]
+    return {"sklearn_version": sklearn.__version__, "pandas_version": pd.__version__,
+            "cases": cases}
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     only = sys.argv[1:]
     for name, make in [("sklearn_logistic.json", logistic_fixtures),
                        ("sklearn_linear.json", linear_fixtures),
-                       ("sklearn_sparse.json", sparse_fixtures)]:
+                       ("sklearn_sparse.json", sparse_fixtures),
+                       ("sklearn_churn.json", churn_fixtures)]:
         if only and name not in only:
             continue
         path = OUT / name

@@ -13,7 +13,7 @@ use crate::{args, files, progress, ModelKind, Outcome};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::ValueEnum;
 use descent_models::data::read_features;
-use descent_models::{Folds, Model, ModelFile, Solver};
+use descent_models::{Folds, Model, Solver};
 use ndarray::{ArrayView1, ArrayView2};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -188,7 +188,7 @@ fn fold_path(
             settings,
             solver,
             value,
-            xt.view(),
+            &xt.view().into(),
             yt.view(),
             previous.as_ref(),
         )
@@ -279,7 +279,8 @@ pub(crate) fn run(args: &CvArgs, out: &mut impl Write) -> Result<Outcome> {
         );
     }
     let excluded: Vec<String> = args.folds_column.iter().cloned().collect();
-    let prepared = args.data.prepare_excluding(&excluded)?;
+    let prepared = args.data.prepare_as(args.model, &excluded)?;
+    prepared.numeric_only("cv")?;
     let Plan {
         settings,
         solver,
@@ -326,7 +327,7 @@ pub(crate) fn run(args: &CvArgs, out: &mut impl Write) -> Result<Outcome> {
         Choice::OneSe => one_se,
     };
     let chosen_value = points[chosen].value;
-    let refit = grid::fit_at(&settings, solver, chosen_value, x, y, None)
+    let refit = grid::fit_at(&settings, solver, chosen_value, &x.into(), y, None)
         .map_err(|e| prepared.explain(e))
         .context("refitting on all training rows")?;
     let cv_seconds = started.elapsed().as_secs_f64();
@@ -335,15 +336,7 @@ pub(crate) fn run(args: &CvArgs, out: &mut impl Write) -> Result<Outcome> {
         None => None,
     };
     if let Some(path) = &args.out {
-        let mut file = ModelFile::new(
-            refit.clone(),
-            prepared.feature_names.clone(),
-            prepared.target_name.clone(),
-            prepared.scaler.clone(),
-        );
-        if let Some(split) = prepared.split {
-            file = file.with_split(split);
-        }
+        let file = prepared.model_file(refit.clone());
         file.save(path)?;
     }
     if let Some(path) = &args.plot {

@@ -1,15 +1,150 @@
-//! The data options shared by `fit`, `race` and `path`, and the rows they produce.
+//! The data options shared by `fit`, `race`, `path` and `cv`, and the rows they produce.
+//!
+//! One loader serves them all. A plain numeric file (the common case, and the fast one) is
+//! read by the parallel numeric reader; a table with text, blanks or markers of missing
+//! values, or any option about columns, goes through [`descent_models::table`] and
+//! [`descent_models::encoding`], whose encoding the model file then keeps.
 
-use anyhow::Result;
-use descent_models::data::Dataset;
-use descent_models::{train_test_split_owned, ModelError, SplitRecord, StandardScaler};
-use descent_objectives::Element;
-use ndarray::{Array1, Array2};
-use std::path::PathBuf;
+use crate::args;
+use crate::ModelKind;
+use anyhow::{bail, Context, Result};
+use descent_models::data::{DataError, Dataset};
+use descent_models::encoding::{
+    EncodeOptions, MissingPolicy, Roles, Selection, TableEncoding, UnknownLevel,
+};
+use descent_models::table::{RawTable, ReadOptions, Source};
+use descent_models::{
+    split_indices, train_test_split_owned, Model, ModelError, ModelFile, SplitRecord,
+    StandardScaler,
+};
+use descent_objectives::{Categorical, DesignMatrix, Element};
+use ndarray::{Array1, Array2, ArrayView1};
+use std::path::{Path, PathBuf};
+
+/// `--unknown-level`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum UnknownLevelArg {
+    /// An error naming the column, the level and the line.
+    Error,
+    /// Encoded as the reference level (no coefficient), as scikit-learn's
+    /// handle_unknown="ignore".
+    Ignore,
+}
+
+impl From<UnknownLevelArg> for UnknownLevel {
+    fn from(arg: UnknownLevelArg) -> Self {
+        match arg {
+            UnknownLevelArg::Error => UnknownLevel::Error,
+            UnknownLevelArg::Ignore => UnknownLevel::Ignore,
+        }
+    }
+}
+
+/// `--delimiter`: one byte, or `\t` / `tab` for a tab.
+pub(crate) fn delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "\\t" | "tab" | "\t" => Ok(b'\t'),
+        _ if text.len() == 1 && text.is_ascii() && text != "\"" && text != "\n" => {
+            Ok(text.as_bytes()[0])
+        }
+        _ => Err(format!(
+            "{text:?} is not a delimiter: give one ASCII character (or \\t for a tab)"
+        )),
+    }
+}
+
+/// How a table's columns are read and encoded: shared by every command that reads data.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct TableArgs {
+    /// The feature columns, comma-separated names or glob patterns ('x_*'); default: every
+    /// column but the target, the identifier and the dropped ones.
+    #[arg(long, value_delimiter = ',')]
+    pub features: Vec<String>,
+    /// Columns to leave out, comma-separated names or glob patterns.
+    #[arg(long, value_delimiter = ',')]
+    pub drop: Vec<String>,
+    /// A column that identifies each row: not a feature; the model remembers it, and
+    /// `predict` copies it into its output.
+    #[arg(long)]
+    pub id_column: Option<String>,
+    /// Numeric columns whose values are category codes (text columns are categorical anyway);
+    /// comma-separated names or patterns.
+    #[arg(long, value_delimiter = ',')]
+    pub categorical: Vec<String>,
+    /// The label of the positive class (1) of a logistic model, e.g. Yes; default: the second
+    /// of the two labels in sorted order, as scikit-learn's classes_[1].
+    #[arg(long)]
+    pub positive_class: Option<String>,
+    /// Missing feature values: error (default), drop (leave those rows out), or impute with the
+    /// training mean, median or most-frequent value (categorical columns: most frequent level).
+    #[arg(long, value_parser = MissingPolicy::parse)]
+    pub missing: Option<MissingPolicy>,
+    /// A categorical column's missing values become a level of their own, "missing".
+    #[arg(long)]
+    pub missing_level: bool,
+    /// The texts that mark a missing value, comma-separated (replacing the default: empty, NA,
+    /// N/A, NaN, nan, null, NULL, None, ?, and pandas' other markers).
+    #[arg(long, value_delimiter = ',', num_args = 1)]
+    pub na_values: Option<Vec<String>>,
+    /// The field delimiter, one character (\t for a tab); default: ',', ';' or tab, whichever
+    /// the header line holds most of.
+    #[arg(long, value_parser = delimiter)]
+    pub delimiter: Option<u8>,
+    /// A category level that training did not see (in the test rows or at prediction): error
+    /// (default), or ignore (encoded as the reference level).
+    #[arg(long, value_enum)]
+    pub unknown_level: Option<UnknownLevelArg>,
+    /// The most levels a text column may have; by default one with more distinct values than
+    /// half its rows is taken for an identifier and refused.
+    #[arg(long, value_parser = args::positive_count)]
+    pub max_levels: Option<usize>,
+}
+
+impl TableArgs {
+    /// Whether anything asks for the table reader rather than the numeric one.
+    fn any(&self) -> bool {
+        !self.features.is_empty()
+            || !self.drop.is_empty()
+            || self.id_column.is_some()
+            || !self.categorical.is_empty()
+            || self.positive_class.is_some()
+            || self.missing.is_some()
+            || self.missing_level
+            || self.na_values.is_some()
+            || self.delimiter.is_some()
+            || self.unknown_level.is_some()
+            || self.max_levels.is_some()
+    }
+
+    fn read_options(&self) -> ReadOptions {
+        let mut options = ReadOptions {
+            delimiter: self.delimiter,
+            text_columns: self.categorical.clone(),
+            ..ReadOptions::default()
+        };
+        if let Some(na) = &self.na_values {
+            options.na_values.clone_from(na);
+        }
+        options
+    }
+}
+
+/// Whether a file is one the numeric reader cannot take: standard input, or gzip.
+fn needs_table_reader(path: &Path) -> bool {
+    if path == Path::new("-") {
+        return true;
+    }
+    let mut magic = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok_and(|()| magic == [0x1f, 0x8b])
+}
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DataArgs {
-    /// The CSV file: a header row, one numeric column per feature, and the target.
+    /// The data: a CSV file (or ';'- or tab-separated, gzip-compressed, or - for standard
+    /// input) with a header row. Numeric columns are features as they are, text columns
+    /// categorical; the target is the last column unless --target names another.
     #[arg(long)]
     pub data: PathBuf,
     /// The target column's name (default: the last column).
@@ -25,6 +160,8 @@ pub(crate) struct DataArgs {
     /// The seed of the train/test shuffle.
     #[arg(long, default_value_t = 42, allow_hyphen_values = true, value_parser = crate::args::seed)]
     pub seed: u64,
+    #[command(flatten)]
+    pub table: TableArgs,
 }
 
 /// Training and test rows, after the optional split and standardization, the features
@@ -32,31 +169,50 @@ pub(crate) struct DataArgs {
 pub(crate) struct Prepared<T = f64> {
     pub feature_names: Vec<String>,
     pub target_name: String,
+    /// The numeric features of the training rows (all of them, for a plain numeric file).
     pub x_train: Array2<T>,
+    /// The categorical features of the training rows, as codes (none for a numeric file).
+    pub cat_train: Vec<Categorical<'static>>,
     pub y_train: Array1<f64>,
     pub test: Option<(Array2<T>, Array1<f64>)>,
+    /// The categorical features of the test rows.
+    pub cat_test: Vec<Categorical<'static>>,
     pub scaler: Option<StandardScaler>,
     /// The split, as a model file records it.
     pub split: Option<SplitRecord>,
+    /// How a raw table became these features (none for a plain numeric file).
+    pub encoding: Option<TableEncoding>,
+    /// Rows left out for missing values (`--missing drop`).
+    pub dropped_rows: usize,
 }
 
 impl DataArgs {
-    /// Reads the CSV file, splits it (with `--test-size`) and standardizes it (with
-    /// `--standardize`, fitted on the training rows).
-    pub(crate) fn prepare(&self) -> Result<Prepared> {
-        self.prepare_excluding(&[])
+    /// Reads the data file, splits it (with `--test-size`) and standardizes it (with
+    /// `--standardize`, fitted on the training rows), for a model of `kind`.
+    pub(crate) fn prepare(&self, kind: ModelKind) -> Result<Prepared> {
+        self.prepare_as(kind, &[])
     }
 
     /// As [`prepare`](Self::prepare), leaving out the columns named in `excluded` (they are
-    /// not features).
-    pub(crate) fn prepare_excluding(&self, excluded: &[String]) -> Result<Prepared> {
-        self.prepare_as(excluded)
+    /// not features), the numeric features stored as `T` (`--dtype`).
+    pub(crate) fn prepare_as<T: Element>(
+        &self,
+        kind: ModelKind,
+        excluded: &[String],
+    ) -> Result<Prepared<T>> {
+        let table_reader = self.table.any() || needs_table_reader(&self.data);
+        if !table_reader {
+            match Dataset::<T>::read(&self.data, self.target.as_deref(), excluded) {
+                Ok(data) => return self.prepare_numeric(data),
+                // Text or blanks: the table reader takes such files.
+                Err(DataError::Unparsable { .. } | DataError::Missing { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.prepare_table(kind, excluded)
     }
 
-    /// As [`prepare_excluding`](Self::prepare_excluding), the features stored as `T`
-    /// (`--dtype`).
-    pub(crate) fn prepare_as<T: Element>(&self, excluded: &[String]) -> Result<Prepared<T>> {
-        let data = Dataset::<T>::read(&self.data, self.target.as_deref(), excluded)?;
+    fn prepare_numeric<T: Element>(&self, data: Dataset<T>) -> Result<Prepared<T>> {
         let (mut x_train, y_train, mut test, split) = match self.test_size {
             Some(size) => {
                 let record = SplitRecord::new(data.y.view(), size, self.seed);
@@ -70,29 +226,207 @@ impl DataArgs {
             }
             None => (data.x, data.y, None, None),
         };
-        let scaler = if self.standardize {
-            let scaler = StandardScaler::fit(x_train.view())?;
-            scaler.transform_in_place(&mut x_train)?;
-            if let Some((x_test, _)) = &mut test {
-                scaler.transform_in_place(x_test)?;
-            }
-            Some(scaler)
-        } else {
-            None
-        };
+        let scaler = self.standardize(&mut x_train, test.as_mut().map(|t| &mut t.0))?;
         Ok(Prepared {
             feature_names: data.feature_names,
             target_name: data.target_name,
             x_train,
+            cat_train: Vec::new(),
             y_train,
             test,
+            cat_test: Vec::new(),
             scaler,
             split,
+            encoding: None,
+            dropped_rows: 0,
+        })
+    }
+
+    /// The scaler of `--standardize`, fitted on `train` and applied to both parts.
+    fn standardize<T: Element>(
+        &self,
+        train: &mut Array2<T>,
+        test: Option<&mut Array2<T>>,
+    ) -> Result<Option<StandardScaler>> {
+        if !self.standardize || train.ncols() == 0 {
+            return Ok(None);
+        }
+        let scaler = StandardScaler::fit(train.view())?;
+        scaler.transform_in_place(train)?;
+        if let Some(test) = test {
+            scaler.transform_in_place(test)?;
+        }
+        Ok(Some(scaler))
+    }
+
+    /// The table path: roles, missing values, labels and categories.
+    fn prepare_table<T: Element>(
+        &self,
+        kind: ModelKind,
+        excluded: &[String],
+    ) -> Result<Prepared<T>> {
+        let t = &self.table;
+        let read = t.read_options();
+        let table = RawTable::read(&Source::new(&self.data), &read)?;
+        let roles = Roles {
+            target: self.target.clone(),
+            features: t.features.clone(),
+            drop: t.drop.iter().chain(excluded).cloned().collect(),
+            id_column: t.id_column.clone(),
+            categorical: t.categorical.clone(),
+        };
+        let options = EncodeOptions {
+            missing: t.missing.unwrap_or_default(),
+            missing_level: t.missing_level,
+            unknown: t.unknown_level.map_or(UnknownLevel::Error, Into::into),
+            classification: kind == ModelKind::Logistic,
+            positive_class: t.positive_class.clone(),
+            max_levels: t.max_levels,
+        };
+        let selection = Selection::new(&table, &roles, &options)?;
+        let (rows, dropped_rows) = selection.usable_rows(&table, &options)?;
+        let (train_rows, test_rows) = match self.test_size {
+            Some(size) => {
+                let (train, test) = split_indices(rows.len(), size, self.seed)?;
+                let pick = |part: Vec<usize>| part.into_iter().map(|k| rows[k]).collect::<Vec<_>>();
+                (pick(train), Some(pick(test)))
+            }
+            None => (rows.clone(), None),
+        };
+        let encoding =
+            TableEncoding::fit(&table, &selection, &options, &read.na_values, &train_rows)?;
+        let train = encoding.transform(&table, Some(&train_rows), true)?;
+        let test = test_rows
+            .as_ref()
+            .map(|rows| encoding.transform(&table, Some(rows), true))
+            .transpose()?;
+        drop(table);
+        let split = match (self.test_size, &test_rows, &test) {
+            (Some(size), Some(test_rows), Some(test)) => {
+                // The target of every usable row in file order, for the record's checksum.
+                let mut y = Array1::zeros(rows.len());
+                let position: std::collections::HashMap<usize, usize> =
+                    rows.iter().enumerate().map(|(k, &r)| (r, k)).collect();
+                for (r, v) in train_rows.iter().zip(train.y.iter().flatten()) {
+                    y[position[r]] = *v;
+                }
+                for (r, v) in test_rows.iter().zip(test.y.iter().flatten()) {
+                    y[position[r]] = *v;
+                }
+                Some(SplitRecord::new(y.view(), size, self.seed))
+            }
+            _ => None,
+        };
+        let narrow = |x: Array2<f64>| -> Result<Array2<T>> { narrow_features(x) };
+        let y_train = train.y.context("the training target")?;
+        let mut x_train = narrow(train.dense)?;
+        let (mut test, cat_test) = match test {
+            Some(t) => (
+                Some((narrow(t.dense)?, t.y.context("the test target")?)),
+                t.categorical,
+            ),
+            None => (None, Vec::new()),
+        };
+        let scaler = self.standardize(&mut x_train, test.as_mut().map(|t| &mut t.0))?;
+        Ok(Prepared {
+            feature_names: encoding.feature_names(),
+            target_name: encoding.target.clone(),
+            x_train,
+            cat_train: train.categorical,
+            y_train,
+            test,
+            cat_test,
+            scaler,
+            split,
+            encoding: Some(encoding),
+            dropped_rows,
         })
     }
 }
 
+/// Values read as `f64` stored as `T`; a value beyond `T`'s range (too large, or not zero
+/// but rounding to zero) is an error.
+fn narrow_features<T: Element>(x: Array2<f64>) -> Result<Array2<T>> {
+    let narrowed = x.mapv(T::from_f64);
+    let beyond = x.indexed_iter().zip(narrowed.iter()).find(|((_, &v), &n)| {
+        let n: f64 = n.into();
+        !n.is_finite() || (n == 0.0 && v != 0.0)
+    });
+    if let Some((((i, j), v), _)) = beyond {
+        bail!(
+            "row {}, numeric feature {}: {v:?} is beyond the range of {}",
+            i + 1,
+            j + 1,
+            T::NAME
+        );
+    }
+    Ok(narrowed)
+}
+
+impl<T: Element> Prepared<T> {
+    /// The training rows' design: the numeric block and the categorical columns.
+    pub(crate) fn train(&self) -> Result<DesignMatrix<'_>> {
+        design(&self.x_train, &self.cat_train)
+    }
+
+    /// The test rows' design and target, with `--test-size`.
+    pub(crate) fn test(&self) -> Result<Option<(DesignMatrix<'_>, ArrayView1<'_, f64>)>> {
+        self.test
+            .as_ref()
+            .map(|(x, y)| Ok((design(x, &self.cat_test)?, y.view())))
+            .transpose()
+    }
+
+    /// The number of training rows.
+    pub(crate) fn train_rows(&self) -> usize {
+        self.x_train.nrows()
+    }
+
+    /// The number of test rows.
+    pub(crate) fn test_rows(&self) -> usize {
+        self.test.as_ref().map_or(0, |(x, _)| x.nrows())
+    }
+
+    /// Refuses categorical columns in a command that cannot take them yet.
+    pub(crate) fn numeric_only(&self, command: &str) -> Result<()> {
+        if self.cat_train.is_empty() {
+            Ok(())
+        } else {
+            bail!(
+                "{command} does not take categorical columns yet ({} of them); leave them out with --drop",
+                self.cat_train.len()
+            )
+        }
+    }
+}
+
+/// A design from a numeric block and categorical columns (of the same rows).
+pub(crate) fn design<'a, T: Element>(
+    x: &'a Array2<T>,
+    categorical: &'a [Categorical<'static>],
+) -> Result<DesignMatrix<'a>> {
+    let columns = categorical.iter().map(Categorical::view).collect();
+    Ok(DesignMatrix::new(x, columns)?)
+}
+
 impl<T> Prepared<T> {
+    /// The model file of `model` fitted on these rows: names, scaler, split and encoding.
+    pub(crate) fn model_file(&self, model: Model) -> ModelFile {
+        let mut file = ModelFile::new(
+            model,
+            self.feature_names.clone(),
+            self.target_name.clone(),
+            self.scaler.clone(),
+        );
+        if let Some(split) = self.split {
+            file = file.with_split(split);
+        }
+        if let Some(encoding) = &self.encoding {
+            file = file.with_encoding(encoding.clone());
+        }
+        file
+    }
+
     /// An error of fitting on the training rows, said in terms of the split when the split
     /// is what caused it (a training part with one class).
     pub(crate) fn explain(&self, error: ModelError) -> anyhow::Error {
@@ -105,4 +439,153 @@ impl<T> Prepared<T> {
             _ => error.into(),
         }
     }
+}
+
+/// What to read from a data file for a saved model.
+pub(crate) struct ForModel<'a> {
+    /// The target column to read too (`eval`), or none (`predict`).
+    pub target: Option<&'a str>,
+    /// A column to copy out as row identifiers (default: the model's identifier column).
+    pub id_column: Option<&'a str>,
+    /// `--delimiter` (default: detected).
+    pub delimiter: Option<u8>,
+    /// `--unknown-level`, overriding the model's.
+    pub unknown_level: Option<UnknownLevelArg>,
+}
+
+/// Rows of a data file encoded as a saved model's features (scaled by its scaler).
+pub(crate) struct ModelRows {
+    pub x: Array2<f64>,
+    pub categorical: Vec<Categorical<'static>>,
+    /// With [`ForModel::target`].
+    pub y: Option<Array1<f64>>,
+    pub ids: Option<Vec<String>>,
+    /// Rows of the file left out for missing values (`eval` of a model fitted with
+    /// `--missing drop`).
+    pub dropped_rows: usize,
+}
+
+impl ModelRows {
+    /// The design of these rows.
+    pub(crate) fn design(&self) -> Result<DesignMatrix<'_>> {
+        design(&self.x, &self.categorical)
+    }
+
+    /// Keeps only `rows` (indices into these rows, increasing).
+    pub(crate) fn select(&mut self, rows: &[usize]) -> Result<()> {
+        self.x = self.x.select(ndarray::Axis(0), rows);
+        self.y = self.y.as_ref().map(|y| y.select(ndarray::Axis(0), rows));
+        self.ids = self
+            .ids
+            .as_ref()
+            .map(|ids| rows.iter().map(|&i| ids[i].clone()).collect());
+        self.categorical = self
+            .categorical
+            .iter()
+            .map(|c| {
+                let codes: Vec<u32> = rows.iter().map(|&i| c.codes()[i]).collect();
+                Categorical::new(codes, c.levels())
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(())
+    }
+}
+
+/// Reads `path` for the model in `file`: by the model's table encoding when it has one (any
+/// delimiter, gzip, standard input, text and missing values as at fit time), else as a
+/// numeric CSV file with the model's feature columns.
+pub(crate) fn read_for_model(
+    file: &ModelFile,
+    path: &Path,
+    what: &ForModel<'_>,
+) -> Result<ModelRows> {
+    let mut rows = match &file.encoding {
+        Some(encoding) => {
+            let mut encoding = encoding.clone();
+            if let Some(unknown) = what.unknown_level {
+                encoding.unknown = unknown.into();
+            }
+            let read = ReadOptions {
+                delimiter: what.delimiter,
+                na_values: encoding.na_values.clone(),
+                text_columns: encoding.text_columns(),
+            };
+            let table = RawTable::read(&Source::new(path), &read)?;
+            if let Some(target) = what.target {
+                encoding.target = target.to_owned();
+            }
+            // Scoring can leave out incomplete rows as the fit did; a prediction is owed for
+            // every row.
+            let (chosen, dropped_rows) =
+                if what.target.is_some() && encoding.missing == MissingPolicy::Drop {
+                    let complete = encoding.complete_rows(&table, true)?;
+                    let dropped = table.nrows() - complete.len();
+                    (Some(complete), dropped)
+                } else {
+                    (None, 0)
+                };
+            let encoded = encoding.transform(&table, chosen.as_deref(), what.target.is_some())?;
+            let ids = match what.id_column {
+                Some(name) => {
+                    let c = table.column(name)?;
+                    let rows: Vec<usize> = chosen.unwrap_or_else(|| (0..table.nrows()).collect());
+                    Some(
+                        rows.iter()
+                            .map(|&i| table.columns[c].text(i).unwrap_or_default())
+                            .collect(),
+                    )
+                }
+                None => encoded.ids,
+            };
+            ModelRows {
+                x: encoded.dense,
+                categorical: encoded.categorical,
+                y: encoded.y,
+                ids,
+                dropped_rows,
+            }
+        }
+        None => {
+            if what.delimiter.is_some() || what.unknown_level.is_some() {
+                bail!(
+                    "--delimiter and --unknown-level apply to models fitted on a table read with them; this model was fitted on a plain numeric file"
+                );
+            }
+            let (x, y) = match what.target {
+                Some(target) => {
+                    let data = Dataset::from_csv_columns(path, &file.feature_names, target)?;
+                    (data.x, Some(data.y))
+                }
+                None => (
+                    descent_models::data::read_features(path, &file.feature_names)?,
+                    None,
+                ),
+            };
+            let ids = match what.id_column {
+                Some(name) => {
+                    let ids = descent_models::data::read_text_column(path, name)?;
+                    if ids.len() != x.nrows() {
+                        bail!(
+                            "--id-column {name}: {} values for {} rows",
+                            ids.len(),
+                            x.nrows()
+                        );
+                    }
+                    Some(ids)
+                }
+                None => None,
+            };
+            ModelRows {
+                x,
+                categorical: Vec::new(),
+                y,
+                ids,
+                dropped_rows: 0,
+            }
+        }
+    };
+    if let Some(scaler) = &file.scaler {
+        scaler.transform_in_place(&mut rows.x)?;
+    }
+    Ok(rows)
 }

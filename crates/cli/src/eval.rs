@@ -1,13 +1,11 @@
 //! `descent eval`.
 
+use crate::data::{ForModel, UnknownLevelArg};
 use crate::output::{self, Metrics};
-use crate::predict::scale_features;
 use crate::Outcome;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
-use descent_models::data::Dataset;
 use descent_models::ModelFile;
-use ndarray::Axis;
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,9 +15,17 @@ pub(crate) struct EvalArgs {
     /// A model file written by `descent fit --out`.
     #[arg(long)]
     model: PathBuf,
-    /// A CSV file with the model's feature columns and its target column.
+    /// A data file with the model's feature columns and its target column (- for standard
+    /// input); for a model fitted on a raw table, raw rows as at fit time.
     #[arg(long)]
     data: PathBuf,
+    /// The field delimiter (default: detected from the header), for a model fitted on a table.
+    #[arg(long, value_parser = crate::data::delimiter)]
+    delimiter: Option<u8>,
+    /// A category level the model did not see in training: error, or ignore (encoded as the
+    /// reference level); default: as the model was fitted.
+    #[arg(long, value_enum)]
+    unknown_level: Option<UnknownLevelArg>,
     /// The target column's name (default: the one the model was fitted on).
     #[arg(long)]
     target: Option<String>,
@@ -54,8 +60,18 @@ struct Evaluation {
 pub(crate) fn run(args: &EvalArgs, out: &mut impl Write) -> Result<Outcome> {
     let file = ModelFile::load(&args.model)?;
     let target = args.target.as_deref().unwrap_or(&file.target_name);
-    let mut data = Dataset::from_csv_columns(&args.data, &file.feature_names, target)?;
-    let fitted_on_this_file = file.split.filter(|split| split.matches(data.y.view()));
+    let mut data = crate::data::read_for_model(
+        &file,
+        &args.data,
+        &ForModel {
+            target: Some(target),
+            id_column: None,
+            delimiter: args.delimiter,
+            unknown_level: args.unknown_level,
+        },
+    )?;
+    let y = data.y.clone().context("the target")?;
+    let fitted_on_this_file = file.split.filter(|split| split.matches(y.view()));
     let rows = match (args.rows, file.split, fitted_on_this_file) {
         (Some(Rows::All) | None, _, None) => Rows::All,
         (Some(rows), _, Some(_)) => rows,
@@ -67,7 +83,7 @@ pub(crate) fn run(args: &EvalArgs, out: &mut impl Write) -> Result<Outcome> {
         (Some(_), Some(split), None) => bail!(
             "{} is not the file the model was fitted on ({} rows with another target column, where the split had {}): its held-out rows are unknown; use --rows all",
             args.data.display(),
-            data.y.len(),
+            y.len(),
             split.rows
         ),
     };
@@ -89,8 +105,7 @@ pub(crate) fn run(args: &EvalArgs, out: &mut impl Write) -> Result<Outcome> {
                 })
                 .collect()
         };
-        data.x = data.x.select(Axis(0), &chosen);
-        data.y = data.y.select(Axis(0), &chosen);
+        data.select(&chosen)?;
         label = format!(
             "{label} ({} rows of the split: --test-size {}, --seed {})",
             if rows == Rows::Test { "test" } else { "train" },
@@ -98,8 +113,14 @@ pub(crate) fn run(args: &EvalArgs, out: &mut impl Write) -> Result<Outcome> {
             split.seed
         );
     }
-    scale_features(&file, &mut data.x)?;
-    let metrics = Metrics::of(&file.model, data.x.view(), data.y.view())?;
+    if data.dropped_rows > 0 {
+        label = format!(
+            "{label}, {} rows with missing values left out as at fit time",
+            data.dropped_rows
+        );
+    }
+    let y = data.y.clone().context("the target")?;
+    let metrics = Metrics::of(&file.model, &data.design()?, y.view())?;
     if args.json {
         output::write_json(out, &Evaluation { rows, metrics })?;
     } else {

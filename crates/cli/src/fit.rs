@@ -7,7 +7,7 @@ use crate::progress::Watch;
 use crate::{args, files, ModelKind, Outcome};
 use anyhow::{bail, Result};
 use clap::ValueEnum;
-use descent_models::{LinearRegression, LogisticRegression, Model, ModelFile, Penalty, Solver};
+use descent_models::{LinearRegression, LogisticRegression, Model, Penalty, Solver};
 use descent_objectives::{DesignMatrix, Element};
 use descent_solvers::{Criterion, Evaluations, Observer, Report, Termination};
 use ndarray::{Array1, ArrayView1};
@@ -290,6 +290,13 @@ pub(crate) struct FitSummary {
     pub intercept: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classes: Option<[f64; 2]>,
+    /// The class labels as the data spells them, `[negative, positive]` (classes 0 and 1),
+    /// when the target was read as labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<[String; 2]>,
+    /// Rows left out for missing values (`--missing drop`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dropped_rows: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub penalty: Option<&'static str>,
     #[serde(rename = "C", skip_serializing_if = "Option::is_none")]
@@ -336,6 +343,10 @@ pub(crate) struct FitSummary {
     pub saved_to: Option<String>,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 pub(crate) fn run(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     match args.dtype {
         Dtype::F64 => run_as::<f64>(args, out),
@@ -348,41 +359,32 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     args.check_options()?;
     let solver = args.solver()?;
     let reading = std::time::Instant::now();
-    let prepared = args.data.prepare_as::<T>(&[])?;
+    let prepared = args.data.prepare_as::<T>(args.model, &[])?;
     let read_seconds = reading.elapsed().as_secs_f64();
-    let (x, y) = (prepared.x_train.view(), prepared.y_train.view());
+    let (x, y) = (prepared.train()?, prepared.y_train.view());
     let settings = args.settings();
     let started = std::time::Instant::now();
     let model = {
         let mut watch = Watch::new("fitting", args.quiet || args.json);
         settings
-            .fit_observed(solver, x, y, &mut watch)
+            .fit_observed(solver, &x, y, &mut watch)
             .map_err(|e| prepared.explain(e))?
     };
     let fit_seconds = started.elapsed().as_secs_f64();
     let (train, test) = if args.no_metrics {
         (None, None)
     } else {
-        let test = match &prepared.test {
-            Some((xt, yt)) => Some(Metrics::of(&model, xt.view(), yt.view())?),
+        let test = match prepared.test()? {
+            Some((xt, yt)) => Some(Metrics::of(&model, xt, yt)?),
             None => None,
         };
-        (Some(Metrics::of(&model, x, y)?), test)
+        (Some(Metrics::of(&model, &x, y)?), test)
     };
     let warning = fit_warning(&model, &settings, x.ncols());
     // The model is saved before anything is printed, so that nothing reads as success
     // before the write succeeded.
     if let Some(path) = &args.out {
-        let mut file = ModelFile::new(
-            model.clone(),
-            prepared.feature_names.clone(),
-            prepared.target_name.clone(),
-            prepared.scaler.clone(),
-        );
-        if let Some(split) = prepared.split {
-            file = file.with_split(split);
-        }
-        file.save(path)?;
+        prepared.model_file(model.clone()).save(path)?;
     }
     let seconds = (read_seconds, fit_seconds);
     let summary = summarize(args, &model, &prepared, train, test, warning, seconds);
@@ -647,6 +649,8 @@ fn summarize<T: Element>(
         coef: model.coef().to_vec(),
         intercept: model.intercept(),
         classes,
+        labels: prepared.encoding.as_ref().and_then(|e| e.labels.clone()),
+        dropped_rows: prepared.dropped_rows,
         penalty,
         c,
         alpha,
@@ -665,8 +669,8 @@ fn summarize<T: Element>(
         evaluations: report.evaluations,
         fit_seconds,
         read_seconds,
-        train_rows: prepared.x_train.nrows(),
-        test_rows: prepared.test.as_ref().map_or(0, |(x, _)| x.nrows()),
+        train_rows: prepared.train_rows(),
+        test_rows: prepared.test_rows(),
         train,
         test,
         saved_to: args.out.as_ref().map(|p| p.display().to_string()),
@@ -686,6 +690,19 @@ fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> std::io::Result<()
         s.feature_names.len(),
         s.target
     )?;
+    if s.dropped_rows > 0 {
+        writeln!(
+            out,
+            "{} rows with missing values left out (--missing drop)",
+            s.dropped_rows
+        )?;
+    }
+    if let Some([negative, positive]) = &s.labels {
+        writeln!(
+            out,
+            "classes: 0 = {negative:?}, 1 = {positive:?} (the positive class; --positive-class chooses)"
+        )?;
+    }
     writeln!(out)?;
     writeln!(out, "  solver       {}", s.solver)?;
     writeln!(out, "  termination  {}", s.termination)?;

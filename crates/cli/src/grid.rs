@@ -6,7 +6,8 @@ use crate::fit::{check_model_options, ModelSettings, PenaltyArgs, SolverName};
 use crate::{args, ModelKind};
 use anyhow::{bail, Result};
 use descent_models::{Model, ModelError, Solver};
-use ndarray::{ArrayView1, ArrayView2};
+use descent_objectives::DesignMatrix;
+use ndarray::ArrayView1;
 
 /// The options of `path` and `cv`: the penalty, the range of its strength, and how each fit
 /// along it is solved.
@@ -87,16 +88,16 @@ impl GridArgs {
             fit_intercept: true,
             precondition: true,
         };
-        let (x, y) = (prepared.x_train.view(), prepared.y_train.view());
+        let (x, y) = (prepared.train()?, prepared.y_train.view());
         let asked = self.solver.map(|name| name.solver(None)).transpose()?;
-        let solver = solver(kind, asked, sparse, x.ncols());
+        let solver = solver(kind, asked, sparse, &x);
         let given = match kind {
             ModelKind::Logistic => self.c,
             ModelKind::Linear => self.alpha,
         };
         let range = match given {
             Some(range) => range,
-            None => default_range(&settings, sparse, x, y)
+            None => default_range(&settings, sparse, &x, y)
                 .map_err(|e| e.context(format!("choosing the range of {}", strength_name(kind))))?,
         };
         Ok(Plan {
@@ -148,7 +149,7 @@ pub(crate) fn values(kind: ModelKind, (low, high): (f64, f64), num: usize) -> Ve
 pub(crate) fn default_range(
     settings: &ModelSettings,
     sparse: bool,
-    x: ArrayView2<'_, f64>,
+    x: &DesignMatrix<'_>,
     y: ArrayView1<'_, f64>,
 ) -> Result<(f64, f64)> {
     if !sparse {
@@ -176,12 +177,13 @@ pub(crate) fn solver(
     kind: ModelKind,
     asked: Option<Solver>,
     sparse: bool,
-    features: usize,
+    x: &DesignMatrix<'_>,
 ) -> Solver {
     asked.unwrap_or_else(|| match kind {
         _ if sparse => Solver::for_sparse(),
-        ModelKind::Logistic => Solver::for_parameters(features + 1),
-        ModelKind::Linear => Solver::LeastSquares,
+        ModelKind::Linear if x.categorical().is_empty() => Solver::LeastSquares,
+        // Least squares would expand the categorical columns into a dense copy.
+        ModelKind::Logistic | ModelKind::Linear => Solver::for_parameters(x.ncols() + 1),
     })
 }
 
@@ -191,7 +193,7 @@ pub(crate) fn fit_at(
     settings: &ModelSettings,
     solver: Solver,
     value: f64,
-    x: ArrayView2<'_, f64>,
+    x: &DesignMatrix<'_>,
     y: ArrayView1<'_, f64>,
     previous: Option<&Model>,
 ) -> Result<Model, ModelError> {

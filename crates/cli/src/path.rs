@@ -11,7 +11,8 @@ use crate::plot::{self, Chart, Figure, Series, Style};
 use crate::{args, files, progress, ModelKind, Outcome};
 use anyhow::{Context, Result};
 use descent_models::{Model, Solver};
-use ndarray::{ArrayView1, ArrayView2};
+use descent_objectives::DesignMatrix;
+use ndarray::ArrayView1;
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
@@ -114,7 +115,7 @@ fn timed(
     settings: &ModelSettings,
     solver: Solver,
     value: f64,
-    x: ArrayView2<'_, f64>,
+    x: &DesignMatrix<'_>,
     y: ArrayView1<'_, f64>,
     previous: Option<&Model>,
 ) -> Result<(Model, f64), descent_models::ModelError> {
@@ -129,7 +130,7 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
         files::check_output("--plot", path, &[&args.data.data])?;
     }
     args.grid.check(args.model)?;
-    let prepared = args.data.prepare()?;
+    let prepared = args.data.prepare(args.model)?;
     let sparse = args.grid.penalty.sparse(args.model);
     let num = args.num.unwrap_or(if sparse { 30 } else { 17 });
     let Plan {
@@ -138,7 +139,8 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
         values,
         sparse,
     } = args.grid.plan(args.model, &prepared, num)?;
-    let (x, y) = (prepared.x_train.view(), prepared.y_train.view());
+    let (x, y) = (prepared.train()?, prepared.y_train.view());
+    let test_part = prepared.test()?;
     let strength = strength_name(args.model);
     let bar = progress::start(
         Some(values.len() as u64),
@@ -149,13 +151,13 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
     let mut previous: Option<Model> = None;
     for &value in &values {
         bar.set_message(format!("{strength} = {value:.3e}"));
-        let (model, seconds) = timed(&settings, solver, value, x, y, previous.as_ref())
+        let (model, seconds) = timed(&settings, solver, value, &x, y, previous.as_ref())
             .map_err(|e| prepared.explain(e))
             .with_context(|| format!("fitting at {strength} = {value}"))?;
-        let (cold, cold_seconds) = timed(&settings, solver, value, x, y, None)?;
-        let train = Metrics::of(&model, x, y)?;
-        let test = match &prepared.test {
-            Some((xt, yt)) => Some(Metrics::of(&model, xt.view(), yt.view())?),
+        let (cold, cold_seconds) = timed(&settings, solver, value, &x, y, None)?;
+        let train = Metrics::of(&model, &x, y)?;
+        let test = match &test_part {
+            Some((xt, yt)) => Some(Metrics::of(&model, xt, *yt)?),
             None => None,
         };
         steps.push(step(
@@ -241,7 +243,7 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
                 solver: solver.to_string(),
                 penalty: penalty_words(&settings),
                 train_rows: x.nrows(),
-                test_rows: prepared.test.as_ref().map_or(0, |(xt, _)| xt.nrows()),
+                test_rows: prepared.test_rows(),
                 standardized: args.data.standardize,
                 feature_names: &prepared.feature_names,
                 warm_seconds,
@@ -266,7 +268,7 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
         steps.len(),
         solver,
         x.nrows(),
-        prepared.test.as_ref().map_or(0, |(xt, _)| xt.nrows()),
+        prepared.test_rows(),
         if args.data.standardize {
             ", standardized"
         } else {

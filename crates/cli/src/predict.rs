@@ -1,10 +1,9 @@
 //! `descent predict`.
 
+use crate::data::{self, ForModel, UnknownLevelArg};
 use crate::{args, Outcome};
 use anyhow::{bail, Result};
-use descent_models::data::{read_features, read_text_column};
 use descent_models::{Model, ModelFile};
-use ndarray::Array2;
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,8 +13,9 @@ pub(crate) struct PredictArgs {
     /// A model file written by `descent fit --out`.
     #[arg(long)]
     model: PathBuf,
-    /// The CSV file to predict on; it needs the model's feature columns (a target column, if
-    /// present, is ignored).
+    /// The data to predict on (- for standard input); it needs the model's feature columns
+    /// (a target column, if present, is ignored). For a model fitted on a raw table, raw rows
+    /// as at fit time: the model file holds the columns, levels and imputation values.
     #[arg(long)]
     data: PathBuf,
     /// Print the probability of every class (logistic models only), one column per class.
@@ -25,20 +25,28 @@ pub(crate) struct PredictArgs {
     /// only; default: the model's).
     #[arg(long, allow_hyphen_values = true, value_parser = args::fraction)]
     threshold: Option<f64>,
-    /// A column of the data file to copy into the output, first, to identify each row.
+    /// A column of the data file to copy into the output, first, to identify each row
+    /// (default: the model's --id-column, when it had one).
     #[arg(long)]
     id_column: Option<String>,
+    /// The field delimiter (default: detected from the header), for a model fitted on a table.
+    #[arg(long, value_parser = data::delimiter)]
+    delimiter: Option<u8>,
+    /// A category level the model did not see in training: error, or ignore (encoded as the
+    /// reference level); default: as the model was fitted.
+    #[arg(long, value_enum)]
+    unknown_level: Option<UnknownLevelArg>,
     /// Print one JSON object instead of CSV.
     #[arg(long)]
     json: bool,
 }
 
-/// Puts features read for a saved model through the model's scaler, if it has one.
-pub(crate) fn scale_features(file: &ModelFile, x: &mut Array2<f64>) -> Result<()> {
-    if let Some(scaler) = &file.scaler {
-        scaler.transform_in_place(x)?;
-    }
-    Ok(())
+/// Predicted values: numbers, or the class labels as the training data spelled them.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Values {
+    Numbers(Vec<f64>),
+    Labels(Vec<String>),
 }
 
 /// What `predict --json` prints.
@@ -48,41 +56,40 @@ struct Predictions {
     rows: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     ids: Option<Vec<String>>,
-    predictions: Vec<f64>,
+    predictions: Values,
     /// The classes, in the order of each row of `probabilities`.
     #[serde(skip_serializing_if = "Option::is_none")]
     classes: Option<[f64; 2]>,
+    /// The classes' labels, when the target was read as labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<[String; 2]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     probabilities: Option<Vec<[f64; 2]>>,
 }
 
 pub(crate) fn run(args: &PredictArgs, out: &mut impl Write) -> Result<Outcome> {
     let file = ModelFile::load(&args.model)?;
-    let mut x = read_features(&args.data, &file.feature_names)?;
-    scale_features(&file, &mut x)?;
-    let ids = match &args.id_column {
-        Some(name) => {
-            let ids = read_text_column(&args.data, name)?;
-            if ids.len() != x.nrows() {
-                bail!(
-                    "--id-column {name}: {} values for {} rows",
-                    ids.len(),
-                    x.nrows()
-                );
-            }
-            Some(ids)
-        }
-        None => None,
-    };
+    let rows = data::read_for_model(
+        &file,
+        &args.data,
+        &ForModel {
+            target: None,
+            id_column: args.id_column.as_deref(),
+            delimiter: args.delimiter,
+            unknown_level: args.unknown_level,
+        },
+    )?;
+    let x = rows.design()?;
+    let labels = file.encoding.as_ref().and_then(|e| e.labels.clone());
     let kind = file.model.kind();
     let (predictions, classes, probabilities) = match file.model {
         Model::LogisticRegression(mut model) => {
             if let Some(t) = args.threshold {
                 model = model.with_threshold(t)?;
             }
-            let predictions = model.predict(x.view())?.to_vec();
+            let predictions = model.predict(&x)?.to_vec();
             let both = model
-                .predict_class_probabilities(x.view())?
+                .predict_class_probabilities(&x)?
                 .rows()
                 .into_iter()
                 .map(|row| [row[0], row[1]])
@@ -96,29 +103,49 @@ pub(crate) fn run(args: &PredictArgs, out: &mut impl Write) -> Result<Outcome> {
                     args.model.display()
                 );
             }
-            (model.predict(x.view())?.to_vec(), None, None)
+            (model.predict(&x)?.to_vec(), None, None)
         }
     };
+    // Class k of the model (its classes[k]) is label k of the encoding.
+    let label_of = |p: f64| -> String {
+        match (&labels, classes) {
+            (Some(l), Some(c)) => l[usize::from(p == c[1])].clone(),
+            _ => p.to_string(),
+        }
+    };
+    let ids = rows.ids.clone();
+    let column_names: Vec<String> = match (&labels, classes) {
+        (Some(l), _) => l.iter().map(|c| format!("proba_{c}")).collect(),
+        (None, Some(c)) => c.iter().map(|c| format!("proba_{c}")).collect(),
+        _ => Vec::new(),
+    };
     if args.json {
+        let values = match &labels {
+            Some(_) => Values::Labels(predictions.iter().map(|&p| label_of(p)).collect()),
+            None => Values::Numbers(predictions),
+        };
         crate::output::write_json(
             out,
             &Predictions {
                 model: kind,
-                rows: predictions.len(),
+                rows: x.nrows(),
                 ids,
-                predictions,
+                predictions: values,
                 classes,
+                labels,
                 probabilities,
             },
         )?;
         return Ok(Outcome::done());
     }
     let mut csv = csv::Writer::from_writer(out);
-    let mut header: Vec<String> = args.id_column.iter().cloned().collect();
+    let id_name = args
+        .id_column
+        .clone()
+        .or_else(|| file.encoding.as_ref().and_then(|e| e.id_column.clone()));
+    let mut header: Vec<String> = ids.as_ref().and(id_name).into_iter().collect();
     match (args.proba, classes) {
-        (true, Some(classes)) => {
-            header.extend(classes.iter().map(|c| format!("proba_{c}")));
-        }
+        (true, Some(_)) => header.extend(column_names),
         _ => header.push("prediction".to_owned()),
     }
     csv.write_record(&header)?;
@@ -126,7 +153,7 @@ pub(crate) fn run(args: &PredictArgs, out: &mut impl Write) -> Result<Outcome> {
         let mut row: Vec<String> = ids.as_ref().map(|ids| ids[i].clone()).into_iter().collect();
         match (args.proba, &probabilities) {
             (true, Some(p)) => row.extend(p[i].iter().map(f64::to_string)),
-            _ => row.push(prediction.to_string()),
+            _ => row.push(label_of(*prediction)),
         }
         csv.write_record(&row)?;
     }

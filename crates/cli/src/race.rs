@@ -158,9 +158,10 @@ pub(crate) fn run(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
 /// [`run`] with the features stored as `T`, after the options are checked.
 fn race_as<T: Element>(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome> {
     let sparse = args.penalty.sparse(args.model);
-    let prepared = args.data.prepare_as::<T>(&[])?;
+    let prepared = args.data.prepare_as::<T>(args.model, &[])?;
+    let (x, y) = (prepared.train()?, prepared.y_train.view());
     let (solvers, left_out) = if args.solvers.is_empty() {
-        default_solvers(args.model, sparse, prepared.x_train.ncols() + 1)
+        default_solvers(args.model, sparse, x.ncols() + 1)
     } else {
         (args.solvers.clone(), None)
     };
@@ -179,7 +180,6 @@ fn race_as<T: Element>(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome>
         fit_intercept: true,
         precondition: !args.no_precondition,
     };
-    let (x, y) = (prepared.x_train.view(), prepared.y_train.view());
     let bar = progress::start(
         Some((solvers.len() * args.repeat) as u64),
         "racing",
@@ -197,7 +197,7 @@ fn race_as<T: Element>(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome>
             bar.set_message(solver.to_string());
             let started = Instant::now();
             let model = settings
-                .fit(solver, x, y)
+                .fit(solver, &x, y)
                 .map_err(|e| prepared.explain(e))
                 .with_context(|| format!("solver {}", solver.short_name()))?;
             times.push(started.elapsed().as_secs_f64());

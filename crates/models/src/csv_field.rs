@@ -137,6 +137,108 @@ pub enum DataError {
         dtype: &'static str,
     },
 
+    /// A column given two parts (the target and a feature, say).
+    #[error("{path}: column {column:?} cannot be {role}")]
+    RoleConflict {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// The two parts.
+        role: &'static str,
+    },
+    /// A column to treat as categorical that was read as numbers.
+    #[error("{path}: column {column:?} is categorical but was read as numbers; read it as text (ReadOptions::text_columns)")]
+    NotText {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: String,
+    },
+    /// A column of numbers with some text: a typo, most likely, not a category.
+    #[error("{path}, line {line}, column {column:?}: cannot parse {text:?} as a number (the column's other values are numbers; name it with --categorical if its values are categories)")]
+    MixedColumn {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// The column.
+        column: String,
+        /// The text.
+        text: String,
+    },
+    /// A text feature with so many distinct values that it looks like an identifier.
+    #[error("{path}: column {column:?} looks like an identifier, not a category ({levels} distinct values in {values} rows); name it with --id-column, leave it out with --drop, or allow it with --max-levels")]
+    LooksLikeIdentifier {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// Its distinct values.
+        levels: usize,
+        /// Its values that are not missing.
+        values: usize,
+    },
+    /// Missing values where none may be.
+    #[error(
+        "{path}: column {column:?} has {count} missing value(s), the first at line {line}; {hint}"
+    )]
+    MissingValues {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// How many rows.
+        count: usize,
+        /// The first one's line.
+        line: u64,
+        /// What to do about it.
+        hint: &'static str,
+    },
+    /// A column to impute with no value in the training rows.
+    #[error("{path}: column {column:?} has no value in the training rows, so there is nothing to impute it with; leave it out with --drop")]
+    AllMissing {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: String,
+    },
+    /// A classification target without exactly two labels.
+    #[error("{path}: binary classification needs exactly two distinct labels in column {column:?}, found {count}: {found}")]
+    NotTwoLabels {
+        /// The file.
+        path: PathBuf,
+        /// The target column.
+        column: String,
+        /// The first few labels.
+        found: String,
+        /// How many distinct labels.
+        count: usize,
+    },
+    /// A label that is not one of the model's two.
+    #[error("{path}: column {column:?}: {label:?} is not one of the labels ({labels})")]
+    UnknownLabel {
+        /// The file.
+        path: PathBuf,
+        /// The target column.
+        column: String,
+        /// The label.
+        label: String,
+        /// The two labels.
+        labels: String,
+    },
+    /// A level of a categorical column that training did not see.
+    #[error("{path}, line {line}, column {column:?}: level {level:?} was not seen in training; --unknown-level ignore encodes it as the reference level")]
+    UnknownLevel {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// The column.
+        column: String,
+        /// The level.
+        level: String,
+    },
     /// A malformed CSV record (bad quoting, invalid UTF-8).
     #[error("{path}, line {line}: {reason}")]
     Malformed {

@@ -29,6 +29,7 @@
 
 mod csv_field;
 pub mod data;
+pub mod encoding;
 mod error;
 mod folds;
 mod linear;
@@ -49,5 +50,7 @@ pub use logistic::{FittedLogisticRegression, LogisticRegression, Penalty};
 pub use persist::{
     replace_atomically, write_atomically, Model, ModelFile, SplitRecord, FORMAT, FORMAT_VERSION,
 };
-pub use preprocessing::{train_test_split, train_test_split_owned, Split, StandardScaler};
+pub use preprocessing::{
+    split_indices, train_test_split, train_test_split_owned, Split, StandardScaler,
+};
 pub use solver::{Solver, NEWTON_MAX_PARAMETERS};

@@ -1,5 +1,6 @@
 //! Saving fitted models, with their scaler and column names, to JSON files.
 
+use crate::encoding::TableEncoding;
 use crate::error::{non_negative, positive};
 use crate::logistic::{check_l1_ratio, check_threshold};
 use crate::{
@@ -14,9 +15,14 @@ use std::path::Path;
 /// The value of the `format` field of every model file.
 pub const FORMAT: &str = "descent-model";
 /// The newest model file format version this build writes and reads. Version 2 added the
-/// record of the train/test split and the rank of least-squares fits; version 1 files still
-/// read.
-pub const FORMAT_VERSION: u64 = 2;
+/// record of the train/test split and the rank of least-squares fits; version 3 the table
+/// encoding (columns, levels, imputation, labels) of a model fitted on a raw table, and is
+/// written only by such models, so that a build that cannot read the encoding refuses the file
+/// rather than misreading it. Older versions still read.
+pub const FORMAT_VERSION: u64 = 3;
+
+/// The version written for a model without a table encoding (readable by builds before 3).
+const PLAIN_FORMAT_VERSION: u64 = 2;
 
 /// The largest model file read: 1 GiB, enough for tens of millions of features.
 const MAX_MODEL_BYTES: u64 = 1 << 30;
@@ -75,6 +81,48 @@ impl SplitRecord {
         }
         Ok(())
     }
+}
+
+/// Checks that a table encoding agrees with the file's names and is itself sound: distinct
+/// levels and a fill among them for each categorical column, finite numeric fills, two
+/// distinct labels.
+fn check_encoding(
+    encoding: &TableEncoding,
+    feature_names: &[String],
+    target_name: &str,
+) -> Result<(), String> {
+    if encoding.feature_names() != feature_names {
+        return Err("the table encoding's features are not the file's feature names".to_owned());
+    }
+    if encoding.target != target_name {
+        return Err(format!(
+            "the table encoding's target {:?} is not the file's {target_name:?}",
+            encoding.target
+        ));
+    }
+    if let Some(c) = encoding
+        .numeric
+        .iter()
+        .find(|c| c.fill.is_some_and(|v| !v.is_finite()))
+    {
+        return Err(format!(
+            "column {:?} is imputed with a non-finite value",
+            c.name
+        ));
+    }
+    for c in &encoding.categorical {
+        let mut levels: Vec<&String> = c.levels.iter().collect();
+        levels.sort_unstable();
+        if levels.windows(2).any(|pair| pair[0] == pair[1]) {
+            return Err(format!("column {:?} has a level twice", c.name));
+        }
+    }
+    if let Some([negative, positive]) = &encoding.labels {
+        if negative == positive {
+            return Err(format!("the two labels are both {negative:?}"));
+        }
+    }
+    Ok(())
 }
 
 /// The 64-bit FNV-1a hash of the bits of `values`.
@@ -174,6 +222,10 @@ pub struct ModelFile {
     /// The train/test split the model was fitted with, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split: Option<SplitRecord>,
+    /// For a model fitted on a raw table: what turns its rows into features (the scaler, if
+    /// any, then applies to the numeric columns, which come first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<TableEncoding>,
     /// The fitted model.
     pub model: Model,
 }
@@ -189,13 +241,30 @@ impl ModelFile {
         model.report_mut().history.clear();
         ModelFile {
             format: FORMAT.to_owned(),
-            version: FORMAT_VERSION,
+            version: PLAIN_FORMAT_VERSION,
             feature_names,
             target_name,
             scaler,
             split: None,
+            encoding: None,
             model,
         }
+    }
+
+    /// The same file, recording the table encoding the model's features came from.
+    #[must_use]
+    pub fn with_encoding(mut self, encoding: TableEncoding) -> Self {
+        self.encoding = Some(encoding);
+        self.version = FORMAT_VERSION;
+        self
+    }
+
+    /// How many leading features are the numeric columns a scaler applies to: all of them
+    /// without an encoding.
+    pub fn numeric_features(&self) -> usize {
+        self.encoding
+            .as_ref()
+            .map_or(self.feature_names.len(), |e| e.numeric.len())
     }
 
     /// The same file, recording the train/test split the model was fitted with.
@@ -309,10 +378,14 @@ impl ModelFile {
                 }
             }
         }
+        if let Some(encoding) = &self.encoding {
+            check_encoding(encoding, &self.feature_names, &self.target_name)?;
+        }
         if let Some(scaler) = &self.scaler {
+            let n = self.numeric_features();
             if scaler.mean.len() != n || scaler.scale.len() != n {
                 return Err(format!(
-                    "the scaler has {} columns for {n} features",
+                    "the scaler has {} columns for {n} numeric features",
                     scaler.mean.len()
                 ));
             }

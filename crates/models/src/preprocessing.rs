@@ -212,7 +212,10 @@ fn split_rows(
 
 /// The training and test row indices of a split of `n` rows, each in increasing order: the
 /// split of [`train_test_split`].
-pub(crate) fn split_indices(
+///
+/// # Errors
+/// `test_size` outside `(0, 1)`, or a split that would leave either part empty.
+pub fn split_indices(
     n: usize,
     test_size: f64,
     seed: u64,

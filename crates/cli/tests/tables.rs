@@ -1,0 +1,361 @@
+//! Raw tables from file to predictions: column roles, string labels, categorical columns,
+//! missing values, delimiters, gzip and standard input; parity with scikit-learn's pipeline on
+//! the bundled churn table (fixtures from `scripts/make_fixtures.py`).
+
+mod common;
+use common::{data, descent, error_of, json_of, stdout_of};
+use serde_json::Value;
+use std::io::Write;
+
+fn fixtures() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/sklearn_churn.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn numbers(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_raw_churn_table_fits_as_scikit_learns_impute_and_one_hot_pipeline() {
+    let churn = data("churn.csv");
+    for case in fixtures()["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let target = case["target"].as_str().unwrap();
+        let model = if target == "Churn" {
+            "logistic"
+        } else {
+            "linear"
+        };
+        let mut args: Vec<String> = [
+            "fit",
+            "--model",
+            model,
+            "--data",
+            &churn,
+            "--target",
+            target,
+            "--id-column",
+            "customerID",
+            "--tol",
+            "1e-12",
+            "--max-iter",
+            "100",
+            "--json",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        if model == "linear" {
+            args.extend(["--solver".to_owned(), "newton".to_owned()]);
+        }
+        args.extend(strings(&case["options"]));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let fit = json_of(&args);
+        assert_eq!(
+            strings(&fit["feature_names"]),
+            strings(&case["feature_names"]),
+            "{name}"
+        );
+        let (ours, theirs) = (numbers(&fit["coef"]), numbers(&case["coef"]));
+        let scale = theirs.iter().fold(1.0_f64, |m, v| m.max(v.abs()));
+        for (k, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-8 * scale,
+                "{name}: coefficient {k} ({}): {a} vs {b}",
+                case["feature_names"][k]
+            );
+        }
+        let (a, b) = (
+            fit["intercept"].as_f64().unwrap(),
+            case["intercept"].as_f64().unwrap(),
+        );
+        assert!(
+            (a - b).abs() <= 1e-8 * scale,
+            "{name}: intercept {a} vs {b}"
+        );
+        let (a, b) = (
+            fit["objective"].as_f64().unwrap(),
+            case["objective"].as_f64().unwrap(),
+        );
+        assert!(
+            (a - b).abs() <= 1e-10 * b.abs(),
+            "{name}: objective {a} vs {b}"
+        );
+        if model == "logistic" {
+            assert_eq!(strings(&fit["labels"]), ["No", "Yes"]);
+        }
+    }
+}
+
+/// A temporary file holding `contents`.
+fn file(contents: &[u8], suffix: &str) -> tempfile::NamedTempFile {
+    let mut f = tempfile::Builder::new().suffix(suffix).tempfile().unwrap();
+    f.write_all(contents).unwrap();
+    f
+}
+
+const SMALL: &str = "id;colour;size;weight;label\n\
+a1;red;1.5;10;yes\n\
+a2;blue;2.5;;no\n\
+a3;green;0.5;12;yes\n\
+a4;red;3.5;9;no\n\
+a5;blue;1.0;11;yes\n\
+a6;green;2.0;14;no\n\
+a7;red;2.2;10;no\n\
+a8;blue;0.7;13;yes\n";
+
+#[test]
+fn a_model_fitted_on_a_raw_table_predicts_raw_rows_with_their_labels_and_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = file(SMALL.as_bytes(), ".csv");
+    let model = dir.path().join("m.json");
+    let model = model.to_str().unwrap();
+    let path = train.path().to_str().unwrap();
+    let fit = json_of(&[
+        "fit",
+        "--model",
+        "logistic",
+        "--data",
+        path,
+        "--id-column",
+        "id",
+        "--missing",
+        "median",
+        "--positive-class",
+        "no",
+        "--out",
+        model,
+        "--json",
+    ]);
+    assert_eq!(strings(&fit["labels"]), ["yes", "no"]);
+    assert_eq!(
+        strings(&fit["feature_names"]),
+        ["size", "weight", "colour=green", "colour=red"]
+    );
+    // New rows, comma-separated this time, with a blank weight (imputed with the training
+    // median) and the columns in another order; no target.
+    let new = file(
+        b"weight,colour,id,size\n,red,b1,1.0\n20,green,b2,3.0\n",
+        ".csv",
+    );
+    let out = stdout_of(&[
+        "predict",
+        "--model",
+        model,
+        "--data",
+        new.path().to_str().unwrap(),
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "id,prediction");
+    assert!(
+        lines[1].starts_with("b1,") && (lines[1].ends_with(",yes") || lines[1].ends_with(",no"))
+    );
+    assert_eq!(lines.len(), 3);
+    let proba = stdout_of(&[
+        "predict",
+        "--model",
+        model,
+        "--data",
+        new.path().to_str().unwrap(),
+        "--proba",
+    ]);
+    assert!(proba.starts_with("id,proba_yes,proba_no\n"), "{proba}");
+    // An unseen level is an error naming it, or the reference level when asked.
+    let unseen = file(b"weight,colour,id,size\n10,purple,c1,1.0\n", ".csv");
+    let unseen = unseen.path().to_str().unwrap();
+    let message = error_of(&["predict", "--model", model, "--data", unseen]);
+    assert!(
+        message.contains("line 2, column \"colour\": level \"purple\" was not seen in training"),
+        "{message}"
+    );
+    let ignored = stdout_of(&[
+        "predict",
+        "--model",
+        model,
+        "--data",
+        unseen,
+        "--unknown-level",
+        "ignore",
+    ]);
+    assert!(ignored.starts_with("id,prediction\nc1,"));
+    // The fit's own file scores as at fit time.
+    let eval = json_of(&["eval", "--model", model, "--data", path, "--json"]);
+    assert_eq!(eval["rows"], "all");
+    assert_eq!(eval["samples"].as_u64(), Some(8));
+    assert_eq!(eval["log_loss"], fit["train"]["log_loss"]);
+}
+
+#[test]
+fn gzip_standard_input_and_tabs_read_the_same_table() {
+    let tabs = SMALL.replace(';', "\t");
+    let plain = file(tabs.as_bytes(), ".tsv");
+    let mut gz = flate2_gz(SMALL.as_bytes());
+    let gz = file(&std::mem::take(&mut gz), ".csv.gz");
+    let args = |path: &str| {
+        vec![
+            "fit".to_owned(),
+            "--model".into(),
+            "logistic".into(),
+            "--data".into(),
+            path.into(),
+            "--drop".into(),
+            "id".into(),
+            "--missing".into(),
+            "mean".into(),
+            "--json".into(),
+        ]
+    };
+    let run = |path: &str, stdin: Option<&str>| -> Value {
+        let mut cmd = descent();
+        cmd.args(args(path));
+        if let Some(text) = stdin {
+            cmd.write_stdin(text.to_owned());
+        }
+        let output = cmd.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let a = run(plain.path().to_str().unwrap(), None);
+    let b = run(gz.path().to_str().unwrap(), None);
+    let c = run("-", Some(SMALL));
+    assert_eq!(a["coef"], b["coef"]);
+    assert_eq!(a["coef"], c["coef"]);
+    assert_eq!(a["objective"], c["objective"]);
+}
+
+fn flate2_gz(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+#[test]
+fn every_bad_table_is_one_clear_error_naming_the_column() {
+    let churn = data("churn.csv");
+    let cases: [(&[&str], &str); 6] = [
+        (&[], "column \"customerID\" looks like an identifier"),
+        (
+            &["--drop", "customerID"],
+            "column \"PaymentMethod\" has 25 missing value(s), the first at line",
+        ),
+        (
+            &[
+                "--drop",
+                "customer*",
+                "--target",
+                "Contract",
+                "--missing",
+                "mean",
+            ],
+            "exactly two distinct labels in column \"Contract\", found 3",
+        ),
+        (
+            &[
+                "--drop",
+                "customerID",
+                "--missing",
+                "drop",
+                "--positive-class",
+                "Maybe",
+            ],
+            "\"Maybe\" is not one of the labels (No, Yes)",
+        ),
+        (&["--drop", "nothing_*"], "no column named \"nothing_*\""),
+        (
+            &[
+                "--drop",
+                "customerID",
+                "--missing",
+                "mean",
+                "--target",
+                "Contract",
+                "--features",
+                "Contract",
+            ],
+            "column \"Contract\" cannot be the target, and a feature",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let mut args = vec!["fit", "--model", "logistic", "--data", &churn];
+        args.extend(extra);
+        let m = error_of(&args);
+        assert!(m.contains(expected), "{extra:?}: {m}");
+    }
+    let m = error_of(&[
+        "fit",
+        "--model",
+        "linear",
+        "--data",
+        &churn,
+        "--drop",
+        "customerID",
+        "--missing",
+        "mean",
+    ]);
+    assert!(
+        m.contains("column \"Churn\": cannot parse \"No\" as a number"),
+        "{m}"
+    );
+    let all_missing = file(b"a,b,y\n1,,0\n2,,1\n3,,0\n", ".csv");
+    let path = all_missing.path().to_str().unwrap();
+    let m = error_of(&[
+        "fit",
+        "--model",
+        "logistic",
+        "--data",
+        path,
+        "--missing",
+        "mean",
+    ]);
+    assert!(
+        m.contains("column \"b\" has no value in the training rows"),
+        "{m}"
+    );
+    let mixed = file(b"a,b,y\n1,2,0\n3,x,1\n4,5,0\n", ".csv");
+    let path = mixed.path().to_str().unwrap();
+    let m = error_of(&["fit", "--model", "logistic", "--data", path]);
+    assert!(
+        m.contains("line 3, column \"b\": cannot parse \"x\" as a number"),
+        "{m}"
+    );
+}
+
+#[test]
+fn missing_drop_leaves_rows_out_and_says_how_many() {
+    let churn = data("churn.csv");
+    let fit = json_of(&[
+        "fit",
+        "--model",
+        "logistic",
+        "--data",
+        &churn,
+        "--id-column",
+        "customerID",
+        "--missing",
+        "drop",
+        "--json",
+    ]);
+    let dropped = fit["dropped_rows"].as_u64().unwrap();
+    assert!(dropped > 25, "{dropped}");
+    assert_eq!(fit["train_rows"].as_u64().unwrap() + dropped, 2000);
+}

@@ -1,0 +1,996 @@
+//! From a [`RawTable`] to a design matrix: which columns are features, target and
+//! identifiers; string labels; missing values; categorical columns as level codes.
+//!
+//! The steps, as a fit takes them (the CLI's `fit` does exactly this):
+//! 1. [`Selection::new`] resolves the [`Roles`] against the table's header.
+//! 2. [`Selection::usable_rows`] applies the [`MissingPolicy`] to rows (dropping, or saying
+//!    which column has missing values and where).
+//! 3. [`TableEncoding::fit`] learns, from the training rows only, what turns a raw row into
+//!    features: each categorical column's levels (sorted, the first the reference level and
+//!    left out: scikit-learn's `OneHotEncoder(drop="first")`, statsmodels' treatment coding),
+//!    the imputation statistics (scikit-learn's `SimpleImputer`), and the two class labels.
+//! 4. [`TableEncoding::transform`] encodes any rows of any table with the same columns, at
+//!    fit time and later for prediction; a model file stores the encoding, so a raw file
+//!    predicts without the options being repeated.
+//!
+//! Categorical columns stay codes ([`Categorical`]) all the way into the losses: no one-hot
+//! matrix is formed.
+
+use crate::csv_field::DataError;
+use crate::data::listed;
+use crate::table::{RawColumn, RawTable};
+use descent_objectives::{Categorical, DesignMatrix, ObjectiveError};
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use wildmatch::WildMatch;
+
+/// What to do with missing values in the features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MissingPolicy {
+    /// A missing value is an error naming the column, the count and the first line.
+    #[default]
+    Error,
+    /// Rows with a missing feature or target are left out (at fit time; a prediction is owed
+    /// for every row, so there they are an error).
+    Drop,
+    /// A numeric column's missing values become its training mean; a categorical column's,
+    /// its most frequent level.
+    Mean,
+    /// A numeric column's missing values become its training median (the mean of the middle
+    /// two for an even count, as numpy's); a categorical column's, its most frequent level.
+    Median,
+    /// The most frequent training value, the smallest on a tie (scikit-learn's rule).
+    MostFrequent,
+}
+
+impl MissingPolicy {
+    /// The policy named as `--missing` spells it: `error`, `drop`, `mean`, `median`,
+    /// `most-frequent`.
+    ///
+    /// # Errors
+    /// Any other name.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        match name {
+            "error" => Ok(MissingPolicy::Error),
+            "drop" => Ok(MissingPolicy::Drop),
+            "mean" => Ok(MissingPolicy::Mean),
+            "median" => Ok(MissingPolicy::Median),
+            "most-frequent" | "most_frequent" => Ok(MissingPolicy::MostFrequent),
+            _ => Err(format!(
+                "unknown missing-value policy {name:?} (expected error, drop, mean, median or most-frequent)"
+            )),
+        }
+    }
+
+    fn imputes(self) -> bool {
+        matches!(
+            self,
+            MissingPolicy::Mean | MissingPolicy::Median | MissingPolicy::MostFrequent
+        )
+    }
+}
+
+/// What to do with a level of a categorical column that training did not see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnknownLevel {
+    /// An error naming the column, the level and the line.
+    #[default]
+    Error,
+    /// The row gets no coefficient from the column, as the reference level (scikit-learn's
+    /// `handle_unknown="ignore"`, which with `drop="first"` encodes it the same way).
+    Ignore,
+}
+
+/// The level a categorical column's missing values become with
+/// [`EncodeOptions::missing_level`]: scikit-learn's `SimpleImputer(strategy="constant")`
+/// fills text with the same word.
+pub const MISSING_LEVEL: &str = "missing";
+
+/// Which columns play which part. Names may be glob patterns (`tmp_*`, `x?`) in `features`,
+/// `drop` and `categorical`; a pattern that matches no column is an error (a typo would
+/// otherwise pass silently).
+#[derive(Debug, Clone, Default)]
+pub struct Roles {
+    /// The target column (default: the last).
+    pub target: Option<String>,
+    /// The feature columns; empty means every column that is not the target, the identifier
+    /// or dropped.
+    pub features: Vec<String>,
+    /// Columns left out.
+    pub drop: Vec<String>,
+    /// A column identifying each row: not a feature, copied into predictions.
+    pub id_column: Option<String>,
+    /// Numeric columns whose values are codes of a category (text columns are categorical
+    /// anyway). Read them as text ([`ReadOptions::text_columns`](crate::table::ReadOptions)).
+    pub categorical: Vec<String>,
+}
+
+/// How to encode.
+#[derive(Debug, Clone, Default)]
+pub struct EncodeOptions {
+    /// Missing values in features.
+    pub missing: MissingPolicy,
+    /// A categorical column's missing values are a level of their own ([`MISSING_LEVEL`]).
+    pub missing_level: bool,
+    /// Levels unseen at fit time.
+    pub unknown: UnknownLevel,
+    /// The target is two class labels (logistic regression), of any type.
+    pub classification: bool,
+    /// Which label is the positive class (1); default: the second in sorted order, as
+    /// scikit-learn's `classes_[1]`.
+    pub positive_class: Option<String>,
+    /// The most levels a text feature may have; by default a text column with more levels
+    /// than half its values (and at least 20 values), or with every value distinct (and more
+    /// than two), looks like an identifier and is refused.
+    pub max_levels: Option<usize>,
+}
+
+/// The columns of a table chosen by [`Roles`].
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// The target column's index.
+    pub target: usize,
+    /// Numeric feature columns, in file order.
+    pub numeric: Vec<usize>,
+    /// Categorical feature columns, in file order.
+    pub categorical: Vec<usize>,
+    /// The identifier column.
+    pub id: Option<usize>,
+}
+
+/// The indices of the columns `patterns` match, each pattern having to match one.
+fn matching(table: &RawTable, patterns: &[String]) -> Result<Vec<usize>, DataError> {
+    let mut out = Vec::new();
+    for pattern in patterns {
+        let glob = WildMatch::new(pattern);
+        let found: Vec<usize> = (0..table.names.len())
+            .filter(|&c| table.names[c] == *pattern || glob.matches(&table.names[c]))
+            .collect();
+        if found.is_empty() {
+            return Err(DataError::MissingColumn {
+                path: table.source.clone(),
+                name: pattern.clone(),
+                available: listed(&table.names),
+            });
+        }
+        out.extend(found);
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+fn non_missing(column: &RawColumn) -> usize {
+    match column {
+        RawColumn::Numeric(v) => v.iter().filter(|x| !x.is_nan()).count(),
+        RawColumn::Text { codes, .. } => codes.iter().filter(|&&c| c != RawColumn::MISSING).count(),
+    }
+}
+
+impl Selection {
+    /// Resolves `roles` against `table`'s header.
+    ///
+    /// # Errors
+    /// A name or pattern that matches no column; the target or identifier among the features
+    /// or dropped; no features left; a text feature with so many levels that it looks like an
+    /// identifier (see [`EncodeOptions::max_levels`]); a column named categorical that was
+    /// read as numbers; a text target for a regression.
+    pub fn new(
+        table: &RawTable,
+        roles: &Roles,
+        options: &EncodeOptions,
+    ) -> Result<Self, DataError> {
+        let path = || table.source.clone();
+        let target = match &roles.target {
+            Some(name) => table.column(name)?,
+            None => table.names.len() - 1,
+        };
+        let id = roles
+            .id_column
+            .as_deref()
+            .map(|n| table.column(n))
+            .transpose()?;
+        let dropped = matching(table, &roles.drop)?;
+        let conflict = |column: usize, role: &'static str| DataError::RoleConflict {
+            path: path(),
+            column: table.names[column].clone(),
+            role,
+        };
+        if dropped.contains(&target) {
+            return Err(conflict(target, "the target, and dropped"));
+        }
+        let features: Vec<usize> = if roles.features.is_empty() {
+            (0..table.names.len())
+                .filter(|&c| c != target && Some(c) != id && !dropped.contains(&c))
+                .collect()
+        } else {
+            let chosen = matching(table, &roles.features)?;
+            if let Some(&c) = chosen.iter().find(|&&c| c == target) {
+                return Err(conflict(c, "the target, and a feature"));
+            }
+            if let Some(&c) = chosen.iter().find(|&&c| Some(c) == id) {
+                return Err(conflict(c, "the identifier, and a feature"));
+            }
+            chosen
+                .into_iter()
+                .filter(|c| !dropped.contains(c))
+                .collect()
+        };
+        if features.is_empty() {
+            return Err(DataError::NoFeatures {
+                path: path(),
+                target: table.names[target].clone(),
+            });
+        }
+        let forced = matching(table, &roles.categorical)?;
+        let (mut numeric, mut categorical) = (Vec::new(), Vec::new());
+        for c in features {
+            match &table.columns[c] {
+                RawColumn::Numeric(_) if !forced.contains(&c) => numeric.push(c),
+                RawColumn::Numeric(_) => {
+                    return Err(DataError::NotText {
+                        path: path(),
+                        column: table.names[c].clone(),
+                    })
+                }
+                RawColumn::Text { codes, levels } => {
+                    let number = |l: &String| l.trim().parse::<f64>().is_ok();
+                    if !forced.contains(&c) && levels.iter().any(number) {
+                        // Numbers and text: most likely a typo in a numeric column.
+                        let row = (0..codes.len())
+                            .find(|&i| levels.get(codes[i] as usize).is_some_and(|l| !number(l)))
+                            .unwrap_or(0);
+                        return Err(DataError::MixedColumn {
+                            path: path(),
+                            line: table.line(row),
+                            column: table.names[c].clone(),
+                            text: table.columns[c].text(row).unwrap_or_default(),
+                        });
+                    }
+                    let values = non_missing(&table.columns[c]);
+                    // All distinct, or more levels than half the values of a long column.
+                    let too_many = match options.max_levels {
+                        Some(limit) => levels.len() > limit,
+                        None => {
+                            !forced.contains(&c)
+                                && ((values > 2 && levels.len() == values)
+                                    || (values >= 20 && 2 * levels.len() > values))
+                        }
+                    };
+                    if too_many {
+                        return Err(DataError::LooksLikeIdentifier {
+                            path: path(),
+                            column: table.names[c].clone(),
+                            levels: levels.len(),
+                            values,
+                        });
+                    }
+                    categorical.push(c);
+                }
+            }
+        }
+        if !options.classification {
+            if let RawColumn::Text { codes, levels } = &table.columns[target] {
+                let row = codes
+                    .iter()
+                    .position(|&c| c != RawColumn::MISSING)
+                    .unwrap_or(0);
+                return Err(DataError::Unparsable {
+                    path: path(),
+                    line: table.line(row),
+                    column: table.names[target].clone(),
+                    text: levels.get(codes[row] as usize).cloned().unwrap_or_default(),
+                });
+            }
+        }
+        Ok(Selection {
+            target,
+            numeric,
+            categorical,
+            id,
+        })
+    }
+
+    /// The rows a fit can use under `options.missing`: every row, or (with
+    /// [`MissingPolicy::Drop`]) those with no missing feature or target, and how many were
+    /// dropped.
+    ///
+    /// # Errors
+    /// With [`MissingPolicy::Error`], the first feature column (in file order) with a missing
+    /// value; with any policy but `Drop`, a missing target. The message counts the rows and
+    /// gives the first line.
+    pub fn usable_rows(
+        &self,
+        table: &RawTable,
+        options: &EncodeOptions,
+    ) -> Result<(Vec<usize>, usize), DataError> {
+        let n = table.nrows();
+        let level_for_missing = |c: usize| options.missing_level && self.categorical.contains(&c);
+        let mut checked: Vec<usize> = self
+            .numeric
+            .iter()
+            .chain(&self.categorical)
+            .copied()
+            .filter(|&c| !level_for_missing(c))
+            .collect();
+        checked.sort_unstable();
+        if options.missing == MissingPolicy::Drop {
+            checked.push(self.target);
+            let rows: Vec<usize> = (0..n)
+                .filter(|&i| checked.iter().all(|&c| !table.columns[c].is_missing(i)))
+                .collect();
+            let dropped = n - rows.len();
+            if rows.is_empty() {
+                return Err(DataError::NoRows {
+                    path: table.source.clone(),
+                });
+            }
+            return Ok((rows, dropped));
+        }
+        let first_missing = |c: usize| -> Option<(usize, u64)> {
+            let column = &table.columns[c];
+            let count = (0..n).filter(|&i| column.is_missing(i)).count();
+            let first = (0..n).find(|&i| column.is_missing(i))?;
+            Some((count, table.line(first)))
+        };
+        if let Some((count, line)) = first_missing(self.target) {
+            return Err(DataError::MissingValues {
+                path: table.source.clone(),
+                column: table.names[self.target].clone(),
+                count,
+                line,
+                hint: "a target cannot be imputed; --missing drop leaves those rows out",
+            });
+        }
+        if options.missing == MissingPolicy::Error {
+            if let Some((c, (count, line))) =
+                checked.iter().find_map(|&c| Some((c, first_missing(c)?)))
+            {
+                return Err(DataError::MissingValues {
+                    path: table.source.clone(),
+                    column: table.names[c].clone(),
+                    count,
+                    line,
+                    hint: "choose --missing drop, mean, median or most-frequent",
+                });
+            }
+        }
+        Ok(((0..n).collect(), 0))
+    }
+}
+
+/// A numeric feature column of a [`TableEncoding`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumericColumn {
+    /// The column's name.
+    pub name: String,
+    /// What a missing value becomes (`None`: a missing value is an error).
+    pub fill: Option<f64>,
+}
+
+/// A categorical feature column of a [`TableEncoding`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CategoricalColumn {
+    /// The column's name.
+    pub name: String,
+    /// Its levels in training, sorted (numerically when every level is a number). The first
+    /// is the reference level and has no coefficient; each other has one, named
+    /// `column=level`.
+    pub levels: Vec<String>,
+    /// What a missing value becomes (`None`: a missing value is an error).
+    pub fill: Option<String>,
+}
+
+/// What turns a raw row into features and a target: see the [module documentation](self).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableEncoding {
+    /// The numeric feature columns; their coefficients come first, in this order.
+    pub numeric: Vec<NumericColumn>,
+    /// The categorical feature columns; their levels' coefficients follow, in this order.
+    pub categorical: Vec<CategoricalColumn>,
+    /// The target column.
+    pub target: String,
+    /// The class labels `[negative, positive]` of a classification target read as labels.
+    /// `None` for a numeric target (a regression, or 0/1 classes as numbers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<[String; 2]>,
+    /// The identifier column, copied into predictions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_column: Option<String>,
+    /// The texts that mark a missing value, as the table was read with.
+    pub na_values: Vec<String>,
+    /// The missing-value policy of the fit (at prediction, `drop` and `error` both make a
+    /// missing value an error: a prediction is owed for every row).
+    pub missing: MissingPolicy,
+    /// Levels unseen in training.
+    pub unknown: UnknownLevel,
+}
+
+/// Rows of a table encoded: the design's parts, the target and the identifiers.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    /// The numeric features, one row per encoded row.
+    pub dense: Array2<f64>,
+    /// The categorical features as codes (the reference level [`Categorical::NONE`]).
+    pub categorical: Vec<Categorical<'static>>,
+    /// The target (0/1 for labels), when it was asked for.
+    pub y: Option<Array1<f64>>,
+    /// The identifier column's values, when the encoding has one.
+    pub ids: Option<Vec<String>>,
+}
+
+impl Encoded {
+    /// The design matrix, borrowing these parts.
+    ///
+    /// # Errors
+    /// None in practice (the parts are built with one row each); kept for the shape check.
+    pub fn design(&self) -> Result<DesignMatrix<'_>, ObjectiveError> {
+        DesignMatrix::new(
+            &self.dense,
+            self.categorical.iter().map(Categorical::view).collect(),
+        )
+    }
+}
+
+/// Sorts `values` as scikit-learn sorts categories and labels: numerically when every one is
+/// a number, else by text.
+fn sort_levels(values: &mut [String]) {
+    let numbers: Option<Vec<f64>> = values
+        .iter()
+        .map(|v| v.trim().parse::<f64>().ok())
+        .collect();
+    match numbers {
+        Some(_) => values.sort_by(|a, b| {
+            let (x, y) = (a.trim().parse::<f64>(), b.trim().parse::<f64>());
+            match (x, y) {
+                (Ok(x), Ok(y)) => x.total_cmp(&y),
+                _ => a.cmp(b),
+            }
+        }),
+        None => values.sort(),
+    }
+}
+
+/// The most frequent of `counts` (value, count) pairs, given in sorted order, taking the first
+/// (smallest) on a tie.
+fn most_frequent<T: Clone>(counts: impl IntoIterator<Item = (T, usize)>) -> Option<T> {
+    counts
+        .into_iter()
+        .fold(None, |best: Option<(T, usize)>, (v, n)| match &best {
+            Some((_, m)) if *m >= n => best,
+            _ => Some((v, n)),
+        })
+        .map(|(v, _)| v)
+}
+
+impl TableEncoding {
+    /// Learns the encoding of `selection`'s columns from `rows` of `table` (the training
+    /// rows, after [`Selection::usable_rows`]).
+    ///
+    /// # Errors
+    /// A column to impute with no value in the training rows; a classification target
+    /// without exactly two distinct labels there, or a `positive_class` that is not one.
+    pub fn fit(
+        table: &RawTable,
+        selection: &Selection,
+        options: &EncodeOptions,
+        na_values: &[String],
+        rows: &[usize],
+    ) -> Result<Self, DataError> {
+        let all_missing = |c: usize| DataError::AllMissing {
+            path: table.source.clone(),
+            column: table.names[c].clone(),
+        };
+        let mut numeric = Vec::new();
+        for &c in &selection.numeric {
+            let RawColumn::Numeric(values) = &table.columns[c] else {
+                continue;
+            };
+            let mut present: Vec<f64> = rows
+                .iter()
+                .map(|&i| values[i])
+                .filter(|v| !v.is_nan())
+                .collect();
+            let fill = match options.missing {
+                _ if present.len() == rows.len() && !options.missing.imputes() => None,
+                MissingPolicy::Error | MissingPolicy::Drop => None,
+                _ if present.is_empty() => return Err(all_missing(c)),
+                MissingPolicy::Mean => Some(present.iter().sum::<f64>() / present.len() as f64),
+                MissingPolicy::Median => {
+                    present.sort_by(f64::total_cmp);
+                    let m = present.len() / 2;
+                    Some(if present.len() % 2 == 1 {
+                        present[m]
+                    } else {
+                        (present[m - 1] + present[m]) / 2.0
+                    })
+                }
+                MissingPolicy::MostFrequent => {
+                    present.sort_by(f64::total_cmp);
+                    let runs = present
+                        .chunk_by(|a, b| a == b)
+                        .map(|run| (run[0], run.len()));
+                    most_frequent(runs)
+                }
+            };
+            numeric.push(NumericColumn {
+                name: table.names[c].clone(),
+                fill,
+            });
+        }
+        let mut categorical = Vec::new();
+        for &c in &selection.categorical {
+            let RawColumn::Text { codes, levels } = &table.columns[c] else {
+                continue;
+            };
+            let mut counts = vec![0usize; levels.len()];
+            let mut missing = 0;
+            for &i in rows {
+                match counts.get_mut(codes[i] as usize) {
+                    Some(n) => *n += 1,
+                    None => missing += 1,
+                }
+            }
+            let mut seen: Vec<String> = levels
+                .iter()
+                .zip(&counts)
+                .filter(|(_, &n)| n > 0)
+                .map(|(l, _)| l.clone())
+                .collect();
+            let fill = if options.missing_level {
+                if missing > 0 && !seen.iter().any(|l| l == MISSING_LEVEL) {
+                    seen.push(MISSING_LEVEL.to_owned());
+                }
+                Some(MISSING_LEVEL.to_owned())
+            } else if options.missing.imputes() {
+                if seen.is_empty() {
+                    return Err(all_missing(c));
+                }
+                let mut sorted = seen.clone();
+                sort_levels(&mut sorted);
+                let count =
+                    |l: &String| levels.iter().position(|x| x == l).map_or(0, |k| counts[k]);
+                most_frequent(sorted.iter().map(|l| (l.clone(), count(l))))
+            } else {
+                None
+            };
+            sort_levels(&mut seen);
+            categorical.push(CategoricalColumn {
+                name: table.names[c].clone(),
+                levels: seen,
+                fill,
+            });
+        }
+        let target = &table.columns[selection.target];
+        let labels = match target {
+            RawColumn::Text { .. } if options.classification => Some(()),
+            RawColumn::Numeric(_) if options.classification && options.positive_class.is_some() => {
+                Some(())
+            }
+            _ => None,
+        };
+        let labels = match labels {
+            None => None,
+            Some(()) => {
+                let mut distinct: Vec<String> = Vec::new();
+                let mut index = HashMap::new();
+                for &i in rows {
+                    if let Some(text) = target.text(i) {
+                        if !index.contains_key(&text) {
+                            index.insert(text.clone(), ());
+                            distinct.push(text);
+                        }
+                    }
+                }
+                sort_levels(&mut distinct);
+                if distinct.len() != 2 {
+                    return Err(DataError::NotTwoLabels {
+                        path: table.source.clone(),
+                        column: table.names[selection.target].clone(),
+                        found: distinct
+                            .iter()
+                            .take(5)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        count: distinct.len(),
+                    });
+                }
+                let (mut negative, mut positive) = (distinct[0].clone(), distinct[1].clone());
+                if let Some(chosen) = &options.positive_class {
+                    let same = |label: &str| {
+                        label == chosen
+                            || matches!((label.parse::<f64>(), chosen.parse::<f64>()), (Ok(a), Ok(b)) if a == b)
+                    };
+                    if same(&negative) {
+                        std::mem::swap(&mut negative, &mut positive);
+                    } else if !same(&positive) {
+                        return Err(DataError::UnknownLabel {
+                            path: table.source.clone(),
+                            column: table.names[selection.target].clone(),
+                            label: chosen.clone(),
+                            labels: format!("{negative}, {positive}"),
+                        });
+                    }
+                }
+                Some([negative, positive])
+            }
+        };
+        Ok(TableEncoding {
+            numeric,
+            categorical,
+            target: table.names[selection.target].clone(),
+            labels,
+            id_column: selection.id.map(|c| table.names[c].clone()),
+            na_values: na_values.to_vec(),
+            missing: options.missing,
+            unknown: options.unknown,
+        })
+    }
+
+    /// The coefficients' names: the numeric columns', then `column=level` for each
+    /// categorical column's levels after the reference.
+    pub fn feature_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.numeric.iter().map(|c| c.name.clone()).collect();
+        for c in &self.categorical {
+            names.extend(c.levels.iter().skip(1).map(|l| format!("{}={l}", c.name)));
+        }
+        names
+    }
+
+    /// The categorical columns' names (read as text however their values look).
+    pub fn text_columns(&self) -> Vec<String> {
+        self.categorical.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// Encodes `rows` of `table` (all rows when `None`), with the target when `target` is
+    /// true and the identifiers when the encoding has an identifier column.
+    ///
+    /// # Errors
+    /// A column missing from `table`; a numeric column holding text; a missing value without a
+    /// fill (naming the column, the count and the first line); a level unseen in training
+    /// (with [`UnknownLevel::Error`]); a label that is not one of the two.
+    pub fn transform(
+        &self,
+        table: &RawTable,
+        rows: Option<&[usize]>,
+        target: bool,
+    ) -> Result<Encoded, DataError> {
+        let all: Vec<usize>;
+        let rows = match rows {
+            Some(rows) => rows,
+            None => {
+                all = (0..table.nrows()).collect();
+                &all
+            }
+        };
+        let n = rows.len();
+        let missing_error = |c: usize, hint: &'static str| {
+            let column = &table.columns[c];
+            let bad: Vec<usize> = rows
+                .iter()
+                .copied()
+                .filter(|&i| column.is_missing(i))
+                .collect();
+            DataError::MissingValues {
+                path: table.source.clone(),
+                column: table.names[c].clone(),
+                count: bad.len(),
+                line: bad.first().map_or(0, |&i| table.line(i)),
+                hint,
+            }
+        };
+        let mut dense = Array2::zeros((n, self.numeric.len()));
+        for (j, spec) in self.numeric.iter().enumerate() {
+            let c = table.column(&spec.name)?;
+            let values = match &table.columns[c] {
+                RawColumn::Numeric(values) => values,
+                RawColumn::Text { codes, levels } => {
+                    let row = rows
+                        .iter()
+                        .copied()
+                        .find(|&i| codes[i] != RawColumn::MISSING)
+                        .unwrap_or(0);
+                    return Err(DataError::Unparsable {
+                        path: table.source.clone(),
+                        line: table.line(row),
+                        column: spec.name.clone(),
+                        text: levels.get(codes[row] as usize).cloned().unwrap_or_default(),
+                    });
+                }
+            };
+            for (k, &i) in rows.iter().enumerate() {
+                let v = values[i];
+                dense[[k, j]] = if v.is_nan() {
+                    spec.fill.ok_or_else(|| {
+                        missing_error(c, "the model was fitted without imputation (--missing mean, median or most-frequent)")
+                    })?
+                } else {
+                    v
+                };
+            }
+        }
+        let mut categorical = Vec::with_capacity(self.categorical.len());
+        for spec in &self.categorical {
+            let c = table.column(&spec.name)?;
+            let position: HashMap<&str, usize> = spec
+                .levels
+                .iter()
+                .enumerate()
+                .map(|(k, l)| (l.as_str(), k))
+                .collect();
+            let code_of = |k: usize| {
+                if k == 0 {
+                    Categorical::NONE
+                } else {
+                    (k - 1) as u32
+                }
+            };
+            let fill = spec
+                .fill
+                .as_deref()
+                .and_then(|f| position.get(f).copied())
+                .map(code_of);
+            let unknown = |i: usize, level: String| DataError::UnknownLevel {
+                path: table.source.clone(),
+                line: table.line(i),
+                column: spec.name.clone(),
+                level,
+            };
+            let mut codes = Vec::with_capacity(n);
+            match &table.columns[c] {
+                RawColumn::Text { codes: raw, levels } => {
+                    // Each of the table's levels is looked up once.
+                    let map: Vec<Option<u32>> = levels
+                        .iter()
+                        .map(|l| position.get(l.as_str()).copied().map(code_of))
+                        .collect();
+                    for &i in rows {
+                        let code = match raw[i] {
+                            RawColumn::MISSING => match (fill, &spec.fill) {
+                                (Some(code), _) => code,
+                                // A fill level unseen in training: the reference's encoding.
+                                (None, Some(_)) => Categorical::NONE,
+                                (None, None) => {
+                                    return Err(missing_error(
+                                        c,
+                                        "the model was fitted without imputation (--missing)",
+                                    ))
+                                }
+                            },
+                            k => match map[k as usize] {
+                                Some(code) => code,
+                                None if self.unknown == UnknownLevel::Ignore => Categorical::NONE,
+                                None => return Err(unknown(i, levels[k as usize].clone())),
+                            },
+                        };
+                        codes.push(code);
+                    }
+                }
+                RawColumn::Numeric(values) => {
+                    for &i in rows {
+                        let v = values[i];
+                        let code = if v.is_nan() {
+                            match (fill, &spec.fill) {
+                                (Some(code), _) => code,
+                                (None, Some(_)) => Categorical::NONE,
+                                (None, None) => {
+                                    return Err(missing_error(
+                                        c,
+                                        "the model was fitted without imputation (--missing)",
+                                    ))
+                                }
+                            }
+                        } else {
+                            let text = v.to_string();
+                            match position.get(text.as_str()) {
+                                Some(&k) => code_of(k),
+                                None if self.unknown == UnknownLevel::Ignore => Categorical::NONE,
+                                None => return Err(unknown(i, text)),
+                            }
+                        };
+                        codes.push(code);
+                    }
+                }
+            }
+            let levels = spec.levels.len().saturating_sub(1);
+            categorical.push(Categorical::new(codes, levels).map_err(|e| {
+                DataError::Malformed {
+                    path: table.source.clone(),
+                    line: 0,
+                    reason: e.to_string(),
+                }
+            })?);
+        }
+        let y = if target {
+            let c = table.column(&self.target)?;
+            let column = &table.columns[c];
+            let mut y = Array1::zeros(n);
+            for (k, &i) in rows.iter().enumerate() {
+                y[k] = match (&self.labels, column) {
+                    (_, column) if column.is_missing(i) => {
+                        return Err(missing_error(
+                            c,
+                            "a target cannot be imputed; --missing drop leaves those rows out",
+                        ))
+                    }
+                    (None, RawColumn::Numeric(values)) => values[i],
+                    (None, RawColumn::Text { .. }) => {
+                        return Err(DataError::Unparsable {
+                            path: table.source.clone(),
+                            line: table.line(i),
+                            column: self.target.clone(),
+                            text: column.text(i).unwrap_or_default(),
+                        })
+                    }
+                    (Some([negative, positive]), column) => {
+                        let text = column.text(i).unwrap_or_default();
+                        let is = |label: &String| {
+                            *label == text
+                                || matches!((label.parse::<f64>(), text.parse::<f64>()), (Ok(a), Ok(b)) if a == b)
+                        };
+                        if is(positive) {
+                            1.0
+                        } else if is(negative) {
+                            0.0
+                        } else {
+                            return Err(DataError::UnknownLabel {
+                                path: table.source.clone(),
+                                column: self.target.clone(),
+                                label: text,
+                                labels: format!("{negative}, {positive}"),
+                            });
+                        }
+                    }
+                };
+            }
+            Some(y)
+        } else {
+            None
+        };
+        let ids = match &self.id_column {
+            // A file to predict on may come without the identifiers.
+            Some(name) => table.column(name).ok().map(|c| {
+                rows.iter()
+                    .map(|&i| table.columns[c].text(i).unwrap_or_default())
+                    .collect()
+            }),
+            None => None,
+        };
+        Ok(Encoded {
+            dense,
+            categorical,
+            y,
+            ids,
+        })
+    }
+
+    /// The rows of `table` whose every feature (and, with `target`, the target) is present or
+    /// has a fill: the rows a model fitted with [`MissingPolicy::Drop`] can score.
+    ///
+    /// # Errors
+    /// A column of the encoding missing from `table`.
+    pub fn complete_rows(&self, table: &RawTable, target: bool) -> Result<Vec<usize>, DataError> {
+        let mut checked = Vec::new();
+        for c in &self.numeric {
+            if c.fill.is_none() {
+                checked.push(table.column(&c.name)?);
+            }
+        }
+        for c in &self.categorical {
+            if c.fill.is_none() {
+                checked.push(table.column(&c.name)?);
+            }
+        }
+        if target {
+            checked.push(table.column(&self.target)?);
+        }
+        Ok((0..table.nrows())
+            .filter(|&i| checked.iter().all(|&c| !table.columns[c].is_missing(i)))
+            .collect())
+    }
+
+    /// The label of class `k` (0 or 1) as the table spells it, when the target was read as
+    /// labels.
+    pub fn label(&self, k: usize) -> Option<&str> {
+        self.labels.as_ref().map(|l| l[k.min(1)].as_str())
+    }
+
+    /// Where this encoding's checks point a reader of a file that does not fit it.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![format!("{} numeric", self.numeric.len())];
+        if !self.categorical.is_empty() {
+            let levels: usize = self.categorical.iter().map(|c| c.levels.len()).sum();
+            parts.push(format!(
+                "{} categorical ({levels} levels, the first of each the reference)",
+                self.categorical.len()
+            ));
+        }
+        parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{ReadOptions, Source};
+    use std::io::Write;
+
+    fn table(contents: &str, text: &[&str]) -> RawTable {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(contents.as_bytes()).unwrap();
+        let options = ReadOptions {
+            text_columns: text.iter().map(|s| (*s).to_owned()).collect(),
+            ..ReadOptions::default()
+        };
+        RawTable::read(&Source::new(f.path()), &options).unwrap()
+    }
+
+    fn fit(t: &RawTable, roles: &Roles, options: &EncodeOptions) -> TableEncoding {
+        let selection = Selection::new(t, roles, options).unwrap();
+        let (rows, _) = selection.usable_rows(t, options).unwrap();
+        TableEncoding::fit(t, &selection, options, &[], &rows).unwrap()
+    }
+
+    #[test]
+    fn levels_sort_numerically_when_every_level_is_a_number() {
+        let mut numbers = vec!["10".to_owned(), "9".into(), "-1.5".into()];
+        sort_levels(&mut numbers);
+        assert_eq!(numbers, ["-1.5", "9", "10"]);
+        let mut words = vec!["b".to_owned(), "B".into(), "a".into(), "10".into()];
+        sort_levels(&mut words);
+        assert_eq!(words, ["10", "B", "a", "b"]);
+    }
+
+    #[test]
+    fn imputation_statistics_are_scikit_learns() {
+        let t = table("x,c,y\n1,b,0\n,a,1\n4,,0\n4,b,1\n2,a,0\n", &[]);
+        let roles = Roles::default();
+        let with = |missing| EncodeOptions {
+            missing,
+            classification: true,
+            ..EncodeOptions::default()
+        };
+        let mean = fit(&t, &roles, &with(MissingPolicy::Mean));
+        assert_eq!(mean.numeric[0].fill, Some(11.0 / 4.0));
+        // Categorical columns take their most frequent level; a tie goes to the smallest.
+        assert_eq!(mean.categorical[0].fill.as_deref(), Some("a"));
+        let median = fit(&t, &roles, &with(MissingPolicy::Median));
+        assert_eq!(median.numeric[0].fill, Some(3.0));
+        let frequent = fit(&t, &roles, &with(MissingPolicy::MostFrequent));
+        assert_eq!(frequent.numeric[0].fill, Some(4.0));
+        assert_eq!(mean.feature_names(), ["x", "c=b"]);
+        let encoded = mean.transform(&t, None, true).unwrap();
+        assert_eq!(encoded.dense.column(0).to_vec(), [1.0, 2.75, 4.0, 4.0, 2.0]);
+        // a is the reference (no coefficient); the blank became a.
+        assert_eq!(
+            encoded.categorical[0].codes(),
+            [
+                0,
+                Categorical::NONE,
+                Categorical::NONE,
+                0,
+                Categorical::NONE
+            ]
+        );
+    }
+
+    #[test]
+    fn a_numeric_column_named_categorical_is_read_as_text_and_sorted_as_numbers() {
+        let t = table("grade,y\n10,1\n9,0\n10,0\n2,1\n", &["grade"]);
+        let roles = Roles {
+            categorical: vec!["grade".into()],
+            ..Roles::default()
+        };
+        let options = EncodeOptions {
+            classification: true,
+            ..EncodeOptions::default()
+        };
+        let e = fit(&t, &roles, &options);
+        assert_eq!(e.categorical[0].levels, ["2", "9", "10"]);
+        assert_eq!(e.feature_names(), ["grade=9", "grade=10"]);
+    }
+}
