@@ -14,7 +14,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::ValueEnum;
 use descent_models::data::read_features;
 use descent_models::{Folds, Model, Solver};
-use ndarray::{ArrayView1, ArrayView2};
+use descent_objectives::DesignMatrix;
+use ndarray::ArrayView1;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io::Write;
@@ -106,7 +107,7 @@ impl Scoring {
     }
 
     /// The score of `model` on held-out rows.
-    fn of(self, model: &Model, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<f64> {
+    fn of(self, model: &Model, x: &DesignMatrix<'_>, y: ArrayView1<'_, f64>) -> Result<f64> {
         let metrics = Metrics::of(model, x, y)?;
         let score = match (self, &metrics) {
             (Scoring::LogLoss, Metrics::Classification(m)) => Some(m.log_loss),
@@ -175,7 +176,11 @@ fn fold_path(
     f: usize,
     prepared: &Prepared,
 ) -> Result<FoldPath> {
-    let (xt, yt, xh, yh) = folds.split(f, prepared.x_train.view(), prepared.y_train.view())?;
+    let (train, held_out) = (
+        prepared.training_rows(&folds.training(f))?,
+        prepared.training_rows(&folds.held_out(f))?,
+    );
+    let (xt, xh) = (train.design()?, held_out.design()?);
     let mut path = FoldPath {
         scores: Vec::with_capacity(values.len()),
         non_zeros: Vec::with_capacity(values.len()),
@@ -188,8 +193,8 @@ fn fold_path(
             settings,
             solver,
             value,
-            &xt.view().into(),
-            yt.view(),
+            &xt,
+            train.y.view(),
             previous.as_ref(),
         )
         .with_context(|| {
@@ -199,7 +204,8 @@ fn fold_path(
                 strength_name(settings.kind)
             )
         })?;
-        path.scores.push(scoring.of(&model, xh.view(), yh.view())?);
+        path.scores
+            .push(scoring.of(&model, &xh, held_out.y.view())?);
         path.non_zeros
             .push(model.coef().iter().filter(|w| **w != 0.0).count());
         path.converged.push(model.report().converged());
@@ -223,6 +229,13 @@ fn make_folds(args: &CvArgs, prepared: &Prepared) -> Result<Folds> {
         }
         None => Folds::shuffled(y.len(), args.folds, args.data.seed)?,
     };
+    if folds.assignment().len() != y.len() {
+        bail!(
+            "--folds-column gives {} fold ids for the {} rows being cross-validated (rows held out by --test-size or left out for missing values have no fold)",
+            folds.assignment().len(),
+            y.len()
+        );
+    }
     if args.model == ModelKind::Logistic {
         let classes = |rows: &[usize]| {
             let mut seen: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
@@ -280,14 +293,13 @@ pub(crate) fn run(args: &CvArgs, out: &mut impl Write) -> Result<Outcome> {
     }
     let excluded: Vec<String> = args.folds_column.iter().cloned().collect();
     let prepared = args.data.prepare_as(args.model, &excluded)?;
-    prepared.numeric_only("cv")?;
     let Plan {
         settings,
         solver,
         values,
         sparse,
     } = args.grid.plan(args.model, &prepared, args.num)?;
-    let (x, y) = (prepared.x_train.view(), prepared.y_train.view());
+    let (x, y) = (prepared.train()?, prepared.y_train.view());
     // The time of the cross-validation and the refit: from the data in memory to the model.
     let started = Instant::now();
     let folds = make_folds(args, &prepared)?;
@@ -327,12 +339,12 @@ pub(crate) fn run(args: &CvArgs, out: &mut impl Write) -> Result<Outcome> {
         Choice::OneSe => one_se,
     };
     let chosen_value = points[chosen].value;
-    let refit = grid::fit_at(&settings, solver, chosen_value, &x.into(), y, None)
+    let refit = grid::fit_at(&settings, solver, chosen_value, &x, y, None)
         .map_err(|e| prepared.explain(e))
         .context("refitting on all training rows")?;
     let cv_seconds = started.elapsed().as_secs_f64();
-    let test = match &prepared.test {
-        Some((xt, yt)) => Some(Metrics::of(&refit, xt.view(), yt.view())?),
+    let test = match prepared.test()? {
+        Some((xt, yt)) => Some(Metrics::of(&refit, &xt, yt)?),
         None => None,
     };
     if let Some(path) = &args.out {
@@ -447,7 +459,7 @@ pub(crate) fn run(args: &CvArgs, out: &mut impl Write) -> Result<Outcome> {
                 folds: k,
                 fold_source,
                 train_rows: x.nrows(),
-                test_rows: prepared.test.as_ref().map_or(0, |(xt, _)| xt.nrows()),
+                test_rows: prepared.test_rows(),
                 standardized: args.data.standardize,
                 feature_names: &prepared.feature_names,
                 cv_seconds,

@@ -387,16 +387,13 @@ impl<T: Element> Prepared<T> {
         self.test.as_ref().map_or(0, |(x, _)| x.nrows())
     }
 
-    /// Refuses categorical columns in a command that cannot take them yet.
-    pub(crate) fn numeric_only(&self, command: &str) -> Result<()> {
-        if self.cat_train.is_empty() {
-            Ok(())
-        } else {
-            bail!(
-                "{command} does not take categorical columns yet ({} of them); leave them out with --drop",
-                self.cat_train.len()
-            )
-        }
+    /// `rows` of the training part (indices into it, increasing), copied out.
+    pub(crate) fn training_rows(&self, rows: &[usize]) -> Result<Rows<T>> {
+        Ok(Rows {
+            x: self.x_train.select(ndarray::Axis(0), rows),
+            categorical: select_categorical(&self.cat_train, rows)?,
+            y: self.y_train.select(ndarray::Axis(0), rows),
+        })
     }
 }
 
@@ -479,15 +476,36 @@ impl ModelRows {
             .ids
             .as_ref()
             .map(|ids| rows.iter().map(|&i| ids[i].clone()).collect());
-        self.categorical = self
-            .categorical
-            .iter()
-            .map(|c| {
-                let codes: Vec<u32> = rows.iter().map(|&i| c.codes()[i]).collect();
-                Categorical::new(codes, c.levels())
-            })
-            .collect::<Result<_, _>>()?;
+        self.categorical = select_categorical(&self.categorical, rows)?;
         Ok(())
+    }
+}
+
+/// `rows` of categorical columns (indices, increasing).
+fn select_categorical(
+    columns: &[Categorical<'_>],
+    rows: &[usize],
+) -> Result<Vec<Categorical<'static>>> {
+    columns
+        .iter()
+        .map(|c| {
+            let codes: Vec<u32> = rows.iter().map(|&i| c.codes()[i]).collect();
+            Ok(Categorical::new(codes, c.levels())?)
+        })
+        .collect()
+}
+
+/// Some rows of a data set, copied out: a fold of cross-validation.
+pub(crate) struct Rows<T> {
+    pub x: Array2<T>,
+    pub categorical: Vec<Categorical<'static>>,
+    pub y: Array1<f64>,
+}
+
+impl<T: Element> Rows<T> {
+    /// The design of these rows.
+    pub(crate) fn design(&self) -> Result<DesignMatrix<'_>> {
+        design(&self.x, &self.categorical)
     }
 }
 

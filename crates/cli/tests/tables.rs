@@ -359,3 +359,44 @@ fn missing_drop_leaves_rows_out_and_says_how_many() {
     assert!(dropped > 25, "{dropped}");
     assert_eq!(fit["train_rows"].as_u64().unwrap() + dropped, 2000);
 }
+
+#[test]
+fn race_path_and_cv_take_the_same_table_options() {
+    let churn = data("churn.csv");
+    let common = [
+        "--data",
+        &churn,
+        "--id-column",
+        "customerID",
+        "--missing",
+        "mean",
+    ];
+    let with = |head: &[&str]| -> Vec<String> {
+        head.iter()
+            .chain(&common)
+            .map(|s| (*s).to_owned())
+            .collect()
+    };
+    let run = |args: Vec<String>| json_of(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let race = run(with(&[
+        "race",
+        "--model",
+        "logistic",
+        "--solvers",
+        "newton,lbfgs",
+        "--json",
+    ]));
+    assert_eq!(race["runs"].as_array().map(Vec::len), Some(2), "{race}");
+    let path = run(with(&[
+        "path", "--model", "logistic", "--num", "3", "--json",
+    ]));
+    assert_eq!(path["path"].as_array().map(Vec::len), Some(3), "{path}");
+    let cv = run(with(&[
+        "cv", "--model", "logistic", "--num", "3", "--folds", "3", "--json",
+    ]));
+    assert_eq!(
+        cv["feature_names"].as_array().map(Vec::len),
+        Some(13),
+        "{cv}"
+    );
+}
