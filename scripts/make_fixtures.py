@@ -383,8 +383,32 @@ def churn_fixtures():
                    ["SeniorCitizen", "tenure", "TotalCharges"], CHURN_CATEGORICAL + ["Churn"],
                    "mean", "most_frequent", ["--missing", "mean"]),
     ]
+    write_churn_parquet(pd)
     return {"sklearn_version": sklearn.__version__, "pandas_version": pd.__version__,
             "cases": cases}
+
+
+def write_churn_parquet(pd):
+    """tests/fixtures/churn.parquet: data/churn.csv as pandas saves it with pyarrow, to check
+    that descent reads a Parquet file to the same fit as the CSV file. Numbers are parsed to
+    the nearest double, as descent parses them (checked here); Contract and
+    PaymentMethod are pandas categories (dictionary-encoded, PaymentMethod with nulls), the
+    rest plain strings and integers; row groups of 500 rows, so that each has its own
+    dictionaries; and a date column, signup, which cannot be a feature."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:  # pragma: no cover
+        subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "pyarrow"])
+    frame = pd.read_csv(ROOT / "data" / "churn.csv", na_values=[" "])
+    text = pd.read_csv(ROOT / "data" / "churn.csv", dtype=str, keep_default_na=False)
+    for column in ["MonthlyCharges", "TotalCharges"]:
+        parsed = [float(t) if t.strip() else None for t in text[column]]
+        assert all(p is None or p == v for p, v in zip(parsed, frame[column])), column
+    for column in ["Contract", "PaymentMethod"]:
+        frame[column] = frame[column].astype("category")
+    frame["signup"] = pd.Timestamp("2020-01-01") + pd.to_timedelta(frame["tenure"] * 30, unit="D")
+    frame.to_parquet(OUT / "churn.parquet", index=False, row_group_size=500)
+    print(f"wrote {(OUT / 'churn.parquet').relative_to(ROOT)}")
 
 
 def main():

@@ -400,3 +400,85 @@ fn race_path_and_cv_take_the_same_table_options() {
         "{cv}"
     );
 }
+
+fn parquet_fixture() -> String {
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/churn.parquet"
+    )
+    .to_owned()
+}
+
+#[test]
+fn a_parquet_file_written_by_pandas_fits_bit_for_bit_as_its_csv_file() {
+    let (csv, parquet) = (data("churn.csv"), parquet_fixture());
+    let fit = |path: &str, extra: &[&str]| {
+        let mut args = vec![
+            "fit",
+            "--model",
+            "logistic",
+            "--data",
+            path,
+            "--target",
+            "Churn",
+            "--id-column",
+            "customerID",
+            "--missing",
+            "median",
+            "--test-size",
+            "0.3",
+            "--json",
+        ];
+        args.extend(extra);
+        json_of(&args)
+    };
+    let a = fit(&csv, &[]);
+    let b = fit(&parquet, &["--drop", "signup"]);
+    for key in [
+        "feature_names",
+        "coef",
+        "intercept",
+        "objective",
+        "labels",
+        "train",
+        "test",
+    ] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    // The date column is an error only when used.
+    let m = error_of(&[
+        "fit",
+        "--model",
+        "logistic",
+        "--data",
+        &parquet,
+        "--target",
+        "Churn",
+        "--id-column",
+        "customerID",
+        "--missing",
+        "median",
+    ]);
+    assert!(m.contains("column \"signup\" is of type Timestamp"), "{m}");
+    // A model fitted on the CSV file predicts the Parquet rows as it predicts the CSV rows.
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.json");
+    let model = model.to_str().unwrap();
+    stdout_of(&[
+        "fit",
+        "--model",
+        "logistic",
+        "--data",
+        &csv,
+        "--id-column",
+        "customerID",
+        "--missing",
+        "median",
+        "--out",
+        model,
+    ]);
+    let from_csv = stdout_of(&["predict", "--model", model, "--data", &csv, "--proba"]);
+    let from_parquet = stdout_of(&["predict", "--model", model, "--data", &parquet, "--proba"]);
+    assert_eq!(from_csv, from_parquet);
+    assert_eq!(from_csv.lines().count(), 2001);
+}

@@ -156,12 +156,12 @@ pub enum DataError {
         column: String,
     },
     /// A column of numbers with some text: a typo, most likely, not a category.
-    #[error("{path}, line {line}, column {column:?}: cannot parse {text:?} as a number (the column's other values are numbers; name it with --categorical if its values are categories)")]
+    #[error("{path}, {at}, column {column:?}: cannot parse {text:?} as a number (the column's other values are numbers; name it with --categorical if its values are categories)")]
     MixedColumn {
         /// The file.
         path: PathBuf,
-        /// 1-based line number.
-        line: u64,
+        /// Where: `line 5` of a text file, `row 4` of a Parquet file.
+        at: String,
         /// The column.
         column: String,
         /// The text.
@@ -180,9 +180,7 @@ pub enum DataError {
         values: usize,
     },
     /// Missing values where none may be.
-    #[error(
-        "{path}: column {column:?} has {count} missing value(s), the first at line {line}; {hint}"
-    )]
+    #[error("{path}: column {column:?} has {count} missing value(s), the first at {at}; {hint}")]
     MissingValues {
         /// The file.
         path: PathBuf,
@@ -190,8 +188,8 @@ pub enum DataError {
         column: String,
         /// How many rows.
         count: usize,
-        /// The first one's line.
-        line: u64,
+        /// Where the first one is: `line 5` of a text file, `row 4` of a Parquet file.
+        at: String,
         /// What to do about it.
         hint: &'static str,
     },
@@ -228,16 +226,46 @@ pub enum DataError {
         labels: String,
     },
     /// A level of a categorical column that training did not see.
-    #[error("{path}, line {line}, column {column:?}: level {level:?} was not seen in training; --unknown-level ignore encodes it as the reference level")]
+    #[error("{path}, {at}, column {column:?}: level {level:?} was not seen in training; --unknown-level ignore encodes it as the reference level")]
     UnknownLevel {
         /// The file.
         path: PathBuf,
-        /// 1-based line number.
-        line: u64,
+        /// Where: `line 5` of a text file, `row 4` of a Parquet file.
+        at: String,
         /// The column.
         column: String,
         /// The level.
         level: String,
+    },
+    /// Text where a number is needed (the target of a regression).
+    #[error("{path}, {at}, column {column:?}: cannot parse {text:?} as a number")]
+    NotNumeric {
+        /// The file.
+        path: PathBuf,
+        /// Where: `line 5` of a text file, `row 4` of a Parquet file.
+        at: String,
+        /// The column.
+        column: String,
+        /// The text.
+        text: String,
+    },
+    /// A column whose type cannot be a feature or a target (a Parquet date, list, binary…).
+    #[error("{path}: column {column:?} is of type {kind}, which cannot be a feature or a target; leave it out with --drop")]
+    UnsupportedType {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// Its type.
+        kind: String,
+    },
+    /// A Parquet file that could not be read.
+    #[error("{path}: {reason}")]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The Parquet reader's explanation.
+        reason: String,
     },
     /// A malformed CSV record (bad quoting, invalid UTF-8).
     #[error("{path}, line {line}: {reason}")]

@@ -163,10 +163,27 @@ fn matching(table: &RawTable, patterns: &[String]) -> Result<Vec<usize>, DataErr
     Ok(out)
 }
 
+/// The error for a column of a type that cannot be used.
+fn unsupported(table: &RawTable, c: usize) -> Result<(), DataError> {
+    match &table.columns[c] {
+        RawColumn::Unsupported { kind, .. } => Err(unsupported_type(table, c, kind)),
+        _ => Ok(()),
+    }
+}
+
+fn unsupported_type(table: &RawTable, c: usize, kind: &str) -> DataError {
+    DataError::UnsupportedType {
+        path: table.source.clone(),
+        column: table.names[c].clone(),
+        kind: kind.to_owned(),
+    }
+}
+
 fn non_missing(column: &RawColumn) -> usize {
     match column {
         RawColumn::Numeric(v) => v.iter().filter(|x| !x.is_nan()).count(),
         RawColumn::Text { codes, .. } => codes.iter().filter(|&&c| c != RawColumn::MISSING).count(),
+        RawColumn::Unsupported { .. } => 0,
     }
 }
 
@@ -227,8 +244,12 @@ impl Selection {
         }
         let forced = matching(table, &roles.categorical)?;
         let (mut numeric, mut categorical) = (Vec::new(), Vec::new());
+        unsupported(table, target)?;
         for c in features {
             match &table.columns[c] {
+                RawColumn::Unsupported { kind, .. } => {
+                    return Err(unsupported_type(table, c, kind))
+                }
                 RawColumn::Numeric(_) if !forced.contains(&c) => numeric.push(c),
                 RawColumn::Numeric(_) => {
                     return Err(DataError::NotText {
@@ -245,7 +266,7 @@ impl Selection {
                             .unwrap_or(0);
                         return Err(DataError::MixedColumn {
                             path: path(),
-                            line: table.line(row),
+                            at: table.place(row),
                             column: table.names[c].clone(),
                             text: table.columns[c].text(row).unwrap_or_default(),
                         });
@@ -278,9 +299,9 @@ impl Selection {
                     .iter()
                     .position(|&c| c != RawColumn::MISSING)
                     .unwrap_or(0);
-                return Err(DataError::Unparsable {
+                return Err(DataError::NotNumeric {
                     path: path(),
-                    line: table.line(row),
+                    at: table.place(row),
                     column: table.names[target].clone(),
                     text: levels.get(codes[row] as usize).cloned().unwrap_or_default(),
                 });
@@ -330,30 +351,30 @@ impl Selection {
             }
             return Ok((rows, dropped));
         }
-        let first_missing = |c: usize| -> Option<(usize, u64)> {
+        let first_missing = |c: usize| -> Option<(usize, String)> {
             let column = &table.columns[c];
             let count = (0..n).filter(|&i| column.is_missing(i)).count();
             let first = (0..n).find(|&i| column.is_missing(i))?;
-            Some((count, table.line(first)))
+            Some((count, table.place(first)))
         };
-        if let Some((count, line)) = first_missing(self.target) {
+        if let Some((count, at)) = first_missing(self.target) {
             return Err(DataError::MissingValues {
                 path: table.source.clone(),
                 column: table.names[self.target].clone(),
                 count,
-                line,
+                at,
                 hint: "a target cannot be imputed; --missing drop leaves those rows out",
             });
         }
         if options.missing == MissingPolicy::Error {
-            if let Some((c, (count, line))) =
+            if let Some((c, (count, at))) =
                 checked.iter().find_map(|&c| Some((c, first_missing(c)?)))
             {
                 return Err(DataError::MissingValues {
                     path: table.source.clone(),
                     column: table.names[c].clone(),
                     count,
-                    line,
+                    at,
                     hint: "choose --missing drop, mean, median or most-frequent",
                 });
             }
@@ -679,7 +700,7 @@ impl TableEncoding {
                 path: table.source.clone(),
                 column: table.names[c].clone(),
                 count: bad.len(),
-                line: bad.first().map_or(0, |&i| table.line(i)),
+                at: bad.first().map_or_else(String::new, |&i| table.place(i)),
                 hint,
             }
         };
@@ -688,15 +709,18 @@ impl TableEncoding {
             let c = table.column(&spec.name)?;
             let values = match &table.columns[c] {
                 RawColumn::Numeric(values) => values,
+                RawColumn::Unsupported { kind, .. } => {
+                    return Err(unsupported_type(table, c, kind))
+                }
                 RawColumn::Text { codes, levels } => {
                     let row = rows
                         .iter()
                         .copied()
                         .find(|&i| codes[i] != RawColumn::MISSING)
                         .unwrap_or(0);
-                    return Err(DataError::Unparsable {
+                    return Err(DataError::NotNumeric {
                         path: table.source.clone(),
-                        line: table.line(row),
+                        at: table.place(row),
                         column: spec.name.clone(),
                         text: levels.get(codes[row] as usize).cloned().unwrap_or_default(),
                     });
@@ -736,12 +760,15 @@ impl TableEncoding {
                 .map(code_of);
             let unknown = |i: usize, level: String| DataError::UnknownLevel {
                 path: table.source.clone(),
-                line: table.line(i),
+                at: table.place(i),
                 column: spec.name.clone(),
                 level,
             };
             let mut codes = Vec::with_capacity(n);
             match &table.columns[c] {
+                RawColumn::Unsupported { kind, .. } => {
+                    return Err(unsupported_type(table, c, kind))
+                }
                 RawColumn::Text { codes: raw, levels } => {
                     // Each of the table's levels is looked up once.
                     let map: Vec<Option<u32>> = levels
@@ -807,6 +834,7 @@ impl TableEncoding {
         }
         let y = if target {
             let c = table.column(&self.target)?;
+            unsupported(table, c)?;
             let column = &table.columns[c];
             let mut y = Array1::zeros(n);
             for (k, &i) in rows.iter().enumerate() {
@@ -818,10 +846,10 @@ impl TableEncoding {
                         ))
                     }
                     (None, RawColumn::Numeric(values)) => values[i],
-                    (None, RawColumn::Text { .. }) => {
-                        return Err(DataError::Unparsable {
+                    (None, RawColumn::Text { .. } | RawColumn::Unsupported { .. }) => {
+                        return Err(DataError::NotNumeric {
                             path: table.source.clone(),
-                            line: table.line(i),
+                            at: table.place(i),
                             column: self.target.clone(),
                             text: column.text(i).unwrap_or_default(),
                         })

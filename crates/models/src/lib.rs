@@ -37,6 +37,8 @@ mod logistic;
 pub mod metrics;
 #[cfg(unix)]
 mod parallel_csv;
+#[cfg(feature = "parquet")]
+mod parquet_table;
 mod persist;
 mod plain_json;
 mod preprocessing;

@@ -1,5 +1,5 @@
 //! Tables as people have them: numeric and text columns, blanks and `NA`s, any single-byte
-//! delimiter, gzip-compressed or on standard input.
+//! delimiter, gzip-compressed or on standard input, or Parquet.
 //!
 //! [`RawTable::read`] types each column by its contents: a column is numeric when every value
 //! that is not a missing-value marker parses as a number, and text otherwise (or when it is
@@ -26,6 +26,9 @@ pub const DEFAULT_NA_VALUES: &[&str] = &[
 
 /// The first two bytes of a gzip stream.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// The first four bytes of a Parquet file.
+const PARQUET_MAGIC: &[u8] = b"PAR1";
 
 /// Where a table comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +96,14 @@ pub enum RawColumn {
         /// The distinct values.
         levels: Vec<String>,
     },
+    /// A column of a type that cannot be a feature or a target (a Parquet date, binary or
+    /// list column): kept by name, so that it is an error only if it is used.
+    Unsupported {
+        /// The type, as the file declares it.
+        kind: String,
+        /// The number of rows.
+        rows: usize,
+    },
 }
 
 impl RawColumn {
@@ -104,7 +115,22 @@ impl RawColumn {
         match self {
             RawColumn::Numeric(values) => values[i].is_nan(),
             RawColumn::Text { codes, .. } => codes[i] == Self::MISSING,
+            RawColumn::Unsupported { .. } => true,
         }
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            RawColumn::Numeric(values) => values.len(),
+            RawColumn::Text { codes, .. } => codes.len(),
+            RawColumn::Unsupported { rows, .. } => *rows,
+        }
+    }
+
+    /// Whether the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Row `i` as text: the value itself, or a number as Rust writes it (`1`, `0.5`); `None`
@@ -113,6 +139,7 @@ impl RawColumn {
         match self {
             RawColumn::Numeric(values) => (!values[i].is_nan()).then(|| values[i].to_string()),
             RawColumn::Text { codes, levels } => levels.get(codes[i] as usize).cloned(),
+            RawColumn::Unsupported { .. } => None,
         }
     }
 }
@@ -127,7 +154,7 @@ impl RawColumn {
 /// assert_eq!(table.names, ["id", "plan", "charges"]);
 /// assert!(matches!(&table.columns[1], RawColumn::Text { levels, .. } if levels == &["basic", "pro"]));
 /// assert!(table.columns[2].is_missing(1));
-/// assert_eq!(table.line(1), 3);
+/// assert_eq!(table.place(1), "line 3");
 /// # std::fs::remove_file(&path)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -139,10 +166,13 @@ pub struct RawTable {
     pub names: Vec<String>,
     /// The columns, in header order.
     pub columns: Vec<RawColumn>,
-    /// Each row's line in the file (1-based; the header is line 1).
+    /// Each row's line in the file (1-based; the header is line 1); empty for a Parquet
+    /// file, whose rows are numbered instead.
     pub lines: Vec<u64>,
-    /// The delimiter it was read with.
+    /// The delimiter it was read with (0 for a Parquet file).
     pub delimiter: u8,
+    /// The number of rows.
+    pub rows: usize,
 }
 
 /// The bytes of a source, re-readable: a file is opened again, standard input is kept.
@@ -193,6 +223,27 @@ impl Input {
             raw
         })
     }
+}
+
+/// A Parquet file's table (by the `parquet` feature).
+#[cfg(feature = "parquet")]
+fn read_parquet(input: Input, name: &Path, text: &[String]) -> Result<RawTable, DataError> {
+    match input {
+        Input::File(path) => {
+            let file = std::fs::File::open(&path).map_err(|e| io(&path, e))?;
+            crate::parquet_table::read(file, name, text)
+        }
+        Input::Memory(bytes) => crate::parquet_table::read(bytes::Bytes::from(bytes), name, text),
+    }
+}
+
+#[cfg(not(feature = "parquet"))]
+fn read_parquet(_: Input, name: &Path, _: &[String]) -> Result<RawTable, DataError> {
+    Err(DataError::Parquet {
+        path: name.to_owned(),
+        reason: "a Parquet file, and this build reads none (the `parquet` feature is off)"
+            .to_owned(),
+    })
 }
 
 fn io(path: &Path, source: std::io::Error) -> DataError {
@@ -279,6 +330,14 @@ impl RawTable {
     pub fn read(source: &Source, options: &ReadOptions) -> Result<Self, DataError> {
         let input = Input::new(source)?;
         let name = source.name();
+        if input
+            .open(&name)?
+            .fill_buf()
+            .map_err(|e| io(&name, e))?
+            .starts_with(PARQUET_MAGIC)
+        {
+            return read_parquet(input, &name, &options.text_columns);
+        }
         let delimiter = match options.delimiter {
             Some(d) => d,
             None => {
@@ -303,12 +362,16 @@ impl RawTable {
 
     /// The number of rows.
     pub fn nrows(&self) -> usize {
-        self.lines.len()
+        self.rows
     }
 
-    /// The line of row `i` in the file.
-    pub fn line(&self, i: usize) -> u64 {
-        self.lines[i]
+    /// Where row `i` is, for messages: `line 5` of a text file, `row 4` of a Parquet file
+    /// (1-based).
+    pub fn place(&self, i: usize) -> String {
+        match self.lines.get(i) {
+            Some(line) => format!("line {line}"),
+            None => format!("row {}", i + 1),
+        }
     }
 
     /// The index of the column named `name`.
@@ -541,6 +604,7 @@ fn read_once(
         source: name.to_owned(),
         names,
         columns: columns.into_iter().map(Reading::finish).collect(),
+        rows: lines.len(),
         lines,
         delimiter,
     }))
