@@ -129,15 +129,15 @@ impl TableArgs {
     }
 }
 
-/// Whether a file is one the numeric reader cannot take: standard input, or gzip.
+/// Whether a file is one the numeric reader cannot take: standard input, gzip, Parquet.
 fn needs_table_reader(path: &Path) -> bool {
     if path == Path::new("-") {
         return true;
     }
-    let mut magic = [0u8; 2];
+    let mut magic = [0u8; 4];
     std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
-        .is_ok_and(|()| magic == [0x1f, 0x8b])
+        .is_ok_and(|()| magic.starts_with(&[0x1f, 0x8b]) || &magic == b"PAR1")
 }
 
 #[derive(Debug, clap::Args)]

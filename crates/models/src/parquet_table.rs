@@ -30,7 +30,7 @@ enum Building {
     Text {
         codes: Vec<u32>,
         levels: Vec<String>,
-        index: HashMap<String, u32>,
+        index: rustc_hash::FxHashMap<String, u32>,
     },
     Unsupported(String),
 }
@@ -111,7 +111,7 @@ impl Building {
             Building::Text {
                 codes: Vec::with_capacity(rows),
                 levels: Vec::new(),
-                index: HashMap::new(),
+                index: rustc_hash::FxHashMap::default(),
             }
         } else {
             Building::Unsupported(kind.to_string())
@@ -119,7 +119,11 @@ impl Building {
     }
 
     /// The code of `value`, a new level when unseen.
-    fn code(levels: &mut Vec<String>, index: &mut HashMap<String, u32>, value: &str) -> u32 {
+    fn code(
+        levels: &mut Vec<String>,
+        index: &mut rustc_hash::FxHashMap<String, u32>,
+        value: &str,
+    ) -> u32 {
         if let Some(&code) = index.get(value) {
             return code;
         }
@@ -290,7 +294,7 @@ pub(crate) fn read<R: ChunkReader + 'static>(
                 available: crate::data::listed(&names),
             })?;
         if let RawColumn::Numeric(values) = &columns[c] {
-            let (mut levels, mut index) = (Vec::new(), HashMap::new());
+            let (mut levels, mut index) = (Vec::new(), rustc_hash::FxHashMap::default());
             let codes = values
                 .iter()
                 .map(|v| {

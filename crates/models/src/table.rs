@@ -275,7 +275,7 @@ enum Reading {
     Text {
         codes: Vec<u32>,
         levels: Vec<String>,
-        index: HashMap<String, u32>,
+        index: rustc_hash::FxHashMap<String, u32>,
     },
 }
 
@@ -284,7 +284,7 @@ impl Reading {
         Reading::Text {
             codes: vec![RawColumn::MISSING; rows],
             levels: Vec::new(),
-            index: HashMap::new(),
+            index: rustc_hash::FxHashMap::default(),
         }
     }
 
@@ -498,11 +498,14 @@ fn read_once(
             }
         }
     }
-    let na: std::collections::HashSet<&[u8]> = options
+    let na: rustc_hash::FxHashSet<&[u8]> = options
         .na_values
         .iter()
         .map(|s| s.trim().as_bytes())
         .collect();
+    let numeric_markers = na
+        .iter()
+        .any(|m| fast_float2::parse::<f64, _>(m).is_ok_and(f64::is_finite));
     let width = names.len();
     let mut lines = Vec::new();
     let mut retype = Vec::new();
@@ -528,6 +531,15 @@ fn read_once(
         let row = lines.len();
         for (c, (field, column)) in record.iter().zip(columns.iter_mut()).enumerate() {
             let field = field.trim_ascii();
+            // A number needs no look-up among the markers unless a marker is a number.
+            if let (Reading::Numeric(values), false) = (&mut *column, numeric_markers) {
+                if let Ok(v) = fast_float2::parse::<f64, _>(field) {
+                    if v.is_finite() {
+                        values.push(v);
+                        continue;
+                    }
+                }
+            }
             if na.contains(field) {
                 column.push_missing();
                 continue;
