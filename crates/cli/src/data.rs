@@ -295,12 +295,14 @@ impl DataArgs {
         };
         let encoding =
             TableEncoding::fit(&table, &selection, &options, &read.na_values, &train_rows)?;
-        let train = encoding.transform(&table, Some(&train_rows), true)?;
-        let test = test_rows
-            .as_ref()
-            .map(|rows| encoding.transform(&table, Some(rows), true))
-            .transpose()?;
-        drop(table);
+        // The training rows' numbers are made in the table's own block, in place.
+        let parts: Vec<&[usize]> = std::iter::once(train_rows.as_slice())
+            .chain(test_rows.as_deref())
+            .collect();
+        let mut encoded = encoding.transform_into(table, &parts, true)?.into_iter();
+        let (Some(train), test) = (encoded.next(), encoded.next()) else {
+            bail!("no training rows");
+        };
         let split = match (self.test_size, &test_rows, &test) {
             (Some(size), Some(test_rows), Some(test)) => {
                 // The target of every usable row in file order, for the record's checksum.
@@ -347,6 +349,14 @@ impl DataArgs {
 /// Values read as `f64` stored as `T`; a value beyond `T`'s range (too large, or not zero
 /// but rounding to zero) is an error.
 fn narrow_features<T: Element>(x: Array2<f64>) -> Result<Array2<T>> {
+    // Stored as f64: the matrix itself, moved (no copy of the data).
+    let x: Box<dyn std::any::Any> = Box::new(x);
+    let x = match x.downcast::<Array2<T>>() {
+        Ok(same) => return Ok(*same),
+        Err(x) => *x
+            .downcast::<Array2<f64>>()
+            .map_err(|_| anyhow::anyhow!("the features changed type"))?,
+    };
     let narrowed = x.mapv(T::from_f64);
     let beyond = x.indexed_iter().zip(narrowed.iter()).find(|((_, &v), &n)| {
         let n: f64 = n.into();
@@ -549,7 +559,7 @@ pub(crate) fn read_for_model(
                     let rows: Vec<usize> = chosen.unwrap_or_else(|| (0..table.nrows()).collect());
                     Some(
                         rows.iter()
-                            .map(|&i| table.columns[c].text(i).unwrap_or_default())
+                            .map(|&i| table.text(c, i).unwrap_or_default())
                             .collect(),
                     )
                 }

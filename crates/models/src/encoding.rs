@@ -84,6 +84,10 @@ pub enum UnknownLevel {
     Ignore,
 }
 
+/// The hint of a missing value at prediction that the fit did not impute.
+const NO_IMPUTATION: &str =
+    "the model was fitted without imputation (--missing mean, median or most-frequent)";
+
 /// The level a categorical column's missing values become with
 /// [`EncodeOptions::missing_level`]: scikit-learn's `SimpleImputer(strategy="constant")`
 /// fills text with the same word.
@@ -179,9 +183,38 @@ fn unsupported_type(table: &RawTable, c: usize, kind: &str) -> DataError {
     }
 }
 
-fn non_missing(column: &RawColumn) -> usize {
-    match column {
-        RawColumn::Numeric(v) => v.iter().filter(|x| !x.is_nan()).count(),
+/// Whether each row misses a value in any of `columns`: one pass over the rows of the block of
+/// numbers (read row by row, as it is stored) and over the codes of text columns.
+fn missing_rows(table: &RawTable, columns: &[usize]) -> Vec<bool> {
+    let mut slots = Vec::new();
+    let mut missing = vec![false; table.nrows()];
+    for &c in columns {
+        match &table.columns[c] {
+            RawColumn::Numeric(k) => slots.push(*k),
+            RawColumn::Text { codes, .. } => {
+                for (m, &code) in missing.iter_mut().zip(codes) {
+                    *m |= code == RawColumn::MISSING;
+                }
+            }
+            RawColumn::Unsupported { .. } => missing.fill(true),
+        }
+    }
+    if !slots.is_empty() {
+        for (m, row) in missing.iter_mut().zip(table.numbers.rows()) {
+            *m |= slots.iter().any(|&k| row[k].is_nan());
+        }
+    }
+    missing
+}
+
+fn non_missing(table: &RawTable, c: usize) -> usize {
+    match &table.columns[c] {
+        RawColumn::Numeric(k) => table
+            .numbers
+            .column(*k)
+            .iter()
+            .filter(|x| !x.is_nan())
+            .count(),
         RawColumn::Text { codes, .. } => codes.iter().filter(|&&c| c != RawColumn::MISSING).count(),
         RawColumn::Unsupported { .. } => 0,
     }
@@ -268,10 +301,10 @@ impl Selection {
                             path: path(),
                             at: table.place(row),
                             column: table.names[c].clone(),
-                            text: table.columns[c].text(row).unwrap_or_default(),
+                            text: table.text(c, row).unwrap_or_default(),
                         });
                     }
-                    let values = non_missing(&table.columns[c]);
+                    let values = non_missing(table, c);
                     // All distinct, or more levels than half the values of a long column.
                     let too_many = match options.max_levels {
                         Some(limit) => levels.len() > limit,
@@ -340,9 +373,8 @@ impl Selection {
         checked.sort_unstable();
         if options.missing == MissingPolicy::Drop {
             checked.push(self.target);
-            let rows: Vec<usize> = (0..n)
-                .filter(|&i| checked.iter().all(|&c| !table.columns[c].is_missing(i)))
-                .collect();
+            let incomplete = missing_rows(table, &checked);
+            let rows: Vec<usize> = (0..n).filter(|&i| !incomplete[i]).collect();
             let dropped = n - rows.len();
             if rows.is_empty() {
                 return Err(DataError::NoRows {
@@ -352,9 +384,8 @@ impl Selection {
             return Ok((rows, dropped));
         }
         let first_missing = |c: usize| -> Option<(usize, String)> {
-            let column = &table.columns[c];
-            let count = (0..n).filter(|&i| column.is_missing(i)).count();
-            let first = (0..n).find(|&i| column.is_missing(i))?;
+            let count = (0..n).filter(|&i| table.is_missing(c, i)).count();
+            let first = (0..n).find(|&i| table.is_missing(c, i))?;
             Some((count, table.place(first)))
         };
         if let Some((count, at)) = first_missing(self.target) {
@@ -366,7 +397,10 @@ impl Selection {
                 hint: "a target cannot be imputed; --missing drop leaves those rows out",
             });
         }
-        if options.missing == MissingPolicy::Error {
+        // One pass over the rows finds whether any is incomplete; only then are the columns
+        // looked at one by one, for the message.
+        if options.missing == MissingPolicy::Error && missing_rows(table, &checked).contains(&true)
+        {
             if let Some((c, (count, at))) =
                 checked.iter().find_map(|&c| Some((c, first_missing(c)?)))
             {
@@ -507,16 +541,23 @@ impl TableEncoding {
         };
         let mut numeric = Vec::new();
         for &c in &selection.numeric {
-            let RawColumn::Numeric(values) = &table.columns[c] else {
-                continue;
+            let Some(values) = table.numeric(c) else {
+                return Err(DataError::NotNumeric {
+                    path: table.source.clone(),
+                    at: table.place(0),
+                    column: table.names[c].clone(),
+                    text: table.text(c, 0).unwrap_or_default(),
+                });
             };
-            let mut present: Vec<f64> = rows
-                .iter()
-                .map(|&i| values[i])
-                .filter(|v| !v.is_nan())
-                .collect();
+            let mut present: Vec<f64> = if options.missing.imputes() {
+                rows.iter()
+                    .map(|&i| values[i])
+                    .filter(|v| !v.is_nan())
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let fill = match options.missing {
-                _ if present.len() == rows.len() && !options.missing.imputes() => None,
                 MissingPolicy::Error | MissingPolicy::Drop => None,
                 _ if present.is_empty() => return Err(all_missing(c)),
                 MissingPolicy::Mean => Some(present.iter().sum::<f64>() / present.len() as f64),
@@ -599,7 +640,7 @@ impl TableEncoding {
                 let mut distinct: Vec<String> = Vec::new();
                 let mut index = HashMap::new();
                 for &i in rows {
-                    if let Some(text) = target.text(i) {
+                    if let Some(text) = table.text(selection.target, i) {
                         if !index.contains_key(&text) {
                             index.insert(text.clone(), ());
                             distinct.push(text);
@@ -668,11 +709,13 @@ impl TableEncoding {
     }
 
     /// Encodes `rows` of `table` (all rows when `None`), with the target when `target` is
-    /// true and the identifiers when the encoding has an identifier column.
+    /// true and the identifiers when the encoding has an identifier column. The numeric
+    /// features are copied out of the table; [`transform_into`](Self::transform_into) makes
+    /// them in place.
     ///
     /// # Errors
     /// A column missing from `table`; a numeric column holding text; a missing value without a
-    /// fill (naming the column, the count and the first line); a level unseen in training
+    /// fill (naming the column, the count and the first place); a level unseen in training
     /// (with [`UnknownLevel::Error`]); a label that is not one of the two.
     pub fn transform(
         &self,
@@ -688,212 +731,325 @@ impl TableEncoding {
                 &all
             }
         };
-        let n = rows.len();
-        let missing_error = |c: usize, hint: &'static str| {
-            let column = &table.columns[c];
-            let bad: Vec<usize> = rows
-                .iter()
-                .copied()
-                .filter(|&i| column.is_missing(i))
-                .collect();
-            DataError::MissingValues {
-                path: table.source.clone(),
-                column: table.names[c].clone(),
-                count: bad.len(),
-                at: bad.first().map_or_else(String::new, |&i| table.place(i)),
-                hint,
+        let mut encoded = self.encode_columns(table, rows, target)?;
+        encoded.dense = self.numeric_copy(table, rows)?;
+        Ok(encoded)
+    }
+
+    /// Encodes `parts` of `table` (lists of rows, each increasing), consuming it: the first
+    /// part's numeric features are made in the table's own block of numbers, in place (its rows
+    /// and columns moved to the front, missing values filled), so that the numbers are never
+    /// held twice; the other parts' (a test split, typically smaller) are copied out first.
+    ///
+    /// # Errors
+    /// As [`transform`](Self::transform).
+    pub fn transform_into(
+        &self,
+        mut table: RawTable,
+        parts: &[&[usize]],
+        target: bool,
+    ) -> Result<Vec<Encoded>, DataError> {
+        let mut encoded = Vec::with_capacity(parts.len());
+        for (k, rows) in parts.iter().enumerate() {
+            let mut part = self.encode_columns(&table, rows, target)?;
+            if k > 0 {
+                part.dense = self.numeric_copy(&table, rows)?;
             }
-        };
-        let mut dense = Array2::zeros((n, self.numeric.len()));
-        for (j, spec) in self.numeric.iter().enumerate() {
-            let c = table.column(&spec.name)?;
-            let values = match &table.columns[c] {
-                RawColumn::Numeric(values) => values,
-                RawColumn::Unsupported { kind, .. } => {
-                    return Err(unsupported_type(table, c, kind))
-                }
-                RawColumn::Text { codes, levels } => {
-                    let row = rows
-                        .iter()
-                        .copied()
-                        .find(|&i| codes[i] != RawColumn::MISSING)
-                        .unwrap_or(0);
-                    return Err(DataError::NotNumeric {
-                        path: table.source.clone(),
-                        at: table.place(row),
-                        column: spec.name.clone(),
-                        text: levels.get(codes[row] as usize).cloned().unwrap_or_default(),
-                    });
-                }
-            };
-            for (k, &i) in rows.iter().enumerate() {
-                let v = values[i];
-                dense[[k, j]] = if v.is_nan() {
-                    spec.fill.ok_or_else(|| {
-                        missing_error(c, "the model was fitted without imputation (--missing mean, median or most-frequent)")
-                    })?
-                } else {
-                    v
-                };
-            }
+            encoded.push(part);
         }
-        let mut categorical = Vec::with_capacity(self.categorical.len());
-        for spec in &self.categorical {
-            let c = table.column(&spec.name)?;
-            let position: HashMap<&str, usize> = spec
-                .levels
-                .iter()
-                .enumerate()
-                .map(|(k, l)| (l.as_str(), k))
-                .collect();
-            let code_of = |k: usize| {
-                if k == 0 {
-                    Categorical::NONE
-                } else {
-                    (k - 1) as u32
-                }
-            };
-            let fill = spec
-                .fill
-                .as_deref()
-                .and_then(|f| position.get(f).copied())
-                .map(code_of);
-            let unknown = |i: usize, level: String| DataError::UnknownLevel {
-                path: table.source.clone(),
-                at: table.place(i),
-                column: spec.name.clone(),
-                level,
-            };
-            let mut codes = Vec::with_capacity(n);
-            match &table.columns[c] {
-                RawColumn::Unsupported { kind, .. } => {
-                    return Err(unsupported_type(table, c, kind))
-                }
-                RawColumn::Text { codes: raw, levels } => {
-                    // Each of the table's levels is looked up once.
-                    let map: Vec<Option<u32>> = levels
-                        .iter()
-                        .map(|l| position.get(l.as_str()).copied().map(code_of))
-                        .collect();
-                    for &i in rows {
-                        let code = match raw[i] {
-                            RawColumn::MISSING => match (fill, &spec.fill) {
-                                (Some(code), _) => code,
-                                // A fill level unseen in training: the reference's encoding.
-                                (None, Some(_)) => Categorical::NONE,
-                                (None, None) => {
-                                    return Err(missing_error(
-                                        c,
-                                        "the model was fitted without imputation (--missing)",
-                                    ))
-                                }
-                            },
-                            k => match map[k as usize] {
-                                Some(code) => code,
-                                None if self.unknown == UnknownLevel::Ignore => Categorical::NONE,
-                                None => return Err(unknown(i, levels[k as usize].clone())),
-                            },
-                        };
-                        codes.push(code);
-                    }
-                }
-                RawColumn::Numeric(values) => {
-                    for &i in rows {
-                        let v = values[i];
-                        let code = if v.is_nan() {
-                            match (fill, &spec.fill) {
-                                (Some(code), _) => code,
-                                (None, Some(_)) => Categorical::NONE,
-                                (None, None) => {
-                                    return Err(missing_error(
-                                        c,
-                                        "the model was fitted without imputation (--missing)",
-                                    ))
-                                }
-                            }
-                        } else {
-                            let text = v.to_string();
-                            match position.get(text.as_str()) {
-                                Some(&k) => code_of(k),
-                                None if self.unknown == UnknownLevel::Ignore => Categorical::NONE,
-                                None => return Err(unknown(i, text)),
-                            }
-                        };
-                        codes.push(code);
-                    }
-                }
-            }
-            let levels = spec.levels.len().saturating_sub(1);
-            categorical.push(Categorical::new(codes, levels).map_err(|e| {
-                DataError::Malformed {
-                    path: table.source.clone(),
-                    line: 0,
-                    reason: e.to_string(),
-                }
-            })?);
+        if let (Some(first), Some(rows)) = (encoded.first_mut(), parts.first()) {
+            let slots = self.numeric_slots(&table)?;
+            let numbers = std::mem::take(&mut table.numbers);
+            first.dense = self.compact(numbers, rows, &slots, &table)?;
         }
-        let y = if target {
-            let c = table.column(&self.target)?;
-            unsupported(table, c)?;
-            let column = &table.columns[c];
-            let mut y = Array1::zeros(n);
-            for (k, &i) in rows.iter().enumerate() {
-                y[k] = match (&self.labels, column) {
-                    (_, column) if column.is_missing(i) => {
-                        return Err(missing_error(
-                            c,
-                            "a target cannot be imputed; --missing drop leaves those rows out",
-                        ))
-                    }
-                    (None, RawColumn::Numeric(values)) => values[i],
-                    (None, RawColumn::Text { .. } | RawColumn::Unsupported { .. }) => {
-                        return Err(DataError::NotNumeric {
+        Ok(encoded)
+    }
+
+    /// The block column of each numeric feature in `table`.
+    fn numeric_slots(&self, table: &RawTable) -> Result<Vec<usize>, DataError> {
+        self.numeric
+            .iter()
+            .map(|spec| {
+                let c = table.column(&spec.name)?;
+                match &table.columns[c] {
+                    RawColumn::Numeric(k) => Ok(*k),
+                    RawColumn::Unsupported { kind } => Err(unsupported_type(table, c, kind)),
+                    RawColumn::Text { .. } => {
+                        let row = (0..table.nrows())
+                            .find(|&i| !table.is_missing(c, i))
+                            .unwrap_or(0);
+                        Err(DataError::NotNumeric {
                             path: table.source.clone(),
-                            at: table.place(i),
-                            column: self.target.clone(),
-                            text: column.text(i).unwrap_or_default(),
+                            at: table.place(row),
+                            column: spec.name.clone(),
+                            text: table.text(c, row).unwrap_or_default(),
                         })
                     }
-                    (Some([negative, positive]), column) => {
-                        let text = column.text(i).unwrap_or_default();
-                        let is = |label: &String| {
-                            *label == text
-                                || matches!((label.parse::<f64>(), text.parse::<f64>()), (Ok(a), Ok(b)) if a == b)
-                        };
-                        if is(positive) {
-                            1.0
-                        } else if is(negative) {
-                            0.0
-                        } else {
-                            return Err(DataError::UnknownLabel {
-                                path: table.source.clone(),
-                                column: self.target.clone(),
-                                label: text,
-                                labels: format!("{negative}, {positive}"),
-                            });
-                        }
+                }
+            })
+            .collect()
+    }
+
+    /// The error for missing values in column `c` at `rows` that nothing fills.
+    fn missing_values(table: &RawTable, c: usize, rows: &[usize], hint: &'static str) -> DataError {
+        let mut bad = rows.iter().copied().filter(|&i| table.is_missing(c, i));
+        let first = bad.next();
+        DataError::MissingValues {
+            path: table.source.clone(),
+            column: table.names[c].clone(),
+            count: usize::from(first.is_some()) + bad.count(),
+            at: first.map_or_else(String::new, |i| table.place(i)),
+            hint,
+        }
+    }
+
+    /// The numeric features of `rows`, copied out of the table's block.
+    fn numeric_copy(&self, table: &RawTable, rows: &[usize]) -> Result<Array2<f64>, DataError> {
+        let slots = self.numeric_slots(table)?;
+        let mut dense = Array2::zeros((rows.len(), slots.len()));
+        for (mut out, &i) in dense.rows_mut().into_iter().zip(rows) {
+            let source = table.numbers.row(i);
+            for ((o, &slot), spec) in out.iter_mut().zip(&slots).zip(&self.numeric) {
+                let v = source[slot];
+                *o = match (v.is_nan(), spec.fill) {
+                    (false, _) => v,
+                    (true, Some(fill)) => fill,
+                    (true, None) => {
+                        let c = table.column(&spec.name)?;
+                        return Err(Self::missing_values(table, c, rows, NO_IMPUTATION));
                     }
                 };
             }
-            Some(y)
+        }
+        Ok(dense)
+    }
+
+    /// The numeric features of `rows` made in `numbers` itself: row `rows[k]`'s values at
+    /// `slots` are moved to row `k`, columns `0..slots.len()`, in order. Reads never fall
+    /// behind writes (`k ≤ rows[k]`, `j ≤ slots[j]`, both increasing), so one forward pass
+    /// does it; the block is then cut to its new size.
+    fn compact(
+        &self,
+        numbers: Array2<f64>,
+        rows: &[usize],
+        slots: &[usize],
+        table: &RawTable,
+    ) -> Result<Array2<f64>, DataError> {
+        let width = numbers.ncols();
+        let p = slots.len();
+        let mut values = if numbers.is_standard_layout() {
+            numbers.into_raw_vec_and_offset().0
+        } else {
+            numbers
+                .as_standard_layout()
+                .into_owned()
+                .into_raw_vec_and_offset()
+                .0
+        };
+        let fills: Vec<Option<f64>> = self.numeric.iter().map(|spec| spec.fill).collect();
+        let mut unfilled: Option<usize> = None;
+        let unchanged = p == width
+            && rows.len() * width == values.len()
+            && slots.iter().enumerate().all(|(j, &s)| j == s);
+        for (k, &i) in rows.iter().enumerate() {
+            for (j, (&slot, fill)) in slots.iter().zip(&fills).enumerate() {
+                let v = values[i * width + slot];
+                let v = match (v.is_nan(), fill) {
+                    (false, _) => v,
+                    (true, Some(fill)) => *fill,
+                    (true, None) => {
+                        unfilled.get_or_insert(j);
+                        v
+                    }
+                };
+                if !unchanged || v.to_bits() != values[k * p + j].to_bits() {
+                    values[k * p + j] = v;
+                }
+            }
+        }
+        if let Some(j) = unfilled {
+            // The block is spent; the table's other parts still say where the values were.
+            let c = table.column(&self.numeric[j].name)?;
+            let mut count = 0;
+            let mut first = None;
+            for (k, &i) in rows.iter().enumerate() {
+                if values[k * p + j].is_nan() {
+                    count += 1;
+                    first.get_or_insert(i);
+                }
+            }
+            return Err(DataError::MissingValues {
+                path: table.source.clone(),
+                column: table.names[c].clone(),
+                count,
+                at: first.map_or_else(String::new, |i| table.place(i)),
+                hint: NO_IMPUTATION,
+            });
+        }
+        values.truncate(rows.len() * p);
+        values.shrink_to_fit();
+        Array2::from_shape_vec((rows.len(), p), values).map_err(|e| DataError::Malformed {
+            path: table.source.clone(),
+            line: 0,
+            reason: e.to_string(),
+        })
+    }
+
+    /// Everything but the numeric features of `rows`: the categorical codes, the target and
+    /// the identifiers (the dense block is left with no columns).
+    fn encode_columns(
+        &self,
+        table: &RawTable,
+        rows: &[usize],
+        target: bool,
+    ) -> Result<Encoded, DataError> {
+        let categorical = self
+            .categorical
+            .iter()
+            .map(|spec| self.codes(spec, table, rows))
+            .collect::<Result<_, _>>()?;
+        let y = if target {
+            Some(self.targets(table, rows)?)
         } else {
             None
         };
-        let ids = match &self.id_column {
-            // A file to predict on may come without the identifiers.
-            Some(name) => table.column(name).ok().map(|c| {
+        // A file to predict on may come without the identifiers.
+        let ids = self
+            .id_column
+            .as_deref()
+            .and_then(|name| table.column(name).ok())
+            .map(|c| {
                 rows.iter()
-                    .map(|&i| table.columns[c].text(i).unwrap_or_default())
+                    .map(|&i| table.text(c, i).unwrap_or_default())
                     .collect()
-            }),
-            None => None,
-        };
+            });
         Ok(Encoded {
-            dense,
+            dense: Array2::zeros((rows.len(), 0)),
             categorical,
             y,
             ids,
         })
+    }
+
+    /// The codes of categorical column `spec` at `rows`.
+    fn codes(
+        &self,
+        spec: &CategoricalColumn,
+        table: &RawTable,
+        rows: &[usize],
+    ) -> Result<Categorical<'static>, DataError> {
+        let c = table.column(&spec.name)?;
+        let position: HashMap<&str, usize> = spec
+            .levels
+            .iter()
+            .enumerate()
+            .map(|(k, l)| (l.as_str(), k))
+            .collect();
+        // Level k of the encoding has coefficient k − 1; the reference (0) has none.
+        let code_of = |k: usize| u32::try_from(k).map_or(Categorical::NONE, |k| k.wrapping_sub(1));
+        // A fill level unseen in training is encoded as the reference.
+        let fill = spec.fill.as_ref().map(|f| {
+            position
+                .get(f.as_str())
+                .map_or(Categorical::NONE, |&k| code_of(k))
+        });
+        let unknown = |i: usize, level: String| DataError::UnknownLevel {
+            path: table.source.clone(),
+            at: table.place(i),
+            column: spec.name.clone(),
+            level,
+        };
+        let missing = || Self::missing_values(table, c, rows, NO_IMPUTATION);
+        let mut codes = Vec::with_capacity(rows.len());
+        match &table.columns[c] {
+            RawColumn::Unsupported { kind } => return Err(unsupported_type(table, c, kind)),
+            RawColumn::Text { codes: raw, levels } => {
+                // Each of the table's levels is looked up once.
+                let map: Vec<Option<u32>> = levels
+                    .iter()
+                    .map(|l| position.get(l.as_str()).map(|&k| code_of(k)))
+                    .collect();
+                for &i in rows {
+                    codes.push(match raw[i] {
+                        RawColumn::MISSING => fill.ok_or_else(missing)?,
+                        k => match map[k as usize] {
+                            Some(code) => code,
+                            None if self.unknown == UnknownLevel::Ignore => Categorical::NONE,
+                            None => return Err(unknown(i, levels[k as usize].clone())),
+                        },
+                    });
+                }
+            }
+            RawColumn::Numeric(slot) => {
+                for &i in rows {
+                    let v = table.numbers[[i, *slot]];
+                    codes.push(if v.is_nan() {
+                        fill.ok_or_else(missing)?
+                    } else {
+                        let text = v.to_string();
+                        match position.get(text.as_str()) {
+                            Some(&k) => code_of(k),
+                            None if self.unknown == UnknownLevel::Ignore => Categorical::NONE,
+                            None => return Err(unknown(i, text)),
+                        }
+                    });
+                }
+            }
+        }
+        let levels = spec.levels.len().saturating_sub(1);
+        Categorical::new(codes, levels).map_err(|e| DataError::Malformed {
+            path: table.source.clone(),
+            line: 0,
+            reason: e.to_string(),
+        })
+    }
+
+    /// The target at `rows`: its numbers, or 0/1 for the two labels.
+    fn targets(&self, table: &RawTable, rows: &[usize]) -> Result<Array1<f64>, DataError> {
+        let c = table.column(&self.target)?;
+        unsupported(table, c)?;
+        let same = |label: &str, text: &str| {
+            label == text
+                || matches!((label.parse::<f64>(), text.parse::<f64>()), (Ok(a), Ok(b)) if a == b)
+        };
+        let mut y = Array1::zeros(rows.len());
+        for (out, &i) in y.iter_mut().zip(rows) {
+            if table.is_missing(c, i) {
+                return Err(Self::missing_values(
+                    table,
+                    c,
+                    rows,
+                    "a target cannot be imputed; --missing drop leaves those rows out",
+                ));
+            }
+            *out = match (&self.labels, &table.columns[c]) {
+                (None, RawColumn::Numeric(slot)) => table.numbers[[i, *slot]],
+                (None, _) => {
+                    return Err(DataError::NotNumeric {
+                        path: table.source.clone(),
+                        at: table.place(i),
+                        column: self.target.clone(),
+                        text: table.text(c, i).unwrap_or_default(),
+                    })
+                }
+                (Some([negative, positive]), _) => {
+                    let text = table.text(c, i).unwrap_or_default();
+                    if same(positive, &text) {
+                        1.0
+                    } else if same(negative, &text) {
+                        0.0
+                    } else {
+                        return Err(DataError::UnknownLabel {
+                            path: table.source.clone(),
+                            column: self.target.clone(),
+                            label: text,
+                            labels: format!("{negative}, {positive}"),
+                        });
+                    }
+                }
+            };
+        }
+        Ok(y)
     }
 
     /// The rows of `table` whose every feature (and, with `target`, the target) is present or
@@ -917,7 +1073,7 @@ impl TableEncoding {
             checked.push(table.column(&self.target)?);
         }
         Ok((0..table.nrows())
-            .filter(|&i| checked.iter().all(|&c| !table.columns[c].is_missing(i)))
+            .filter(|&i| checked.iter().all(|&c| !table.is_missing(c, i)))
             .collect())
     }
 

@@ -14,6 +14,7 @@ use arrow_array::types::{
     UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, ArrowPrimitiveType};
+use arrow_buffer::NullBuffer;
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::reader::ChunkReader;
@@ -26,7 +27,8 @@ const BATCH_ROWS: usize = 1 << 16;
 
 /// A column being read.
 enum Building {
-    Numeric(Vec<f64>),
+    /// Column `.0` of the row-major block of numbers.
+    Numeric(usize),
     Text {
         codes: Vec<u32>,
         levels: Vec<String>,
@@ -62,30 +64,53 @@ fn text(kind: &DataType) -> bool {
     }
 }
 
-/// Appends the values of a primitive array as `f64`, nulls and NaN as NaN; `Err` with the
-/// first infinite value's row (in the batch).
-fn append_primitive<T>(array: &dyn Array, out: &mut Vec<f64>) -> Result<(), (usize, f64)>
+/// A batch's column of numbers in the row-major block: the batch's rows (whole rows, `width`
+/// values each) and the column's slot in each.
+struct Target<'b> {
+    rows: &'b mut [f64],
+    width: usize,
+    slot: usize,
+}
+
+impl Target<'_> {
+    /// Writes `values` down the column, nulls as NaN; `Err` with the first infinite value's
+    /// row (in the batch).
+    fn write(
+        &mut self,
+        values: impl Iterator<Item = f64>,
+        nulls: Option<NullBuffer>,
+    ) -> Result<(), (usize, f64)> {
+        let mut infinite = None;
+        for (i, (row, v)) in self
+            .rows
+            .chunks_exact_mut(self.width)
+            .zip(values)
+            .enumerate()
+        {
+            let v = match &nulls {
+                Some(n) if n.is_null(i) => f64::NAN,
+                _ => v,
+            };
+            if v.is_infinite() && infinite.is_none() {
+                infinite = Some((i, v));
+            }
+            row[self.slot] = v;
+        }
+        infinite.map_or(Ok(()), Err)
+    }
+}
+
+/// Writes the values of a primitive array as `f64` into `target`.
+fn write_primitive<T>(array: &dyn Array, target: &mut Target<'_>) -> Result<(), (usize, f64)>
 where
     T: ArrowPrimitiveType,
     T::Native: Into<WideNumber>,
 {
     let array = array.as_primitive::<T>();
-    let start = out.len();
-    out.extend(array.values().iter().map(|&v| v.into().0));
-    if let Some(nulls) = array.logical_nulls() {
-        for i in nulls
-            .iter()
-            .enumerate()
-            .filter(|(_, valid)| !valid)
-            .map(|(i, _)| i)
-        {
-            out[start + i] = f64::NAN;
-        }
-    }
-    match out[start..].iter().position(|v| v.is_infinite()) {
-        Some(i) => Err((i, out[start + i])),
-        None => Ok(()),
-    }
+    target.write(
+        array.values().iter().map(|&v| v.into().0),
+        array.logical_nulls(),
+    )
 }
 
 /// A stored number as `f64` (integers beyond 2⁵³ rounded, as numpy's `astype(float)`).
@@ -104,12 +129,14 @@ macro_rules! wide_number {
 wide_number!(f64, f32, i8, i16, i32, i64, u8, u16, u32, u64);
 
 impl Building {
-    fn new(kind: &DataType, rows: usize) -> Self {
+    /// A column of `kind`; a numeric one takes the next slot of the block.
+    fn new(kind: &DataType, slots: &mut usize) -> Self {
         if numeric(kind) {
-            Building::Numeric(Vec::with_capacity(rows))
+            *slots += 1;
+            Building::Numeric(*slots - 1)
         } else if text(kind) {
             Building::Text {
-                codes: Vec::with_capacity(rows),
+                codes: Vec::new(),
                 levels: Vec::new(),
                 index: rustc_hash::FxHashMap::default(),
             }
@@ -135,35 +162,45 @@ impl Building {
         code
     }
 
-    /// Appends a batch's array; `Err` with a message (and the row in the batch).
-    fn append(&mut self, array: &dyn Array) -> Result<(), (usize, String)> {
+    /// Appends a batch's array (numbers into `rows`, the batch's rows of the block, `width`
+    /// wide); `Err` with a message (and the row in the batch).
+    fn append(
+        &mut self,
+        array: &dyn Array,
+        rows: &mut [f64],
+        width: usize,
+    ) -> Result<(), (usize, String)> {
         let infinite = |(i, v): (usize, f64)| (i, format!("{v} is not a finite number"));
         match self {
             Building::Unsupported(_) => Ok(()),
-            Building::Numeric(out) => match array.data_type() {
-                DataType::Float64 => append_primitive::<Float64Type>(array, out).map_err(infinite),
-                DataType::Float32 => append_primitive::<Float32Type>(array, out).map_err(infinite),
-                DataType::Int8 => append_primitive::<Int8Type>(array, out).map_err(infinite),
-                DataType::Int16 => append_primitive::<Int16Type>(array, out).map_err(infinite),
-                DataType::Int32 => append_primitive::<Int32Type>(array, out).map_err(infinite),
-                DataType::Int64 => append_primitive::<Int64Type>(array, out).map_err(infinite),
-                DataType::UInt8 => append_primitive::<UInt8Type>(array, out).map_err(infinite),
-                DataType::UInt16 => append_primitive::<UInt16Type>(array, out).map_err(infinite),
-                DataType::UInt32 => append_primitive::<UInt32Type>(array, out).map_err(infinite),
-                DataType::UInt64 => append_primitive::<UInt64Type>(array, out).map_err(infinite),
-                DataType::Boolean => {
-                    let array = array.as_boolean();
-                    out.extend((0..array.len()).map(|i| {
-                        if array.is_null(i) {
-                            f64::NAN
-                        } else {
-                            f64::from(u8::from(array.value(i)))
-                        }
-                    }));
-                    Ok(())
+            Building::Numeric(slot) => {
+                let t = &mut Target {
+                    rows,
+                    width,
+                    slot: *slot,
+                };
+                match array.data_type() {
+                    DataType::Float64 => write_primitive::<Float64Type>(array, t),
+                    DataType::Float32 => write_primitive::<Float32Type>(array, t),
+                    DataType::Int8 => write_primitive::<Int8Type>(array, t),
+                    DataType::Int16 => write_primitive::<Int16Type>(array, t),
+                    DataType::Int32 => write_primitive::<Int32Type>(array, t),
+                    DataType::Int64 => write_primitive::<Int64Type>(array, t),
+                    DataType::UInt8 => write_primitive::<UInt8Type>(array, t),
+                    DataType::UInt16 => write_primitive::<UInt16Type>(array, t),
+                    DataType::UInt32 => write_primitive::<UInt32Type>(array, t),
+                    DataType::UInt64 => write_primitive::<UInt64Type>(array, t),
+                    DataType::Boolean => {
+                        let array = array.as_boolean();
+                        let values = (0..array.len()).map(|i| f64::from(u8::from(array.value(i))));
+                        t.write(values, array.logical_nulls())
+                    }
+                    other => {
+                        return Err((0, format!("a batch of type {other} in a numeric column")))
+                    }
                 }
-                other => Err((0, format!("a batch of type {other} in a numeric column"))),
-            },
+                .map_err(infinite)
+            }
             Building::Text {
                 codes,
                 levels,
@@ -215,11 +252,11 @@ impl Building {
         }
     }
 
-    fn finish(self, rows: usize) -> RawColumn {
+    fn finish(self) -> RawColumn {
         match self {
-            Building::Numeric(values) => RawColumn::Numeric(values),
+            Building::Numeric(slot) => RawColumn::Numeric(slot),
             Building::Text { codes, levels, .. } => RawColumn::Text { codes, levels },
-            Building::Unsupported(kind) => RawColumn::Unsupported { kind, rows },
+            Building::Unsupported(kind) => RawColumn::Unsupported { kind },
         }
     }
 }
@@ -255,11 +292,14 @@ pub(crate) fn read<R: ChunkReader + 'static>(
             path: name.to_owned(),
         });
     }
+    let mut width = 0;
     let mut columns: Vec<Building> = schema
         .fields()
         .iter()
-        .map(|f| Building::new(f.data_type(), rows))
+        .map(|f| Building::new(f.data_type(), &mut width))
         .collect();
+    // The numbers go straight into their rows of the block, batch by batch.
+    let mut block = vec![0.0; rows * width];
     let batches = builder
         .with_batch_size(BATCH_ROWS)
         .build()
@@ -267,23 +307,34 @@ pub(crate) fn read<R: ChunkReader + 'static>(
     let mut read = 0;
     for batch in batches {
         let batch = batch.map_err(|e| error(e.to_string()))?;
+        let end = read + batch.num_rows();
+        let rows_of_batch = block
+            .get_mut(read * width..end * width)
+            .ok_or_else(|| error(format!("more rows than the {rows} the file declares")))?;
         for (c, array) in batch.columns().iter().enumerate() {
-            columns[c].append(array.as_ref()).map_err(|(i, reason)| {
-                error(format!(
-                    "row {}, column {:?}: {reason}",
-                    read + i + 1,
-                    names[c]
-                ))
-            })?;
+            columns[c]
+                .append(array.as_ref(), rows_of_batch, width)
+                .map_err(|(i, reason)| {
+                    error(format!(
+                        "row {}, column {:?}: {reason}",
+                        read + i + 1,
+                        names[c]
+                    ))
+                })?;
         }
-        read += batch.num_rows();
+        read = end;
+    }
+    if read != rows {
+        return Err(error(format!("{read} rows where the file declares {rows}")));
     }
     if read == 0 {
         return Err(DataError::NoRows {
             path: name.to_owned(),
         });
     }
-    let mut columns: Vec<RawColumn> = columns.into_iter().map(|c| c.finish(read)).collect();
+    let numbers =
+        ndarray::Array2::from_shape_vec((rows, width), block).map_err(|e| error(e.to_string()))?;
+    let mut columns: Vec<RawColumn> = columns.into_iter().map(Building::finish).collect();
     for wanted in text_columns {
         let c = names
             .iter()
@@ -293,9 +344,11 @@ pub(crate) fn read<R: ChunkReader + 'static>(
                 name: wanted.clone(),
                 available: crate::data::listed(&names),
             })?;
-        if let RawColumn::Numeric(values) = &columns[c] {
+        // Its slot in the block stays, unused.
+        if let RawColumn::Numeric(slot) = columns[c] {
             let (mut levels, mut index) = (Vec::new(), rustc_hash::FxHashMap::default());
-            let codes = values
+            let codes = numbers
+                .column(slot)
                 .iter()
                 .map(|v| {
                     if v.is_nan() {
@@ -312,8 +365,8 @@ pub(crate) fn read<R: ChunkReader + 'static>(
         source: name.to_owned(),
         names,
         columns,
+        numbers,
         lines: Vec::new(),
         delimiter: 0,
-        rows: read,
     })
 }

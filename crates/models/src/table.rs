@@ -12,6 +12,7 @@
 
 use crate::csv_field::DataError;
 use crate::data::{check_kind, csv_error, listed};
+use ndarray::{Array2, ArrayView1};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -85,9 +86,9 @@ impl Default for ReadOptions {
 /// One column of a [`RawTable`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawColumn {
-    /// Numbers, with NaN where the value is missing (a NaN in the file is a missing-value
-    /// marker, or an error when it is not one).
-    Numeric(Vec<f64>),
+    /// Numbers: column `k` of [`RawTable::numbers`], with NaN where the value is missing (a
+    /// NaN in the file is a missing-value marker, or an error when it is not one).
+    Numeric(usize),
     /// Text as codes into `levels` (distinct values in order of first appearance), with
     /// [`RawColumn::MISSING`] where the value is missing.
     Text {
@@ -101,50 +102,20 @@ pub enum RawColumn {
     Unsupported {
         /// The type, as the file declares it.
         kind: String,
-        /// The number of rows.
-        rows: usize,
     },
 }
 
 impl RawColumn {
     /// The code of a missing text value.
     pub const MISSING: u32 = u32::MAX;
-
-    /// Whether row `i` is missing.
-    pub fn is_missing(&self, i: usize) -> bool {
-        match self {
-            RawColumn::Numeric(values) => values[i].is_nan(),
-            RawColumn::Text { codes, .. } => codes[i] == Self::MISSING,
-            RawColumn::Unsupported { .. } => true,
-        }
-    }
-
-    /// The number of rows.
-    pub fn len(&self) -> usize {
-        match self {
-            RawColumn::Numeric(values) => values.len(),
-            RawColumn::Text { codes, .. } => codes.len(),
-            RawColumn::Unsupported { rows, .. } => *rows,
-        }
-    }
-
-    /// Whether the column has no rows.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Row `i` as text: the value itself, or a number as Rust writes it (`1`, `0.5`); `None`
-    /// when missing.
-    pub fn text(&self, i: usize) -> Option<String> {
-        match self {
-            RawColumn::Numeric(values) => (!values[i].is_nan()).then(|| values[i].to_string()),
-            RawColumn::Text { codes, levels } => levels.get(codes[i] as usize).cloned(),
-            RawColumn::Unsupported { .. } => None,
-        }
-    }
 }
 
 /// A table read with its columns typed: see the [module documentation](self).
+///
+/// The numeric columns are stored together, row-major, in [`numbers`](RawTable::numbers):
+/// the layout of a design matrix, so that the numeric features of a fit become one without a
+/// copy when they are all the numeric columns (and in place otherwise; see
+/// [`TableEncoding::transform_into`](crate::encoding::TableEncoding::transform_into)).
 ///
 /// ```
 /// use descent_models::table::{RawColumn, RawTable, ReadOptions, Source};
@@ -153,7 +124,9 @@ impl RawColumn {
 /// let table = RawTable::read(&Source::new(&path), &ReadOptions::default())?;
 /// assert_eq!(table.names, ["id", "plan", "charges"]);
 /// assert!(matches!(&table.columns[1], RawColumn::Text { levels, .. } if levels == &["basic", "pro"]));
-/// assert!(table.columns[2].is_missing(1));
+/// assert_eq!(table.columns[2], RawColumn::Numeric(0));
+/// assert_eq!(table.numbers[[0, 0]], 10.5);
+/// assert!(table.is_missing(2, 1));
 /// assert_eq!(table.place(1), "line 3");
 /// # std::fs::remove_file(&path)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -166,13 +139,13 @@ pub struct RawTable {
     pub names: Vec<String>,
     /// The columns, in header order.
     pub columns: Vec<RawColumn>,
+    /// The numeric columns' values, one row per table row (row-major).
+    pub numbers: Array2<f64>,
     /// Each row's line in the file (1-based; the header is line 1); empty for a Parquet
     /// file, whose rows are numbered instead.
     pub lines: Vec<u64>,
     /// The delimiter it was read with (0 for a Parquet file).
     pub delimiter: u8,
-    /// The number of rows.
-    pub rows: usize,
 }
 
 /// The bytes of a source, re-readable: a file is opened again, standard input is kept.
@@ -271,7 +244,8 @@ fn detect_delimiter(header: &[u8]) -> u8 {
 
 /// A column being read.
 enum Reading {
-    Numeric(Vec<f64>),
+    /// A slot of the row-major block of numbers.
+    Numeric,
     Text {
         codes: Vec<u32>,
         levels: Vec<String>,
@@ -287,27 +261,21 @@ impl Reading {
             index: rustc_hash::FxHashMap::default(),
         }
     }
+}
 
-    fn push_missing(&mut self) {
-        match self {
-            Reading::Numeric(values) => values.push(f64::NAN),
-            Reading::Text { codes, .. } => codes.push(RawColumn::MISSING),
+/// Removes slot `slot` from a row-major block of `rows` whole rows of `width` values and a
+/// partial row holding the slots before `slot`, in place.
+fn remove_slot(block: &mut Vec<f64>, width: usize, rows: usize, slot: usize) {
+    let mut to = 0;
+    for from in 0..block.len() {
+        let (r, k) = (from / width, from % width);
+        if r < rows && k == slot {
+            continue;
         }
+        block[to] = block[from];
+        to += 1;
     }
-
-    fn len(&self) -> usize {
-        match self {
-            Reading::Numeric(values) => values.len(),
-            Reading::Text { codes, .. } => codes.len(),
-        }
-    }
-
-    fn finish(self) -> RawColumn {
-        match self {
-            Reading::Numeric(values) => RawColumn::Numeric(values),
-            Reading::Text { codes, levels, .. } => RawColumn::Text { codes, levels },
-        }
-    }
+    block.truncate(to);
 }
 
 /// A field's text, or the error naming where it is not UTF-8.
@@ -362,7 +330,38 @@ impl RawTable {
 
     /// The number of rows.
     pub fn nrows(&self) -> usize {
-        self.rows
+        self.numbers.nrows()
+    }
+
+    /// Whether column `c` is missing at row `i` (a column of an unsupported type always is).
+    pub fn is_missing(&self, c: usize, i: usize) -> bool {
+        match &self.columns[c] {
+            RawColumn::Numeric(k) => self.numbers[[i, *k]].is_nan(),
+            RawColumn::Text { codes, .. } => codes[i] == RawColumn::MISSING,
+            RawColumn::Unsupported { .. } => true,
+        }
+    }
+
+    /// Column `c` at row `i` as text: the value itself, or a number as Rust writes it (`1`,
+    /// `0.5`); `None` when missing.
+    pub fn text(&self, c: usize, i: usize) -> Option<String> {
+        match &self.columns[c] {
+            RawColumn::Numeric(k) => {
+                let v = self.numbers[[i, *k]];
+                (!v.is_nan()).then(|| v.to_string())
+            }
+            RawColumn::Text { codes, levels } => levels.get(codes[i] as usize).cloned(),
+            RawColumn::Unsupported { .. } => None,
+        }
+    }
+
+    /// The values of numeric column `c` (a strided view into [`numbers`](Self::numbers)),
+    /// `None` for other columns.
+    pub fn numeric(&self, c: usize) -> Option<ArrayView1<'_, f64>> {
+        match self.columns[c] {
+            RawColumn::Numeric(k) => Some(self.numbers.column(k)),
+            _ => None,
+        }
     }
 
     /// Where row `i` is, for messages: `line 5` of a text file, `row 4` of a Parquet file
@@ -485,7 +484,7 @@ fn read_once(
             });
         }
     }
-    let mut columns: Vec<Reading> = names.iter().map(|_| Reading::Numeric(Vec::new())).collect();
+    let mut columns: Vec<Reading> = names.iter().map(|_| Reading::Numeric).collect();
     for text in text_columns {
         match seen.get(text.as_str()) {
             Some(&c) => columns[c] = Reading::text(0),
@@ -509,6 +508,11 @@ fn read_once(
     let width = names.len();
     let mut lines = Vec::new();
     let mut retype = Vec::new();
+    let mut numeric_width = columns
+        .iter()
+        .filter(|c| matches!(c, Reading::Numeric))
+        .count();
+    let mut block: Vec<f64> = Vec::new();
     let mut record = csv::ByteRecord::new();
     loop {
         match reader.read_byte_record(&mut record) {
@@ -529,25 +533,28 @@ fn read_once(
             });
         }
         let row = lines.len();
-        for (c, (field, column)) in record.iter().zip(columns.iter_mut()).enumerate() {
+        // The numeric values of this row go to `block` in column order: row-major.
+        let mut slot = 0;
+        for (c, field) in record.iter().enumerate() {
             let field = field.trim_ascii();
-            // A number needs no look-up among the markers unless a marker is a number.
-            if let (Reading::Numeric(values), false) = (&mut *column, numeric_markers) {
-                if let Ok(v) = fast_float2::parse::<f64, _>(field) {
-                    if v.is_finite() {
-                        values.push(v);
+            let column = &mut columns[c];
+            if let Reading::Numeric = column {
+                // A number needs no look-up among the markers unless a marker is a number.
+                let parsed = fast_float2::parse::<f64, _>(field);
+                match parsed {
+                    Ok(v) if v.is_finite() && !numeric_markers => {
+                        block.push(v);
+                        slot += 1;
                         continue;
                     }
-                }
-            }
-            if na.contains(field) {
-                column.push_missing();
-                continue;
-            }
-            if let Reading::Numeric(values) = column {
-                match fast_float2::parse::<f64, _>(field) {
+                    _ if na.contains(field) => {
+                        block.push(f64::NAN);
+                        slot += 1;
+                        continue;
+                    }
                     Ok(v) if v.is_finite() => {
-                        values.push(v);
+                        block.push(v);
+                        slot += 1;
                         continue;
                     }
                     Ok(_) => {
@@ -559,12 +566,22 @@ fn read_once(
                         })
                     }
                     Err(_) => {
-                        if values.iter().any(|v| !v.is_nan()) {
+                        // Text: after numbers, the column is read again as text; after only
+                        // missing values, its slot leaves the block and it is text from here.
+                        let w = numeric_width;
+                        if (0..row).any(|r| !block[r * w + slot].is_nan()) {
                             retype.push(names[c].clone());
                         }
+                        remove_slot(&mut block, w, row, slot);
+                        numeric_width -= 1;
                         *column = Reading::text(row);
                     }
                 }
+            } else if na.contains(field) {
+                if let Reading::Text { codes, .. } = column {
+                    codes.push(RawColumn::MISSING);
+                }
+                continue;
             }
             if let Reading::Text {
                 codes,
@@ -595,8 +612,12 @@ fn read_once(
                 codes.push(code);
             }
         }
-        debug_assert!(columns.iter().all(|c| c.len() == row + 1));
+        debug_assert_eq!(block.len(), (row + 1) * numeric_width);
         lines.push(line);
+        if !retype.is_empty() {
+            // Found one mixed column: read again (the rest of this pass is wasted work).
+            return Ok(Pass::Retype(retype));
+        }
     }
     if !retype.is_empty() {
         return Ok(Pass::Retype(retype));
@@ -612,11 +633,29 @@ fn read_once(
             path: name.to_owned(),
         });
     }
+    let rows = lines.len();
+    let numbers =
+        Array2::from_shape_vec((rows, numeric_width), block).map_err(|e| DataError::Malformed {
+            path: name.to_owned(),
+            line: 0,
+            reason: e.to_string(),
+        })?;
+    let mut slot = 0;
+    let columns = columns
+        .into_iter()
+        .map(|c| match c {
+            Reading::Numeric => {
+                slot += 1;
+                RawColumn::Numeric(slot - 1)
+            }
+            Reading::Text { codes, levels, .. } => RawColumn::Text { codes, levels },
+        })
+        .collect();
     Ok(Pass::Done(RawTable {
         source: name.to_owned(),
         names,
-        columns: columns.into_iter().map(Reading::finish).collect(),
-        rows: lines.len(),
+        columns,
+        numbers,
         lines,
         delimiter,
     }))
@@ -647,13 +686,16 @@ mod tests {
         assert!(
             matches!(&t.columns[0], RawColumn::Text { levels, .. } if levels == &["A", "B", "C", "D"])
         );
-        let RawColumn::Numeric(charges) = &t.columns[2] else {
-            panic!("charges is numeric")
-        };
+        // Numeric columns share the row-major block, in file order.
+        assert_eq!(t.columns[2], RawColumn::Numeric(0));
+        assert_eq!(t.columns[3], RawColumn::Numeric(1));
+        let charges = t.numeric(2).unwrap();
         assert_eq!((charges[0], charges[3]), (10.5, 300.0));
-        assert!(t.columns[2].is_missing(1) && t.columns[2].is_missing(2));
-        assert!(t.columns[3].is_missing(3));
-        assert_eq!(t.columns[1].text(1).as_deref(), Some("Yes"));
+        assert!(t.is_missing(2, 1) && t.is_missing(2, 2));
+        assert!(t.is_missing(3, 3));
+        assert_eq!(t.numbers.row(0).to_vec(), [10.5, 1.0]);
+        assert_eq!(t.text(1, 1).as_deref(), Some("Yes"));
+        assert_eq!(t.text(3, 1).as_deref(), Some("2"));
     }
 
     #[test]
@@ -680,21 +722,33 @@ mod tests {
     }
 
     #[test]
+    fn a_text_column_after_missing_values_leaves_the_block_without_a_second_pass() {
+        // b's first two values are missing, then text: its slot leaves the block in place.
+        let t = read("a,b,c\n1,,2\n3,NA,4\n5,x,6\n7,y,8\n").unwrap();
+        assert_eq!(
+            t.numbers,
+            ndarray::array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]]
+        );
+        assert_eq!(t.columns[2], RawColumn::Numeric(1));
+        assert!(
+            matches!(&t.columns[1], RawColumn::Text { codes, .. } if codes == &[RawColumn::MISSING, RawColumn::MISSING, 0, 1])
+        );
+    }
+
+    #[test]
     fn detects_semicolons_and_tabs_and_reads_gzip_whatever_the_name() {
         let t = read("a;b;c\n1,5;2;x\n").unwrap();
         assert_eq!(t.delimiter, b';');
         assert_eq!(t.names, ["a", "b", "c"]);
         let t = read("a\tb\n1\t2\n").unwrap();
-        assert_eq!(
-            (t.delimiter, t.columns[1].clone()),
-            (b'\t', RawColumn::Numeric(vec![2.0]))
-        );
+        assert_eq!(t.delimiter, b'\t');
+        assert_eq!(t.numbers, ndarray::array![[1.0, 2.0]]);
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(b"\xef\xbb\xbfx,y\n1,a\n2,b\n").unwrap();
         let f = file(&gz.finish().unwrap(), ".csv.gz");
         let t = RawTable::read(&Source::new(f.path()), &ReadOptions::default()).unwrap();
         assert_eq!(t.names, ["x", "y"]);
-        assert_eq!(t.columns[0], RawColumn::Numeric(vec![1.0, 2.0]));
+        assert_eq!(t.numbers, ndarray::array![[1.0], [2.0]]);
     }
 
     #[test]
