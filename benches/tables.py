@@ -203,8 +203,9 @@ def main():
         results["descent_tol"] = tol
         results["descent_csv"] = descent_run(csv, threads, tol)
         results["descent_parquet"] = descent_run(parquet, threads, tol)
-        for key in [k for k in results if k.startswith(("descent_", "sklearn_")) and not k.endswith("tries")]:
-            results[key]["gap"] = gap(results[key]["objective"], best)
+        for key, run in results.items():
+            if key.startswith(("descent_", "sklearn_")) and isinstance(run, dict):
+                run["gap"] = gap(run["objective"], best)
         (OUT / f"tables-{threads}.json").write_text(json.dumps(results, indent=1) + "\n")
         report(results)
 

@@ -39,6 +39,9 @@ pub mod metrics;
 mod parallel_csv;
 #[cfg(feature = "parquet")]
 mod parquet_table;
+/// The Arrow arrays [`table::RawTable::from_arrow`] takes (this version of `arrow-array`).
+#[cfg(feature = "parquet")]
+pub use arrow_array;
 mod persist;
 mod plain_json;
 mod preprocessing;

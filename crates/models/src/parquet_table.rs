@@ -13,7 +13,7 @@ use arrow_array::types::{
     Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
     UInt64Type, UInt8Type,
 };
-use arrow_array::{Array, ArrowPrimitiveType};
+use arrow_array::{Array, ArrowPrimitiveType, RecordBatch};
 use arrow_buffer::NullBuffer;
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -261,8 +261,141 @@ impl Building {
     }
 }
 
+/// A table being built from Arrow record batches of one schema: the numbers of each batch go
+/// straight into their rows of the block.
+struct TableBuilder {
+    name: std::path::PathBuf,
+    names: Vec<String>,
+    columns: Vec<Building>,
+    block: Vec<f64>,
+    width: usize,
+    rows: usize,
+    read: usize,
+}
+
+impl TableBuilder {
+    /// A builder for `rows` rows of `schema`.
+    fn new(name: &Path, schema: &arrow_schema::Schema, rows: usize) -> Result<Self, DataError> {
+        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        let mut seen = HashMap::new();
+        for n in &names {
+            if seen.insert(n.as_str(), ()).is_some() {
+                return Err(DataError::DuplicateColumn {
+                    path: name.to_owned(),
+                    name: n.clone(),
+                });
+            }
+        }
+        if names.is_empty() {
+            return Err(DataError::EmptyFile {
+                path: name.to_owned(),
+            });
+        }
+        let mut width = 0;
+        let columns = schema
+            .fields()
+            .iter()
+            .map(|f| Building::new(f.data_type(), &mut width))
+            .collect();
+        Ok(TableBuilder {
+            name: name.to_owned(),
+            names,
+            columns,
+            block: vec![0.0; rows * width],
+            width,
+            rows,
+            read: 0,
+        })
+    }
+
+    fn error(&self, reason: String) -> DataError {
+        DataError::Parquet {
+            path: self.name.clone(),
+            reason,
+        }
+    }
+
+    /// Appends a batch's rows.
+    fn push(&mut self, batch: &RecordBatch) -> Result<(), DataError> {
+        let (read, width) = (self.read, self.width);
+        let end = read + batch.num_rows();
+        if batch.num_columns() != self.columns.len() || end > self.rows {
+            return Err(self.error(format!(
+                "a batch of {} columns and {} rows after {read} rows, in a table of {} columns and {} rows",
+                batch.num_columns(),
+                batch.num_rows(),
+                self.columns.len(),
+                self.rows
+            )));
+        }
+        let rows_of_batch = &mut self.block[read * width..end * width];
+        for (c, array) in batch.columns().iter().enumerate() {
+            if let Err((i, reason)) = self.columns[c].append(array.as_ref(), rows_of_batch, width) {
+                let reason = format!("row {}, column {:?}: {reason}", read + i + 1, self.names[c]);
+                return Err(self.error(reason));
+            }
+        }
+        self.read = end;
+        Ok(())
+    }
+
+    /// The table, with `text_columns` read as text even when numeric (their numbers written as
+    /// Rust writes them: `3`, `2.5`).
+    fn finish(self, text_columns: &[String]) -> Result<RawTable, DataError> {
+        if self.read != self.rows {
+            let reason = format!("{} rows where {} were declared", self.read, self.rows);
+            return Err(self.error(reason));
+        }
+        if self.read == 0 {
+            return Err(DataError::NoRows { path: self.name });
+        }
+        let numbers = ndarray::Array2::from_shape_vec((self.rows, self.width), self.block)
+            .map_err(|e| DataError::Parquet {
+                path: self.name.clone(),
+                reason: e.to_string(),
+            })?;
+        let names = self.names;
+        let mut columns: Vec<RawColumn> = self.columns.into_iter().map(Building::finish).collect();
+        for wanted in text_columns {
+            let c =
+                names
+                    .iter()
+                    .position(|n| n == wanted)
+                    .ok_or_else(|| DataError::MissingColumn {
+                        path: self.name.clone(),
+                        name: wanted.clone(),
+                        available: crate::data::listed(&names),
+                    })?;
+            // Its slot in the block stays, unused.
+            if let RawColumn::Numeric(slot) = columns[c] {
+                let (mut levels, mut index) = (Vec::new(), rustc_hash::FxHashMap::default());
+                let codes = numbers
+                    .column(slot)
+                    .iter()
+                    .map(|v| {
+                        if v.is_nan() {
+                            RawColumn::MISSING
+                        } else {
+                            Building::code(&mut levels, &mut index, &v.to_string())
+                        }
+                    })
+                    .collect();
+                columns[c] = RawColumn::Text { codes, levels };
+            }
+        }
+        Ok(RawTable {
+            source: self.name,
+            names,
+            columns,
+            numbers,
+            lines: Vec::new(),
+            delimiter: 0,
+        })
+    }
+}
+
 /// Reads a Parquet file (a file, or its bytes) as a [`RawTable`]; `text_columns` are read as
-/// text even when numeric (their numbers written as Rust writes them: `3`, `2.5`).
+/// text even when numeric.
 pub(crate) fn read<R: ChunkReader + 'static>(
     reader: R,
     name: &Path,
@@ -276,97 +409,33 @@ pub(crate) fn read<R: ChunkReader + 'static>(
         ParquetRecordBatchReaderBuilder::try_new(reader).map_err(|e| error(e.to_string()))?;
     let rows = usize::try_from(builder.metadata().file_metadata().num_rows())
         .map_err(|_| error("a negative row count".to_owned()))?;
-    let schema = builder.schema().clone();
-    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let mut seen = HashMap::new();
-    for n in &names {
-        if seen.insert(n.as_str(), ()).is_some() {
-            return Err(DataError::DuplicateColumn {
-                path: name.to_owned(),
-                name: n.clone(),
-            });
-        }
-    }
-    if names.is_empty() {
-        return Err(DataError::EmptyFile {
-            path: name.to_owned(),
-        });
-    }
-    let mut width = 0;
-    let mut columns: Vec<Building> = schema
-        .fields()
-        .iter()
-        .map(|f| Building::new(f.data_type(), &mut width))
-        .collect();
-    // The numbers go straight into their rows of the block, batch by batch.
-    let mut block = vec![0.0; rows * width];
+    let mut table = TableBuilder::new(name, builder.schema(), rows)?;
     let batches = builder
         .with_batch_size(BATCH_ROWS)
         .build()
         .map_err(|e| error(e.to_string()))?;
-    let mut read = 0;
     for batch in batches {
-        let batch = batch.map_err(|e| error(e.to_string()))?;
-        let end = read + batch.num_rows();
-        let rows_of_batch = block
-            .get_mut(read * width..end * width)
-            .ok_or_else(|| error(format!("more rows than the {rows} the file declares")))?;
-        for (c, array) in batch.columns().iter().enumerate() {
-            columns[c]
-                .append(array.as_ref(), rows_of_batch, width)
-                .map_err(|(i, reason)| {
-                    error(format!(
-                        "row {}, column {:?}: {reason}",
-                        read + i + 1,
-                        names[c]
-                    ))
-                })?;
-        }
-        read = end;
+        table.push(&batch.map_err(|e| error(e.to_string()))?)?;
     }
-    if read != rows {
-        return Err(error(format!("{read} rows where the file declares {rows}")));
-    }
-    if read == 0 {
+    table.finish(text_columns)
+}
+
+/// Arrow record batches of one schema as a [`RawTable`] named `name` in messages; see
+/// [`RawTable::from_arrow`].
+pub(crate) fn from_batches(
+    name: &Path,
+    batches: &[RecordBatch],
+    text_columns: &[String],
+) -> Result<RawTable, DataError> {
+    let Some(first) = batches.first() else {
         return Err(DataError::NoRows {
             path: name.to_owned(),
         });
+    };
+    let rows = batches.iter().map(RecordBatch::num_rows).sum();
+    let mut table = TableBuilder::new(name, &first.schema(), rows)?;
+    for batch in batches {
+        table.push(batch)?;
     }
-    let numbers =
-        ndarray::Array2::from_shape_vec((rows, width), block).map_err(|e| error(e.to_string()))?;
-    let mut columns: Vec<RawColumn> = columns.into_iter().map(Building::finish).collect();
-    for wanted in text_columns {
-        let c = names
-            .iter()
-            .position(|n| n == wanted)
-            .ok_or_else(|| DataError::MissingColumn {
-                path: name.to_owned(),
-                name: wanted.clone(),
-                available: crate::data::listed(&names),
-            })?;
-        // Its slot in the block stays, unused.
-        if let RawColumn::Numeric(slot) = columns[c] {
-            let (mut levels, mut index) = (Vec::new(), rustc_hash::FxHashMap::default());
-            let codes = numbers
-                .column(slot)
-                .iter()
-                .map(|v| {
-                    if v.is_nan() {
-                        RawColumn::MISSING
-                    } else {
-                        Building::code(&mut levels, &mut index, &v.to_string())
-                    }
-                })
-                .collect();
-            columns[c] = RawColumn::Text { codes, levels };
-        }
-    }
-    Ok(RawTable {
-        source: name.to_owned(),
-        names,
-        columns,
-        numbers,
-        lines: Vec::new(),
-        delimiter: 0,
-    })
+    table.finish(text_columns)
 }

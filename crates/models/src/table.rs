@@ -328,6 +328,39 @@ impl RawTable {
         }
     }
 
+    /// A table of Arrow record batches (of one schema), for data already in memory as Arrow
+    /// (from Polars, DataFusion, a Flight stream…): typed as a Parquet file is (numbers of any
+    /// width and booleans as `f64`, strings and dictionaries as codes, nulls missing, other
+    /// types kept for an error if used); `text_columns` are read as text even when numeric.
+    /// `name` stands for the source in messages.
+    ///
+    /// ```
+    /// use descent_models::arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+    /// use descent_models::table::{RawColumn, RawTable};
+    /// use std::sync::Arc;
+    /// let batch = RecordBatch::try_from_iter([
+    ///     ("x", Arc::new(Float64Array::from(vec![Some(1.5), None])) as ArrayRef),
+    ///     ("plan", Arc::new(StringArray::from(vec!["basic", "pro"])) as ArrayRef),
+    /// ])?;
+    /// let table = RawTable::from_arrow("in memory", &[batch], &[])?;
+    /// assert_eq!(table.columns[0], RawColumn::Numeric(0));
+    /// assert!(table.is_missing(0, 1));
+    /// assert_eq!(table.text(1, 1).as_deref(), Some("pro"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// No batches or no rows, a repeated column name, batches of other shapes, an infinite
+    /// number, a text column named that is not in the schema.
+    #[cfg(feature = "parquet")]
+    pub fn from_arrow(
+        name: &str,
+        batches: &[arrow_array::RecordBatch],
+        text_columns: &[String],
+    ) -> Result<Self, DataError> {
+        crate::parquet_table::from_batches(Path::new(name), batches, text_columns)
+    }
+
     /// The number of rows.
     pub fn nrows(&self) -> usize {
         self.numbers.nrows()

@@ -216,7 +216,8 @@ impl<'a> Categorical<'a> {
     /// A column of `codes`, each below `levels` or [`NONE`](Categorical::NONE).
     ///
     /// # Errors
-    /// A code that is neither, reported as column 0 (a [`DesignMatrix`] renumbers it).
+    /// A code that is neither (the error names column 0: the column does not know its place
+    /// in a design).
     pub fn new(codes: impl Into<Cow<'a, [u32]>>, levels: usize) -> Result<Self, ObjectiveError> {
         let codes = codes.into();
         if let Some(row) = codes
