@@ -112,6 +112,10 @@ pub(crate) struct Design<'a> {
     categorical: Vec<Categorical<'a>>,
     fit_intercept: bool,
     partials: Partials,
+    /// Two vectors of one value per sample, kept between evaluations of the general path
+    /// ([`with_predictor`](Design::with_predictor)): fresh 8 MB vectors at every evaluation
+    /// of a million rows cost more in page faults than the arithmetic on them.
+    samples: Partials,
     summary: Option<DataSummary>,
     /// With categorical columns: the statistics of every coefficient's column (the dense
     /// block's, then each level's indicator column).
@@ -410,6 +414,7 @@ impl<'a> Design<'a> {
             categorical,
             fit_intercept: true,
             partials: Partials::default(),
+            samples: Partials::default(),
             summary,
             full_stats,
         })
@@ -484,7 +489,7 @@ impl<'a> Design<'a> {
 
     /// `g[start + codeᵢ] += scale · Σ vᵢ` over each categorical column's levels: the indicator
     /// columns' part of `scale · Xᵀv`, each level's sum taken in row order.
-    fn scatter_categorical(&self, v: &Array1<f64>, scale: f64, g: &mut Array1<f64>) {
+    fn scatter_categorical(&self, v: ArrayView1<'_, f64>, scale: f64, g: &mut Array1<f64>) {
         for (start, c) in self.categorical_offsets() {
             let mut sums = vec![0.0; c.levels()];
             for (&vi, &code) in v.iter().zip(c.codes()) {
@@ -515,7 +520,7 @@ impl<'a> Design<'a> {
 
     /// `scale · [Xᵀr, Σᵢ rᵢ]`, the gradient of a mean loss whose per-sample derivative with
     /// respect to `zᵢ` is `rᵢ` (`scale = 1/N`).
-    pub(crate) fn gradient_from_residual(&self, r: &Array1<f64>, scale: f64) -> Array1<f64> {
+    pub(crate) fn gradient_from_residual(&self, r: ArrayView1<'_, f64>, scale: f64) -> Array1<f64> {
         let mut g = Array1::zeros(self.n_params());
         let p = self.dense_width();
         match &self.x {
@@ -523,7 +528,7 @@ impl<'a> Design<'a> {
             Features::F64(x) => ndarray::linalg::general_mat_vec_mul(
                 scale,
                 &x.t(),
-                r,
+                &r,
                 0.0,
                 &mut g.slice_mut(s![..p]),
             ),
@@ -536,6 +541,51 @@ impl<'a> Design<'a> {
             g[self.n_features()] = scale * r.sum();
         }
         g
+    }
+
+    /// Runs `f` on `z = Xw + b` at `params` and a second vector of one value per sample for
+    /// `f`'s own use, both kept between calls (see [`samples`](Design::samples)).
+    pub(crate) fn with_predictor<R>(
+        &self,
+        params: &Array1<f64>,
+        f: impl FnOnce(&[f64], &mut [f64]) -> R,
+    ) -> R {
+        let n = self.n_samples();
+        self.samples.with(|kept| {
+            kept.resize(2 * n, 0.0);
+            let (z, out) = kept.split_at_mut(n);
+            self.linear_predictor_into(params, z);
+            f(z, out)
+        })
+    }
+
+    /// `z = Xw + b` written into `z`, by the vector kernel for row-major dense data.
+    fn linear_predictor_into(&self, params: &Array1<f64>, z: &mut [f64]) {
+        let p = self.dense_width();
+        let b = self.intercept(params);
+        let w = params.slice(s![..p]);
+        let by_kernel = |z: &mut [f64]| {
+            let w = w.as_slice()?;
+            with_rows!(&self.x, rows => {
+                predictors_in_chunks(rows, w, b, z);
+                Some(())
+            })
+        };
+        if p == 0 {
+            z.fill(b);
+        } else if by_kernel(z).is_none() {
+            let product = self.x.to_f64().dot(&w);
+            for (zi, v) in z.iter_mut().zip(product) {
+                *zi = v + b;
+            }
+        }
+        for (start, c) in self.categorical_offsets() {
+            for (zi, &code) in z.iter_mut().zip(c.codes()) {
+                if code != Categorical::NONE {
+                    *zi += params[start + code as usize];
+                }
+            }
+        }
     }
 
     /// `scale · [[XᵀQX, XᵀQ1], [1ᵀQX, 1ᵀQ1]]` with `Q = diag(q)`: the Hessian of a mean loss
@@ -687,21 +737,21 @@ impl Design<'_> {
     /// An `f32` matrix always takes the kernel (there is no BLAS for mixed types).
     pub(crate) fn transpose_times(&self, v: &Array1<f64>) -> Array1<f64> {
         if self.categorical.is_empty() {
-            return self.dense_transpose_times(v);
+            return self.dense_transpose_times(v.view());
         }
         let mut out = Array1::zeros(self.n_features());
         let p = self.dense_width();
         if p > 0 {
             out.slice_mut(s![..p])
-                .assign(&self.dense_transpose_times(v));
+                .assign(&self.dense_transpose_times(v.view()));
         }
-        self.scatter_categorical(v, 1.0, &mut out);
+        self.scatter_categorical(v.view(), 1.0, &mut out);
         out
     }
 
     /// `X_denseᵀv`: for a row-major `X`, one pass of the vector kernel in chunks of rows,
     /// summed in chunk order (the same for any number of threads).
-    fn dense_transpose_times(&self, v: &Array1<f64>) -> Array1<f64> {
+    fn dense_transpose_times(&self, v: ArrayView1<'_, f64>) -> Array1<f64> {
         let p = self.dense_width();
         let by_kernel = || {
             let vs = v.as_slice()?;
@@ -712,10 +762,10 @@ impl Design<'_> {
             })))
         };
         match &self.x {
-            Features::F64(x) if self.one_wide_chunk() => x.t().dot(v),
+            Features::F64(x) if self.one_wide_chunk() => x.t().dot(&v),
             _ => match by_kernel() {
                 Some(sums) => Array1::from(sums),
-                None => self.x.to_f64().t().dot(v),
+                None => self.x.to_f64().t().dot(&v),
             },
         }
     }

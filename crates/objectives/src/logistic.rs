@@ -4,7 +4,7 @@ use crate::linear::{Design, SampleLoss, TargetMoments};
 use crate::{
     ColumnStatistics, DesignMatrix, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError,
 };
-use ndarray::{Array1, Array2, ArrayView1, Zip};
+use ndarray::{Array1, Array2, ArrayView1};
 use rayon::prelude::*;
 use std::borrow::Cow;
 
@@ -199,17 +199,6 @@ impl<'a> LogLoss<'a> {
         self.design.set_fit_intercept(fit_intercept);
         self
     }
-
-    /// `Σᵢ ℓᵢ / N` and, for the gradient, the residuals `Pᵢ − yᵢ`, from one pass over `z`.
-    fn loss_and_residual(&self, z: &Array1<f64>) -> (f64, Array1<f64>) {
-        let mut total = 0.0;
-        let r = Zip::from(z).and(&self.y).map_collect(|&z, &y| {
-            let (loss, slope) = Logistic.loss_and_slope(z, y);
-            total += loss;
-            slope
-        });
-        (total / self.design.n_samples() as f64, r)
-    }
 }
 
 impl Objective for LogLoss<'_> {
@@ -220,11 +209,10 @@ impl Objective for LogLoss<'_> {
         if let Some((total, _)) = self.design.fused(params, &self.y, &Logistic, false) {
             return total / n;
         }
-        let z = self.design.linear_predictor(params);
-        let total = Zip::from(&z)
-            .and(&self.y)
-            .fold(0.0, |acc, &z, &y| acc + Logistic.loss(z, y));
-        total / n
+        let y = as_slice(self.y);
+        self.design
+            .with_predictor(params, |z, theta| theta_and_loss(z, &y, 0.0, 0.0, theta))
+            / n
     }
 
     fn dimension(&self) -> Option<usize> {
@@ -242,9 +230,16 @@ impl Gradient for LogLoss<'_> {
         if let Some((total, Some(g))) = self.design.fused(params, &self.y, &Logistic, true) {
             return (total * scale, g * scale);
         }
-        let z = self.design.linear_predictor(params);
-        let (value, r) = self.loss_and_residual(&z);
-        (value, self.design.gradient_from_residual(&r, scale))
+        // The general path (categorical columns, other layouts): z and θ = y − σ(z) in kept
+        // vectors, the loss and θ from the vector kernel, the gradient −Xᵀθ/N.
+        let y = as_slice(self.y);
+        self.design.with_predictor(params, |z, theta| {
+            let total = theta_and_loss(z, &y, 0.0, 0.0, theta);
+            let g = self
+                .design
+                .gradient_from_residual(ArrayView1::from(&*theta), -scale);
+            (total * scale, g)
+        })
     }
 }
 

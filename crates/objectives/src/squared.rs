@@ -125,11 +125,18 @@ impl Gradient for MeanSquaredError<'_> {
         if let Some((total, Some(g))) = self.design.fused(params, &self.y, &Squared, true) {
             return (total / n, g / n);
         }
-        let r = self.residual(params);
-        (
-            self.mean_square(&r),
-            self.design.gradient_from_residual(&r, 2.0 / n),
-        )
+        // The general path: the residuals r = z − y in a kept vector (see `with_predictor`).
+        self.design.with_predictor(params, |z, r| {
+            let mut total = 0.0;
+            for ((r, &z), &y) in r.iter_mut().zip(z).zip(&self.y) {
+                *r = z - y;
+                total += *r * *r;
+            }
+            let g = self
+                .design
+                .gradient_from_residual(ArrayView1::from(&*r), 2.0 / n);
+            (total / n, g)
+        })
     }
 }
 
