@@ -481,4 +481,16 @@ fn a_parquet_file_written_by_pandas_fits_bit_for_bit_as_its_csv_file() {
     let from_parquet = stdout_of(&["predict", "--model", model, "--data", &parquet, "--proba"]);
     assert_eq!(from_csv, from_parquet);
     assert_eq!(from_csv.lines().count(), 2001);
+    // Parquet on standard input (read whole into memory, then as from the file).
+    let output = descent()
+        .args(["predict", "--model", model, "--data", "-", "--proba"])
+        .write_stdin(std::fs::read(&parquet).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), from_csv);
 }

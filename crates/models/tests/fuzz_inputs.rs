@@ -249,3 +249,65 @@ proptest! {
         }
     }
 }
+
+/// The invariants of a table that read: one row of numbers per line, one code per row in
+/// every text column, every code a level or missing, each numeric column its own slot.
+fn check_table(table: &descent_models::table::RawTable) -> Result<(), TestCaseError> {
+    use descent_models::table::RawColumn;
+    let n = table.nrows();
+    prop_assert!(table.lines.len() == n || table.lines.is_empty());
+    prop_assert_eq!(table.columns.len(), table.names.len());
+    let mut slots = Vec::new();
+    for column in &table.columns {
+        match column {
+            RawColumn::Numeric(k) => {
+                prop_assert!(*k < table.numbers.ncols());
+                slots.push(*k);
+            }
+            RawColumn::Text { codes, levels } => {
+                prop_assert_eq!(codes.len(), n);
+                prop_assert!(codes
+                    .iter()
+                    .all(|&c| c == RawColumn::MISSING || (c as usize) < levels.len()));
+            }
+            RawColumn::Unsupported { .. } => {}
+        }
+    }
+    slots.sort_unstable();
+    slots.dedup();
+    prop_assert_eq!(slots.len(), table.numbers.ncols());
+    prop_assert!(table.numbers.iter().all(|v| v.is_finite() || v.is_nan()));
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn raw_tables_read_whole_or_as_an_error(bytes in csv_like(), gzip in any::<bool>()) {
+        use descent_models::table::{RawTable, ReadOptions, Source};
+        let bytes = if gzip {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(&bytes).unwrap();
+            gz.finish().unwrap()
+        } else {
+            bytes
+        };
+        let file = temporary(&bytes);
+        if let Ok(table) = RawTable::read(&Source::new(file.path()), &ReadOptions::default()) {
+            check_table(&table)?;
+        }
+    }
+
+    #[test]
+    fn any_bytes_read_as_a_raw_table_or_an_error(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        use descent_models::table::{RawTable, ReadOptions, Source};
+        let file = temporary(&bytes);
+        if let Ok(table) = RawTable::read(&Source::new(file.path()), &ReadOptions::default()) {
+            check_table(&table)?;
+        }
+        // Bytes after Parquet's magic: an error, never a panic.
+        let file = temporary(&[b"PAR1".as_slice(), &bytes].concat());
+        prop_assert!(RawTable::read(&Source::new(file.path()), &ReadOptions::default()).is_err());
+    }
+}
