@@ -134,9 +134,15 @@ fn needs_table_reader(path: &Path) -> bool {
     if path == Path::new("-") {
         return true;
     }
+    // Only a regular file is peeked at: the bytes of a pipe would be gone for the reader.
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let mut magic = [0u8; 4];
-    std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+    std::io::Read::read_exact(&mut file, &mut magic)
         .is_ok_and(|()| magic.starts_with(&[0x1f, 0x8b]) || &magic == b"PAR1")
 }
 

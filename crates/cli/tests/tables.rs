@@ -494,3 +494,38 @@ fn a_parquet_file_written_by_pandas_fits_bit_for_bit_as_its_csv_file() {
     );
     assert_eq!(String::from_utf8(output.stdout).unwrap(), from_csv);
 }
+
+/// Named pipes (what `<(zcat file)` gives) are read as files are, by both readers.
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_reads_as_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, extra) in [
+        ("breast_cancer.csv", &[][..]),
+        (
+            "churn.csv",
+            &["--id-column", "customerID", "--missing", "mean"][..],
+        ),
+    ] {
+        let fifo = dir.path().join(format!("{name}.fifo"));
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let source = data(name);
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, std::fs::read(source).unwrap()))
+        };
+        let mut args = vec!["fit", "--model", "logistic", "--json", "--data"];
+        let through_pipe = fifo.to_str().unwrap().to_owned();
+        args.push(&through_pipe);
+        args.extend(extra);
+        let piped = json_of(&args);
+        writer.join().unwrap().unwrap();
+        let from_file = data(name);
+        args[5] = &from_file;
+        assert_eq!(piped["coef"], json_of(&args)["coef"], "{name}");
+    }
+}

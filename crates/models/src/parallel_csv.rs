@@ -161,6 +161,11 @@ pub(crate) fn read<T: Element>(layout: &Layout<'_>) -> Option<Result<Table<T>, D
         Ok(file) => file,
         Err(e) => return Some(Err(io(e))),
     };
+    // A pipe (`<(…)`) cannot be read at offsets, nor opened again from its start: the general
+    // reader, already past the header, reads it on.
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return None;
+    }
     let chunks = match chunks(&file, layout.start, &io)? {
         Ok(chunks) => chunks,
         Err(e) => return Some(Err(e)),

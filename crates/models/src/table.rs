@@ -158,9 +158,16 @@ impl Input {
     fn new(source: &Source) -> Result<Self, DataError> {
         match source {
             Source::File(path) => {
-                let file = std::fs::File::open(path).map_err(|e| io(path, e))?;
+                let mut file = std::fs::File::open(path).map_err(|e| io(path, e))?;
                 check_kind(path, &file)?;
-                Ok(Input::File(path.clone()))
+                let regular = file.metadata().map_err(|e| io(path, e))?.is_file();
+                if regular {
+                    return Ok(Input::File(path.clone()));
+                }
+                // A pipe (`<(zcat …)`) can be read once: keep its bytes, as standard input's.
+                let mut bytes = Vec::new();
+                file.read_to_end(&mut bytes).map_err(|e| io(path, e))?;
+                Ok(Input::Memory(bytes))
             }
             Source::Stdin => {
                 let mut bytes = Vec::new();
