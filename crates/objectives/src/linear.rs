@@ -10,7 +10,9 @@ use crate::standardized::column_moments;
 use crate::{
     Categorical, ColumnStatistics, DesignMatrix, Element, Features, Gradient, ObjectiveError,
 };
-use ndarray::{linalg::general_mat_mul, s, Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{
+    linalg::general_mat_mul, s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis,
+};
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::sync::Mutex;
@@ -292,8 +294,21 @@ pub fn linear_predictor<'x>(
     }
     let p = x.dense().ncols();
     let mut z = dense_linear_predictor(x.dense(), w.slice(s![..p]), b);
-    let mut start = p;
-    for c in x.categorical() {
+    add_levels(x.categorical(), p, w, z.view_mut());
+    Ok(z)
+}
+
+/// `zᵢ += w[start + codeᵢ]` for each categorical column in turn, the first column's
+/// coefficients starting at `start` in `w` and each next column's after the last's levels
+/// (a row at [`Categorical::NONE`] adds nothing).
+fn add_levels(
+    columns: &[Categorical<'_>],
+    start: usize,
+    w: ArrayView1<'_, f64>,
+    mut z: ArrayViewMut1<'_, f64>,
+) {
+    let mut start = start;
+    for c in columns {
         for (zi, &code) in z.iter_mut().zip(c.codes()) {
             if code != Categorical::NONE {
                 *zi += w[start + code as usize];
@@ -301,7 +316,6 @@ pub fn linear_predictor<'x>(
         }
         start += c.levels();
     }
-    Ok(z)
 }
 
 /// `X·w + b` for the dense block (`w` of its width).
@@ -476,17 +490,6 @@ impl<'a> Design<'a> {
             })
     }
 
-    /// `z += w_c[codeᵢ]` for every categorical column (nothing without them).
-    fn add_categorical(&self, params: &Array1<f64>, z: &mut Array1<f64>) {
-        for (start, c) in self.categorical_offsets() {
-            for (zi, &code) in z.iter_mut().zip(c.codes()) {
-                if code != Categorical::NONE {
-                    *zi += params[start + code as usize];
-                }
-            }
-        }
-    }
-
     /// `g[start + codeᵢ] += scale · Σ vᵢ` over each categorical column's levels: the indicator
     /// columns' part of `scale · Xᵀv`, each level's sum taken in row order.
     fn scatter_categorical(&self, v: ArrayView1<'_, f64>, scale: f64, g: &mut Array1<f64>) {
@@ -579,13 +582,7 @@ impl<'a> Design<'a> {
                 *zi = v + b;
             }
         }
-        for (start, c) in self.categorical_offsets() {
-            for (zi, &code) in z.iter_mut().zip(c.codes()) {
-                if code != Categorical::NONE {
-                    *zi += params[start + code as usize];
-                }
-            }
-        }
+        add_levels(&self.categorical, p, params.view(), ArrayViewMut1::from(z));
     }
 
     /// `scale · [[XᵀQX, XᵀQ1], [1ᵀQX, 1ᵀQ1]]` with `Q = diag(q)`: the Hessian of a mean loss
@@ -778,7 +775,12 @@ impl Design<'_> {
             Features::F64(x) if self.one_wide_chunk() => x.dot(&w),
             x => dense_linear_predictor(x, w, 0.0),
         };
-        self.add_categorical(params, &mut z);
+        add_levels(
+            &self.categorical,
+            self.dense_width(),
+            params.view(),
+            z.view_mut(),
+        );
         z
     }
 
