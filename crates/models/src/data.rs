@@ -217,16 +217,7 @@ impl Table {
                 path: path.to_owned(),
             });
         }
-        // One pass with a map: linear in the number of columns, however wide the file.
-        let mut index = HashMap::with_capacity(header.len());
-        for (i, name) in header.iter().enumerate() {
-            if index.insert(name.clone(), i).is_some() {
-                return Err(DataError::DuplicateColumn {
-                    path: path.to_owned(),
-                    name: name.clone(),
-                });
-            }
-        }
+        let index = column_index(path, &header)?;
         let position = reader.position();
         let data_start = (position.byte(), position.line());
         Ok(Table {
@@ -326,6 +317,25 @@ impl Table {
         })?;
         Ok((x, targets))
     }
+}
+
+/// Each column's index by name, or the error naming a name that appears twice: one pass with
+/// a map, linear in the number of columns however wide the file. Every reader checks its
+/// header with it.
+pub(crate) fn column_index(
+    path: &Path,
+    names: &[String],
+) -> Result<HashMap<String, usize>, DataError> {
+    let mut index = HashMap::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        if index.insert(name.clone(), i).is_some() {
+            return Err(DataError::DuplicateColumn {
+                path: path.to_owned(),
+                name: name.clone(),
+            });
+        }
+    }
+    Ok(index)
 }
 
 /// Refuses directories and devices: a directory cannot be read as text, and a device such as

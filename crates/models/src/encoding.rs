@@ -490,6 +490,12 @@ impl Encoded {
     }
 }
 
+/// Whether `label` and `text` name the same class: the same text, or the same number (`1`
+/// and `1.0`, as a numeric label column read as text spells it either way).
+fn same_label(label: &str, text: &str) -> bool {
+    label == text || matches!((label.parse::<f64>(), text.parse::<f64>()), (Ok(a), Ok(b)) if a == b)
+}
+
 /// Sorts `values` as scikit-learn sorts categories and labels: numerically when every one is
 /// a number, else by text.
 fn sort_levels(values: &mut [String]) {
@@ -663,13 +669,9 @@ impl TableEncoding {
                 }
                 let (mut negative, mut positive) = (distinct[0].clone(), distinct[1].clone());
                 if let Some(chosen) = &options.positive_class {
-                    let same = |label: &str| {
-                        label == chosen
-                            || matches!((label.parse::<f64>(), chosen.parse::<f64>()), (Ok(a), Ok(b)) if a == b)
-                    };
-                    if same(&negative) {
+                    if same_label(&negative, chosen) {
                         std::mem::swap(&mut negative, &mut positive);
-                    } else if !same(&positive) {
+                    } else if !same_label(&positive, chosen) {
                         return Err(DataError::UnknownLabel {
                             path: table.source.clone(),
                             column: table.names[selection.target].clone(),
@@ -1008,10 +1010,6 @@ impl TableEncoding {
     fn targets(&self, table: &RawTable, rows: &[usize]) -> Result<Array1<f64>, DataError> {
         let c = table.column(&self.target)?;
         unsupported(table, c)?;
-        let same = |label: &str, text: &str| {
-            label == text
-                || matches!((label.parse::<f64>(), text.parse::<f64>()), (Ok(a), Ok(b)) if a == b)
-        };
         let mut y = Array1::zeros(rows.len());
         for (out, &i) in y.iter_mut().zip(rows) {
             if table.is_missing(c, i) {
@@ -1034,9 +1032,9 @@ impl TableEncoding {
                 }
                 (Some([negative, positive]), _) => {
                     let text = table.text(c, i).unwrap_or_default();
-                    if same(positive, &text) {
+                    if same_label(positive, &text) {
                         1.0
-                    } else if same(negative, &text) {
+                    } else if same_label(negative, &text) {
                         0.0
                     } else {
                         return Err(DataError::UnknownLabel {
@@ -1075,25 +1073,6 @@ impl TableEncoding {
         Ok((0..table.nrows())
             .filter(|&i| checked.iter().all(|&c| !table.is_missing(c, i)))
             .collect())
-    }
-
-    /// The label of class `k` (0 or 1) as the table spells it, when the target was read as
-    /// labels.
-    pub fn label(&self, k: usize) -> Option<&str> {
-        self.labels.as_ref().map(|l| l[k.min(1)].as_str())
-    }
-
-    /// Where this encoding's checks point a reader of a file that does not fit it.
-    pub fn describe(&self) -> String {
-        let mut parts = vec![format!("{} numeric", self.numeric.len())];
-        if !self.categorical.is_empty() {
-            let levels: usize = self.categorical.iter().map(|c| c.levels.len()).sum();
-            parts.push(format!(
-                "{} categorical ({levels} levels, the first of each the reference)",
-                self.categorical.len()
-            ));
-        }
-        parts.join(", ")
     }
 }
 

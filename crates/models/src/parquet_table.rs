@@ -18,7 +18,6 @@ use arrow_buffer::NullBuffer;
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::reader::ChunkReader;
-use std::collections::HashMap;
 use std::path::Path;
 
 /// Rows per decoded batch: large enough that per-batch work (a dictionary's lookups) is
@@ -277,15 +276,7 @@ impl TableBuilder {
     /// A builder for `rows` rows of `schema`.
     fn new(name: &Path, schema: &arrow_schema::Schema, rows: usize) -> Result<Self, DataError> {
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        let mut seen = HashMap::new();
-        for n in &names {
-            if seen.insert(n.as_str(), ()).is_some() {
-                return Err(DataError::DuplicateColumn {
-                    path: name.to_owned(),
-                    name: n.clone(),
-                });
-            }
-        }
+        crate::data::column_index(name, &names)?;
         if names.is_empty() {
             return Err(DataError::EmptyFile {
                 path: name.to_owned(),

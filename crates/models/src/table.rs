@@ -11,9 +11,8 @@
 //! this reader is for everything else.
 
 use crate::csv_field::DataError;
-use crate::data::{check_kind, csv_error, listed};
+use crate::data::{check_kind, column_index, csv_error, listed};
 use ndarray::{Array2, ArrayView1};
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -515,15 +514,7 @@ fn read_once(
             path: name.to_owned(),
         });
     }
-    let mut seen = HashMap::with_capacity(names.len());
-    for (i, n) in names.iter().enumerate() {
-        if seen.insert(n.as_str(), i).is_some() {
-            return Err(DataError::DuplicateColumn {
-                path: name.to_owned(),
-                name: n.clone(),
-            });
-        }
-    }
+    let seen = column_index(name, &names)?;
     let mut columns: Vec<Reading> = names.iter().map(|_| Reading::Numeric).collect();
     for text in text_columns {
         match seen.get(text.as_str()) {
