@@ -304,28 +304,29 @@ impl RawTable {
     pub fn read(source: &Source, options: &ReadOptions) -> Result<Self, DataError> {
         let input = Input::new(source)?;
         let name = source.name();
-        if input
-            .open(&name)?
+        // The first line says what the file is: Parquet, or text with its delimiter and its
+        // line breaks.
+        let mut start = input.open(&name)?;
+        if start
             .fill_buf()
             .map_err(|e| io(&name, e))?
             .starts_with(PARQUET_MAGIC)
         {
+            drop(start);
             return read_parquet(input, &name, &options.text_columns);
         }
-        let delimiter = match options.delimiter {
-            Some(d) => d,
-            None => {
-                let mut header = Vec::new();
-                input
-                    .open(&name)?
-                    .read_until(b'\n', &mut header)
-                    .map_err(|e| io(&name, e))?;
-                detect_delimiter(&header)
-            }
-        };
+        let mut first = Vec::new();
+        start
+            .read_until(b'\n', &mut first)
+            .map_err(|e| io(&name, e))?;
+        drop(start);
+        let delimiter = options
+            .delimiter
+            .unwrap_or_else(|| detect_delimiter(&first));
+        let crlf = first.ends_with(b"\r\n");
         let mut text_columns = options.text_columns.clone();
         loop {
-            match read_once(&input, &name, delimiter, options, &text_columns)? {
+            match read_once(&input, &name, (delimiter, crlf), options, &text_columns)? {
                 Pass::Done(table) => return Ok(table),
                 // Columns that turned out to hold text after some numbers: read again with
                 // them as text from the start (their numbers' own spelling is kept).
@@ -473,21 +474,14 @@ fn record_line<R: Read>(reader: &csv::Reader<R>, record: &csv::ByteRecord, crlf:
     reader.position().line().saturating_sub(inside + terminator)
 }
 
+/// One pass over the text of `input`, with its delimiter and whether its lines end `\r\n`.
 fn read_once(
     input: &Input,
     name: &Path,
-    delimiter: u8,
+    (delimiter, crlf): (u8, bool),
     options: &ReadOptions,
     text_columns: &[String],
 ) -> Result<Pass, DataError> {
-    let crlf = {
-        let mut first = Vec::new();
-        input
-            .open(name)?
-            .read_until(b'\n', &mut first)
-            .map_err(|e| io(name, e))?;
-        first.ends_with(b"\r\n")
-    };
     let last_byte = std::rc::Rc::new(std::cell::Cell::new(b'\n'));
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
