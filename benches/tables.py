@@ -32,11 +32,12 @@ target/compare/tables-<threads>.json and print as a Markdown table.
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+# compare.py's installer (importing it installs numpy, pandas and scikit-learn if missing).
+from compare import ensure
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "target" / "compare"
@@ -44,17 +45,6 @@ GAP = 1e-8
 TOLS = [1e-4, 1e-5, 1e-6, 1e-7, 1e-8]
 LEVELS = [10, 1000, 10000]
 NUMERIC = 20
-
-
-def ensure(*packages):
-    missing = []
-    for module, package in packages:
-        try:
-            __import__(module)
-        except ImportError:
-            missing.append(package)
-    if missing:
-        subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", *missing])
 
 
 def table_paths(rows):
