@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A raw table, end to end: descent against pandas + scikit-learn, same data, machine and run.
 
-    python3 benches/tables.py [--rows 1000000] [--threads 1,2] [--runs 1] [--skip-sklearn]
+    python3 benches/tables.py [--rows 1000000] [--threads 1,2] [--skip-sklearn]
 
 What it does (installs numpy, pandas, pyarrow and scikit-learn with pip if they are missing):
 
