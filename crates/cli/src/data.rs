@@ -129,18 +129,24 @@ impl TableArgs {
     }
 }
 
-/// Whether a file is one the numeric reader cannot take: standard input, gzip, Parquet.
+/// Whether a file is one the numeric reader cannot take: standard input, a pipe, gzip,
+/// Parquet.
 fn needs_table_reader(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
     if path == Path::new("-") {
         return true;
     }
-    // Only a regular file is peeked at: the bytes of a pipe would be gone for the reader.
+    // A pipe is not even opened here: its bytes would be gone for the reader, or its one
+    // writer paired with this look. The table reader reads it once, whole, whatever it holds
+    // (the numeric reader could fail on text and leave nothing to read again).
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => {}
+        Ok(m) if m.file_type().is_fifo() => return true,
+        _ => return false,
+    }
     let Ok(mut file) = std::fs::File::open(path) else {
         return false;
     };
-    if !file.metadata().is_ok_and(|m| m.is_file()) {
-        return false;
-    }
     let mut magic = [0u8; 4];
     std::io::Read::read_exact(&mut file, &mut magic)
         .is_ok_and(|()| magic.starts_with(&[0x1f, 0x8b]) || &magic == b"PAR1")

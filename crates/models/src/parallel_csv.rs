@@ -157,15 +157,16 @@ pub(crate) fn read<T: Element>(layout: &Layout<'_>) -> Option<Result<Table<T>, D
         path: layout.path.to_owned(),
         source,
     };
+    // A pipe (`<(…)`) cannot be read at offsets, nor opened again from its start (opening it
+    // again would wait for a writer that may be gone): the general reader, already past the
+    // header, reads it on. Asked of the path, without opening it.
+    if !std::fs::metadata(layout.path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
     let file = match File::open(layout.path) {
         Ok(file) => file,
         Err(e) => return Some(Err(io(e))),
     };
-    // A pipe (`<(…)`) cannot be read at offsets, nor opened again from its start: the general
-    // reader, already past the header, reads it on.
-    if !file.metadata().is_ok_and(|m| m.is_file()) {
-        return None;
-    }
     let chunks = match chunks(&file, layout.start, &io)? {
         Ok(chunks) => chunks,
         Err(e) => return Some(Err(e)),
