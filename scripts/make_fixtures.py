@@ -259,14 +259,20 @@ def logistic_path_case(x, y):
     return {"C_min": float(c_min), "points": points}
 
 
+def fold_ids(splitter, *data):
+    """The fold of each row under `splitter` (5 folds, shuffled with seed 0), as ids written
+    to the fixtures, and the (training, held-out) index pairs they make."""
+    folds = np.zeros(len(data[0]), dtype=int)
+    for f, (_, test) in enumerate(splitter(5, shuffle=True, random_state=0).split(*data)):
+        folds[test] = f
+    splits = [(np.flatnonzero(folds != f), np.flatnonzero(folds == f)) for f in range(5)]
+    return folds, splits
+
+
 def cv_cases(x_bc, y_bc, x_db, y_db):
     """LogisticRegressionCV and LassoCV given explicit folds (written as fold ids), grids and
     scoring, at tight tolerances: the C and alpha they choose."""
-    folds_bc = np.zeros(len(y_bc), dtype=int)
-    for f, (_, test) in enumerate(StratifiedKFold(5, shuffle=True, random_state=0)
-                                  .split(x_bc, y_bc)):
-        folds_bc[test] = f
-    splits = [(np.flatnonzero(folds_bc != f), np.flatnonzero(folds_bc == f)) for f in range(5)]
+    folds_bc, splits = fold_ids(StratifiedKFold, x_bc, y_bc)
     cs = np.logspace(-2, 1, 8)
     # liblinear with an intercept scaling of 1e6 (the intercept effectively unpenalized)
     # reaches the optimum at every C; saga stops short of it at the larger ones.
@@ -274,10 +280,7 @@ def cv_cases(x_bc, y_bc, x_db, y_db):
         Cs=cs, cv=splits, penalty="l1", solver="liblinear", scoring="neg_log_loss", tol=1e-12,
         max_iter=100000, intercept_scaling=1e6).fit(x_bc, y_bc))
     mean_scores = logistic.scores_[1.0].mean(axis=0)
-    folds_db = np.zeros(len(y_db), dtype=int)
-    for f, (_, test) in enumerate(KFold(5, shuffle=True, random_state=0).split(x_db)):
-        folds_db[test] = f
-    splits = [(np.flatnonzero(folds_db != f), np.flatnonzero(folds_db == f)) for f in range(5)]
+    folds_db, splits = fold_ids(KFold, x_db)
     alphas = np.logspace(1, -2, 12)
     lasso = quietly(lambda: LassoCV(alphas=alphas, cv=splits, tol=1e-12,
                                     max_iter=1000000).fit(x_db, y_db))
@@ -311,9 +314,11 @@ CHURN_NUMERIC = ["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"]
 CHURN_CATEGORICAL = ["gender", "Partner", "Contract", "InternetService", "PaymentMethod"]
 
 
-def churn_pipeline(model, numeric, categorical, numeric_strategy, categorical_strategy):
-    """scikit-learn's pipeline for what `descent fit` does with a raw table: impute, one-hot
-    encode with the first (sorted) level dropped, fit."""
+def churn_pipeline(model, numeric, categorical, numeric_strategy, categorical_strategy,
+                   scale=False):
+    """scikit-learn's pipeline for what `descent fit` does with a raw table: impute (and with
+    `scale`, standardize the numeric columns, as --standardize), one-hot encode with the first
+    (sorted) level dropped, fit."""
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
@@ -323,8 +328,11 @@ def churn_pipeline(model, numeric, categorical, numeric_strategy, categorical_st
         ("impute", SimpleImputer(strategy=categorical_strategy, fill_value="missing")),
         ("encode", OneHotEncoder(drop="first")),
     ])
+    numeric_steps = SimpleImputer(strategy=numeric_strategy)
+    if scale:
+        numeric_steps = Pipeline([("impute", numeric_steps), ("scale", StandardScaler())])
     columns = ColumnTransformer([
-        ("num", SimpleImputer(strategy=numeric_strategy), numeric),
+        ("num", numeric_steps, numeric),
         ("cat", categorical_steps, categorical),
     ], sparse_threshold=0.0)
     return Pipeline([("columns", columns), ("model", model)])
@@ -358,6 +366,27 @@ def churn_case(frame, name, model, target, numeric, categorical, numeric_strateg
     }
 
 
+def churn_cv_case(frame):
+    """Cross-validation of the whole pipeline (mean imputation, standardization, one-hot
+    encoding, logistic regression), refitted in every fold by `cross_validate`: the held-out
+    log loss of each fold at each C, with the folds written as ids."""
+    from sklearn.model_selection import cross_validate
+
+    y = (frame["Churn"] == "Yes").astype(float).to_numpy()
+    folds, splits = fold_ids(StratifiedKFold, frame, y)
+    cs = np.logspace(-2, 1, 4)
+    scores = []
+    for c in cs:
+        model = LogisticRegression(C=c, solver="newton-cholesky", tol=1e-12, max_iter=1000)
+        pipeline = churn_pipeline(model, CHURN_NUMERIC, CHURN_CATEGORICAL, "mean",
+                                  "most_frequent", scale=True)
+        result = cross_validate(pipeline, frame[CHURN_NUMERIC + CHURN_CATEGORICAL], y,
+                                cv=splits, scoring="neg_log_loss")
+        scores.append((-result["test_score"]).tolist())
+    return {"options": ["--missing", "mean", "--standardize"], "folds": folds.tolist(),
+            "C_range": [float(cs[0]), float(cs[-1])], "num": len(cs), "fold_log_loss": scores}
+
+
 def churn_fixtures():
     """Raw-table fits of data/churn.csv (written by scripts/make_churn.py): scikit-learn's
     Pipeline(ColumnTransformer(SimpleImputer, OneHotEncoder(drop="first")), model) against
@@ -385,7 +414,7 @@ def churn_fixtures():
     ]
     write_churn_parquet(pd)
     return {"sklearn_version": sklearn.__version__, "pandas_version": pd.__version__,
-            "cases": cases}
+            "cases": cases, "cv": churn_cv_case(frame)}
 
 
 def write_churn_parquet(pd):

@@ -1,6 +1,11 @@
 //! `descent cv`: k-fold cross-validation over a grid of C (logistic) or alpha (linear), with
 //! warm starts along the grid in each fold; the best value and the one-standard-error choice;
 //! a refit on all training rows.
+//!
+//! Whatever is learned from the data (a table's levels and imputation statistics, the scaler of
+//! `--standardize`) is learned again in each fold from the fold's training rows alone, as a
+//! scikit-learn `Pipeline` is refitted in each fold of `cross_validate`: the held-out rows never
+//! inform the preprocessing they are scored through.
 
 use crate::data::{DataArgs, Prepared};
 use crate::fit::ModelSettings;
@@ -176,10 +181,9 @@ fn fold_path(
     f: usize,
     prepared: &Prepared,
 ) -> Result<FoldPath> {
-    let (train, held_out) = (
-        prepared.training_rows(&folds.training(f))?,
-        prepared.training_rows(&folds.held_out(f))?,
-    );
+    let (train, held_out) = prepared
+        .fold(&folds.training(f), &folds.held_out(f))
+        .with_context(|| format!("fold {}", f + 1))?;
     let (xt, xh) = (train.design()?, held_out.design()?);
     let mut path = FoldPath {
         scores: Vec::with_capacity(values.len()),
@@ -292,7 +296,7 @@ pub(crate) fn run(args: &CvArgs, out: &mut impl Write) -> Result<Outcome> {
         );
     }
     let excluded: Vec<String> = args.folds_column.iter().cloned().collect();
-    let prepared = args.data.prepare_as(args.model, &excluded)?;
+    let prepared = args.data.prepare_for_folds(args.model, &excluded)?;
     let Plan {
         settings,
         solver,

@@ -196,6 +196,28 @@ pub(crate) struct Prepared<T = f64> {
     pub encoding: Option<TableEncoding>,
     /// Rows left out for missing values (`--missing drop`).
     pub dropped_rows: usize,
+    /// What cross-validation needs to learn the preprocessing again on each fold's training
+    /// rows (kept only by [`DataArgs::prepare_for_folds`], and only when something is learned
+    /// from the data).
+    pub unprepared: Option<Unprepared<T>>,
+}
+
+/// The training rows before anything learned from them was applied, so that each fold of
+/// cross-validation learns its preprocessing (levels, imputation statistics, the scaler) from
+/// its own training rows only, as a scikit-learn `Pipeline` inside `cross_validate` does; the
+/// held-out rows then never inform what they are scored with.
+pub(crate) enum Unprepared<T> {
+    /// A numeric file with `--standardize`: the training rows unscaled.
+    Numeric(Array2<T>),
+    /// A table: the table itself, what it is encoded with, and the table rows of the
+    /// training part, in order.
+    Table {
+        table: Box<RawTable>,
+        selection: Box<Selection>,
+        options: EncodeOptions,
+        na_values: Vec<String>,
+        train_rows: Vec<usize>,
+    },
 }
 
 impl DataArgs {
@@ -212,19 +234,38 @@ impl DataArgs {
         kind: ModelKind,
         excluded: &[String],
     ) -> Result<Prepared<T>> {
+        self.prepare_with(kind, excluded, false)
+    }
+
+    /// As [`prepare_as`](Self::prepare_as), keeping what [`Prepared::fold`] needs to learn
+    /// the preprocessing again on each fold's training rows.
+    pub(crate) fn prepare_for_folds<T: Element>(
+        &self,
+        kind: ModelKind,
+        excluded: &[String],
+    ) -> Result<Prepared<T>> {
+        self.prepare_with(kind, excluded, true)
+    }
+
+    fn prepare_with<T: Element>(
+        &self,
+        kind: ModelKind,
+        excluded: &[String],
+        folds: bool,
+    ) -> Result<Prepared<T>> {
         let table_reader = self.table.any() || needs_table_reader(&self.data);
         if !table_reader {
             match Dataset::<T>::read(&self.data, self.target.as_deref(), excluded) {
-                Ok(data) => return self.prepare_numeric(data),
+                Ok(data) => return self.prepare_numeric(data, folds),
                 // Text or blanks: the table reader takes such files.
                 Err(DataError::Unparsable { .. } | DataError::Missing { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
         }
-        self.prepare_table(kind, excluded)
+        self.prepare_table(kind, excluded, folds)
     }
 
-    fn prepare_numeric<T: Element>(&self, data: Dataset<T>) -> Result<Prepared<T>> {
+    fn prepare_numeric<T: Element>(&self, data: Dataset<T>, folds: bool) -> Result<Prepared<T>> {
         let (mut x_train, y_train, mut test, split) = match self.test_size {
             Some(size) => {
                 let record = SplitRecord::new(data.y.view(), size, self.seed);
@@ -238,6 +279,7 @@ impl DataArgs {
             }
             None => (data.x, data.y, None, None),
         };
+        let unprepared = (folds && self.standardize).then(|| Unprepared::Numeric(x_train.clone()));
         let scaler = self.standardize(&mut x_train, test.as_mut().map(|t| &mut t.0))?;
         Ok(Prepared {
             feature_names: data.feature_names,
@@ -251,6 +293,7 @@ impl DataArgs {
             split,
             encoding: None,
             dropped_rows: 0,
+            unprepared,
         })
     }
 
@@ -276,6 +319,7 @@ impl DataArgs {
         &self,
         kind: ModelKind,
         excluded: &[String],
+        folds: bool,
     ) -> Result<Prepared<T>> {
         let t = &self.table;
         let read = t.read_options();
@@ -307,11 +351,29 @@ impl DataArgs {
         };
         let encoding =
             TableEncoding::fit(&table, &selection, &options, &read.na_values, &train_rows)?;
-        // The training rows' numbers are made in the table's own block, in place.
         let parts: Vec<&[usize]> = std::iter::once(train_rows.as_slice())
             .chain(test_rows.as_deref())
             .collect();
-        let mut encoded = encoding.transform_into(table, &parts, true)?.into_iter();
+        let (encoded, unprepared) = if folds {
+            // Cross-validation encodes the table again for each fold: it is kept, and the
+            // training rows' numbers are copied out.
+            let encoded = parts
+                .iter()
+                .map(|rows| encoding.transform(&table, Some(rows), true))
+                .collect::<Result<Vec<_>, _>>()?;
+            let unprepared = Unprepared::Table {
+                table: Box::new(table),
+                selection: Box::new(selection),
+                options,
+                na_values: read.na_values.clone(),
+                train_rows: train_rows.clone(),
+            };
+            (encoded, Some(unprepared))
+        } else {
+            // The training rows' numbers are made in the table's own block, in place.
+            (encoding.transform_into(table, &parts, true)?, None)
+        };
+        let mut encoded = encoded.into_iter();
         let (Some(train), test) = (encoded.next(), encoded.next()) else {
             bail!("no training rows");
         };
@@ -354,6 +416,7 @@ impl DataArgs {
             split,
             encoding: Some(encoding),
             dropped_rows,
+            unprepared,
         })
     }
 }
@@ -416,6 +479,58 @@ impl<T: Element> Prepared<T> {
             categorical: select_categorical(&self.cat_train, rows)?,
             y: self.y_train.select(ndarray::Axis(0), rows),
         })
+    }
+
+    /// One fold of cross-validation: its training rows and its held-out rows (indices into
+    /// the training part, increasing), with the preprocessing learned from the fold's
+    /// training rows alone (the categories' levels, the imputation statistics, the scaler
+    /// of `--standardize`) and applied to both.
+    ///
+    /// Without [`Unprepared`] rows (nothing is learned from a plain numeric file read without
+    /// `--standardize`), the rows are those of the whole training part.
+    pub(crate) fn fold(&self, train: &[usize], held_out: &[usize]) -> Result<(Rows<T>, Rows<T>)> {
+        let (mut fit, mut score) = match &self.unprepared {
+            None => return Ok((self.training_rows(train)?, self.training_rows(held_out)?)),
+            Some(Unprepared::Numeric(x)) => {
+                let rows = |rows: &[usize]| Rows {
+                    x: x.select(ndarray::Axis(0), rows),
+                    categorical: Vec::new(),
+                    y: self.y_train.select(ndarray::Axis(0), rows),
+                };
+                (rows(train), rows(held_out))
+            }
+            Some(Unprepared::Table {
+                table,
+                selection,
+                options,
+                na_values,
+                train_rows,
+            }) => {
+                let in_table =
+                    |rows: &[usize]| rows.iter().map(|&i| train_rows[i]).collect::<Vec<_>>();
+                let (train, held_out) = (in_table(train), in_table(held_out));
+                let encoding = TableEncoding::fit(table, selection, options, na_values, &train)
+                    .context("learning the encoding from the fold's training rows")?;
+                let rows =
+                    |rows: &[usize], part: &str| -> Result<Rows<T>> {
+                        let encoded = encoding.transform(table, Some(rows), true).with_context(|| {
+                        format!("encoding the fold's {part} rows by what its training rows hold")
+                    })?;
+                        Ok(Rows {
+                            x: narrow_features(encoded.dense)?,
+                            categorical: encoded.categorical,
+                            y: encoded.y.context("the fold's target")?,
+                        })
+                    };
+                (rows(&train, "training")?, rows(&held_out, "held-out")?)
+            }
+        };
+        if self.scaler.is_some() && fit.x.ncols() > 0 {
+            let scaler = StandardScaler::fit(fit.x.view())?;
+            scaler.transform_in_place(&mut fit.x)?;
+            scaler.transform_in_place(&mut score.x)?;
+        }
+        Ok((fit, score))
     }
 }
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{data, descent, error_of, json_of, stdout_of};
+use common::{data, descent, error_of, json_of, stdout_of, with_folds};
 use serde::Deserialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -391,21 +391,32 @@ struct LassoCv {
     chosen_alpha: f64,
 }
 
-/// The bundled data set `name` with a column of fold ids appended before the target.
-fn with_folds(dir: &tempfile::TempDir, name: &str, folds: &[usize]) -> PathBuf {
+/// The bundled data set `name`, each feature standardized (mean 0, population standard
+/// deviation 1, as scikit-learn's `StandardScaler`), as the CSV text of a table.
+fn standardized(name: &str) -> String {
     let text = std::fs::read_to_string(data(name)).unwrap();
     let mut lines = text.lines();
-    let mut out = String::new();
     let header = lines.next().unwrap();
-    let (features, target) = header.rsplit_once(',').unwrap();
-    out.push_str(&format!("{features},fold,{target}\n"));
-    for (line, fold) in lines.zip(folds) {
-        let (features, target) = line.rsplit_once(',').unwrap();
-        out.push_str(&format!("{features},{fold},{target}\n"));
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let (n, p) = (rows.len() as f64, rows[0].len() - 1);
+    let mean: Vec<f64> = (0..p)
+        .map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / n)
+        .collect();
+    let std: Vec<f64> = (0..p)
+        .map(|j| (rows.iter().map(|r| (r[j] - mean[j]).powi(2)).sum::<f64>() / n).sqrt())
+        .collect();
+    let mut out = format!("{header}\n");
+    for r in &rows {
+        let fields: Vec<String> = (0..p)
+            .map(|j| format!("{:?}", (r[j] - mean[j]) / std[j]))
+            .chain(std::iter::once(format!("{:?}", r[p])))
+            .collect();
+        out.push_str(&fields.join(","));
+        out.push('\n');
     }
-    let path = temp(dir, name);
-    std::fs::write(&path, out).unwrap();
-    path
+    out
 }
 
 fn fixtures() -> CvFixtures {
@@ -423,18 +434,25 @@ fn cv_with_the_same_folds_picks_what_scikit_learn_picks() {
     let fixtures = fixtures();
     let dir = tempfile::tempdir().unwrap();
     let logistic = &fixtures.cv.logistic;
-    let data = with_folds(&dir, "breast_cancer.csv", &logistic.folds);
+    // scikit-learn's LogisticRegressionCV was given the standardized data: the scaler was
+    // learned from all rows, outside the folds, so it is applied here before `cv` sees the
+    // data (`cv --standardize` learns a scaler in each fold, as a Pipeline would).
+    let path = with_folds(
+        &dir,
+        &standardized("breast_cancer.csv"),
+        "breast_cancer.csv",
+        &logistic.folds,
+    );
     let range = format!("{}..{}", logistic.c_range[0], logistic.c_range[1]);
     let num = logistic.num.to_string();
     let v = json_of(&[
         "cv",
         "--data",
-        data.to_str().unwrap(),
+        path.to_str().unwrap(),
         "--model",
         "logistic",
         "--penalty",
         "l1",
-        "--standardize",
         "--folds-column",
         "fold",
         "--C",
@@ -465,13 +483,14 @@ fn cv_with_the_same_folds_picks_what_scikit_learn_picks() {
     );
     assert_eq!(v["feature_names"].as_array().unwrap().len(), 30); // the fold column is not a feature
     let lasso = &fixtures.cv.lasso;
-    let data = with_folds(&dir, "diabetes.csv", &lasso.folds);
+    let diabetes = std::fs::read_to_string(data("diabetes.csv")).unwrap();
+    let path = with_folds(&dir, &diabetes, "diabetes.csv", &lasso.folds);
     let range = format!("{}..{}", lasso.alpha_range[0], lasso.alpha_range[1]);
     let num = lasso.num.to_string();
     let v = json_of(&[
         "cv",
         "--data",
-        data.to_str().unwrap(),
+        path.to_str().unwrap(),
         "--model",
         "linear",
         "--l1-ratio",

@@ -3,7 +3,7 @@
 //! the bundled churn table (fixtures from `scripts/make_fixtures.py`).
 
 mod common;
-use common::{data, descent, error_of, json_of, stdout_of};
+use common::{data, descent, error_of, json_of, stdout_of, with_folds};
 use serde_json::Value;
 use std::io::Write;
 
@@ -398,6 +398,109 @@ fn race_path_and_cv_take_the_same_table_options() {
         cv["feature_names"].as_array().map(Vec::len),
         Some(13),
         "{cv}"
+    );
+}
+
+/// Each fold learns its imputation means, scaler and levels from its own training rows, as
+/// scikit-learn's `cross_validate` refits a whole `Pipeline` in each fold: with the same folds,
+/// every held-out log loss matches to 1e-9. (Learned once from all training rows, the means
+/// and scales would leak the held-out rows and the scores would differ in the fourth digit.)
+#[test]
+fn cv_learns_the_preprocessing_in_each_fold_as_a_pipeline_does() {
+    let reference = &fixtures()["cv"];
+    let dir = tempfile::tempdir().unwrap();
+    let folds: Vec<usize> = reference["folds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_u64().unwrap() as usize)
+        .collect();
+    let text = std::fs::read_to_string(data("churn.csv")).unwrap();
+    let path = with_folds(&dir, &text, "churn.csv", &folds);
+    let range = numbers(&reference["C_range"]);
+    let mut args: Vec<String> = [
+        "cv",
+        "--model",
+        "logistic",
+        "--data",
+        path.to_str().unwrap(),
+        "--id-column",
+        "customerID",
+        "--folds-column",
+        "fold",
+        "--solver",
+        "newton",
+        "--tol",
+        "1e-12",
+        "--json",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    args.extend(["--C".to_owned(), format!("{}..{}", range[0], range[1])]);
+    args.extend(["--num".to_owned(), reference["num"].to_string()]);
+    args.extend(strings(&reference["options"]));
+    let v = json_of(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let grid = v["grid"].as_array().unwrap();
+    let expected = reference["fold_log_loss"].as_array().unwrap();
+    assert_eq!(grid.len(), expected.len());
+    for (point, scores) in grid.iter().zip(expected) {
+        for (ours, theirs) in numbers(&point["fold_scores"]).iter().zip(numbers(scores)) {
+            assert!(
+                (ours - theirs).abs() <= 1e-9 * theirs,
+                "C = {}: {ours} vs {theirs}",
+                point["C"]
+            );
+        }
+    }
+}
+
+/// A level that only a fold's held-out rows hold is unseen by that fold's fit: an error naming
+/// the fold, or the reference level with --unknown-level ignore.
+#[test]
+fn a_level_only_a_held_out_fold_holds_is_unknown_to_that_fold() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("x,colour,fold,y\n");
+    for i in 0..40 {
+        let colour = if i == 7 {
+            "violet"
+        } else {
+            ["red", "blue"][i % 2]
+        };
+        let y = ["no", "yes"][(i / 4) % 2];
+        text.push_str(&format!("{},{colour},{},{y}\n", i as f64 * 0.1, i % 4));
+    }
+    let path = dir.path().join("colours.csv");
+    std::fs::write(&path, text).unwrap();
+    let base = [
+        "cv",
+        "--model",
+        "logistic",
+        "--data",
+        path.to_str().unwrap(),
+        "--folds-column",
+        "fold",
+        "--num",
+        "2",
+        "--max-levels",
+        "10",
+    ];
+    let e = error_of(&base);
+    assert!(
+        e.contains("fold 4") && e.contains("\"violet\"") && e.contains("--unknown-level ignore"),
+        "{e}"
+    );
+    let mut ignore = base.to_vec();
+    ignore.extend(["--unknown-level", "ignore", "--json"]);
+    let v = json_of(&ignore);
+    // The refit on all rows has the level.
+    assert!(
+        v["feature_names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == "colour=violet"),
+        "{v}"
     );
 }
 

@@ -43,3 +43,27 @@ pub fn stdout_of(args: &[&str]) -> String {
 pub fn json_of(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&stdout_of(args)).unwrap()
 }
+
+/// `text`, a CSV table whose last column is the target, with a column `fold` of `folds`
+/// inserted before the target, written to `dir/name`.
+pub fn with_folds(
+    dir: &tempfile::TempDir,
+    text: &str,
+    name: &str,
+    folds: &[usize],
+) -> std::path::PathBuf {
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let (features, target) = header.rsplit_once(',').unwrap();
+    let mut out = format!("{features},fold,{target}\n");
+    let mut count = 0;
+    for (line, fold) in lines.zip(folds) {
+        let (features, target) = line.rsplit_once(',').unwrap();
+        out.push_str(&format!("{features},{fold},{target}\n"));
+        count += 1;
+    }
+    assert_eq!(count, folds.len(), "one fold id per row");
+    let path = dir.path().join(name);
+    std::fs::write(&path, out).unwrap();
+    path
+}
