@@ -531,26 +531,54 @@ fn targets(ys: &[f64]) -> Lanes {
 /// adds `Σ ℓ'ᵢ xᵢ` to `g` (with `GRADIENT` false, `Σ ℓ'` is 0 and `g` is not touched, and the
 /// compiler drops the slopes). `rows` holds `ys.len()` rows of `w.len()` values; with `G > 0`
 /// they hold exactly `G` whole vectors, and the gradient stays in registers ([`RowSums`]).
+///
+/// With `PER_ROW`, `per_row` holds one more term of each row's predictor,
+/// `zᵢ = xᵢ·w + b + per_rowᵢ` (the categorical columns' coefficients, gathered), and with
+/// `GRADIENT` each row's slope `ℓ'ᵢ` is written back over it (for the categorical columns'
+/// scatter); without `PER_ROW` it is not touched (and may be empty).
 #[inline(always)]
-fn pass_in<T: Element, L: SampleLoss, const FMA: bool, const GRADIENT: bool, const G: usize>(
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one inlined kernel body; the arguments are the pass's slices and point"
+)]
+fn pass_in<
+    T: Element,
+    L: SampleLoss,
+    const FMA: bool,
+    const GRADIENT: bool,
+    const G: usize,
+    const PER_ROW: bool,
+>(
     rows: &[T],
     ys: &[f64],
     w: &[f64],
     b: f64,
     sample: &L,
     g: &mut [f64],
+    per_row: &mut [f64],
 ) -> (f64, f64) {
     let p = w.len();
     let blocks = if p == 0 { 0 } else { ys.len() / BLOCK };
     let (mut losses, mut slopes) = ([0.0; LANES], [0.0; LANES]);
     let tail = Tail::of(w);
     let mut sums = RowSums::<G>::new(g, if GRADIENT { tail } else { None });
-    for (block, y) in rows
+    for (k, (block, y)) in rows
         .chunks_exact(BLOCK * p.max(1))
         .zip(ys.chunks_exact(BLOCK))
         .take(blocks)
+        .enumerate()
     {
-        let z = block_predictors::<T, FMA>(block, w, b, tail.as_ref());
+        let mut z = block_predictors::<T, FMA>(block, w, b, tail.as_ref());
+        let extra = if PER_ROW {
+            per_row.get_mut(k * BLOCK..(k + 1) * BLOCK)
+        } else {
+            None
+        };
+        if let Some(extra) = &extra {
+            for l in 0..LANES {
+                z[l] += extra[l];
+            }
+        }
         let (loss, slope) = sample.loss_and_slope_lanes::<FMA>(z, targets(y));
         for l in 0..LANES {
             losses[l] += loss[l];
@@ -560,15 +588,25 @@ fn pass_in<T: Element, L: SampleLoss, const FMA: bool, const GRADIENT: bool, con
                 slopes[l] += slope[l];
             }
             sums.add_block::<T, FMA>(block, &slope);
+            if let Some(extra) = extra {
+                extra.copy_from_slice(&slope);
+            }
         }
     }
     let g = sums.finish();
     let (mut total, mut slope_sum) = (sum_lanes(&losses), sum_lanes(&slopes));
     for (i, &y) in ys.iter().enumerate().skip(blocks * BLOCK) {
         let row = &rows[i * p..(i + 1) * p];
-        let z = predictor::<T, FMA>(row, w, b);
+        let mut z = predictor::<T, FMA>(row, w, b);
+        let extra = if PER_ROW { per_row.get_mut(i) } else { None };
+        if let Some(extra) = &extra {
+            z += **extra;
+        }
         if GRADIENT {
             let (loss, slope) = sample.loss_and_slope(z, y);
+            if let Some(extra) = extra {
+                *extra = slope;
+            }
             total += loss;
             slope_sum += slope;
             for (gj, &x) in g.iter_mut().zip(row) {
@@ -655,6 +693,8 @@ struct Pass<'a, T, L> {
 struct ValueAndGradient<'a, T, L> {
     pass: Pass<'a, T, L>,
     g: &'a mut [f64],
+    /// Each row's categorical term in, its slope out; `None`: no categorical columns.
+    per_row: Option<&'a mut [f64]>,
 }
 
 impl<T: Element, L: SampleLoss> Kernel for ValueAndGradient<'_, T, L> {
@@ -673,11 +713,20 @@ impl<T: Element, L: SampleLoss> Kernel for ValueAndGradient<'_, T, L> {
         // holds exactly G whole vectors, LLVM unrolls each row's dot product completely and
         // re-rolls it into 2-lane (`xmm`) pieces, four times the instructions of the `zmm`
         // loop it emits otherwise (seen in `perf annotate`; 4.9 → 4.4 ms at 200 000 × 50).
-        with_whole_vectors!(g.len(), G => pass_in::<T, L, FMA, true, G>(rows, ys, w, b, sample, g))
+        match self.per_row {
+            None => with_whole_vectors!(g.len(), G =>
+                pass_in::<T, L, FMA, true, G, false>(rows, ys, w, b, sample, g, &mut [])),
+            Some(per_row) => with_whole_vectors!(g.len(), G =>
+                pass_in::<T, L, FMA, true, G, true>(rows, ys, w, b, sample, g, per_row)),
+        }
     }
 }
 
-struct Value<'a, T, L>(Pass<'a, T, L>);
+struct Value<'a, T, L> {
+    pass: Pass<'a, T, L>,
+    /// Each row's categorical term (read, not written); `None`: no categorical columns.
+    per_row: Option<&'a mut [f64]>,
+}
 
 impl<T: Element, L: SampleLoss> Kernel for Value<'_, T, L> {
     type Output = f64;
@@ -689,8 +738,14 @@ impl<T: Element, L: SampleLoss> Kernel for Value<'_, T, L> {
             w,
             b,
             sample,
-        } = self.0;
-        pass_in::<T, L, FMA, false, 0>(rows, ys, w, b, sample, &mut []).0
+        } = self.pass;
+        match self.per_row {
+            None => pass_in::<T, L, FMA, false, 0, false>(rows, ys, w, b, sample, &mut [], &mut []),
+            Some(per_row) => {
+                pass_in::<T, L, FMA, false, 0, true>(rows, ys, w, b, sample, &mut [], per_row)
+            }
+        }
+        .0
     }
 }
 
@@ -816,13 +871,17 @@ pub(crate) fn gram_tiles(block: &[f64], width: usize, out: &mut [f64]) {
 /// One chunk of the one-pass value and gradient: `(Σᵢ ℓ(yᵢ, zᵢ), Σᵢ ℓ'ᵢ)` with `zᵢ = xᵢ·w + b`,
 /// and `g += Σᵢ ℓ'ᵢ xᵢ`. `rows` holds `ys.len()` rows of `w.len()` values, row-major.
 ///
+/// With `per_row` (one value per row), `zᵢ = xᵢ·w + b + per_rowᵢ`, and each row's slope `ℓ'ᵢ`
+/// replaces its `per_rowᵢ`: the categorical columns' coefficients go in, gathered by level,
+/// and the slopes come out for their scatter, with no other pass over the rows.
+///
 /// The sums are taken in an order fixed by the data alone, the same on every instruction set
 /// with FMA (and rounded differently, within a few units in the last place, on the baseline).
 pub(crate) fn chunk_value_and_gradient<T: Element, L: SampleLoss>(
     rows: &[T],
     ys: &[f64],
-    w: &[f64],
-    b: f64,
+    (w, b): (&[f64], f64),
+    per_row: Option<&mut [f64]>,
     sample: &L,
     g: &mut [f64],
 ) -> (f64, f64) {
@@ -833,7 +892,7 @@ pub(crate) fn chunk_value_and_gradient<T: Element, L: SampleLoss>(
         b,
         sample,
     };
-    dispatch(ValueAndGradient { pass, g })
+    dispatch(ValueAndGradient { pass, g, per_row })
 }
 
 struct TransposeTimes<'a, T> {
@@ -883,21 +942,23 @@ pub(crate) fn chunk_transpose_times<T: Element>(rows: &[T], v: &[f64], g: &mut [
     dispatch(TransposeTimes { rows, v, g });
 }
 
-/// One chunk of the one-pass value: `Σᵢ ℓ(yᵢ, xᵢ·w + b)`.
+/// One chunk of the one-pass value: `Σᵢ ℓ(yᵢ, xᵢ·w + b)`, plus `per_rowᵢ` in each row's
+/// predictor when given (it is only read).
 pub(crate) fn chunk_value<T: Element, L: SampleLoss>(
     rows: &[T],
     ys: &[f64],
-    w: &[f64],
-    b: f64,
+    (w, b): (&[f64], f64),
+    per_row: Option<&mut [f64]>,
     sample: &L,
 ) -> f64 {
-    dispatch(Value(Pass {
+    let pass = Pass {
         rows,
         ys,
         w,
         b,
         sample,
-    }))
+    };
+    dispatch(Value { pass, per_row })
 }
 
 /// `outᵢ = ℓ''(yᵢ, xᵢ·w + b)` for the rows of `rows` (one per element of `ys` and `out`): the
@@ -1042,9 +1103,25 @@ mod tests {
         let run = |registers: bool| {
             let mut g = vec![0.25; p];
             let (total, slope) = if registers {
-                pass_in::<f64, _, true, true, G>(&rows, &ys, &w, 0.3, &Squares, &mut g)
+                pass_in::<f64, _, true, true, G, false>(
+                    &rows,
+                    &ys,
+                    &w,
+                    0.3,
+                    &Squares,
+                    &mut g,
+                    &mut [],
+                )
             } else {
-                pass_in::<f64, _, true, true, 0>(&rows, &ys, &w, 0.3, &Squares, &mut g)
+                pass_in::<f64, _, true, true, 0, false>(
+                    &rows,
+                    &ys,
+                    &w,
+                    0.3,
+                    &Squares,
+                    &mut g,
+                    &mut [],
+                )
             };
             (total, slope, g)
         };

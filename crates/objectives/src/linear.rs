@@ -14,6 +14,7 @@ use ndarray::{
     linalg::general_mat_mul, s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis,
 };
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Mutex;
 
@@ -102,12 +103,14 @@ thread_local! {
 /// row-major order), its categorical columns, and whether an intercept is fitted.
 ///
 /// The coefficients are `[w_dense (p), w_c for each categorical column c (its levels), b]`.
-/// Without categorical columns, the one-pass kernels ([`fused`](Design::fused),
-/// [`gram`](Design::gram)) do the work; with them those return `None` and the losses take the
-/// general path through [`linear_predictor`](Design::linear_predictor),
-/// [`gradient_from_residual`](Design::gradient_from_residual) and
-/// [`weighted_gram`](Design::weighted_gram), each of which adds the categorical columns'
-/// part from their codes (a gather for `z`, a scatter for `Xᵀr`).
+/// The value and gradient are one pass over the dense rows ([`fused`](Design::fused)), with or
+/// without categorical columns: their coefficients are gathered into each row's predictor by
+/// level and the slopes scattered back into level sums. Without categorical columns the
+/// Hessian is our Gram kernel ([`gram`](Design::gram)); with them it takes the general path
+/// ([`weighted_gram`](Design::weighted_gram), whose categorical blocks are sparse rows), as do
+/// [`linear_predictor`](Design::linear_predictor) and
+/// [`gradient_from_residual`](Design::gradient_from_residual), each of which adds the
+/// categorical columns' part from their codes (a gather for `z`, a scatter for `Xᵀr`).
 #[derive(Debug, Clone)]
 pub(crate) struct Design<'a> {
     x: Features<'a>,
@@ -199,6 +202,70 @@ fn for_each_chunk<'x, T: Element, W>(
             .enumerate()
             .for_each(|(i, (rows, out))| work(i, rows, out));
     }
+}
+
+/// The sums of the chunks' slots of `width` values each, added in chunk order.
+fn add_chunks(partials: &[f64], width: usize) -> Vec<f64> {
+    let mut sums = vec![0.0; width];
+    for part in partials.chunks_exact(width) {
+        for (sum, v) in sums.iter_mut().zip(part) {
+            *sum += v;
+        }
+    }
+    sums
+}
+
+/// One chunk of the one-pass value (and gradient, when `out` has room for it): fills `out`
+/// with `[Σℓ]`, or `[Σℓ, Σℓ'x (p), Σℓ']` when it holds `w.len() + 2` slots. `per_row`: each
+/// row's categorical term, replaced by its slope when the gradient is taken (see
+/// [`chunk_value_and_gradient`]).
+fn chunk_sums<T: Element, L: SampleLoss>(
+    rows: &[T],
+    ys: &[f64],
+    (w, b): (&[f64], f64),
+    per_row: Option<&mut [f64]>,
+    sample: &L,
+    out: &mut [f64],
+) {
+    let p = w.len();
+    if out.len() == p + 2 {
+        let (head, g) = out.split_at_mut(1);
+        g.fill(0.0);
+        let (gw, gb) = g.split_at_mut(p);
+        let (total, slope_sum) = chunk_value_and_gradient(rows, ys, (w, b), per_row, sample, gw);
+        head[0] = total;
+        gb[0] = slope_sum;
+    } else {
+        out[0] = chunk_value(rows, ys, (w, b), per_row, sample);
+    }
+}
+
+/// `outᵢ = Σ_c w[start_c + codeᵢ_c]` for the rows `first..first + out.len()`: each row's
+/// categorical terms, the columns added in order (a row at [`Categorical::NONE`] adds
+/// nothing).
+fn gather_levels(columns: &[(usize, &Categorical<'_>)], w: &[f64], first: usize, out: &mut [f64]) {
+    out.fill(0.0);
+    for (start, c) in columns {
+        let codes = &c.codes()[first..first + out.len()];
+        let levels = &w[*start..*start + c.levels()];
+        for (o, &code) in out.iter_mut().zip(codes) {
+            if let Some(v) = levels.get(code as usize) {
+                *o += v;
+            }
+        }
+    }
+}
+
+/// `Σ_{codeᵢ=k} vᵢ` for each level `k` of `c`, each sum in row order (the reference level's
+/// rows add to nothing).
+fn level_sums(c: &Categorical<'_>, v: &[f64]) -> Vec<f64> {
+    let mut sums = vec![0.0; c.levels()];
+    for (&vi, &code) in v.iter().zip(c.codes()) {
+        if let Some(s) = sums.get_mut(code as usize) {
+            *s += vi;
+        }
+    }
+    sums
 }
 
 /// Whether every value of `chunk` is finite, by arithmetic alone: `v − v` is 0 for a finite
@@ -494,13 +561,10 @@ impl<'a> Design<'a> {
     /// columns' part of `scale · Xᵀv`, each level's sum taken in row order.
     fn scatter_categorical(&self, v: ArrayView1<'_, f64>, scale: f64, g: &mut Array1<f64>) {
         for (start, c) in self.categorical_offsets() {
-            let mut sums = vec![0.0; c.levels()];
-            for (&vi, &code) in v.iter().zip(c.codes()) {
-                if let Some(s) = sums.get_mut(code as usize) {
-                    *s += vi;
-                }
-            }
-            for (k, s) in sums.into_iter().enumerate() {
+            let v = v
+                .as_slice()
+                .map_or_else(|| v.to_vec().into(), Cow::Borrowed);
+            for (k, s) in level_sums(c, &v).into_iter().enumerate() {
                 g[start + k] = scale * s;
             }
         }
@@ -849,13 +913,7 @@ impl Design<'_> {
         self.partials.with(|partials| {
             partials.resize(chunks * width, 0.0);
             for_each_chunk(rows, self.dense_width(), partials, width, work);
-            let mut sums = vec![0.0; width];
-            for part in partials.chunks_exact(width) {
-                for (sum, v) in sums.iter_mut().zip(part) {
-                    *sum += v;
-                }
-            }
-            sums
+            add_chunks(partials, width)
         })
     }
 
@@ -889,10 +947,10 @@ impl Design<'_> {
         sample: &L,
         gradient: bool,
     ) -> Option<(f64, Option<Array1<f64>>)> {
-        if !self.categorical.is_empty() {
-            return None;
-        }
         let ys = y.as_slice()?;
+        if !self.categorical.is_empty() {
+            return self.fused_categorical(params, ys, sample, gradient);
+        }
         let (w, b) = self.split(params);
         let p = self.n_features();
         if w.len() != p {
@@ -923,17 +981,79 @@ impl Design<'_> {
         let width = if gradient { 1 + p + 1 } else { 1 };
         self.sum_over_chunks(rows, width, |i, chunk, out| {
             let ys = &ys[i * CHUNK_ROWS..][..chunk.len() / p];
-            if gradient {
-                let (head, g) = out.split_at_mut(1);
-                g.fill(0.0);
-                let (gw, gb) = g.split_at_mut(p);
-                let (total, slope_sum) = chunk_value_and_gradient(chunk, ys, w, b, sample, gw);
-                head[0] = total;
-                gb[0] = slope_sum;
-            } else {
-                out[0] = chunk_value(chunk, ys, w, b, sample);
-            }
+            chunk_sums(chunk, ys, (w, b), None, sample, out);
         })
+    }
+
+    /// [`fused`](Design::fused) with categorical columns, still one pass over the dense rows:
+    /// in each chunk, the rows' categorical terms `Σ_c w_c[codeᵢ]` are gathered into a slice
+    /// of the kept per-sample vector (in cache for the kernel, which adds them to `zᵢ` and
+    /// writes each row's slope `ℓ'ᵢ` back over them), and the dense sums are taken by the same
+    /// kernel as without codes. The levels' gradient `Σ_{codeᵢ=k} ℓ'ᵢ` is then summed from the
+    /// slopes in row order, one categorical column per thread. Chunks add in chunk order and
+    /// levels in row order, so the result does not depend on the number of threads.
+    fn fused_categorical<L: SampleLoss>(
+        &self,
+        params: &Array1<f64>,
+        ys: &[f64],
+        sample: &L,
+        gradient: bool,
+    ) -> Option<(f64, Option<Array1<f64>>)> {
+        let coefficients = params.as_slice()?;
+        let p = self.dense_width();
+        let (w, b) = (coefficients.get(..p)?, self.intercept(params));
+        let n = self.n_samples();
+        let columns: Vec<(usize, &Categorical<'_>)> = self.categorical_offsets().collect();
+        let width = if gradient { 1 + p + 1 } else { 1 };
+        let chunks = n.div_ceil(CHUNK_ROWS);
+        let (sums, levels) = with_rows!(&self.x, rows => self.samples.with(|kept| {
+            kept.resize(n.max(kept.len()), 0.0);
+            let per_row = &mut kept[..n];
+            let sums = self.partials.with(|partials| {
+                partials.resize(chunks * width, 0.0);
+                let work = |k: usize, (extra, out): (&mut [f64], &mut [f64])| {
+                    let start = k * CHUNK_ROWS;
+                    let end = start + extra.len();
+                    gather_levels(&columns, coefficients, start, extra);
+                    let (rows, ys) = (&rows[start * p..end * p], &ys[start..end]);
+                    chunk_sums(rows, ys, (w, b), Some(extra), sample, out);
+                };
+                let pairs = per_row.chunks_mut(CHUNK_ROWS).zip(partials.chunks_mut(width));
+                if chunks > 1 && rayon::current_num_threads() > 1 {
+                    per_row
+                        .par_chunks_mut(CHUNK_ROWS)
+                        .zip(partials.par_chunks_mut(width))
+                        .enumerate()
+                        .for_each(|(k, pair)| work(k, pair));
+                } else {
+                    pairs.enumerate().for_each(|(k, pair)| work(k, pair));
+                }
+                add_chunks(partials, width)
+            });
+            // The slopes are in `per_row` now: the levels' sums, column by column.
+            let levels: Option<Vec<Vec<f64>>> = gradient.then(|| {
+                let scatter = |(_, c): &(usize, &Categorical<'_>)| level_sums(c, per_row);
+                if columns.len() > 1 && rayon::current_num_threads() > 1 {
+                    columns.par_iter().map(scatter).collect()
+                } else {
+                    columns.iter().map(scatter).collect()
+                }
+            });
+            Some((sums, levels))
+        }))?;
+        let g = levels.map(|levels| {
+            // The slots are [Σℓ, Σℓ'x (p), Σℓ']; the levels go between the last two.
+            let mut g = Vec::with_capacity(self.n_params());
+            g.extend_from_slice(&sums[1..=p]);
+            for level in levels {
+                g.extend(level);
+            }
+            if self.fit_intercept {
+                g.push(sums[p + 1]);
+            }
+            Array1::from(g)
+        });
+        Some((sums[0], g))
     }
 
     /// [`fused`](Design::fused)'s sums without a pass, from the [`DataSummary`], when every
@@ -1130,6 +1250,113 @@ mod tests {
             });
             // Bit for bit: the chunks and the order of their sums are fixed.
             assert_eq!(one, many, "{threads} threads");
+        }
+    }
+
+    /// Categorical columns for `n` rows: a small one and a wide one, each with rows at the
+    /// reference level; with the one-hot matrix of `x`'s dense block and their indicators.
+    fn with_categories(x: &Array2<f64>) -> (Vec<crate::Categorical<'static>>, Array2<f64>) {
+        use crate::Categorical;
+        let n = x.nrows();
+        let specs = [(5usize, 3usize), (300, 7)];
+        let columns: Vec<Categorical<'static>> = specs
+            .iter()
+            .map(|&(levels, stride)| {
+                let codes: Vec<u32> = (0..n)
+                    .map(|i| match (i * stride + i / 5) % (levels + 1) {
+                        k if k == levels => Categorical::NONE,
+                        k => k as u32,
+                    })
+                    .collect();
+                Categorical::new(codes, levels).unwrap()
+            })
+            .collect();
+        let width: usize = specs.iter().map(|s| s.0).sum();
+        let p = x.ncols();
+        let mut one_hot = Array2::zeros((n, p + width));
+        one_hot.slice_mut(ndarray::s![.., ..p]).assign(x);
+        let mut start = p;
+        for c in &columns {
+            for (i, &code) in c.codes().iter().enumerate() {
+                if code != Categorical::NONE {
+                    one_hot[[i, start + code as usize]] = 1.0;
+                }
+            }
+            start += c.levels();
+        }
+        (columns, one_hot)
+    }
+
+    /// `x` with the categorical `columns`.
+    fn design<'a>(
+        x: impl Into<crate::Features<'a>>,
+        columns: &'a [crate::Categorical<'static>],
+    ) -> crate::DesignMatrix<'a> {
+        let views = columns.iter().map(crate::Categorical::view).collect();
+        crate::DesignMatrix::new(x, views).unwrap()
+    }
+
+    #[test]
+    fn the_categorical_one_pass_kernel_agrees_with_one_hot_columns_at_any_thread_count() {
+        type Sums = (f64, Array1<f64>);
+        let close = |a: &Sums, b: &Sums, what: &str| {
+            assert!((a.0 - b.0).abs() <= 1e-12 * b.0.abs().max(1.0), "{what}");
+            for (u, v) in a.1.iter().zip(&b.1) {
+                assert!(
+                    (u - v).abs() <= 1e-12 * v.abs().max(1.0),
+                    "{what}: {u} vs {v}"
+                );
+            }
+        };
+        // Widths without whole vectors, of whole vectors (gradient in registers), with a
+        // tail, and none at all (codes only); rows over several chunks, not a multiple of a
+        // block.
+        for p in [0, 3, 8, 13, 20] {
+            let (x, y, _) = problem(3 * super::CHUNK_ROWS + 77, p);
+            let y_real = y.mapv(|v| 2.0 * v - 0.5);
+            let (columns, one_hot) = with_categories(&x);
+            let params =
+                Array1::from_shape_fn(one_hot.ncols() + 1, |j| 0.05 * (j as f64 * 1.3).cos());
+            let log = LogLoss::new(design(&x, &columns), &y).unwrap();
+            let mse = MeanSquaredError::new(design(&x, &columns), &y_real).unwrap();
+            let evaluate = || {
+                (
+                    log.value_and_gradient(&params),
+                    mse.value_and_gradient(&params),
+                    log.value(&params),
+                    mse.value(&params),
+                )
+            };
+            let one = in_pool(1, evaluate);
+            let log_dense = LogLoss::new(&one_hot, &y).unwrap();
+            let mse_dense = MeanSquaredError::new(&one_hot, &y_real).unwrap();
+            close(
+                &one.0,
+                &log_dense.value_and_gradient(&params),
+                &format!("log loss, p = {p}"),
+            );
+            close(
+                &one.1,
+                &mse_dense.value_and_gradient(&params),
+                &format!("MSE, p = {p}"),
+            );
+            // The value passes sum the same losses, rows left over a block by the scalar
+            // `loss` rather than `loss_and_slope` (all rows, with no dense columns).
+            for (value, with_gradient) in [(one.2, one.0 .0), (one.3, one.1 .0)] {
+                assert!((value - with_gradient).abs() <= 1e-15 * value, "p = {p}");
+            }
+            // Bit for bit at any number of threads: chunks add in order, levels in row order.
+            assert_eq!(one, in_pool(2, evaluate), "2 threads, p = {p}");
+            // f32 storage: the same bits as f64 holding the same values.
+            let x32 = x.mapv(|v| v as f32);
+            let widened = x32.mapv(f64::from);
+            let narrow = LogLoss::new(design(&x32, &columns), &y).unwrap();
+            let wide = LogLoss::new(design(&widened, &columns), &y).unwrap();
+            assert_eq!(
+                narrow.value_and_gradient(&params),
+                wide.value_and_gradient(&params),
+                "f32, p = {p}"
+            );
         }
     }
 
