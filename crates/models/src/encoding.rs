@@ -853,7 +853,15 @@ impl TableEncoding {
         let unchanged = p == width
             && rows.len() * width == values.len()
             && slots.iter().enumerate().all(|(j, &s)| j == s);
-        for (k, &i) in rows.iter().enumerate() {
+        // Every row and column where it is, and nothing missing (a flat scan, at the vector
+        // width): nothing to move or fill.
+        let complete = || {
+            values
+                .chunks(1 << 12)
+                .all(|c| !c.iter().fold(false, |any, v| any | v.is_nan()))
+        };
+        let moved = if unchanged && complete() { &[] } else { rows };
+        for (k, &i) in moved.iter().enumerate() {
             for (j, (&slot, fill)) in slots.iter().zip(&fills).enumerate() {
                 let v = values[i * width + slot];
                 let v = match (v.is_nan(), fill) {
@@ -1011,6 +1019,36 @@ impl TableEncoding {
         let c = table.column(&self.target)?;
         unsupported(table, c)?;
         let mut y = Array1::zeros(rows.len());
+        if let (Some([negative, positive]), RawColumn::Text { codes, levels }) =
+            (&self.labels, &table.columns[c])
+        {
+            // Each of the table's levels is compared with the labels once.
+            let class: Vec<Option<f64>> = levels
+                .iter()
+                .map(|l| {
+                    if same_label(positive, l) {
+                        Some(1.0)
+                    } else if same_label(negative, l) {
+                        Some(0.0)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            let all_known = rows.iter().all(|&i| {
+                codes
+                    .get(i)
+                    .and_then(|&k| class.get(k as usize))
+                    .is_some_and(Option::is_some)
+            });
+            if all_known {
+                for (out, &i) in y.iter_mut().zip(rows) {
+                    *out = class[codes[i] as usize].unwrap_or(f64::NAN);
+                }
+                return Ok(y);
+            }
+            // A missing or unknown label: the row-by-row loop below says which.
+        }
         for (out, &i) in y.iter_mut().zip(rows) {
             if table.is_missing(c, i) {
                 return Err(Self::missing_values(

@@ -63,50 +63,63 @@ fn text(kind: &DataType) -> bool {
     }
 }
 
-/// A batch's column of numbers in the row-major block: the batch's rows (whole rows, `width`
-/// values each) and the column's slot in each.
-struct Target<'b> {
-    rows: &'b mut [f64],
-    width: usize,
-    slot: usize,
+/// Writes `values` into `column` (one batch's values of a numeric column, contiguous), nulls
+/// as NaN; `Err` with the first infinite value's row (in the batch). The copy and the check
+/// are flat loops over one column, at the vector width; the values reach the row-major block
+/// by [`transpose_into`].
+fn write_column(
+    column: &mut [f64],
+    values: impl Iterator<Item = f64>,
+    nulls: Option<NullBuffer>,
+) -> Result<(), (usize, f64)> {
+    for (out, v) in column.iter_mut().zip(values) {
+        *out = v;
+    }
+    if let Some(nulls) = nulls.filter(|n| n.null_count() > 0) {
+        for (out, valid) in column.iter_mut().zip(nulls.iter()) {
+            if !valid {
+                *out = f64::NAN;
+            }
+        }
+    }
+    if column.iter().fold(false, |any, v| any | v.is_infinite()) {
+        if let Some((i, &v)) = column.iter().enumerate().find(|(_, v)| v.is_infinite()) {
+            return Err((i, v));
+        }
+    }
+    Ok(())
 }
 
-impl Target<'_> {
-    /// Writes `values` down the column, nulls as NaN; `Err` with the first infinite value's
-    /// row (in the batch).
-    fn write(
-        &mut self,
-        values: impl Iterator<Item = f64>,
-        nulls: Option<NullBuffer>,
-    ) -> Result<(), (usize, f64)> {
-        let mut infinite = None;
-        for (i, (row, v)) in self
-            .rows
-            .chunks_exact_mut(self.width)
-            .zip(values)
-            .enumerate()
-        {
-            let v = match &nulls {
-                Some(n) if n.is_null(i) => f64::NAN,
-                _ => v,
-            };
-            if v.is_infinite() && infinite.is_none() {
-                infinite = Some((i, v));
+/// Rows per tile of [`transpose_into`]: a tile's rows of the block (`TILE_ROWS × width`
+/// values) stay in the L1 cache while every column writes its values into them.
+const TILE_ROWS: usize = 64;
+
+/// Copies a batch's columns (`columns`, `width` of them, `rows.len() / width` values each, one
+/// after the other) into its rows of the row-major block, a tile of rows at a time: each row's
+/// cache lines are filled by all columns while they are in cache, instead of being fetched
+/// again for each column (20 columns of a 65 536-row batch wrote 10 MB twenty times over).
+fn transpose_into(columns: &[f64], rows: &mut [f64], width: usize) {
+    let n = rows.len() / width.max(1);
+    for first in (0..n).step_by(TILE_ROWS) {
+        let tile = &mut rows[first * width..(first + TILE_ROWS).min(n) * width];
+        for (slot, column) in columns.chunks_exact(n).enumerate() {
+            let values = &column[first..];
+            for (row, &v) in tile.chunks_exact_mut(width).zip(values) {
+                row[slot] = v;
             }
-            row[self.slot] = v;
         }
-        infinite.map_or(Ok(()), Err)
     }
 }
 
-/// Writes the values of a primitive array as `f64` into `target`.
-fn write_primitive<T>(array: &dyn Array, target: &mut Target<'_>) -> Result<(), (usize, f64)>
+/// Writes the values of a primitive array as `f64` into `column`.
+fn write_primitive<T>(array: &dyn Array, column: &mut [f64]) -> Result<(), (usize, f64)>
 where
     T: ArrowPrimitiveType,
     T::Native: Into<WideNumber>,
 {
     let array = array.as_primitive::<T>();
-    target.write(
+    write_column(
+        column,
         array.values().iter().map(|&v| v.into().0),
         array.logical_nulls(),
     )
@@ -161,23 +174,16 @@ impl Building {
         code
     }
 
-    /// Appends a batch's array (numbers into `rows`, the batch's rows of the block, `width`
-    /// wide); `Err` with a message (and the row in the batch).
-    fn append(
-        &mut self,
-        array: &dyn Array,
-        rows: &mut [f64],
-        width: usize,
-    ) -> Result<(), (usize, String)> {
+    /// Appends a batch's array (numbers into `columns`, the batch's values of each numeric
+    /// column one after the other, at this column's slot); `Err` with a message (and the row
+    /// in the batch).
+    fn append(&mut self, array: &dyn Array, columns: &mut [f64]) -> Result<(), (usize, String)> {
         let infinite = |(i, v): (usize, f64)| (i, format!("{v} is not a finite number"));
         match self {
             Building::Unsupported(_) => Ok(()),
             Building::Numeric(slot) => {
-                let t = &mut Target {
-                    rows,
-                    width,
-                    slot: *slot,
-                };
+                let n = array.len();
+                let t = &mut columns[*slot * n..(*slot + 1) * n];
                 match array.data_type() {
                     DataType::Float64 => write_primitive::<Float64Type>(array, t),
                     DataType::Float32 => write_primitive::<Float32Type>(array, t),
@@ -192,7 +198,7 @@ impl Building {
                     DataType::Boolean => {
                         let array = array.as_boolean();
                         let values = (0..array.len()).map(|i| f64::from(u8::from(array.value(i))));
-                        t.write(values, array.logical_nulls())
+                        write_column(t, values, array.logical_nulls())
                     }
                     other => {
                         return Err((0, format!("a batch of type {other} in a numeric column")))
@@ -267,6 +273,8 @@ struct TableBuilder {
     names: Vec<String>,
     columns: Vec<Building>,
     block: Vec<f64>,
+    /// A batch's numeric columns, one after the other, before they go into the block's rows.
+    columns_of_batch: Vec<f64>,
     width: usize,
     rows: usize,
     read: usize,
@@ -293,6 +301,7 @@ impl TableBuilder {
             names,
             columns,
             block: vec![0.0; rows * width],
+            columns_of_batch: Vec::new(),
             width,
             rows,
             read: 0,
@@ -319,13 +328,16 @@ impl TableBuilder {
                 self.rows
             )));
         }
-        let rows_of_batch = &mut self.block[read * width..end * width];
+        let mut columns = std::mem::take(&mut self.columns_of_batch);
+        columns.resize(batch.num_rows() * width, 0.0);
         for (c, array) in batch.columns().iter().enumerate() {
-            if let Err((i, reason)) = self.columns[c].append(array.as_ref(), rows_of_batch, width) {
+            if let Err((i, reason)) = self.columns[c].append(array.as_ref(), &mut columns) {
                 let reason = format!("row {}, column {:?}: {reason}", read + i + 1, self.names[c]);
                 return Err(self.error(reason));
             }
         }
+        transpose_into(&columns, &mut self.block[read * width..end * width], width);
+        self.columns_of_batch = columns;
         self.read = end;
         Ok(())
     }
@@ -429,4 +441,86 @@ pub(crate) fn from_batches(
         table.push(batch)?;
     }
     table.finish(text_columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{
+        ArrayRef, BooleanArray, Float32Array, Float64Array, Int32Array, StringArray,
+    };
+    use std::sync::Arc;
+
+    /// A batch of `n` rows from row `first` on: numbers of four types with nulls, and text.
+    fn batch(first: usize, n: usize) -> RecordBatch {
+        let rows = first..first + n;
+        let f64s: Float64Array = rows
+            .clone()
+            .map(|i| (i % 7 != 3).then_some(i as f64 * 0.5))
+            .collect();
+        let i32s: Int32Array = rows
+            .clone()
+            .map(|i| (i % 11 != 5).then_some(i as i32 - 40))
+            .collect();
+        let f32s: Float32Array = rows.clone().map(|i| Some(i as f32 * 0.25)).collect();
+        let bools: BooleanArray = rows.clone().map(|i| Some(i % 2 == 0)).collect();
+        let text: StringArray = rows.map(|i| Some(["a", "b", "c"][i % 3])).collect();
+        RecordBatch::try_from_iter([
+            ("x", Arc::new(f64s) as ArrayRef),
+            ("k", Arc::new(text) as ArrayRef),
+            ("n", Arc::new(i32s) as ArrayRef),
+            ("h", Arc::new(f32s) as ArrayRef),
+            ("b", Arc::new(bools) as ArrayRef),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn batches_of_any_size_go_into_their_rows_of_the_block() {
+        // Batch sizes that end mid-tile and span several tiles.
+        let sizes = [1, TILE_ROWS - 1, 3 * TILE_ROWS + 5, 200];
+        let mut batches = Vec::new();
+        let mut first = 0;
+        for n in sizes {
+            batches.push(batch(first, n));
+            first += n;
+        }
+        let table = from_batches(Path::new("t"), &batches, &[]).unwrap();
+        assert_eq!(table.nrows(), first);
+        for i in 0..first {
+            let x = if i % 7 == 3 { f64::NAN } else { i as f64 * 0.5 };
+            let n = if i % 11 == 5 {
+                f64::NAN
+            } else {
+                i as f64 - 40.0
+            };
+            let expected = [x, n, i as f64 * 0.25, f64::from(u8::from(i % 2 == 0))];
+            let row = table.numbers.row(i);
+            for (got, want) in row.iter().zip(expected) {
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "row {i}: {row} vs {expected:?}"
+                );
+            }
+            assert_eq!(table.text(1, i).as_deref(), Some(["a", "b", "c"][i % 3]));
+        }
+    }
+
+    #[test]
+    fn an_infinite_number_is_an_error_naming_its_row() {
+        let good = batch(0, 100);
+        let values: Float64Array = (0..50)
+            .map(|i| Some(if i == 17 { f64::NEG_INFINITY } else { 1.0 }))
+            .collect();
+        let mut columns = batch(100, 50).columns().to_vec();
+        columns[0] = Arc::new(values);
+        let bad = RecordBatch::try_new(good.schema(), columns).unwrap();
+        let e = from_batches(Path::new("t"), &[good, bad], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("row 118, column \"x\": -inf is not a finite number"),
+            "{e}"
+        );
+    }
 }
