@@ -208,11 +208,16 @@ impl Input {
 #[cfg(feature = "parquet")]
 fn read_parquet(input: Input, name: &Path, text: &[String]) -> Result<RawTable, DataError> {
     match input {
-        Input::File(path) => {
-            let file = std::fs::File::open(&path).map_err(|e| io(&path, e))?;
-            crate::parquet_table::read(file, name, text)
+        // Each thread opens the file for itself: a file's clones share one position.
+        Input::File(path) => crate::parquet_table::read(
+            || std::fs::File::open(&path).map_err(|e| io(&path, e)),
+            name,
+            text,
+        ),
+        Input::Memory(bytes) => {
+            let bytes = bytes::Bytes::from(bytes);
+            crate::parquet_table::read(|| Ok(bytes.clone()), name, text)
         }
-        Input::Memory(bytes) => crate::parquet_table::read(bytes::Bytes::from(bytes), name, text),
     }
 }
 
