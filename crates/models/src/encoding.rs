@@ -199,9 +199,20 @@ fn missing_rows(table: &RawTable, columns: &[usize]) -> Vec<bool> {
             RawColumn::Unsupported { .. } => missing.fill(true),
         }
     }
-    if !slots.is_empty() {
-        for (m, row) in missing.iter_mut().zip(table.numbers.rows()) {
-            *m |= slots.iter().any(|&k| row[k].is_nan());
+    let width = table.numbers.ncols();
+    match table.numbers.as_slice() {
+        _ if slots.is_empty() => {}
+        // Every column of the block, stored row by row: each row a flat scan, at the vector
+        // width.
+        Some(values) if slots.len() == width && slots.iter().enumerate().all(|(j, &k)| j == k) => {
+            for (m, row) in missing.iter_mut().zip(values.chunks_exact(width)) {
+                *m |= row.iter().fold(false, |any, v| any | v.is_nan());
+            }
+        }
+        _ => {
+            for (m, row) in missing.iter_mut().zip(table.numbers.rows()) {
+                *m |= slots.iter().fold(false, |any, &k| any | row[k].is_nan());
+            }
         }
     }
     missing
@@ -619,8 +630,12 @@ impl TableEncoding {
                 }
                 let mut sorted = seen.clone();
                 sort_levels(&mut sorted);
-                let count =
-                    |l: &String| levels.iter().position(|x| x == l).map_or(0, |k| counts[k]);
+                let count: HashMap<&str, usize> = levels
+                    .iter()
+                    .zip(&counts)
+                    .map(|(l, &n)| (l.as_str(), n))
+                    .collect();
+                let count = |l: &String| count.get(l.as_str()).copied().unwrap_or(0);
                 most_frequent(sorted.iter().map(|l| (l.clone(), count(l))))
             } else {
                 None
@@ -643,16 +658,36 @@ impl TableEncoding {
         let labels = match labels {
             None => None,
             Some(()) => {
-                let mut distinct: Vec<String> = Vec::new();
-                let mut index = HashMap::new();
-                for &i in rows {
-                    if let Some(text) = table.text(selection.target, i) {
-                        if !index.contains_key(&text) {
-                            index.insert(text.clone(), ());
-                            distinct.push(text);
+                let mut distinct: Vec<String> = match target {
+                    // The levels the rows use, by a count of their codes.
+                    RawColumn::Text { codes, levels } => {
+                        let mut used = vec![false; levels.len()];
+                        for &i in rows {
+                            if let Some(u) = used.get_mut(codes[i] as usize) {
+                                *u = true;
+                            }
                         }
+                        levels
+                            .iter()
+                            .zip(used)
+                            .filter(|(_, u)| *u)
+                            .map(|(l, _)| l.clone())
+                            .collect()
                     }
-                }
+                    _ => {
+                        let mut distinct: Vec<String> = Vec::new();
+                        let mut index = HashMap::new();
+                        for &i in rows {
+                            if let Some(text) = table.text(selection.target, i) {
+                                if !index.contains_key(&text) {
+                                    index.insert(text.clone(), ());
+                                    distinct.push(text);
+                                }
+                            }
+                        }
+                        distinct
+                    }
+                };
                 sort_levels(&mut distinct);
                 if distinct.len() != 2 {
                     return Err(DataError::NotTwoLabels {
