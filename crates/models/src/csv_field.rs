@@ -3,6 +3,7 @@
 //! whichever of them takes it.
 
 use descent_objectives::Element;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -366,5 +367,52 @@ pub(crate) fn parse_number(
             column: column_name(),
             text: shown(),
         }),
+    }
+}
+
+/// Whether `bytes` (the start of a file) hold a carriage return that is not followed by a
+/// line feed: lines that end with a carriage return alone, as old Mac files do. (One at the
+/// very end of `bytes` may be the first half of a CRLF, and does not count.)
+pub(crate) fn lone_carriage_return(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', bytes).any(|i| i + 1 < bytes.len() && bytes[i + 1] != b'\n')
+}
+
+/// The input of a file whose lines end with a carriage return alone, with each such line
+/// break (outside quotes) given as a line feed: the csv crate reads a lone carriage return as
+/// a line break but counts lines by line feeds, so every error would say line 1. A carriage
+/// return inside a quoted field is data and is left alone, so no value changes.
+pub(crate) struct LineFeeds<R> {
+    inner: R,
+    /// Whether the input's line breaks are carriage returns (else it passes unchanged).
+    active: bool,
+    quoted: bool,
+}
+
+impl<R> LineFeeds<R> {
+    /// `inner`, its lone carriage returns made line feeds when `active`.
+    pub(crate) fn new(inner: R, active: bool) -> Self {
+        LineFeeds {
+            inner,
+            active,
+            quoted: false,
+        }
+    }
+}
+
+impl<R: Read> Read for LineFeeds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if !self.active {
+            return Ok(n);
+        }
+        for b in &mut buf[..n] {
+            match *b {
+                // `""` inside quotes toggles twice: the state stays right.
+                b'"' => self.quoted = !self.quoted,
+                b'\r' if !self.quoted => *b = b'\n',
+                _ => {}
+            }
+        }
+        Ok(n)
     }
 }

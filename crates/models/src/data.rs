@@ -2,10 +2,11 @@
 //! column by default), every other column a feature.
 
 pub use crate::csv_field::DataError;
-use crate::csv_field::{narrow, parse_number};
+use crate::csv_field::{lone_carriage_return, narrow, parse_number, LineFeeds};
 use descent_objectives::Element;
 use ndarray::{Array1, Array2};
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The most column names a "no column named …" message lists.
@@ -186,12 +187,28 @@ pub fn read_text_column(path: impl AsRef<Path>, name: &str) -> Result<Vec<String
 /// A CSV file opened with its header read.
 struct Table {
     path: PathBuf,
-    reader: csv::Reader<std::fs::File>,
+    reader: csv::Reader<LineFeeds<std::fs::File>>,
     header: Vec<String>,
     /// Each column's index, by name.
     index: HashMap<String, usize>,
     /// Where the first data row starts: its byte offset and line number.
     data_start: (u64, u64),
+}
+
+/// Reads the start of `file` into `buf` (without moving its position), as much as there is;
+/// returns how many bytes.
+fn fill_from_start(file: &std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    use std::io::{Seek, SeekFrom};
+    let mut reader = file;
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    reader.seek(SeekFrom::Start(0))?;
+    Ok(filled)
 }
 
 impl Table {
@@ -202,10 +219,15 @@ impl Table {
         };
         let file = std::fs::File::open(path).map_err(io)?;
         check_kind(path, &file)?;
+        // Lines that end with a carriage return alone are read with line feeds, so that the
+        // csv crate counts them.
+        let mut start = vec![0; 1 << 16];
+        let read = fill_from_start(&file, &mut start).map_err(io)?;
+        let cr_lines = lone_carriage_return(&start[..read]);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
-            .from_reader(file);
+            .from_reader(LineFeeds::new(file, cr_lines));
         let header: Vec<String> = reader
             .headers()
             .map_err(|e| csv_error(path, e))?
@@ -455,6 +477,11 @@ mod tests {
         );
         assert!(message("", None).contains("empty"));
         assert!(message("a,b,t\n", None).contains("no data rows"));
+        // Lines that end with a carriage return alone, a blank one among them.
+        let m = message("a,b,t\r1,2,0\r\r1,2,1\r1,x,1\r", None);
+        assert!(m.contains("line 5") && m.contains("\"x\""), "{m}");
+        let m = message("a,b,t\r\n1,2,0\r\n\r\n1,inf,1\r\n", None);
+        assert!(m.contains("line 4") && m.contains("not a finite"), "{m}");
         let m = message("a,b,t\n1,2,3\n", Some("y"));
         assert!(
             m.contains("no column named \"y\"") && m.contains("a, b, t"),

@@ -9,7 +9,7 @@
 //! handles quoting; so do lines longer than a chunk, and line breaks written as a carriage
 //! return alone (old Mac files), which the csv crate reads as line breaks.
 
-use crate::csv_field::{narrow, parse_number, DataError};
+use crate::csv_field::{lone_carriage_return, narrow, parse_number, DataError};
 use descent_objectives::Element;
 use ndarray::Array2;
 use rayon::prelude::*;
@@ -104,12 +104,6 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
         }
     }
     Ok(filled)
-}
-
-/// Whether `bytes` hold a carriage return that is not followed by a line feed (one at the very
-/// end of a chunk may be the first half of a CRLF, and does not count).
-fn lone_carriage_return(bytes: &[u8]) -> bool {
-    memchr::memchr_iter(b'\r', bytes).any(|i| i + 1 < bytes.len() && bytes[i + 1] != b'\n')
 }
 
 /// Splits the data part of the file into chunks and counts their rows; `None` when the file

@@ -10,7 +10,7 @@
 //! Plain numeric files without blanks are read faster by [`crate::data::Dataset`], in parallel;
 //! this reader is for everything else.
 
-use crate::csv_field::DataError;
+use crate::csv_field::{lone_carriage_return, DataError, LineFeeds};
 use crate::data::{check_kind, column_index, csv_error, listed};
 use ndarray::{Array2, ArrayView1};
 use std::io::{BufRead, BufReader, Read};
@@ -329,9 +329,18 @@ impl RawTable {
             .delimiter
             .unwrap_or_else(|| detect_delimiter(&first));
         let crlf = first.ends_with(b"\r\n");
+        // Lines that end with a carriage return alone: read with line feeds (see
+        // `LineFeeds`), and then the first "line" is the whole file.
+        let cr_lines = lone_carriage_return(&first);
         let mut text_columns = options.text_columns.clone();
         loop {
-            match read_once(&input, &name, (delimiter, crlf), options, &text_columns)? {
+            match read_once(
+                &input,
+                &name,
+                (delimiter, crlf, cr_lines),
+                options,
+                &text_columns,
+            )? {
                 Pass::Done(table) => return Ok(table),
                 // Columns that turned out to hold text after some numbers: read again with
                 // them as text from the start (their numbers' own spelling is kept).
@@ -483,7 +492,7 @@ fn record_line<R: Read>(reader: &csv::Reader<R>, record: &csv::ByteRecord, crlf:
 fn read_once(
     input: &Input,
     name: &Path,
-    (delimiter, crlf): (u8, bool),
+    (delimiter, crlf, cr_lines): (u8, bool, bool),
     options: &ReadOptions,
     text_columns: &[String],
 ) -> Result<Pass, DataError> {
@@ -492,7 +501,10 @@ fn read_once(
         .delimiter(delimiter)
         .has_headers(true)
         .flexible(true)
-        .from_reader(LastByte::new(input.open(name)?, &last_byte));
+        .from_reader(LastByte::new(
+            LineFeeds::new(input.open(name)?, cr_lines),
+            &last_byte,
+        ));
     let header = reader
         .byte_headers()
         .map_err(|e| csv_error(name, e))?
@@ -814,5 +826,22 @@ mod tests {
         assert!(message("a,a\n1,2\n").contains("appears twice"));
         assert!(message("a,b\n").contains("no data rows"));
         assert!(message("").contains("empty"));
+    }
+
+    #[test]
+    fn lines_that_end_with_a_carriage_return_alone_are_counted() {
+        let message = |s: &str| read(s).unwrap_err().to_string();
+        // A blank line, and a carriage return inside quotes (data, not a line break).
+        let text = "a,b\r\"x\ry\",1\r\rz,4\rw,inf\r";
+        assert!(
+            message(text).contains("line 5, column \"b\": \"inf\" is not a finite number"),
+            "{}",
+            message(text)
+        );
+        let table = read("a,b\r\"x\ry\",1\r\rz,4\r").unwrap();
+        assert_eq!(table.nrows(), 2);
+        assert_eq!(table.text(0, 0).as_deref(), Some("x\ry"));
+        assert_eq!(table.place(1), "line 4");
+        assert!(message("a,b\r1,2\r3\r").contains("line 3: expected 2 fields"));
     }
 }
