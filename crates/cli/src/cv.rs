@@ -8,7 +8,7 @@
 //! inform the preprocessing they are scored through.
 
 use crate::data::{DataArgs, Prepared};
-use crate::fit::ModelSettings;
+use crate::fit::{stored_as, Dtype, ModelSettings};
 use crate::grid::{self, strength_name, GridArgs, Plan};
 use crate::number::Sig;
 use crate::output::{self, Metrics};
@@ -19,7 +19,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::ValueEnum;
 use descent_models::data::read_features;
 use descent_models::{Folds, Model, Solver};
-use descent_objectives::DesignMatrix;
+use descent_objectives::{DesignMatrix, Element};
 use ndarray::ArrayView1;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -172,14 +172,14 @@ struct FoldPath {
 }
 
 /// Fits fold `f` along the grid, warm-starting each value from the one before.
-fn fold_path(
+fn fold_path<T: Element>(
     settings: &ModelSettings,
     solver: Solver,
     values: &[f64],
     scoring: Scoring,
     folds: &Folds,
     f: usize,
-    prepared: &Prepared,
+    prepared: &Prepared<T>,
 ) -> Result<FoldPath> {
     let (train, held_out) = prepared
         .fold(&folds.training(f), &folds.held_out(f))
@@ -221,7 +221,7 @@ fn fold_path(
 
 /// The folds of the training rows: from the column, or seeded (stratified for logistic), and
 /// checked so that every fold can be fitted and scored.
-fn make_folds(args: &CvArgs, prepared: &Prepared) -> Result<Folds> {
+fn make_folds<T>(args: &CvArgs, prepared: &Prepared<T>) -> Result<Folds> {
     let y = prepared.y_train.view();
     let folds = match &args.folds_column {
         Some(name) => {
@@ -295,8 +295,16 @@ pub(crate) fn run(args: &CvArgs, out: &mut impl Write) -> Result<Outcome> {
             crate::cli_name(args.model)
         );
     }
+    match args.grid.dtype {
+        Dtype::F64 => cv_as::<f64>(args, scoring, out),
+        Dtype::F32 => cv_as::<f32>(args, scoring, out),
+    }
+}
+
+/// [`run`] with the features stored as `T`, after the options are checked.
+fn cv_as<T: Element>(args: &CvArgs, scoring: Scoring, out: &mut impl Write) -> Result<Outcome> {
     let excluded: Vec<String> = args.folds_column.iter().cloned().collect();
-    let prepared = args.data.prepare_for_folds(args.model, &excluded)?;
+    let prepared = args.data.prepare_for_folds::<T>(args.model, &excluded)?;
     let Plan {
         settings,
         solver,
@@ -440,6 +448,8 @@ pub(crate) fn run(args: &CvArgs, out: &mut impl Write) -> Result<Outcome> {
             train_rows: usize,
             test_rows: usize,
             standardized: bool,
+            /// How the features were stored while fitting (`--dtype`).
+            dtype: &'static str,
             feature_names: &'a [String],
             /// The folds' fits and the refit, wall clock (not the CSV read).
             cv_seconds: f64,
@@ -465,6 +475,7 @@ pub(crate) fn run(args: &CvArgs, out: &mut impl Write) -> Result<Outcome> {
                 train_rows: x.nrows(),
                 test_rows: prepared.test_rows(),
                 standardized: args.data.standardize,
+                dtype: T::NAME,
                 feature_names: &prepared.feature_names,
                 cv_seconds,
                 fits: k * values.len(),
@@ -500,7 +511,7 @@ pub(crate) fn run(args: &CvArgs, out: &mut impl Write) -> Result<Outcome> {
     }
     writeln!(
         out,
-        "{} ({}) on {}: {k}-fold cross-validation ({fold_source}) over {} values of {strength}, {}; {} training rows{}{}\n",
+        "{} ({}) on {}: {k}-fold cross-validation ({fold_source}) over {} values of {strength}, {}; {} training rows{}{}{}\n",
         crate::race::model_name(args.model),
         penalty_words(&settings),
         args.data.data.display(),
@@ -515,7 +526,8 @@ pub(crate) fn run(args: &CvArgs, out: &mut impl Write) -> Result<Outcome> {
             ", standardized"
         } else {
             ""
-        }
+        },
+        stored_as(T::NAME)
     )?;
     let score = scoring.words();
     writeln!(

@@ -222,13 +222,9 @@ pub(crate) enum Unprepared<T> {
 
 impl DataArgs {
     /// Reads the data file, splits it (with `--test-size`) and standardizes it (with
-    /// `--standardize`, fitted on the training rows), for a model of `kind`.
-    pub(crate) fn prepare(&self, kind: ModelKind) -> Result<Prepared> {
-        self.prepare_as(kind, &[])
-    }
-
-    /// As [`prepare`](Self::prepare), leaving out the columns named in `excluded` (they are
-    /// not features), the numeric features stored as `T` (`--dtype`).
+    /// `--standardize`, fitted on the training rows), for a model of `kind`, leaving out the
+    /// columns named in `excluded` (they are not features), the numeric features stored as `T`
+    /// (`--dtype`).
     pub(crate) fn prepare_as<T: Element>(
         &self,
         kind: ModelKind,
@@ -588,9 +584,10 @@ pub(crate) struct ForModel<'a> {
     pub unknown_level: Option<UnknownLevelArg>,
 }
 
-/// Rows of a data file encoded as a saved model's features (scaled by its scaler).
-pub(crate) struct ModelRows {
-    pub x: Array2<f64>,
+/// Rows of a data file encoded as a saved model's features (scaled by its scaler), the
+/// numeric features stored as `T` (`--dtype`).
+pub(crate) struct ModelRows<T = f64> {
+    pub x: Array2<T>,
     pub categorical: Vec<Categorical<'static>>,
     /// With [`ForModel::target`].
     pub y: Option<Array1<f64>>,
@@ -600,7 +597,7 @@ pub(crate) struct ModelRows {
     pub dropped_rows: usize,
 }
 
-impl ModelRows {
+impl<T: Element> ModelRows<T> {
     /// The design of these rows.
     pub(crate) fn design(&self) -> Result<DesignMatrix<'_>> {
         design(&self.x, &self.categorical)
@@ -650,11 +647,14 @@ impl<T: Element> Rows<T> {
 /// Reads `path` for the model in `file`: by the model's table encoding when it has one (any
 /// delimiter, gzip, standard input, text and missing values as at fit time), else as a
 /// numeric CSV file with the model's feature columns.
-pub(crate) fn read_for_model(
+///
+/// A plain numeric file is read straight into `T`; a table is encoded in `f64` (its block of
+/// numbers), then narrowed.
+pub(crate) fn read_for_model<T: Element>(
     file: &ModelFile,
     path: &Path,
     what: &ForModel<'_>,
-) -> Result<ModelRows> {
+) -> Result<ModelRows<T>> {
     let mut rows = match &file.encoding {
         Some(encoding) => {
             let mut encoding = encoding.clone();
@@ -694,7 +694,7 @@ pub(crate) fn read_for_model(
                 None => encoded.ids,
             };
             ModelRows {
-                x: encoded.dense,
+                x: narrow_features(encoded.dense)?,
                 categorical: encoded.categorical,
                 y: encoded.y,
                 ids,
@@ -709,11 +709,11 @@ pub(crate) fn read_for_model(
             }
             let (x, y) = match what.target {
                 Some(target) => {
-                    let data = Dataset::from_csv_columns(path, &file.feature_names, target)?;
+                    let data = Dataset::<T>::read_columns(path, &file.feature_names, target)?;
                     (data.x, Some(data.y))
                 }
                 None => (
-                    descent_models::data::read_features(path, &file.feature_names)?,
+                    descent_models::data::read_features_as::<T>(path, &file.feature_names)?,
                     None,
                 ),
             };

@@ -1,11 +1,13 @@
 //! `descent eval`.
 
 use crate::data::{ForModel, UnknownLevelArg};
+use crate::fit::Dtype;
 use crate::output::{self, Metrics};
 use crate::Outcome;
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 use descent_models::ModelFile;
+use descent_objectives::Element;
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
@@ -36,6 +38,10 @@ pub(crate) struct EvalArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// How the features are stored while scoring, as `descent fit --dtype` (f32: half the
+    /// memory; every sum still in f64).
+    #[arg(long, value_enum, default_value_t = Dtype::F64)]
+    dtype: Dtype,
 }
 
 /// The rows of a data file to score.
@@ -58,9 +64,17 @@ struct Evaluation {
 }
 
 pub(crate) fn run(args: &EvalArgs, out: &mut impl Write) -> Result<Outcome> {
+    match args.dtype {
+        Dtype::F64 => eval_as::<f64>(args, out),
+        Dtype::F32 => eval_as::<f32>(args, out),
+    }
+}
+
+/// [`run`] with the features stored as `T`.
+fn eval_as<T: Element>(args: &EvalArgs, out: &mut impl Write) -> Result<Outcome> {
     let file = ModelFile::load(&args.model)?;
     let target = args.target.as_deref().unwrap_or(&file.target_name);
-    let mut data = crate::data::read_for_model(
+    let mut data = crate::data::read_for_model::<T>(
         &file,
         &args.data,
         &ForModel {

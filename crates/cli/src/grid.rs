@@ -2,11 +2,11 @@
 //! fits along it.
 
 use crate::data::Prepared;
-use crate::fit::{check_model_options, ModelSettings, PenaltyArgs, SolverName};
+use crate::fit::{check_model_options, Dtype, ModelSettings, PenaltyArgs, SolverName};
 use crate::{args, ModelKind};
 use anyhow::{bail, Result};
 use descent_models::{Model, ModelError, Solver};
-use descent_objectives::DesignMatrix;
+use descent_objectives::{DesignMatrix, Element};
 use ndarray::ArrayView1;
 
 /// The options of `path` and `cv`: the penalty, the range of its strength, and how each fit
@@ -36,6 +36,10 @@ pub(crate) struct GridArgs {
     /// The iteration limit of each fit (default: the model's).
     #[arg(long, allow_hyphen_values = true, value_parser = args::positive_count)]
     pub max_iter: Option<usize>,
+    /// How the features are stored while fitting, as `descent fit --dtype` (f32: half the
+    /// memory and bytes per pass; every sum still in f64).
+    #[arg(long, value_enum, default_value_t = Dtype::F64)]
+    pub dtype: Dtype,
 }
 
 /// What a path or cross-validation runs: the settings of every fit, their solver, and the
@@ -74,7 +78,12 @@ impl GridArgs {
     }
 
     /// The plan for a model of `kind` on the training rows of `prepared`, with `num` values.
-    pub(crate) fn plan(&self, kind: ModelKind, prepared: &Prepared, num: usize) -> Result<Plan> {
+    pub(crate) fn plan<T: Element>(
+        &self,
+        kind: ModelKind,
+        prepared: &Prepared<T>,
+        num: usize,
+    ) -> Result<Plan> {
         let sparse = self.penalty.sparse(kind);
         let settings = ModelSettings {
             kind,

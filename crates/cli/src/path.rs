@@ -3,7 +3,7 @@
 //! number of non-zero coefficients and the coefficients at each value.
 
 use crate::data::DataArgs;
-use crate::fit::ModelSettings;
+use crate::fit::{stored_as, Dtype, ModelSettings};
 use crate::grid::{self, strength_name, GridArgs, Plan};
 use crate::number::Sig;
 use crate::output::Metrics;
@@ -11,7 +11,7 @@ use crate::plot::{self, Chart, Figure, Series, Style};
 use crate::{args, files, progress, ModelKind, Outcome};
 use anyhow::{Context, Result};
 use descent_models::{Model, Solver};
-use descent_objectives::DesignMatrix;
+use descent_objectives::{DesignMatrix, Element};
 use ndarray::ArrayView1;
 use serde::Serialize;
 use std::io::Write;
@@ -130,7 +130,15 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
         files::check_output("--plot", path, &[&args.data.data])?;
     }
     args.grid.check(args.model)?;
-    let prepared = args.data.prepare(args.model)?;
+    match args.grid.dtype {
+        Dtype::F64 => path_as::<f64>(args, out),
+        Dtype::F32 => path_as::<f32>(args, out),
+    }
+}
+
+/// [`run`] with the features stored as `T`, after the options are checked.
+fn path_as<T: Element>(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
+    let prepared = args.data.prepare_as::<T>(args.model, &[])?;
     let sparse = args.grid.penalty.sparse(args.model);
     let num = args.num.unwrap_or(if sparse { 30 } else { 17 });
     let Plan {
@@ -223,6 +231,8 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
             train_rows: usize,
             test_rows: usize,
             standardized: bool,
+            /// How the features were stored while fitting (`--dtype`).
+            dtype: &'static str,
             feature_names: &'a [String],
             warm_seconds: f64,
             cold_seconds: f64,
@@ -245,6 +255,7 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
                 train_rows: x.nrows(),
                 test_rows: prepared.test_rows(),
                 standardized: args.data.standardize,
+                dtype: T::NAME,
                 feature_names: &prepared.feature_names,
                 warm_seconds,
                 cold_seconds,
@@ -262,7 +273,7 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
     }
     writeln!(
         out,
-        "{model_name} ({}) on {} over {} values of {strength}, {}; {} training rows, {} test rows{}\n",
+        "{model_name} ({}) on {} over {} values of {strength}, {}; {} training rows, {} test rows{}{}\n",
         penalty_words(&settings),
         args.data.data.display(),
         steps.len(),
@@ -273,7 +284,8 @@ pub(crate) fn run(args: &PathArgs, out: &mut impl Write) -> Result<Outcome> {
             ", standardized"
         } else {
             ""
-        }
+        },
+        stored_as(T::NAME)
     )?;
     let [first, second] = score_names(args.model);
     writeln!(

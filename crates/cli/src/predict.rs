@@ -1,9 +1,11 @@
 //! `descent predict`.
 
 use crate::data::{self, ForModel, UnknownLevelArg};
+use crate::fit::Dtype;
 use crate::{args, Outcome};
 use anyhow::{bail, Result};
 use descent_models::{Model, ModelFile};
+use descent_objectives::Element;
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
@@ -39,6 +41,10 @@ pub(crate) struct PredictArgs {
     /// Print one JSON object instead of CSV.
     #[arg(long)]
     json: bool,
+    /// How the features are stored while predicting, as `descent fit --dtype` (f32: half the
+    /// memory; every sum still in f64).
+    #[arg(long, value_enum, default_value_t = Dtype::F64)]
+    dtype: Dtype,
 }
 
 /// Predicted values: numbers, or the class labels as the training data spelled them.
@@ -68,8 +74,16 @@ struct Predictions {
 }
 
 pub(crate) fn run(args: &PredictArgs, out: &mut impl Write) -> Result<Outcome> {
+    match args.dtype {
+        Dtype::F64 => predict_as::<f64>(args, out),
+        Dtype::F32 => predict_as::<f32>(args, out),
+    }
+}
+
+/// [`run`] with the features stored as `T`.
+fn predict_as<T: Element>(args: &PredictArgs, out: &mut impl Write) -> Result<Outcome> {
     let file = ModelFile::load(&args.model)?;
-    let rows = data::read_for_model(
+    let rows = data::read_for_model::<T>(
         &file,
         &args.data,
         &ForModel {

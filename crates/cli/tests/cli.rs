@@ -508,3 +508,117 @@ fn race_with_f32_storage_races_the_rounded_data() {
     let text = stdout_of(&[&args[..args.len() - 1], &["--dtype", "f32"]].concat());
     assert!(text.contains("stored as f32"), "{text}");
 }
+
+#[test]
+fn path_and_cv_with_f32_storage_fit_the_rounded_data() {
+    let bc = data("breast_cancer.csv");
+    for command in ["path", "cv"] {
+        let args = [
+            command,
+            "--data",
+            bc.as_str(),
+            "--model",
+            "logistic",
+            "--standardize",
+            "--num",
+            "4",
+            "--C",
+            "0.01..10",
+            "--json",
+        ];
+        let wide = json_of(&args);
+        let narrow = json_of(&[&args[..], &["--dtype", "f32"]].concat());
+        assert_eq!(wide["dtype"], "f64", "{command}");
+        assert_eq!(narrow["dtype"], "f32", "{command}");
+        // The held-out (cv) or training (path) log loss at each C moves by about the rounding.
+        let scores = |v: &serde_json::Value| -> Vec<f64> {
+            match command {
+                "path" => v["path"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s["train_log_loss"].as_f64().unwrap())
+                    .collect(),
+                _ => v["grid"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p["mean"].as_f64().unwrap())
+                    .collect(),
+            }
+        };
+        for (a, b) in scores(&wide).iter().zip(scores(&narrow)) {
+            assert!((a - b).abs() <= 1e-5 * a, "{command}: {a} {b}");
+        }
+        let text = stdout_of(&[&args[..args.len() - 1], &["--dtype", "f32", "--quiet"]].concat());
+        assert!(text.contains("stored as f32"), "{command}: {text}");
+    }
+}
+
+#[test]
+fn predict_and_eval_with_f32_storage_score_the_rounded_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.json");
+    let bc = data("breast_cancer.csv");
+    let model = model.to_str().unwrap();
+    json_of(&[
+        "fit",
+        "--data",
+        &bc,
+        "--model",
+        "logistic",
+        "--standardize",
+        "--out",
+        model,
+        "--json",
+    ]);
+    let eval = |dtype: &str| {
+        json_of(&[
+            "eval", "--model", model, "--data", &bc, "--dtype", dtype, "--json",
+        ])
+    };
+    let (wide, narrow) = (eval("f64"), eval("f32"));
+    let loss = |v: &serde_json::Value| v["log_loss"].as_f64().unwrap();
+    assert!(
+        (loss(&wide) - loss(&narrow)).abs() <= 1e-6 * loss(&wide),
+        "{wide} {narrow}"
+    );
+    let predict = |dtype: &str| {
+        json_of(&[
+            "predict", "--model", model, "--data", &bc, "--proba", "--dtype", dtype, "--json",
+        ])
+    };
+    let (wide, narrow) = (predict("f64"), predict("f32"));
+    let probabilities = |v: &serde_json::Value| -> Vec<f64> {
+        v["probabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p[1].as_f64().unwrap())
+            .collect()
+    };
+    for (a, b) in probabilities(&wide).iter().zip(probabilities(&narrow)) {
+        assert!((a - b).abs() <= 1e-5, "{a} {b}");
+    }
+    // A value f32 cannot hold is an error naming its line, not an infinity.
+    let big = dir.path().join("big.csv");
+    let mut text = std::fs::read_to_string(&bc).unwrap();
+    let second = text.find('\n').unwrap() + 1;
+    text.insert_str(second, "1e300");
+    let first_field_end = second + 5 + text[second + 5..].find(',').unwrap();
+    text.replace_range(second + 5..first_field_end, "");
+    std::fs::write(&big, text).unwrap();
+    let message = error_of(&[
+        "predict",
+        "--model",
+        model,
+        "--data",
+        big.to_str().unwrap(),
+        "--dtype",
+        "f32",
+    ]);
+    assert!(
+        message.contains("line 2") && message.contains("beyond the range of f32"),
+        "{message}"
+    );
+}

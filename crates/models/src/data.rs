@@ -126,6 +126,21 @@ impl Dataset {
         feature_names: &[String],
         target: &str,
     ) -> Result<Self, DataError> {
+        Self::read_columns(path, feature_names, target)
+    }
+}
+
+impl<T: Element> Dataset<T> {
+    /// As [`Dataset::from_csv_columns`], with the features stored as `T` (see
+    /// [`Dataset::read`]).
+    ///
+    /// # Errors
+    /// As [`Dataset::from_csv_columns`].
+    pub fn read_columns(
+        path: impl AsRef<Path>,
+        feature_names: &[String],
+        target: &str,
+    ) -> Result<Self, DataError> {
         let mut table = Table::open(path.as_ref())?;
         let columns = table.columns(feature_names)?;
         let target_index = table.column(target)?;
@@ -145,6 +160,17 @@ impl Dataset {
 /// # Errors
 /// As [`Dataset::from_csv`], and a named column that is not in the file.
 pub fn read_features(path: impl AsRef<Path>, names: &[String]) -> Result<Array2<f64>, DataError> {
+    read_features_as(path, names)
+}
+
+/// [`read_features`] with the features stored as `T` (see [`Dataset::read`]).
+///
+/// # Errors
+/// As [`read_features`].
+pub fn read_features_as<T: Element>(
+    path: impl AsRef<Path>,
+    names: &[String],
+) -> Result<Array2<T>, DataError> {
     let mut table = Table::open(path.as_ref())?;
     let columns = table.columns(names)?;
     Ok(table.read(&columns, None)?.0)
