@@ -7,7 +7,8 @@ use crate::metrics::RegressionMetrics;
 use crate::solver::{minimize_composite_model, minimize_linear_model, shared_builders, Curvature};
 use crate::{ModelError, Solver};
 use descent_objectives::{
-    Categorical, DesignMatrix, ElasticNet, Gradient, L2Regularized, MeanSquaredError, Parameter,
+    Categorical, DesignMatrix, ElasticNet, Features, Gradient, L2Regularized, MeanSquaredError,
+    Parameter,
 };
 use descent_solvers::{Criterion, Evaluations, Observer, Report, Termination, Unobserved};
 use ndarray::linalg::general_mat_mul;
@@ -243,19 +244,18 @@ impl LinearRegression {
             Solver::LeastSquares => {
                 self.iterative().validate()?;
                 let started = Instant::now();
-                // The closed forms factor an f64 copy of the data (an f32 matrix is widened
-                // on the way: QR copies X anyway, and the Gram matrix is formed by BLAS).
                 if !x.categorical().is_empty() {
                     return Err(ModelError::UnsupportedSolver {
                         solver: "least squares",
                         model: "a design with categorical columns (use newton or lbfgs)",
                     });
                 }
-                let x = x.dense().to_f64();
                 let params = if self.alpha > 0.0 {
-                    self.ridge_normal_equations(x.view(), y)?
+                    // The Gram matrix is formed by BLAS, from f64 (an f32 matrix is widened).
+                    self.ridge_normal_equations(x.dense().to_f64().view(), y)?
                 } else {
-                    let (params, r) = self.least_squares(x.view(), y)?;
+                    // QR factors its own copy, made straight from the stored values.
+                    let (params, r) = self.least_squares(x.dense(), y)?;
                     rank = Some(r);
                     params
                 };
@@ -345,17 +345,25 @@ impl LinearRegression {
 
     /// OLS by the SVD of the centered data: the minimum-norm least-squares solution and the
     /// numerical rank.
+    ///
+    /// `[X − 1x̄ᵀ | y − ȳ]` is made once, in the column-major layout LAPACK factors, straight
+    /// from the stored values (an `f32` matrix widened as it is copied, not first into an `f64`
+    /// copy of its own).
     fn least_squares(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: &Features<'_>,
         y: ArrayView1<'_, f64>,
     ) -> Result<(Array1<f64>, usize), ModelError> {
-        let centers = self.centers(&x, &y);
-        let (n, p) = x.dim();
-        // [X − 1x̄ᵀ | y − ȳ], column-major: the layout LAPACK factors column by column.
+        let (n, p) = (x.nrows(), x.ncols());
         let mut augmented = Array2::zeros((n, p + 1).f());
-        augmented.slice_mut(s![.., ..p]).assign(&x);
+        match x {
+            Features::F64(x) => augmented.slice_mut(s![.., ..p]).assign(x),
+            Features::F32(x) => augmented
+                .slice_mut(s![.., ..p])
+                .zip_mut_with(x, |a, &v| *a = f64::from(v)),
+        }
         augmented.column_mut(p).assign(&y);
+        let centers = self.centers(&augmented.slice(s![.., ..p]), &y);
         if let Some((x_mean, y_mean)) = &centers {
             augmented
                 .slice_mut(s![.., ..p])
