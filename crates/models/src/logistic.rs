@@ -821,7 +821,9 @@ mod tests {
         for model in [
             LinearRegression::new().solver(Solver::Newton),
             LinearRegression::new().solver(Solver::LeastSquares),
-            LinearRegression::new().alpha(0.5).solver(Solver::LeastSquares),
+            LinearRegression::new()
+                .alpha(0.5)
+                .solver(Solver::LeastSquares),
             LinearRegression::new().alpha(0.1).l1_ratio(1.0),
         ] {
             let narrow = model.fit(&data.x, targets.view()).unwrap();

@@ -558,6 +558,9 @@ fn pass_in<
     per_row: &mut [f64],
 ) -> (f64, f64) {
     let p = w.len();
+    if PER_ROW && p == 0 {
+        return pass_without_columns::<L, FMA, GRADIENT>(ys, b, sample, per_row);
+    }
     let blocks = if p == 0 { 0 } else { ys.len() / BLOCK };
     let (mut losses, mut slopes) = ([0.0; LANES], [0.0; LANES]);
     let tail = Tail::of(w);
@@ -617,6 +620,50 @@ fn pass_in<
         }
     }
     (total, slope_sum)
+}
+
+/// [`pass_in`] for a design of categorical columns alone (no dense columns): each row's
+/// predictor is `b + per_rowᵢ`, and the losses and slopes are taken a block at a time at the
+/// vector width, as with dense columns (the rows left over one by one); with `GRADIENT`, each
+/// row's slope replaces its term.
+#[inline(always)]
+fn pass_without_columns<L: SampleLoss, const FMA: bool, const GRADIENT: bool>(
+    ys: &[f64],
+    b: f64,
+    sample: &L,
+    per_row: &mut [f64],
+) -> (f64, f64) {
+    let (mut losses, mut slopes) = ([0.0; LANES], [0.0; LANES]);
+    let (y_blocks, y_rest) = ys.as_chunks::<BLOCK>();
+    debug_assert_eq!(per_row.len(), ys.len(), "one term per row");
+    let (term_blocks, term_rest) = per_row.as_chunks_mut::<BLOCK>();
+    for (y, term) in y_blocks.iter().zip(term_blocks.iter_mut()) {
+        let mut z = [b; BLOCK];
+        for l in 0..LANES {
+            z[l] += term[l];
+        }
+        let (loss, slope) = sample.loss_and_slope_lanes::<FMA>(z, *y);
+        for l in 0..LANES {
+            losses[l] += loss[l];
+            slopes[l] += slope[l];
+        }
+        if GRADIENT {
+            *term = slope;
+        }
+    }
+    let (mut total, mut slope_sum) = (sum_lanes(&losses), sum_lanes(&slopes));
+    for (&y, term) in y_rest.iter().zip(term_rest) {
+        let z = b + *term;
+        if GRADIENT {
+            let (loss, slope) = sample.loss_and_slope(z, y);
+            *term = slope;
+            total += loss;
+            slope_sum += slope;
+        } else {
+            total += sample.loss(z, y);
+        }
+    }
+    (total, if GRADIENT { slope_sum } else { 0.0 })
 }
 
 /// The instruction sets the kernels are compiled for, best first.

@@ -1340,8 +1340,8 @@ mod tests {
                 &mse_dense.value_and_gradient(&params),
                 &format!("MSE, p = {p}"),
             );
-            // The value passes sum the same losses, rows left over a block by the scalar
-            // `loss` rather than `loss_and_slope` (all rows, with no dense columns).
+            // The value passes sum the same losses, the rows left over a block by the scalar
+            // `loss` rather than `loss_and_slope`.
             for (value, with_gradient) in [(one.2, one.0 .0), (one.3, one.1 .0)] {
                 assert!((value - with_gradient).abs() <= 1e-15 * value, "p = {p}");
             }
