@@ -7,7 +7,9 @@
 Reads the repository's own data/*.csv and writes tests/fixtures/sklearn_logistic.json,
 tests/fixtures/sklearn_linear.json, tests/fixtures/sklearn_sparse.json and
 tests/fixtures/sklearn_churn.json (raw-table fits of data/churn.csv, which
-scripts/make_churn.py writes; these need pandas, installed with pip if missing). The Rust test suite
+scripts/make_churn.py writes; these need pandas, installed with pip if missing) and
+tests/fixtures/statsmodels_inference.json (statsmodels' Logit and OLS summaries; statsmodels
+installed with pip if missing). The Rust test suite
 only reads these files; it never runs Python. Objectives are written in descent's mean form:
 
     logistic: F(w, b) = mean(log(1 + e^z) - y z) + |w|^2 / (2 C N),   z = X w + b
@@ -440,13 +442,77 @@ def write_churn_parquet(pd):
     print(f"wrote {(OUT / 'churn.parquet').relative_to(ROOT)}")
 
 
+def inference_case(kind, data, features, intercept):
+    """statsmodels' Logit or OLS on `features` of a bundled data set (its last column the
+    target), every number of the summary, the coefficients in descent's order (the features',
+    then the intercept's)."""
+    try:
+        import statsmodels.api as sm
+    except ImportError:  # pragma: no cover
+        subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "statsmodels"])
+        import statsmodels.api as sm
+    import pandas as pd
+    frame = pd.read_csv(ROOT / "data" / data)
+    y = frame[frame.columns[-1]].to_numpy(dtype=float)
+    x = frame[features].to_numpy(dtype=float)
+    exog = np.column_stack([x, np.ones(len(y))]) if intercept else x
+    if kind == "logit":
+        fit = sm.Logit(y, exog).fit(disp=0, method="newton", tol=1e-14, maxiter=100)
+        assert fit.mle_retvals["converged"]
+    else:
+        fit = sm.OLS(y, exog).fit()
+    ci = fit.conf_int(0.05)
+    case = {
+        "kind": kind, "data": data, "features": features, "intercept": intercept,
+        "params": fit.params.tolist(), "bse": fit.bse.tolist(), "statistic": fit.tvalues.tolist(),
+        "pvalues": fit.pvalues.tolist(), "lower": ci[:, 0].tolist(), "upper": ci[:, 1].tolist(),
+        "llf": float(fit.llf), "aic": float(fit.aic), "bic": float(fit.bic),
+        "df_model": float(fit.df_model), "df_resid": float(fit.df_resid),
+    }
+    if kind == "logit":
+        # statsmodels fits the intercept-only model numerically, to about 1e-10 of its
+        # log-likelihood, and its LLR p-value amplifies that (4e-8 relative at 4e-30); the
+        # intercept-only optimum has a closed form, N(ȳ log ȳ + (1 − ȳ) log(1 − ȳ)), so the
+        # exact values are written too (checked against mpmath at 40 digits).
+        from scipy.stats import chi2
+        mean = y.mean()
+        llnull = len(y) * (mean * np.log(mean) + (1 - mean) * np.log1p(-mean))
+        llr = 2 * (fit.llf - llnull)
+        case.update(llnull=float(fit.llnull), llr=float(fit.llr),
+                    llr_pvalue=float(fit.llr_pvalue), prsquared=float(fit.prsquared),
+                    exact_llnull=float(llnull), exact_llr=float(llr),
+                    exact_llr_pvalue=float(chi2.sf(llr, fit.df_model)),
+                    exact_prsquared=float(1 - fit.llf / llnull))
+    else:
+        case.update(rsquared=float(fit.rsquared), rsquared_adj=float(fit.rsquared_adj),
+                    fvalue=float(fit.fvalue), f_pvalue=float(fit.f_pvalue),
+                    scale=float(fit.scale))
+    return case
+
+
+def inference_fixtures():
+    """statsmodels' summaries of unpenalized fits on the bundled data, with and without an
+    intercept (written with the intercept as the last column, descent's order)."""
+    import statsmodels
+    diabetes = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
+    cases = [
+        inference_case("logit", "breast_cancer.csv", ["mean_radius", "mean_texture"], True),
+        inference_case("logit", "breast_cancer.csv",
+                       ["mean_radius", "mean_texture", "mean_smoothness"], False),
+        inference_case("ols", "diabetes.csv", diabetes, True),
+        inference_case("ols", "diabetes.csv", diabetes[:4], False),
+    ]
+    return {"statsmodels_version": statsmodels.__version__, "cases": cases}
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     only = sys.argv[1:]
     for name, make in [("sklearn_logistic.json", logistic_fixtures),
                        ("sklearn_linear.json", linear_fixtures),
                        ("sklearn_sparse.json", sparse_fixtures),
-                       ("sklearn_churn.json", churn_fixtures)]:
+                       ("sklearn_churn.json", churn_fixtures),
+                       ("statsmodels_inference.json", inference_fixtures)]:
         if only and name not in only:
             continue
         path = OUT / name

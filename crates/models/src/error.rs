@@ -135,9 +135,14 @@ pub enum ModelError {
         reason: &'static str,
     },
 
-    /// The linear system of a closed-form fit could not be solved.
+    /// The linear system of a closed-form fit could not be solved, or an information matrix
+    /// could not be inverted.
     #[error("{0}")]
     Singular(String),
+
+    /// A result that needs the optimum was asked of a fit that did not reach it.
+    #[error("{0}")]
+    NotConverged(String),
 
     /// The objective rejected the data.
     #[error(transparent)]

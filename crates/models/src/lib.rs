@@ -32,6 +32,7 @@ pub mod data;
 pub mod encoding;
 mod error;
 mod folds;
+pub mod inference;
 mod linear;
 mod logistic;
 pub mod metrics;

@@ -1,0 +1,362 @@
+//! Classical statistical inference for unpenalized fits: what statsmodels' `Logit(…).fit()
+//! .summary()` and `OLS(…).fit().summary()` report — standard errors, test statistics,
+//! p-values, confidence intervals and the fit's likelihood-based statistics.
+//!
+//! The covariance of the estimates is the inverse of the information matrix, from its
+//! Cholesky factor:
+//!
+//! - logistic regression: `Cov = (X̃ᵀ W X̃)⁻¹`, `W = diag(pᵢ(1 − pᵢ))` at the fit, where `X̃` is
+//!   `X` with a column of ones for the intercept (the Hessian of the summed negative
+//!   log-likelihood);
+//! - least squares: `Cov = σ̂² (X̃ᵀX̃)⁻¹`, `σ̂² = RSS / (N − k)`.
+//!
+//! Both Hessians come from the losses of `descent-objectives` (so categorical columns, stored as
+//! codes, and `f32` storage work as in the fit). A matrix that Cholesky cannot factor
+//! (collinear or constant columns, or a separated logistic fit) is an error, never a table of
+//! NaN. The distributions' tails come from `statrs`.
+//!
+//! Penalized fits have no such standard errors (the penalty biases the estimates, and the
+//! inverse Hessian is not their covariance); asking for them is an error, as statsmodels
+//! declines to report them for regularized fits.
+//!
+//! ```
+//! use descent_models::inference::logit_summary;
+//! use descent_models::{LogisticRegression, Penalty};
+//! use ndarray::array;
+//! let x = array![[0.5], [1.5], [2.0], [2.5], [3.5], [0.8], [3.0], [1.0]];
+//! let y = array![0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0];
+//! let model = LogisticRegression::new().penalty(Penalty::None).tol(1e-10).fit(&x, y.view())?;
+//! let summary = logit_summary(&model, &x, y.view(), true)?;
+//! let slope = &summary.coefficients[0];
+//! assert!(slope.std_error > 0.0 && (0.0..=1.0).contains(&slope.p_value));
+//! assert!(slope.lower < slope.estimate && slope.estimate < slope.upper);
+//! # Ok::<(), descent_models::ModelError>(())
+//! ```
+
+use crate::{FittedLinearRegression, FittedLogisticRegression, ModelError, Penalty};
+use descent_objectives::{
+    DesignMatrix, Hessian, LinearModelLoss, LogLoss, MeanSquaredError, Objective,
+};
+use ndarray::{Array1, Array2, ArrayView1};
+use ndarray_linalg::{Cholesky, InverseC, UPLO};
+use serde::Serialize;
+use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor, Normal, StudentsT};
+
+/// The two-sided confidence level of the intervals.
+pub const CONFIDENCE: f64 = 0.95;
+
+/// One row of a coefficient table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coefficient {
+    /// The estimate.
+    pub estimate: f64,
+    /// Its standard error, `√Cov_jj`.
+    pub std_error: f64,
+    /// `estimate / std_error`: z (logistic) or t (least squares).
+    pub statistic: f64,
+    /// The two-sided p-value of the statistic (normal, or Student's t with the residual
+    /// degrees of freedom).
+    pub p_value: f64,
+    /// The lower end of the 95% confidence interval.
+    pub lower: f64,
+    /// The upper end of the 95% confidence interval.
+    pub upper: f64,
+}
+
+/// What statsmodels' `Logit(…).fit().summary()` reports. The coefficients are in the order
+/// of the model's, then the intercept's (when fitted).
+#[derive(Debug, Clone, Serialize)]
+pub struct LogitSummary {
+    /// The coefficient table.
+    pub coefficients: Vec<Coefficient>,
+    /// The number of observations.
+    pub n_observations: usize,
+    /// The model's degrees of freedom: one less than the parameters (as statsmodels' `Logit`,
+    /// with or without an intercept).
+    pub df_model: usize,
+    /// The residual degrees of freedom: observations less parameters.
+    pub df_residuals: usize,
+    /// The log-likelihood at the fit, `Σ yᵢ log pᵢ + (1 − yᵢ) log(1 − pᵢ)`.
+    pub log_likelihood: f64,
+    /// The log-likelihood of the intercept-only model.
+    pub null_log_likelihood: f64,
+    /// The likelihood-ratio statistic, `2 (LL − LL₀)`.
+    pub llr: f64,
+    /// Its p-value, from χ² with `df_model` degrees of freedom (none without any feature).
+    pub llr_p_value: Option<f64>,
+    /// McFadden's pseudo-R², `1 − LL / LL₀`.
+    pub pseudo_r2: f64,
+    /// `−2 LL + 2k`, `k` the parameters.
+    pub aic: f64,
+    /// `−2 LL + k log N`.
+    pub bic: f64,
+}
+
+/// What statsmodels' `OLS(…).fit().summary()` reports (the coefficients in the order of the
+/// model's, then the intercept's when fitted).
+#[derive(Debug, Clone, Serialize)]
+pub struct OlsSummary {
+    /// The coefficient table (t statistics).
+    pub coefficients: Vec<Coefficient>,
+    /// The number of observations.
+    pub n_observations: usize,
+    /// The model's degrees of freedom: the parameters besides the intercept.
+    pub df_model: usize,
+    /// The residual degrees of freedom, `N − k`.
+    pub df_residuals: usize,
+    /// `R² = 1 − RSS / TSS` (TSS about the mean with an intercept, about zero without, as
+    /// statsmodels).
+    pub r2: f64,
+    /// `1 − (1 − R²)(N − c) / df_residuals`, `c` = 1 with an intercept, 0 without.
+    pub adjusted_r2: f64,
+    /// `(R² / df_model) / ((1 − R²) / df_residuals)`.
+    pub f_statistic: f64,
+    /// Its p-value, from F(df_model, df_residuals) (none without any feature).
+    pub f_p_value: Option<f64>,
+    /// The Gaussian log-likelihood at the fit, `−N/2 (log 2π + log(RSS/N) + 1)`.
+    pub log_likelihood: f64,
+    /// `−2 LL + 2k`.
+    pub aic: f64,
+    /// `−2 LL + k log N`.
+    pub bic: f64,
+    /// The residual variance `σ̂² = RSS / df_residuals`.
+    pub scale: f64,
+}
+
+/// The covariance `scale · H⁻¹` of an information matrix `H` (symmetric), by its Cholesky
+/// factor; an error naming what makes it singular otherwise.
+fn covariance(information: &Array2<f64>, scale: f64) -> Result<Array2<f64>, ModelError> {
+    let singular = || {
+        ModelError::Singular(
+            "the information matrix is singular or not positive definite: collinear or constant columns, or classes that some feature separates; standard errors do not exist"
+                .to_owned(),
+        )
+    };
+    let factor = information.cholesky(UPLO::Lower).map_err(|_| singular())?;
+    if factor.diag().iter().any(|d| !(d.is_finite() && *d > 0.0)) {
+        return Err(singular());
+    }
+    let inverse = information.invc().map_err(|_| singular())?;
+    if inverse.diag().iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+        return Err(singular());
+    }
+    Ok(inverse * scale)
+}
+
+/// The coefficient table of `params` with covariance `cov`, the statistic's two-sided tail
+/// given by `tail(|s|)` and its 97.5% quantile `critical`.
+fn table(
+    params: &Array1<f64>,
+    cov: &Array2<f64>,
+    tail: impl Fn(f64) -> f64,
+    critical: f64,
+) -> Vec<Coefficient> {
+    params
+        .iter()
+        .zip(cov.diag())
+        .map(|(&estimate, &variance)| {
+            let std_error = variance.sqrt();
+            let statistic = estimate / std_error;
+            Coefficient {
+                estimate,
+                std_error,
+                statistic,
+                p_value: 2.0 * tail(statistic.abs()),
+                lower: estimate - critical * std_error,
+                upper: estimate + critical * std_error,
+            }
+        })
+        .collect()
+}
+
+/// `[w, b]` (or `w` without an intercept).
+fn parameters(coef: &Array1<f64>, intercept: f64, fit_intercept: bool) -> Array1<f64> {
+    let mut params = coef.to_vec();
+    if fit_intercept {
+        params.push(intercept);
+    }
+    Array1::from_vec(params)
+}
+
+/// An error unless the fit converged: the covariance is the inverse information at the
+/// optimum, and at another point it is no covariance of anything (a separated logistic fit,
+/// whose coefficients run off to infinity, ends here).
+fn converged(report: &descent_solvers::Report<Array1<f64>>) -> Result<(), ModelError> {
+    if report.converged() {
+        Ok(())
+    } else {
+        Err(ModelError::NotConverged(format!(
+            "standard errors need the optimum, and the fit stopped short of it: {}",
+            report.termination
+        )))
+    }
+}
+
+fn invalid(reason: &'static str) -> ModelError {
+    ModelError::InvalidParameter {
+        name: "model",
+        value: f64::NAN,
+        reason,
+    }
+}
+
+/// The inference summary of a logistic regression fitted without a penalty on `x` and `y`
+/// (the same data; `fit_intercept` as it was fitted).
+///
+/// # Errors
+/// A penalized model; data of another shape than fitted; labels other than the model's two
+/// classes; too few rows (`N ≤ k`); a singular information matrix (collinear or constant
+/// columns, or separation).
+pub fn logit_summary<'x>(
+    model: &FittedLogisticRegression,
+    x: impl Into<DesignMatrix<'x>>,
+    y: ArrayView1<'_, f64>,
+    fit_intercept: bool,
+) -> Result<LogitSummary, ModelError> {
+    if model.penalty != Penalty::None {
+        return Err(invalid(
+            "classical standard errors do not apply to a penalized fit; fit with penalty none",
+        ));
+    }
+    converged(&model.report)?;
+    if let Some(&v) = y
+        .iter()
+        .find(|&&v| v != model.classes[0] && v != model.classes[1])
+    {
+        return Err(ModelError::InvalidParameter {
+            name: "y",
+            value: v,
+            reason: "a label that is not one of the model's two classes",
+        });
+    }
+    let y01 = y.mapv(|v| f64::from(v == model.classes[1]));
+    let x: DesignMatrix<'x> = x.into();
+    let loss = LogLoss::new(x.view(), &y01)?.fit_intercept(fit_intercept);
+    let params = parameters(&model.coef, model.intercept, fit_intercept);
+    if model.coef.len() != loss.n_features() {
+        return Err(ModelError::ShapeMismatch {
+            what: "the feature matrix (columns)",
+            expected: model.coef.len(),
+            found: loss.n_features(),
+        });
+    }
+    let n = y.len();
+    let k = params.len();
+    if n <= k {
+        return Err(invalid("inference needs more rows than parameters"));
+    }
+    // The objective is the mean log loss: N times it is −LL, N times its Hessian the
+    // information matrix.
+    let nf = n as f64;
+    let log_likelihood = -nf * loss.value(&params);
+    let information = loss.hessian(&params) * nf;
+    let cov = covariance(&information, 1.0)?;
+    let normal = Normal::standard();
+    let critical = normal.inverse_cdf(0.5 + CONFIDENCE / 2.0);
+    let coefficients = table(&params, &cov, |s| normal.sf(s), critical);
+    let mean = y01.sum() / nf;
+    let null_log_likelihood = if mean > 0.0 && mean < 1.0 {
+        nf * (mean * mean.ln() + (1.0 - mean) * (1.0 - mean).ln())
+    } else {
+        0.0
+    };
+    // As statsmodels' discrete models: one less than the parameters, with or without an
+    // intercept (the null model is the intercept-only model either way).
+    let df_model = k - 1;
+    let llr = 2.0 * (log_likelihood - null_log_likelihood);
+    let llr_p_value = ChiSquared::new(df_model as f64)
+        .ok()
+        .filter(|_| df_model > 0)
+        .map(|chi2| chi2.sf(llr));
+    let kf = k as f64;
+    Ok(LogitSummary {
+        coefficients,
+        n_observations: n,
+        df_model,
+        df_residuals: n - k,
+        log_likelihood,
+        null_log_likelihood,
+        llr,
+        llr_p_value,
+        pseudo_r2: 1.0 - log_likelihood / null_log_likelihood,
+        aic: -2.0 * log_likelihood + 2.0 * kf,
+        bic: -2.0 * log_likelihood + kf * nf.ln(),
+    })
+}
+
+/// The inference summary of an ordinary least-squares fit (`alpha = 0`) on `x` and `y` (the
+/// same data; `fit_intercept` as it was fitted).
+///
+/// # Errors
+/// A penalized model; data of another shape than fitted; too few rows (`N ≤ k`); a singular
+/// `X̃ᵀX̃` (collinear or constant columns).
+pub fn ols_summary<'x>(
+    model: &FittedLinearRegression,
+    x: impl Into<DesignMatrix<'x>>,
+    y: ArrayView1<'_, f64>,
+    fit_intercept: bool,
+) -> Result<OlsSummary, ModelError> {
+    if model.alpha != 0.0 {
+        return Err(invalid(
+            "classical standard errors do not apply to a penalized fit; fit with alpha 0",
+        ));
+    }
+    converged(&model.report)?;
+    let x: DesignMatrix<'x> = x.into();
+    let loss = MeanSquaredError::new(x.view(), y.view())?.fit_intercept(fit_intercept);
+    let params = parameters(&model.coef, model.intercept, fit_intercept);
+    if model.coef.len() != loss.n_features() {
+        return Err(ModelError::ShapeMismatch {
+            what: "the feature matrix (columns)",
+            expected: model.coef.len(),
+            found: loss.n_features(),
+        });
+    }
+    let n = y.len();
+    let k = params.len();
+    if n <= k {
+        return Err(invalid("inference needs more rows than parameters"));
+    }
+    let nf = n as f64;
+    let df_residuals = n - k;
+    // The objective is the mean squared residual, its Hessian 2X̃ᵀX̃ / N.
+    let rss = nf * loss.value(&params);
+    let scale = rss / df_residuals as f64;
+    let gram = loss.hessian(&params) * (nf / 2.0);
+    let cov = covariance(&gram, scale)?;
+    let t = StudentsT::new(0.0, 1.0, df_residuals as f64)
+        .map_err(|_| invalid("no residual degrees of freedom"))?;
+    let critical = t.inverse_cdf(0.5 + CONFIDENCE / 2.0);
+    let coefficients = table(&params, &cov, |s| t.sf(s), critical);
+    let tss = if fit_intercept {
+        let mean = y.sum() / nf;
+        y.iter().map(|v| (v - mean).powi(2)).sum::<f64>()
+    } else {
+        y.iter().map(|v| v * v).sum::<f64>()
+    };
+    let r2 = 1.0 - rss / tss;
+    let df_model = k - usize::from(fit_intercept);
+    let centered = usize::from(fit_intercept) as f64;
+    let adjusted_r2 = 1.0 - (1.0 - r2) * (nf - centered) / df_residuals as f64;
+    let f_statistic = (r2 / df_model as f64) / ((1.0 - r2) / df_residuals as f64);
+    let f_p_value = FisherSnedecor::new(df_model as f64, df_residuals as f64)
+        .ok()
+        .filter(|_| df_model > 0)
+        .map(|f| f.sf(f_statistic));
+    let log_likelihood = -nf / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (rss / nf).ln() + 1.0);
+    let kf = k as f64;
+    Ok(OlsSummary {
+        coefficients,
+        n_observations: n,
+        df_model,
+        df_residuals,
+        r2,
+        adjusted_r2,
+        f_statistic,
+        f_p_value,
+        log_likelihood,
+        aic: -2.0 * log_likelihood + 2.0 * kf,
+        bic: -2.0 * log_likelihood + kf * nf.ln(),
+        scale,
+    })
+}
