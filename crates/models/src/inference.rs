@@ -169,13 +169,28 @@ fn table(
         .collect()
 }
 
-/// `[w, b]` (or `w` without an intercept).
-fn parameters(coef: &Array1<f64>, intercept: f64, fit_intercept: bool) -> Array1<f64> {
+/// `[w, b]` (or `w` without an intercept) for `loss`, checked: one coefficient per column of
+/// its data, and more rows than parameters.
+fn parameters(
+    coef: &Array1<f64>,
+    intercept: f64,
+    loss: &impl LinearModelLoss,
+) -> Result<Array1<f64>, ModelError> {
+    if coef.len() != loss.n_features() {
+        return Err(ModelError::ShapeMismatch {
+            what: "the feature matrix (columns)",
+            expected: coef.len(),
+            found: loss.n_features(),
+        });
+    }
     let mut params = coef.to_vec();
-    if fit_intercept {
+    if loss.fit_intercept() {
         params.push(intercept);
     }
-    Array1::from_vec(params)
+    if loss.n_samples() <= params.len() {
+        return Err(invalid("inference needs more rows than parameters"));
+    }
+    Ok(Array1::from_vec(params))
 }
 
 /// An error unless the fit converged: the covariance is the inverse information at the
@@ -232,19 +247,8 @@ pub fn logit_summary<'x>(
     let y01 = y.mapv(|v| f64::from(v == model.classes[1]));
     let x: DesignMatrix<'x> = x.into();
     let loss = LogLoss::new(x.view(), &y01)?.fit_intercept(fit_intercept);
-    let params = parameters(&model.coef, model.intercept, fit_intercept);
-    if model.coef.len() != loss.n_features() {
-        return Err(ModelError::ShapeMismatch {
-            what: "the feature matrix (columns)",
-            expected: model.coef.len(),
-            found: loss.n_features(),
-        });
-    }
-    let n = y.len();
-    let k = params.len();
-    if n <= k {
-        return Err(invalid("inference needs more rows than parameters"));
-    }
+    let params = parameters(&model.coef, model.intercept, &loss)?;
+    let (n, k) = (y.len(), params.len());
     // The objective is the mean log loss: N times it is −LL, N times its Hessian the
     // information matrix.
     let nf = n as f64;
@@ -304,19 +308,8 @@ pub fn ols_summary<'x>(
     converged(&model.report)?;
     let x: DesignMatrix<'x> = x.into();
     let loss = MeanSquaredError::new(x.view(), y.view())?.fit_intercept(fit_intercept);
-    let params = parameters(&model.coef, model.intercept, fit_intercept);
-    if model.coef.len() != loss.n_features() {
-        return Err(ModelError::ShapeMismatch {
-            what: "the feature matrix (columns)",
-            expected: model.coef.len(),
-            found: loss.n_features(),
-        });
-    }
-    let n = y.len();
-    let k = params.len();
-    if n <= k {
-        return Err(invalid("inference needs more rows than parameters"));
-    }
+    let params = parameters(&model.coef, model.intercept, &loss)?;
+    let (n, k) = (y.len(), params.len());
     let nf = n as f64;
     let df_residuals = n - k;
     // The objective is the mean squared residual, its Hessian 2X̃ᵀX̃ / N.
