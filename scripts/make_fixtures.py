@@ -490,6 +490,32 @@ def inference_case(kind, data, features, intercept):
     return case
 
 
+def churn_inference_case():
+    """statsmodels' Logit of the raw churn table as `descent fit --missing mean --penalty none
+    --summary` encodes it: the numeric columns imputed with their means, the categorical ones
+    one-hot encoded with the first level dropped (scikit-learn's ColumnTransformer, as in the
+    churn fixtures), an intercept last."""
+    import pandas as pd
+    import statsmodels.api as sm
+    frame = pd.read_csv(ROOT / "data" / "churn.csv", na_values=[" "])
+    pipeline = churn_pipeline(LogisticRegression(), CHURN_NUMERIC, CHURN_CATEGORICAL, "mean",
+                              "most_frequent")
+    columns = pipeline.named_steps["columns"]
+    x = columns.fit_transform(frame[CHURN_NUMERIC + CHURN_CATEGORICAL])
+    y = (frame["Churn"] == "Yes").astype(float).to_numpy()
+    fit = sm.Logit(y, np.column_stack([x, np.ones(len(y))])).fit(
+        disp=0, method="newton", tol=1e-14, maxiter=100)
+    assert fit.mle_retvals["converged"]
+    ci = fit.conf_int(0.05)
+    mean = y.mean()
+    llnull = len(y) * (mean * np.log(mean) + (1 - mean) * np.log1p(-mean))
+    return {"options": ["--missing", "mean", "--penalty", "none"],
+            "params": fit.params.tolist(), "bse": fit.bse.tolist(),
+            "statistic": fit.tvalues.tolist(), "pvalues": fit.pvalues.tolist(),
+            "lower": ci[:, 0].tolist(), "upper": ci[:, 1].tolist(), "llf": float(fit.llf),
+            "exact_llnull": float(llnull), "aic": float(fit.aic), "bic": float(fit.bic)}
+
+
 def inference_fixtures():
     """statsmodels' summaries of unpenalized fits on the bundled data, with and without an
     intercept (written with the intercept as the last column, descent's order)."""
@@ -502,7 +528,8 @@ def inference_fixtures():
         inference_case("ols", "diabetes.csv", diabetes, True),
         inference_case("ols", "diabetes.csv", diabetes[:4], False),
     ]
-    return {"statsmodels_version": statsmodels.__version__, "cases": cases}
+    return {"statsmodels_version": statsmodels.__version__, "cases": cases,
+            "churn": churn_inference_case()}
 
 
 def main():

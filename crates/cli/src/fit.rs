@@ -69,6 +69,11 @@ pub(crate) struct FitArgs {
     /// Exit with status 3 when the fit did not converge (after printing and saving it).
     #[arg(long)]
     strict: bool,
+    /// Add statsmodels' summary of an unpenalized fit (logistic with --penalty none, linear
+    /// with alpha 0): standard errors, z or t, p-values, 95% intervals, likelihood statistics.
+    /// A penalized, unconverged or singular fit gets a warning saying why there is none.
+    #[arg(long)]
+    summary: bool,
     /// How the features are stored while fitting: f64, or f32 for half the memory and half
     /// the bytes read per pass (each value rounded to the nearest f32, as numpy's
     /// astype(float32); every sum is still taken in f64, and the model is f64).
@@ -341,6 +346,9 @@ pub(crate) struct FitSummary {
     pub test: Option<Metrics>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub saved_to: Option<String>,
+    /// With `--summary`: statsmodels' summary of the fit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inference: Option<crate::inference::Inference>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -387,18 +395,39 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
         prepared.model_file(model.clone()).save(path)?;
     }
     let seconds = (read_seconds, fit_seconds);
-    let summary = summarize(args, &model, &prepared, train, test, warning, seconds);
+    let mut warnings = Vec::new();
+    let inference = if args.summary {
+        match crate::inference::summarize(&model, &x, y, !args.no_intercept) {
+            Ok(inference) => Some(inference),
+            Err(e) => {
+                warnings.push(format!("no --summary: {e}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let mut summary = summarize(args, &model, &prepared, train, test, warning, seconds);
+    summary.inference = inference;
     if args.json {
         output::write_json(out, &summary)?;
     } else {
         write_fit_summary(out, &summary)?;
+        if let Some(inference) = &summary.inference {
+            let mut names = summary.feature_names.clone();
+            if !args.no_intercept {
+                names.push("intercept".to_owned());
+            }
+            crate::inference::write_table(out, inference, &names)?;
+        }
         if let Some(path) = &args.out {
             writeln!(out, "\nsaved to {}", path.display())?;
         }
     }
+    warnings.extend(summary.warning.clone());
     Ok(Outcome {
         strict_failure: args.strict && !summary.converged,
-        warnings: summary.warning.into_iter().collect(),
+        warnings,
     })
 }
 
@@ -674,6 +703,7 @@ fn summarize<T: Element>(
         train,
         test,
         saved_to: args.out.as_ref().map(|p| p.display().to_string()),
+        inference: None,
     }
 }
 

@@ -11,6 +11,7 @@ mod eval;
 mod files;
 mod fit;
 mod grid;
+mod inference;
 mod minimize;
 mod number;
 mod output;

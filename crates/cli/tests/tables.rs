@@ -632,3 +632,104 @@ fn a_named_pipe_reads_as_its_file() {
         assert_eq!(piped["coef"], json_of(&args)["coef"], "{name}");
     }
 }
+
+fn inference_fixture() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/statsmodels_inference.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `fit --summary` of the raw churn table (categorical columns as codes) gives statsmodels'
+/// `Logit` summary of the same one-hot design to 1e-8.
+#[test]
+fn fit_summary_of_the_raw_churn_table_is_statsmodels_logit() {
+    let reference = &inference_fixture()["churn"];
+    let churn = data("churn.csv");
+    let mut args: Vec<String> = [
+        "fit",
+        "--model",
+        "logistic",
+        "--data",
+        &churn,
+        "--id-column",
+        "customerID",
+        "--solver",
+        "newton",
+        "--tol",
+        "1e-12",
+        "--summary",
+        "--json",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    args.extend(strings(&reference["options"]));
+    let v = json_of(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let summary = &v["inference"];
+    let table = summary["coefficients"].as_array().unwrap();
+    let close = |ours: f64, theirs: f64, what: &str| {
+        assert!(
+            (ours - theirs).abs() <= 1e-8 * theirs.abs() + 1e-300,
+            "{what}: {ours} vs statsmodels {theirs}"
+        );
+    };
+    for (key, field) in [
+        ("params", "estimate"),
+        ("bse", "std_error"),
+        ("statistic", "statistic"),
+        ("pvalues", "p_value"),
+        ("lower", "lower"),
+        ("upper", "upper"),
+    ] {
+        let theirs = numbers(&reference[key]);
+        assert_eq!(theirs.len(), table.len());
+        for (j, (row, t)) in table.iter().zip(theirs).enumerate() {
+            close(row[field].as_f64().unwrap(), t, &format!("{key}[{j}]"));
+        }
+    }
+    for (key, field) in [
+        ("llf", "log_likelihood"),
+        ("exact_llnull", "null_log_likelihood"),
+        ("aic", "aic"),
+        ("bic", "bic"),
+    ] {
+        close(
+            summary[field].as_f64().unwrap(),
+            reference[key].as_f64().unwrap(),
+            key,
+        );
+    }
+    // The text form prints the table with the coefficients' names.
+    let text = stdout_of(
+        &args
+            .iter()
+            .filter(|a| *a != "--json")
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert!(
+        text.contains("P>|z|") && text.contains("Contract=Two year") && text.contains("pseudo R²"),
+        "{text}"
+    );
+}
+
+/// A penalized fit has no classical standard errors: the fit is printed, with a warning
+/// saying why there is no summary, and no table.
+#[test]
+fn fit_summary_of_a_penalized_fit_says_why_there_is_none() {
+    let bc = data("breast_cancer.csv");
+    let output = descent()
+        .args(["fit", "--model", "logistic", "--data", &bc, "--summary"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stderr.contains("no --summary") && stderr.contains("penalized"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("std err"), "{stdout}");
+}

@@ -144,6 +144,10 @@ pub enum ModelError {
     #[error("{0}")]
     NotConverged(String),
 
+    /// A result asked of a model it does not apply to (standard errors of a penalized fit).
+    #[error("{0}")]
+    NotApplicable(&'static str),
+
     /// The objective rejected the data.
     #[error(transparent)]
     Objective(#[from] ObjectiveError),

@@ -229,8 +229,8 @@ pub fn logit_summary<'x>(
     fit_intercept: bool,
 ) -> Result<LogitSummary, ModelError> {
     if model.penalty != Penalty::None {
-        return Err(invalid(
-            "classical standard errors do not apply to a penalized fit; fit with penalty none",
+        return Err(ModelError::NotApplicable(
+            "classical standard errors do not apply to a penalized fit (the penalty biases the estimates); fit with --penalty none",
         ));
     }
     converged(&model.report)?;
@@ -301,8 +301,8 @@ pub fn ols_summary<'x>(
     fit_intercept: bool,
 ) -> Result<OlsSummary, ModelError> {
     if model.alpha != 0.0 {
-        return Err(invalid(
-            "classical standard errors do not apply to a penalized fit; fit with alpha 0",
+        return Err(ModelError::NotApplicable(
+            "classical standard errors do not apply to a penalized fit (the penalty biases the estimates); fit with alpha 0",
         ));
     }
     converged(&model.report)?;
