@@ -484,9 +484,29 @@ def inference_case(kind, data, features, intercept):
                     exact_llr_pvalue=float(chi2.sf(llr, fit.df_model)),
                     exact_prsquared=float(1 - fit.llf / llnull))
     else:
+        from statsmodels.stats.stattools import durbin_watson, jarque_bera
+        jb, jb_p, skew, kurtosis = jarque_bera(fit.resid)
         case.update(rsquared=float(fit.rsquared), rsquared_adj=float(fit.rsquared_adj),
                     fvalue=float(fit.fvalue), f_pvalue=float(fit.f_pvalue),
-                    scale=float(fit.scale))
+                    scale=float(fit.scale), durbin_watson=float(durbin_watson(fit.resid)),
+                    jarque_bera=float(jb), jarque_bera_pvalue=float(jb_p), skew=float(skew),
+                    kurtosis=float(kurtosis), condition_number=float(fit.condition_number))
+    # The robust (sandwich) covariances: statsmodels' cov_type, HC0 to HC3.
+    robust = {}
+    for cov_type in ["HC0", "HC1", "HC2", "HC3"]:
+        if kind == "logit":
+            r = sm.Logit(y, exog).fit(disp=0, method="newton", tol=1e-14, maxiter=100,
+                                      cov_type=cov_type)
+        else:
+            r = sm.OLS(y, exog).fit(cov_type=cov_type)
+        ci = r.conf_int(0.05)
+        robust[cov_type.lower()] = {
+            "bse": r.bse.tolist(), "statistic": r.tvalues.tolist(),
+            "pvalues": r.pvalues.tolist(), "lower": ci[:, 0].tolist(),
+            "upper": ci[:, 1].tolist(),
+            **({"fvalue": float(r.fvalue), "f_pvalue": float(r.f_pvalue)} if kind == "ols" else {}),
+        }
+    case["robust"] = robust
     return case
 
 

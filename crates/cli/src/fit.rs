@@ -74,6 +74,10 @@ pub(crate) struct FitArgs {
     /// A penalized, unconverged or singular fit gets a warning saying why there is none.
     #[arg(long)]
     summary: bool,
+    /// The covariance of --summary's standard errors: nonrobust (the inverse information), or
+    /// a heteroskedasticity-robust sandwich, hc0 to hc3 (as statsmodels' cov_type).
+    #[arg(long, value_enum, requires = "summary")]
+    cov_type: Option<crate::inference::CovTypeArg>,
     /// How the features are stored while fitting: f64, or f32 for half the memory and half
     /// the bytes read per pass (each value rounded to the nearest f32, as numpy's
     /// astype(float32); every sum is still taken in f64, and the model is f64).
@@ -397,7 +401,8 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     let seconds = (read_seconds, fit_seconds);
     let mut warnings = Vec::new();
     let inference = if args.summary {
-        match crate::inference::summarize(&model, &x, y, !args.no_intercept) {
+        let cov = args.cov_type.unwrap_or_default().into();
+        match crate::inference::summarize(&model, &x, y, !args.no_intercept, cov) {
             Ok(inference) => Some(inference),
             Err(e) => {
                 warnings.push(format!("no --summary: {e}"));

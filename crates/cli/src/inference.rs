@@ -2,7 +2,7 @@
 //! [`descent_models::inference`]), as a table after the fit's own summary, or in its JSON.
 
 use descent_models::inference::{
-    logit_summary, ols_summary, Coefficient, LogitSummary, OlsSummary,
+    logit_summary, ols_summary, Coefficient, CovarianceType, LogitSummary, OlsSummary,
 };
 use descent_models::{Model, ModelError};
 use descent_objectives::DesignMatrix;
@@ -18,6 +18,34 @@ pub(crate) enum Inference {
     Ols(OlsSummary),
 }
 
+/// `--cov-type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub(crate) enum CovTypeArg {
+    /// The inverse information matrix (least squares: times σ̂²).
+    #[default]
+    Nonrobust,
+    /// White's heteroskedasticity-consistent sandwich.
+    Hc0,
+    /// HC0 times N / (N − k).
+    Hc1,
+    /// HC0 with the residuals scaled by 1 / (1 − leverage).
+    Hc2,
+    /// HC0 with the residuals scaled by 1 / (1 − leverage)².
+    Hc3,
+}
+
+impl From<CovTypeArg> for CovarianceType {
+    fn from(arg: CovTypeArg) -> Self {
+        match arg {
+            CovTypeArg::Nonrobust => CovarianceType::NonRobust,
+            CovTypeArg::Hc0 => CovarianceType::Hc0,
+            CovTypeArg::Hc1 => CovarianceType::Hc1,
+            CovTypeArg::Hc2 => CovarianceType::Hc2,
+            CovTypeArg::Hc3 => CovarianceType::Hc3,
+        }
+    }
+}
+
 /// The summary of `model`, fitted on `x` and `y` (with an intercept when `fit_intercept`).
 ///
 /// # Errors
@@ -28,13 +56,14 @@ pub(crate) fn summarize(
     x: &DesignMatrix<'_>,
     y: ArrayView1<'_, f64>,
     fit_intercept: bool,
+    cov: CovarianceType,
 ) -> Result<Inference, ModelError> {
     match model {
         Model::LogisticRegression(m) => {
-            logit_summary(m, x.view(), y, fit_intercept).map(Inference::Logit)
+            logit_summary(m, x.view(), y, fit_intercept, cov).map(Inference::Logit)
         }
         Model::LinearRegression(m) => {
-            ols_summary(m, x.view(), y, fit_intercept).map(Inference::Ols)
+            ols_summary(m, x.view(), y, fit_intercept, cov).map(Inference::Ols)
         }
     }
 }
@@ -56,9 +85,13 @@ pub(crate) fn write_table(
     inference: &Inference,
     names: &[String],
 ) -> std::io::Result<()> {
-    let (table, statistic): (&[Coefficient], &str) = match inference {
-        Inference::Logit(s) => (&s.coefficients, "z"),
-        Inference::Ols(s) => (&s.coefficients, "t"),
+    // Robust statistics are referred to the normal distribution, as statsmodels does.
+    let (table, statistic, cov): (&[Coefficient], &str, CovarianceType) = match inference {
+        Inference::Logit(s) => (&s.coefficients, "z", s.covariance_type),
+        Inference::Ols(s) if s.covariance_type == CovarianceType::NonRobust => {
+            (&s.coefficients, "t", s.covariance_type)
+        }
+        Inference::Ols(s) => (&s.coefficients, "z", s.covariance_type),
     };
     let width = names
         .iter()
@@ -90,6 +123,13 @@ pub(crate) fn write_table(
         )?;
     }
     let optional = |p: Option<f64>| p.map_or_else(|| "-".to_owned(), p_value);
+    if cov != CovarianceType::NonRobust {
+        writeln!(
+            out,
+            "(covariance: {}, robust)",
+            format!("{cov:?}").to_uppercase()
+        )?;
+    }
     match inference {
         Inference::Logit(s) => writeln!(
             out,
@@ -107,7 +147,7 @@ pub(crate) fn write_table(
         ),
         Inference::Ols(s) => writeln!(
             out,
-            "\nR² {:.6}, adjusted {:.6}; F {:.4} (p = {}); log-likelihood {:.6}\nAIC {:.4}, BIC {:.4}; σ̂² {:.6}; {} observations, df model {}, df residuals {}",
+            "\nR² {:.6}, adjusted {:.6}; F {:.4} (p = {}); log-likelihood {:.6}\nAIC {:.4}, BIC {:.4}; σ̂² {:.6}; {} observations, df model {}, df residuals {}\nresiduals: Durbin-Watson {:.4}, Jarque-Bera {:.4} (p = {}), skew {:.4}, kurtosis {:.4}; condition number {:.4e}",
             s.r2,
             s.adjusted_r2,
             s.f_statistic,
@@ -118,7 +158,13 @@ pub(crate) fn write_table(
             s.scale,
             s.n_observations,
             s.df_model,
-            s.df_residuals
+            s.df_residuals,
+            s.durbin_watson,
+            s.jarque_bera,
+            p_value(s.jarque_bera_p_value),
+            s.skew,
+            s.kurtosis,
+            s.condition_number
         ),
     }
 }

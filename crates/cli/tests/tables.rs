@@ -733,3 +733,61 @@ fn fit_summary_of_a_penalized_fit_says_why_there_is_none() {
     );
     assert!(!stdout.contains("std err"), "{stdout}");
 }
+
+/// `--cov-type hc3` gives statsmodels' robust standard errors and Wald F, and the residual
+/// diagnostics, for least squares on the bundled diabetes data.
+#[test]
+fn fit_summary_with_a_robust_covariance_is_statsmodels() {
+    let cases = &inference_fixture()["cases"];
+    let reference = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "ols" && c["intercept"] == true)
+        .unwrap();
+    let diabetes = data("diabetes.csv");
+    let v = json_of(&[
+        "fit",
+        "--model",
+        "linear",
+        "--data",
+        &diabetes,
+        "--summary",
+        "--cov-type",
+        "hc3",
+        "--json",
+    ]);
+    let summary = &v["inference"];
+    assert_eq!(summary["covariance_type"], "hc3");
+    let close = |ours: &Value, theirs: &Value, what: &str| {
+        let (a, b) = (ours.as_f64().unwrap(), theirs.as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-8 * b.abs(), "{what}: {a} vs {b}");
+    };
+    let robust = &reference["robust"]["hc3"];
+    for (row, theirs) in summary["coefficients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(robust["bse"].as_array().unwrap())
+    {
+        close(&row["std_error"], theirs, "HC3 standard error");
+    }
+    close(&summary["f_statistic"], &robust["fvalue"], "Wald F");
+    for (ours, theirs) in [
+        ("durbin_watson", "durbin_watson"),
+        ("jarque_bera", "jarque_bera"),
+        ("condition_number", "condition_number"),
+    ] {
+        close(&summary[ours], &reference[theirs], ours);
+    }
+    let e = error_of(&[
+        "fit",
+        "--model",
+        "linear",
+        "--data",
+        &diabetes,
+        "--cov-type",
+        "hc1",
+    ]);
+    assert!(e.contains("--summary"), "{e}");
+}

@@ -20,13 +20,13 @@
 //! declines to report them for regularized fits.
 //!
 //! ```
-//! use descent_models::inference::logit_summary;
+//! use descent_models::inference::{logit_summary, CovarianceType};
 //! use descent_models::{LogisticRegression, Penalty};
 //! use ndarray::array;
 //! let x = array![[0.5], [1.5], [2.0], [2.5], [3.5], [0.8], [3.0], [1.0]];
 //! let y = array![0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0];
 //! let model = LogisticRegression::new().penalty(Penalty::None).tol(1e-10).fit(&x, y.view())?;
-//! let summary = logit_summary(&model, &x, y.view(), true)?;
+//! let summary = logit_summary(&model, &x, y.view(), true, CovarianceType::NonRobust)?;
 //! let slope = &summary.coefficients[0];
 //! assert!(slope.std_error > 0.0 && (0.0..=1.0).contains(&slope.p_value));
 //! assert!(slope.lower < slope.estimate && slope.estimate < slope.upper);
@@ -38,12 +38,44 @@ use descent_objectives::{
     DesignMatrix, Hessian, LinearModelLoss, LogLoss, MeanSquaredError, Objective,
 };
 use ndarray::{Array1, Array2, ArrayView1};
-use ndarray_linalg::{Cholesky, InverseC, UPLO};
+use ndarray_linalg::{Cholesky, EigValsh, InverseC, SolveC, UPLO};
 use serde::Serialize;
 use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor, Normal, StudentsT};
 
 /// The two-sided confidence level of the intervals.
 pub const CONFIDENCE: f64 = 0.95;
+
+/// How the covariance of the estimates is estimated (statsmodels' `cov_type`).
+///
+/// The robust (sandwich) estimates are `B M B` with the bread `B` the inverse information
+/// (least squares: `(X̃ᵀX̃)⁻¹`) and the meat `M = X̃ᵀ diag(ωᵢ) X̃`:
+///
+/// | type | least squares `ωᵢ` | logistic `ωᵢ` |
+/// |---|---|---|
+/// | HC0 | `eᵢ²` | `(yᵢ − pᵢ)²` |
+/// | HC1 | `eᵢ² N / (N − k)` | as HC0 |
+/// | HC2 | `eᵢ² / (1 − hᵢᵢ)` | as HC0 |
+/// | HC3 | `eᵢ² / (1 − hᵢᵢ)²` | as HC0 |
+///
+/// with `hᵢᵢ` the leverages, `x̃ᵢᵀ(X̃ᵀX̃)⁻¹x̃ᵢ`. For logistic regression every HC type is the
+/// plain sandwich, as statsmodels computes it for discrete models. With a robust covariance
+/// the statistics are referred to the normal distribution, and least squares' F becomes the
+/// Wald test of every coefficient but the intercept, as statsmodels does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CovarianceType {
+    /// The inverse information (least squares: times `σ̂²`).
+    #[default]
+    NonRobust,
+    /// White's heteroskedasticity-consistent sandwich.
+    Hc0,
+    /// HC0 with the degrees-of-freedom correction `N / (N − k)`.
+    Hc1,
+    /// HC0 with each residual scaled by `1 / (1 − hᵢᵢ)`.
+    Hc2,
+    /// HC0 with each residual scaled by `1 / (1 − hᵢᵢ)²` (the jackknife's).
+    Hc3,
+}
 
 /// One row of a coefficient table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -90,6 +122,8 @@ pub struct LogitSummary {
     pub aic: f64,
     /// `−2 LL + k log N`.
     pub bic: f64,
+    /// How the covariance was estimated.
+    pub covariance_type: CovarianceType,
 }
 
 /// What statsmodels' `OLS(…).fit().summary()` reports (the coefficients in the order of the
@@ -121,6 +155,21 @@ pub struct OlsSummary {
     pub bic: f64,
     /// The residual variance `σ̂² = RSS / df_residuals`.
     pub scale: f64,
+    /// How the covariance was estimated.
+    pub covariance_type: CovarianceType,
+    /// The Durbin–Watson statistic of the residuals, `Σ (eᵢ − eᵢ₋₁)² / Σ eᵢ²`, in row order.
+    pub durbin_watson: f64,
+    /// The residuals' skewness, `m₃ / m₂^{3/2}` (moments about their mean).
+    pub skew: f64,
+    /// The residuals' kurtosis, `m₄ / m₂²` (3 for a normal distribution).
+    pub kurtosis: f64,
+    /// The Jarque–Bera statistic, `N/6 (skew² + (kurtosis − 3)² / 4)`.
+    pub jarque_bera: f64,
+    /// Its p-value, from χ² with 2 degrees of freedom.
+    pub jarque_bera_p_value: f64,
+    /// The condition number of `X̃` (with the intercept's column), `σ_max / σ_min` of its
+    /// singular values, as statsmodels' `condition_number`.
+    pub condition_number: f64,
 }
 
 /// The covariance `scale · H⁻¹` of an information matrix `H` (symmetric), by its Cholesky
@@ -141,6 +190,43 @@ fn covariance(information: &Array2<f64>, scale: f64) -> Result<Array2<f64>, Mode
         return Err(singular());
     }
     Ok(inverse * scale)
+}
+
+/// `X̃`: the dense columns, each categorical column's indicators (one per level with a
+/// coefficient), and a column of ones when there is an intercept: the design the robust
+/// covariances and the diagnostics work on (a copy, as statsmodels' `exog` is).
+fn dense_design(x: &DesignMatrix<'_>, fit_intercept: bool) -> Array2<f64> {
+    let dense = x.dense().to_f64();
+    let (n, p) = dense.dim();
+    let levels: usize = x.categorical().iter().map(|c| c.levels()).sum();
+    let k = p + levels + usize::from(fit_intercept);
+    let mut out = Array2::zeros((n, k));
+    out.slice_mut(ndarray::s![.., ..p]).assign(&dense);
+    let mut start = p;
+    for c in x.categorical() {
+        for (i, &code) in c.codes().iter().enumerate() {
+            if (code as usize) < c.levels() {
+                out[[i, start + code as usize]] = 1.0;
+            }
+        }
+        start += c.levels();
+    }
+    if fit_intercept {
+        out.column_mut(k - 1).fill(1.0);
+    }
+    out
+}
+
+/// The sandwich `B (X̃ᵀ diag(ω) X̃) B`.
+fn sandwich(bread: &Array2<f64>, x: &Array2<f64>, omega: &Array1<f64>) -> Array2<f64> {
+    let weighted = x * &omega.view().insert_axis(ndarray::Axis(1));
+    let meat = x.t().dot(&weighted);
+    bread.dot(&meat).dot(bread)
+}
+
+/// The leverages `hᵢᵢ = x̃ᵢᵀ A x̃ᵢ` of `X̃` for `A = (X̃ᵀX̃)⁻¹`.
+fn leverages(x: &Array2<f64>, inverse_gram: &Array2<f64>) -> Array1<f64> {
+    (x.dot(inverse_gram) * x).sum_axis(ndarray::Axis(1))
 }
 
 /// The coefficient table of `params` with covariance `cov`, the statistic's two-sided tail
@@ -227,6 +313,7 @@ pub fn logit_summary<'x>(
     x: impl Into<DesignMatrix<'x>>,
     y: ArrayView1<'_, f64>,
     fit_intercept: bool,
+    covariance_type: CovarianceType,
 ) -> Result<LogitSummary, ModelError> {
     if model.penalty != Penalty::None {
         return Err(ModelError::NotApplicable(
@@ -254,7 +341,16 @@ pub fn logit_summary<'x>(
     let nf = n as f64;
     let log_likelihood = -nf * loss.value(&params);
     let information = loss.hessian(&params) * nf;
-    let cov = covariance(&information, 1.0)?;
+    let mut cov = covariance(&information, 1.0)?;
+    if covariance_type != CovarianceType::NonRobust {
+        // The scores' outer products: (yᵢ − pᵢ)² x̃ᵢx̃ᵢᵀ.
+        let design = dense_design(&x, fit_intercept);
+        let z = design.dot(&params);
+        let omega = ndarray::Zip::from(&z)
+            .and(&y01)
+            .map_collect(|&z, &y| (y - 1.0 / (1.0 + (-z).exp())).powi(2));
+        cov = sandwich(&cov, &design, &omega);
+    }
     let normal = Normal::standard();
     let critical = normal.inverse_cdf(0.5 + CONFIDENCE / 2.0);
     let coefficients = table(&params, &cov, |s| normal.sf(s), critical);
@@ -285,6 +381,7 @@ pub fn logit_summary<'x>(
         pseudo_r2: 1.0 - log_likelihood / null_log_likelihood,
         aic: -2.0 * log_likelihood + 2.0 * kf,
         bic: -2.0 * log_likelihood + kf * nf.ln(),
+        covariance_type,
     })
 }
 
@@ -299,6 +396,7 @@ pub fn ols_summary<'x>(
     x: impl Into<DesignMatrix<'x>>,
     y: ArrayView1<'_, f64>,
     fit_intercept: bool,
+    covariance_type: CovarianceType,
 ) -> Result<OlsSummary, ModelError> {
     if model.alpha != 0.0 {
         return Err(ModelError::NotApplicable(
@@ -316,11 +414,42 @@ pub fn ols_summary<'x>(
     let rss = nf * loss.value(&params);
     let scale = rss / df_residuals as f64;
     let gram = loss.hessian(&params) * (nf / 2.0);
-    let cov = covariance(&gram, scale)?;
-    let t = StudentsT::new(0.0, 1.0, df_residuals as f64)
-        .map_err(|_| invalid("no residual degrees of freedom"))?;
-    let critical = t.inverse_cdf(0.5 + CONFIDENCE / 2.0);
-    let coefficients = table(&params, &cov, |s| t.sf(s), critical);
+    let inverse_gram = covariance(&gram, 1.0)?;
+    let design = dense_design(&x, fit_intercept);
+    let residuals = &y - &design.dot(&params);
+    let squared = residuals.mapv(|e| e * e);
+    let cov = match covariance_type {
+        CovarianceType::NonRobust => &inverse_gram * scale,
+        CovarianceType::Hc0 => sandwich(&inverse_gram, &design, &squared),
+        CovarianceType::Hc1 => {
+            sandwich(&inverse_gram, &design, &squared) * (nf / df_residuals as f64)
+        }
+        CovarianceType::Hc2 | CovarianceType::Hc3 => {
+            let power = if covariance_type == CovarianceType::Hc2 {
+                1
+            } else {
+                2
+            };
+            let h = leverages(&design, &inverse_gram);
+            let omega = ndarray::Zip::from(&squared)
+                .and(&h)
+                .map_collect(|&e2, &h| e2 / (1.0 - h).powi(power));
+            sandwich(&inverse_gram, &design, &omega)
+        }
+    };
+    let df_model = k - usize::from(fit_intercept);
+    let robust = covariance_type != CovarianceType::NonRobust;
+    let coefficients = if robust {
+        // statsmodels refers robust statistics to the normal distribution.
+        let normal = Normal::standard();
+        let critical = normal.inverse_cdf(0.5 + CONFIDENCE / 2.0);
+        table(&params, &cov, |s| normal.sf(s), critical)
+    } else {
+        let t = StudentsT::new(0.0, 1.0, df_residuals as f64)
+            .map_err(|_| invalid("no residual degrees of freedom"))?;
+        let critical = t.inverse_cdf(0.5 + CONFIDENCE / 2.0);
+        table(&params, &cov, |s| t.sf(s), critical)
+    };
     let tss = if fit_intercept {
         let mean = y.sum() / nf;
         y.iter().map(|v| (v - mean).powi(2)).sum::<f64>()
@@ -328,14 +457,40 @@ pub fn ols_summary<'x>(
         y.iter().map(|v| v * v).sum::<f64>()
     };
     let r2 = 1.0 - rss / tss;
-    let df_model = k - usize::from(fit_intercept);
     let centered = usize::from(fit_intercept) as f64;
     let adjusted_r2 = 1.0 - (1.0 - r2) * (nf - centered) / df_residuals as f64;
-    let f_statistic = (r2 / df_model as f64) / ((1.0 - r2) / df_residuals as f64);
+    let f_statistic = if robust {
+        // The Wald test that every coefficient but the intercept (which is last) is zero.
+        let q = df_model;
+        let tested = params.slice(ndarray::s![..q]).to_owned();
+        let block = cov.slice(ndarray::s![..q, ..q]).to_owned();
+        let solved = block
+            .solvec(&tested)
+            .map_err(|_| ModelError::Singular("the robust covariance is singular".to_owned()))?;
+        tested.dot(&solved) / q as f64
+    } else {
+        (r2 / df_model as f64) / ((1.0 - r2) / df_residuals as f64)
+    };
     let f_p_value = FisherSnedecor::new(df_model as f64, df_residuals as f64)
         .ok()
         .filter(|_| df_model > 0)
         .map(|f| f.sf(f_statistic));
+    let (skew, kurtosis) = moments(&residuals);
+    let jarque_bera = nf / 6.0 * (skew * skew + (kurtosis - 3.0).powi(2) / 4.0);
+    let jarque_bera_p_value = ChiSquared::new(2.0).map_or(f64::NAN, |c| c.sf(jarque_bera));
+    let durbin_watson = residuals
+        .windows(2)
+        .into_iter()
+        .map(|w| (w[1] - w[0]).powi(2))
+        .sum::<f64>()
+        / squared.sum();
+    let eigenvalues = gram
+        .eigvalsh(UPLO::Lower)
+        .map_err(|e| ModelError::Singular(format!("the eigenvalues of X̃ᵀX̃: {e}")))?;
+    let (low, high) = eigenvalues
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(l, h), &v| (l.min(v), h.max(v)));
+    let condition_number = (high / low).sqrt();
     let log_likelihood = -nf / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (rss / nf).ln() + 1.0);
     let kf = k as f64;
     Ok(OlsSummary {
@@ -351,5 +506,25 @@ pub fn ols_summary<'x>(
         aic: -2.0 * log_likelihood + 2.0 * kf,
         bic: -2.0 * log_likelihood + kf * nf.ln(),
         scale,
+        covariance_type,
+        durbin_watson,
+        skew,
+        kurtosis,
+        jarque_bera,
+        jarque_bera_p_value,
+        condition_number,
     })
+}
+
+/// The skewness `m₃ / m₂^{3/2}` and kurtosis `m₄ / m₂²` of `values`, from their moments about
+/// their mean (scipy's biased estimates, as statsmodels prints).
+fn moments(values: &Array1<f64>) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.sum() / n;
+    let (m2, m3, m4) = values.iter().fold((0.0, 0.0, 0.0), |(a, b, c), &v| {
+        let d = v - mean;
+        (a + d * d, b + d * d * d, c + d * d * d * d)
+    });
+    let (m2, m3, m4) = (m2 / n, m3 / n, m4 / n);
+    (m3 / m2.powf(1.5), m4 / (m2 * m2))
 }

@@ -3,7 +3,7 @@
 //! to 1e-8 relative.
 
 use descent_models::data::Dataset;
-use descent_models::inference::{logit_summary, ols_summary, Coefficient};
+use descent_models::inference::{logit_summary, ols_summary, Coefficient, CovarianceType};
 use descent_models::{LinearRegression, LogisticRegression, Penalty, Solver};
 use serde_json::Value;
 
@@ -35,6 +35,14 @@ fn within(ours: f64, theirs: f64, relative: f64, what: &str) {
     );
 }
 
+/// The covariance types and their names in the fixtures.
+const ROBUST: [(CovarianceType, &str); 4] = [
+    (CovarianceType::Hc0, "hc0"),
+    (CovarianceType::Hc1, "hc1"),
+    (CovarianceType::Hc2, "hc2"),
+    (CovarianceType::Hc3, "hc3"),
+];
+
 fn check_table(table: &[Coefficient], case: &Value, name: &str) {
     type Column = fn(&Coefficient) -> f64;
     let columns: [(&str, Column); 6] = [
@@ -46,6 +54,9 @@ fn check_table(table: &[Coefficient], case: &Value, name: &str) {
         ("upper", |c| c.upper),
     ];
     for (key, get) in columns {
+        if case[key].is_null() {
+            continue; // the robust cases hold no estimates: they are the same
+        }
         let theirs = numbers(&case[key]);
         assert_eq!(theirs.len(), table.len(), "{name} {key}");
         for (j, (c, t)) in table.iter().zip(theirs).enumerate() {
@@ -81,7 +92,14 @@ fn summaries_match_statsmodels() {
                 .tol(1e-13)
                 .fit(&set.x, set.y.view())
                 .unwrap();
-            let s = logit_summary(&model, &set.x, set.y.view(), intercept).unwrap();
+            let s = logit_summary(
+                &model,
+                &set.x,
+                set.y.view(),
+                intercept,
+                CovarianceType::NonRobust,
+            )
+            .unwrap();
             check_table(&s.coefficients, case, &name);
             close(s.log_likelihood, get("llf"), &format!("{name}, llf"));
             // statsmodels' intercept-only fit is numerical (its llnull within about 1e-10);
@@ -115,12 +133,27 @@ fn summaries_match_statsmodels() {
             close(s.bic, get("bic"), &format!("{name}, bic"));
             assert_eq!(s.df_model as f64, get("df_model"), "{name}");
             assert_eq!(s.df_residuals as f64, get("df_resid"), "{name}");
+            for (cov, key) in ROBUST {
+                let r = logit_summary(&model, &set.x, set.y.view(), intercept, cov).unwrap();
+                check_table(
+                    &r.coefficients,
+                    &case["robust"][key],
+                    &format!("{name}, {key}"),
+                );
+            }
         } else {
             let model = LinearRegression::new()
                 .fit_intercept(intercept)
                 .fit(&set.x, set.y.view())
                 .unwrap();
-            let s = ols_summary(&model, &set.x, set.y.view(), intercept).unwrap();
+            let s = ols_summary(
+                &model,
+                &set.x,
+                set.y.view(),
+                intercept,
+                CovarianceType::NonRobust,
+            )
+            .unwrap();
             check_table(&s.coefficients, case, &name);
             close(s.log_likelihood, get("llf"), &format!("{name}, llf"));
             close(s.r2, get("rsquared"), &format!("{name}, R²"));
@@ -140,6 +173,28 @@ fn summaries_match_statsmodels() {
             close(s.bic, get("bic"), &format!("{name}, bic"));
             assert_eq!(s.df_model as f64, get("df_model"), "{name}");
             assert_eq!(s.df_residuals as f64, get("df_resid"), "{name}");
+            for (ours, key) in [
+                (s.durbin_watson, "durbin_watson"),
+                (s.jarque_bera, "jarque_bera"),
+                (s.jarque_bera_p_value, "jarque_bera_pvalue"),
+                (s.skew, "skew"),
+                (s.kurtosis, "kurtosis"),
+                (s.condition_number, "condition_number"),
+            ] {
+                close(ours, get(key), &format!("{name}, {key}"));
+            }
+            for (cov, key) in ROBUST {
+                let r = ols_summary(&model, &set.x, set.y.view(), intercept, cov).unwrap();
+                let robust = &case["robust"][key];
+                check_table(&r.coefficients, robust, &format!("{name}, {key}"));
+                let theirs = |k: &str| robust[k].as_f64().unwrap();
+                close(r.f_statistic, theirs("fvalue"), &format!("{name}, {key} F"));
+                close(
+                    r.f_p_value.unwrap(),
+                    theirs("f_pvalue"),
+                    &format!("{name}, {key} F p"),
+                );
+            }
         }
     }
 }
@@ -160,7 +215,7 @@ fn no_table_where_standard_errors_do_not_exist() {
     let y = array![0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0];
     // Penalized: the inverse Hessian is not the estimates' covariance.
     let ridge = LogisticRegression::new().fit(&x, y.view()).unwrap();
-    let e = logit_summary(&ridge, &x, y.view(), true)
+    let e = logit_summary(&ridge, &x, y.view(), true, CovarianceType::NonRobust)
         .unwrap_err()
         .to_string();
     assert!(e.contains("penalized"), "{e}");
@@ -168,7 +223,7 @@ fn no_table_where_standard_errors_do_not_exist() {
         .alpha(1.0)
         .fit(&x, y.view())
         .unwrap();
-    assert!(ols_summary(&ridge, &x, y.view(), true).is_err());
+    assert!(ols_summary(&ridge, &x, y.view(), true, CovarianceType::Hc1).is_err());
     // Collinear columns: the fit is the minimum-norm one; standard errors do not exist.
     let collinear: Array2<f64> = ndarray::concatenate![
         ndarray::Axis(1),
@@ -176,7 +231,7 @@ fn no_table_where_standard_errors_do_not_exist() {
         x.column(0).insert_axis(ndarray::Axis(1)).mapv(|v| 2.0 * v)
     ];
     let ols = LinearRegression::new().fit(&collinear, y.view()).unwrap();
-    let e = ols_summary(&ols, &collinear, y.view(), true)
+    let e = ols_summary(&ols, &collinear, y.view(), true, CovarianceType::NonRobust)
         .unwrap_err()
         .to_string();
     assert!(e.contains("singular") && e.contains("collinear"), "{e}");
@@ -188,9 +243,15 @@ fn no_table_where_standard_errors_do_not_exist() {
         .fit(&x, separated.view());
     let model = fit.unwrap();
     assert!(!model.report.converged());
-    let e = logit_summary(&model, &x, separated.view(), true)
-        .unwrap_err()
-        .to_string();
+    let e = logit_summary(
+        &model,
+        &x,
+        separated.view(),
+        true,
+        CovarianceType::NonRobust,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         e.contains("standard errors need the optimum") && e.contains("no minimum found"),
         "{e}"
