@@ -405,7 +405,12 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
         match crate::inference::summarize(&model, &x, y, !args.no_intercept, cov) {
             Ok(inference) => Some(inference),
             Err(e) => {
-                warnings.push(format!("no --summary: {e}"));
+                let mut names = prepared.feature_names.clone();
+                names.push("intercept".to_owned());
+                warnings.push(format!(
+                    "no --summary: {}",
+                    crate::inference::explain(&e, &names)
+                ));
                 None
             }
         }

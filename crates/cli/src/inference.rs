@@ -68,6 +68,36 @@ pub(crate) fn summarize(
     }
 }
 
+/// Why there is no summary, the coefficients of a collinearity named (`names`: the features',
+/// then the intercept's).
+pub(crate) fn explain(error: &ModelError, names: &[String]) -> String {
+    let name = |j: usize| {
+        names
+            .get(j)
+            .map_or_else(|| format!("#{j}"), |n| format!("{n:?}"))
+    };
+    match error {
+        ModelError::Collinear { column, partners } if partners.is_empty() => format!(
+            "column {} carries no information (all zeros, or no variation where it matters); standard errors do not exist",
+            name(*column)
+        ),
+        ModelError::Collinear { column, partners }
+            if names.get(*column).map(String::as_str) == Some("intercept") && partners.len() == 1 =>
+        {
+            format!(
+                "column {} is constant, so collinear with the intercept; drop it — standard errors do not exist",
+                name(partners[0])
+            )
+        }
+        ModelError::Collinear { column, partners } => format!(
+            "column {} is a linear combination of {} (collinear; a constant column is collinear with the intercept); drop one of them — standard errors do not exist",
+            name(*column),
+            partners.iter().map(|&j| name(j)).collect::<Vec<_>>().join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
 /// A p-value as statsmodels prints it, with more digits: fixed below 1, in exponent form
 /// below 1e-4.
 fn p_value(p: f64) -> String {

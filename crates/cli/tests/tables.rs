@@ -791,3 +791,46 @@ fn fit_summary_with_a_robust_covariance_is_statsmodels() {
     ]);
     assert!(e.contains("--summary"), "{e}");
 }
+
+/// Collinear and constant columns are named in the warning that says why there is no summary.
+#[test]
+fn fit_summary_names_collinear_and_constant_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut collinear = String::from("a,b,c,y\n");
+    let mut constant = String::from("a,k,b,y\n");
+    for i in 0..40 {
+        let (a, b) = ((i as f64 * 0.37).sin(), (i as f64 * 0.91).cos());
+        let y = 1.0 + a - b + (i as f64 * 1.7).sin() * 0.1;
+        collinear.push_str(&format!("{a},{b},{},{y}\n", 2.0 * a + b));
+        constant.push_str(&format!("{a},3,{b},{y}\n"));
+    }
+    for (name, text, expected) in [
+        (
+            "collinear.csv",
+            collinear,
+            "column \"c\" is a linear combination of \"a\", \"b\"",
+        ),
+        (
+            "constant.csv",
+            constant,
+            "column \"k\" is constant, so collinear with the intercept",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let output = descent()
+            .args([
+                "fit",
+                "--model",
+                "linear",
+                "--data",
+                path.to_str().unwrap(),
+                "--summary",
+            ])
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+}

@@ -144,6 +144,17 @@ pub enum ModelError {
     #[error("{0}")]
     NotConverged(String),
 
+    /// An information matrix that is singular because a coefficient's column is a linear
+    /// combination of others': collinear columns (a constant column is collinear with the
+    /// intercept; a column of zeros, with anything).
+    #[error("the information matrix is singular: coefficient {column} (counting from 0, the intercept last) is a linear combination of coefficients {partners:?}; standard errors do not exist")]
+    Collinear {
+        /// The coefficient whose column depends on earlier ones.
+        column: usize,
+        /// The earlier coefficients it is a combination of (empty: its column is zero).
+        partners: Vec<usize>,
+    },
+
     /// A result asked of a model it does not apply to (standard errors of a penalized fit).
     #[error("{0}")]
     NotApplicable(&'static str),

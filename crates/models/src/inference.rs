@@ -172,12 +172,64 @@ pub struct OlsSummary {
     pub condition_number: f64,
 }
 
+/// The first coefficient whose column is (numerically) a linear combination of the earlier
+/// ones' in the information matrix `H`, and those it combines. The columns are added one at a
+/// time to a Cholesky factor `L` of the kept set `R`: column `j` depends on `R` when the Schur
+/// complement `H_jj − ‖L⁻¹H_Rj‖²` (`H_jj` times one less the squared multiple correlation of
+/// `j` with `R`) is below 1e-12 of `H_jj` — a variance inflation beyond 10¹², which rounding
+/// alone reaches when a column is an exact combination of others; its partners are the kept
+/// columns with a weight in `H_RR⁻¹ H_Rj`. `None` when every column adds information.
+fn dependent_column(information: &Array2<f64>) -> Option<(usize, Vec<usize>)> {
+    let mut kept: Vec<usize> = Vec::new();
+    // The rows of `L`, lower triangular: `factor[r][c]` for `c ≤ r`.
+    let mut factor: Vec<Vec<f64>> = Vec::new();
+    for j in 0..information.nrows() {
+        let own = information[[j, j]];
+        if own.is_nan() || own <= 0.0 {
+            return Some((j, Vec::new()));
+        }
+        // L w = H_Rj, by forward substitution.
+        let mut w = vec![0.0; kept.len()];
+        for r in 0..kept.len() {
+            let v = information[[kept[r], j]] - (0..r).map(|c| factor[r][c] * w[c]).sum::<f64>();
+            w[r] = v / factor[r][r];
+        }
+        let schur = own - w.iter().map(|v| v * v).sum::<f64>();
+        if schur <= 1e-12 * own {
+            // The weights a = L⁻ᵀ w = H_RR⁻¹ H_Rj, by back substitution.
+            let m = kept.len();
+            let mut a = vec![0.0; m];
+            for r in (0..m).rev() {
+                let v = w[r] - (r + 1..m).map(|c| factor[c][r] * a[c]).sum::<f64>();
+                a[r] = v / factor[r][r];
+            }
+            let partners = kept
+                .iter()
+                .zip(&a)
+                .filter(|(&m, w)| w.abs() * information[[m, m]].sqrt() > 1e-8 * own.sqrt())
+                .map(|(&m, _)| m)
+                .collect();
+            return Some((j, partners));
+        }
+        w.push(schur.sqrt());
+        factor.push(w);
+        kept.push(j);
+    }
+    None
+}
+
 /// The covariance `scale · H⁻¹` of an information matrix `H` (symmetric), by its Cholesky
-/// factor; an error naming what makes it singular otherwise.
+/// factor; an error naming what makes it singular otherwise ([`ModelError::Collinear`] with
+/// the columns involved, when one depends on others).
 fn covariance(information: &Array2<f64>, scale: f64) -> Result<Array2<f64>, ModelError> {
+    // A column that depends on others is named, even where rounding leaves Cholesky a
+    // (meaningless) factor to find.
+    if let Some((column, partners)) = dependent_column(information) {
+        return Err(ModelError::Collinear { column, partners });
+    }
     let singular = || {
         ModelError::Singular(
-            "the information matrix is singular or not positive definite: collinear or constant columns, or classes that some feature separates; standard errors do not exist"
+            "the information matrix is singular or not positive definite (nearly collinear columns, or classes that some feature separates); standard errors do not exist"
                 .to_owned(),
         )
     };

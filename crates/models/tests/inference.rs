@@ -231,10 +231,12 @@ fn no_table_where_standard_errors_do_not_exist() {
         x.column(0).insert_axis(ndarray::Axis(1)).mapv(|v| 2.0 * v)
     ];
     let ols = LinearRegression::new().fit(&collinear, y.view()).unwrap();
-    let e = ols_summary(&ols, &collinear, y.view(), true, CovarianceType::NonRobust)
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("singular") && e.contains("collinear"), "{e}");
+    // Column 2 is twice column 0: named, with its partner.
+    let e = ols_summary(&ols, &collinear, y.view(), true, CovarianceType::NonRobust).unwrap_err();
+    assert!(
+        matches!(&e, descent_models::ModelError::Collinear { column: 2, partners } if partners == &[0]),
+        "{e}"
+    );
     // Separated classes: the unpenalized fit does not converge, and says so.
     let separated = array![0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0];
     let fit = LogisticRegression::new()
