@@ -353,6 +353,10 @@ pub(crate) struct FitSummary {
     /// With `--summary`: statsmodels' summary of the fit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inference: Option<crate::inference::Inference>,
+    /// With `--summary`: the time it took (covariance, statistics, diagnostics), wall clock,
+    /// apart from `fit_seconds`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary_seconds: Option<f64>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -400,6 +404,7 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     }
     let seconds = (read_seconds, fit_seconds);
     let mut warnings = Vec::new();
+    let summarizing = std::time::Instant::now();
     let inference = if args.summary {
         let cov = args.cov_type.unwrap_or_default().into();
         match crate::inference::summarize(&model, &x, y, !args.no_intercept, cov) {
@@ -417,8 +422,10 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     } else {
         None
     };
+    let summary_seconds = args.summary.then(|| summarizing.elapsed().as_secs_f64());
     let mut summary = summarize(args, &model, &prepared, train, test, warning, seconds);
     summary.inference = inference;
+    summary.summary_seconds = summary_seconds;
     if args.json {
         output::write_json(out, &summary)?;
     } else {
@@ -714,6 +721,7 @@ fn summarize<T: Element>(
         test,
         saved_to: args.out.as_ref().map(|p| p.display().to_string()),
         inference: None,
+        summary_seconds: None,
     }
 }
 
