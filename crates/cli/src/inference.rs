@@ -1,6 +1,7 @@
 //! `descent fit --summary`: statsmodels' summary of an unpenalized fit (see
 //! [`descent_models::inference`]), as a table after the fit's own summary, or in its JSON.
 
+use crate::output::scientific;
 use descent_models::inference::{
     logit_summary, ols_summary, Coefficient, CovarianceType, LogitSummary, OlsSummary,
 };
@@ -131,7 +132,7 @@ pub(crate) fn write_table(
         .max(9);
     writeln!(
         out,
-        "\n{:<width$}  {:>13}  {:>11}  {:>9}  {:>9}  {:>13}  {:>13}",
+        "\n{:<width$}  {:>13}  {:>13}  {:>9}  {:>9}  {:>13}  {:>13}",
         "",
         "coef",
         "std err",
@@ -143,13 +144,13 @@ pub(crate) fn write_table(
     for (name, c) in names.iter().zip(table) {
         writeln!(
             out,
-            "{name:<width$}  {:>13.6e}  {:>11.4e}  {:>9.3}  {:>9}  {:>13.6e}  {:>13.6e}",
-            c.estimate,
-            c.std_error,
+            "{name:<width$}  {:>13}  {:>13}  {:>9.3}  {:>9}  {:>13}  {:>13}",
+            scientific(c.estimate),
+            scientific(c.std_error),
             c.statistic,
             p_value(c.p_value),
-            c.lower,
-            c.upper
+            scientific(c.lower),
+            scientific(c.upper)
         )?;
     }
     let optional = |p: Option<f64>| p.map_or_else(|| "-".to_owned(), p_value);
