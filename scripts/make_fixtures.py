@@ -478,6 +478,9 @@ def inference_case(kind, data, features, intercept):
         mean = y.mean()
         llnull = len(y) * (mean * np.log(mean) + (1 - mean) * np.log1p(-mean))
         llr = 2 * (fit.llf - llnull)
+        p = fit.predict()
+        root_information = np.sqrt(p * (1 - p))[:, None] * exog
+        case.update(condition_number=float(np.linalg.cond(root_information)))
         case.update(llnull=float(fit.llnull), llr=float(fit.llr),
                     llr_pvalue=float(fit.llr_pvalue), prsquared=float(fit.prsquared),
                     exact_llnull=float(llnull), exact_llr=float(llr),

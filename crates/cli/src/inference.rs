@@ -164,7 +164,7 @@ pub(crate) fn write_table(
     match inference {
         Inference::Logit(s) => writeln!(
             out,
-            "\nlog-likelihood {:.6}, intercept-only {:.6}; LLR {:.4} (p = {}); pseudo R² {:.6}\nAIC {:.4}, BIC {:.4}; {} observations, df model {}, df residuals {}",
+            "\nlog-likelihood {:.6}, intercept-only {:.6}; LLR {:.4} (p = {}); pseudo R² {:.6}\nAIC {:.4}, BIC {:.4}; {} observations, df model {}, df residuals {}; condition number {:.4e}",
             s.log_likelihood,
             s.null_log_likelihood,
             s.llr,
@@ -174,7 +174,8 @@ pub(crate) fn write_table(
             s.bic,
             s.n_observations,
             s.df_model,
-            s.df_residuals
+            s.df_residuals,
+            s.condition_number
         ),
         Inference::Ols(s) => writeln!(
             out,

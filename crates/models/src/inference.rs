@@ -124,6 +124,10 @@ pub struct LogitSummary {
     pub bic: f64,
     /// How the covariance was estimated.
     pub covariance_type: CovarianceType,
+    /// The condition number of `W^½X̃` (the square root of the information matrix `X̃ᵀWX̃`,
+    /// `W = diag(pᵢ(1 − pᵢ))`): what least squares' condition number is of `X̃`, and what
+    /// the standard errors' accuracy depends on (about `ε·κ²` relative).
+    pub condition_number: f64,
 }
 
 /// What statsmodels' `OLS(…).fit().summary()` reports (the coefficients in the order of the
@@ -434,7 +438,20 @@ pub fn logit_summary<'x>(
         aic: -2.0 * log_likelihood + 2.0 * kf,
         bic: -2.0 * log_likelihood + kf * nf.ln(),
         covariance_type,
+        condition_number: root_condition(&information)?,
     })
+}
+
+/// `√(λ_max / λ_min)` of a symmetric positive definite matrix `A = BᵀB`: the condition number
+/// of `B` (the ratio of its extreme singular values).
+fn root_condition(a: &Array2<f64>) -> Result<f64, ModelError> {
+    let eigenvalues = a.eigvalsh(UPLO::Lower).map_err(|e| {
+        ModelError::Singular(format!("the eigenvalues of the information matrix: {e}"))
+    })?;
+    let (low, high) = eigenvalues
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(l, h), &v| (l.min(v), h.max(v)));
+    Ok((high / low).sqrt())
 }
 
 /// The inference summary of an ordinary least-squares fit (`alpha = 0`) on `x` and `y` (the
@@ -536,13 +553,7 @@ pub fn ols_summary<'x>(
         .map(|w| (w[1] - w[0]).powi(2))
         .sum::<f64>()
         / squared.sum();
-    let eigenvalues = gram
-        .eigvalsh(UPLO::Lower)
-        .map_err(|e| ModelError::Singular(format!("the eigenvalues of X̃ᵀX̃: {e}")))?;
-    let (low, high) = eigenvalues
-        .iter()
-        .fold((f64::INFINITY, 0.0f64), |(l, h), &v| (l.min(v), h.max(v)));
-    let condition_number = (high / low).sqrt();
+    let condition_number = root_condition(&gram)?;
     let log_likelihood = -nf / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (rss / nf).ln() + 1.0);
     let kf = k as f64;
     Ok(OlsSummary {

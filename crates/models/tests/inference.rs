@@ -131,6 +131,13 @@ fn summaries_match_statsmodels() {
             );
             close(s.aic, get("aic"), &format!("{name}, aic"));
             close(s.bic, get("bic"), &format!("{name}, bic"));
+            // A condition number from eigenvalues agrees with numpy's SVD to about ε·κ².
+            within(
+                s.condition_number,
+                get("condition_number"),
+                1e-6,
+                &format!("{name}, κ"),
+            );
             assert_eq!(s.df_model as f64, get("df_model"), "{name}");
             assert_eq!(s.df_residuals as f64, get("df_resid"), "{name}");
             for (cov, key) in ROBUST {
