@@ -11,13 +11,21 @@
 //! - least squares: `Cov = σ̂² (X̃ᵀX̃)⁻¹`, `σ̂² = RSS / (N − k)`.
 //!
 //! Both Hessians come from the losses of `descent-objectives` (so categorical columns, stored as
-//! codes, and `f32` storage work as in the fit). A matrix that Cholesky cannot factor
-//! (collinear or constant columns, or a separated logistic fit) is an error, never a table of
-//! NaN. The distributions' tails come from `statrs`.
+//! codes, and `f32` storage work as in the fit). [`CovarianceType`] chooses a
+//! heteroskedasticity-robust sandwich instead (HC0–HC3). Least squares also gets the residual
+//! diagnostics statsmodels prints (Durbin–Watson, Jarque–Bera, skew, kurtosis), and both the
+//! condition number of the matrix whose Gram the covariance inverts.
+//!
+//! Where there are no standard errors the result is an error, never a table of NaN: a column
+//! that is a linear combination of others (collinear, or constant beside the intercept) is
+//! named by [`ModelError::Collinear`], found by an in-order Cholesky that also catches exact
+//! combinations that rounding would let LAPACK factor; a fit that did not converge (a
+//! separated logistic fit runs off to infinity) is [`ModelError::NotConverged`]. The
+//! distributions' tails come from `statrs`.
 //!
 //! Penalized fits have no such standard errors (the penalty biases the estimates, and the
-//! inverse Hessian is not their covariance); asking for them is an error, as statsmodels
-//! declines to report them for regularized fits.
+//! inverse Hessian is not their covariance); asking for them is
+//! [`ModelError::NotApplicable`], as statsmodels declines to report them for regularized fits.
 //!
 //! ```
 //! use descent_models::inference::{logit_summary, CovarianceType};
@@ -373,7 +381,7 @@ pub fn logit_summary<'x>(
 ) -> Result<LogitSummary, ModelError> {
     if model.penalty != Penalty::None {
         return Err(ModelError::NotApplicable(
-            "classical standard errors do not apply to a penalized fit (the penalty biases the estimates); fit with --penalty none",
+            "classical standard errors do not apply to a penalized fit (the penalty biases the estimates); fit without a penalty (penalty none)",
         ));
     }
     converged(&model.report)?;
@@ -469,7 +477,7 @@ pub fn ols_summary<'x>(
 ) -> Result<OlsSummary, ModelError> {
     if model.alpha != 0.0 {
         return Err(ModelError::NotApplicable(
-            "classical standard errors do not apply to a penalized fit (the penalty biases the estimates); fit with alpha 0",
+            "classical standard errors do not apply to a penalized fit (the penalty biases the estimates); fit without a penalty (alpha 0)",
         ));
     }
     converged(&model.report)?;
