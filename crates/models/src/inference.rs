@@ -46,7 +46,7 @@ use descent_objectives::{
     DesignMatrix, Hessian, LinearModelLoss, LogLoss, MeanSquaredError, Objective,
 };
 use ndarray::{Array1, Array2, ArrayView1};
-use ndarray_linalg::{Cholesky, EigValsh, InverseC, SolveC, UPLO};
+use ndarray_linalg::{EigValsh, InverseC, SolveC, UPLO};
 use serde::Serialize;
 use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor, Normal, StudentsT};
 
@@ -245,10 +245,7 @@ fn covariance(information: &Array2<f64>, scale: f64) -> Result<Array2<f64>, Mode
                 .to_owned(),
         )
     };
-    let factor = information.cholesky(UPLO::Lower).map_err(|_| singular())?;
-    if factor.diag().iter().any(|d| !(d.is_finite() && *d > 0.0)) {
-        return Err(singular());
-    }
+    // LAPACK's Cholesky factor, inverted (potrf, then potri).
     let inverse = information.invc().map_err(|_| singular())?;
     if inverse.diag().iter().any(|v| !(v.is_finite() && *v > 0.0)) {
         return Err(singular());
@@ -488,13 +485,13 @@ pub fn ols_summary<'x>(
     let nf = n as f64;
     let df_residuals = n - k;
     // The objective is the mean squared residual, its Hessian 2X̃ᵀX̃ / N.
-    let rss = nf * loss.value(&params);
-    let scale = rss / df_residuals as f64;
     let gram = loss.hessian(&params) * (nf / 2.0);
     let inverse_gram = covariance(&gram, 1.0)?;
     let design = dense_design(&x, fit_intercept);
     let residuals = &y - &design.dot(&params);
     let squared = residuals.mapv(|e| e * e);
+    let rss = squared.sum();
+    let scale = rss / df_residuals as f64;
     let cov = match covariance_type {
         CovarianceType::NonRobust => &inverse_gram * scale,
         CovarianceType::Hc0 => sandwich(&inverse_gram, &design, &squared),
@@ -560,7 +557,7 @@ pub fn ols_summary<'x>(
         .into_iter()
         .map(|w| (w[1] - w[0]).powi(2))
         .sum::<f64>()
-        / squared.sum();
+        / rss;
     let condition_number = root_condition(&gram)?;
     let log_likelihood = -nf / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (rss / nf).ln() + 1.0);
     let kf = k as f64;

@@ -84,7 +84,9 @@ fn summaries_match_statsmodels() {
             features.len()
         );
         let get = |key: &str| case[key].as_f64().unwrap();
-        if kind == "logit" {
+        // Each side's numbers beside the fixture's keys (all to 1e-8), and its degrees of
+        // freedom.
+        let (table, scalars, df) = if kind == "logit" {
             let model = LogisticRegression::new()
                 .penalty(Penalty::None)
                 .solver(Solver::Newton)
@@ -92,106 +94,48 @@ fn summaries_match_statsmodels() {
                 .tol(1e-13)
                 .fit(&set.x, set.y.view())
                 .unwrap();
-            let s = logit_summary(
-                &model,
-                &set.x,
-                set.y.view(),
-                intercept,
-                CovarianceType::NonRobust,
-            )
-            .unwrap();
-            check_table(&s.coefficients, case, &name);
-            close(s.log_likelihood, get("llf"), &format!("{name}, llf"));
-            // statsmodels' intercept-only fit is numerical (its llnull within about 1e-10);
-            // descent's is the closed form. Each is checked against the exact values, and
-            // statsmodels' own to what its fit allows.
-            close(
-                s.null_log_likelihood,
-                get("exact_llnull"),
-                &format!("{name}, llnull"),
-            );
-            close(s.llr, get("exact_llr"), &format!("{name}, llr"));
-            let p = s.llr_p_value.unwrap();
-            close(p, get("exact_llr_pvalue"), &format!("{name}, llr p"));
-            close(
-                s.pseudo_r2,
-                get("exact_prsquared"),
-                &format!("{name}, pseudo R²"),
-            );
-            close(
-                s.null_log_likelihood,
-                get("llnull"),
-                &format!("{name}, statsmodels' llnull"),
-            );
-            within(
-                p,
-                get("llr_pvalue"),
-                1e-6,
-                &format!("{name}, statsmodels' llr p"),
-            );
-            close(s.aic, get("aic"), &format!("{name}, aic"));
-            close(s.bic, get("bic"), &format!("{name}, bic"));
-            // A condition number from eigenvalues agrees with numpy's SVD to about ε·κ².
-            within(
-                s.condition_number,
-                get("condition_number"),
-                1e-6,
-                &format!("{name}, κ"),
-            );
-            assert_eq!(s.df_model as f64, get("df_model"), "{name}");
-            assert_eq!(s.df_residuals as f64, get("df_resid"), "{name}");
+            let summary =
+                |cov| logit_summary(&model, &set.x, set.y.view(), intercept, cov).unwrap();
+            let s = summary(CovarianceType::NonRobust);
             for (cov, key) in ROBUST {
-                let r = logit_summary(&model, &set.x, set.y.view(), intercept, cov).unwrap();
+                let r = summary(cov);
                 check_table(
                     &r.coefficients,
                     &case["robust"][key],
                     &format!("{name}, {key}"),
                 );
             }
+            // statsmodels' intercept-only fit is numerical (its llnull within about 1e-10, and
+            // its LLR p-value within 1e-6); descent's is the closed form. Each is checked
+            // against the exact values, and statsmodels' own to what its fit allows.
+            let p = s.llr_p_value.unwrap();
+            within(
+                p,
+                get("llr_pvalue"),
+                1e-6,
+                &format!("{name}, statsmodels' llr p"),
+            );
+            let scalars = vec![
+                (s.log_likelihood, "llf"),
+                (s.null_log_likelihood, "exact_llnull"),
+                (s.null_log_likelihood, "llnull"),
+                (s.llr, "exact_llr"),
+                (p, "exact_llr_pvalue"),
+                (s.pseudo_r2, "exact_prsquared"),
+                (s.aic, "aic"),
+                (s.bic, "bic"),
+                (s.condition_number, "condition_number"),
+            ];
+            (s.coefficients, scalars, (s.df_model, s.df_residuals))
         } else {
             let model = LinearRegression::new()
                 .fit_intercept(intercept)
                 .fit(&set.x, set.y.view())
                 .unwrap();
-            let s = ols_summary(
-                &model,
-                &set.x,
-                set.y.view(),
-                intercept,
-                CovarianceType::NonRobust,
-            )
-            .unwrap();
-            check_table(&s.coefficients, case, &name);
-            close(s.log_likelihood, get("llf"), &format!("{name}, llf"));
-            close(s.r2, get("rsquared"), &format!("{name}, R²"));
-            close(
-                s.adjusted_r2,
-                get("rsquared_adj"),
-                &format!("{name}, adjusted R²"),
-            );
-            close(s.f_statistic, get("fvalue"), &format!("{name}, F"));
-            close(
-                s.f_p_value.unwrap(),
-                get("f_pvalue"),
-                &format!("{name}, F p"),
-            );
-            close(s.scale, get("scale"), &format!("{name}, scale"));
-            close(s.aic, get("aic"), &format!("{name}, aic"));
-            close(s.bic, get("bic"), &format!("{name}, bic"));
-            assert_eq!(s.df_model as f64, get("df_model"), "{name}");
-            assert_eq!(s.df_residuals as f64, get("df_resid"), "{name}");
-            for (ours, key) in [
-                (s.durbin_watson, "durbin_watson"),
-                (s.jarque_bera, "jarque_bera"),
-                (s.jarque_bera_p_value, "jarque_bera_pvalue"),
-                (s.skew, "skew"),
-                (s.kurtosis, "kurtosis"),
-                (s.condition_number, "condition_number"),
-            ] {
-                close(ours, get(key), &format!("{name}, {key}"));
-            }
+            let summary = |cov| ols_summary(&model, &set.x, set.y.view(), intercept, cov).unwrap();
+            let s = summary(CovarianceType::NonRobust);
             for (cov, key) in ROBUST {
-                let r = ols_summary(&model, &set.x, set.y.view(), intercept, cov).unwrap();
+                let r = summary(cov);
                 let robust = &case["robust"][key];
                 check_table(&r.coefficients, robust, &format!("{name}, {key}"));
                 let theirs = |k: &str| robust[k].as_f64().unwrap();
@@ -202,7 +146,30 @@ fn summaries_match_statsmodels() {
                     &format!("{name}, {key} F p"),
                 );
             }
+            let scalars = vec![
+                (s.log_likelihood, "llf"),
+                (s.r2, "rsquared"),
+                (s.adjusted_r2, "rsquared_adj"),
+                (s.f_statistic, "fvalue"),
+                (s.f_p_value.unwrap(), "f_pvalue"),
+                (s.scale, "scale"),
+                (s.aic, "aic"),
+                (s.bic, "bic"),
+                (s.durbin_watson, "durbin_watson"),
+                (s.jarque_bera, "jarque_bera"),
+                (s.jarque_bera_p_value, "jarque_bera_pvalue"),
+                (s.skew, "skew"),
+                (s.kurtosis, "kurtosis"),
+                (s.condition_number, "condition_number"),
+            ];
+            (s.coefficients, scalars, (s.df_model, s.df_residuals))
+        };
+        check_table(&table, case, &name);
+        for (ours, key) in scalars {
+            close(ours, get(key), &format!("{name}, {key}"));
         }
+        assert_eq!(df.0 as f64, get("df_model"), "{name}");
+        assert_eq!(df.1 as f64, get("df_resid"), "{name}");
     }
 }
 
