@@ -471,8 +471,14 @@ impl<T: Element> Prepared<T> {
 
     /// `rows` of the training part (indices into it, increasing), copied out.
     pub(crate) fn training_rows(&self, rows: &[usize]) -> Result<Rows<T>> {
+        self.training_rows_of(&self.x_train, rows)
+    }
+
+    /// [`training_rows`](Self::training_rows) with the numeric features taken from `x` (the
+    /// training part's, as they are or before `--standardize`).
+    fn training_rows_of(&self, x: &Array2<T>, rows: &[usize]) -> Result<Rows<T>> {
         Ok(Rows {
-            x: self.x_train.select(ndarray::Axis(0), rows),
+            x: x.select(ndarray::Axis(0), rows),
             categorical: select_categorical(&self.cat_train, rows)?,
             y: self.y_train.select(ndarray::Axis(0), rows),
         })
@@ -488,14 +494,10 @@ impl<T: Element> Prepared<T> {
     pub(crate) fn fold(&self, train: &[usize], held_out: &[usize]) -> Result<(Rows<T>, Rows<T>)> {
         let (mut fit, mut score) = match &self.unprepared {
             None => return Ok((self.training_rows(train)?, self.training_rows(held_out)?)),
-            Some(Unprepared::Numeric(x)) => {
-                let rows = |rows: &[usize]| Rows {
-                    x: x.select(ndarray::Axis(0), rows),
-                    categorical: Vec::new(),
-                    y: self.y_train.select(ndarray::Axis(0), rows),
-                };
-                (rows(train), rows(held_out))
-            }
+            Some(Unprepared::Numeric(x)) => (
+                self.training_rows_of(x, train)?,
+                self.training_rows_of(x, held_out)?,
+            ),
             Some(Unprepared::Table {
                 table,
                 selection,
