@@ -240,20 +240,10 @@ fn chunk_sums<T: Element, L: SampleLoss>(
     }
 }
 
-/// `outᵢ = Σ_c w[start_c + codeᵢ_c]` for the rows `first..first + out.len()`: each row's
-/// categorical terms, the columns added in order (a row at [`Categorical::NONE`] adds
-/// nothing).
-fn gather_levels(columns: &[(usize, &Categorical<'_>)], w: &[f64], first: usize, out: &mut [f64]) {
-    out.fill(0.0);
-    for (start, c) in columns {
-        let codes = &c.codes()[first..first + out.len()];
-        let levels = &w[*start..*start + c.levels()];
-        for (o, &code) in out.iter_mut().zip(codes) {
-            if let Some(v) = levels.get(code as usize) {
-                *o += v;
-            }
-        }
-    }
+/// `v`'s values as one slice: borrowed when they are contiguous, else copied once.
+fn contiguous<'a>(v: ArrayView1<'a, f64>) -> Cow<'a, [f64]> {
+    v.to_slice()
+        .map_or_else(|| v.to_vec().into(), Cow::Borrowed)
 }
 
 /// `Σ_{codeᵢ=k} vᵢ` for each level `k` of `c`, each sum in row order (the reference level's
@@ -361,24 +351,26 @@ pub fn linear_predictor<'x>(
     }
     let p = x.dense().ncols();
     let mut z = dense_linear_predictor(x.dense(), w.slice(s![..p]), b);
-    add_levels(x.categorical(), p, w, z.view_mut());
+    add_levels(x.categorical(), p, &contiguous(w), 0, z.view_mut());
     Ok(z)
 }
 
 /// `zᵢ += w[start + codeᵢ]` for each categorical column in turn, the first column's
 /// coefficients starting at `start` in `w` and each next column's after the last's levels
-/// (a row at [`Categorical::NONE`] adds nothing).
+/// (a row at [`Categorical::NONE`] adds nothing), for the rows `first..first + z.len()`.
 fn add_levels(
     columns: &[Categorical<'_>],
     start: usize,
-    w: ArrayView1<'_, f64>,
+    w: &[f64],
+    first: usize,
     mut z: ArrayViewMut1<'_, f64>,
 ) {
     let mut start = start;
     for c in columns {
-        for (zi, &code) in z.iter_mut().zip(c.codes()) {
-            if code != Categorical::NONE {
-                *zi += w[start + code as usize];
+        let levels = &w[start..start + c.levels()];
+        for (zi, &code) in z.iter_mut().zip(&c.codes()[first..]) {
+            if let Some(v) = levels.get(code as usize) {
+                *zi += v;
             }
         }
         start += c.levels();
@@ -560,10 +552,8 @@ impl<'a> Design<'a> {
     /// `g[start + codeᵢ] += scale · Σ vᵢ` over each categorical column's levels: the indicator
     /// columns' part of `scale · Xᵀv`, each level's sum taken in row order.
     fn scatter_categorical(&self, v: ArrayView1<'_, f64>, scale: f64, g: &mut Array1<f64>) {
+        let v = contiguous(v);
         for (start, c) in self.categorical_offsets() {
-            let v = v
-                .as_slice()
-                .map_or_else(|| v.to_vec().into(), Cow::Borrowed);
             for (k, s) in level_sums(c, &v).into_iter().enumerate() {
                 g[start + k] = scale * s;
             }
@@ -646,7 +636,13 @@ impl<'a> Design<'a> {
                 *zi = v + b;
             }
         }
-        add_levels(&self.categorical, p, params.view(), ArrayViewMut1::from(z));
+        add_levels(
+            &self.categorical,
+            p,
+            &contiguous(params.view()),
+            0,
+            ArrayViewMut1::from(z),
+        );
     }
 
     /// `scale · [[XᵀQX, XᵀQ1], [1ᵀQX, 1ᵀQ1]]` with `Q = diag(q)`: the Hessian of a mean loss
@@ -842,7 +838,8 @@ impl Design<'_> {
         add_levels(
             &self.categorical,
             self.dense_width(),
-            params.view(),
+            &contiguous(params.view()),
+            0,
             z.view_mut(),
         );
         z
@@ -1014,7 +1011,10 @@ impl Design<'_> {
                 let work = |k: usize, (extra, out): (&mut [f64], &mut [f64])| {
                     let start = k * CHUNK_ROWS;
                     let end = start + extra.len();
-                    gather_levels(&columns, coefficients, start, extra);
+                    // Each row's categorical terms, gathered while the chunk is in cache.
+                    extra.fill(0.0);
+                    let z = ArrayViewMut1::from(&mut *extra);
+                    add_levels(&self.categorical, p, coefficients, start, z);
                     let (rows, ys) = (&rows[start * p..end * p], &ys[start..end]);
                     chunk_sums(rows, ys, (w, b), Some(extra), sample, out);
                 };
