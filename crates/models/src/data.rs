@@ -6,7 +6,7 @@ use crate::csv_field::{lone_carriage_return, narrow, parse_number, LineFeeds};
 use descent_objectives::Element;
 use ndarray::{Array1, Array2};
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 /// The most column names a "no column named …" message lists.
@@ -221,22 +221,6 @@ struct Table {
     data_start: (u64, u64),
 }
 
-/// Reads the start of `file` into `buf` (without moving its position), as much as there is;
-/// returns how many bytes.
-fn fill_from_start(file: &std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    use std::io::{Seek, SeekFrom};
-    let mut reader = file;
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    reader.seek(SeekFrom::Start(0))?;
-    Ok(filled)
-}
-
 impl Table {
     fn open(path: &Path) -> Result<Self, DataError> {
         let io = |source| DataError::Io {
@@ -247,9 +231,10 @@ impl Table {
         check_kind(path, &file)?;
         // Lines that end with a carriage return alone are read with line feeds, so that the
         // csv crate counts them.
-        let mut start = vec![0; 1 << 16];
-        let read = fill_from_start(&file, &mut start).map_err(io)?;
-        let cr_lines = lone_carriage_return(&start[..read]);
+        let mut start = Vec::with_capacity(1 << 16);
+        (&file).take(1 << 16).read_to_end(&mut start).map_err(io)?;
+        (&file).seek(SeekFrom::Start(0)).map_err(io)?;
+        let cr_lines = lone_carriage_return(&start);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
