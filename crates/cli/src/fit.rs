@@ -403,22 +403,22 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
         prepared.model_file(model.clone()).save(path)?;
     }
     let seconds = (read_seconds, fit_seconds);
+    // The coefficients' names, the intercept's last when fitted: --summary's rows.
+    let mut names = prepared.feature_names.clone();
+    if !args.no_intercept {
+        names.push("intercept".to_owned());
+    }
     let mut warnings = Vec::new();
     let summarizing = std::time::Instant::now();
     let inference = if args.summary {
         let cov = args.cov_type.unwrap_or_default().into();
-        match crate::inference::summarize(&model, &x, y, !args.no_intercept, cov) {
-            Ok(inference) => Some(inference),
-            Err(e) => {
-                let mut names = prepared.feature_names.clone();
-                names.push("intercept".to_owned());
-                warnings.push(format!(
-                    "no --summary: {}",
-                    crate::inference::explain(&e, &names)
-                ));
-                None
-            }
-        }
+        crate::inference::summarize(&model, &x, y, !args.no_intercept, cov)
+            .map_err(|e| {
+                let intercept = (!args.no_intercept).then(|| names.len() - 1);
+                let why = crate::inference::explain(&e, &names, intercept);
+                warnings.push(format!("no --summary: {why}"));
+            })
+            .ok()
     } else {
         None
     };
@@ -431,10 +431,6 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     } else {
         write_fit_summary(out, &summary)?;
         if let Some(inference) = &summary.inference {
-            let mut names = summary.feature_names.clone();
-            if !args.no_intercept {
-                names.push("intercept".to_owned());
-            }
             crate::inference::write_table(out, inference, &names)?;
         }
         if let Some(path) = &args.out {

@@ -70,8 +70,8 @@ pub(crate) fn summarize(
 }
 
 /// Why there is no summary, the coefficients of a collinearity named (`names`: the features',
-/// then the intercept's).
-pub(crate) fn explain(error: &ModelError, names: &[String]) -> String {
+/// then the intercept's; `intercept`: the intercept's index, when fitted).
+pub(crate) fn explain(error: &ModelError, names: &[String], intercept: Option<usize>) -> String {
     let name = |j: usize| {
         names
             .get(j)
@@ -83,7 +83,7 @@ pub(crate) fn explain(error: &ModelError, names: &[String]) -> String {
             name(*column)
         ),
         ModelError::Collinear { column, partners }
-            if names.get(*column).map(String::as_str) == Some("intercept") && partners.len() == 1 =>
+            if Some(*column) == intercept && partners.len() == 1 =>
         {
             format!(
                 "column {} is constant, so collinear with the intercept; drop it — standard errors do not exist",
