@@ -64,6 +64,22 @@ pub enum ModelError {
         shown: String,
     },
 
+    /// A classifier's labels take fewer than two values.
+    #[error("classification needs at least two distinct labels, found {count}")]
+    TooFewClasses {
+        /// How many distinct labels there are.
+        count: usize,
+    },
+
+    /// A label that is none of a fitted multiclass model's classes.
+    #[error("label {value} is none of the model's classes {classes:?}")]
+    UnknownClass {
+        /// The offending label.
+        value: f64,
+        /// The model's classes.
+        classes: Vec<f64>,
+    },
+
     /// Class labels that are not whole numbers: a continuous target given to a classifier.
     #[error("label {value} at row {row} (0-based) is not a whole number: a classifier needs class labels (two distinct whole numbers), not a continuous target")]
     ContinuousLabels {

@@ -41,6 +41,7 @@
 //! # Ok::<(), descent_models::ModelError>(())
 //! ```
 
+use crate::linear::one_hot_design;
 use crate::{FittedLinearRegression, FittedLogisticRegression, ModelError, Penalty};
 use descent_objectives::{
     DesignMatrix, Hessian, LinearModelLoss, LogLoss, MeanSquaredError, Objective,
@@ -253,31 +254,6 @@ fn covariance(information: &Array2<f64>, scale: f64) -> Result<Array2<f64>, Mode
     Ok(inverse * scale)
 }
 
-/// `X̃`: the dense columns, each categorical column's indicators (one per level with a
-/// coefficient), and a column of ones when there is an intercept: the design the robust
-/// covariances and the diagnostics work on (a copy, as statsmodels' `exog` is).
-fn dense_design(x: &DesignMatrix<'_>, fit_intercept: bool) -> Array2<f64> {
-    let dense = x.dense().to_f64();
-    let (n, p) = dense.dim();
-    let levels: usize = x.categorical().iter().map(|c| c.levels()).sum();
-    let k = p + levels + usize::from(fit_intercept);
-    let mut out = Array2::zeros((n, k));
-    out.slice_mut(ndarray::s![.., ..p]).assign(&dense);
-    let mut start = p;
-    for c in x.categorical() {
-        for (i, &code) in c.codes().iter().enumerate() {
-            if (code as usize) < c.levels() {
-                out[[i, start + code as usize]] = 1.0;
-            }
-        }
-        start += c.levels();
-    }
-    if fit_intercept {
-        out.column_mut(k - 1).fill(1.0);
-    }
-    out
-}
-
 /// The sandwich `B (X̃ᵀ diag(ω) X̃) B`.
 fn sandwich(bread: &Array2<f64>, x: &Array2<f64>, omega: &Array1<f64>) -> Array2<f64> {
     let weighted = x * &omega.view().insert_axis(ndarray::Axis(1));
@@ -405,7 +381,7 @@ pub fn logit_summary<'x>(
     let mut cov = covariance(&information, 1.0)?;
     if covariance_type != CovarianceType::NonRobust {
         // The scores' outer products: (yᵢ − pᵢ)² x̃ᵢx̃ᵢᵀ.
-        let design = dense_design(&x, fit_intercept);
+        let design = one_hot_design(&x, fit_intercept);
         let z = design.dot(&params);
         let omega = ndarray::Zip::from(&z)
             .and(&y01)
@@ -487,7 +463,7 @@ pub fn ols_summary<'x>(
     // The objective is the mean squared residual, its Hessian 2X̃ᵀX̃ / N.
     let gram = loss.hessian(&params) * (nf / 2.0);
     let inverse_gram = covariance(&gram, 1.0)?;
-    let design = dense_design(&x, fit_intercept);
+    let design = one_hot_design(&x, fit_intercept);
     let residuals = &y - &design.dot(&params);
     let squared = residuals.mapv(|e| e * e);
     let rss = squared.sum();

@@ -36,6 +36,7 @@ pub mod inference;
 mod linear;
 mod logistic;
 pub mod metrics;
+mod multinomial;
 #[cfg(unix)]
 mod parallel_csv;
 #[cfg(feature = "parquet")]
@@ -53,6 +54,7 @@ pub use error::ModelError;
 pub use folds::Folds;
 pub use linear::{FittedLinearRegression, LinearRegression};
 pub use logistic::{FittedLogisticRegression, LogisticRegression, Penalty};
+pub use multinomial::FittedMultinomialLogisticRegression;
 pub use persist::{
     replace_atomically, write_atomically, Model, ModelFile, SplitRecord, FORMAT, FORMAT_VERSION,
 };

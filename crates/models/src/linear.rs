@@ -491,6 +491,32 @@ fn centered_gram(x: ArrayView2<'_, f64>, mean: Option<&Array1<f64>>) -> Array2<f
     gram
 }
 
+/// `X̃`: the dense columns, each categorical column's indicators (one per level with a
+/// coefficient), and a column of ones when there is an intercept: the design the robust
+/// covariances and the diagnostics work on (a copy, as statsmodels' `exog` is), and the dense matrix a
+/// multinomial fit takes.
+pub(crate) fn one_hot_design(x: &DesignMatrix<'_>, fit_intercept: bool) -> Array2<f64> {
+    let dense = x.dense().to_f64();
+    let (n, p) = dense.dim();
+    let levels: usize = x.categorical().iter().map(|c| c.levels()).sum();
+    let k = p + levels + usize::from(fit_intercept);
+    let mut out = Array2::zeros((n, k));
+    out.slice_mut(ndarray::s![.., ..p]).assign(&dense);
+    let mut start = p;
+    for c in x.categorical() {
+        for (i, &code) in c.codes().iter().enumerate() {
+            if (code as usize) < c.levels() {
+                out[[i, start + code as usize]] = 1.0;
+            }
+        }
+        start += c.levels();
+    }
+    if fit_intercept {
+        out.column_mut(k - 1).fill(1.0);
+    }
+    out
+}
+
 /// `x·w + b`, one per row, checking that `x` has one finite column per coefficient: what
 /// every fitted linear model computes first (one pass over `x`, by the losses' vector kernel).
 ///

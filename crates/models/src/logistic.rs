@@ -95,14 +95,14 @@ pub enum Penalty {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogisticRegression {
-    c: f64,
-    penalty: Penalty,
-    l1_ratio: Option<f64>,
-    fit_intercept: bool,
-    tol: f64,
-    max_iter: usize,
+    pub(crate) c: f64,
+    pub(crate) penalty: Penalty,
+    pub(crate) l1_ratio: Option<f64>,
+    pub(crate) fit_intercept: bool,
+    pub(crate) tol: f64,
+    pub(crate) max_iter: usize,
     /// `None`: chosen by shape at fit time.
-    solver: Option<Solver>,
+    pub(crate) solver: Option<Solver>,
     threshold: f64,
     precondition: bool,
     record_history: bool,
@@ -272,6 +272,62 @@ impl LogisticRegression {
             start.push(previous.intercept);
         }
         self.fit_with_start(x.into(), y, Some(&Array1::from_vec(start)), &mut Unobserved)
+    }
+
+    /// Fits the multinomial (softmax) model to labels of `K ≥ 2` classes: scikit-learn's
+    /// `LogisticRegression` on a target with more than two classes, minimizing
+    /// `C·Σᵢ −log softmax(zᵢ)_{yᵢ} + ½‖W‖²_F` (no penalty with [`Penalty::None`]) with
+    /// `z_{ik} = xᵢ·w_k + b_k`, the intercepts unpenalized. The classes are the distinct labels
+    /// in increasing order (`classes_`); the loss and its parameter layout are those of
+    /// [`MultinomialLogLoss`](descent_objectives::MultinomialLogLoss), and the report's value
+    /// is its mean form `(1/N)Σᵢ −log P_{i,yᵢ} + ‖W‖²_F/(2CN)`.
+    ///
+    /// The default solver is Newton up to [`NEWTON_MAX_PARAMETERS`](crate::NEWTON_MAX_PARAMETERS)
+    /// parameters (`K(p + 1)`), L-BFGS beyond; Newton works around the directions in which the
+    /// loss is constant (a constant added to every intercept) by taking the step of least
+    /// norm along them. No preconditioning: the solvers work on the features as given. L1 and
+    /// elastic-net penalties, the threshold and `precondition` do not apply.
+    ///
+    /// With two classes this is the symmetric softmax model, which scikit-learn fits only when
+    /// asked; [`fit`](Self::fit) fits the binary model.
+    ///
+    /// ```
+    /// use descent_models::LogisticRegression;
+    /// use ndarray::array;
+    /// let x = array![[0.0, 1.0], [1.0, 0.5], [2.0, 1.5], [3.0, 0.0], [4.0, 2.0], [5.0, 1.0]];
+    /// let y = array![0.0, 0.0, 1.0, 1.0, 2.0, 2.0];
+    /// let fit = LogisticRegression::new().tol(1e-10).fit_multinomial(x.view(), y.view())?;
+    /// assert!(fit.report.converged());
+    /// assert_eq!(fit.classes, vec![0.0, 1.0, 2.0]);
+    /// let p = fit.predict_proba(x.view())?;
+    /// assert!((p.row(0).sum() - 1.0).abs() < 1e-12);
+    /// # Ok::<(), descent_models::ModelError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Invalid settings, an L1 or elastic-net penalty, a least-squares or proximal solver;
+    /// empty, non-finite or mismatched data; fewer than two classes, labels that are not
+    /// whole numbers.
+    pub fn fit_multinomial<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+    ) -> Result<crate::FittedMultinomialLogisticRegression, ModelError> {
+        crate::multinomial::fit(self, self.iterative(), x.into(), y, &mut Unobserved)
+    }
+
+    /// As [`fit_multinomial`](Self::fit_multinomial), telling `observer` about each
+    /// iteration.
+    ///
+    /// # Errors
+    /// As [`fit_multinomial`](Self::fit_multinomial).
+    pub fn fit_multinomial_observed<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        observer: &mut dyn Observer<Array1<f64>>,
+    ) -> Result<crate::FittedMultinomialLogisticRegression, ModelError> {
+        crate::multinomial::fit(self, self.iterative(), x.into(), y, observer)
     }
 
     fn validate(&self) -> Result<(), ModelError> {

@@ -456,6 +456,154 @@ impl ClassificationMetrics {
     }
 }
 
+/// The scores of a multiclass classifier on one data set: scikit-learn's `accuracy_score`,
+/// `log_loss`, `f1_score` (macro, micro and weighted averages, and per class with
+/// `average=None`), `precision_score`, `recall_score` and `confusion_matrix`.
+///
+/// A class that is never predicted has precision 0, and one that never occurs has recall 0
+/// (scikit-learn's `zero_division=0`, with which it warns); the macro average takes every class
+/// of the model, present in the data or not.
+///
+/// ```
+/// use descent_models::metrics::MulticlassMetrics;
+/// use ndarray::array;
+/// // Three rows, three classes: the last row's true class (2) is predicted as 1.
+/// let p = array![[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.5, 0.4]];
+/// let m = MulticlassMetrics::new(&[0, 1, 2], p.view())?;
+/// assert_eq!(m.confusion_matrix, vec![vec![1, 0, 0], vec![0, 1, 0], vec![0, 1, 0]]);
+/// assert!((m.accuracy - 2.0 / 3.0).abs() < 1e-15);
+/// // F1 per class: 1, 2/3 (precision ½, recall 1), 0.
+/// assert!((m.macro_f1 - (1.0 + 2.0 / 3.0) / 3.0).abs() < 1e-15);
+/// assert!((m.log_loss - (-(0.8f64.ln() + 0.7f64.ln() + 0.4f64.ln()) / 3.0)).abs() < 1e-15);
+/// # Ok::<(), descent_models::ModelError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MulticlassMetrics {
+    /// Number of samples scored.
+    pub samples: usize,
+    /// Fraction predicted correctly (equal to micro-averaged precision, recall and F1).
+    pub accuracy: f64,
+    /// Fraction misclassified.
+    pub zero_one_loss: f64,
+    /// Mean of `−log P(true class)`, each probability clipped to `[ε, 1 − ε]`.
+    pub log_loss: f64,
+    /// Unweighted mean over the classes of precision.
+    pub macro_precision: f64,
+    /// Unweighted mean over the classes of recall.
+    pub macro_recall: f64,
+    /// Unweighted mean over the classes of F1.
+    pub macro_f1: f64,
+    /// F1 from the counts summed over classes (equal to the accuracy).
+    pub micro_f1: f64,
+    /// Mean over the classes of F1, weighted by each class's number of true rows.
+    pub weighted_f1: f64,
+    /// Precision, recall, F1 and support (true rows) of each class.
+    pub per_class: Vec<ClassScores>,
+    /// `K × K` counts: row = true class, column = predicted class (scikit-learn's layout).
+    pub confusion_matrix: Vec<Vec<usize>>,
+}
+
+/// One class's scores in [`MulticlassMetrics`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ClassScores {
+    /// Of the rows predicted as this class, the fraction that are.
+    pub precision: f64,
+    /// Of the rows of this class, the fraction predicted as it.
+    pub recall: f64,
+    /// Harmonic mean of precision and recall (0 when both are 0).
+    pub f1: f64,
+    /// Rows of this class.
+    pub support: usize,
+}
+
+impl MulticlassMetrics {
+    /// All scores from each row's true class index (`0..K`) and its predicted probabilities
+    /// (`N × K`); the predicted class is the most probable one (the first on a tie).
+    ///
+    /// # Errors
+    /// No rows, a length mismatch, a class index not below `K`, or a probability outside
+    /// `[0, 1]` (or NaN).
+    pub fn new(
+        truth: &[usize],
+        probabilities: ndarray::ArrayView2<'_, f64>,
+    ) -> Result<Self, ModelError> {
+        let (n, k) = probabilities.dim();
+        if n == 0 {
+            return Err(ModelError::EmptyData("no rows to score"));
+        }
+        if truth.len() != n {
+            return Err(ModelError::ShapeMismatch {
+                what: "true classes (one per row of probabilities)",
+                expected: n,
+                found: truth.len(),
+            });
+        }
+        if let Some(&bad) = truth.iter().find(|&&t| t >= k) {
+            return Err(ModelError::InvalidParameter {
+                name: "class index",
+                value: bad as f64,
+                reason: "must be below the number of classes",
+            });
+        }
+        if let Some(&p) = probabilities.iter().find(|p| !(0.0..=1.0).contains(*p)) {
+            return Err(ModelError::InvalidParameter {
+                name: "probability",
+                value: p,
+                reason: "probabilities must lie in [0, 1]",
+            });
+        }
+        let mut confusion = vec![vec![0usize; k]; k];
+        let eps = f64::EPSILON;
+        let mut total_loss = 0.0;
+        for (row, &t) in probabilities.rows().into_iter().zip(truth) {
+            let predicted = crate::multinomial::argmax(row);
+            confusion[t][predicted] += 1;
+            total_loss -= row[t].clamp(eps, 1.0 - eps).ln();
+        }
+        let correct: usize = (0..k).map(|c| confusion[c][c]).sum();
+        let accuracy = correct as f64 / n as f64;
+        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let per_class: Vec<ClassScores> = (0..k)
+            .map(|c| {
+                let tp = confusion[c][c];
+                let predicted: usize = (0..k).map(|t| confusion[t][c]).sum();
+                let support: usize = confusion[c].iter().sum();
+                let (precision, recall) = (ratio(tp, predicted), ratio(tp, support));
+                let f1 = if precision + recall > 0.0 {
+                    2.0 * precision * recall / (precision + recall)
+                } else {
+                    0.0
+                };
+                ClassScores {
+                    precision,
+                    recall,
+                    f1,
+                    support,
+                }
+            })
+            .collect();
+        let mean = |f: fn(&ClassScores) -> f64| per_class.iter().map(f).sum::<f64>() / k as f64;
+        let weighted_f1 = per_class
+            .iter()
+            .map(|s| s.f1 * s.support as f64)
+            .sum::<f64>()
+            / n as f64;
+        Ok(MulticlassMetrics {
+            samples: n,
+            accuracy,
+            zero_one_loss: 1.0 - accuracy,
+            log_loss: total_loss / n as f64,
+            macro_precision: mean(|s| s.precision),
+            macro_recall: mean(|s| s.recall),
+            macro_f1: mean(|s| s.f1),
+            micro_f1: accuracy,
+            weighted_f1,
+            per_class,
+            confusion_matrix: confusion,
+        })
+    }
+}
+
 /// The scores of a regression model on one data set.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RegressionMetrics {

@@ -206,6 +206,22 @@ where
     }
 }
 
+/// Minimizes `objective` with an iterative solver from `x0`, in the objective's own
+/// coordinates (no preconditioning).
+pub(crate) fn minimize_objective<O>(
+    objective: &O,
+    solver: Solver,
+    settings: &Iterative,
+    x0: Array1<f64>,
+    observer: &mut dyn Observer<Array1<f64>>,
+) -> Result<Report<Array1<f64>>, ModelError>
+where
+    O: Hessian<Param = Array1<f64>>,
+{
+    settings.validate()?;
+    run(objective, solver, settings, x0, observer)
+}
+
 /// The column statistics of `x`, from the pass in which `objective` checked it when it kept
 /// them, otherwise from a pass of their own.
 fn statistics<O: LinearModelLoss>(

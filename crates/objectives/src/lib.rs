@@ -21,7 +21,8 @@
 //! - Test functions in n dimensions ([`multivariate`]): Rosenbrock and convex quadratics.
 //! - Gradients by central differences for functions of a vector known only by their values
 //!   ([`finite_difference::FiniteDifference`]).
-//! - Losses of linear models: [`LogLoss`] (logistic regression) and [`MeanSquaredError`], which
+//! - Losses of linear models: [`LogLoss`] (logistic regression), [`MultinomialLogLoss`]
+//!   (multiclass logistic regression) and [`MeanSquaredError`], which
 //!   borrow the data and never copy it. The feature matrix ([`Features`]) may be stored as
 //!   `f64` or as `f32` (half the memory; every sum still in `f64`).
 //! - [`L2Regularized`], an L2 penalty that composes with any vector objective, with
@@ -64,6 +65,7 @@ pub mod finite_difference;
 mod kernel;
 mod linear;
 mod logistic;
+mod multinomial;
 pub mod multivariate;
 mod parameter;
 mod penalty;
@@ -77,6 +79,7 @@ pub use error::ObjectiveError;
 pub use features::{Categorical, DesignMatrix, Element, Features};
 pub use linear::{first_non_finite, linear_predictor, LinearModelLoss};
 pub use logistic::{log_sigmoid, sigmoid, LogLoss};
+pub use multinomial::MultinomialLogLoss;
 pub use parameter::Parameter;
 pub use penalty::L2Regularized;
 pub use squared::MeanSquaredError;

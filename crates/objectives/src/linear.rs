@@ -30,8 +30,19 @@ pub trait LinearModelLoss: Gradient<Param = Array1<f64>> {
     fn n_samples(&self) -> usize;
     /// `p`, the number of coefficients (features).
     fn n_features(&self) -> usize;
-    /// Whether the last parameter is an intercept.
+    /// Whether the last parameter is an intercept (the last `K`, one per output).
     fn fit_intercept(&self) -> bool;
+    /// `K`, the number of linear predictors per sample: 1 (the default) for a single output,
+    /// the number of classes for the multinomial loss, whose parameters are `K` coefficient
+    /// vectors followed by `K` intercepts.
+    fn n_outputs(&self) -> usize {
+        1
+    }
+    /// `K·p`, the number of coefficients: the parameters before the intercepts, which a
+    /// penalty covers.
+    fn n_coefficients(&self) -> usize {
+        self.n_outputs() * self.n_features()
+    }
     /// The means and standard deviations of the feature columns, when the loss computed them
     /// while checking its data: [`LogLoss`](crate::LogLoss) and
     /// [`MeanSquaredError`](crate::MeanSquaredError) do, in the same pass over `X` that proves
@@ -50,6 +61,9 @@ impl<O: LinearModelLoss + ?Sized> LinearModelLoss for &O {
     }
     fn fit_intercept(&self) -> bool {
         (**self).fit_intercept()
+    }
+    fn n_outputs(&self) -> usize {
+        (**self).n_outputs()
     }
     fn column_statistics(&self) -> Option<&ColumnStatistics> {
         (**self).column_statistics()
@@ -72,7 +86,7 @@ const BLOCK_ROWS: usize = 256;
 /// Per-chunk partial sums, kept between evaluations so that an evaluation allocates nothing in
 /// proportion to the data.
 #[derive(Debug, Default)]
-struct Partials(Mutex<Vec<f64>>);
+pub(crate) struct Partials(Mutex<Vec<f64>>);
 
 impl Clone for Partials {
     fn clone(&self) -> Self {
@@ -85,7 +99,7 @@ impl Partials {
     /// thread evaluating the same objective, or by this thread itself, which rayon can set to
     /// another evaluation of it while it waits for its chunks. Waiting on the lock there would
     /// deadlock.
-    fn with<R>(&self, f: impl FnOnce(&mut Vec<f64>) -> R) -> R {
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Vec<f64>) -> R) -> R {
         match self.0.try_lock() {
             Ok(mut kept) => f(&mut kept),
             Err(std::sync::TryLockError::Poisoned(poisoned)) => f(&mut poisoned.into_inner()),

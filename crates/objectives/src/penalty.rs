@@ -4,7 +4,8 @@ use ndarray::{s, Array1, Array2};
 /// An objective plus an L2 penalty: `F(w) = f(w) + (λ/2) Σ_{j<k} wⱼ²`.
 ///
 /// The penalty covers the first `k` parameters: all of them with [`L2Regularized::new`], the
-/// coefficients but not the intercept with [`L2Regularized::with_c`].
+/// coefficients but not the intercept (or intercepts, one per class of a
+/// [`MultinomialLogLoss`](crate::MultinomialLogLoss)) with [`L2Regularized::with_c`].
 ///
 /// - `∇F = ∇f + λ·[w₁, …, w_k, 0, …]`
 /// - `∇²F = ∇²f + λ·diag(1, …, 1, 0, …)`
@@ -112,9 +113,9 @@ impl<O: LinearModelLoss> L2Regularized<O> {
             });
         }
         let strength = 1.0 / (c * inner.n_samples() as f64);
-        let n_features = inner.n_features();
+        let n_coefficients = inner.n_coefficients();
         let mut penalized = Self::new(inner, strength)?;
-        penalized.n_penalized = Some(n_features);
+        penalized.n_penalized = Some(n_coefficients);
         Ok(penalized)
     }
 }
@@ -172,6 +173,9 @@ impl<O: LinearModelLoss> LinearModelLoss for L2Regularized<O> {
     }
     fn fit_intercept(&self) -> bool {
         self.inner.fit_intercept()
+    }
+    fn n_outputs(&self) -> usize {
+        self.inner.n_outputs()
     }
 }
 

@@ -461,6 +461,13 @@ impl<O: LinearModelLoss> Standardized<O> {
         mean: &Array1<f64>,
         scale: &Array1<f64>,
     ) -> Result<Self, ObjectiveError> {
+        if inner.n_outputs() != 1 {
+            return Err(ObjectiveError::InvalidParameter {
+                name: "number of outputs",
+                value: inner.n_outputs() as f64,
+                reason: "standardized coordinates are defined for losses of one linear predictor",
+            });
+        }
         let p = inner.n_features();
         for (what, found) in [
             ("feature means", mean.len()),

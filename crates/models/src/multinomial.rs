@@ -1,0 +1,538 @@
+//! Multiclass (multinomial, softmax) logistic regression: scikit-learn's `LogisticRegression`
+//! on a target with more than two classes.
+
+use crate::linear::{linear_predictor, one_hot_design};
+use crate::metrics::MulticlassMetrics;
+use crate::solver::{minimize_objective, Iterative};
+use crate::{LogisticRegression, ModelError, Penalty, Solver};
+use descent_objectives::{
+    DesignMatrix, Features, Gradient, Hessian, L2Regularized, MultinomialLogLoss, Objective,
+};
+use descent_solvers::{Observer, Report, Termination};
+use ndarray::{Array1, Array2, ArrayView1, Axis};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+/// Fits `model`'s logistic regression to `K ≥ 2` classes with the multinomial loss (see
+/// [`LogisticRegression::fit_multinomial`]).
+pub(crate) fn fit(
+    model: &LogisticRegression,
+    settings: Iterative,
+    x: DesignMatrix<'_>,
+    y: ArrayView1<'_, f64>,
+    observer: &mut dyn Observer<Array1<f64>>,
+) -> Result<FittedMultinomialLogisticRegression, ModelError> {
+    let c = match model.penalty {
+        Penalty::L2 => {
+            crate::error::positive("C", model.c)?;
+            model.c
+        }
+        Penalty::None => f64::INFINITY,
+        Penalty::L1 | Penalty::ElasticNet => {
+            return Err(ModelError::NotApplicable(
+                "L1 and elastic-net penalties are not available for multinomial logistic regression yet: use penalty l2 or none",
+            ))
+        }
+    };
+    if x.nrows() != y.len() {
+        return Err(ModelError::ShapeMismatch {
+            what: "labels (one per row of the feature matrix)",
+            expected: x.nrows(),
+            found: y.len(),
+        });
+    }
+    let (classes, labels) = class_indices(y)?;
+    let k = classes.len();
+    // Categorical columns are expanded into their indicator columns: the multinomial kernel
+    // takes a dense matrix.
+    let expanded = (!x.categorical().is_empty()).then(|| one_hot_design(&x, false));
+    let dense: Features<'_> = match &expanded {
+        Some(m) => Features::F64(m.view()),
+        None => x.dense().view(),
+    };
+    let p = dense.ncols();
+    let n_params = k * (p + usize::from(model.fit_intercept));
+    let solver = model
+        .solver
+        .unwrap_or_else(|| Solver::for_parameters(n_params));
+    if matches!(
+        solver,
+        Solver::LeastSquares | Solver::ProximalNewton | Solver::Fista
+    ) {
+        return Err(ModelError::UnsupportedSolver {
+            solver: solver.short_name(),
+            model: "a multinomial logistic regression",
+        });
+    }
+    let loss = MultinomialLogLoss::new(dense.view(), Cow::Borrowed(&labels[..]), k)?
+        .fit_intercept(model.fit_intercept);
+    let objective = L2Regularized::with_c(&loss, c)?;
+    let unpenalized = c.is_infinite();
+    let x0 = Array1::zeros(n_params);
+    let mut report = if solver == Solver::Newton {
+        let identified = Identified {
+            inner: &objective,
+            classes: k,
+            features: p,
+            intercept: model.fit_intercept,
+            coefficients: unpenalized,
+        };
+        minimize_objective(&identified, solver, &settings, x0, observer)?
+    } else {
+        minimize_objective(&objective, solver, &settings, x0, observer)?
+    };
+    center(&mut report, k, p, model.fit_intercept, unpenalized);
+    let (coef, intercept) = loss.split(&report.x);
+    if unpenalized
+        && report.termination != Termination::Interrupted
+        && separates(&x, &labels, &coef, &intercept)?
+    {
+        report.termination = Termination::KeepsDecreasing;
+    }
+    Ok(FittedMultinomialLogisticRegression {
+        coef,
+        intercept,
+        classes,
+        c: model.c,
+        penalty: model.penalty,
+        solver,
+        report,
+    })
+}
+
+/// The distinct labels of `y` in increasing order (scikit-learn's `classes_`), and each row's
+/// index among them.
+///
+/// # Errors
+/// A NaN or infinite label, a label that is not a whole number, or fewer than two classes.
+pub(crate) fn class_indices(y: ArrayView1<'_, f64>) -> Result<(Vec<f64>, Vec<u32>), ModelError> {
+    for (row, &v) in y.iter().enumerate() {
+        if !v.is_finite() {
+            return Err(ModelError::NonFiniteTarget { row, value: v });
+        }
+        if v.fract() != 0.0 {
+            return Err(ModelError::ContinuousLabels { row, value: v });
+        }
+    }
+    let mut classes = y.to_vec();
+    classes.sort_by(f64::total_cmp);
+    classes.dedup();
+    if classes.len() < 2 {
+        return Err(ModelError::TooFewClasses {
+            count: classes.len(),
+        });
+    }
+    let labels = y
+        .iter()
+        .map(|v| {
+            // Every label is one of the classes: they were taken from the labels.
+            classes.partition_point(|c| c < v) as u32
+        })
+        .collect();
+    Ok((classes, labels))
+}
+
+/// Moves the parameters along the directions in which the objective is constant to the
+/// representative with `Σ_k b_k = 0` (and, unpenalized, `Σ_k w_k = 0`): the probabilities, the
+/// objective and its gradient do not change, and the answer no longer depends on the solver's
+/// path. (An L2 penalty makes `Σ_k w_k = 0` hold at its optimum anyway.)
+fn center(
+    report: &mut Report<Array1<f64>>,
+    k: usize,
+    p: usize,
+    intercept: bool,
+    coefficients: bool,
+) {
+    let center_one = |x: &mut Array1<f64>| {
+        for group in null_directions(k, p, intercept, coefficients) {
+            let mean = group.iter().map(|&i| x[i]).sum::<f64>() / k as f64;
+            for i in group {
+                x[i] -= mean;
+            }
+        }
+    };
+    center_one(&mut report.x);
+    for record in &mut report.history {
+        center_one(&mut record.x);
+    }
+}
+
+/// The groups of parameter indices, one index per class, along whose sum (`u = Σ e_i / √K`)
+/// the multinomial loss is constant: the intercepts, and with `coefficients`, each feature's
+/// coefficients.
+fn null_directions(k: usize, p: usize, intercept: bool, coefficients: bool) -> Vec<Vec<usize>> {
+    let mut groups = Vec::new();
+    if coefficients {
+        for j in 0..p {
+            groups.push((0..k).map(|c| c * p + j).collect());
+        }
+    }
+    if intercept {
+        groups.push((0..k).map(|c| k * p + c).collect());
+    }
+    groups
+}
+
+/// Whether every row's own class has the strictly largest linear predictor. If so, the data
+/// are separable, and the unpenalized loss has no minimum: scaling `(W, b)` by `t → ∞` sends
+/// every term `log(1 + Σ_{l ≠ yᵢ} e^{t(z_{il} − z_{i,yᵢ})})` towards 0, which it never reaches.
+fn separates(
+    x: &DesignMatrix<'_>,
+    labels: &[u32],
+    coef: &Array2<f64>,
+    intercept: &Array1<f64>,
+) -> Result<bool, ModelError> {
+    let z = decision(x, coef, intercept)?;
+    Ok(z.rows().into_iter().zip(labels).all(|(row, &label)| {
+        let own = row[label as usize];
+        row.iter()
+            .enumerate()
+            .all(|(c, &v)| c == label as usize || v < own)
+    }))
+}
+
+/// `z_{ik} = xᵢ·w_k + b_k`, `N × K`, one class at a time through the binary models' checked
+/// linear predictor (dense and categorical columns alike).
+fn decision(
+    x: &DesignMatrix<'_>,
+    coef: &Array2<f64>,
+    intercept: &Array1<f64>,
+) -> Result<Array2<f64>, ModelError> {
+    let mut z = Array2::zeros((x.nrows(), coef.nrows()));
+    for (c, (w, &b)) in coef.rows().into_iter().zip(intercept).enumerate() {
+        let column = linear_predictor(x.view(), &w.to_owned(), b)?;
+        z.column_mut(c).assign(&column);
+    }
+    Ok(z)
+}
+
+/// The multinomial objective as Newton's method sees it: the same value and gradient, and the
+/// Hessian plus `s·uuᵀ` for each direction `u` along which the objective is constant
+/// ([`null_directions`]), `s` the mean of the Hessian's diagonal over those coordinates.
+///
+/// The true Hessian `H` is singular along each such `u` (`Hu = 0`), and the gradient is
+/// orthogonal to it (`uᵀ∇F = 0`, up to rounding). The step `d` that solves
+/// `(H + s·uuᵀ)d = −∇F` then has `uᵀd = 0` (multiply by `uᵀ`: `s·(uᵀd) = −uᵀ∇F = 0`), so
+/// `Hd = −∇F`: it is the Newton step of least norm along the flat directions, the one the
+/// pseudo-inverse gives, and the Cholesky factorization exists.
+struct Identified<'o, O> {
+    inner: &'o O,
+    classes: usize,
+    features: usize,
+    intercept: bool,
+    coefficients: bool,
+}
+
+impl<O: Objective<Param = Array1<f64>>> Objective for Identified<'_, O> {
+    type Param = Array1<f64>;
+    fn value(&self, x: &Array1<f64>) -> f64 {
+        self.inner.value(x)
+    }
+    fn dimension(&self) -> Option<usize> {
+        self.inner.dimension()
+    }
+}
+
+impl<O: Gradient<Param = Array1<f64>>> Gradient for Identified<'_, O> {
+    fn gradient(&self, x: &Array1<f64>) -> Array1<f64> {
+        self.inner.gradient(x)
+    }
+    fn value_and_gradient(&self, x: &Array1<f64>) -> (f64, Array1<f64>) {
+        self.inner.value_and_gradient(x)
+    }
+    fn gradient_norm(&self, gradient: &Array1<f64>) -> f64 {
+        self.inner.gradient_norm(gradient)
+    }
+}
+
+impl<O: Hessian<Param = Array1<f64>>> Hessian for Identified<'_, O> {
+    fn hessian(&self, x: &Array1<f64>) -> Array2<f64> {
+        let mut h = self.inner.hessian(x);
+        let groups = null_directions(
+            self.classes,
+            self.features,
+            self.intercept,
+            self.coefficients,
+        );
+        let (mut sum, mut count) = (0.0, 0);
+        for &i in groups.iter().flatten() {
+            sum += h[[i, i]];
+            count += 1;
+        }
+        let s = if count > 0 && sum > 0.0 {
+            sum / count as f64
+        } else {
+            1.0
+        };
+        // uuᵀ = (1/K)·J on a group's coordinates.
+        let entry = s / self.classes as f64;
+        for group in &groups {
+            for &i in group {
+                for &j in group {
+                    h[[i, j]] += entry;
+                }
+            }
+        }
+        h
+    }
+}
+
+/// A fitted multinomial logistic regression over `K` classes:
+/// `P(y = class k | x) = softmax(W·x + b)_k = e^{x·w_k + b_k} / Σ_l e^{x·w_l + b_l}`.
+///
+/// The coefficients are centred (`Σ_k b_k = 0`; unpenalized, also `Σ_k w_k = 0`): the
+/// probabilities determine them only up to a vector added to every class (see
+/// [`MultinomialLogLoss`]), and this is the representative with the least norm.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FittedMultinomialLogisticRegression {
+    /// `W`, `K × p`: row `k` holds class `k`'s coefficients (scikit-learn's `coef_`).
+    #[serde(with = "crate::plain_json::matrix")]
+    pub coef: Array2<f64>,
+    /// `b`, one intercept per class (zeros when not fitted; scikit-learn's `intercept_`).
+    #[serde(with = "crate::plain_json::vector")]
+    pub intercept: Array1<f64>,
+    /// The labels, in increasing order (scikit-learn's `classes_`): class `k` is `classes[k]`.
+    pub classes: Vec<f64>,
+    /// The `C` it was fitted with.
+    pub c: f64,
+    /// The penalty it was fitted with ([`Penalty::L2`] or [`Penalty::None`]).
+    pub penalty: Penalty,
+    /// The solver it was fitted with.
+    pub solver: Solver,
+    /// The solver's report; its points are `[w_0, …, w_{K−1}, b]` (see
+    /// [`MultinomialLogLoss`]), and its value the mean form `L + ‖W‖²_F/(2CN)`.
+    #[serde(with = "crate::plain_json::report")]
+    pub report: Report<Array1<f64>>,
+}
+
+impl FittedMultinomialLogisticRegression {
+    /// `z_{ik} = xᵢ·w_k + b_k`, `N × K` (scikit-learn's `decision_function`).
+    ///
+    /// # Errors
+    /// A feature count other than the model's, or a NaN or infinite feature.
+    pub fn decision_function<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+    ) -> Result<Array2<f64>, ModelError> {
+        let x = x.into();
+        if x.ncols() != self.coef.ncols() {
+            return Err(ModelError::ShapeMismatch {
+                what: "the feature matrix (columns)",
+                expected: self.coef.ncols(),
+                found: x.ncols(),
+            });
+        }
+        decision(&x, &self.coef, &self.intercept)
+    }
+
+    /// `P(y = class k | xᵢ)`, `N × K`, each row summing to 1 (scikit-learn's
+    /// `predict_proba`), computed as `e^{z_k − m} / Σ_l e^{z_l − m}` with `m = max_l z_l`, so
+    /// that no exponential overflows.
+    ///
+    /// # Errors
+    /// As [`decision_function`](Self::decision_function).
+    pub fn predict_proba<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+    ) -> Result<Array2<f64>, ModelError> {
+        let mut z = self.decision_function(x)?;
+        for mut row in z.rows_mut() {
+            let m = row.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            row.mapv_inplace(|v| (v - m).exp());
+            let sum = row.sum();
+            row /= sum;
+        }
+        Ok(z)
+    }
+
+    /// The most probable class of each row, as its label (the first such class on a tie, as
+    /// numpy's `argmax`).
+    ///
+    /// # Errors
+    /// As [`decision_function`](Self::decision_function).
+    pub fn predict<'x>(&self, x: impl Into<DesignMatrix<'x>>) -> Result<Array1<f64>, ModelError> {
+        let z = self.decision_function(x)?;
+        Ok(z.map_axis(Axis(1), |row| self.classes[argmax(row)]))
+    }
+
+    /// Accuracy, log loss, macro and micro F1 and the `K × K` confusion matrix on `x`
+    /// against labels `y`.
+    ///
+    /// # Errors
+    /// As [`decision_function`](Self::decision_function), a length mismatch, or a label that
+    /// is not one of the model's classes.
+    pub fn evaluate<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+    ) -> Result<MulticlassMetrics, ModelError> {
+        let probabilities = self.predict_proba(x)?;
+        if y.len() != probabilities.nrows() {
+            return Err(ModelError::ShapeMismatch {
+                what: "labels (one per row)",
+                expected: probabilities.nrows(),
+                found: y.len(),
+            });
+        }
+        let mut truth = Vec::with_capacity(y.len());
+        for &label in y {
+            match self.classes.iter().position(|&c| c == label) {
+                Some(k) => truth.push(k),
+                None => {
+                    return Err(ModelError::UnknownClass {
+                        value: label,
+                        classes: self.classes.clone(),
+                    })
+                }
+            }
+        }
+        MulticlassMetrics::new(&truth, probabilities.view())
+    }
+
+    /// The number of classes `K`.
+    pub fn n_classes(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// scikit-learn's objective value `C·Σᵢ −log P_{i,yᵢ} + ½‖W‖²_F`, from the mean form in
+    /// the report (`N` the number of training rows; unpenalized, the summed loss).
+    pub fn sklearn_objective(&self, n_samples: usize) -> f64 {
+        let n = n_samples as f64;
+        if self.penalty == Penalty::None {
+            self.report.value * n
+        } else {
+            self.report.value * self.c * n
+        }
+    }
+
+    /// The coefficients of class `k` and its intercept, as one row `[w_k, b_k]`.
+    pub fn class_params(&self, k: usize) -> Array1<f64> {
+        let mut row = self.coef.row(k).to_vec();
+        row.push(self.intercept[k]);
+        Array1::from(row)
+    }
+}
+
+/// The index of the first largest value.
+pub(crate) fn argmax(row: ArrayView1<'_, f64>) -> usize {
+    let mut best = 0;
+    for (k, &v) in row.iter().enumerate() {
+        if v > row[best] {
+            best = k;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn three_classes() -> (Array2<f64>, Array1<f64>) {
+        let x = array![
+            [0.0, 1.0],
+            [1.0, 0.5],
+            [2.0, 1.5],
+            [3.0, 0.0],
+            [4.0, 2.0],
+            [5.0, 1.0],
+            [1.5, 2.5],
+            [3.5, 0.5],
+            [0.5, 0.0]
+        ];
+        let y = array![3.0, 3.0, 5.0, 5.0, 9.0, 9.0, 3.0, 5.0, 9.0];
+        (x, y)
+    }
+
+    #[test]
+    fn newton_and_lbfgs_reach_the_same_optimum() {
+        let (x, y) = three_classes();
+        let newton = LogisticRegression::new()
+            .tol(1e-10)
+            .fit_multinomial(x.view(), y.view())
+            .unwrap();
+        // argmin's L-BFGS stalls (its objective stops changing) near 1e-9 here.
+        let lbfgs = LogisticRegression::new()
+            .tol(1e-8)
+            .solver(Solver::Lbfgs)
+            .max_iter(1000)
+            .fit_multinomial(x.view(), y.view())
+            .unwrap();
+        assert_eq!(newton.solver, Solver::Newton);
+        assert!(newton.report.converged(), "{:?}", newton.report.termination);
+        assert!(
+            lbfgs.report.converged(),
+            "{:?} {:?}",
+            lbfgs.report.termination,
+            lbfgs.report.gradient_norm
+        );
+        assert!((newton.report.value - lbfgs.report.value).abs() < 1e-12);
+        assert!((newton.intercept.sum()).abs() < 1e-12);
+        let (pn, pl) = (
+            newton.predict_proba(x.view()).unwrap(),
+            lbfgs.predict_proba(x.view()).unwrap(),
+        );
+        assert!((&pn - &pl).iter().all(|d| d.abs() < 1e-6));
+        assert!(pn.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-12));
+        assert_eq!(newton.classes, vec![3.0, 5.0, 9.0]);
+        let predicted = newton.predict(x.view()).unwrap();
+        assert!(predicted.iter().all(|v| [3.0, 5.0, 9.0].contains(v)));
+        let metrics = newton.evaluate(x.view(), y.view()).unwrap();
+        assert_eq!(metrics.confusion_matrix.len(), 3);
+        assert_eq!(metrics.confusion_matrix.iter().flatten().sum::<usize>(), 9);
+    }
+
+    #[test]
+    fn unpenalized_separable_data_keep_decreasing() {
+        let x = array![[0.0], [1.0], [10.0], [11.0], [20.0], [21.0]];
+        let y = array![0.0, 0.0, 1.0, 1.0, 2.0, 2.0];
+        let fit = LogisticRegression::new()
+            .penalty(Penalty::None)
+            .fit_multinomial(x.view(), y.view())
+            .unwrap();
+        assert_eq!(fit.report.termination, Termination::KeepsDecreasing);
+    }
+
+    #[test]
+    fn bad_labels_are_refused() {
+        let (x, _) = three_classes();
+        let one = Array1::from_elem(9, 2.0);
+        assert!(matches!(
+            LogisticRegression::new().fit_multinomial(x.view(), one.view()),
+            Err(ModelError::TooFewClasses { count: 1 })
+        ));
+        let mut fractional = Array1::from_elem(9, 2.0);
+        fractional[4] = 0.5;
+        assert!(matches!(
+            LogisticRegression::new().fit_multinomial(x.view(), fractional.view()),
+            Err(ModelError::ContinuousLabels { row: 4, .. })
+        ));
+        let short = Array1::from_elem(3, 2.0);
+        assert!(LogisticRegression::new()
+            .fit_multinomial(x.view(), short.view())
+            .is_err());
+        let l1 = LogisticRegression::new().penalty(Penalty::L1);
+        assert!(matches!(
+            l1.fit_multinomial(x.view(), three_classes().1.view()),
+            Err(ModelError::NotApplicable(_))
+        ));
+    }
+
+    #[test]
+    fn class_params_and_objective_scale() {
+        let (x, y) = three_classes();
+        let fit = LogisticRegression::new()
+            .c(2.0)
+            .tol(1e-10)
+            .fit_multinomial(x.view(), y.view())
+            .unwrap();
+        assert_eq!(fit.class_params(1).len(), 3);
+        assert!((fit.sklearn_objective(9) - fit.report.value * 18.0).abs() < 1e-12);
+        let z = fit.decision_function(x.view()).unwrap();
+        let e = z.row(0).mapv(f64::exp);
+        let expected = &e / e.sum();
+        let p = fit.predict_proba(x.view()).unwrap().row(0).to_owned();
+        assert!((&p - &expected).iter().all(|d| d.abs() < 1e-15));
+    }
+}

@@ -1,0 +1,799 @@
+//! The multinomial (softmax) log loss of multiclass logistic regression.
+
+use crate::kernel::{self, Kernel, Lanes, LANES};
+use crate::linear::{first_non_finite, Partials};
+use crate::{Features, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
+use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewMut2};
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::cell::RefCell;
+
+/// Rows per chunk: a chunk's partial sums are computed by one thread and the chunks' sums are
+/// added in chunk order, so that a result does not depend on how many threads computed it.
+const CHUNK_ROWS: usize = 4096;
+
+/// Rows per block inside a chunk: a block of `X` (`BLOCK_ROWS × p` values) stays in cache
+/// between the two products that read it (`Z = W·Xᵀ` and `G += S·X`).
+const BLOCK_ROWS: usize = 256;
+
+/// Most partial Hessians summed in a fixed order (each holds `(K(p + 1))²` values).
+const HESSIAN_PARTS: usize = 16;
+
+thread_local! {
+    /// Each thread's scratch: a block of rows in `f64` (and `1` in the intercept's column when
+    /// forming the Hessian), and the block's `K × rows` predictors, probabilities or slopes.
+    static SCRATCH: RefCell<(Vec<f64>, Vec<f64>, Vec<f64>)> =
+        const { RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
+}
+
+/// The multinomial log loss (categorical cross-entropy) of `K ≥ 2` classes, averaged over
+/// samples, in scikit-learn's symmetric parametrization: one coefficient vector `w_k` and one
+/// intercept `b_k` per class.
+///
+/// With `z_{ik} = xᵢ·w_k + b_k` and `P_{ik} = softmax(zᵢ)_k = e^{z_{ik}} / Σ_l e^{z_{il}}`:
+///
+/// - `L(W, b) = (1/N) Σᵢ [log Σ_k e^{z_{ik}} − z_{i,yᵢ}] = −(1/N) Σᵢ log P_{i,yᵢ}`
+/// - `∇_{w_k} L = (1/N) Σᵢ (P_{ik} − [yᵢ = k]) xᵢ`, `∂L/∂b_k = (1/N) Σᵢ (P_{ik} − [yᵢ = k])`
+/// - `∇²L`, block `(k, l)`: `(1/N) X̃ᵀ diag(P_k ∘ ([k = l] − P_l)) X̃`, with `X̃ = [X 1]`
+///
+/// The parameter vector is `[w_0 (p), w_1 (p), …, w_{K−1} (p), b_0, …, b_{K−1}]`: the
+/// coefficients class by class (the rows of scikit-learn's `coef_`, flattened), then the
+/// intercepts (without an intercept, the coefficients alone). An L2 penalty covers the first
+/// `K·p` parameters ([`LinearModelLoss::n_coefficients`]).
+///
+/// The loss does not change when the same vector is added to every class's parameters: with
+/// an intercept, `b → b + c·1` leaves every `P_{ik}` as it is, and so does `w_k → w_k + v`
+/// for every `k`. The Hessian is singular along those directions, and a minimizer is unique
+/// only up to them (the L2 penalty removes the second, not the first). Compare fits by their
+/// objective and probabilities, not by their intercepts.
+///
+/// Every pass reads `X` once: per block of rows, `Z = W·Xᵀ` and, for the gradient,
+/// `G += (P − Y)·X` are matrix products (the `matrixmultiply` crate, in the calling thread),
+/// and the softmax runs eight rows at a time in vector registers. Each row's `log Σ e^z` is
+/// taken as `m + log Σ e^{z − m}` with `m = max_k z_k`, so the loss is finite for any finite
+/// `z`, including `±1000`. Results are the same to the bit for any number of threads.
+///
+/// ```
+/// use descent_objectives::{Gradient, MultinomialLogLoss, Objective};
+/// use ndarray::{array, Array1};
+///
+/// let x = array![[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]];
+/// let labels = [0, 1, 2, 1];
+/// let loss = MultinomialLogLoss::new(&x, &labels[..], 3)?;
+/// let at_zero = Array1::zeros(3 * 2 + 3);
+/// // Every class equally likely: the loss is log 3.
+/// assert!((loss.value(&at_zero) - 3f64.ln()).abs() < 1e-15);
+/// // ∂L/∂b_k = (1/N) Σᵢ (⅓ − [yᵢ = k]): class 1 holds half of the rows.
+/// let g = loss.gradient(&at_zero);
+/// assert!((g[7] - (1.0 / 3.0 - 0.5)).abs() < 1e-15);
+/// # Ok::<(), descent_objectives::ObjectiveError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct MultinomialLogLoss<'a> {
+    x: Features<'a>,
+    labels: Cow<'a, [u32]>,
+    classes: usize,
+    fit_intercept: bool,
+    partials: Partials,
+}
+
+impl<'a> MultinomialLogLoss<'a> {
+    /// The multinomial log loss of features `x` (one row per sample) against class indices
+    /// `labels` in `0..classes`, with intercepts (call
+    /// [`fit_intercept(false)`](Self::fit_intercept) to drop them).
+    ///
+    /// # Errors
+    /// Empty data, fewer than two classes, a length mismatch between `x` and `labels`, a NaN
+    /// or infinite feature, or a label not below `classes`.
+    pub fn new(
+        x: impl Into<Features<'a>>,
+        labels: impl Into<Cow<'a, [u32]>>,
+        classes: usize,
+    ) -> Result<Self, ObjectiveError> {
+        let x = x.into();
+        let labels = labels.into();
+        if x.nrows() == 0 {
+            return Err(ObjectiveError::EmptyData("the feature matrix has no rows"));
+        }
+        if classes < 2 {
+            return Err(ObjectiveError::InvalidParameter {
+                name: "number of classes",
+                value: classes as f64,
+                reason: "must be at least 2",
+            });
+        }
+        if labels.len() != x.nrows() {
+            return Err(ObjectiveError::ShapeMismatch {
+                what: "labels (one per row of the feature matrix)",
+                expected: x.nrows(),
+                found: labels.len(),
+            });
+        }
+        if let Some(row) = labels.iter().position(|&k| k as usize >= classes) {
+            return Err(ObjectiveError::InvalidParameter {
+                name: "class index",
+                value: f64::from(labels[row]),
+                reason: "must be below the number of classes",
+            });
+        }
+        if let Some((row, column, value)) = first_non_finite(&x) {
+            return Err(ObjectiveError::NonFiniteFeature { row, column, value });
+        }
+        Ok(MultinomialLogLoss {
+            x,
+            labels,
+            classes,
+            fit_intercept: true,
+            partials: Partials::default(),
+        })
+    }
+
+    /// Whether the parameters end with one intercept per class (default: true).
+    #[must_use]
+    pub fn fit_intercept(mut self, fit_intercept: bool) -> Self {
+        self.fit_intercept = fit_intercept;
+        self
+    }
+
+    /// `K`, the number of classes.
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// The coefficients `W` (`K × p`, one row per class) and intercepts `b` (`K`, zeros
+    /// without an intercept) held in a parameter vector.
+    ///
+    /// # Panics
+    /// `params` of another length than [`dimension`](Objective::dimension).
+    pub fn split(&self, params: &Array1<f64>) -> (Array2<f64>, Array1<f64>) {
+        let (k, p) = (self.classes, self.x.ncols());
+        let w = params
+            .slice(s![..k * p])
+            .to_owned()
+            .into_shape_with_order((k, p))
+            .unwrap_or_else(|_| Array2::zeros((k, p)));
+        let b = if self.fit_intercept {
+            params.slice(s![k * p..]).to_owned()
+        } else {
+            Array1::zeros(k)
+        };
+        (w, b)
+    }
+
+    /// `∇²L·v` without forming `∇²L`: with `U = V·X̃ᵀ` (`u_{ik} = x̃ᵢ·v_k`), each row gives
+    /// `r_{ik} = P_{ik}(u_{ik} − Σ_l P_{il} u_{il})` and `(∇²L·v)_k = (1/N) Σᵢ r_{ik} x̃ᵢ`, one
+    /// pass over `X` at the cost of a gradient. Truncated-Newton methods need nothing else.
+    ///
+    /// # Panics
+    /// `params` or `v` of another length than [`dimension`](Objective::dimension).
+    pub fn hessian_times(&self, params: &Array1<f64>, v: &Array1<f64>) -> Array1<f64> {
+        let (w, b) = self.split(params);
+        let (vw, vb) = self.split(v);
+        let width = self.n_params();
+        let sums = self.sum_chunks(width, |rows, out| {
+            self.chunk_pass(rows, (&w, &b), Pass::HessianTimes { vw: &vw, vb: &vb }, out)
+        });
+        Array1::from(sums) / self.x.nrows() as f64
+    }
+
+    fn n_params(&self) -> usize {
+        self.classes * (self.x.ncols() + usize::from(self.fit_intercept))
+    }
+
+    /// The sums over every chunk of rows of what `work` writes into `width` slots, each chunk
+    /// computed by one thread and the chunks added in order.
+    fn sum_chunks<W>(&self, width: usize, work: W) -> Vec<f64>
+    where
+        W: Fn(std::ops::Range<usize>, &mut [f64]) + Sync,
+    {
+        let n = self.x.nrows();
+        let chunks = n.div_ceil(CHUNK_ROWS);
+        self.partials.with(|partials| {
+            partials.clear();
+            partials.resize(chunks * width, 0.0);
+            let one = |(c, out): (usize, &mut [f64])| {
+                let start = c * CHUNK_ROWS;
+                work(start..n.min(start + CHUNK_ROWS), out);
+            };
+            if chunks > 1 && rayon::current_num_threads() > 1 {
+                partials.par_chunks_mut(width).enumerate().for_each(one);
+            } else {
+                partials.chunks_mut(width).enumerate().for_each(one);
+            }
+            let mut sums = vec![0.0; width];
+            for part in partials.chunks_exact(width) {
+                for (sum, v) in sums.iter_mut().zip(part) {
+                    *sum += v;
+                }
+            }
+            sums
+        })
+    }
+
+    /// One chunk of a pass, block by block: the block's predictors `Zᵀ = W·Xᵀ + b` (`K` rows
+    /// of the block's width), the softmax, and what `pass` adds into `out`.
+    fn chunk_pass(
+        &self,
+        rows: std::ops::Range<usize>,
+        (w, b): (&Array2<f64>, &Array1<f64>),
+        pass: Pass<'_>,
+        out: &mut [f64],
+    ) {
+        let k = self.classes;
+        out.fill(0.0);
+        SCRATCH.with_borrow_mut(|(widened, zt, extra)| {
+            let mut start = rows.start;
+            while start < rows.end {
+                let end = rows.end.min(start + BLOCK_ROWS);
+                let r = end - start;
+                let xb = block_f64(&self.x, start..end, widened);
+                zt.clear();
+                zt.resize(k * r, 0.0);
+                let mut z = ArrayViewMut2::from_shape((k, r), &mut zt[..])
+                    .unwrap_or_else(|_| unreachable!("the scratch holds exactly K × r values"));
+                gemm(1.0, w.view(), xb.t(), 0.0, &mut z);
+                for (mut row, &bk) in z.rows_mut().into_iter().zip(b) {
+                    row += bk;
+                }
+                let labels = &self.labels[start..end];
+                let write = match pass {
+                    Pass::Value => Write::Nothing,
+                    Pass::ValueAndGradient => Write::Slopes,
+                    Pass::HessianTimes { .. } => Write::Probabilities,
+                };
+                let loss = kernel::dispatch(Softmax {
+                    zt: &mut zt[..],
+                    rows: r,
+                    classes: k,
+                    labels,
+                    write,
+                });
+                match pass {
+                    Pass::Value => out[0] += loss,
+                    Pass::ValueAndGradient => {
+                        out[0] += loss;
+                        let slopes = as_matrix(&zt[..], k, r);
+                        add_gradient(slopes, xb, self.fit_intercept, &mut out[1..]);
+                    }
+                    Pass::HessianTimes { vw, vb } => {
+                        // U = V·Xᵀ + v_b, then r_{ik} = P_{ik}(u_{ik} − Σ_l P_{il} u_{il}).
+                        extra.clear();
+                        extra.resize(k * r, 0.0);
+                        let mut u = ArrayViewMut2::from_shape((k, r), &mut extra[..])
+                            .unwrap_or_else(|_| unreachable!("K × r values"));
+                        gemm(1.0, vw.view(), xb.t(), 0.0, &mut u);
+                        for (mut row, &c) in u.rows_mut().into_iter().zip(vb) {
+                            row += c;
+                        }
+                        let probabilities = as_matrix(&zt[..], k, r);
+                        for i in 0..r {
+                            let mean: f64 = (0..k).map(|c| probabilities[[c, i]] * u[[c, i]]).sum();
+                            for c in 0..k {
+                                u[[c, i]] = probabilities[[c, i]] * (u[[c, i]] - mean);
+                            }
+                        }
+                        add_gradient(u.view(), xb, self.fit_intercept, out);
+                    }
+                }
+                start = end;
+            }
+        });
+    }
+
+    /// `Σᵢ` over one part of the rows of each row's Hessian, `(diag(Pᵢ) − PᵢPᵢᵀ) ⊗ x̃ᵢx̃ᵢᵀ`,
+    /// into `h` (`K(p+1)` square, class-major over the augmented columns `x̃ = [x 1]`):
+    /// block `(k, l)` gains `[k = l]·X̃ᵀdiag(P_k)X̃ − (P_k ∘ X̃)ᵀ(P_l ∘ X̃)`, upper blocks only.
+    fn hessian_part(
+        &self,
+        rows: std::ops::Range<usize>,
+        (w, b): (&Array2<f64>, &Array1<f64>),
+        h: &mut Array2<f64>,
+    ) {
+        let (k, p) = (self.classes, self.x.ncols());
+        let q = p + 1;
+        SCRATCH.with_borrow_mut(|(widened, zt, scaled)| {
+            let mut start = rows.start;
+            while start < rows.end {
+                let end = rows.end.min(start + BLOCK_ROWS);
+                let r = end - start;
+                // The block with a column of ones: X̃.
+                widened.clear();
+                widened.resize(r * q, 1.0);
+                {
+                    let mut xt = ArrayViewMut2::from_shape((r, q), &mut widened[..])
+                        .unwrap_or_else(|_| unreachable!("r × (p + 1) values"));
+                    let mut dense = xt.slice_mut(s![.., ..p]);
+                    match &self.x {
+                        Features::F64(x) => dense.assign(&x.slice(s![start..end, ..])),
+                        Features::F32(x) => dense
+                            .zip_mut_with(&x.slice(s![start..end, ..]), |a, &v| *a = f64::from(v)),
+                    }
+                }
+                let xt = as_matrix(&widened[..], r, q);
+                zt.clear();
+                zt.resize(k * r, 0.0);
+                let mut z = ArrayViewMut2::from_shape((k, r), &mut zt[..])
+                    .unwrap_or_else(|_| unreachable!("K × r values"));
+                gemm(1.0, w.view(), xt.slice(s![.., ..p]).t(), 0.0, &mut z);
+                for (mut row, &bk) in z.rows_mut().into_iter().zip(b) {
+                    row += bk;
+                }
+                kernel::dispatch(Softmax {
+                    zt: &mut zt[..],
+                    rows: r,
+                    classes: k,
+                    labels: &self.labels[start..end],
+                    write: Write::Probabilities,
+                });
+                let probabilities = as_matrix(&zt[..], k, r);
+                // P_k ∘ X̃ for every class, one after the other.
+                scaled.clear();
+                scaled.resize(k * r * q, 0.0);
+                for c in 0..k {
+                    let mut s_c =
+                        ArrayViewMut2::from_shape((r, q), &mut scaled[c * r * q..][..r * q])
+                            .unwrap_or_else(|_| unreachable!("r × (p + 1) values"));
+                    s_c.assign(&xt);
+                    for (mut row, &pc) in s_c.rows_mut().into_iter().zip(probabilities.row(c)) {
+                        row *= pc;
+                    }
+                }
+                let scaled = &scaled[..];
+                let block = |c: usize| {
+                    ArrayView2::from_shape((r, q), &scaled[c * r * q..][..r * q])
+                        .unwrap_or_else(|_| unreachable!("r × (p + 1) values"))
+                };
+                for c in 0..k {
+                    let s_c = block(c);
+                    let mut diagonal = h.slice_mut(s![c * q..(c + 1) * q, c * q..(c + 1) * q]);
+                    gemm(1.0, xt.t(), s_c, 1.0, &mut diagonal);
+                    for l in c..k {
+                        let mut hkl = h.slice_mut(s![c * q..(c + 1) * q, l * q..(l + 1) * q]);
+                        gemm(-1.0, s_c.t(), block(l), 1.0, &mut hkl);
+                    }
+                }
+                start = end;
+            }
+        });
+    }
+}
+
+/// What a pass computes besides the loss.
+#[derive(Clone, Copy)]
+enum Pass<'v> {
+    Value,
+    ValueAndGradient,
+    /// `∇²L·v`, with `v` split into its coefficients and intercepts.
+    HessianTimes {
+        vw: &'v Array2<f64>,
+        vb: &'v Array1<f64>,
+    },
+}
+
+/// What the softmax kernel writes over the predictors.
+#[derive(Clone, Copy, PartialEq)]
+enum Write {
+    Nothing,
+    /// `P_{ik} − [yᵢ = k]`, each row's slopes.
+    Slopes,
+    /// `P_{ik}`.
+    Probabilities,
+}
+
+/// Rows `rows` of `x` in `f64`: a view of `x` itself when it is stored as `f64` (in any
+/// layout), else widened into `buffer`.
+fn block_f64<'b>(
+    x: &'b Features<'_>,
+    rows: std::ops::Range<usize>,
+    buffer: &'b mut Vec<f64>,
+) -> ArrayView2<'b, f64> {
+    match x {
+        Features::F64(x) => x.slice(s![rows, ..]),
+        Features::F32(x) => {
+            let block = x.slice(s![rows, ..]);
+            buffer.clear();
+            buffer.extend(block.iter().map(|&v| f64::from(v)));
+            ArrayView2::from_shape(block.dim(), &buffer[..])
+                .unwrap_or_else(|_| unreachable!("the buffer holds the block's values"))
+        }
+    }
+}
+
+fn as_matrix(values: &[f64], rows: usize, columns: usize) -> ArrayView2<'_, f64> {
+    ArrayView2::from_shape((rows, columns), values)
+        .unwrap_or_else(|_| unreachable!("the scratch holds exactly rows × columns values"))
+}
+
+/// `out[..K·p] += S·X` (the coefficients' sums, class-major) and, with an intercept,
+/// `out[K·p..] += S·1` (each class's sum), for `S` of `K` rows by the block's rows.
+fn add_gradient(s: ArrayView2<'_, f64>, xb: ArrayView2<'_, f64>, intercept: bool, out: &mut [f64]) {
+    let (k, p) = (s.nrows(), xb.ncols());
+    let (gw, gb) = out.split_at_mut(k * p);
+    let mut g = ArrayViewMut2::from_shape((k, p), gw)
+        .unwrap_or_else(|_| unreachable!("the slots hold K × p coefficients"));
+    gemm(1.0, s, xb, 1.0, &mut g);
+    if intercept {
+        for (sum, row) in gb.iter_mut().zip(s.rows()) {
+            *sum += row.sum();
+        }
+    }
+}
+
+/// `C ← α·A·B + β·C` by the `matrixmultiply` crate, in the calling thread (so that the rows'
+/// chunks, one per thread, never wait on a BLAS thread pool), for views in any layout.
+///
+/// # Panics
+/// Shapes that do not match (a bug in the callers here).
+fn gemm(
+    alpha: f64,
+    a: ArrayView2<'_, f64>,
+    b: ArrayView2<'_, f64>,
+    beta: f64,
+    c: &mut ArrayViewMut2<'_, f64>,
+) {
+    let ((m, k), (k2, n)) = (a.dim(), b.dim());
+    assert!(
+        k == k2 && c.dim() == (m, n),
+        "gemm shapes: {m}×{k} · {k2}×{n} into {:?}",
+        c.dim()
+    );
+    let stride = |s: isize| s;
+    // SAFETY: the pointers and strides are those of live views of the stated shapes (checked
+    // above), `c` is borrowed mutably and cannot alias `a` or `b`, and matrixmultiply reads
+    // and writes only within those shapes.
+    unsafe {
+        matrixmultiply::dgemm(
+            m,
+            k,
+            n,
+            alpha,
+            a.as_ptr(),
+            stride(a.strides()[0]),
+            stride(a.strides()[1]),
+            b.as_ptr(),
+            stride(b.strides()[0]),
+            stride(b.strides()[1]),
+            beta,
+            c.as_mut_ptr(),
+            stride(c.strides()[0]),
+            stride(c.strides()[1]),
+        );
+    }
+}
+
+/// The softmax of a block's predictors, eight rows at a time: `zt` holds `K` rows (classes)
+/// of `rows` values (samples). Returns `Σᵢ [mᵢ + log Σ_k e^{z_{ik} − mᵢ} − z_{i,yᵢ}]` with
+/// `mᵢ = max_k z_{ik}`, and writes each sample's slopes or probabilities over its predictors.
+struct Softmax<'a> {
+    zt: &'a mut [f64],
+    rows: usize,
+    classes: usize,
+    labels: &'a [u32],
+    write: Write,
+}
+
+impl Kernel for Softmax<'_> {
+    type Output = f64;
+    #[inline(always)]
+    fn run<const FMA: bool>(self) -> f64 {
+        let Softmax {
+            zt,
+            rows,
+            classes,
+            labels,
+            write,
+        } = self;
+        let mut total: Lanes = [0.0; LANES];
+        let mut start = 0;
+        while start < rows {
+            let used = LANES.min(rows - start);
+            let mut label = [u32::MAX; LANES];
+            label[..used].copy_from_slice(&labels[start..start + used]);
+            // The lanes past the block's end hold 0 and are never written back.
+            let load = |zt: &[f64], c: usize| {
+                let mut v = [0.0; LANES];
+                v[..used].copy_from_slice(&zt[c * rows + start..][..used]);
+                v
+            };
+            let mut max = load(zt, 0);
+            let mut own = [0.0; LANES];
+            for c in 0..classes {
+                let z = load(zt, c);
+                for l in 0..LANES {
+                    max[l] = if z[l] > max[l] { z[l] } else { max[l] };
+                    own[l] = if label[l] as usize == c { z[l] } else { own[l] };
+                }
+            }
+            let mut sum = [0.0; LANES];
+            for c in 0..classes {
+                let z = load(zt, c);
+                let mut shifted = [0.0; LANES];
+                for l in 0..LANES {
+                    shifted[l] = z[l] - max[l];
+                }
+                let e = kernel::exp::<FMA>(shifted);
+                for l in 0..LANES {
+                    sum[l] += e[l];
+                }
+                if write != Write::Nothing {
+                    zt[c * rows + start..][..used].copy_from_slice(&e[..used]);
+                }
+            }
+            // Σ_k e^{z_k − m} ≥ 1 (the largest term is e⁰).
+            let log_sum = kernel::ln::<FMA>(sum);
+            for l in 0..used {
+                total[l] += max[l] + log_sum[l] - own[l];
+            }
+            if write != Write::Nothing {
+                let mut inverse = [0.0; LANES];
+                for l in 0..LANES {
+                    inverse[l] = 1.0 / sum[l];
+                }
+                for c in 0..classes {
+                    let values = &mut zt[c * rows + start..][..used];
+                    for (l, v) in values.iter_mut().enumerate() {
+                        let p = *v * inverse[l];
+                        *v = if write == Write::Slopes && label[l] as usize == c {
+                            p - 1.0
+                        } else {
+                            p
+                        };
+                    }
+                }
+            }
+            start += LANES;
+        }
+        ((total[0] + total[4]) + (total[2] + total[6]))
+            + ((total[1] + total[5]) + (total[3] + total[7]))
+    }
+}
+
+impl Objective for MultinomialLogLoss<'_> {
+    type Param = Array1<f64>;
+
+    fn value(&self, params: &Array1<f64>) -> f64 {
+        let (w, b) = self.split(params);
+        let sums = self.sum_chunks(1, |rows, out| {
+            self.chunk_pass(rows, (&w, &b), Pass::Value, out)
+        });
+        sums[0] / self.x.nrows() as f64
+    }
+
+    fn dimension(&self) -> Option<usize> {
+        Some(self.n_params())
+    }
+}
+
+impl Gradient for MultinomialLogLoss<'_> {
+    fn gradient(&self, params: &Array1<f64>) -> Array1<f64> {
+        self.value_and_gradient(params).1
+    }
+
+    fn value_and_gradient(&self, params: &Array1<f64>) -> (f64, Array1<f64>) {
+        let (w, b) = self.split(params);
+        let width = 1 + self.n_params();
+        let sums = self.sum_chunks(width, |rows, out| {
+            self.chunk_pass(rows, (&w, &b), Pass::ValueAndGradient, out)
+        });
+        let scale = 1.0 / self.x.nrows() as f64;
+        let g = Array1::from_iter(sums[1..].iter().map(|v| v * scale));
+        (sums[0] * scale, g)
+    }
+}
+
+impl Hessian for MultinomialLogLoss<'_> {
+    /// The `(K(p+1))²` Hessian (`(Kp)²` without intercepts), in the parameters' order. One pass
+    /// over `X`: per block of rows, `K` products for the diagonal blocks and `K(K+1)/2` for
+    /// the `−(P_k ∘ X̃)ᵀ(P_l ∘ X̃)` terms, into at most 16 partial sums (a fixed split of the
+    /// rows) added in order.
+    fn hessian(&self, params: &Array1<f64>) -> Array2<f64> {
+        let (w, b) = self.split(params);
+        let (n, k, p) = (self.x.nrows(), self.classes, self.x.ncols());
+        let q = p + 1;
+        let parts = n.div_ceil(CHUNK_ROWS).clamp(1, HESSIAN_PARTS);
+        let per_part = n.div_ceil(parts);
+        let part = |i: usize| {
+            let mut h = Array2::zeros((k * q, k * q));
+            let start = (i * per_part).min(n);
+            self.hessian_part(start..n.min(start + per_part), (&w, &b), &mut h);
+            h
+        };
+        let partial: Vec<Array2<f64>> = if parts > 1 && rayon::current_num_threads() > 1 {
+            (0..parts).into_par_iter().map(part).collect()
+        } else {
+            (0..parts).map(part).collect()
+        };
+        let mut augmented = Array2::<f64>::zeros((k * q, k * q));
+        for h in &partial {
+            augmented += h;
+        }
+        // The lower blocks from the upper ones (the diagonal blocks are whole).
+        for c in 0..k {
+            for l in c + 1..k {
+                let upper = augmented
+                    .slice(s![c * q..(c + 1) * q, l * q..(l + 1) * q])
+                    .to_owned();
+                augmented
+                    .slice_mut(s![l * q..(l + 1) * q, c * q..(c + 1) * q])
+                    .assign(&upper.t());
+            }
+        }
+        // From class-major [w_k, b_k] blocks to the parameters' [W, b] order.
+        let index = |c: usize, j: usize| -> Option<usize> {
+            match (j < p, self.fit_intercept) {
+                (true, _) => Some(c * p + j),
+                (false, true) => Some(k * p + c),
+                (false, false) => None,
+            }
+        };
+        let m = self.n_params();
+        let mut h = Array2::zeros((m, m));
+        let scale = 1.0 / n as f64;
+        for ((row, column), &v) in augmented.indexed_iter() {
+            if let (Some(i), Some(j)) = (index(row / q, row % q), index(column / q, column % q)) {
+                h[[i, j]] = v * scale;
+            }
+        }
+        h
+    }
+}
+
+impl LinearModelLoss for MultinomialLogLoss<'_> {
+    fn n_samples(&self) -> usize {
+        self.x.nrows()
+    }
+    fn n_features(&self) -> usize {
+        self.x.ncols()
+    }
+    fn fit_intercept(&self) -> bool {
+        self.fit_intercept
+    }
+    fn n_outputs(&self) -> usize {
+        self.classes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    /// A small problem whose predictors reach ±1000 at `scale = 100`.
+    fn problem(n: usize, p: usize, k: usize) -> (Array2<f64>, Vec<u32>, Array1<f64>) {
+        let x = Array2::from_shape_fn((n, p), |(i, j)| ((i * 7 + j * 3) % 11) as f64 / 5.0 - 1.0);
+        let labels = (0..n).map(|i| ((i * 5 + i / 3) % k) as u32).collect();
+        let params = Array1::from_shape_fn(k * (p + 1), |i| ((i * 13) % 7) as f64 / 7.0 - 0.4);
+        (x, labels, params)
+    }
+
+    /// `(1/N) Σᵢ [log Σ_k e^{z_{ik}} − z_{i,yᵢ}]` and its gradient, row by row.
+    fn reference(
+        x: &Array2<f64>,
+        labels: &[u32],
+        params: &Array1<f64>,
+        k: usize,
+    ) -> (f64, Array1<f64>) {
+        let (n, p) = x.dim();
+        let mut total = 0.0;
+        let mut g = Array1::zeros(params.len());
+        for i in 0..n {
+            let z: Vec<f64> = (0..k)
+                .map(|c| {
+                    (0..p).map(|j| x[[i, j]] * params[c * p + j]).sum::<f64>() + params[k * p + c]
+                })
+                .collect();
+            let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let sum: f64 = z.iter().map(|v| (v - m).exp()).sum();
+            total += m + sum.ln() - z[labels[i] as usize];
+            for c in 0..k {
+                let slope = (z[c] - m).exp() / sum - f64::from(u8::from(labels[i] as usize == c));
+                for j in 0..p {
+                    g[c * p + j] += slope * x[[i, j]] / n as f64;
+                }
+                g[k * p + c] += slope / n as f64;
+            }
+        }
+        (total / n as f64, g)
+    }
+
+    #[test]
+    fn the_blocked_pass_matches_a_row_by_row_reference() {
+        for (n, p, k) in [(1, 1, 2), (9, 3, 3), (300, 5, 4), (9000, 4, 5)] {
+            let (x, labels, params) = problem(n, p, k);
+            let loss = MultinomialLogLoss::new(&x, labels.as_slice(), k).unwrap();
+            let (value, g) = loss.value_and_gradient(&params);
+            let (expected, expected_g) = reference(&x, &labels, &params, k);
+            assert!(
+                (value - expected).abs() < 1e-13 * expected.abs().max(1.0),
+                "{n}: {value} {expected}"
+            );
+            assert!((loss.value(&params) - value).abs() < 1e-15 * value.abs().max(1.0));
+            let err = (&g - &expected_g)
+                .mapv(f64::abs)
+                .fold(0.0_f64, |a, &b| a.max(b));
+            assert!(err < 1e-13, "{n} {p} {k}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_loss_is_finite_at_extreme_predictors() {
+        let (x, labels, params) = problem(40, 3, 3);
+        let loss = MultinomialLogLoss::new(&x, labels.as_slice(), 3).unwrap();
+        let far = &params * 1000.0;
+        let (value, g) = loss.value_and_gradient(&far);
+        let (expected, expected_g) = reference(&x, &labels, &far, 3);
+        assert!(value.is_finite() && (value - expected).abs() < 1e-12 * expected.abs());
+        assert!(g.iter().all(|v| v.is_finite()));
+        assert!((&g - &expected_g).iter().all(|d| d.abs() < 1e-12));
+    }
+
+    #[test]
+    fn the_hessian_and_its_products_match_finite_differences() {
+        for (n, p, k, intercept) in [(30, 2, 3, true), (5000, 3, 4, true), (50, 3, 2, false)] {
+            let (x, labels, params) = problem(n, p, k);
+            let loss = MultinomialLogLoss::new(&x, labels.as_slice(), k)
+                .unwrap()
+                .fit_intercept(intercept);
+            let params = params.slice(s![..loss.n_params()]).to_owned();
+            let h = loss.hessian(&params);
+            // Central differences of the exact gradient, column by column.
+            let step = 1e-6;
+            let mut numeric = Array2::zeros(h.dim());
+            for j in 0..params.len() {
+                let mut ahead = params.clone();
+                ahead[j] += step;
+                let mut behind = params.clone();
+                behind[j] -= step;
+                let column = (loss.gradient(&ahead) - loss.gradient(&behind)) / (2.0 * step);
+                numeric.column_mut(j).assign(&column);
+            }
+            let err = (&h - &numeric)
+                .mapv(f64::abs)
+                .fold(0.0_f64, |a, &b| a.max(b));
+            assert!(err < 1e-7, "{n} {p} {k}: {err}");
+            assert!((&h - &h.t()).iter().all(|d| d.abs() < 1e-15));
+            let v = Array1::from_shape_fn(params.len(), |i| (i as f64 * 0.37).sin());
+            let hv = loss.hessian_times(&params, &v);
+            let err = (&hv - &h.dot(&v))
+                .mapv(f64::abs)
+                .fold(0.0_f64, |a, &b| a.max(b));
+            assert!(err < 1e-13, "{err}");
+        }
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count_or_the_stored_type() {
+        let (x, labels, params) = problem(20_000, 6, 4);
+        let x = x.mapv(|v| f64::from(v as f32));
+        let x32 = x.mapv(|v| v as f32);
+        let loss = MultinomialLogLoss::new(&x, labels.as_slice(), 4).unwrap();
+        let loss32 = MultinomialLogLoss::new(&x32, labels.as_slice(), 4).unwrap();
+        let in_pool = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| (loss.value_and_gradient(&params), loss.hessian(&params)))
+        };
+        let one = in_pool(1);
+        assert_eq!(one, in_pool(2));
+        assert_eq!(one, in_pool(3));
+        assert_eq!(one.0, loss32.value_and_gradient(&params));
+        assert_eq!(one.1, loss32.hessian(&params));
+    }
+
+    #[test]
+    fn bad_input_is_refused() {
+        let x = array![[1.0], [2.0]];
+        assert!(MultinomialLogLoss::new(&x, &[0u32, 1][..], 1).is_err());
+        assert!(MultinomialLogLoss::new(&x, &[0u32, 3][..], 3).is_err());
+        assert!(MultinomialLogLoss::new(&x, &[0u32][..], 3).is_err());
+        let nan = array![[1.0], [f64::NAN]];
+        assert!(matches!(
+            MultinomialLogLoss::new(&nan, &[0u32, 1][..], 2),
+            Err(ObjectiveError::NonFiniteFeature { row: 1, .. })
+        ));
+        let empty = Array2::<f64>::zeros((0, 2));
+        assert!(MultinomialLogLoss::new(&empty, &[][..], 2).is_err());
+    }
+}
