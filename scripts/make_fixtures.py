@@ -9,7 +9,8 @@ tests/fixtures/sklearn_linear.json, tests/fixtures/sklearn_sparse.json and
 tests/fixtures/sklearn_churn.json (raw-table fits of data/churn.csv, which
 scripts/make_churn.py writes; these need pandas, installed with pip if missing) and
 tests/fixtures/statsmodels_inference.json (statsmodels' Logit and OLS summaries; statsmodels
-installed with pip if missing). The Rust test suite
+installed with pip if missing) and tests/fixtures/sklearn_multinomial.json (multiclass fits of
+data/iris.csv, data/wine.csv and diabetes cut into quartile classes). The Rust test suite
 only reads these files; it never runs Python. Objectives are written in descent's mean form:
 
     logistic: F(w, b) = mean(log(1 + e^z) - y z) + |w|^2 / (2 C N),   z = X w + b
@@ -17,6 +18,7 @@ only reads these files; it never runs Python. Objectives are written in descent'
     L1 / elastic-net logistic: F = mean log loss + (r |w|_1 + (1 - r) |w|^2 / 2) / (C N)
     Lasso / ElasticNet: F = mean((y - X w - b)^2) + 2 alpha r |w|_1 + alpha (1 - r) |w|^2
     (twice scikit-learn's (1/2N)|r|^2 + alpha r |w|_1 + alpha (1 - r) |w|^2 / 2)
+    multinomial: F(W, b) = mean(logsumexp(z_i) - z_i[y_i]) + |W|_F^2 / (2 C N),  z_i = W x_i + b
 """
 import json
 import pathlib
@@ -555,6 +557,80 @@ def inference_fixtures():
             "churn": churn_inference_case()}
 
 
+def multinomial_objective(x, labels, coef, intercept, c):
+    """descent's mean form: mean(logsumexp(z) - z[y]) + |W|_F^2 / (2 C N), z = X W^T + b."""
+    z = x @ coef.T + intercept
+    m = z.max(axis=1, keepdims=True)
+    lse = (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))[:, 0]
+    loss = np.mean(lse - z[np.arange(len(labels)), labels])
+    penalty = 0.0 if c is None else float((coef * coef).sum()) / (2.0 * c * len(labels))
+    return float(loss + penalty)
+
+
+def multinomial_case(data, x, y, scaling, c):
+    """scikit-learn's multinomial LogisticRegression (its only model for more than two
+    classes) by newton-cholesky, newton-cg and lbfgs at tol 1e-12; the best objective, and that
+    fit's probabilities on the training rows (unique at the optimum, unlike the intercepts)."""
+    classes, labels = np.unique(y, return_inverse=True)
+    fits = {}
+    for solver in ("newton-cholesky", "newton-cg", "lbfgs"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UserWarning)  # newton-cg's "Line Search failed"
+            model = LogisticRegression(C=np.inf if c is None else c, solver=solver, tol=1e-12,
+                                       max_iter=100000)
+            model.fit(x, y)
+        fits[solver] = {"objective": multinomial_objective(x, labels, model.coef_,
+                                                           model.intercept_, c),
+                        "n_iter": int(model.n_iter_[0]), "model": model}
+    best = min(fits, key=lambda k: fits[k]["objective"])
+    model = fits[best]["model"]
+    return {"data": data, "scaling": scaling, "C": c, "best_solver": best,
+            "objective": fits[best]["objective"],
+            "objectives": {k: v["objective"] for k, v in fits.items()},
+            "classes": classes.tolist(),
+            "coef": model.coef_.tolist(), "intercept": model.intercept_.tolist(),
+            "probabilities": model.predict_proba(x).tolist()}
+
+
+def multinomial_fixtures():
+    """Multinomial fits of data/iris.csv and data/wine.csv (scripts/make_multiclass_data.py)
+    and of data/diabetes.csv with its target cut into four classes at its quartiles, raw and
+    standardized, for several C and without a penalty; with the metrics of one fit."""
+    import csv
+    def read(name):
+        with open(ROOT / "data" / name) as f:
+            rows = list(csv.reader(f))
+        x = np.array([[float(v) for v in r[:-1]] for r in rows[1:]])
+        return x, np.array([r[-1] for r in rows[1:]])
+    x_iris, species = read("iris.csv")
+    x_wine, wine = read("wine.csv")
+    wine = wine.astype(float)
+    _, x_db, target = load("diabetes.csv")
+    quartiles = np.quantile(target, [0.25, 0.5, 0.75])
+    y_db = np.searchsorted(quartiles, target, side="right").astype(float)
+    cases = []
+    for data, x_raw, y in [("iris.csv", x_iris, species), ("wine.csv", x_wine, wine),
+                           ("diabetes.csv quartiles", x_db, y_db)]:
+        for scaling, x in [("raw", x_raw), ("standardized", StandardScaler().fit_transform(x_raw))]:
+            for c in [0.01, 1.0, 100.0]:
+                cases.append(multinomial_case(data, x, y, scaling, c))
+        if data == "iris.csv":
+            cases.append(multinomial_case(data, x_raw, y, "raw", None))
+    x = StandardScaler().fit_transform(x_wine)
+    model = LogisticRegression(C=1.0, solver="newton-cholesky", tol=1e-12).fit(x, wine)
+    p, pred = model.predict_proba(x), model.predict(x)
+    metrics = {"accuracy": accuracy_score(wine, pred), "log_loss": log_loss(wine, p),
+               "macro_f1": f1_score(wine, pred, average="macro"),
+               "weighted_f1": f1_score(wine, pred, average="weighted"),
+               "micro_f1": f1_score(wine, pred, average="micro"),
+               "confusion_matrix": confusion_matrix(wine, pred).tolist()}
+    return {"sklearn_version": sklearn.__version__,
+            "quartiles_of_diabetes_target": quartiles.tolist(),
+            "cases": cases, "wine_standardized_c1_metrics": metrics}
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     only = sys.argv[1:]
@@ -562,7 +638,8 @@ def main():
                        ("sklearn_linear.json", linear_fixtures),
                        ("sklearn_sparse.json", sparse_fixtures),
                        ("sklearn_churn.json", churn_fixtures),
-                       ("statsmodels_inference.json", inference_fixtures)]:
+                       ("statsmodels_inference.json", inference_fixtures),
+                       ("sklearn_multinomial.json", multinomial_fixtures)]:
         if only and name not in only:
             continue
         path = OUT / name
