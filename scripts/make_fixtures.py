@@ -628,7 +628,32 @@ def multinomial_fixtures():
                "confusion_matrix": confusion_matrix(wine, pred).tolist()}
     return {"sklearn_version": sklearn.__version__,
             "quartiles_of_diabetes_target": quartiles.tolist(),
-            "cases": cases, "wine_standardized_c1_metrics": metrics}
+            "cases": cases, "wine_standardized_c1_metrics": metrics,
+            "churn_contract": churn_contract_case()}
+
+
+def churn_contract_case():
+    """The raw churn table's three-level Contract as the target of scikit-learn's pipeline
+    (mean imputation, standardized numeric columns, one-hot with the first level dropped,
+    multinomial LogisticRegression at C = 0.5): `descent fit --target Contract` with the
+    options below; the objective in descent's mean form and the probabilities of every row."""
+    import pandas as pd
+    frame = pd.read_csv(ROOT / "data" / "churn.csv", na_values=[" "])
+    categorical = ["gender", "Partner", "InternetService", "PaymentMethod", "Churn"]
+    model = LogisticRegression(C=0.5, solver="newton-cholesky", tol=1e-12, max_iter=1000)
+    pipeline = churn_pipeline(model, CHURN_NUMERIC, categorical, "mean", "most_frequent",
+                              scale=True)
+    y = frame["Contract"].to_numpy()
+    pipeline.fit(frame[CHURN_NUMERIC + categorical], y)
+    x = pipeline.named_steps["columns"].transform(frame[CHURN_NUMERIC + categorical])
+    fitted = pipeline.named_steps["model"]
+    classes, labels = np.unique(y, return_inverse=True)
+    assert list(classes) == list(fitted.classes_)
+    return {"options": ["--target", "Contract", "--missing", "mean", "--standardize",
+                        "--C", "0.5", "--id-column", "customerID"],
+            "labels": classes.tolist(),
+            "objective": multinomial_objective(x, labels, fitted.coef_, fitted.intercept_, 0.5),
+            "probabilities": pipeline.predict_proba(frame[CHURN_NUMERIC + categorical]).tolist()}
 
 
 def main():

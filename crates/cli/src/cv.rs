@@ -118,6 +118,11 @@ impl Scoring {
             (Scoring::LogLoss, Metrics::Classification(m)) => Some(m.log_loss),
             (Scoring::Accuracy, Metrics::Classification(m)) => Some(m.accuracy),
             (Scoring::RocAuc, Metrics::Classification(m)) => m.roc_auc,
+            (Scoring::LogLoss, Metrics::Multiclass(m)) => Some(m.log_loss),
+            (Scoring::Accuracy, Metrics::Multiclass(m)) => Some(m.accuracy),
+            (Scoring::RocAuc, Metrics::Multiclass(_)) => {
+                bail!("--scoring roc-auc is for two classes; a multiclass model takes log-loss or accuracy")
+            }
             (Scoring::Mse, Metrics::Regression(m)) => Some(m.mse),
             (Scoring::R2, Metrics::Regression(m)) => m.r2,
             _ => None,
@@ -384,6 +389,7 @@ fn cv_as<T: Element>(args: &CvArgs, scoring: Scoring, out: &mut impl Write) -> R
         ));
     }
     let refit_report = refit.report();
+    let (refit_coef, refit_intercept) = crate::output::coefficients(&refit);
     if !refit_report.converged() {
         warnings.push(format!(
             "the refit did not converge: {}",
@@ -429,8 +435,8 @@ fn cv_as<T: Element>(args: &CvArgs, scoring: Scoring, out: &mut impl Write) -> R
             #[serde(skip_serializing_if = "Option::is_none")]
             duality_gap: Option<f64>,
             non_zeros: usize,
-            coef: Vec<f64>,
-            intercept: f64,
+            coef: crate::output::Coefficients,
+            intercept: crate::output::Intercepts,
             #[serde(skip_serializing_if = "Option::is_none")]
             test: Option<&'a Metrics>,
             #[serde(skip_serializing_if = "Option::is_none")]
@@ -496,8 +502,8 @@ fn cv_as<T: Element>(args: &CvArgs, scoring: Scoring, out: &mut impl Write) -> R
                     objective: refit_report.value,
                     duality_gap: refit_report.duality_gap,
                     non_zeros: refit.coef().iter().filter(|w| **w != 0.0).count(),
-                    coef: refit.coef().to_vec(),
-                    intercept: refit.intercept(),
+                    coef: refit_coef,
+                    intercept: refit_intercept,
                     test: test.as_ref(),
                     saved_to: args.out.as_ref().map(|p| p.display().to_string()),
                 },

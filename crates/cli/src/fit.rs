@@ -295,14 +295,17 @@ pub(crate) struct FitSummary {
     pub standardized: bool,
     /// How the features were stored while fitting (`--dtype`): `"f64"` or `"f32"`.
     pub dtype: &'static str,
-    pub coef: Vec<f64>,
-    pub intercept: f64,
+    /// A vector, or one row per class for a multinomial model (scikit-learn's `coef_`).
+    pub coef: output::Coefficients,
+    /// A number, or one per class for a multinomial model.
+    pub intercept: output::Intercepts,
+    /// The classes in increasing order (label `k` of the data is class `k`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub classes: Option<[f64; 2]>,
-    /// The class labels as the data spells them, `[negative, positive]` (classes 0 and 1),
-    /// when the target was read as labels.
+    pub classes: Option<Vec<f64>>,
+    /// The class labels as the data spells them, when the target was read as labels:
+    /// `[negative, positive]` (classes 0 and 1), or the sorted labels of a multiclass target.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub labels: Option<[String; 2]>,
+    pub labels: Option<Vec<String>>,
     /// Rows left out for missing values (`--missing drop`).
     #[serde(skip_serializing_if = "is_zero")]
     pub dropped_rows: usize,
@@ -557,6 +560,12 @@ impl ModelSettings {
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<Model, descent_models::ModelError> {
         Ok(match self.kind {
+            ModelKind::Logistic if more_than_two_classes(y) => {
+                Model::MultinomialLogisticRegression(
+                    self.logistic(solver)
+                        .fit_multinomial_observed(x, y, observer)?,
+                )
+            }
             ModelKind::Logistic => {
                 Model::LogisticRegression(self.logistic(solver).fit_observed(x, y, observer)?)
             }
@@ -565,6 +574,24 @@ impl ModelSettings {
             }
         })
     }
+}
+
+/// Whether `y` holds more than two distinct values (a multiclass target: fitted as one
+/// multinomial model, as scikit-learn does), by a scan that stops at the third.
+pub(crate) fn more_than_two_classes(y: ArrayView1<'_, f64>) -> bool {
+    let mut seen: [Option<f64>; 2] = [None, None];
+    for &v in y {
+        match seen {
+            [Some(a), _] if a == v => {}
+            [_, Some(b)] if b == v => {}
+            [None, _] => seen[0] = Some(v),
+            [_, None] => seen[1] = Some(v),
+            // A NaN label is never equal to a seen one; the fit's checks name it.
+            _ if v.is_nan() => return false,
+            _ => return true,
+        }
+    }
+    false
 }
 
 /// What the user should know about a fit that did not converge, or whose result needs a word
@@ -590,7 +617,7 @@ fn fit_warning(model: &Model, settings: &ModelSettings, features: usize) -> Opti
                         "the features are linearly dependent (rank {rank} of {features}): the coefficients are the minimum-norm solution, one of many that fit equally well"
                     )
                 }),
-                Model::LogisticRegression(_) => None,
+                Model::LogisticRegression(_) | Model::MultinomialLogisticRegression(_) => None,
             };
         }
         Termination::MaxIterations if gd => format!(
@@ -626,6 +653,7 @@ fn model_solver(model: &Model) -> Solver {
     match model {
         Model::LogisticRegression(m) => m.solver,
         Model::LinearRegression(m) => m.solver,
+        Model::MultinomialLogisticRegression(m) => m.solver,
     }
 }
 
@@ -651,6 +679,13 @@ fn objective_form(model: &Model) -> String {
             format!("mean squared error + α‖w‖²/N, α = {}", Sig(m.alpha, 6))
         }
         Model::LinearRegression(_) => "mean squared error".to_owned(),
+        Model::MultinomialLogisticRegression(m) => match m.penalty {
+            Penalty::None => "mean multinomial log loss (no penalty)".to_owned(),
+            _ => format!(
+                "mean multinomial log loss + ‖W‖²/(2·C·N), C = {}",
+                Sig(m.c, 6)
+            ),
+        },
     }
 }
 
@@ -664,22 +699,32 @@ fn summarize<T: Element>(
     (read_seconds, fit_seconds): (f64, f64),
 ) -> FitSummary {
     let report = model.report();
+    let penalty_name = |p: Penalty| match p {
+        Penalty::L2 => "l2",
+        Penalty::L1 => "l1",
+        Penalty::ElasticNet => "elasticnet",
+        Penalty::None => "none",
+    };
     let (classes, penalty, c, alpha, l1_ratio, rank) = match model {
         Model::LogisticRegression(m) => (
-            Some(m.classes),
-            Some(match m.penalty {
-                Penalty::L2 => "l2",
-                Penalty::L1 => "l1",
-                Penalty::ElasticNet => "elasticnet",
-                Penalty::None => "none",
-            }),
+            Some(m.classes.to_vec()),
+            Some(penalty_name(m.penalty)),
             (m.penalty != Penalty::None).then_some(m.c),
             None,
             m.l1_ratio,
             None,
         ),
+        Model::MultinomialLogisticRegression(m) => (
+            Some(m.classes.clone()),
+            Some(penalty_name(m.penalty)),
+            (m.penalty != Penalty::None).then_some(m.c),
+            None,
+            None,
+            None,
+        ),
         Model::LinearRegression(m) => (None, None, None, Some(m.alpha), m.l1_ratio, m.rank),
     };
+    let (coef, intercept) = output::coefficients(model);
     FitSummary {
         model: model.kind(),
         solver: report.solver.clone(),
@@ -688,8 +733,8 @@ fn summarize<T: Element>(
         feature_names: prepared.feature_names.clone(),
         standardized: prepared.scaler.is_some(),
         dtype: T::NAME,
-        coef: model.coef().to_vec(),
-        intercept: model.intercept(),
+        coef,
+        intercept,
         classes,
         labels: prepared.encoding.as_ref().and_then(|e| e.labels.clone()),
         dropped_rows: prepared.dropped_rows,
@@ -741,11 +786,24 @@ fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> std::io::Result<()
             s.dropped_rows
         )?;
     }
-    if let Some([negative, positive]) = &s.labels {
-        writeln!(
+    match s.labels.as_deref() {
+        Some([negative, positive]) => writeln!(
             out,
             "classes: 0 = {negative:?}, 1 = {positive:?} (the positive class; --positive-class chooses)"
-        )?;
+        )?,
+        Some(labels) => {
+            let named: Vec<String> = labels
+                .iter()
+                .enumerate()
+                .map(|(k, l)| format!("{k} = {l:?}"))
+                .collect();
+            writeln!(
+                out,
+                "classes: {} (multinomial: one coefficient vector per class)",
+                named.join(", ")
+            )?;
+        }
+        None => {}
     }
     writeln!(out)?;
     writeln!(out, "  solver       {}", s.solver)?;
@@ -803,13 +861,53 @@ fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> std::io::Result<()
         .max()
         .unwrap_or(0)
         .max(11);
-    for (name, w) in s.feature_names.iter().zip(&s.coef) {
-        writeln!(out, "  {name:<width$}  {:>14}", output::scientific(*w))?;
+    match (&s.coef, &s.intercept) {
+        (output::Coefficients::PerClass(rows), output::Intercepts::PerClass(b)) => {
+            // One column per class, headed by its label.
+            let heads: Vec<String> = match &s.labels {
+                Some(labels) => labels.clone(),
+                None => s.classes.iter().flatten().map(f64::to_string).collect(),
+            };
+            let mut line = format!("  {:<width$}", "");
+            for head in &heads {
+                line.push_str(&format!("  {:>14}", clip(head, 14)));
+            }
+            writeln!(out, "{line}")?;
+            for (j, name) in s.feature_names.iter().enumerate() {
+                let mut line = format!("  {name:<width$}");
+                for row in rows {
+                    line.push_str(&format!("  {:>14}", output::scientific(row[j])));
+                }
+                writeln!(out, "{line}")?;
+            }
+            let mut line = format!("  {:<width$}", "(intercept)");
+            for v in b {
+                line.push_str(&format!("  {:>14}", output::scientific(*v)));
+            }
+            writeln!(out, "{line}")
+        }
+        (output::Coefficients::One(coef), output::Intercepts::One(b)) => {
+            for (name, w) in s.feature_names.iter().zip(coef) {
+                writeln!(out, "  {name:<width$}  {:>14}", output::scientific(*w))?;
+            }
+            writeln!(
+                out,
+                "  {:<width$}  {:>14}",
+                "(intercept)",
+                output::scientific(*b)
+            )
+        }
+        _ => Ok(()),
     }
-    writeln!(
-        out,
-        "  {:<width$}  {:>14}",
-        "(intercept)",
-        output::scientific(s.intercept)
-    )
+}
+
+/// `text` cut to `width` characters (the last one an ellipsis when cut).
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_owned()
+    } else {
+        let mut cut: String = text.chars().take(width - 1).collect();
+        cut.push('…');
+        cut
+    }
 }

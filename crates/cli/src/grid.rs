@@ -99,7 +99,7 @@ impl GridArgs {
         };
         let (x, y) = (prepared.train()?, prepared.y_train.view());
         let asked = self.solver.map(|name| name.solver(None)).transpose()?;
-        let solver = solver(kind, asked, sparse, &x);
+        let solver = solver(kind, asked, sparse, &x, y);
         let given = match kind {
             ModelKind::Logistic => self.c,
             ModelKind::Linear => self.alpha,
@@ -187,10 +187,18 @@ pub(crate) fn solver(
     asked: Option<Solver>,
     sparse: bool,
     x: &DesignMatrix<'_>,
+    y: ArrayView1<'_, f64>,
 ) -> Solver {
     asked.unwrap_or_else(|| match kind {
         _ if sparse => Solver::for_sparse(),
         ModelKind::Linear if x.categorical().is_empty() => Solver::LeastSquares,
+        // A multinomial model has a coefficient vector (and intercept) per class.
+        ModelKind::Logistic if crate::fit::more_than_two_classes(y) => {
+            let mut classes = y.to_vec();
+            classes.sort_by(f64::total_cmp);
+            classes.dedup();
+            Solver::for_parameters(classes.len() * (x.ncols() + 1))
+        }
         // Least squares would expand the categorical columns into a dense copy.
         ModelKind::Logistic | ModelKind::Linear => Solver::for_parameters(x.ncols() + 1),
     })
@@ -217,6 +225,15 @@ pub(crate) fn fit_at(
         },
     };
     Ok(match (settings.kind, previous) {
+        (ModelKind::Logistic, previous) if crate::fit::more_than_two_classes(y) => {
+            let model = at.logistic(Some(solver)).record_history(false);
+            Model::MultinomialLogisticRegression(match previous {
+                Some(Model::MultinomialLogisticRegression(p)) => {
+                    model.fit_multinomial_warm(x, y, p)?
+                }
+                _ => model.fit_multinomial(x, y)?,
+            })
+        }
         (ModelKind::Logistic, previous) => {
             let model = at.logistic(Some(solver)).record_history(false);
             Model::LogisticRegression(match previous {

@@ -66,6 +66,9 @@ pub(crate) fn summarize(
         Model::LinearRegression(m) => {
             ols_summary(m, x.view(), y, fit_intercept, cov).map(Inference::Ols)
         }
+        Model::MultinomialLogisticRegression(_) => Err(ModelError::NotApplicable(
+            "statsmodels' MNLogit summary of a multinomial model is not available yet",
+        )),
     }
 }
 

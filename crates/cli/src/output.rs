@@ -1,6 +1,6 @@
 //! Text output shared by the commands: metrics, JSON, terminations and numbers in tables.
 
-use descent_models::metrics::{ClassificationMetrics, RegressionMetrics};
+use descent_models::metrics::{ClassificationMetrics, MulticlassMetrics, RegressionMetrics};
 use descent_models::{Model, ModelError};
 use descent_objectives::DesignMatrix;
 use ndarray::ArrayView1;
@@ -13,6 +13,7 @@ use std::io::{self, Write};
 pub(crate) enum Metrics {
     Classification(ClassificationMetrics),
     Regression(RegressionMetrics),
+    Multiclass(MulticlassMetrics),
 }
 
 impl Metrics {
@@ -25,7 +26,49 @@ impl Metrics {
         Ok(match model {
             Model::LogisticRegression(m) => Metrics::Classification(m.evaluate(x, y)?),
             Model::LinearRegression(m) => Metrics::Regression(m.evaluate(x, y)?),
+            Model::MultinomialLogisticRegression(m) => Metrics::Multiclass(m.evaluate(x, y)?),
         })
+    }
+}
+
+/// A model's coefficients in JSON, in scikit-learn's shapes: a vector (`coef_[0]` of a binary
+/// model, `coef_` of a regression), or one row per class for the multinomial model.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Coefficients {
+    One(Vec<f64>),
+    PerClass(Vec<Vec<f64>>),
+}
+
+impl Coefficients {
+    /// Every coefficient, class after class for a multinomial model.
+    pub(crate) fn flat(&self) -> Vec<f64> {
+        match self {
+            Coefficients::One(w) => w.clone(),
+            Coefficients::PerClass(rows) => rows.concat(),
+        }
+    }
+}
+
+/// A model's intercept in JSON: a number, or one per class for the multinomial model.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Intercepts {
+    One(f64),
+    PerClass(Vec<f64>),
+}
+
+/// `model`'s coefficients and intercepts, shaped for JSON.
+pub(crate) fn coefficients(model: &Model) -> (Coefficients, Intercepts) {
+    match model {
+        Model::MultinomialLogisticRegression(m) => (
+            Coefficients::PerClass(m.coef.rows().into_iter().map(|r| r.to_vec()).collect()),
+            Intercepts::PerClass(m.intercept.to_vec()),
+        ),
+        _ => (
+            Coefficients::One(model.coef().to_vec()),
+            Intercepts::One(model.intercepts()[0]),
+        ),
     }
 }
 
@@ -79,6 +122,11 @@ pub(crate) fn write_metric_rows(
             "  {:<width$}  {:>6}  {:>12}  {:>10}  {:>10}  {:>8}",
             "", "rows", "MSE", "RMSE", "MAE", "R²"
         )?,
+        Metrics::Multiclass(_) => writeln!(
+            out,
+            "  {:<width$}  {:>6}  {:>9}  {:>9}  {:>9}  {:>11}  confusion (rows: true class, columns: predicted)",
+            "", "rows", "accuracy", "log loss", "macro F1", "weighted F1"
+        )?,
     }
     for (label, metrics) in rows {
         match metrics {
@@ -98,6 +146,11 @@ pub(crate) fn write_metric_rows(
                 out,
                 "  {label:<width$}  {:>6}  {:>12.4}  {:>10.4}  {:>10.4}  {:>8}",
                 m.samples, m.mse, m.rmse, m.mae, m.r2.map_or("n/a".to_owned(), |r| format!("{r:.4}"))
+            )?,
+            Some(Metrics::Multiclass(m)) => writeln!(
+                out,
+                "  {label:<width$}  {:>6}  {:>9.4}  {:>9.5}  {:>9.4}  {:>11.4}  {:?}",
+                m.samples, m.accuracy, m.log_loss, m.macro_f1, m.weighted_f1, m.confusion_matrix
             )?,
             None => {}
         }

@@ -79,8 +79,8 @@ struct Step {
     test_r2: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     test_mse: Option<f64>,
-    coef: Vec<f64>,
-    intercept: f64,
+    coef: crate::output::Coefficients,
+    intercept: crate::output::Intercepts,
 }
 
 impl Step {
@@ -304,7 +304,7 @@ fn path_as<T: Element>(args: &PathArgs, out: &mut impl Write) -> Result<Outcome>
     let optional =
         |v: Option<f64>, digits: usize| v.map_or("-".to_owned(), |v| Sig(v, digits).to_string());
     for s in &steps {
-        let norm = s.coef.iter().map(|w| w * w).sum::<f64>().sqrt();
+        let norm = s.coef.flat().iter().map(|w| w * w).sum::<f64>().sqrt();
         let [(train_a, test_a), (train_b, test_b)] = s.scores();
         writeln!(
             out,
@@ -377,6 +377,7 @@ fn step(
     test: Option<&Metrics>,
 ) -> Step {
     let report = model.report();
+    let (coef, intercept) = crate::output::coefficients(model);
     let mut step = Step {
         c: (kind == ModelKind::Logistic).then_some(value),
         alpha: (kind == ModelKind::Linear).then_some(value),
@@ -396,11 +397,15 @@ fn step(
         train_mse: None,
         test_r2: None,
         test_mse: None,
-        coef: model.coef().to_vec(),
-        intercept: model.intercept(),
+        coef,
+        intercept,
     };
     match train {
         Metrics::Classification(m) => {
+            step.train_accuracy = Some(m.accuracy);
+            step.train_log_loss = Some(m.log_loss);
+        }
+        Metrics::Multiclass(m) => {
             step.train_accuracy = Some(m.accuracy);
             step.train_log_loss = Some(m.log_loss);
         }
@@ -411,6 +416,10 @@ fn step(
     }
     match test {
         Some(Metrics::Classification(m)) => {
+            step.test_accuracy = Some(m.accuracy);
+            step.test_log_loss = Some(m.log_loss);
+        }
+        Some(Metrics::Multiclass(m)) => {
             step.test_accuracy = Some(m.accuracy);
             step.test_log_loss = Some(m.log_loss);
         }
@@ -458,10 +467,21 @@ fn path_figure(
         }
         series
     };
+    // Every coefficient's trace; a multinomial model's are named "feature (class k)".
+    let traces: Vec<Vec<f64>> = steps.iter().map(|s| s.coef.flat()).collect();
+    let p = feature_names.len().max(1);
+    let count = traces.first().map_or(0, Vec::len);
+    let name = |i: usize| {
+        if count == p {
+            feature_names[i].clone()
+        } else {
+            format!("{} (class {})", feature_names[i % p], i / p)
+        }
+    };
     // Name the coefficients that are largest at the weakest regularization (the last step).
-    let mut order: Vec<usize> = (0..feature_names.len()).collect();
-    if let Some(last) = steps.last() {
-        order.sort_by(|&a, &b| last.coef[b].abs().total_cmp(&last.coef[a].abs()));
+    let mut order: Vec<usize> = (0..count).collect();
+    if let Some(last) = traces.last() {
+        order.sort_by(|&a, &b| last[b].abs().total_cmp(&last[a].abs()));
     }
     // Unnamed paths first (in gray, underneath), then the named ones in order of size.
     let coefficients = order
@@ -477,8 +497,12 @@ fn path_figure(
         )
         .map(|(j, rank)| {
             let mut series = Series::new(
-                feature_names[j].clone(),
-                steps.iter().map(|s| (s.value, s.coef[j])).collect(),
+                name(j),
+                steps
+                    .iter()
+                    .zip(&traces)
+                    .map(|(s, w)| (s.value, w[j]))
+                    .collect(),
                 Style::Line,
                 rank.map_or(plotters::style::RGBColor(200, 200, 200), plot::color),
             );

@@ -65,12 +65,12 @@ struct Predictions {
     predictions: Values,
     /// The classes, in the order of each row of `probabilities`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    classes: Option<[f64; 2]>,
+    classes: Option<Vec<f64>>,
     /// The classes' labels, when the target was read as labels.
     #[serde(skip_serializing_if = "Option::is_none")]
-    labels: Option<[String; 2]>,
+    labels: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    probabilities: Option<Vec<[f64; 2]>>,
+    probabilities: Option<Vec<Vec<f64>>>,
 }
 
 pub(crate) fn run(args: &PredictArgs, out: &mut impl Write) -> Result<Outcome> {
@@ -106,9 +106,26 @@ fn predict_as<T: Element>(args: &PredictArgs, out: &mut impl Write) -> Result<Ou
                 .predict_class_probabilities(&x)?
                 .rows()
                 .into_iter()
-                .map(|row| [row[0], row[1]])
+                .map(|row| row.to_vec())
                 .collect();
-            (predictions, Some(model.classes), Some(both))
+            (predictions, Some(model.classes.to_vec()), Some(both))
+        }
+        Model::MultinomialLogisticRegression(model) => {
+            if args.threshold.is_some() {
+                bail!(
+                    "--threshold applies to binary logistic models; {} holds a multinomial model of {} classes (it predicts the most probable one)",
+                    args.model.display(),
+                    model.n_classes()
+                );
+            }
+            let predictions = model.predict(&x)?.to_vec();
+            let all = model
+                .predict_proba(&x)?
+                .rows()
+                .into_iter()
+                .map(|row| row.to_vec())
+                .collect();
+            (predictions, Some(model.classes.clone()), Some(all))
         }
         Model::LinearRegression(model) => {
             if args.proba || args.threshold.is_some() {
@@ -122,13 +139,18 @@ fn predict_as<T: Element>(args: &PredictArgs, out: &mut impl Write) -> Result<Ou
     };
     // Class k of the model (its classes[k]) is label k of the encoding.
     let label_of = |p: f64| -> String {
-        match (&labels, classes) {
-            (Some(l), Some(c)) => l[usize::from(p == c[1])].clone(),
+        match (&labels, &classes) {
+            (Some(l), Some(c)) => c
+                .iter()
+                .position(|&k| k == p)
+                .and_then(|k| l.get(k))
+                .cloned()
+                .unwrap_or_else(|| p.to_string()),
             _ => p.to_string(),
         }
     };
     let ids = rows.ids.clone();
-    let column_names: Vec<String> = match (&labels, classes) {
+    let column_names: Vec<String> = match (&labels, &classes) {
         (Some(l), _) => l.iter().map(|c| format!("proba_{c}")).collect(),
         (None, Some(c)) => c.iter().map(|c| format!("proba_{c}")).collect(),
         _ => Vec::new(),
@@ -158,7 +180,7 @@ fn predict_as<T: Element>(args: &PredictArgs, out: &mut impl Write) -> Result<Ou
         .clone()
         .or_else(|| file.encoding.as_ref().and_then(|e| e.id_column.clone()));
     let mut header: Vec<String> = ids.as_ref().and(id_name).into_iter().collect();
-    match (args.proba, classes) {
+    match (args.proba, &classes) {
         (true, Some(_)) => header.extend(column_names),
         _ => header.push("prediction".to_owned()),
     }

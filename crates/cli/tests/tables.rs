@@ -3,24 +3,12 @@
 //! the bundled churn table (fixtures from `scripts/make_fixtures.py`).
 
 mod common;
-use common::{data, descent, error_of, json_of, stdout_of, with_folds};
+use common::{data, descent, error_of, fixture, json_of, numbers, stdout_of, with_folds};
 use serde_json::Value;
 use std::io::Write;
 
 fn fixtures() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/sklearn_churn.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn numbers(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
+    fixture("sklearn_churn.json")
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -266,8 +254,10 @@ fn every_bad_table_is_one_clear_error_naming_the_column() {
                 "Contract",
                 "--missing",
                 "mean",
+                "--positive-class",
+                "One year",
             ],
-            "exactly two distinct labels in column \"Contract\", found 3",
+            "column \"Contract\" has 3 labels (Month-to-month, One year, Two year): a positive class applies to two classes only",
         ),
         (
             &[

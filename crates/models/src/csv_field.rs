@@ -202,9 +202,9 @@ pub enum DataError {
         /// The column.
         column: String,
     },
-    /// A classification target without exactly two labels.
-    #[error("{path}: binary classification needs exactly two distinct labels in column {column:?}, found {count}: {found}")]
-    NotTwoLabels {
+    /// A classification target with fewer than two labels.
+    #[error("{path}: classification needs at least two distinct labels in column {column:?}, found {count}: {found}")]
+    TooFewLabels {
         /// The file.
         path: PathBuf,
         /// The target column.
@@ -214,7 +214,19 @@ pub enum DataError {
         /// How many distinct labels.
         count: usize,
     },
-    /// A label that is not one of the model's two.
+    /// A positive class chosen for a target of more than two labels.
+    #[error("{path}: column {column:?} has {count} labels ({found}): a positive class applies to two classes only (more than two are fitted as one multinomial model)")]
+    PositiveClassOfMany {
+        /// The file.
+        path: PathBuf,
+        /// The target column.
+        column: String,
+        /// The first few labels.
+        found: String,
+        /// How many distinct labels.
+        count: usize,
+    },
+    /// A label that is not one of the model's.
     #[error("{path}: column {column:?}: {label:?} is not one of the labels ({labels})")]
     UnknownLabel {
         /// The file.

@@ -459,10 +459,11 @@ pub struct TableEncoding {
     pub categorical: Vec<CategoricalColumn>,
     /// The target column.
     pub target: String,
-    /// The class labels `[negative, positive]` of a classification target read as labels.
-    /// `None` for a numeric target (a regression, or 0/1 classes as numbers).
+    /// The class labels of a classification target read as labels, label `k` standing for
+    /// class `k`: `[negative, positive]` for two, the sorted labels for more (a multinomial
+    /// model's `classes_`). `None` for a numeric target (a regression, or classes as numbers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub labels: Option<[String; 2]>,
+    pub labels: Option<Vec<String>>,
     /// The identifier column, copied into predictions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_column: Option<String>,
@@ -544,7 +545,8 @@ impl TableEncoding {
     ///
     /// # Errors
     /// A column to impute with no value in the training rows; a classification target
-    /// without exactly two distinct labels there, or a `positive_class` that is not one.
+    /// with fewer than two distinct labels there, or a `positive_class` that is not one (or
+    /// is given for more than two labels).
     pub fn fit(
         table: &RawTable,
         selection: &Selection,
@@ -689,33 +691,47 @@ impl TableEncoding {
                     }
                 };
                 sort_levels(&mut distinct);
-                if distinct.len() != 2 {
-                    return Err(DataError::NotTwoLabels {
+                let shown = || {
+                    let mut text = distinct
+                        .iter()
+                        .take(5)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    if distinct.len() > 5 {
+                        text.push_str(", …");
+                    }
+                    text
+                };
+                if distinct.len() < 2 {
+                    return Err(DataError::TooFewLabels {
                         path: table.source.clone(),
                         column: table.names[selection.target].clone(),
-                        found: distinct
-                            .iter()
-                            .take(5)
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", "),
+                        found: shown(),
                         count: distinct.len(),
                     });
                 }
-                let (mut negative, mut positive) = (distinct[0].clone(), distinct[1].clone());
                 if let Some(chosen) = &options.positive_class {
-                    if same_label(&negative, chosen) {
-                        std::mem::swap(&mut negative, &mut positive);
-                    } else if !same_label(&positive, chosen) {
+                    if distinct.len() > 2 {
+                        return Err(DataError::PositiveClassOfMany {
+                            path: table.source.clone(),
+                            column: table.names[selection.target].clone(),
+                            found: shown(),
+                            count: distinct.len(),
+                        });
+                    }
+                    if same_label(&distinct[0], chosen) {
+                        distinct.swap(0, 1);
+                    } else if !same_label(&distinct[1], chosen) {
                         return Err(DataError::UnknownLabel {
                             path: table.source.clone(),
                             column: table.names[selection.target].clone(),
                             label: chosen.clone(),
-                            labels: format!("{negative}, {positive}"),
+                            labels: distinct.join(", "),
                         });
                     }
                 }
-                Some([negative, positive])
+                Some(distinct)
             }
         };
         Ok(TableEncoding {
@@ -1049,27 +1065,22 @@ impl TableEncoding {
         })
     }
 
-    /// The target at `rows`: its numbers, or 0/1 for the two labels.
+    /// The target at `rows`: its numbers, or for a target read as labels each label's class
+    /// `k` (its place in [`labels`](Self::labels): 0/1 for two).
     fn targets(&self, table: &RawTable, rows: &[usize]) -> Result<Array1<f64>, DataError> {
         let c = table.column(&self.target)?;
         unsupported(table, c)?;
         let mut y = Array1::zeros(rows.len());
-        if let (Some([negative, positive]), RawColumn::Text { codes, levels }) =
-            (&self.labels, &table.columns[c])
+        let class_of = |labels: &[String], text: &str| {
+            labels
+                .iter()
+                .position(|l| same_label(l, text))
+                .map(|k| k as f64)
+        };
+        if let (Some(labels), RawColumn::Text { codes, levels }) = (&self.labels, &table.columns[c])
         {
             // Each of the table's levels is compared with the labels once.
-            let class: Vec<Option<f64>> = levels
-                .iter()
-                .map(|l| {
-                    if same_label(positive, l) {
-                        Some(1.0)
-                    } else if same_label(negative, l) {
-                        Some(0.0)
-                    } else {
-                        None
-                    }
-                })
-                .collect();
+            let class: Vec<Option<f64>> = levels.iter().map(|l| class_of(labels, l)).collect();
             let all_known = rows.iter().all(|&i| {
                 codes
                     .get(i)
@@ -1103,19 +1114,18 @@ impl TableEncoding {
                         text: table.text(c, i).unwrap_or_default(),
                     })
                 }
-                (Some([negative, positive]), _) => {
+                (Some(labels), _) => {
                     let text = table.text(c, i).unwrap_or_default();
-                    if same_label(positive, &text) {
-                        1.0
-                    } else if same_label(negative, &text) {
-                        0.0
-                    } else {
-                        return Err(DataError::UnknownLabel {
-                            path: table.source.clone(),
-                            column: self.target.clone(),
-                            label: text,
-                            labels: format!("{negative}, {positive}"),
-                        });
+                    match class_of(labels, &text) {
+                        Some(k) => k,
+                        None => {
+                            return Err(DataError::UnknownLabel {
+                                path: table.source.clone(),
+                                column: self.target.clone(),
+                                label: text,
+                                labels: labels.join(", "),
+                            })
+                        }
                     }
                 }
             };

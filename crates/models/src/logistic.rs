@@ -313,7 +313,7 @@ impl LogisticRegression {
         x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<crate::FittedMultinomialLogisticRegression, ModelError> {
-        crate::multinomial::fit(self, self.iterative(), x.into(), y, &mut Unobserved)
+        crate::multinomial::fit(self, self.iterative(), x.into(), y, None, &mut Unobserved)
     }
 
     /// As [`fit_multinomial`](Self::fit_multinomial), telling `observer` about each
@@ -327,7 +327,29 @@ impl LogisticRegression {
         y: ArrayView1<'_, f64>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<crate::FittedMultinomialLogisticRegression, ModelError> {
-        crate::multinomial::fit(self, self.iterative(), x.into(), y, observer)
+        crate::multinomial::fit(self, self.iterative(), x.into(), y, None, observer)
+    }
+
+    /// As [`fit_multinomial`](Self::fit_multinomial), starting from the parameters of
+    /// `previous` (a warm start, for a path of fits over `C`).
+    ///
+    /// # Errors
+    /// As [`fit_multinomial`](Self::fit_multinomial), and a previous model with other classes
+    /// or another number of features.
+    pub fn fit_multinomial_warm<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        previous: &crate::FittedMultinomialLogisticRegression,
+    ) -> Result<crate::FittedMultinomialLogisticRegression, ModelError> {
+        crate::multinomial::fit(
+            self,
+            self.iterative(),
+            x.into(),
+            y,
+            Some(previous),
+            &mut Unobserved,
+        )
     }
 
     fn validate(&self) -> Result<(), ModelError> {
@@ -508,7 +530,11 @@ fn binary_labels(y: ArrayView1<'_, f64>) -> Result<([f64; 2], Array1<f64>), Mode
     distinct.sort_by(f64::total_cmp);
     if distinct.len() != 2 {
         let shown: Vec<String> = distinct.iter().take(5).map(|v| v.to_string()).collect();
-        let more = if distinct.len() > 5 { ", …" } else { "" };
+        let more = match distinct.len() {
+            n if n > 5 => ", … (LogisticRegression::fit_multinomial fits more than two classes)",
+            n if n > 2 => " (LogisticRegression::fit_multinomial fits more than two classes)",
+            _ => "",
+        };
         return Err(ModelError::NotBinary {
             count: distinct.len(),
             shown: format!("{}{more}", shown.join(", ")),

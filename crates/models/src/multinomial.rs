@@ -20,6 +20,7 @@ pub(crate) fn fit(
     settings: Iterative,
     x: DesignMatrix<'_>,
     y: ArrayView1<'_, f64>,
+    previous: Option<&FittedMultinomialLogisticRegression>,
     observer: &mut dyn Observer<Array1<f64>>,
 ) -> Result<FittedMultinomialLogisticRegression, ModelError> {
     let c = match model.penalty {
@@ -68,8 +69,24 @@ pub(crate) fn fit(
         .fit_intercept(model.fit_intercept);
     let objective = L2Regularized::with_c(&loss, c)?;
     let unpenalized = c.is_infinite();
-    let x0 = Array1::zeros(n_params);
-    let mut report = if solver == Solver::Newton {
+    let x0 = match previous {
+        None => Array1::zeros(n_params),
+        Some(m) if m.classes == classes && m.coef.ncols() == p => {
+            let mut start: Vec<f64> = m.coef.iter().copied().collect();
+            if model.fit_intercept {
+                start.extend(m.intercept.iter());
+            }
+            Array1::from(start)
+        }
+        Some(m) => {
+            return Err(ModelError::ShapeMismatch {
+                what: "the previous model (classes × features)",
+                expected: k * p,
+                found: m.classes.len() * m.coef.ncols(),
+            })
+        }
+    };
+    let mut report = if matches!(solver, Solver::Newton | Solver::NewtonCg) {
         let identified = Identified {
             inner: &objective,
             classes: k,

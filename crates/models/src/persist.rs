@@ -4,7 +4,8 @@ use crate::encoding::TableEncoding;
 use crate::error::{non_negative, positive};
 use crate::logistic::{check_l1_ratio, check_threshold};
 use crate::{
-    FittedLinearRegression, FittedLogisticRegression, ModelError, Penalty, StandardScaler,
+    FittedLinearRegression, FittedLogisticRegression, FittedMultinomialLogisticRegression,
+    ModelError, Penalty, StandardScaler,
 };
 use descent_solvers::Report;
 use ndarray::{Array1, ArrayView1};
@@ -117,9 +118,14 @@ fn check_encoding(
             return Err(format!("column {:?} has a level twice", c.name));
         }
     }
-    if let Some([negative, positive]) = &encoding.labels {
-        if negative == positive {
-            return Err(format!("the two labels are both {negative:?}"));
+    if let Some(labels) = &encoding.labels {
+        let mut sorted: Vec<&String> = labels.iter().collect();
+        sorted.sort_unstable();
+        if let Some(pair) = sorted.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(format!("the label {:?} appears twice", pair[0]));
+        }
+        if labels.len() < 2 {
+            return Err(format!("{} class label(s)", labels.len()));
         }
     }
     Ok(())
@@ -145,30 +151,47 @@ pub enum Model {
     LogisticRegression(FittedLogisticRegression),
     /// A linear regression (OLS or Ridge).
     LinearRegression(FittedLinearRegression),
+    /// A multinomial (multiclass) logistic regression.
+    MultinomialLogisticRegression(FittedMultinomialLogisticRegression),
 }
 
 impl Model {
-    /// `"logistic_regression"` or `"linear_regression"`.
+    /// `"logistic_regression"`, `"linear_regression"` or
+    /// `"multinomial_logistic_regression"`.
     pub fn kind(&self) -> &'static str {
         match self {
             Model::LogisticRegression(_) => "logistic_regression",
             Model::LinearRegression(_) => "linear_regression",
+            Model::MultinomialLogisticRegression(_) => "multinomial_logistic_regression",
         }
     }
 
-    /// The coefficients `w`, one per feature.
-    pub fn coef(&self) -> &Array1<f64> {
+    /// The coefficients: one per feature, or for the multinomial model `K` rows of one per
+    /// feature, class after class (`coef[k·p + j]` is class `k`'s coefficient of feature `j`).
+    pub fn coef(&self) -> Array1<f64> {
         match self {
-            Model::LogisticRegression(m) => &m.coef,
-            Model::LinearRegression(m) => &m.coef,
+            Model::LogisticRegression(m) => m.coef.clone(),
+            Model::LinearRegression(m) => m.coef.clone(),
+            Model::MultinomialLogisticRegression(m) => m.coef.iter().copied().collect(),
         }
     }
 
-    /// The intercept `b`.
-    pub fn intercept(&self) -> f64 {
+    /// The intercepts, one per linear predictor: one value, or one per class of the
+    /// multinomial model.
+    pub fn intercepts(&self) -> Array1<f64> {
         match self {
-            Model::LogisticRegression(m) => m.intercept,
-            Model::LinearRegression(m) => m.intercept,
+            Model::LogisticRegression(m) => Array1::from_elem(1, m.intercept),
+            Model::LinearRegression(m) => Array1::from_elem(1, m.intercept),
+            Model::MultinomialLogisticRegression(m) => m.intercept.clone(),
+        }
+    }
+
+    /// How many linear predictors the model has: the number of classes of the multinomial
+    /// model, 1 otherwise.
+    pub fn n_outputs(&self) -> usize {
+        match self {
+            Model::MultinomialLogisticRegression(m) => m.n_classes(),
+            _ => 1,
         }
     }
 
@@ -177,6 +200,7 @@ impl Model {
         match self {
             Model::LogisticRegression(m) => &m.report,
             Model::LinearRegression(m) => &m.report,
+            Model::MultinomialLogisticRegression(m) => &m.report,
         }
     }
 
@@ -184,6 +208,7 @@ impl Model {
         match self {
             Model::LogisticRegression(m) => &mut m.report,
             Model::LinearRegression(m) => &mut m.report,
+            Model::MultinomialLogisticRegression(m) => &mut m.report,
         }
     }
 }
@@ -336,17 +361,29 @@ impl ModelFile {
             return Err(format!("the feature name {:?} appears twice", pair[0]));
         }
         let coef = self.model.coef();
-        if coef.len() != n {
-            return Err(format!("{} coefficients for {n} feature names", coef.len()));
+        let outputs = self.model.n_outputs();
+        if coef.len() != n * outputs {
+            return Err(format!(
+                "{} coefficients for {n} feature names and {outputs} output(s)",
+                coef.len()
+            ));
         }
         if let Some(j) = coef.iter().position(|w| !w.is_finite()) {
             return Err(format!(
                 "the coefficient of {:?} is {}",
-                self.feature_names[j], coef[j]
+                self.feature_names[j % n],
+                coef[j]
             ));
         }
-        if !self.model.intercept().is_finite() {
-            return Err(format!("the intercept is {}", self.model.intercept()));
+        let intercepts = self.model.intercepts();
+        if intercepts.len() != outputs {
+            return Err(format!(
+                "{} intercepts for {outputs} output(s)",
+                intercepts.len()
+            ));
+        }
+        if let Some(b) = intercepts.iter().find(|b| !b.is_finite()) {
+            return Err(format!("the intercept is {b}"));
         }
         match &self.model {
             Model::LogisticRegression(m) => {
@@ -368,6 +405,30 @@ impl ModelFile {
                 )
                 .map_err(|e| e.to_string())?;
             }
+            Model::MultinomialLogisticRegression(m) => {
+                let whole = |c: &f64| c.is_finite() && c.fract() == 0.0;
+                if m.classes.len() < 2
+                    || !m.classes.iter().all(whole)
+                    || m.classes.windows(2).any(|pair| pair[0] >= pair[1])
+                {
+                    return Err(format!(
+                        "the classes {:?} are not at least two distinct whole numbers in increasing order",
+                        m.classes
+                    ));
+                }
+                if m.coef.nrows() != m.classes.len() {
+                    return Err(format!(
+                        "{} rows of coefficients for {} classes",
+                        m.coef.nrows(),
+                        m.classes.len()
+                    ));
+                }
+                match m.penalty {
+                    Penalty::L2 => positive("C", m.c).map_err(|e| e.to_string())?,
+                    Penalty::None => {}
+                    other => return Err(format!("the penalty {other:?} of a multinomial model")),
+                }
+            }
             Model::LinearRegression(m) => {
                 if m.l1_ratio.is_some() {
                     positive("alpha", m.alpha).map_err(|e| e.to_string())?;
@@ -380,6 +441,19 @@ impl ModelFile {
         }
         if let Some(encoding) = &self.encoding {
             check_encoding(encoding, &self.feature_names, &self.target_name)?;
+            let classes = match &self.model {
+                Model::LogisticRegression(_) => Some(2),
+                Model::MultinomialLogisticRegression(m) => Some(m.classes.len()),
+                Model::LinearRegression(_) => None,
+            };
+            if let (Some(labels), Some(classes)) = (&encoding.labels, classes) {
+                if labels.len() != classes {
+                    return Err(format!(
+                        "{} class labels for a model of {classes} classes",
+                        labels.len()
+                    ));
+                }
+            }
         }
         if let Some(scaler) = &self.scaler {
             let n = self.numeric_features();
@@ -467,6 +541,20 @@ impl ModelFile {
             Model::LogisticRegression(m) => Ok(m),
             other => Err(ModelError::WrongModelKind {
                 expected: "logistic_regression",
+                found: other.kind(),
+            }),
+        }
+    }
+
+    /// The multinomial logistic regression in the file.
+    ///
+    /// # Errors
+    /// The file holds another kind of model.
+    pub fn into_multinomial(self) -> Result<FittedMultinomialLogisticRegression, ModelError> {
+        match self.model {
+            Model::MultinomialLogisticRegression(m) => Ok(m),
+            other => Err(ModelError::WrongModelKind {
+                expected: "multinomial_logistic_regression",
                 found: other.kind(),
             }),
         }

@@ -13,6 +13,23 @@ pub fn data(name: &str) -> String {
         .into_owned()
 }
 
+/// A fixture file of `tests/fixtures/` (written by `scripts/make_fixtures.py`), parsed.
+pub fn fixture(name: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A JSON array of numbers.
+pub fn numbers(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
 pub fn descent() -> Command {
     Command::cargo_bin("descent").unwrap()
 }
