@@ -2,7 +2,7 @@
 
 use crate::kernel::{self, Kernel, Lanes, LANES};
 use crate::linear::{first_non_finite, Partials};
-use crate::{Features, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
+use crate::{Element, Features, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
 use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -47,11 +47,16 @@ thread_local! {
 /// only up to them (the L2 penalty removes the second, not the first). Compare fits by their
 /// objective and probabilities, not by their intercepts.
 ///
-/// Every pass reads `X` once: per block of rows, `Z = W·Xᵀ` and, for the gradient,
-/// `G += (P − Y)·X` are matrix products (the `matrixmultiply` crate, in the calling thread),
-/// and the softmax runs eight rows at a time in vector registers. Each row's `log Σ e^z` is
-/// taken as `m + log Σ e^{z − m}` with `m = max_k z_k`, so the loss is finite for any finite
-/// `z`, including `±1000`. Results are the same to the bit for any number of threads.
+/// Every pass reads `X` once, as it is stored (row-major, no transpose and no copy; `f32`
+/// widened value by value), block by block of 256 rows that stay in cache for all of the
+/// block's work: the predictors `Z = X·Wᵀ + b` (lanes over classes, each value of `X`
+/// broadcast into a tile of sixteen classes), the softmax (lanes over eight rows, with the
+/// vectorized `exp` and `log` of the binary kernels), and the gradient `G += (P − Y)·X` (lanes
+/// over features, as the binary kernel). Each row's `log Σ e^z` is taken as
+/// `m + log Σ e^{z − m}` with `m = max_k z_k`, so the loss is finite for any finite `z`,
+/// including `±1000`. The kernels are compiled for AVX-512, AVX2 with FMA and the baseline, and
+/// chosen at run time; results are the same to the bit for any number of threads. The Hessian
+/// is formed by blocked matrix products (the `matrixmultiply` crate, in the calling thread).
 ///
 /// ```
 /// use descent_objectives::{Gradient, MultinomialLogLoss, Objective};
@@ -219,65 +224,142 @@ impl<'a> MultinomialLogLoss<'a> {
         pass: Pass<'_>,
         out: &mut [f64],
     ) {
-        let k = self.classes;
+        let (k, p) = (self.classes, self.x.ncols());
+        let kp = padded(k);
         out.fill(0.0);
-        SCRATCH.with_borrow_mut(|(widened, zt, extra)| {
+        let point = tiled(&contiguous(w), &b.to_vec(), (k, p));
+        let direction = match pass {
+            Pass::HessianTimes { vw, vb } => Some(tiled(&contiguous(vw), &vb.to_vec(), (k, p))),
+            _ => None,
+        };
+        SCRATCH.with_borrow_mut(|(copy, z, u)| {
+            let mut sums = BlockSums {
+                point: &point,
+                direction: direction.as_ref(),
+                z,
+                u,
+                g: vec![0.0; k * p],
+                gb: vec![0.0; kp],
+                loss: 0.0,
+            };
             let mut start = rows.start;
             while start < rows.end {
                 let end = rows.end.min(start + BLOCK_ROWS);
-                let r = end - start;
-                let xb = block_f64(&self.x, start..end, widened);
-                zt.clear();
-                zt.resize(k * r, 0.0);
-                let mut z = ArrayViewMut2::from_shape((k, r), &mut zt[..])
-                    .unwrap_or_else(|_| unreachable!("the scratch holds exactly K × r values"));
-                gemm(1.0, w.view(), xb.t(), 0.0, &mut z);
-                for (mut row, &bk) in z.rows_mut().into_iter().zip(b) {
-                    row += bk;
-                }
                 let labels = &self.labels[start..end];
-                let write = match pass {
-                    Pass::Value => Write::Nothing,
-                    Pass::ValueAndGradient => Write::Slopes,
-                    Pass::HessianTimes { .. } => Write::Probabilities,
-                };
-                let loss = kernel::dispatch(Softmax {
-                    zt: &mut zt[..],
-                    rows: r,
-                    classes: k,
-                    labels,
-                    write,
-                });
-                match pass {
-                    Pass::Value => out[0] += loss,
-                    Pass::ValueAndGradient => {
-                        out[0] += loss;
-                        let slopes = as_matrix(&zt[..], k, r);
-                        add_gradient(slopes, xb, self.fit_intercept, &mut out[1..]);
-                    }
-                    Pass::HessianTimes { vw, vb } => {
-                        // U = V·Xᵀ + v_b, then r_{ik} = P_{ik}(u_{ik} − Σ_l P_{il} u_{il}).
-                        extra.clear();
-                        extra.resize(k * r, 0.0);
-                        let mut u = ArrayViewMut2::from_shape((k, r), &mut extra[..])
-                            .unwrap_or_else(|_| unreachable!("K × r values"));
-                        gemm(1.0, vw.view(), xb.t(), 0.0, &mut u);
-                        for (mut row, &c) in u.rows_mut().into_iter().zip(vb) {
-                            row += c;
-                        }
-                        let probabilities = as_matrix(&zt[..], k, r);
-                        for i in 0..r {
-                            let mean: f64 = (0..k).map(|c| probabilities[[c, i]] * u[[c, i]]).sum();
-                            for c in 0..k {
-                                u[[c, i]] = probabilities[[c, i]] * (u[[c, i]] - mean);
+                match &self.x {
+                    Features::F64(x) => {
+                        let block = x.slice(s![start..end, ..]);
+                        match block.to_slice() {
+                            Some(values) => self.block_pass(values, labels, pass, &mut sums),
+                            None => {
+                                copy.clear();
+                                copy.extend(block.iter());
+                                self.block_pass(&copy[..], labels, pass, &mut sums);
                             }
                         }
-                        add_gradient(u.view(), xb, self.fit_intercept, out);
+                    }
+                    Features::F32(x) => {
+                        let block = x.slice(s![start..end, ..]);
+                        match block.to_slice() {
+                            Some(values) => self.block_pass(values, labels, pass, &mut sums),
+                            None => {
+                                copy.clear();
+                                copy.extend(block.iter().map(|&v| f64::from(v)));
+                                self.block_pass(&copy[..], labels, pass, &mut sums);
+                            }
+                        }
                     }
                 }
                 start = end;
             }
+            match pass {
+                Pass::Value => out[0] = sums.loss,
+                Pass::ValueAndGradient => {
+                    out[0] = sums.loss;
+                    sums.write_gradient(k, p, self.fit_intercept, &mut out[1..]);
+                }
+                Pass::HessianTimes { .. } => {
+                    sums.write_gradient(k, p, self.fit_intercept, out);
+                }
+            }
         });
+    }
+
+    /// One block of rows `x` (row-major) of a pass: its predictors, softmax, and its share of
+    /// the gradient (or of `∇²L·v`) in `sums`.
+    fn block_pass<T: Element>(
+        &self,
+        x: &[T],
+        labels: &[u32],
+        pass: Pass<'_>,
+        sums: &mut BlockSums<'_>,
+    ) {
+        let (k, p) = (self.classes, self.x.ncols());
+        let kp = padded(k);
+        let r = labels.len();
+        let (wt, bt) = sums.point;
+        sums.z.clear();
+        sums.z.resize(r * kp, 0.0);
+        kernel::dispatch(Predictors {
+            x,
+            rows: r,
+            features: p,
+            wt,
+            bt,
+            z: sums.z,
+        });
+        let write = match pass {
+            Pass::Value => Write::Nothing,
+            Pass::ValueAndGradient => Write::Slopes,
+            Pass::HessianTimes { .. } => Write::Probabilities,
+        };
+        sums.loss += kernel::dispatch(Softmax {
+            zt: sums.z,
+            rows: r,
+            stride: 1,
+            row_stride: kp,
+            classes: k,
+            labels,
+            write,
+        });
+        if !pass.gradient() {
+            return;
+        }
+        let slopes: &[f64] = match sums.direction {
+            None => sums.z,
+            Some((vt, vbt)) => {
+                // U = X·Vᵀ + v_b, then r_{ik} = P_{ik}(u_{ik} − Σ_l P_{il} u_{il}).
+                sums.u.clear();
+                sums.u.resize(r * kp, 0.0);
+                kernel::dispatch(Predictors {
+                    x,
+                    rows: r,
+                    features: p,
+                    wt: vt,
+                    bt: vbt,
+                    z: sums.u,
+                });
+                for (u, probabilities) in sums.u.chunks_exact_mut(kp).zip(sums.z.chunks_exact(kp)) {
+                    let mean: f64 = u[..k].iter().zip(probabilities).map(|(a, b)| a * b).sum();
+                    for (v, &q) in u.iter_mut().zip(probabilities) {
+                        *v = q * (*v - mean);
+                    }
+                }
+                sums.u
+            }
+        };
+        kernel::dispatch(SlopeSums {
+            x,
+            rows: r,
+            features: p,
+            s: slopes,
+            g: &mut sums.g,
+        });
+        for row in slopes.chunks_exact(kp) {
+            for (sum, v) in sums.gb.iter_mut().zip(row) {
+                *sum += v;
+            }
+        }
     }
 
     /// `Σᵢ` over one part of the rows of each row's Hessian, `(diag(Pᵢ) − PᵢPᵢᵀ) ⊗ x̃ᵢx̃ᵢᵀ`,
@@ -321,6 +403,8 @@ impl<'a> MultinomialLogLoss<'a> {
                 kernel::dispatch(Softmax {
                     zt: &mut zt[..],
                     rows: r,
+                    stride: r,
+                    row_stride: 1,
                     classes: k,
                     labels: &self.labels[start..end],
                     write: Write::Probabilities,
@@ -370,6 +454,37 @@ enum Pass<'v> {
     },
 }
 
+/// What the blocks of a chunk add up, and their scratch.
+struct BlockSums<'s> {
+    /// The point `(W, b)`, tiled.
+    point: &'s (Vec<f64>, Vec<f64>),
+    /// For `∇²L·v`: `v`, tiled.
+    direction: Option<&'s (Vec<f64>, Vec<f64>)>,
+    z: &'s mut Vec<f64>,
+    u: &'s mut Vec<f64>,
+    /// `G`, `K × p`.
+    g: Vec<f64>,
+    gb: Vec<f64>,
+    loss: f64,
+}
+
+impl BlockSums<'_> {
+    /// The gradient sums in the parameters' order: `G`, then the intercepts' sums.
+    fn write_gradient(&self, k: usize, p: usize, intercept: bool, g: &mut [f64]) {
+        g[..k * p].copy_from_slice(&self.g);
+        if intercept {
+            g[k * p..k * p + k].copy_from_slice(&self.gb[..k]);
+        }
+    }
+}
+
+impl Pass<'_> {
+    /// Whether the pass sums a gradient (or a Hessian-vector product) over the rows.
+    fn gradient(self) -> bool {
+        !matches!(self, Pass::Value)
+    }
+}
+
 /// What the softmax kernel writes over the predictors.
 #[derive(Clone, Copy, PartialEq)]
 enum Write {
@@ -380,22 +495,11 @@ enum Write {
     Probabilities,
 }
 
-/// Rows `rows` of `x` in `f64`: a view of `x` itself when it is stored as `f64` (in any
-/// layout), else widened into `buffer`.
-fn block_f64<'b>(
-    x: &'b Features<'_>,
-    rows: std::ops::Range<usize>,
-    buffer: &'b mut Vec<f64>,
-) -> ArrayView2<'b, f64> {
-    match x {
-        Features::F64(x) => x.slice(s![rows, ..]),
-        Features::F32(x) => {
-            let block = x.slice(s![rows, ..]);
-            buffer.clear();
-            buffer.extend(block.iter().map(|&v| f64::from(v)));
-            ArrayView2::from_shape(block.dim(), &buffer[..])
-                .unwrap_or_else(|_| unreachable!("the buffer holds the block's values"))
-        }
+/// `m`'s values in row-major order: borrowed when they are, else copied once.
+fn contiguous(m: &Array2<f64>) -> Cow<'_, [f64]> {
+    match m.as_slice() {
+        Some(values) => Cow::Borrowed(values),
+        None => Cow::Owned(m.iter().copied().collect()),
     }
 }
 
@@ -404,17 +508,257 @@ fn as_matrix(values: &[f64], rows: usize, columns: usize) -> ArrayView2<'_, f64>
         .unwrap_or_else(|_| unreachable!("the scratch holds exactly rows × columns values"))
 }
 
-/// `out[..K·p] += S·X` (the coefficients' sums, class-major) and, with an intercept,
-/// `out[K·p..] += S·1` (each class's sum), for `S` of `K` rows by the block's rows.
-fn add_gradient(s: ArrayView2<'_, f64>, xb: ArrayView2<'_, f64>, intercept: bool, out: &mut [f64]) {
-    let (k, p) = (s.nrows(), xb.ncols());
-    let (gw, gb) = out.split_at_mut(k * p);
-    let mut g = ArrayViewMut2::from_shape((k, p), gw)
-        .unwrap_or_else(|_| unreachable!("the slots hold K × p coefficients"));
-    gemm(1.0, s, xb, 1.0, &mut g);
-    if intercept {
-        for (sum, row) in gb.iter_mut().zip(s.rows()) {
-            *sum += row.sum();
+/// Classes per tile of the kernels: two vectors. A row's predictors, probabilities and slopes
+/// are stored in `K` rounded up to whole tiles (`padded`), the padding zero.
+const CLASS_TILE: usize = 2 * LANES;
+
+/// `K` rounded up to whole [`CLASS_TILE`]s.
+fn padded(classes: usize) -> usize {
+    classes.div_ceil(CLASS_TILE) * CLASS_TILE
+}
+
+/// `W` (`K × p`, row-major) laid out for the kernels: per tile of [`CLASS_TILE`] classes, `p`
+/// rows of the tile's coefficients of one feature (`wt[tile][j][c] = w_{tile·16 + c, j}`,
+/// zero past `K`); and `b` padded to whole tiles.
+fn tiled(w: &[f64], b: &[f64], (k, p): (usize, usize)) -> (Vec<f64>, Vec<f64>) {
+    let kp = padded(k);
+    let mut wt = vec![0.0; kp * p];
+    for c in 0..k {
+        let (tile, lane) = (c / CLASS_TILE, c % CLASS_TILE);
+        for j in 0..p {
+            wt[(tile * p + j) * CLASS_TILE + lane] = w[c * p + j];
+        }
+    }
+    let mut bt = vec![0.0; kp];
+    bt[..k].copy_from_slice(b);
+    (wt, bt)
+}
+
+/// `a·b + c` lane by lane: one vector fused multiply-add where `FMA`.
+#[inline(always)]
+fn fma_lanes<const FMA: bool>(a: &Lanes, b: &Lanes, c: Lanes) -> Lanes {
+    let mut out = [0.0; LANES];
+    for l in 0..LANES {
+        out[l] = kernel::mul_add::<FMA>(a[l], b[l], c[l]);
+    }
+    out
+}
+
+/// The vector of `LANES` values of `values` that starts at `start`.
+#[inline(always)]
+fn lanes_at(values: &[f64], start: usize) -> &Lanes {
+    let (vectors, _) = values[start..start + LANES].as_chunks::<LANES>();
+    &vectors[0]
+}
+
+/// `Z = X·Wᵀ + b` for a block of rows: `z[i·K' + k] = b_k + Σ_j x_{ij} w_{kj}` (`K'` the
+/// padded class count). The lanes run over classes, so that `X` is read as it is stored (row
+/// by row, no transpose): for each feature, one tile of coefficients (two vectors) meets the
+/// value of each of eight rows, broadcast, in sixteen fused multiply-adds whose sums stay in
+/// registers across the features.
+struct Predictors<'a, T> {
+    /// The block's rows, row-major, `p` values each.
+    x: &'a [T],
+    rows: usize,
+    features: usize,
+    /// From [`tiled`].
+    wt: &'a [f64],
+    bt: &'a [f64],
+    z: &'a mut [f64],
+}
+
+/// Rows per step of [`Predictors`].
+const ROW_GROUP: usize = 8;
+
+#[inline(always)]
+fn predictors_rows<T: Element, const FMA: bool, const RB: usize>(
+    x: &[T],
+    p: usize,
+    (wt, bt): (&[f64], &[f64]),
+    z: &mut [f64],
+    kp: usize,
+) {
+    let mut acc: [[Lanes; 2]; RB] = [[*lanes_at(bt, 0), *lanes_at(bt, LANES)]; RB];
+    let x = &x[..RB * p];
+    for j in 0..p {
+        let w0 = lanes_at(wt, j * CLASS_TILE);
+        let w1 = lanes_at(wt, j * CLASS_TILE + LANES);
+        for (r, a) in acc.iter_mut().enumerate() {
+            let v = [x[r * p + j].into(); LANES];
+            a[0] = fma_lanes::<FMA>(&v, w0, a[0]);
+            a[1] = fma_lanes::<FMA>(&v, w1, a[1]);
+        }
+    }
+    for (r, a) in acc.iter().enumerate() {
+        z[r * kp..][..LANES].copy_from_slice(&a[0]);
+        z[r * kp + LANES..][..LANES].copy_from_slice(&a[1]);
+    }
+}
+
+impl<T: Element> Kernel for Predictors<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run<const FMA: bool>(self) {
+        let Predictors {
+            x,
+            rows,
+            features: p,
+            wt,
+            bt,
+            z,
+        } = self;
+        let kp = bt.len();
+        for tile in 0..kp / CLASS_TILE {
+            let wt = &wt[tile * p * CLASS_TILE..][..p * CLASS_TILE];
+            let bt = &bt[tile * CLASS_TILE..][..CLASS_TILE];
+            let mut r = 0;
+            while r + ROW_GROUP <= rows {
+                let z = &mut z[r * kp + tile * CLASS_TILE..];
+                predictors_rows::<T, FMA, ROW_GROUP>(&x[r * p..], p, (wt, bt), z, kp);
+                r += ROW_GROUP;
+            }
+            while r < rows {
+                let z = &mut z[r * kp + tile * CLASS_TILE..];
+                predictors_rows::<T, FMA, 1>(&x[r * p..], p, (wt, bt), z, kp);
+                r += 1;
+            }
+        }
+    }
+}
+
+/// `G += S·X` for a block of rows: `g[k·p + j] += Σᵢ s[i·K' + k]·x_{ij}`, as the binary
+/// kernel sums its gradient: the lanes over features, each row's vectors of `X` loaded once
+/// per pair of classes and multiplied by the two classes' slopes (broadcast), the sums of up
+/// to eight vectors of features per class kept in registers down the block's rows. The last
+/// `p mod 8` features are summed one by one.
+struct SlopeSums<'a, T> {
+    x: &'a [T],
+    rows: usize,
+    features: usize,
+    s: &'a [f64],
+    /// `K × p`, class-major.
+    g: &'a mut [f64],
+}
+
+/// Vectors of features per tile of [`SlopeSums`].
+const FEATURE_VECTORS: usize = 4;
+
+#[inline(always)]
+fn slope_sums_tile<T: Element, const FMA: bool, const CT: usize, const GV: usize>(
+    (x, rows, p): (&[T], usize, usize),
+    (s, kp): (&[f64], usize),
+    (k0, f0): (usize, usize),
+    g: &mut [f64],
+) {
+    let mut acc = [[[0.0; LANES]; GV]; CT];
+    for i in 0..rows {
+        let (vectors, _) = x[i * p + f0..][..GV * LANES].as_chunks::<LANES>();
+        for (t, a) in acc.iter_mut().enumerate() {
+            let slope = [s[i * kp + k0 + t]; LANES];
+            for (a, xv) in a.iter_mut().zip(vectors) {
+                let mut wide = [0.0; LANES];
+                for l in 0..LANES {
+                    wide[l] = xv[l].into();
+                }
+                *a = fma_lanes::<FMA>(&slope, &wide, *a);
+            }
+        }
+    }
+    for (t, a) in acc.iter().enumerate() {
+        let row = &mut g[(k0 + t) * p + f0..][..GV * LANES];
+        for (v, a) in a.iter().enumerate() {
+            for (gj, x) in row[v * LANES..][..LANES].iter_mut().zip(a) {
+                *gj += x;
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn slope_sums_classes<T: Element, const FMA: bool, const CT: usize>(
+    (x, rows, p): (&[T], usize, usize),
+    (s, kp): (&[f64], usize),
+    k0: usize,
+    g: &mut [f64],
+) {
+    let whole = p / LANES;
+    let mut v0 = 0;
+    while v0 < whole {
+        let gv = FEATURE_VECTORS.min(whole - v0);
+        let at = (k0, v0 * LANES);
+        let data = (x, rows, p);
+        match gv {
+            4 => slope_sums_tile::<T, FMA, CT, 4>(data, (s, kp), at, g),
+            3 => slope_sums_tile::<T, FMA, CT, 3>(data, (s, kp), at, g),
+            2 => slope_sums_tile::<T, FMA, CT, 2>(data, (s, kp), at, g),
+            _ => slope_sums_tile::<T, FMA, CT, 1>(data, (s, kp), at, g),
+        }
+        v0 += gv;
+    }
+    let tail = p - whole * LANES;
+    if tail == 0 {
+        return;
+    }
+    if whole > 0 {
+        // The last p mod 8 features as the row's last whole vector, which overlaps the
+        // vectors before it: its first 8 − (p mod 8) lanes are masked to zero.
+        let start = p - LANES;
+        let mask: Lanes = std::array::from_fn(|l| if l >= LANES - tail { 1.0 } else { 0.0 });
+        let mut acc = [[0.0; LANES]; CT];
+        for i in 0..rows {
+            let (vector, _) = x[i * p + start..][..LANES].as_chunks::<LANES>();
+            let mut wide = [0.0; LANES];
+            for l in 0..LANES {
+                wide[l] = vector[0][l].into() * mask[l];
+            }
+            for (t, a) in acc.iter_mut().enumerate() {
+                *a = fma_lanes::<FMA>(&[s[i * kp + k0 + t]; LANES], &wide, *a);
+            }
+        }
+        for (t, a) in acc.iter().enumerate() {
+            for (gj, v) in g[(k0 + t) * p + start..][..LANES]
+                .iter_mut()
+                .zip(a)
+                .skip(LANES - tail)
+            {
+                *gj += v;
+            }
+        }
+    } else {
+        // Fewer than 8 features: one by one.
+        for j in 0..p {
+            for t in 0..CT {
+                let mut sum = 0.0;
+                for i in 0..rows {
+                    sum = kernel::mul_add::<FMA>(s[i * kp + k0 + t], x[i * p + j].into(), sum);
+                }
+                g[(k0 + t) * p + j] += sum;
+            }
+        }
+    }
+}
+
+impl<T: Element> Kernel for SlopeSums<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run<const FMA: bool>(self) {
+        let SlopeSums {
+            x,
+            rows,
+            features: p,
+            s,
+            g,
+        } = self;
+        let k = g.len() / p.max(1);
+        let kp = padded(k);
+        let data = (x, rows, p);
+        let mut k0 = 0;
+        while k0 + 2 <= k {
+            slope_sums_classes::<T, FMA, 2>(data, (s, kp), k0, g);
+            k0 += 2;
+        }
+        if k0 < k {
+            slope_sums_classes::<T, FMA, 1>(data, (s, kp), k0, g);
         }
     }
 }
@@ -461,12 +805,17 @@ fn gemm(
     }
 }
 
-/// The softmax of a block's predictors, eight rows at a time: `zt` holds `K` rows (classes)
-/// of `rows` values (samples). Returns `Σᵢ [mᵢ + log Σ_k e^{z_{ik} − mᵢ} − z_{i,yᵢ}]` with
+/// The softmax of a block's predictors, eight rows at a time (lanes over rows): the predictor
+/// of class `c` at row `i` is `zt[c·stride + i·row_stride]` (classes in rows of the block's
+/// samples for the Hessian, rows of classes in a pass). Returns `Σᵢ [mᵢ + log Σ_k e^{z_{ik} − mᵢ} − z_{i,yᵢ}]` with
 /// `mᵢ = max_k z_{ik}`, and writes each sample's slopes or probabilities over its predictors.
 struct Softmax<'a> {
     zt: &'a mut [f64],
     rows: usize,
+    /// Values from one class's predictor to the next's.
+    stride: usize,
+    /// Values from one row's predictor to the next's.
+    row_stride: usize,
     classes: usize,
     labels: &'a [u32],
     write: Write,
@@ -479,6 +828,8 @@ impl Kernel for Softmax<'_> {
         let Softmax {
             zt,
             rows,
+            stride,
+            row_stride,
             classes,
             labels,
             write,
@@ -490,9 +841,12 @@ impl Kernel for Softmax<'_> {
             let mut label = [u32::MAX; LANES];
             label[..used].copy_from_slice(&labels[start..start + used]);
             // The lanes past the block's end hold 0 and are never written back.
+            let at = |c: usize, l: usize| c * stride + (start + l) * row_stride;
             let load = |zt: &[f64], c: usize| {
                 let mut v = [0.0; LANES];
-                v[..used].copy_from_slice(&zt[c * rows + start..][..used]);
+                for (l, v) in v.iter_mut().enumerate().take(used) {
+                    *v = zt[at(c, l)];
+                }
                 v
             };
             let mut max = load(zt, 0);
@@ -516,7 +870,9 @@ impl Kernel for Softmax<'_> {
                     sum[l] += e[l];
                 }
                 if write != Write::Nothing {
-                    zt[c * rows + start..][..used].copy_from_slice(&e[..used]);
+                    for (l, &e) in e.iter().enumerate().take(used) {
+                        zt[at(c, l)] = e;
+                    }
                 }
             }
             // Σ_k e^{z_k − m} ≥ 1 (the largest term is e⁰).
@@ -530,8 +886,8 @@ impl Kernel for Softmax<'_> {
                     inverse[l] = 1.0 / sum[l];
                 }
                 for c in 0..classes {
-                    let values = &mut zt[c * rows + start..][..used];
-                    for (l, v) in values.iter_mut().enumerate() {
+                    for l in 0..used {
+                        let v = &mut zt[at(c, l)];
                         let p = *v * inverse[l];
                         *v = if write == Write::Slopes && label[l] as usize == c {
                             p - 1.0
@@ -656,7 +1012,7 @@ impl LinearModelLoss for MultinomialLogLoss<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use ndarray::{array, ShapeBuilder};
 
     /// A small problem whose predictors reach ±1000 at `scale = 100`.
     fn problem(n: usize, p: usize, k: usize) -> (Array2<f64>, Vec<u32>, Array1<f64>) {
@@ -780,6 +1136,27 @@ mod tests {
         assert_eq!(one, in_pool(3));
         assert_eq!(one.0, loss32.value_and_gradient(&params));
         assert_eq!(one.1, loss32.hessian(&params));
+    }
+
+    #[test]
+    fn any_layout_of_x_gives_the_same_bits() {
+        let (x, labels, params) = problem(700, 5, 3);
+        let column_major = {
+            let mut f = Array2::zeros(x.dim().f());
+            f.assign(&x);
+            f
+        };
+        assert!(column_major.as_slice().is_none());
+        let row_major = MultinomialLogLoss::new(&x, labels.as_slice(), 3).unwrap();
+        let other = MultinomialLogLoss::new(&column_major, labels.as_slice(), 3).unwrap();
+        assert_eq!(
+            row_major.value_and_gradient(&params),
+            other.value_and_gradient(&params)
+        );
+        assert_eq!(
+            row_major.hessian_times(&params, &params),
+            other.hessian_times(&params, &params)
+        );
     }
 
     #[test]
