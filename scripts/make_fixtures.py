@@ -553,8 +553,41 @@ def inference_fixtures():
         inference_case("ols", "diabetes.csv", diabetes, True),
         inference_case("ols", "diabetes.csv", diabetes[:4], False),
     ]
+    wine = ["alcohol", "malic_acid", "ash", "alcalinity_of_ash", "magnesium"]
+    mnlogit = [mnlogit_case("diabetes.csv quartiles", diabetes, True),
+               mnlogit_case("diabetes.csv quartiles", diabetes, False),
+               mnlogit_case("wine.csv", wine, True)]
     return {"statsmodels_version": statsmodels.__version__, "cases": cases,
-            "churn": churn_inference_case()}
+            "churn": churn_inference_case(), "mnlogit": mnlogit}
+
+
+def mnlogit_case(data, features, intercept):
+    """statsmodels' MNLogit (reference class: the first) on `features` of a bundled data set:
+    data/wine.csv's class, or data/diabetes.csv's target cut at its quartiles into four
+    classes. The coefficients class by class (the compared classes in order), each in
+    descent's order (the features', then the intercept's)."""
+    import pandas as pd
+    import statsmodels.api as sm
+    frame = pd.read_csv(ROOT / "data" / data.split()[0])
+    target = frame[frame.columns[-1]].to_numpy(dtype=float)
+    if data.endswith("quartiles"):
+        target = np.searchsorted(np.quantile(target, [0.25, 0.5, 0.75]), target,
+                                 side="right").astype(float)
+    x = frame[features].to_numpy(dtype=float)
+    exog = np.column_stack([x, np.ones(len(target))]) if intercept else x
+    fit = sm.MNLogit(target, exog).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
+    assert fit.mle_retvals["converged"]
+    ci = np.asarray(fit.conf_int(0.05))  # (K - 1, k, 2): class by class already
+    lower, upper = ci[:, :, 0].ravel().tolist(), ci[:, :, 1].ravel().tolist()
+    ravel = lambda a: np.asarray(a).T.ravel().tolist()  # (k, K - 1) -> class by class
+    return {"data": data, "features": features, "intercept": intercept,
+            "classes": np.unique(target).tolist(),
+            "params": ravel(fit.params), "bse": ravel(fit.bse), "statistic": ravel(fit.tvalues),
+            "pvalues": ravel(fit.pvalues), "lower": lower, "upper": upper,
+            "llf": float(fit.llf), "llnull": float(fit.llnull), "llr": float(fit.llr),
+            "llr_pvalue": float(fit.llr_pvalue), "prsquared": float(fit.prsquared),
+            "aic": float(fit.aic), "bic": float(fit.bic), "df_model": float(fit.df_model),
+            "df_resid": float(fit.df_resid)}
 
 
 def multinomial_objective(x, labels, coef, intercept, c):

@@ -411,13 +411,27 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     if !args.no_intercept {
         names.push("intercept".to_owned());
     }
+    // A multinomial model's rows are per compared class (all but the first, the reference):
+    // "feature [class]".
+    let per_class = names.len();
+    if let Model::MultinomialLogisticRegression(m) = &model {
+        let labels = prepared.encoding.as_ref().and_then(|e| e.labels.clone());
+        let label = |k: usize| match &labels {
+            Some(l) => l[k].clone(),
+            None => m.classes[k].to_string(),
+        };
+        names = (1..m.n_classes())
+            .flat_map(|k| names.iter().map(move |n| (n.clone(), k)))
+            .map(|(n, k)| format!("{n} [{}]", label(k)))
+            .collect();
+    }
     let mut warnings = Vec::new();
     let summarizing = std::time::Instant::now();
     let inference = if args.summary {
         let cov = args.cov_type.unwrap_or_default().into();
         crate::inference::summarize(&model, &x, y, !args.no_intercept, cov)
             .map_err(|e| {
-                let intercept = (!args.no_intercept).then(|| names.len() - 1);
+                let intercept = (!args.no_intercept).then(|| per_class - 1);
                 let why = crate::inference::explain(&e, &names, intercept);
                 warnings.push(format!("no --summary: {why}"));
             })
@@ -633,6 +647,11 @@ fn fit_warning(model: &Model, settings: &ModelSettings, features: usize) -> Opti
         Termination::Stalled(_) => format!(
             "the objective stopped changing with {gradient}: loosen --tol, or try another --solver"
         ),
+        Termination::KeepsDecreasing if matches!(model, Model::MultinomialLogisticRegression(_)) => {
+            return Some(
+                "separation: the fitted coefficients separate a class from the others (or every class from the rest), so without a penalty the log loss has no minimum (the coefficients grow without bound as the loss keeps falling); use --penalty l2 (with --C), or leave out the features that separate".to_owned(),
+            )
+        }
         Termination::KeepsDecreasing => {
             return Some(
                 "perfect separation: the fitted model classifies every training row correctly, so the data are linearly separable and, without a penalty, the log loss has no minimum (the coefficients grow without bound as the loss falls towards 0); use --penalty l2 (with --C)".to_owned(),

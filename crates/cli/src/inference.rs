@@ -3,7 +3,8 @@
 
 use crate::output::scientific;
 use descent_models::inference::{
-    logit_summary, ols_summary, Coefficient, CovarianceType, LogitSummary, OlsSummary,
+    logit_summary, mnlogit_summary, ols_summary, Coefficient, CovarianceType, Likelihood,
+    LogitSummary, MnLogitSummary, OlsSummary,
 };
 use descent_models::{Model, ModelError};
 use descent_objectives::DesignMatrix;
@@ -17,6 +18,7 @@ use std::io::Write;
 pub(crate) enum Inference {
     Logit(LogitSummary),
     Ols(OlsSummary),
+    MnLogit(MnLogitSummary),
 }
 
 /// `--cov-type`.
@@ -66,9 +68,14 @@ pub(crate) fn summarize(
         Model::LinearRegression(m) => {
             ols_summary(m, x.view(), y, fit_intercept, cov).map(Inference::Ols)
         }
-        Model::MultinomialLogisticRegression(_) => Err(ModelError::NotApplicable(
-            "statsmodels' MNLogit summary of a multinomial model is not available yet",
-        )),
+        Model::MultinomialLogisticRegression(_) if cov != CovarianceType::NonRobust => {
+            Err(ModelError::NotApplicable(
+                "robust covariances (--cov-type) of a multinomial model are not available; its summary takes the default nonrobust covariance",
+            ))
+        }
+        Model::MultinomialLogisticRegression(m) => {
+            mnlogit_summary(m, x.view(), y, fit_intercept).map(Inference::MnLogit)
+        }
     }
 }
 
@@ -102,6 +109,16 @@ pub(crate) fn explain(error: &ModelError, names: &[String], intercept: Option<us
     }
 }
 
+/// The likelihood statistics of a classifier's summary, up to the end of their second line.
+fn write_likelihood(out: &mut impl Write, l: &Likelihood) -> std::io::Result<()> {
+    let llr_p = l.llr_p_value.map_or_else(|| "-".to_owned(), p_value);
+    write!(
+        out,
+        "\nlog-likelihood {:.6}, intercept-only {:.6}; LLR {:.4} (p = {llr_p}); pseudo R² {:.6}\nAIC {:.4}, BIC {:.4}",
+        l.log_likelihood, l.null_log_likelihood, l.llr, l.pseudo_r2, l.aic, l.bic
+    )
+}
+
 /// A p-value as statsmodels prints it, with more digits: fixed below 1, in exponent form
 /// below 1e-4.
 fn p_value(p: f64) -> String {
@@ -122,6 +139,7 @@ pub(crate) fn write_table(
     // Robust statistics are referred to the normal distribution, as statsmodels does.
     let (table, statistic, cov): (&[Coefficient], &str, CovarianceType) = match inference {
         Inference::Logit(s) => (&s.coefficients, "z", s.covariance_type),
+        Inference::MnLogit(s) => (&s.coefficients, "z", CovarianceType::NonRobust),
         Inference::Ols(s) if s.covariance_type == CovarianceType::NonRobust => {
             (&s.coefficients, "t", s.covariance_type)
         }
@@ -165,21 +183,27 @@ pub(crate) fn write_table(
         )?;
     }
     match inference {
-        Inference::Logit(s) => writeln!(
-            out,
-            "\nlog-likelihood {:.6}, intercept-only {:.6}; LLR {:.4} (p = {}); pseudo R² {:.6}\nAIC {:.4}, BIC {:.4}; {} observations, df model {}, df residuals {}; condition number {:.4e}",
-            s.log_likelihood,
-            s.null_log_likelihood,
-            s.llr,
-            optional(s.llr_p_value),
-            s.pseudo_r2,
-            s.aic,
-            s.bic,
-            s.n_observations,
-            s.df_model,
-            s.df_residuals,
-            s.condition_number
-        ),
+        Inference::Logit(s) => {
+            write_likelihood(out, &s.likelihood)?;
+            writeln!(
+                out,
+                "; {} observations, df model {}, df residuals {}; condition number {:.4e}",
+                s.n_observations, s.df_model, s.df_residuals, s.condition_number
+            )
+        }
+        Inference::MnLogit(s) => {
+            writeln!(
+                out,
+                "\nreference class {} (its coefficients are zero; each other class's are its log-odds against it)",
+                s.reference_class
+            )?;
+            write_likelihood(out, &s.likelihood)?;
+            writeln!(
+                out,
+                "; {} observations, df model {}, df residuals {}; condition number {:.4e}",
+                s.n_observations, s.df_model, s.df_residuals, s.condition_number
+            )
+        }
         Inference::Ols(s) => writeln!(
             out,
             "\nR² {:.6}, adjusted {:.6}; F {:.4} (p = {}); log-likelihood {:.6}\nAIC {:.4}, BIC {:.4}; σ̂² {:.6}; {} observations, df model {}, df residuals {}\nresiduals: Durbin-Watson {:.4}, Jarque-Bera {:.4} (p = {}), skew {:.4}, kurtosis {:.4}; condition number {:.4e}",

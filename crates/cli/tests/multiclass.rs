@@ -226,27 +226,79 @@ fn cv_path_and_race_take_multiclass_targets() {
 }
 
 #[test]
-fn a_summary_of_a_multinomial_model_is_refused_with_a_reason() {
-    let iris = data("iris.csv");
+fn summaries_of_multinomial_fits_are_statsmodels_mnlogit_tables() {
+    let wine = data("wine.csv");
     let fit = json_of(&[
         "fit",
         "--model",
         "logistic",
         "--data",
-        &iris,
-        "--summary",
+        &wine,
+        "--features",
+        "alcohol,malic_acid,ash,alcalinity_of_ash,magnesium",
         "--penalty",
         "none",
+        "--tol",
+        "1e-12",
+        "--summary",
         "--json",
     ]);
-    assert!(fit.get("inference").is_none());
+    let theirs = &fixture("statsmodels_inference.json")["mnlogit"][2];
+    assert_eq!(theirs["data"], "wine.csv");
+    let inference = &fit["inference"];
+    assert_eq!(inference["compared_classes"], serde_json::json!([1.0, 2.0]));
+    let ours: Vec<f64> = inference["coefficients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["std_error"].as_f64().unwrap())
+        .collect();
+    for (a, b) in ours.iter().zip(numbers(&theirs["bse"])) {
+        assert!((a - b).abs() <= 1e-8 * b.abs(), "{a} vs {b}");
+    }
+    let (a, b) = (
+        inference["log_likelihood"].as_f64().unwrap(),
+        theirs["llf"].as_f64().unwrap(),
+    );
+    assert!((a - b).abs() <= 1e-9 * b.abs());
+
+    // Iris's setosa is separable from the other species: without a penalty there is no
+    // optimum (the fit at the default tol only looks converged; the summary polishes it, and
+    // finds out), and no table.
+    let iris = data("iris.csv");
     let output = common::descent()
-        .args(["fit", "--model", "logistic", "--data", &iris, "--summary"])
+        .args([
+            "fit",
+            "--model",
+            "logistic",
+            "--data",
+            &iris,
+            "--penalty",
+            "none",
+            "--summary",
+        ])
         .output()
         .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(
-        stderr.contains("no --summary") && stderr.contains("MNLogit"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("no --summary"), "{stderr}");
+    assert!(stderr.contains("linearly separable"), "{stderr}");
+    // At a tight tol the fit itself says so.
+    let output = common::descent()
+        .args([
+            "fit",
+            "--model",
+            "logistic",
+            "--data",
+            &iris,
+            "--penalty",
+            "none",
+            "--tol",
+            "1e-10",
+        ])
+        .output()
+        .unwrap();
+    let warning = String::from_utf8(output.stderr).unwrap();
+    assert!(warning.contains("separate a class"), "{warning}");
+    assert!(!stdout.contains("std err"), "{stdout}");
 }

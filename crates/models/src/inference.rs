@@ -1,6 +1,7 @@
 //! Classical statistical inference for unpenalized fits: what statsmodels' `Logit(…).fit()
-//! .summary()` and `OLS(…).fit().summary()` report — standard errors, test statistics,
-//! p-values, confidence intervals and the fit's likelihood-based statistics.
+//! .summary()`, `MNLogit(…).fit().summary()` and `OLS(…).fit().summary()` report — standard
+//! errors, test statistics, p-values, confidence intervals and the fit's likelihood-based
+//! statistics.
 //!
 //! The covariance of the estimates is the inverse of the information matrix, from its
 //! Cholesky factor:
@@ -42,10 +43,15 @@
 //! ```
 
 use crate::linear::one_hot_design;
-use crate::{FittedLinearRegression, FittedLogisticRegression, ModelError, Penalty};
-use descent_objectives::{
-    DesignMatrix, Hessian, LinearModelLoss, LogLoss, MeanSquaredError, Objective,
+use crate::{
+    FittedLinearRegression, FittedLogisticRegression, FittedMultinomialLogisticRegression,
+    LogisticRegression, ModelError, Penalty,
 };
+use descent_objectives::{
+    DesignMatrix, Features, Hessian, LinearModelLoss, LogLoss, MeanSquaredError,
+    MultinomialLogLoss, Objective,
+};
+use descent_solvers::Termination;
 use ndarray::{Array1, Array2, ArrayView1};
 use ndarray_linalg::{EigValsh, InverseC, SolveC, UPLO};
 use serde::Serialize;
@@ -104,6 +110,47 @@ pub struct Coefficient {
     pub upper: f64,
 }
 
+/// The likelihood-based statistics of a maximum-likelihood classifier's summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Likelihood {
+    /// The log-likelihood at the fit, `LL`.
+    pub log_likelihood: f64,
+    /// The log-likelihood of the intercept-only model, `LL₀`.
+    pub null_log_likelihood: f64,
+    /// The likelihood-ratio statistic, `2 (LL − LL₀)`.
+    pub llr: f64,
+    /// Its p-value, from χ² with the model's degrees of freedom (none without any feature).
+    pub llr_p_value: Option<f64>,
+    /// McFadden's pseudo-R², `1 − LL / LL₀`.
+    pub pseudo_r2: f64,
+    /// `−2 LL + 2k`, `k` the parameters.
+    pub aic: f64,
+    /// `−2 LL + k log N`.
+    pub bic: f64,
+}
+
+impl Likelihood {
+    /// The statistics of a fit with log-likelihood `ll` against the intercept-only `null`,
+    /// with `df_model` degrees of freedom, `parameters` estimated on `n` observations.
+    fn new(ll: f64, null: f64, df_model: usize, parameters: usize, n: usize) -> Self {
+        let llr = 2.0 * (ll - null);
+        let llr_p_value = ChiSquared::new(df_model as f64)
+            .ok()
+            .filter(|_| df_model > 0)
+            .map(|chi2| chi2.sf(llr));
+        let k = parameters as f64;
+        Likelihood {
+            log_likelihood: ll,
+            null_log_likelihood: null,
+            llr,
+            llr_p_value,
+            pseudo_r2: 1.0 - ll / null,
+            aic: -2.0 * ll + 2.0 * k,
+            bic: -2.0 * ll + k * (n as f64).ln(),
+        }
+    }
+}
+
 /// What statsmodels' `Logit(…).fit().summary()` reports. The coefficients are in the order
 /// of the model's, then the intercept's (when fitted).
 #[derive(Debug, Clone, Serialize)]
@@ -117,25 +164,51 @@ pub struct LogitSummary {
     pub df_model: usize,
     /// The residual degrees of freedom: observations less parameters.
     pub df_residuals: usize,
-    /// The log-likelihood at the fit, `Σ yᵢ log pᵢ + (1 − yᵢ) log(1 − pᵢ)`.
-    pub log_likelihood: f64,
-    /// The log-likelihood of the intercept-only model.
-    pub null_log_likelihood: f64,
-    /// The likelihood-ratio statistic, `2 (LL − LL₀)`.
-    pub llr: f64,
-    /// Its p-value, from χ² with `df_model` degrees of freedom (none without any feature).
-    pub llr_p_value: Option<f64>,
-    /// McFadden's pseudo-R², `1 − LL / LL₀`.
-    pub pseudo_r2: f64,
-    /// `−2 LL + 2k`, `k` the parameters.
-    pub aic: f64,
-    /// `−2 LL + k log N`.
-    pub bic: f64,
+    /// The likelihood statistics (`LL = Σ yᵢ log pᵢ + (1 − yᵢ) log(1 − pᵢ)`, `k` the
+    /// parameters).
+    #[serde(flatten)]
+    pub likelihood: Likelihood,
     /// How the covariance was estimated.
     pub covariance_type: CovarianceType,
     /// The condition number of `W^½X̃` (the square root of the information matrix `X̃ᵀWX̃`,
     /// `W = diag(pᵢ(1 − pᵢ))`): what least squares' condition number is of `X̃`, and what
     /// the standard errors' accuracy depends on (about `ε·κ²` relative).
+    pub condition_number: f64,
+}
+
+/// What statsmodels' `MNLogit(…).fit().summary()` reports for a multinomial logistic
+/// regression fitted without a penalty.
+///
+/// statsmodels fixes the first class's coefficients at zero (the reference class) and
+/// estimates `β_k` for every other class `k`; descent fits the symmetric parametrization
+/// `θ_k` (one vector per class, see [`FittedMultinomialLogisticRegression`]), which gives the
+/// same probabilities. The map is `β_k = θ_k − θ_0` (intercepts included), and the
+/// information matrix of the `β` is the Hessian of the summed loss in the other classes'
+/// parameters (with `θ_0` held fixed, the model is exactly statsmodels'), so the covariance is
+/// its inverse. The coefficients are listed class by class (`compared_classes`), each in the
+/// order of the model's features, then the intercept's (when fitted).
+#[derive(Debug, Clone, Serialize)]
+pub struct MnLogitSummary {
+    /// The reference class, whose coefficients are zero.
+    pub reference_class: f64,
+    /// The other classes, in the order of the coefficient tables.
+    pub compared_classes: Vec<f64>,
+    /// The coefficient tables of the compared classes, one after the other.
+    pub coefficients: Vec<Coefficient>,
+    /// The number of observations.
+    pub n_observations: usize,
+    /// `(K − 1)(k − 1)`, `k` the parameters per class (as statsmodels, with or without an
+    /// intercept).
+    pub df_model: usize,
+    /// `N − (K − 1)k`.
+    pub df_residuals: usize,
+    /// The likelihood statistics (`LL = Σᵢ log P_{i,yᵢ}`, `LL₀ = Σ_k n_k log(n_k / N)`, and
+    /// `(K − 1)k` parameters).
+    #[serde(flatten)]
+    pub likelihood: Likelihood,
+    /// The condition number of the square root of the information matrix (as
+    /// [`LogitSummary::condition_number`]); very large when a class is (nearly) separable
+    /// from the others, where the standard errors lose their meaning.
     pub condition_number: f64,
 }
 
@@ -338,6 +411,151 @@ fn invalid(reason: &'static str) -> ModelError {
     }
 }
 
+/// The inference summary of a multinomial logistic regression fitted without a penalty on
+/// `x` and `y` (the same data; `fit_intercept` as it was fitted), in statsmodels' reference
+/// parametrization (see [`MnLogitSummary`]). The estimates are the fit's, polished by Newton's
+/// method to `‖∇F‖ ≤ 1e-10` first, so that the covariance is that of the optimum (and a fit
+/// that a separable class only made look converged is found out).
+///
+/// ```
+/// use descent_models::inference::mnlogit_summary;
+/// use descent_models::{LogisticRegression, Penalty};
+/// use ndarray::array;
+/// let x = array![[0.5], [1.5], [2.0], [2.5], [3.5], [0.8], [3.0], [1.0], [2.2], [0.2], [3.1], [1.7]];
+/// let y = array![0.0, 1.0, 2.0, 1.0, 2.0, 0.0, 1.0, 0.0, 2.0, 1.0, 2.0, 0.0];
+/// let model = LogisticRegression::new().penalty(Penalty::None).tol(1e-10)
+///     .fit_multinomial(&x, y.view())?;
+/// let summary = mnlogit_summary(&model, &x, y.view(), true)?;
+/// assert_eq!(summary.compared_classes, vec![1.0, 2.0]);
+/// assert_eq!(summary.coefficients.len(), 4); // (slope, intercept) for classes 1 and 2
+/// assert!(summary.coefficients.iter().all(|c| c.std_error > 0.0));
+/// # Ok::<(), descent_models::ModelError>(())
+/// ```
+///
+/// # Errors
+/// A penalized model; a fit that did not converge; data of another shape than fitted; labels
+/// other than the model's classes; too few rows; a singular information matrix (collinear or
+/// constant columns, or classes that some feature separates).
+pub fn mnlogit_summary<'x>(
+    model: &FittedMultinomialLogisticRegression,
+    x: impl Into<DesignMatrix<'x>>,
+    y: ArrayView1<'_, f64>,
+    fit_intercept: bool,
+) -> Result<MnLogitSummary, ModelError> {
+    if model.penalty != Penalty::None {
+        return Err(ModelError::NotApplicable(
+            "classical standard errors do not apply to a penalized fit (the penalty biases the estimates); fit without a penalty (penalty none)",
+        ));
+    }
+    converged(&model.report)?;
+    let x: DesignMatrix<'x> = x.into();
+    // The fit polished by Newton's method to ‖∇F‖ ≤ 1e-10 from where it stopped (a step or
+    // two from a converged fit): the covariance is that of the optimum, and a fit that only
+    // looked converged, because a class is separable and the loss flattens out towards
+    // infinity, shows itself by running off (its end point then separates the class).
+    let polished = LogisticRegression::new()
+        .penalty(Penalty::None)
+        .fit_intercept(fit_intercept)
+        .solver(crate::Solver::Newton)
+        .tol(1e-10)
+        .max_iter(100)
+        .record_history(false)
+        .fit_multinomial_warm(x.view(), y, model)?;
+    match polished.report.termination {
+        Termination::KeepsDecreasing => {
+            return Err(ModelError::NotConverged(
+                "a class is linearly separable from the others, so the log-likelihood has no maximum (the coefficients run off to infinity) and standard errors do not exist; add a penalty, or leave out the features that separate".to_owned(),
+            ))
+        }
+        _ => converged(&polished.report)?,
+    }
+    let model = &polished;
+    let classes = &model.classes;
+    let k = classes.len();
+    let mut labels = Vec::with_capacity(y.len());
+    for &v in y {
+        match classes.iter().position(|&c| c == v) {
+            Some(c) => labels.push(c as u32),
+            None => {
+                return Err(ModelError::UnknownClass {
+                    value: v,
+                    classes: classes.clone(),
+                })
+            }
+        }
+    }
+    let expanded = (!x.categorical().is_empty()).then(|| one_hot_design(&x, false));
+    let dense: Features<'_> = match &expanded {
+        Some(m) => Features::F64(m.view()),
+        None => x.dense().view(),
+    };
+    let loss = MultinomialLogLoss::new(dense.view(), &labels[..], k)?.fit_intercept(fit_intercept);
+    let p = dense.ncols();
+    if p != model.coef.ncols() {
+        return Err(ModelError::ShapeMismatch {
+            what: "the feature matrix (columns)",
+            expected: model.coef.ncols(),
+            found: p,
+        });
+    }
+    let per_class = p + usize::from(fit_intercept);
+    let n = y.len();
+    let free = (k - 1) * per_class;
+    if n <= free {
+        return Err(invalid("inference needs more rows than parameters"));
+    }
+    let mut theta: Vec<f64> = model.coef.iter().copied().collect();
+    if fit_intercept {
+        theta.extend(model.intercept.iter());
+    }
+    let theta = Array1::from(theta);
+    let nf = n as f64;
+    let log_likelihood = -nf * loss.value(&theta);
+    // The symmetric Hessian's entries of classes 1..K, in the reference order: class by class,
+    // each the features' coefficients and then the intercept.
+    let index = |class: usize, j: usize| {
+        if j < p {
+            class * p + j
+        } else {
+            k * p + class
+        }
+    };
+    let order: Vec<usize> = (1..k)
+        .flat_map(|c| (0..per_class).map(move |j| index(c, j)))
+        .collect();
+    let hessian = loss.hessian(&theta);
+    let information =
+        Array2::from_shape_fn((free, free), |(a, b)| hessian[[order[a], order[b]]] * nf);
+    let cov = covariance(&information, 1.0)?;
+    let beta = Array1::from_shape_fn(free, |a| {
+        let (c, j) = (a / per_class + 1, a % per_class);
+        theta[index(c, j)] - theta[index(0, j)]
+    });
+    let normal = Normal::standard();
+    let critical = normal.inverse_cdf(0.5 + CONFIDENCE / 2.0);
+    let coefficients = table(&beta, &cov, |s| normal.sf(s), critical);
+    let mut counts = vec![0usize; k];
+    for &l in &labels {
+        counts[l as usize] += 1;
+    }
+    let null_log_likelihood: f64 = counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| c as f64 * (c as f64 / nf).ln())
+        .sum();
+    let df_model = (k - 1) * (per_class - 1);
+    Ok(MnLogitSummary {
+        reference_class: classes[0],
+        compared_classes: classes[1..].to_vec(),
+        coefficients,
+        n_observations: n,
+        df_model,
+        df_residuals: n - free,
+        likelihood: Likelihood::new(log_likelihood, null_log_likelihood, df_model, free, n),
+        condition_number: root_condition(&information)?,
+    })
+}
+
 /// The inference summary of a logistic regression fitted without a penalty on `x` and `y`
 /// (the same data; `fit_intercept` as it was fitted).
 ///
@@ -400,24 +618,12 @@ pub fn logit_summary<'x>(
     // As statsmodels' discrete models: one less than the parameters, with or without an
     // intercept (the null model is the intercept-only model either way).
     let df_model = k - 1;
-    let llr = 2.0 * (log_likelihood - null_log_likelihood);
-    let llr_p_value = ChiSquared::new(df_model as f64)
-        .ok()
-        .filter(|_| df_model > 0)
-        .map(|chi2| chi2.sf(llr));
-    let kf = k as f64;
     Ok(LogitSummary {
         coefficients,
         n_observations: n,
         df_model,
         df_residuals: n - k,
-        log_likelihood,
-        null_log_likelihood,
-        llr,
-        llr_p_value,
-        pseudo_r2: 1.0 - log_likelihood / null_log_likelihood,
-        aic: -2.0 * log_likelihood + 2.0 * kf,
-        bic: -2.0 * log_likelihood + kf * nf.ln(),
+        likelihood: Likelihood::new(log_likelihood, null_log_likelihood, df_model, k, n),
         covariance_type,
         condition_number: root_condition(&information)?,
     })

@@ -100,11 +100,11 @@ pub(crate) fn fit(
     };
     center(&mut report, k, p, model.fit_intercept, unpenalized);
     let (coef, intercept) = loss.split(&report.x);
-    if unpenalized
-        && report.termination != Termination::Interrupted
-        && separates(&x, &labels, &coef, &intercept)?
-    {
-        report.termination = Termination::KeepsDecreasing;
+    if unpenalized && report.termination != Termination::Interrupted {
+        let z = decision(&x, &coef, &intercept)?;
+        if separates(&z, &labels) || separated_class(&z, &labels).is_some() {
+            report.termination = Termination::KeepsDecreasing;
+        }
     }
     Ok(FittedMultinomialLogisticRegression {
         coef,
@@ -190,22 +190,43 @@ fn null_directions(k: usize, p: usize, intercept: bool, coefficients: bool) -> V
     groups
 }
 
-/// Whether every row's own class has the strictly largest linear predictor. If so, the data
-/// are separable, and the unpenalized loss has no minimum: scaling `(W, b)` by `t → ∞` sends
-/// every term `log(1 + Σ_{l ≠ yᵢ} e^{t(z_{il} − z_{i,yᵢ})})` towards 0, which it never reaches.
-fn separates(
-    x: &DesignMatrix<'_>,
-    labels: &[u32],
-    coef: &Array2<f64>,
-    intercept: &Array1<f64>,
-) -> Result<bool, ModelError> {
-    let z = decision(x, coef, intercept)?;
-    Ok(z.rows().into_iter().zip(labels).all(|(row, &label)| {
+/// Whether every row's own class has the strictly largest linear predictor (`z`, `N × K`). If
+/// so, the data are separable, and the unpenalized loss has no minimum: scaling `(W, b)` by
+/// `t → ∞` sends every term `log(1 + Σ_{l ≠ yᵢ} e^{t(z_{il} − z_{i,yᵢ})})` towards 0, which it
+/// never reaches.
+fn separates(z: &Array2<f64>, labels: &[u32]) -> bool {
+    z.rows().into_iter().zip(labels).all(|(row, &label)| {
         let own = row[label as usize];
         row.iter()
             .enumerate()
             .all(|(c, &v)| c == label as usize || v < own)
-    }))
+    })
+}
+
+/// A class that the fit's own coefficients separate from the others: with the linear
+/// function `h(x) = z_c(x) − (1/(K−1)) Σ_{l≠c} z_l(x)`, `h > 0` on every row of class `c` and
+/// `h < 0` on every other row. Then the unpenalized loss has no minimum: adding `t·h` to class
+/// `c`'s predictor (a change of `θ_c` alone) lowers every row's loss for every `t > 0` — a row
+/// of class `c` gains on every other class, any other row loses weight on a class not its
+/// own — so the loss keeps falling as `t → ∞` and never reaches its infimum (statsmodels'
+/// `MNLogit` does not converge there either). Such a class is typical of a multinomial fit
+/// that ran towards infinity: iris's setosa.
+fn separated_class(z: &Array2<f64>, labels: &[u32]) -> Option<usize> {
+    let k = z.ncols();
+    if k < 2 {
+        return None;
+    }
+    (0..k).find(|&c| {
+        z.rows().into_iter().zip(labels).all(|(row, &label)| {
+            let others = (row.sum() - row[c]) / (k - 1) as f64;
+            let h = row[c] - others;
+            if label as usize == c {
+                h > 0.0
+            } else {
+                h < 0.0
+            }
+        })
+    })
 }
 
 /// `z_{ik} = xᵢ·w_k + b_k`, `N × K`, one class at a time through the binary models' checked

@@ -3,7 +3,9 @@
 //! to 1e-8 relative.
 
 use descent_models::data::Dataset;
-use descent_models::inference::{logit_summary, ols_summary, Coefficient, CovarianceType};
+use descent_models::inference::{
+    logit_summary, mnlogit_summary, ols_summary, Coefficient, CovarianceType,
+};
 use descent_models::{LinearRegression, LogisticRegression, Penalty, Solver};
 use serde_json::Value;
 
@@ -108,7 +110,7 @@ fn summaries_match_statsmodels() {
             // statsmodels' intercept-only fit is numerical (its llnull within about 1e-10, and
             // its LLR p-value within 1e-6); descent's is the closed form. Each is checked
             // against the exact values, and statsmodels' own to what its fit allows.
-            let p = s.llr_p_value.unwrap();
+            let p = s.likelihood.llr_p_value.unwrap();
             within(
                 p,
                 get("llr_pvalue"),
@@ -116,14 +118,14 @@ fn summaries_match_statsmodels() {
                 &format!("{name}, statsmodels' llr p"),
             );
             let scalars = vec![
-                (s.log_likelihood, "llf"),
-                (s.null_log_likelihood, "exact_llnull"),
-                (s.null_log_likelihood, "llnull"),
-                (s.llr, "exact_llr"),
+                (s.likelihood.log_likelihood, "llf"),
+                (s.likelihood.null_log_likelihood, "exact_llnull"),
+                (s.likelihood.null_log_likelihood, "llnull"),
+                (s.likelihood.llr, "exact_llr"),
                 (p, "exact_llr_pvalue"),
-                (s.pseudo_r2, "exact_prsquared"),
-                (s.aic, "aic"),
-                (s.bic, "bic"),
+                (s.likelihood.pseudo_r2, "exact_prsquared"),
+                (s.likelihood.aic, "aic"),
+                (s.likelihood.bic, "bic"),
                 (s.condition_number, "condition_number"),
             ];
             (s.coefficients, scalars, (s.df_model, s.df_residuals))
@@ -232,4 +234,72 @@ fn no_table_where_standard_errors_do_not_exist() {
         e.contains("standard errors need the optimum") && e.contains("no minimum found"),
         "{e}"
     );
+}
+
+#[test]
+fn multinomial_summaries_match_statsmodels_mnlogit() {
+    for case in fixtures()["mnlogit"].as_array().unwrap() {
+        let data = case["data"].as_str().unwrap();
+        let intercept = case["intercept"].as_bool().unwrap();
+        let features: Vec<String> = case["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap().to_owned())
+            .collect();
+        let file = data.split_whitespace().next().unwrap();
+        let path = format!("{}/../../data/{file}", env!("CARGO_MANIFEST_DIR"));
+        let target = if file == "wine.csv" {
+            "class"
+        } else {
+            "target"
+        };
+        let mut set: Dataset = Dataset::read_columns(&path, &features, target).unwrap();
+        if data.ends_with("quartiles") {
+            // numpy's searchsorted(quantile(y, [¼, ½, ¾]), y, side="right"), as the fixture.
+            let mut sorted = set.y.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            let quantile = |q: f64| {
+                let at = q * (sorted.len() - 1) as f64;
+                let (i, f) = (at.floor() as usize, at.fract());
+                sorted[i] + f * (sorted[(i + 1).min(sorted.len() - 1)] - sorted[i])
+            };
+            let cuts = [quantile(0.25), quantile(0.5), quantile(0.75)];
+            set.y = set
+                .y
+                .mapv(|t| cuts.iter().filter(|&&c| c <= t).count() as f64);
+        }
+        let name = format!("MNLogit on {data} (intercept {intercept})");
+        let model = LogisticRegression::new()
+            .penalty(Penalty::None)
+            .solver(Solver::Newton)
+            .fit_intercept(intercept)
+            .tol(1e-12)
+            .max_iter(200)
+            .fit_multinomial(&set.x, set.y.view())
+            .unwrap();
+        let s = mnlogit_summary(&model, &set.x, set.y.view(), intercept).unwrap();
+        assert_eq!(s.compared_classes, numbers(&case["classes"])[1..].to_vec());
+        check_table(&s.coefficients, case, &name);
+        let get = |key: &str| case[key].as_f64().unwrap();
+        for (ours, key) in [
+            (s.likelihood.log_likelihood, "llf"),
+            (s.likelihood.null_log_likelihood, "llnull"),
+            (s.likelihood.llr, "llr"),
+            (s.likelihood.pseudo_r2, "prsquared"),
+            (s.likelihood.aic, "aic"),
+            (s.likelihood.bic, "bic"),
+        ] {
+            close(ours, get(key), &format!("{name}, {key}"));
+        }
+        // statsmodels' intercept-only fit is numerical: its LLR p-value to what that allows.
+        within(
+            s.likelihood.llr_p_value.unwrap(),
+            get("llr_pvalue"),
+            1e-6,
+            &format!("{name}, llr_pvalue"),
+        );
+        assert_eq!(s.df_model as f64, get("df_model"), "{name}");
+        assert_eq!(s.df_residuals as f64, get("df_resid"), "{name}");
+    }
 }
