@@ -775,6 +775,79 @@ mod tests {
         assert!(ModelFile::from_json(&v1, "m.json").is_ok());
     }
 
+    fn multinomial_file() -> ModelFile {
+        let x = array![
+            [0.0, 1.0],
+            [1.0, 0.0],
+            [2.0, 2.0],
+            [3.0, 1.0],
+            [0.5, 2.5],
+            [2.5, 0.5]
+        ];
+        let y = array![4.0, 7.0, 9.0, 4.0, 7.0, 9.0];
+        let fit = LogisticRegression::new()
+            .fit_multinomial(x.view(), y.view())
+            .unwrap();
+        ModelFile::new(
+            Model::MultinomialLogisticRegression(fit),
+            vec!["a".into(), "b".into()],
+            "t".into(),
+            None,
+        )
+    }
+
+    #[test]
+    fn multinomial_models_round_trip_and_are_checked_on_load() {
+        let file = multinomial_file();
+        let json = file.to_json().unwrap();
+        assert!(json.contains("\"kind\": \"multinomial_logistic_regression\""));
+        let back = ModelFile::from_json(&json, "m.json").unwrap();
+        let (a, b) = (
+            file.into_multinomial().unwrap(),
+            back.into_multinomial().unwrap(),
+        );
+        assert_eq!(a.coef, b.coef);
+        assert_eq!(a.intercept, b.intercept);
+        assert_eq!(a.classes, vec![4.0, 7.0, 9.0]);
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+            let mut v = value.clone();
+            f(&mut v);
+            v.to_string()
+        };
+        let cases: Vec<(String, &str)> = vec![
+            (
+                edit(&|v| v["model"]["classes"] = serde_json::json!([4.0, 9.0, 7.0])),
+                "classes",
+            ),
+            (
+                edit(&|v| v["model"]["classes"] = serde_json::json!([4.0, 7.0])),
+                "6 coefficients for 2 feature names and 2 output(s)",
+            ),
+            (
+                edit(&|v| v["model"]["coef"] = serde_json::json!([[1.0, 2.0], [3.0]])),
+                "differ in length",
+            ),
+            (
+                edit(&|v| v["model"]["intercept"] = serde_json::json!([0.0, 1.0])),
+                "intercepts",
+            ),
+            (edit(&|v| v["model"]["penalty"] = "l1".into()), "penalty"),
+        ];
+        for (json, needle) in cases {
+            let e = ModelFile::from_json(&json, "m.json").unwrap_err();
+            assert!(e.to_string().contains(needle), "{needle}: {e}");
+        }
+        let e = ModelFile::from_json(&json, "m.json")
+            .unwrap()
+            .into_logistic()
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("multinomial_logistic_regression"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn a_failed_save_leaves_the_old_file_and_no_temporary_files() {
         let dir = tempfile::tempdir().unwrap();
