@@ -1,6 +1,7 @@
 //! Multinomial logistic regression against scikit-learn (`tests/fixtures/sklearn_multinomial.json`,
 //! from `scripts/make_fixtures.py`): iris, wine and diabetes cut into quartile classes, raw and
-//! standardized, several C and no penalty. The objective within 1e-9 relative of scikit-learn's
+//! standardized, several C and no penalty (where iris is separable, and the fit says so). The
+//! objective within 1e-9 relative of scikit-learn's
 //! best solver at tol 1e-12, and the probabilities (unique at the optimum, unlike the
 //! intercepts) within 1e-6.
 
@@ -105,11 +106,22 @@ fn objectives_and_probabilities_match_scikit_learn() {
             .fit_multinomial(x.view(), y.view())
             .unwrap();
         let what = format!("{name} {} C={}", case["scaling"], case["C"]);
-        assert!(
-            fit.report.converged(),
-            "{what}: {:?}",
-            fit.report.termination
-        );
+        if case["C"].is_null() {
+            // Iris's setosa is linearly separable from the other species: without a penalty
+            // the loss has no minimum, and the fit says so (scikit-learn's lbfgs stops where
+            // its tolerance lets it; both objectives approach the infimum).
+            assert_eq!(
+                fit.report.termination,
+                descent_solvers::Termination::KeepsDecreasing,
+                "{what}"
+            );
+        } else {
+            assert!(
+                fit.report.converged(),
+                "{what}: {:?}",
+                fit.report.termination
+            );
+        }
         let theirs = case["objective"].as_f64().unwrap();
         let ours = fit.report.value;
         assert!(
