@@ -700,9 +700,18 @@ fn objective_form(model: &Model) -> String {
         Model::LinearRegression(_) => "mean squared error".to_owned(),
         Model::MultinomialLogisticRegression(m) => match m.penalty {
             Penalty::None => "mean multinomial log loss (no penalty)".to_owned(),
-            _ => format!(
+            Penalty::L2 => format!(
                 "mean multinomial log loss + ‖W‖²/(2·C·N), C = {}",
                 Sig(m.c, 6)
+            ),
+            Penalty::L1 => format!(
+                "mean multinomial log loss + ‖W‖₁/(C·N), C = {}",
+                Sig(m.c, 6)
+            ),
+            Penalty::ElasticNet => format!(
+                "mean multinomial log loss + (r‖W‖₁ + ½(1 − r)‖W‖²)/(C·N), C = {}, r = {}",
+                Sig(m.c, 6),
+                Sig(m.l1_ratio.unwrap_or(f64::NAN), 6)
             ),
         },
     }
@@ -738,7 +747,7 @@ fn summarize<T: Element>(
             Some(penalty_name(m.penalty)),
             (m.penalty != Penalty::None).then_some(m.c),
             None,
-            None,
+            m.l1_ratio,
             None,
         ),
         Model::LinearRegression(m) => (None, None, None, Some(m.alpha), m.l1_ratio, m.rank),
@@ -852,7 +861,7 @@ fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> std::io::Result<()
         writeln!(
             out,
             "  non-zeros    {k} of {} coefficients",
-            s.feature_names.len()
+            s.coef.flat().len()
         )?;
     }
     if let Some(rank) = s.rank {

@@ -165,7 +165,11 @@ pub(crate) fn default_range(
         return Ok((1e-4, 1e4));
     }
     match settings.kind {
-        ModelKind::Logistic => match settings.logistic(None).l1_min_c(x, y)? {
+        ModelKind::Logistic => match if crate::fit::more_than_two_classes(y) {
+            settings.logistic(None).l1_min_c_multinomial(x, y)?
+        } else {
+            settings.logistic(None).l1_min_c(x, y)?
+        } {
             Some(c) => Ok((c, c * 10f64.powf(LOGISTIC_DECADES))),
             None => bail!(
                 "no feature is correlated with the labels, so every C gives all-zero coefficients; give the range with --C"

@@ -214,6 +214,23 @@ fn cv_path_and_race_take_multiclass_targets() {
     let steps = path["path"].as_array().unwrap_or_else(|| panic!("{path}"));
     assert_eq!(steps.len(), 4);
     assert!(steps.iter().all(|s| s["converged"].as_bool().unwrap()));
+    // L1: the path starts at the multinomial C_min, where every coefficient is zero.
+    let sparse = json_of(&[
+        "path",
+        "--model",
+        "logistic",
+        "--data",
+        &wine,
+        "--standardize",
+        "--penalty",
+        "l1",
+        "--num",
+        "3",
+        "--json",
+    ]);
+    let steps = sparse["path"].as_array().unwrap();
+    assert_eq!(steps[0]["non_zeros"], 0, "{sparse}");
+    assert!(steps[2]["non_zeros"].as_u64().unwrap() > 0);
     let race = stdout_of(&[
         "race",
         "--model",

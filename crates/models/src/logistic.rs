@@ -208,6 +208,39 @@ impl LogisticRegression {
         Ok((r > 0.0 && t > 0.0).then(|| r / (x.nrows() as f64 * t)))
     }
 
+    /// [`l1_min_c`](Self::l1_min_c) of the multinomial model
+    /// ([`fit_multinomial`](Self::fit_multinomial)): `C_min = r/(N·t)` with
+    /// `t = ‖∇_W F(0, b*)‖_∞ = max_{k,j} |Σᵢ xᵢⱼ(n_k/N − [yᵢ = k])|/N`, the intercepts at the
+    /// classes' log-shares (or zero without an intercept).
+    ///
+    /// ```
+    /// use descent_models::{LogisticRegression, Penalty};
+    /// use ndarray::array;
+    /// let x = array![[1.0], [2.0], [3.0], [4.0], [5.0], [6.0]];
+    /// let y = array![0.0, 0.0, 1.0, 1.0, 2.0, 2.0];
+    /// let model = LogisticRegression::new().penalty(Penalty::L1).tol(1e-12);
+    /// let c_min = model.l1_min_c_multinomial(x.view(), y.view())?.unwrap();
+    /// let below = model.clone().c(0.99 * c_min).fit_multinomial(x.view(), y.view())?;
+    /// assert!(below.coef.iter().all(|&w| w == 0.0));
+    /// let above = model.c(1.01 * c_min).fit_multinomial(x.view(), y.view())?;
+    /// assert!(above.coef.iter().any(|&w| w != 0.0));
+    /// # Ok::<(), descent_models::ModelError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Invalid settings, or data the model could not be fitted to.
+    pub fn l1_min_c_multinomial<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+    ) -> Result<Option<f64>, ModelError> {
+        self.validate()?;
+        let x = x.into();
+        let t = crate::multinomial::l1_threshold(&x, y, self.fit_intercept)?;
+        let r = self.l1_share().unwrap_or(0.0);
+        Ok((r > 0.0 && t > 0.0).then(|| r / (x.nrows() as f64 * t)))
+    }
+
     /// The probability above which [`predict`](FittedLogisticRegression::predict) says the
     /// positive class, strictly between 0 and 1 (checked at fit time).
     #[must_use]
@@ -285,8 +318,11 @@ impl LogisticRegression {
     /// The default solver is Newton up to [`NEWTON_MAX_PARAMETERS`](crate::NEWTON_MAX_PARAMETERS)
     /// parameters (`K(p + 1)`), L-BFGS beyond; Newton works around the directions in which the
     /// loss is constant (a constant added to every intercept) by taking the step of least
-    /// norm along them. No preconditioning: the solvers work on the features as given. L1 and
-    /// elastic-net penalties, the threshold and `precondition` do not apply.
+    /// norm along them. L1 and elastic-net penalties (`C·Σ loss + r‖W‖₁ + ½(1 − r)‖W‖²`) take
+    /// the proximal solvers (proximal Newton by default), which stop here on the optimality
+    /// measure (the smallest subgradient's norm ≤ `tol`) rather than on a duality gap. No
+    /// preconditioning: the solvers work on the features as given. The threshold and
+    /// `precondition` do not apply.
     ///
     /// With two classes this is the symmetric softmax model, which scikit-learn fits only when
     /// asked; [`fit`](Self::fit) fits the binary model.
@@ -305,9 +341,9 @@ impl LogisticRegression {
     /// ```
     ///
     /// # Errors
-    /// Invalid settings, an L1 or elastic-net penalty, a least-squares or proximal solver;
-    /// empty, non-finite or mismatched data; fewer than two classes, labels that are not
-    /// whole numbers.
+    /// Invalid settings, a least-squares solver, a penalty with an L1 part and a solver that
+    /// cannot minimize it; empty, non-finite or mismatched data; fewer than two classes,
+    /// labels that are not whole numbers.
     pub fn fit_multinomial<'x>(
         &self,
         x: impl Into<DesignMatrix<'x>>,

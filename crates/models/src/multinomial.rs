@@ -3,10 +3,11 @@
 
 use crate::linear::{linear_predictor, one_hot_design};
 use crate::metrics::MulticlassMetrics;
-use crate::solver::{minimize_objective, Iterative};
+use crate::solver::{minimize_composite_objective, minimize_objective, Iterative};
 use crate::{LogisticRegression, ModelError, Penalty, Solver};
 use descent_objectives::{
-    DesignMatrix, Features, Gradient, Hessian, L2Regularized, MultinomialLogLoss, Objective,
+    DesignMatrix, ElasticNet, Features, Gradient, Hessian, L2Regularized, MultinomialLogLoss,
+    Objective,
 };
 use descent_solvers::{Observer, Report, Termination};
 use ndarray::{Array1, Array2, ArrayView1, Axis};
@@ -23,17 +24,23 @@ pub(crate) fn fit(
     previous: Option<&FittedMultinomialLogisticRegression>,
     observer: &mut dyn Observer<Array1<f64>>,
 ) -> Result<FittedMultinomialLogisticRegression, ModelError> {
+    crate::logistic::check_l1_ratio(
+        model.penalty == Penalty::ElasticNet,
+        model.l1_ratio,
+        "penalty elasticnet",
+    )?;
     let c = match model.penalty {
-        Penalty::L2 => {
+        Penalty::None => f64::INFINITY,
+        _ => {
             crate::error::positive("C", model.c)?;
             model.c
         }
-        Penalty::None => f64::INFINITY,
-        Penalty::L1 | Penalty::ElasticNet => {
-            return Err(ModelError::NotApplicable(
-                "L1 and elastic-net penalties are not available for multinomial logistic regression yet: use penalty l2 or none",
-            ))
-        }
+    };
+    // The L1 share of the penalty, for the proximal solvers.
+    let l1_share = match model.penalty {
+        Penalty::L1 => Some(1.0),
+        Penalty::ElasticNet => model.l1_ratio,
+        _ => None,
     };
     if x.nrows() != y.len() {
         return Err(ModelError::ShapeMismatch {
@@ -53,21 +60,23 @@ pub(crate) fn fit(
     };
     let p = dense.ncols();
     let n_params = k * (p + usize::from(model.fit_intercept));
-    let solver = model
-        .solver
-        .unwrap_or_else(|| Solver::for_parameters(n_params));
-    if matches!(
-        solver,
-        Solver::LeastSquares | Solver::ProximalNewton | Solver::Fista
-    ) {
+    let solver = model.solver.unwrap_or_else(|| match l1_share {
+        Some(_) => Solver::for_sparse(),
+        None => Solver::for_parameters(n_params),
+    });
+    let proximal = l1_share.is_some() || matches!(solver, Solver::ProximalNewton | Solver::Fista);
+    if solver == Solver::LeastSquares || (l1_share.is_some() && !solver.handles_l1()) {
         return Err(ModelError::UnsupportedSolver {
             solver: solver.short_name(),
-            model: "a multinomial logistic regression",
+            model: if l1_share.is_some() {
+                "a multinomial logistic regression with an L1 part (use prox-newton, fista or gd)"
+            } else {
+                "a multinomial logistic regression"
+            },
         });
     }
     let loss = MultinomialLogLoss::new(dense.view(), Cow::Borrowed(&labels[..]), k)?
         .fit_intercept(model.fit_intercept);
-    let objective = L2Regularized::with_c(&loss, c)?;
     let unpenalized = c.is_infinite();
     let x0 = match previous {
         None => Array1::zeros(n_params),
@@ -86,17 +95,29 @@ pub(crate) fn fit(
             })
         }
     };
-    let mut report = if matches!(solver, Solver::Newton | Solver::NewtonCg) {
-        let identified = Identified {
-            inner: &objective,
-            classes: k,
-            features: p,
-            intercept: model.fit_intercept,
-            coefficients: unpenalized,
+    let mut report = if proximal {
+        // scikit-learn's C·Σ loss + r‖W‖₁ + ½(1 − r)‖W‖², in the mean form, on the K·p
+        // coefficients (the intercepts are not penalized).
+        let penalty = match l1_share {
+            Some(r) => ElasticNet::for_logistic(c, r, x.nrows(), k * p)?,
+            None if unpenalized => ElasticNet::new(0.0, 0.0, k * p)?,
+            None => ElasticNet::for_logistic(c, 0.0, x.nrows(), k * p)?,
         };
-        minimize_objective(&identified, solver, &settings, x0, observer)?
+        minimize_composite_objective(&loss, penalty, solver, &settings, x0, observer)?
     } else {
-        minimize_objective(&objective, solver, &settings, x0, observer)?
+        let objective = L2Regularized::with_c(&loss, c)?;
+        if matches!(solver, Solver::Newton | Solver::NewtonCg) {
+            let identified = Identified {
+                inner: &objective,
+                classes: k,
+                features: p,
+                intercept: model.fit_intercept,
+                coefficients: unpenalized,
+            };
+            minimize_objective(&identified, solver, &settings, x0, observer)?
+        } else {
+            minimize_objective(&objective, solver, &settings, x0, observer)?
+        }
     };
     center(&mut report, k, p, model.fit_intercept, unpenalized);
     let (coef, intercept) = loss.split(&report.x);
@@ -112,9 +133,42 @@ pub(crate) fn fit(
         classes,
         c: model.c,
         penalty: model.penalty,
+        l1_ratio: model.l1_ratio,
         solver,
         report,
     })
+}
+
+/// `‖∇_W F(0, b*)‖_∞` of the multinomial loss on `x` and `y`, with the intercepts fitted
+/// (`b*_k = log(n_k/N)`, where every class's probability is its share of the rows) or zero: the
+/// smallest mean-form L1 strength `λ₁` at which every coefficient of the fit is zero.
+pub(crate) fn l1_threshold(
+    x: &DesignMatrix<'_>,
+    y: ArrayView1<'_, f64>,
+    fit_intercept: bool,
+) -> Result<f64, ModelError> {
+    let (classes, labels) = class_indices(y)?;
+    let k = classes.len();
+    let expanded = (!x.categorical().is_empty()).then(|| one_hot_design(x, false));
+    let dense: Features<'_> = match &expanded {
+        Some(m) => Features::F64(m.view()),
+        None => x.dense().view(),
+    };
+    let p = dense.ncols();
+    let loss = MultinomialLogLoss::new(dense.view(), Cow::Borrowed(&labels[..]), k)?
+        .fit_intercept(fit_intercept);
+    let mut at = Array1::zeros(k * (p + usize::from(fit_intercept)));
+    if fit_intercept {
+        let mut counts = vec![0.0; k];
+        for &l in &labels {
+            counts[l as usize] += 1.0;
+        }
+        for (c, count) in counts.iter().enumerate() {
+            at[k * p + c] = (count / labels.len() as f64).ln();
+        }
+    }
+    let g = loss.gradient(&at);
+    Ok(g.iter().take(k * p).fold(0.0_f64, |m, v| m.max(v.abs())))
 }
 
 /// The distinct labels of `y` in increasing order (scikit-learn's `classes_`), and each row's
@@ -333,8 +387,11 @@ pub struct FittedMultinomialLogisticRegression {
     pub classes: Vec<f64>,
     /// The `C` it was fitted with.
     pub c: f64,
-    /// The penalty it was fitted with ([`Penalty::L2`] or [`Penalty::None`]).
+    /// The penalty it was fitted with.
     pub penalty: Penalty,
+    /// The elastic net's `l1_ratio` it was fitted with (elastic net only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l1_ratio: Option<f64>,
     /// The solver it was fitted with.
     pub solver: Solver,
     /// The solver's report; its points are `[w_0, …, w_{K−1}, b]` (see
@@ -432,8 +489,8 @@ impl FittedMultinomialLogisticRegression {
         self.classes.len()
     }
 
-    /// scikit-learn's objective value `C·Σᵢ −log P_{i,yᵢ} + ½‖W‖²_F`, from the mean form in
-    /// the report (`N` the number of training rows; unpenalized, the summed loss).
+    /// scikit-learn's objective value `C·Σᵢ −log P_{i,yᵢ} + r‖W‖₁ + ½(1 − r)‖W‖²_F`, from the
+    /// mean form in the report (`N` the number of training rows; unpenalized, the summed loss).
     pub fn sklearn_objective(&self, n_samples: usize) -> f64 {
         let n = n_samples as f64;
         if self.penalty == Penalty::None {
@@ -550,11 +607,48 @@ mod tests {
         assert!(LogisticRegression::new()
             .fit_multinomial(x.view(), short.view())
             .is_err());
-        let l1 = LogisticRegression::new().penalty(Penalty::L1);
+        let elastic = LogisticRegression::new().penalty(Penalty::ElasticNet);
         assert!(matches!(
-            l1.fit_multinomial(x.view(), three_classes().1.view()),
-            Err(ModelError::NotApplicable(_))
+            elastic.fit_multinomial(x.view(), three_classes().1.view()),
+            Err(ModelError::MissingParameter { .. })
         ));
+        let l1_by_lbfgs = LogisticRegression::new()
+            .penalty(Penalty::L1)
+            .solver(Solver::Lbfgs);
+        assert!(matches!(
+            l1_by_lbfgs.fit_multinomial(x.view(), three_classes().1.view()),
+            Err(ModelError::UnsupportedSolver { .. })
+        ));
+    }
+
+    #[test]
+    fn l1_zeroes_coefficients_and_reaches_the_optimality_tolerance() {
+        let (x, y) = three_classes();
+        let strong = LogisticRegression::new()
+            .penalty(Penalty::L1)
+            .c(0.05)
+            .tol(1e-10)
+            .fit_multinomial(x.view(), y.view())
+            .unwrap();
+        assert_eq!(strong.solver, Solver::ProximalNewton);
+        assert!(strong.report.converged(), "{:?}", strong.report.termination);
+        assert!(strong.coef.iter().all(|&w| w == 0.0), "{}", strong.coef);
+        let weak = LogisticRegression::new()
+            .penalty(Penalty::L1)
+            .c(10.0)
+            .tol(1e-10)
+            .fit_multinomial(x.view(), y.view())
+            .unwrap();
+        assert!(weak.coef.iter().any(|&w| w != 0.0));
+        let fista = LogisticRegression::new()
+            .penalty(Penalty::L1)
+            .c(10.0)
+            .tol(1e-9)
+            .max_iter(100_000)
+            .solver(Solver::Fista)
+            .fit_multinomial(x.view(), y.view())
+            .unwrap();
+        assert!((fista.report.value - weak.report.value).abs() < 1e-8);
     }
 
     #[test]

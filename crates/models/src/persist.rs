@@ -423,11 +423,15 @@ impl ModelFile {
                         m.classes.len()
                     ));
                 }
-                match m.penalty {
-                    Penalty::L2 => positive("C", m.c).map_err(|e| e.to_string())?,
-                    Penalty::None => {}
-                    other => return Err(format!("the penalty {other:?} of a multinomial model")),
+                if m.penalty != Penalty::None {
+                    positive("C", m.c).map_err(|e| e.to_string())?;
                 }
+                check_l1_ratio(
+                    m.penalty == Penalty::ElasticNet,
+                    m.l1_ratio,
+                    "penalty elasticnet",
+                )
+                .map_err(|e| e.to_string())?;
             }
             Model::LinearRegression(m) => {
                 if m.l1_ratio.is_some() {
@@ -832,7 +836,10 @@ mod tests {
                 edit(&|v| v["model"]["intercept"] = serde_json::json!([0.0, 1.0])),
                 "intercepts",
             ),
-            (edit(&|v| v["model"]["penalty"] = "l1".into()), "penalty"),
+            (
+                edit(&|v| v["model"]["penalty"] = "elastic_net".into()),
+                "l1_ratio",
+            ),
         ];
         for (json, needle) in cases {
             let e = ModelFile::from_json(&json, "m.json").unwrap_err();

@@ -337,6 +337,21 @@ where
     Ok(report)
 }
 
+/// Minimizes `loss` plus `penalty` with a proximal solver from `x0`, in the loss's own
+/// coordinates (no preconditioning).
+pub(crate) fn minimize_composite_objective<F: Smooth + HessianBlock>(
+    loss: F,
+    penalty: ElasticNet,
+    solver: Solver,
+    settings: &Iterative,
+    x0: Array1<f64>,
+    observer: &mut dyn Observer<Array1<f64>>,
+) -> Result<Report<Array1<f64>>, ModelError> {
+    settings.validate()?;
+    let objective = Composite::new(loss, penalty)?;
+    run_composite(&objective, solver, settings, x0, observer)
+}
+
 /// Runs the proximal `solver` on `objective` from `x0`.
 fn run_composite<F: Smooth + HessianBlock>(
     objective: &Composite<F>,

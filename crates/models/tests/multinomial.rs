@@ -174,3 +174,50 @@ fn metrics_match_scikit_learn() {
         serde_json::from_value(expected["confusion_matrix"].clone()).unwrap();
     assert_eq!(m.confusion_matrix, confusion);
 }
+
+#[test]
+fn l1_and_elastic_net_match_scikit_learns_saga() {
+    let fixtures = fixtures();
+    for case in fixtures["sparse_cases"].as_array().unwrap() {
+        let name = case["data"].as_str().unwrap();
+        let (raw, y) = data(name, &[]);
+        let x = StandardScaler::fit(&raw)
+            .unwrap()
+            .transform(raw.view())
+            .unwrap();
+        let (c, ratio) = (
+            case["C"].as_f64().unwrap(),
+            case["l1_ratio"].as_f64().unwrap(),
+        );
+        let model = if ratio == 1.0 {
+            LogisticRegression::new().penalty(Penalty::L1)
+        } else {
+            LogisticRegression::new()
+                .penalty(Penalty::ElasticNet)
+                .l1_ratio(ratio)
+        };
+        let fit = model
+            .c(c)
+            .tol(1e-11)
+            .max_iter(1000)
+            .fit_multinomial(x.view(), y.view())
+            .unwrap();
+        let what = format!("{name} C={c} l1_ratio={ratio}");
+        assert!(
+            fit.report.converged(),
+            "{what}: {:?}",
+            fit.report.termination
+        );
+        let (ours, theirs) = (fit.report.value, case["objective"].as_f64().unwrap());
+        assert!(
+            (ours - theirs).abs() <= 1e-9 * theirs,
+            "{what}: {ours} vs scikit-learn's {theirs}"
+        );
+        let non_zeros = fit.coef.iter().filter(|&&w| w != 0.0).count();
+        assert_eq!(
+            non_zeros as u64,
+            case["non_zeros"].as_u64().unwrap(),
+            "{what}"
+        );
+    }
+}

@@ -2,7 +2,10 @@
 
 use crate::kernel::{self, Kernel, Lanes, LANES};
 use crate::linear::{first_non_finite, Partials};
-use crate::{Element, Features, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError};
+use crate::{
+    Element, Features, Gradient, Hessian, HessianBlock, LinearModelLoss, Objective, ObjectiveError,
+    Smooth,
+};
 use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -993,6 +996,14 @@ impl Hessian for MultinomialLogLoss<'_> {
         h
     }
 }
+
+/// No duality gap yet (the multinomial dual needs each row's residuals kept on the simplex
+/// while the intercepts' constraint holds): proximal solvers stop on the optimality measure,
+/// the smallest subgradient, instead.
+impl Smooth for MultinomialLogLoss<'_> {}
+
+/// The whole Hessian, selected from.
+impl HessianBlock for MultinomialLogLoss<'_> {}
 
 impl LinearModelLoss for MultinomialLogLoss<'_> {
     fn n_samples(&self) -> usize {
