@@ -48,8 +48,8 @@ use crate::{
     LogisticRegression, ModelError, Penalty,
 };
 use descent_objectives::{
-    DesignMatrix, Features, Hessian, LinearModelLoss, LogLoss, MeanSquaredError,
-    MultinomialLogLoss, Objective,
+    DesignMatrix, Hessian, LinearModelLoss, LogLoss, MeanSquaredError, MultinomialLogLoss,
+    Objective,
 };
 use descent_solvers::Termination;
 use ndarray::{Array1, Array2, ArrayView1};
@@ -484,11 +484,8 @@ pub fn mnlogit_summary<'x>(
             }
         }
     }
-    let expanded = (!x.categorical().is_empty()).then(|| one_hot_design(&x, false));
-    let dense: Features<'_> = match &expanded {
-        Some(m) => Features::F64(m.view()),
-        None => x.dense().view(),
-    };
+    let design = crate::multinomial::DenseDesign::of(&x);
+    let dense = design.features();
     let loss = MultinomialLogLoss::new(dense.view(), &labels[..], k)?.fit_intercept(fit_intercept);
     let p = dense.ncols();
     if p != model.coef.ncols() {

@@ -203,9 +203,7 @@ impl LogisticRegression {
         let x = x.into();
         let (_, y01) = binary_labels(y)?;
         let loss = LogLoss::new(&x, &y01)?.fit_intercept(self.fit_intercept);
-        let t = loss.l1_threshold();
-        let r = self.l1_share().unwrap_or(0.0);
-        Ok((r > 0.0 && t > 0.0).then(|| r / (x.nrows() as f64 * t)))
+        Ok(self.c_min(loss.l1_threshold(), x.nrows()))
     }
 
     /// [`l1_min_c`](Self::l1_min_c) of the multinomial model
@@ -237,8 +235,14 @@ impl LogisticRegression {
         self.validate()?;
         let x = x.into();
         let t = crate::multinomial::l1_threshold(&x, y, self.fit_intercept)?;
+        Ok(self.c_min(t, x.nrows()))
+    }
+
+    /// `C_min = r/(N·t)` for the L1 threshold `t` on `n` rows; `None` without an L1 part or
+    /// with `t = 0`.
+    fn c_min(&self, t: f64, n: usize) -> Option<f64> {
         let r = self.l1_share().unwrap_or(0.0);
-        Ok((r > 0.0 && t > 0.0).then(|| r / (x.nrows() as f64 * t)))
+        (r > 0.0 && t > 0.0).then(|| r / (n as f64 * t))
     }
 
     /// The probability above which [`predict`](FittedLogisticRegression::predict) says the

@@ -53,11 +53,8 @@ pub(crate) fn fit(
     let k = classes.len();
     // Categorical columns are expanded into their indicator columns: the multinomial kernel
     // takes a dense matrix.
-    let expanded = (!x.categorical().is_empty()).then(|| one_hot_design(&x, false));
-    let dense: Features<'_> = match &expanded {
-        Some(m) => Features::F64(m.view()),
-        None => x.dense().view(),
-    };
+    let design = DenseDesign::of(&x);
+    let dense = design.features();
     let p = dense.ncols();
     let n_params = k * (p + usize::from(model.fit_intercept));
     let solver = model.solver.unwrap_or_else(|| match l1_share {
@@ -139,6 +136,28 @@ pub(crate) fn fit(
     })
 }
 
+/// The dense matrix the multinomial loss takes: `x`'s own dense block when it has no
+/// categorical columns, else a copy with each categorical column expanded into its indicator
+/// columns ([`one_hot_design`]), kept here.
+pub(crate) struct DenseDesign<'d, 'x> {
+    x: &'d DesignMatrix<'x>,
+    expanded: Option<Array2<f64>>,
+}
+
+impl<'d, 'x> DenseDesign<'d, 'x> {
+    pub(crate) fn of(x: &'d DesignMatrix<'x>) -> Self {
+        let expanded = (!x.categorical().is_empty()).then(|| one_hot_design(x, false));
+        DenseDesign { x, expanded }
+    }
+
+    pub(crate) fn features(&self) -> Features<'_> {
+        match &self.expanded {
+            Some(m) => Features::F64(m.view()),
+            None => self.x.dense().view(),
+        }
+    }
+}
+
 /// `‖∇_W F(0, b*)‖_∞` of the multinomial loss on `x` and `y`, with the intercepts fitted
 /// (`b*_k = log(n_k/N)`, where every class's probability is its share of the rows) or zero: the
 /// smallest mean-form L1 strength `λ₁` at which every coefficient of the fit is zero.
@@ -149,11 +168,8 @@ pub(crate) fn l1_threshold(
 ) -> Result<f64, ModelError> {
     let (classes, labels) = class_indices(y)?;
     let k = classes.len();
-    let expanded = (!x.categorical().is_empty()).then(|| one_hot_design(x, false));
-    let dense: Features<'_> = match &expanded {
-        Some(m) => Features::F64(m.view()),
-        None => x.dense().view(),
-    };
+    let design = DenseDesign::of(x);
+    let dense = design.features();
     let p = dense.ncols();
     let loss = MultinomialLogLoss::new(dense.view(), Cow::Borrowed(&labels[..]), k)?
         .fit_intercept(fit_intercept);

@@ -87,6 +87,20 @@ impl SplitRecord {
 /// Checks that a table encoding agrees with the file's names and is itself sound: distinct
 /// levels and a fill among them for each categorical column, finite numeric fills, two
 /// distinct labels.
+/// A logistic model's penalty settings, as fitting checks them: a positive `C` with a
+/// penalty, an `l1_ratio` in `[0, 1]` exactly for the elastic net.
+fn check_logistic_penalty(penalty: Penalty, c: f64, l1_ratio: Option<f64>) -> Result<(), String> {
+    if penalty != Penalty::None {
+        positive("C", c).map_err(|e| e.to_string())?;
+    }
+    check_l1_ratio(
+        penalty == Penalty::ElasticNet,
+        l1_ratio,
+        "penalty elasticnet",
+    )
+    .map_err(|e| e.to_string())
+}
+
 fn check_encoding(
     encoding: &TableEncoding,
     feature_names: &[String],
@@ -395,15 +409,7 @@ impl ModelFile {
                     ));
                 }
                 check_threshold(m.threshold).map_err(|e| e.to_string())?;
-                if m.penalty != Penalty::None {
-                    positive("C", m.c).map_err(|e| e.to_string())?;
-                }
-                check_l1_ratio(
-                    m.penalty == Penalty::ElasticNet,
-                    m.l1_ratio,
-                    "penalty elasticnet",
-                )
-                .map_err(|e| e.to_string())?;
+                check_logistic_penalty(m.penalty, m.c, m.l1_ratio)?;
             }
             Model::MultinomialLogisticRegression(m) => {
                 let whole = |c: &f64| c.is_finite() && c.fract() == 0.0;
@@ -423,15 +429,7 @@ impl ModelFile {
                         m.classes.len()
                     ));
                 }
-                if m.penalty != Penalty::None {
-                    positive("C", m.c).map_err(|e| e.to_string())?;
-                }
-                check_l1_ratio(
-                    m.penalty == Penalty::ElasticNet,
-                    m.l1_ratio,
-                    "penalty elasticnet",
-                )
-                .map_err(|e| e.to_string())?;
+                check_logistic_penalty(m.penalty, m.c, m.l1_ratio)?;
             }
             Model::LinearRegression(m) => {
                 if m.l1_ratio.is_some() {
