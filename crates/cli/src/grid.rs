@@ -196,16 +196,30 @@ pub(crate) fn solver(
     asked.unwrap_or_else(|| match kind {
         _ if sparse => Solver::for_sparse(),
         ModelKind::Linear if x.categorical().is_empty() => Solver::LeastSquares,
-        // A multinomial model has a coefficient vector (and intercept) per class.
-        ModelKind::Logistic if crate::fit::more_than_two_classes(y) => {
-            let mut classes = y.to_vec();
-            classes.sort_by(f64::total_cmp);
-            classes.dedup();
-            Solver::for_parameters(classes.len() * (x.ncols() + 1))
-        }
         // Least squares would expand the categorical columns into a dense copy.
-        ModelKind::Logistic | ModelKind::Linear => Solver::for_parameters(x.ncols() + 1),
+        ModelKind::Logistic | ModelKind::Linear => {
+            Solver::for_parameters(parameter_count(kind, x, y))
+        }
     })
+}
+
+/// How many parameters a model of `kind` has on `x` and `y`: the coefficients and the
+/// intercept, once per class for a multinomial model (a logistic model of more than two
+/// classes).
+pub(crate) fn parameter_count(
+    kind: ModelKind,
+    x: &DesignMatrix<'_>,
+    y: ArrayView1<'_, f64>,
+) -> usize {
+    let per_output = x.ncols() + 1;
+    if kind == ModelKind::Logistic && crate::fit::more_than_two_classes(y) {
+        let mut classes = y.to_vec();
+        classes.sort_by(f64::total_cmp);
+        classes.dedup();
+        classes.len() * per_output
+    } else {
+        per_output
+    }
 }
 
 /// The model of `settings` at strength `value` (its `C` or `alpha`) with `solver`, fitted on

@@ -161,7 +161,11 @@ fn race_as<T: Element>(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome>
     let prepared = args.data.prepare_as::<T>(args.model, &[])?;
     let (x, y) = (prepared.train()?, prepared.y_train.view());
     let (solvers, left_out) = if args.solvers.is_empty() {
-        default_solvers(args.model, sparse, x.ncols() + 1)
+        default_solvers(
+            args.model,
+            sparse,
+            crate::grid::parameter_count(args.model, &x, y),
+        )
     } else {
         (args.solvers.clone(), None)
     };
