@@ -323,10 +323,11 @@ impl LogisticRegression {
     /// parameters (`K(p + 1)`), L-BFGS beyond; Newton works around the directions in which the
     /// loss is constant (a constant added to every intercept) by taking the step of least
     /// norm along them. L1 and elastic-net penalties (`C·Σ loss + r‖W‖₁ + ½(1 − r)‖W‖²`) take
-    /// the proximal solvers (proximal Newton by default), which stop here on the optimality
-    /// measure (the smallest subgradient's norm ≤ `tol`) rather than on a duality gap. No
-    /// preconditioning: the solvers work on the features as given. The threshold and
-    /// `precondition` do not apply.
+    /// the proximal solvers (proximal Newton by default), which stop on the duality gap, as
+    /// for two classes ([`Smooth::duality_gap`](descent_objectives::Smooth::duality_gap) of
+    /// [`MultinomialLogLoss`](descent_objectives::MultinomialLogLoss)). No preconditioning:
+    /// the solvers work on the features as given. The threshold and `precondition` do not
+    /// apply.
     ///
     /// With two classes this is the symmetric softmax model, which scikit-learn fits only when
     /// asked; [`fit`](Self::fit) fits the binary model.

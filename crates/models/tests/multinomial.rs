@@ -213,6 +213,14 @@ fn l1_and_elastic_net_match_scikit_learns_saga() {
             (ours - theirs).abs() <= 1e-9 * theirs,
             "{what}: {ours} vs scikit-learn's {theirs}"
         );
+        // Certified: the gap bounds the distance to the minimum, which scikit-learn's value
+        // cannot be below.
+        let gap = fit.report.duality_gap.expect("a duality gap");
+        assert!(gap <= 1e-11 * ours, "{what}: gap {gap}");
+        assert!(
+            ours - theirs <= gap,
+            "{what}: {ours} − {theirs} > gap {gap}"
+        );
         let non_zeros = fit.coef.iter().filter(|&&w| w != 0.0).count();
         assert_eq!(
             non_zeros as u64,

@@ -1,10 +1,11 @@
 //! The multinomial (softmax) log loss of multiclass logistic regression.
 
+use crate::elastic_net::mean_gap;
 use crate::kernel::{self, Kernel, Lanes, LANES};
 use crate::linear::{first_non_finite, Partials};
 use crate::{
-    Element, Features, Gradient, Hessian, HessianBlock, LinearModelLoss, Objective, ObjectiveError,
-    Smooth,
+    ElasticNet, Element, Features, Gradient, Hessian, HessianBlock, LinearModelLoss, Objective,
+    ObjectiveError, Smooth,
 };
 use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
@@ -182,6 +183,31 @@ impl<'a> MultinomialLogLoss<'a> {
             self.chunk_pass(rows, (&w, &b), Pass::HessianTimes { vw: &vw, vb: &vb }, out)
         });
         Array1::from(sums) / self.x.nrows() as f64
+    }
+
+    /// `X·Wᵀ`, `N × K`, block by block of rows (an `f32` block widened on the way).
+    fn times_coefficients(&self, w: &Array2<f64>) -> Array2<f64> {
+        let n = self.x.nrows();
+        let mut z = Array2::zeros((n, self.classes));
+        let mut start = 0;
+        while start < n {
+            let end = n.min(start + CHUNK_ROWS);
+            let block = match &self.x {
+                Features::F64(x) => x.slice(s![start..end, ..]).dot(&w.t()),
+                Features::F32(x) => x.slice(s![start..end, ..]).mapv(f64::from).dot(&w.t()),
+            };
+            z.slice_mut(s![start..end, ..]).assign(&block);
+            start = end;
+        }
+        z
+    }
+
+    /// `Σᵢ xᵢⱼ` for every column.
+    fn column_sums(&self) -> Array1<f64> {
+        match &self.x {
+            Features::F64(x) => x.sum_axis(ndarray::Axis(0)),
+            Features::F32(x) => x.fold_axis(ndarray::Axis(0), 0.0, |&a, &v| a + f64::from(v)),
+        }
     }
 
     fn n_params(&self) -> usize {
@@ -997,10 +1023,104 @@ impl Hessian for MultinomialLogLoss<'_> {
     }
 }
 
-/// No duality gap yet (the multinomial dual needs each row's residuals kept on the simplex
-/// while the intercepts' constraint holds): proximal solvers stop on the optimality measure,
-/// the smallest subgradient, instead.
-impl Smooth for MultinomialLogLoss<'_> {}
+impl Smooth for MultinomialLogLoss<'_> {
+    /// The gap `P(x) − D(U)` with an elastic-net penalty `g` on the coefficients, for the dual
+    /// point built from `x` (Fenchel–Rockafellar, one dual vector `uᵢ` per row):
+    ///
+    /// `D(U) = −(1/N) Σᵢ Σ_k q_{ik} log q_{ik} − g*(XᵀU/N)`, with `qᵢ = e_{yᵢ} − uᵢ` on the
+    /// simplex (the conjugate of `z ↦ log Σ e^z − z_{yᵢ}` is the negative entropy of `qᵢ`) and,
+    /// with intercepts, `Σᵢ uᵢ = 0`.
+    ///
+    /// Built as: the intercepts that are optimal for `x`'s coefficients (`Σᵢ P_{ik} = n_k`,
+    /// by iterative proportional fitting from `x`'s own), `qᵢ = Pᵢ + m` with `m` the tiny mean
+    /// residual left (so that `Σᵢ uᵢ = 0` exactly), then `U` scaled by the penalty's feasible
+    /// factor `c` (`qᵢ → (1 − c)e_{yᵢ} + c·qᵢ` stays on the simplex). At the minimizer this is
+    /// the dual optimum and the gap 0. `None` when the rounding leaves a `q` below 0 (no valid
+    /// dual point: the solvers then stop on the optimality measure).
+    fn duality_gap(&self, x: &Array1<f64>, penalty: &ElasticNet) -> Option<f64> {
+        let (k, p) = (self.classes, self.x.ncols());
+        let nf = self.x.nrows() as f64;
+        let (w, own) = self.split(x);
+        let zw = self.times_coefficients(&w);
+        let mut counts = vec![0.0; k];
+        for &l in self.labels.iter() {
+            counts[l as usize] += 1.0;
+        }
+        let mut b = if self.fit_intercept {
+            own
+        } else {
+            Array1::zeros(k)
+        };
+        let mut q = softmax_rows(&zw, &b);
+        if self.fit_intercept {
+            // b_k ← b_k + log(n_k / Σᵢ P_ik): each step matches the classes' totals better.
+            for _ in 0..200 {
+                let totals = q.sum_axis(ndarray::Axis(0));
+                let worst = totals
+                    .iter()
+                    .zip(&counts)
+                    .fold(0.0_f64, |m, (t, c)| m.max((t - c).abs()));
+                if worst <= 1e-12 * nf {
+                    break;
+                }
+                for ((bk, &t), &c) in b.iter_mut().zip(&totals).zip(&counts) {
+                    if t > 0.0 && c > 0.0 {
+                        *bk += (c / t).ln();
+                    }
+                }
+                q = softmax_rows(&zw, &b);
+            }
+        }
+        // The mean residual m (zero without intercepts, whose dual has no constraint).
+        let mean: Array1<f64> = if self.fit_intercept {
+            let totals = q.sum_axis(ndarray::Axis(0));
+            Array1::from_iter(counts.iter().zip(&totals).map(|(c, t)| (c - t) / nf))
+        } else {
+            Array1::zeros(k)
+        };
+        q += &mean;
+        if q.iter().any(|&v| v.is_nan() || v < 0.0) {
+            return None;
+        }
+        // XᵀU with U = Y − Q: −N times the gradient at (W, b), less the mean's part.
+        let mut at: Vec<f64> = w.iter().copied().collect();
+        if self.fit_intercept {
+            at.extend(b.iter());
+        }
+        let (_, g) = self.value_and_gradient(&Array1::from(at));
+        let sums = self.column_sums();
+        let mut v = Array1::from_shape_fn(k * p, |i| {
+            let (c, j) = (i / p, i % p);
+            -nf * g[i] - mean[c] * sums[j]
+        });
+        let scale = penalty.feasible_scale(&v.mapv(|t| t / nf));
+        v *= scale;
+        let mut conjugates = 0.0;
+        for (row, &label) in q.rows().into_iter().zip(self.labels.iter()) {
+            for (c, &qk) in row.iter().enumerate() {
+                let own = if c == label as usize { 1.0 } else { 0.0 };
+                let value: f64 = (1.0 - scale) * own + scale * qk;
+                if value > 0.0 {
+                    conjugates += value * value.ln();
+                }
+            }
+        }
+        let primal = self.value(x) + penalty.value(x);
+        Some(mean_gap(primal, conjugates, &v, penalty, nf))
+    }
+}
+
+/// `softmax(zᵢ + b)` for every row of `z`, each computed from its largest entry.
+fn softmax_rows(z: &Array2<f64>, b: &Array1<f64>) -> Array2<f64> {
+    let mut out = z + &b.view().insert_axis(ndarray::Axis(0));
+    for mut row in out.rows_mut() {
+        let m = row.fold(f64::NEG_INFINITY, |a, &v| a.max(v));
+        row.mapv_inplace(|v| (v - m).exp());
+        let sum = row.sum();
+        row /= sum;
+    }
+    out
+}
 
 /// The whole Hessian, selected from.
 impl HessianBlock for MultinomialLogLoss<'_> {}

@@ -76,3 +76,30 @@ proptest! {
         prop_assert!((penalized.value(&pr.params) - expected).abs() < 1e-12 * expected.max(1.0));
     }
 }
+
+proptest! {
+    /// Weak duality: the gap at a point `a` is `P(a) − D(U_a)` for a dual-feasible `U_a`, so
+    /// every point `b` has `P(b) ≥ D(U_a) = P(a) − gap(a)`; and the gap is never negative.
+    #[test]
+    fn the_duality_gap_bounds_every_point_from_below(
+        pr in problem(),
+        other in proptest::collection::vec(-5.0..5.0f64, 64),
+        l1 in 0.0..0.5f64,
+        l2 in 0.0..0.5f64,
+    ) {
+        use descent_objectives::{ElasticNet, Smooth};
+        let loss = MultinomialLogLoss::new(&pr.x, pr.labels.as_slice(), pr.classes)
+            .unwrap()
+            .fit_intercept(pr.intercept);
+        let coefficients = pr.classes * pr.x.ncols();
+        let penalty = ElasticNet::new(l1, l2, coefficients).unwrap();
+        let primal = |x: &Array1<f64>| loss.value(x) + penalty.value(x);
+        if let Some(gap) = loss.duality_gap(&pr.params, &penalty) {
+            prop_assert!(gap >= 0.0);
+            let b = Array1::from_iter(other.iter().copied().take(pr.params.len()));
+            prop_assume!(b.len() == pr.params.len());
+            let dual = primal(&pr.params) - gap;
+            prop_assert!(primal(&b) >= dual - 1e-9 * dual.abs().max(1.0), "{} < {}", primal(&b), dual);
+        }
+    }
+}
