@@ -472,7 +472,7 @@ fn cv_as<T: Element>(args: &CvArgs, scoring: Scoring, out: &mut impl Write) -> R
             out,
             &CvSummary {
                 data: args.data.data.display().to_string(),
-                model: crate::race::model_name(args.model),
+                model: crate::race::model_name(args.model, y),
                 penalty: penalty_words(&settings),
                 solver: solver.to_string(),
                 scoring,
@@ -518,7 +518,7 @@ fn cv_as<T: Element>(args: &CvArgs, scoring: Scoring, out: &mut impl Write) -> R
     writeln!(
         out,
         "{} ({}) on {}: {k}-fold cross-validation ({fold_source}) over {} values of {strength}, {}; {} training rows{}{}{}\n",
-        crate::race::model_name(args.model),
+        crate::race::model_name(args.model, y),
         penalty_words(&settings),
         args.data.data.display(),
         values.len(),

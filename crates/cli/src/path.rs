@@ -220,7 +220,7 @@ fn path_as<T: Element>(args: &PathArgs, out: &mut impl Write) -> Result<Outcome>
             ),
         )?;
     }
-    let model_name = crate::race::model_name(args.model);
+    let model_name = crate::race::model_name(args.model, y);
     if args.json {
         #[derive(Serialize)]
         struct PathSummary<'a> {

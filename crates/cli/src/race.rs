@@ -265,7 +265,11 @@ fn race_as<T: Element>(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome>
         .collect();
 
     if let Some(path) = &args.plot {
-        plot::save(path, &race_figure(args, &prepared.target_name, &runs, best))?;
+        let name = model_name(args.model, y);
+        plot::save(
+            path,
+            &race_figure(args, (name, &prepared.target_name), &runs, best),
+        )?;
     }
     if args.json {
         #[derive(Serialize)]
@@ -285,7 +289,7 @@ fn race_as<T: Element>(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome>
             out,
             &Race {
                 data: args.data.data.display().to_string(),
-                model: model_name(args.model),
+                model: model_name(args.model, y),
                 rows: x.nrows(),
                 features: x.ncols(),
                 dtype: T::NAME,
@@ -304,7 +308,7 @@ fn race_as<T: Element>(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome>
     writeln!(
         out,
         "{} on {}: {} rows, {} features{}{}; tol {}, at most {} iterations{}\n",
-        model_name(args.model),
+        model_name(args.model, y),
         args.data.data.display(),
         x.nrows(),
         x.ncols(),
@@ -398,8 +402,13 @@ fn race_as<T: Element>(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome>
     })
 }
 
-pub(crate) fn model_name(kind: ModelKind) -> &'static str {
+/// The model's name in words: a logistic model on a target of more than two classes is the
+/// multinomial one.
+pub(crate) fn model_name(kind: ModelKind, y: ndarray::ArrayView1<'_, f64>) -> &'static str {
     match kind {
+        ModelKind::Logistic if crate::fit::more_than_two_classes(y) => {
+            "multinomial logistic regression"
+        }
         ModelKind::Logistic => "logistic regression",
         ModelKind::Linear => "linear regression",
     }
@@ -407,7 +416,7 @@ pub(crate) fn model_name(kind: ModelKind) -> &'static str {
 
 /// The gap `f − f_best` against iteration and against time, one line per solver, on log
 /// axes. A gap of 0 (the best run's end) is drawn at a floor of 1e-16·max(1, |f_best|).
-fn race_figure(args: &RaceArgs, target: &str, runs: &[Run], best: f64) -> Figure {
+fn race_figure(args: &RaceArgs, (name, target): (&str, &str), runs: &[Run], best: f64) -> Figure {
     let floor = 1e-16 * best.abs().max(1.0);
     let gap = |objective: f64| (objective - best).max(floor);
     let mut by_iteration = Vec::new();
@@ -438,8 +447,7 @@ fn race_figure(args: &RaceArgs, target: &str, runs: &[Run], best: f64) -> Figure
         by_time.push(Series::new(label, times, style, color));
     }
     let title = format!(
-        "{} on {} ({target})",
-        model_name(args.model),
+        "{name} on {} ({target})",
         args.data.data.file_name().map_or_else(
             || args.data.data.display().to_string(),
             |n| n.to_string_lossy().into_owned()
