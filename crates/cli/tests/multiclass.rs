@@ -85,6 +85,21 @@ fn text_labels_fit_one_multinomial_model_and_predict_by_name() {
     assert!(text.contains("classes: 0 = \"setosa\", 1 = \"versicolor\", 2 = \"virginica\""));
     assert!(text.contains("macro F1"));
 
+    // Row numbers given as the target are not classes.
+    let dir2 = tempfile::tempdir().unwrap();
+    let ids = dir2.path().join("ids.csv");
+    let text: String = std::iter::once("a,target\n".to_owned())
+        .chain((0..50).map(|i| format!("{},{i}\n", i % 7)))
+        .collect();
+    std::fs::write(&ids, text).unwrap();
+    let error = error_of(&[
+        "fit",
+        "--model",
+        "logistic",
+        "--data",
+        ids.to_str().unwrap(),
+    ]);
+    assert!(error.contains("50 distinct labels in 50 rows"), "{error}");
     let error = error_of(&[
         "predict",
         "--model",

@@ -71,6 +71,15 @@ pub enum ModelError {
         count: usize,
     },
 
+    /// So many distinct labels that they cannot be classes.
+    #[error("{count} distinct labels in {rows} rows: that is an identifier or a continuous measurement, not classes (a multinomial model takes at most 10000 classes, and at most one per two rows)")]
+    TooManyClasses {
+        /// How many distinct labels there are.
+        count: usize,
+        /// How many rows.
+        rows: usize,
+    },
+
     /// A label that is none of a fitted multiclass model's classes.
     #[error("label {value} is none of the model's classes {classes:?}")]
     UnknownClass {

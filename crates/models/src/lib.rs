@@ -54,7 +54,7 @@ pub use error::ModelError;
 pub use folds::Folds;
 pub use linear::{FittedLinearRegression, LinearRegression};
 pub use logistic::{FittedLogisticRegression, LogisticRegression, Penalty};
-pub use multinomial::FittedMultinomialLogisticRegression;
+pub use multinomial::{FittedMultinomialLogisticRegression, MAX_CLASSES};
 pub use persist::{
     replace_atomically, write_atomically, Model, ModelFile, SplitRecord, FORMAT, FORMAT_VERSION,
 };

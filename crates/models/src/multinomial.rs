@@ -187,11 +187,15 @@ pub(crate) fn l1_threshold(
     Ok(g.iter().take(k * p).fold(0.0_f64, |m, v| m.max(v.abs())))
 }
 
+/// The most classes a multinomial model takes.
+pub const MAX_CLASSES: usize = 10_000;
+
 /// The distinct labels of `y` in increasing order (scikit-learn's `classes_`), and each row's
 /// index among them.
 ///
 /// # Errors
-/// A NaN or infinite label, a label that is not a whole number, or fewer than two classes.
+/// A NaN or infinite label, a label that is not a whole number, fewer than two classes, or
+/// more than [`MAX_CLASSES`] or than half the rows (of at least 20).
 pub(crate) fn class_indices(y: ArrayView1<'_, f64>) -> Result<(Vec<f64>, Vec<u32>), ModelError> {
     for (row, &v) in y.iter().enumerate() {
         if !v.is_finite() {
@@ -207,6 +211,14 @@ pub(crate) fn class_indices(y: ArrayView1<'_, f64>) -> Result<(Vec<f64>, Vec<u32
     if classes.len() < 2 {
         return Err(ModelError::TooFewClasses {
             count: classes.len(),
+        });
+    }
+    // A class per row or two is an identifier or a measurement, not a class: its model would
+    // have a coefficient vector per row (and the memory to match).
+    if classes.len() > MAX_CLASSES || (classes.len() > y.len() / 2 && y.len() >= 20) {
+        return Err(ModelError::TooManyClasses {
+            count: classes.len(),
+            rows: y.len(),
         });
     }
     let labels = y
@@ -618,6 +630,15 @@ mod tests {
         assert!(matches!(
             LogisticRegression::new().fit_multinomial(x.view(), fractional.view()),
             Err(ModelError::ContinuousLabels { row: 4, .. })
+        ));
+        let identifiers = Array1::from_shape_fn(40, |i| i as f64);
+        let x40 = Array2::from_shape_fn((40, 1), |(i, _)| i as f64);
+        assert!(matches!(
+            LogisticRegression::new().fit_multinomial(x40.view(), identifiers.view()),
+            Err(ModelError::TooManyClasses {
+                count: 40,
+                rows: 40
+            })
         ));
         let short = Array1::from_elem(3, 2.0);
         assert!(LogisticRegression::new()
