@@ -196,6 +196,10 @@ pub(crate) fn solver(
     asked.unwrap_or_else(|| match kind {
         _ if sparse => Solver::for_sparse(),
         ModelKind::Linear if x.categorical().is_empty() => Solver::LeastSquares,
+        ModelKind::Logistic if crate::fit::more_than_two_classes(y) => {
+            let classes = parameter_count(kind, x, y) / (x.ncols() + 1);
+            Solver::for_multinomial(classes, x.ncols() + 1)
+        }
         // Least squares would expand the categorical columns into a dense copy.
         ModelKind::Logistic | ModelKind::Linear => {
             Solver::for_parameters(parameter_count(kind, x, y))

@@ -59,7 +59,7 @@ pub(crate) fn fit(
     let n_params = k * (p + usize::from(model.fit_intercept));
     let solver = model.solver.unwrap_or_else(|| match l1_share {
         Some(_) => Solver::for_sparse(),
-        None => Solver::for_parameters(n_params),
+        None => Solver::for_multinomial(k, p + usize::from(model.fit_intercept)),
     });
     let proximal = l1_share.is_some() || matches!(solver, Solver::ProximalNewton | Solver::Fista);
     if solver == Solver::LeastSquares || (l1_share.is_some() && !solver.handles_l1()) {

@@ -71,6 +71,32 @@ impl Solver {
         }
     }
 
+    /// The default solver of a multinomial fit of `classes` classes with `per_class`
+    /// parameters each (`p + 1` with an intercept): [`Solver::Newton`] when its Hessian is
+    /// cheap against the passes L-BFGS would make, [`Solver::Lbfgs`] otherwise.
+    ///
+    /// One Newton iteration forms `K + K(K+1)/2` blocks of `(p+1)²` over the rows, about
+    /// `(p+1)(K+3)/4` times the cost of one value-and-gradient pass (`2Kp` multiply-adds per
+    /// row); Newton needs about 8 iterations where L-BFGS needs tens to hundreds of passes.
+    /// Newton is chosen while that ratio is at most 32 and there are at most
+    /// [`NEWTON_MAX_PARAMETERS`] parameters: iris (5 × 3 classes), wine (14 × 3) and the
+    /// bundled data cut into classes get Newton; 41 parameters × 10 classes get L-BFGS, which
+    /// on 200 000 rows fits in 0.58 s where Newton takes 5.7 s.
+    ///
+    /// ```
+    /// use descent_models::Solver;
+    /// assert_eq!(Solver::for_multinomial(3, 5), Solver::Newton);
+    /// assert_eq!(Solver::for_multinomial(10, 41), Solver::Lbfgs);
+    /// ```
+    pub fn for_multinomial(classes: usize, per_class: usize) -> Solver {
+        let parameters = classes * per_class;
+        if parameters <= NEWTON_MAX_PARAMETERS && per_class * (classes + 3) <= 128 {
+            Solver::Newton
+        } else {
+            Solver::Lbfgs
+        }
+    }
+
     /// The default solver of a fit with an L1 or elastic-net penalty:
     /// [`Solver::ProximalNewton`], fastest on every problem of the README's benchmarks.
     pub fn for_sparse() -> Solver {
