@@ -587,7 +587,9 @@ def mnlogit_case(data, features, intercept):
             "llf": float(fit.llf), "llnull": float(fit.llnull), "llr": float(fit.llr),
             "llr_pvalue": float(fit.llr_pvalue), "prsquared": float(fit.prsquared),
             "aic": float(fit.aic), "bic": float(fit.bic), "df_model": float(fit.df_model),
-            "df_resid": float(fit.df_resid)}
+            "df_resid": float(fit.df_resid),
+            "robust_bse": ravel(sm.MNLogit(target, exog).fit(
+                disp=0, method="newton", tol=1e-12, maxiter=100, cov_type="HC0").bse)}
 
 
 def multinomial_objective(x, labels, coef, intercept, c):

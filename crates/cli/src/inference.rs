@@ -68,13 +68,8 @@ pub(crate) fn summarize(
         Model::LinearRegression(m) => {
             ols_summary(m, x.view(), y, fit_intercept, cov).map(Inference::Ols)
         }
-        Model::MultinomialLogisticRegression(_) if cov != CovarianceType::NonRobust => {
-            Err(ModelError::NotApplicable(
-                "robust covariances (--cov-type) of a multinomial model are not available; its summary takes the default nonrobust covariance",
-            ))
-        }
         Model::MultinomialLogisticRegression(m) => {
-            mnlogit_summary(m, x.view(), y, fit_intercept).map(Inference::MnLogit)
+            mnlogit_summary(m, x.view(), y, fit_intercept, cov).map(Inference::MnLogit)
         }
     }
 }
@@ -139,7 +134,7 @@ pub(crate) fn write_table(
     // Robust statistics are referred to the normal distribution, as statsmodels does.
     let (table, statistic, cov): (&[Coefficient], &str, CovarianceType) = match inference {
         Inference::Logit(s) => (&s.coefficients, "z", s.covariance_type),
-        Inference::MnLogit(s) => (&s.coefficients, "z", CovarianceType::NonRobust),
+        Inference::MnLogit(s) => (&s.coefficients, "z", s.covariance_type),
         Inference::Ols(s) if s.covariance_type == CovarianceType::NonRobust => {
             (&s.coefficients, "t", s.covariance_type)
         }

@@ -193,6 +193,8 @@ pub struct MnLogitSummary {
     pub reference_class: f64,
     /// The other classes, in the order of the coefficient tables.
     pub compared_classes: Vec<f64>,
+    /// How the covariance was estimated.
+    pub covariance_type: CovarianceType,
     /// The coefficient tables of the compared classes, one after the other.
     pub coefficients: Vec<Coefficient>,
     /// The number of observations.
@@ -418,14 +420,14 @@ fn invalid(reason: &'static str) -> ModelError {
 /// that a separable class only made look converged is found out).
 ///
 /// ```
-/// use descent_models::inference::mnlogit_summary;
+/// use descent_models::inference::{mnlogit_summary, CovarianceType};
 /// use descent_models::{LogisticRegression, Penalty};
 /// use ndarray::array;
 /// let x = array![[0.5], [1.5], [2.0], [2.5], [3.5], [0.8], [3.0], [1.0], [2.2], [0.2], [3.1], [1.7]];
 /// let y = array![0.0, 1.0, 2.0, 1.0, 2.0, 0.0, 1.0, 0.0, 2.0, 1.0, 2.0, 0.0];
 /// let model = LogisticRegression::new().penalty(Penalty::None).tol(1e-10)
 ///     .fit_multinomial(&x, y.view())?;
-/// let summary = mnlogit_summary(&model, &x, y.view(), true)?;
+/// let summary = mnlogit_summary(&model, &x, y.view(), true, CovarianceType::NonRobust)?;
 /// assert_eq!(summary.compared_classes, vec![1.0, 2.0]);
 /// assert_eq!(summary.coefficients.len(), 4); // (slope, intercept) for classes 1 and 2
 /// assert!(summary.coefficients.iter().all(|c| c.std_error > 0.0));
@@ -441,6 +443,7 @@ pub fn mnlogit_summary<'x>(
     x: impl Into<DesignMatrix<'x>>,
     y: ArrayView1<'_, f64>,
     fit_intercept: bool,
+    covariance_type: CovarianceType,
 ) -> Result<MnLogitSummary, ModelError> {
     if model.penalty != Penalty::None {
         return Err(ModelError::NotApplicable(
@@ -523,7 +526,29 @@ pub fn mnlogit_summary<'x>(
     let hessian = loss.hessian(&theta);
     let information =
         Array2::from_shape_fn((free, free), |(a, b)| hessian[[order[a], order[b]]] * nf);
-    let cov = covariance(&information, 1.0)?;
+    let mut cov = covariance(&information, 1.0)?;
+    if covariance_type != CovarianceType::NonRobust {
+        // The scores' outer products, Σᵢ sᵢsᵢᵀ with sᵢ = (y_ic − P_ic)·x̃ᵢ for the compared
+        // classes c, between two inverse informations (every HC type alike, as statsmodels
+        // computes it for discrete models).
+        let probabilities = model.predict_proba(dense.view())?;
+        let mut scores = Array2::zeros((n, free));
+        for (i, (mut row, &label)) in scores.rows_mut().into_iter().zip(&labels).enumerate() {
+            let xi = dense.row_f64(i);
+            for c in 1..k {
+                let residual = f64::from(u8::from(label as usize == c)) - probabilities[[i, c]];
+                let base = (c - 1) * per_class;
+                for j in 0..p {
+                    row[base + j] = residual * xi[j];
+                }
+                if fit_intercept {
+                    row[base + p] = residual;
+                }
+            }
+        }
+        let meat = scores.t().dot(&scores);
+        cov = cov.dot(&meat).dot(&cov);
+    }
     let beta = Array1::from_shape_fn(free, |a| {
         let (c, j) = (a / per_class + 1, a % per_class);
         theta[index(c, j)] - theta[index(0, j)]
@@ -544,6 +569,7 @@ pub fn mnlogit_summary<'x>(
     Ok(MnLogitSummary {
         reference_class: classes[0],
         compared_classes: classes[1..].to_vec(),
+        covariance_type,
         coefficients,
         n_observations: n,
         df_model,

@@ -278,7 +278,28 @@ fn multinomial_summaries_match_statsmodels_mnlogit() {
             .max_iter(200)
             .fit_multinomial(&set.x, set.y.view())
             .unwrap();
-        let s = mnlogit_summary(&model, &set.x, set.y.view(), intercept).unwrap();
+        let s = mnlogit_summary(
+            &model,
+            &set.x,
+            set.y.view(),
+            intercept,
+            CovarianceType::NonRobust,
+        )
+        .unwrap();
+        if !case["robust_bse"].is_null() {
+            // statsmodels' HC0 (every HC type is the same sandwich for discrete models).
+            let robust =
+                mnlogit_summary(&model, &set.x, set.y.view(), intercept, CovarianceType::Hc0)
+                    .unwrap();
+            for (j, (c, t)) in robust
+                .coefficients
+                .iter()
+                .zip(numbers(&case["robust_bse"]))
+                .enumerate()
+            {
+                close(c.std_error, t, &format!("{name}, robust bse[{j}]"));
+            }
+        }
         assert_eq!(s.compared_classes, numbers(&case["classes"])[1..].to_vec());
         check_table(&s.coefficients, case, &name);
         let get = |key: &str| case[key].as_f64().unwrap();
