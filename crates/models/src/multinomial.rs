@@ -222,9 +222,22 @@ pub(crate) fn class_indices(y: ArrayView1<'_, f64>) -> Result<(Vec<f64>, Vec<u32
             return Err(ModelError::ContinuousLabels { row, value: v });
         }
     }
-    let mut classes = y.to_vec();
-    classes.sort_by(f64::total_cmp);
-    classes.dedup();
+    // The distinct labels by one scan, kept sorted (a binary search per row; a sort of every
+    // label costs more than a pass of the fit); past MAX_CLASSES, counted by a sort.
+    let mut classes: Vec<f64> = Vec::new();
+    for &v in y {
+        // −0 and 0 are one label (as `==` and a sort with `dedup` take them).
+        let v = v + 0.0;
+        if let Err(at) = classes.binary_search_by(|c| c.total_cmp(&v)) {
+            classes.insert(at, v);
+            if classes.len() > MAX_CLASSES {
+                classes = y.iter().map(|v| v + 0.0).collect();
+                classes.sort_by(f64::total_cmp);
+                classes.dedup();
+                break;
+            }
+        }
+    }
     if classes.len() < 2 {
         return Err(ModelError::TooFewClasses {
             count: classes.len(),
@@ -750,6 +763,14 @@ mod tests {
         let metrics = newton.evaluate(x.view(), y.view()).unwrap();
         assert_eq!(metrics.confusion_matrix.len(), 3);
         assert_eq!(metrics.confusion_matrix.iter().flatten().sum::<usize>(), 9);
+    }
+
+    #[test]
+    fn minus_zero_is_the_label_zero() {
+        let y = array![0.0, -0.0, 1.0, 2.0, -0.0, 2.0];
+        let (classes, labels) = class_indices(y.view()).unwrap();
+        assert_eq!(classes.len(), 3);
+        assert_eq!(labels, vec![0, 0, 1, 2, 0, 2]);
     }
 
     #[test]
