@@ -394,7 +394,13 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
         (None, None)
     } else {
         let test = match prepared.test()? {
-            Some((xt, yt)) => Some(Metrics::of(&model, xt, yt)?),
+            Some((xt, yt)) => Some(Metrics::of(&model, xt, yt).map_err(|e| match e {
+                descent_models::ModelError::UnknownLabel { value, .. }
+                | descent_models::ModelError::UnknownClass { value, .. } => anyhow::anyhow!(
+                    "the test rows hold label {value}, which no training row of the split has, so the model knows no such class ({e}); use another --seed or a larger --test-size, or no split"
+                ),
+                other => other.into(),
+            })?),
             None => None,
         };
         (Some(Metrics::of(&model, &x, y)?), test)

@@ -334,3 +334,29 @@ fn summaries_of_multinomial_fits_are_statsmodels_mnlogit_tables() {
     assert!(warning.contains("separate a class"), "{warning}");
     assert!(!stdout.contains("std err"), "{stdout}");
 }
+
+#[test]
+fn a_split_that_leaves_a_label_out_of_training_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rare.csv");
+    std::fs::write(
+        &path,
+        "a,b,t\n1,2,0\n2,1,1\n3,3,2\n1,1,0\n2,2,1\n0,1,0\n3,1,1\n2,0,0\n",
+    )
+    .unwrap();
+    let error = error_of(&[
+        "fit",
+        "--model",
+        "logistic",
+        "--data",
+        path.to_str().unwrap(),
+        "--test-size",
+        "0.4",
+        "--seed",
+        "1",
+    ]);
+    assert!(
+        error.contains("which no training row of the split has"),
+        "{error}"
+    );
+}
