@@ -7,7 +7,7 @@ use crate::solver::{minimize_composite_objective, minimize_objective, Iterative}
 use crate::{LogisticRegression, ModelError, Penalty, Solver};
 use descent_objectives::{
     ColumnStatistics, DesignMatrix, ElasticNet, Features, Gradient, Hessian, L2Regularized,
-    MultinomialLogLoss, Objective,
+    LinearModelLoss, MultinomialLogLoss, Objective,
 };
 use descent_solvers::{Observer, Report, Termination};
 use ndarray::{Array1, Array2, ArrayView1, Axis};
@@ -105,7 +105,10 @@ pub(crate) fn fit(
         let objective = L2Regularized::with_c(&loss, c)?;
         if settings.precondition && !matches!(solver, Solver::Newton | Solver::NewtonCg) {
             // Newton's steps do not depend on the scale of the features; the others' do.
-            let stats = ColumnStatistics::of(dense.view())?;
+            let stats = match loss.column_statistics() {
+                Some(stats) => stats.clone(),
+                None => ColumnStatistics::of(dense.view())?,
+            };
             let standardized = Standardized {
                 inner: &objective,
                 classes: k,

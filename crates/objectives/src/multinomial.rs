@@ -4,8 +4,8 @@ use crate::elastic_net::mean_gap;
 use crate::kernel::{self, Kernel, Lanes, LANES};
 use crate::linear::{first_non_finite, Partials};
 use crate::{
-    ElasticNet, Element, Features, Gradient, Hessian, HessianBlock, LinearModelLoss, Objective,
-    ObjectiveError, Smooth,
+    ColumnStatistics, ElasticNet, Element, Features, Gradient, Hessian, HessianBlock,
+    LinearModelLoss, Objective, ObjectiveError, Smooth,
 };
 use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
@@ -83,6 +83,9 @@ pub struct MultinomialLogLoss<'a> {
     labels: Cow<'a, [u32]>,
     classes: usize,
     fit_intercept: bool,
+    /// The columns' statistics, from the pass that checked the data (`None` without columns,
+    /// or when finite values' sums overflow).
+    stats: Option<ColumnStatistics>,
     partials: Partials,
 }
 
@@ -125,14 +128,24 @@ impl<'a> MultinomialLogLoss<'a> {
                 reason: "must be below the number of classes",
             });
         }
-        if let Some((row, column, value)) = first_non_finite(&x) {
-            return Err(ObjectiveError::NonFiniteFeature { row, column, value });
+        // One pass learns the columns' statistics (for preconditioning) and, when they are
+        // finite, proves every value finite; a bad value is looked for only otherwise.
+        let stats = match x.ncols() {
+            0 => None,
+            _ => Some(ColumnStatistics::of(x.view())?),
+        };
+        let stats = stats.filter(ColumnStatistics::proves_finite);
+        if stats.is_none() {
+            if let Some((row, column, value)) = first_non_finite(&x) {
+                return Err(ObjectiveError::NonFiniteFeature { row, column, value });
+            }
         }
         Ok(MultinomialLogLoss {
             x,
             labels,
             classes,
             fit_intercept: true,
+            stats,
             partials: Partials::default(),
         })
     }
@@ -1137,6 +1150,9 @@ impl LinearModelLoss for MultinomialLogLoss<'_> {
     }
     fn n_outputs(&self) -> usize {
         self.classes
+    }
+    fn column_statistics(&self) -> Option<&ColumnStatistics> {
+        self.stats.as_ref()
     }
 }
 
