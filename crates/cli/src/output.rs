@@ -58,11 +58,16 @@ pub(crate) enum Intercepts {
     PerClass(Vec<f64>),
 }
 
+/// The rows of `m`, each as a vector (a matrix in JSON).
+pub(crate) fn rows(m: &ndarray::Array2<f64>) -> Vec<Vec<f64>> {
+    m.rows().into_iter().map(|r| r.to_vec()).collect()
+}
+
 /// `model`'s coefficients and intercepts, shaped for JSON.
 pub(crate) fn coefficients(model: &Model) -> (Coefficients, Intercepts) {
     match model {
         Model::MultinomialLogisticRegression(m) => (
-            Coefficients::PerClass(m.coef.rows().into_iter().map(|r| r.to_vec()).collect()),
+            Coefficients::PerClass(rows(&m.coef)),
             Intercepts::PerClass(m.intercept.to_vec()),
         ),
         _ => (

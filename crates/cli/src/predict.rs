@@ -102,12 +102,7 @@ fn predict_as<T: Element>(args: &PredictArgs, out: &mut impl Write) -> Result<Ou
                 model = model.with_threshold(t)?;
             }
             let predictions = model.predict(&x)?.to_vec();
-            let both = model
-                .predict_class_probabilities(&x)?
-                .rows()
-                .into_iter()
-                .map(|row| row.to_vec())
-                .collect();
+            let both = crate::output::rows(&model.predict_class_probabilities(&x)?);
             (predictions, Some(model.classes.to_vec()), Some(both))
         }
         Model::MultinomialLogisticRegression(model) => {
@@ -119,12 +114,7 @@ fn predict_as<T: Element>(args: &PredictArgs, out: &mut impl Write) -> Result<Ou
                 );
             }
             let predictions = model.predict(&x)?.to_vec();
-            let all = model
-                .predict_proba(&x)?
-                .rows()
-                .into_iter()
-                .map(|row| row.to_vec())
-                .collect();
+            let all = crate::output::rows(&model.predict_proba(&x)?);
             (predictions, Some(model.classes.clone()), Some(all))
         }
         Model::LinearRegression(model) => {

@@ -391,6 +391,20 @@ fn parameters(
     Ok(Array1::from_vec(params))
 }
 
+/// An error unless the fit is unpenalized (classical standard errors do not apply to a
+/// penalized one) and converged ([`converged`]).
+fn at_unpenalized_optimum(
+    penalty: Penalty,
+    report: &descent_solvers::Report<Array1<f64>>,
+) -> Result<(), ModelError> {
+    if penalty != Penalty::None {
+        return Err(ModelError::NotApplicable(
+            "classical standard errors do not apply to a penalized fit (the penalty biases the estimates); fit without a penalty (penalty none)",
+        ));
+    }
+    converged(report)
+}
+
 /// An error unless the fit converged: the covariance is the inverse information at the
 /// optimum, and at another point it is no covariance of anything (a separated logistic fit,
 /// whose coefficients run off to infinity, ends here).
@@ -445,12 +459,7 @@ pub fn mnlogit_summary<'x>(
     fit_intercept: bool,
     covariance_type: CovarianceType,
 ) -> Result<MnLogitSummary, ModelError> {
-    if model.penalty != Penalty::None {
-        return Err(ModelError::NotApplicable(
-            "classical standard errors do not apply to a penalized fit (the penalty biases the estimates); fit without a penalty (penalty none)",
-        ));
-    }
-    converged(&model.report)?;
+    at_unpenalized_optimum(model.penalty, &model.report)?;
     let x: DesignMatrix<'x> = x.into();
     // The fit polished by Newton's method to ‖∇F‖ ≤ 1e-10 from where it stopped (a step or
     // two from a converged fit): the covariance is that of the optimum, and a fit that only
@@ -475,42 +484,22 @@ pub fn mnlogit_summary<'x>(
     let model = &polished;
     let classes = &model.classes;
     let k = classes.len();
-    let mut labels = Vec::with_capacity(y.len());
-    for &v in y {
-        match classes.iter().position(|&c| c == v) {
-            Some(c) => labels.push(c as u32),
-            None => {
-                return Err(ModelError::UnknownClass {
-                    value: v,
-                    classes: classes.clone(),
-                })
-            }
-        }
-    }
+    // Every label is one of the classes: the polished fit was made on these labels.
+    let labels: Vec<u32> = model.class_of(y)?.iter().map(|&c| c as u32).collect();
     let design = crate::multinomial::DenseDesign::of(&x);
     let dense = design.features();
     let loss = MultinomialLogLoss::new(dense.view(), &labels[..], k)?.fit_intercept(fit_intercept);
     let p = dense.ncols();
-    if p != model.coef.ncols() {
-        return Err(ModelError::ShapeMismatch {
-            what: "the feature matrix (columns)",
-            expected: model.coef.ncols(),
-            found: p,
-        });
-    }
     let per_class = p + usize::from(fit_intercept);
     let n = y.len();
     let free = (k - 1) * per_class;
     if n <= free {
         return Err(invalid("inference needs more rows than parameters"));
     }
-    let mut theta: Vec<f64> = model.coef.iter().copied().collect();
-    if fit_intercept {
-        theta.extend(model.intercept.iter());
-    }
-    let theta = Array1::from(theta);
+    // The polished fit's parameters, `[W, b]` in the loss's order.
+    let theta = &model.report.x;
     let nf = n as f64;
-    let log_likelihood = -nf * loss.value(&theta);
+    let log_likelihood = -nf * loss.value(theta);
     // The symmetric Hessian's entries of classes 1..K, in the reference order: class by class,
     // each the features' coefficients and then the intercept.
     let index = |class: usize, j: usize| {
@@ -523,7 +512,7 @@ pub fn mnlogit_summary<'x>(
     let order: Vec<usize> = (1..k)
         .flat_map(|c| (0..per_class).map(move |j| index(c, j)))
         .collect();
-    let hessian = loss.hessian(&theta);
+    let hessian = loss.hessian(theta);
     let information =
         Array2::from_shape_fn((free, free), |(a, b)| hessian[[order[a], order[b]]] * nf);
     let mut cov = covariance(&information, 1.0)?;
@@ -546,8 +535,7 @@ pub fn mnlogit_summary<'x>(
                 }
             }
         }
-        let meat = scores.t().dot(&scores);
-        cov = cov.dot(&meat).dot(&cov);
+        cov = sandwich(&cov, &scores, &Array1::ones(n));
     }
     let beta = Array1::from_shape_fn(free, |a| {
         let (c, j) = (a / per_class + 1, a % per_class);
@@ -593,12 +581,7 @@ pub fn logit_summary<'x>(
     fit_intercept: bool,
     covariance_type: CovarianceType,
 ) -> Result<LogitSummary, ModelError> {
-    if model.penalty != Penalty::None {
-        return Err(ModelError::NotApplicable(
-            "classical standard errors do not apply to a penalized fit (the penalty biases the estimates); fit without a penalty (penalty none)",
-        ));
-    }
-    converged(&model.report)?;
+    at_unpenalized_optimum(model.penalty, &model.report)?;
     if let Some(&v) = y
         .iter()
         .find(|&&v| v != model.classes[0] && v != model.classes[1])

@@ -3,11 +3,11 @@
 
 use crate::linear::{linear_predictor, one_hot_design};
 use crate::metrics::MulticlassMetrics;
-use crate::solver::{minimize_composite_objective, minimize_objective, Iterative};
+use crate::solver::{minimize_composite_objective, minimize_objective, statistics, Iterative};
 use crate::{LogisticRegression, ModelError, Penalty, Solver};
 use descent_objectives::{
-    ColumnStatistics, DesignMatrix, ElasticNet, Features, Gradient, Hessian, L2Regularized,
-    LinearModelLoss, MultinomialLogLoss, Objective,
+    softmax, DesignMatrix, ElasticNet, Features, Gradient, Hessian, L2Regularized,
+    MultinomialLogLoss, Objective,
 };
 use descent_solvers::{Observer, Report, Termination};
 use ndarray::{Array1, Array2, ArrayView1, Axis};
@@ -105,10 +105,7 @@ pub(crate) fn fit(
         let objective = L2Regularized::with_c(&loss, c)?;
         if settings.precondition && !matches!(solver, Solver::Newton | Solver::NewtonCg) {
             // Newton's steps do not depend on the scale of the features; the others' do.
-            let stats = match loss.column_statistics() {
-                Some(stats) => stats.clone(),
-                None => ColumnStatistics::of(dense.view())?,
-            };
+            let stats = statistics(&loss, &dense.view().into())?;
             let standardized = Standardized {
                 inner: &objective,
                 classes: k,
@@ -585,7 +582,9 @@ pub struct FittedMultinomialLogisticRegression {
     /// The solver it was fitted with.
     pub solver: Solver,
     /// The solver's report; its points are `[w_0, …, w_{K−1}, b]` (see
-    /// [`MultinomialLogLoss`]), and its value the mean form `L + ‖W‖²_F/(2CN)`.
+    /// [`MultinomialLogLoss`]), and its value the objective's mean form (the mean loss plus
+    /// the penalty divided by `C·N`; see
+    /// [`LogisticRegression::fit_multinomial`](crate::LogisticRegression::fit_multinomial)).
     #[serde(with = "crate::plain_json::report")]
     pub report: Report<Array1<f64>>,
 }
@@ -599,15 +598,7 @@ impl FittedMultinomialLogisticRegression {
         &self,
         x: impl Into<DesignMatrix<'x>>,
     ) -> Result<Array2<f64>, ModelError> {
-        let x = x.into();
-        if x.ncols() != self.coef.ncols() {
-            return Err(ModelError::ShapeMismatch {
-                what: "the feature matrix (columns)",
-                expected: self.coef.ncols(),
-                found: x.ncols(),
-            });
-        }
-        decision(&x, &self.coef, &self.intercept)
+        decision(&x.into(), &self.coef, &self.intercept)
     }
 
     /// `P(y = class k | xᵢ)`, `N × K`, each row summing to 1 (scikit-learn's
@@ -620,14 +611,7 @@ impl FittedMultinomialLogisticRegression {
         &self,
         x: impl Into<DesignMatrix<'x>>,
     ) -> Result<Array2<f64>, ModelError> {
-        let mut z = self.decision_function(x)?;
-        for mut row in z.rows_mut() {
-            let m = row.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-            row.mapv_inplace(|v| (v - m).exp());
-            let sum = row.sum();
-            row /= sum;
-        }
-        Ok(z)
+        Ok(softmax(self.decision_function(x)?))
     }
 
     /// The most probable class of each row, as its label (the first such class on a tie, as
@@ -659,19 +643,25 @@ impl FittedMultinomialLogisticRegression {
                 found: y.len(),
             });
         }
-        let mut truth = Vec::with_capacity(y.len());
-        for &label in y {
-            match self.classes.iter().position(|&c| c == label) {
-                Some(k) => truth.push(k),
-                None => {
-                    return Err(ModelError::UnknownClass {
+        MulticlassMetrics::new(&self.class_of(y)?, probabilities.view())
+    }
+
+    /// Each label's class index (its place in [`classes`](Self::classes)).
+    ///
+    /// # Errors
+    /// A label that is none of the model's classes.
+    pub fn class_of(&self, y: ArrayView1<'_, f64>) -> Result<Vec<usize>, ModelError> {
+        y.iter()
+            .map(|&label| {
+                self.classes
+                    .iter()
+                    .position(|&c| c == label)
+                    .ok_or_else(|| ModelError::UnknownClass {
                         value: label,
                         classes: self.classes.clone(),
                     })
-                }
-            }
-        }
-        MulticlassMetrics::new(&truth, probabilities.view())
+            })
+            .collect()
     }
 
     /// The number of classes `K`.
@@ -712,6 +702,7 @@ pub(crate) fn argmax(row: ArrayView1<'_, f64>) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use descent_objectives::ColumnStatistics;
     use ndarray::array;
 
     fn three_classes() -> (Array2<f64>, Array1<f64>) {

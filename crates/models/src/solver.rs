@@ -250,7 +250,7 @@ where
 
 /// The column statistics of `x`, from the pass in which `objective` checked it when it kept
 /// them, otherwise from a pass of their own.
-fn statistics<O: LinearModelLoss>(
+pub(crate) fn statistics<O: LinearModelLoss>(
     objective: &O,
     x: &DesignMatrix<'_>,
 ) -> Result<ColumnStatistics, ModelError> {

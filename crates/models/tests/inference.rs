@@ -25,6 +25,14 @@ fn numbers(v: &Value) -> Vec<f64> {
         .collect()
 }
 
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// Within 1e-8 relative (or 1e-300 absolute, for p-values that underflow).
 fn close(ours: f64, theirs: f64, what: &str) {
     within(ours, theirs, 1e-8, what);
@@ -73,12 +81,7 @@ fn summaries_match_statsmodels() {
         let kind = case["kind"].as_str().unwrap();
         let data = case["data"].as_str().unwrap();
         let intercept = case["intercept"].as_bool().unwrap();
-        let features: Vec<String> = case["features"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f.as_str().unwrap().to_owned())
-            .collect();
+        let features = strings(&case["features"]);
         let path = format!("{}/../../data/{data}", env!("CARGO_MANIFEST_DIR"));
         let set: Dataset = Dataset::read_columns(&path, &features, "target").unwrap();
         let name = format!(
@@ -241,12 +244,7 @@ fn multinomial_summaries_match_statsmodels_mnlogit() {
     for case in fixtures()["mnlogit"].as_array().unwrap() {
         let data = case["data"].as_str().unwrap();
         let intercept = case["intercept"].as_bool().unwrap();
-        let features: Vec<String> = case["features"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f.as_str().unwrap().to_owned())
-            .collect();
+        let features = strings(&case["features"]);
         let file = data.split_whitespace().next().unwrap();
         let path = format!("{}/../../data/{file}", env!("CARGO_MANIFEST_DIR"));
         let target = if file == "wine.csv" {

@@ -79,7 +79,7 @@ pub use error::ObjectiveError;
 pub use features::{Categorical, DesignMatrix, Element, Features};
 pub use linear::{first_non_finite, linear_predictor, LinearModelLoss};
 pub use logistic::{log_sigmoid, sigmoid, LogLoss};
-pub use multinomial::MultinomialLogLoss;
+pub use multinomial::{softmax, MultinomialLogLoss};
 pub use parameter::Parameter;
 pub use penalty::L2Regularized;
 pub use squared::MeanSquaredError;

@@ -1123,16 +1123,31 @@ impl Smooth for MultinomialLogLoss<'_> {
     }
 }
 
-/// `softmax(zᵢ + b)` for every row of `z`, each computed from its largest entry.
-fn softmax_rows(z: &Array2<f64>, b: &Array1<f64>) -> Array2<f64> {
-    let mut out = z + &b.view().insert_axis(ndarray::Axis(0));
-    for mut row in out.rows_mut() {
+/// The softmax of every row of `z`, in place: `P_{ik} = e^{z_ik − mᵢ} / Σ_l e^{z_il − mᵢ}` with
+/// `mᵢ = max_l z_il`, so that no exponential overflows and every row sums to 1 (the class
+/// probabilities of a multinomial model from its linear predictors).
+///
+/// ```
+/// use descent_objectives::softmax;
+/// use ndarray::array;
+/// let p = softmax(array![[0.0, 0.0], [1000.0, 0.0], [2f64.ln(), 0.0]]);
+/// assert_eq!(p.row(0).to_vec(), vec![0.5, 0.5]);
+/// assert_eq!(p.row(1).to_vec(), vec![1.0, 0.0]); // e^1000 would overflow
+/// assert!((p[[2, 0]] - 2.0 / 3.0).abs() < 1e-15);
+/// ```
+pub fn softmax(mut z: Array2<f64>) -> Array2<f64> {
+    for mut row in z.rows_mut() {
         let m = row.fold(f64::NEG_INFINITY, |a, &v| a.max(v));
         row.mapv_inplace(|v| (v - m).exp());
         let sum = row.sum();
         row /= sum;
     }
-    out
+    z
+}
+
+/// `softmax(zᵢ + b)` for every row of `z`.
+fn softmax_rows(z: &Array2<f64>, b: &Array1<f64>) -> Array2<f64> {
+    softmax(z + &b.view().insert_axis(ndarray::Axis(0)))
 }
 
 /// The whole Hessian, selected from.
