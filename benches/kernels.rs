@@ -7,6 +7,9 @@
 //!   `mse/value_and_gradient`: one evaluation at a fixed point;
 //! - `fit/newton`, `fit/lbfgs`: a whole logistic-regression fit (C = 1, tol 1e-6).
 //!
+//! The summary also times the log loss's value+gradient with sample weights (`weighted …`),
+//! whose cost over the unweighted pass is the weights' own stream.
+//!
 //! Criterion reports each as GiB/s of `X` read (`thrpt`). After the criterion runs, a summary
 //! prints each kernel's throughput as a fraction of the streaming read measured in the same
 //! run (median of 15 timings each), which is the figure to compare across machines.
@@ -197,6 +200,15 @@ where
     report("stream", gb / base);
     let pass = median_seconds(15, || black_box(loss.value_and_gradient(&at)));
     report("log_loss/value_and_gradient", pass);
+    // Sample weights: one more stream of 8 bytes a row, one product per row.
+    let s = Array1::from_shape_fn(x.nrows(), |i| 0.5 + (i % 3) as f64);
+    let weighted = LogLoss::new(x, y)
+        .and_then(|l| l.sample_weight(&s))
+        .expect("valid weights");
+    report(
+        "weighted log_loss/value_and_grad",
+        median_seconds(15, || black_box(weighted.value_and_gradient(&at))),
+    );
     report(
         "log_loss/value",
         median_seconds(15, || {

@@ -10,13 +10,15 @@ tests/fixtures/sklearn_churn.json (raw-table fits of data/churn.csv, which
 scripts/make_churn.py writes; these need pandas, installed with pip if missing) and
 tests/fixtures/statsmodels_inference.json (statsmodels' Logit and OLS summaries; statsmodels
 installed with pip if missing) and tests/fixtures/sklearn_multinomial.json (multiclass fits of
-data/iris.csv, data/wine.csv and diabetes cut into quartile classes). The Rust test suite
+data/iris.csv, data/wine.csv and diabetes cut into quartile classes) and
+tests/fixtures/sklearn_weights.json (fits with sample and class weights). The Rust test suite
 only reads these files; it never runs Python. Objectives are written in descent's mean form:
 
     logistic: F(w, b) = mean(log(1 + e^z) - y z) + |w|^2 / (2 C N),   z = X w + b
     (scikit-learn minimizes C N F; same minimizer)
     L1 / elastic-net logistic: F = mean log loss + (r |w|_1 + (1 - r) |w|^2 / 2) / (C N)
     Lasso / ElasticNet: F = mean((y - X w - b)^2) + 2 alpha r |w|_1 + alpha (1 - r) |w|^2
+    with sample weights s: every mean is sum(s_i term_i) / W and N is W = sum(s_i)
     (twice scikit-learn's (1/2N)|r|^2 + alpha r |w|_1 + alpha (1 - r) |w|^2 / 2)
     multinomial: F(W, b) = mean(logsumexp(z_i) - z_i[y_i]) + |W|_F^2 / (2 C N),  z_i = W x_i + b
 """
@@ -713,6 +715,127 @@ def churn_contract_case():
             "probabilities": pipeline.predict_proba(frame[CHURN_NUMERIC + categorical]).tolist()}
 
 
+def sample_weights(n, seed):
+    """Seeded weights: uniform on [0, 3), one row in ten exactly 0 (dropped from the loss)."""
+    rng = np.random.default_rng(seed)
+    s = rng.uniform(0.0, 3.0, n)
+    s[rng.random(n) < 0.1] = 0.0
+    return s
+
+
+def weighted_logistic_objective(x, y, s, coef, intercept, c, ratio=0.0):
+    z = x @ coef + intercept
+    total = s.sum()
+    loss = float(s @ (np.logaddexp(0.0, z) - y * z)) / total
+    penalty = (ratio * np.abs(coef).sum() + (1 - ratio) * coef @ coef / 2) / (c * total)
+    return float(loss + penalty)
+
+
+def weighted_multinomial_objective(x, labels, s, coef, intercept, c):
+    z = x @ coef.T + intercept
+    m = z.max(axis=1, keepdims=True)
+    lse = (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))[:, 0]
+    total = s.sum()
+    loss = float(s @ (lse - z[np.arange(len(labels)), labels])) / total
+    return float(loss + (coef * coef).sum() / (2.0 * c * total))
+
+
+def best_logistic(x, y, s, c, class_weight=None):
+    """The best of newton-cholesky and lbfgs at tol 1e-12 with these weights: (objective in
+    descent's weighted mean form with the rows' combined weights, coef, intercept)."""
+    best = None
+    for solver in ("newton-cholesky", "lbfgs"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = LogisticRegression(C=c, solver=solver, tol=1e-12, max_iter=100000,
+                                       class_weight=class_weight).fit(x, y, sample_weight=s)
+        objective = found_objective(model, x, y, s, c, class_weight)
+        if best is None or objective < best[0]:
+            best = (objective, model.coef_, model.intercept_)
+    return best
+
+
+def combined_weights(y, s, class_weight):
+    """The rows' weights as scikit-learn forms them: s times the class's weight."""
+    from sklearn.utils.class_weight import compute_class_weight
+    if class_weight is None:
+        return s
+    classes = np.unique(y)
+    per_class = compute_class_weight(class_weight, classes=classes, y=y, sample_weight=s)
+    return s * per_class[np.searchsorted(classes, y)]
+
+
+def found_objective(model, x, y, s, c, class_weight):
+    w = combined_weights(y, s, class_weight)
+    if model.coef_.shape[0] == 1:
+        return weighted_logistic_objective(x, y, w, model.coef_[0], model.intercept_[0], c)
+    _, labels = np.unique(y, return_inverse=True)
+    return weighted_multinomial_objective(x, labels, w, model.coef_, model.intercept_, c)
+
+
+def weights_fixtures():
+    """Fits with sample weights (seeded, one row in ten of weight 0; written out) and class
+    weights on the bundled data: logistic regression on standardized breast cancer (L2 at
+    several C, balanced and explicit class weights, L1 by saga), multinomial on standardized
+    wine (plain and balanced), weighted OLS, Ridge and Lasso on diabetes."""
+    _, x_bc, y_bc = load("breast_cancer.csv")
+    x_bc = StandardScaler().fit_transform(x_bc)
+    s_bc = sample_weights(len(y_bc), 0)
+    logistic = []
+    for c, class_weight in [(0.1, None), (1.0, None), (100.0, None), (1.0, "balanced"),
+                            (1.0, {0.0: 1.0, 1.0: 5.0})]:
+        objective, coef, intercept = best_logistic(x_bc, y_bc, s_bc, c, class_weight)
+        # A dictionary is written as [label, weight] pairs.
+        written = ([[k, v] for k, v in class_weight.items()] if isinstance(class_weight, dict)
+                   else class_weight)
+        logistic.append({"C": c, "class_weight": written,
+                         "objective": objective, "coef": coef[0].tolist(),
+                         "intercept": float(intercept[0])})
+    # Balanced class weights without sample weights.
+    ones = np.ones(len(y_bc))
+    objective, coef, intercept = best_logistic(x_bc, y_bc, ones, 1.0, "balanced")
+    balanced_unweighted = {"C": 1.0, "objective": objective, "coef": coef[0].tolist(),
+                           "intercept": float(intercept[0])}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        l1 = LogisticRegression(C=0.1, l1_ratio=1.0, solver="saga", tol=1e-12,
+                                max_iter=1_000_000).fit(x_bc, y_bc, sample_weight=s_bc)
+    l1_case = {"C": 0.1, "objective": weighted_logistic_objective(
+        x_bc, y_bc, s_bc, l1.coef_[0], l1.intercept_[0], 0.1, 1.0),
+        "non_zeros": int((l1.coef_ != 0).sum())}
+
+    import csv
+    with open(ROOT / "data" / "wine.csv") as f:
+        rows = list(csv.reader(f))
+    x_wine = StandardScaler().fit_transform(np.array([[float(v) for v in r[:-1]] for r in rows[1:]]))
+    y_wine = np.array([float(r[-1]) for r in rows[1:]])
+    s_wine = sample_weights(len(y_wine), 1)
+    multinomial = []
+    for class_weight in (None, "balanced"):
+        objective, coef, intercept = best_logistic(x_wine, y_wine, s_wine, 1.0, class_weight)
+        multinomial.append({"C": 1.0, "class_weight": class_weight, "objective": objective,
+                            "coef": coef.tolist(), "intercept": intercept.tolist()})
+
+    _, x_db, y_db = load("diabetes.csv")
+    s_db = sample_weights(len(y_db), 2)
+    ols = LinearRegression().fit(x_db, y_db, sample_weight=s_db)
+    ridge = Ridge(alpha=1.0, solver="cholesky").fit(x_db, y_db, sample_weight=s_db)
+    lasso = ElasticNet(alpha=0.1, l1_ratio=1.0, tol=1e-12, max_iter=1_000_000).fit(
+        x_db, y_db, sample_weight=s_db)
+    r = y_db - x_db @ lasso.coef_ - lasso.intercept_
+    lasso_objective = float(s_db @ (r * r)) / s_db.sum() + 2 * 0.1 * np.abs(lasso.coef_).sum()
+    return {"sklearn_version": sklearn.__version__,
+            "breast_cancer_weights": s_bc.tolist(), "logistic": logistic,
+            "balanced_unweighted": balanced_unweighted, "l1": l1_case,
+            "wine_weights": s_wine.tolist(), "multinomial": multinomial,
+            "diabetes_weights": s_db.tolist(),
+            "ols": {"coef": ols.coef_.tolist(), "intercept": float(ols.intercept_)},
+            "ridge": {"alpha": 1.0, "coef": ridge.coef_.tolist(),
+                      "intercept": float(ridge.intercept_)},
+            "lasso": {"alpha": 0.1, "objective": lasso_objective,
+                      "coef": lasso.coef_.tolist(), "intercept": float(lasso.intercept_)}}
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     only = sys.argv[1:]
@@ -721,7 +844,8 @@ def main():
                        ("sklearn_sparse.json", sparse_fixtures),
                        ("sklearn_churn.json", churn_fixtures),
                        ("statsmodels_inference.json", inference_fixtures),
-                       ("sklearn_multinomial.json", multinomial_fixtures)]:
+                       ("sklearn_multinomial.json", multinomial_fixtures),
+                       ("sklearn_weights.json", weights_fixtures)]:
         if only and name not in only:
             continue
         path = OUT / name

@@ -56,8 +56,11 @@ fn proximal_newton_and_fista_agree_on_l1_logistic_regression() {
     let n = x.nrows();
     for (c, ratio) in [(0.01, 1.0), (0.1, 1.0), (1.0, 1.0), (0.1, 0.5)] {
         let loss = LogLoss::new(&x, &labels).unwrap();
-        let objective =
-            Composite::new(loss, ElasticNet::for_logistic(c, ratio, n, 20).unwrap()).unwrap();
+        let objective = Composite::new(
+            loss,
+            ElasticNet::for_logistic(c, ratio, n as f64, 20).unwrap(),
+        )
+        .unwrap();
         let newton = ProximalNewton::new()
             .gap_tolerance(1e-12)
             .minimize(&objective, Array1::zeros(21))
@@ -93,7 +96,7 @@ fn the_certificate_bounds_the_distance_to_the_optimum_from_any_point() {
     let n = x.nrows();
     let logistic = Composite::new(
         LogLoss::new(&x, &labels).unwrap(),
-        ElasticNet::for_logistic(0.2, 1.0, n, 8).unwrap(),
+        ElasticNet::for_logistic(0.2, 1.0, n as f64, 8).unwrap(),
     )
     .unwrap();
     let lasso = Composite::new(
@@ -172,7 +175,7 @@ fn working_sets_give_the_same_answer_on_wide_problems() {
     .unwrap();
     let logistic = Composite::new(
         LogLoss::new(&x, &labels).unwrap(),
-        ElasticNet::for_logistic(0.05, 1.0, n, 400).unwrap(),
+        ElasticNet::for_logistic(0.05, 1.0, n as f64, 400).unwrap(),
     )
     .unwrap();
     for (name, newton, fista) in [

@@ -49,6 +49,7 @@ mod plain_json;
 mod preprocessing;
 mod solver;
 pub mod table;
+mod weights;
 
 pub use error::ModelError;
 pub use folds::Folds;
@@ -62,3 +63,4 @@ pub use preprocessing::{
     split_indices, train_test_split, train_test_split_owned, Split, StandardScaler,
 };
 pub use solver::{Solver, NEWTON_MAX_PARAMETERS};
+pub use weights::ClassWeight;

@@ -172,7 +172,8 @@ impl LinearRegression {
         if self.fit_intercept {
             start.push(previous.intercept);
         }
-        self.fit_with_start(x.into(), y, Some(&Array1::from_vec(start)), &mut Unobserved)
+        let start = Array1::from_vec(start);
+        self.fit_with_start(x.into(), y, None, Some(&start), &mut Unobserved)
     }
 
     /// Fits the model to features `x` (one row per sample) and targets `y`.
@@ -199,26 +200,80 @@ impl LinearRegression {
         y: ArrayView1<'_, f64>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLinearRegression, ModelError> {
-        self.fit_with_start(x.into(), y, None, observer)
+        self.fit_with_start(x.into(), y, None, None, observer)
+    }
+
+    /// As [`fit`](Self::fit), with each row's squared error multiplied by its weight
+    /// `sᵢ ≥ 0` (scikit-learn's `fit(X, y, sample_weight)`): weighted least squares
+    /// `Σᵢ sᵢ(yᵢ − xᵢ·w − b)² + α‖w‖²` (Ridge, OLS at `α = 0`), or
+    /// `(1/(2W))Σᵢ sᵢrᵢ² + α(r‖w‖₁ + ½(1 − r)‖w‖²)` with `W = Σᵢ sᵢ` for the elastic net (what
+    /// scikit-learn's `ElasticNet` minimizes after it rescales the weights to sum to `N`).
+    /// Whole-number weights give the fit of the data with each row repeated `sᵢ` times. The
+    /// closed forms factor a copy of `X` whose rows are scaled by `√sᵢ`.
+    ///
+    /// ```
+    /// use descent_models::LinearRegression;
+    /// use ndarray::array;
+    /// let x = array![[0.0], [1.0], [2.0]];
+    /// let y = array![1.0, 2.0, 7.0];
+    /// // Weight 0 drops the last row: the line through the first two.
+    /// let fit = LinearRegression::new().fit_weighted(x.view(), y.view(), array![1.0, 1.0, 0.0].view())?;
+    /// assert!((fit.coef[0] - 1.0).abs() < 1e-12 && (fit.intercept - 1.0).abs() < 1e-12);
+    /// # Ok::<(), descent_models::ModelError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), and a weight count other than the number of rows, a negative
+    /// or non-finite weight, or weights that sum to zero.
+    pub fn fit_weighted<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedLinearRegression, ModelError> {
+        self.fit_with_start(x.into(), y, Some(sample_weight), None, &mut Unobserved)
+    }
+
+    /// As [`fit_weighted`](Self::fit_weighted), telling `observer` about each iteration of
+    /// an iterative solver; `sample_weight` `None` fits without weights.
+    ///
+    /// # Errors
+    /// As [`fit_weighted`](Self::fit_weighted).
+    pub fn fit_weighted_observed<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+        observer: &mut dyn Observer<Array1<f64>>,
+    ) -> Result<FittedLinearRegression, ModelError> {
+        self.fit_with_start(x.into(), y, sample_weight, None, observer)
     }
 
     fn fit_with_start(
         &self,
         x: DesignMatrix<'_>,
         y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
         start: Option<&Array1<f64>>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLinearRegression, ModelError> {
         check_l1_ratio(self.l1_ratio.is_some(), self.l1_ratio, "an elastic net")?;
-        let loss = MeanSquaredError::new(&x, y.view())?.fit_intercept(self.fit_intercept);
+        let weights = sample_weight.map(|s| s.to_owned());
+        let mut loss = MeanSquaredError::new(&x, y.view())?.fit_intercept(self.fit_intercept);
+        if let Some(s) = &weights {
+            loss = loss.sample_weight(s)?;
+        }
         let p = x.ncols();
         if let Some(r) = self.l1_ratio {
             positive("alpha", self.alpha)?;
             let solver = self.solver.unwrap_or_else(Solver::for_sparse);
             let penalty = ElasticNet::for_least_squares(self.alpha, r, p)?;
             let settings = self.iterative();
-            // The best intercept for zero coefficients: ȳ.
-            let intercept = y.mean().unwrap_or(0.0);
+            // The best intercept for zero coefficients: ȳ (the weighted mean).
+            let intercept = match &weights {
+                Some(s) => s.dot(&y) / s.sum(),
+                None => y.mean().unwrap_or(0.0),
+            };
             let report = minimize_composite_model(
                 loss, penalty, &x, solver, &settings, start, intercept, observer,
             )?;
@@ -250,7 +305,11 @@ impl LinearRegression {
                         model: "a design with categorical columns (use newton or lbfgs)",
                     });
                 }
-                let params = if self.alpha > 0.0 {
+                let params = if let Some(s) = &weights {
+                    let (params, r) = self.weighted_closed_form(x.dense(), y, s)?;
+                    rank = r;
+                    params
+                } else if self.alpha > 0.0 {
                     // The Gram matrix is formed by BLAS, from f64 (an f32 matrix is widened).
                     self.ridge_normal_equations(x.dense().to_f64().view(), y)?
                 } else {
@@ -354,6 +413,20 @@ impl LinearRegression {
         x: &Features<'_>,
         y: ArrayView1<'_, f64>,
     ) -> Result<(Array1<f64>, usize), ModelError> {
+        let (augmented, centers) = self.centered_augmented(x, y, None);
+        let (w, rank) = minimum_norm_least_squares(augmented)?;
+        Ok((self.with_intercept(w, centers), rank))
+    }
+
+    /// `[X − 1x̄ᵀ | y − ȳ]` (uncentered without an intercept), column-major, copied straight
+    /// from the stored values, with the centers; the means are weighted by `weights` when
+    /// given (`x̄ = Σᵢ sᵢxᵢ/W`).
+    fn centered_augmented(
+        &self,
+        x: &Features<'_>,
+        y: ArrayView1<'_, f64>,
+        weights: Option<&Array1<f64>>,
+    ) -> (Array2<f64>, Option<(Array1<f64>, f64)>) {
         let (n, p) = (x.nrows(), x.ncols());
         let mut augmented = Array2::zeros((n, p + 1).f());
         match x {
@@ -363,15 +436,51 @@ impl LinearRegression {
                 .zip_mut_with(x, |a, &v| *a = f64::from(v)),
         }
         augmented.column_mut(p).assign(&y);
-        let centers = self.centers(&augmented.slice(s![.., ..p]), &y);
+        let centers = match weights {
+            None => self.centers(&augmented.slice(s![.., ..p]), &y),
+            Some(s) => self.fit_intercept.then(|| {
+                let means = augmented.t().dot(s) / s.sum();
+                (means.slice(s![..p]).to_owned(), means[p])
+            }),
+        };
         if let Some((x_mean, y_mean)) = &centers {
             augmented
                 .slice_mut(s![.., ..p])
                 .zip_mut_with(&x_mean.view().insert_axis(Axis(0)), |v, m| *v -= m);
             augmented.column_mut(p).mapv_inplace(|v| v - y_mean);
         }
-        let (w, rank) = minimum_norm_least_squares(augmented)?;
-        Ok((self.with_intercept(w, centers), rank))
+        (augmented, centers)
+    }
+
+    /// Weighted least squares (Ridge at `α > 0`) in closed form: with the weighted means
+    /// `x̄ = Σᵢ sᵢxᵢ/W` and `ȳ` (when fitting an intercept), the rows of `A = √s∘(X − 1x̄ᵀ)` and
+    /// `c = √s∘(y − ȳ)` make `Σᵢ sᵢ(yᵢ − xᵢ·w − b)²` the plain `‖Aw − c‖²`; OLS solves it by the
+    /// SVD (the minimum-norm solution and the rank), Ridge by `(AᵀA + αI)w = Aᵀc`.
+    fn weighted_closed_form(
+        &self,
+        x: &Features<'_>,
+        y: ArrayView1<'_, f64>,
+        s: &Array1<f64>,
+    ) -> Result<(Array1<f64>, Option<usize>), ModelError> {
+        let p = x.ncols();
+        let (mut augmented, centers) = self.centered_augmented(x, y, Some(s));
+        let roots = s.mapv(f64::sqrt);
+        augmented *= &roots.view().insert_axis(Axis(1));
+        if self.alpha > 0.0 {
+            let a = augmented.slice(s![.., ..p]);
+            let mut gram = a.t().dot(&a);
+            gram.diag_mut().mapv_inplace(|d| d + self.alpha);
+            let rhs = a.t().dot(&augmented.column(p));
+            let w = gram.solvec(&rhs).map_err(|e| {
+                ModelError::Singular(format!(
+                    "the Ridge system is not positive definite ({e}); increase alpha"
+                ))
+            })?;
+            Ok((self.with_intercept(w, centers), None))
+        } else {
+            let (w, rank) = minimum_norm_least_squares(augmented)?;
+            Ok((self.with_intercept(w, centers), Some(rank)))
+        }
     }
 
     /// Ridge by a Cholesky solve of `(XcᵀXc + αI) w = Xcᵀ(y − ȳ)`.

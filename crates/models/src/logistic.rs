@@ -5,8 +5,11 @@ use crate::error::positive;
 use crate::linear::linear_predictor;
 use crate::metrics::ClassificationMetrics;
 use crate::solver::{minimize_composite_model, minimize_linear_model, shared_builders, Curvature};
-use crate::{ModelError, Solver};
-use descent_objectives::{sigmoid, DesignMatrix, ElasticNet, L2Regularized, LogLoss};
+use crate::weights::row_weights;
+use crate::{ClassWeight, ModelError, Solver};
+use descent_objectives::{
+    sigmoid, DesignMatrix, ElasticNet, L2Regularized, LinearModelLoss, LogLoss,
+};
 use descent_solvers::{Observer, Report, Termination, Unobserved};
 use ndarray::{s, Array1, ArrayView1, Zip};
 use serde::{Deserialize, Serialize};
@@ -106,6 +109,7 @@ pub struct LogisticRegression {
     threshold: f64,
     precondition: bool,
     record_history: bool,
+    pub(crate) class_weight: Option<ClassWeight>,
 }
 
 shared_builders!(LogisticRegression);
@@ -123,6 +127,7 @@ impl Default for LogisticRegression {
             threshold: 0.5,
             precondition: true,
             record_history: true,
+            class_weight: None,
         }
     }
 }
@@ -154,6 +159,35 @@ impl LogisticRegression {
     pub fn l1_ratio(mut self, l1_ratio: f64) -> Self {
         self.l1_ratio = Some(l1_ratio);
         self
+    }
+
+    /// Weights of the classes (scikit-learn's `class_weight`; default: none, every class
+    /// weighs 1): each row's loss is multiplied by its class's weight, and by its sample
+    /// weight when the fit is given some ([`fit_weighted`](Self::fit_weighted)).
+    #[must_use]
+    pub fn class_weight(mut self, class_weight: ClassWeight) -> Self {
+        self.class_weight = Some(class_weight);
+        self
+    }
+
+    /// Each row's weight for labels `y01` (0/1) of `classes`: the sample weights times the
+    /// class weights, `None` without either.
+    fn row_weights(
+        &self,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+        classes: &[f64; 2],
+        y01: &Array1<f64>,
+    ) -> Result<Option<Array1<f64>>, ModelError> {
+        let class_of: Vec<usize> = match self.class_weight {
+            Some(_) => y01.iter().map(|&v| usize::from(v == 1.0)).collect(),
+            None => Vec::new(),
+        };
+        row_weights(
+            sample_weight,
+            self.class_weight.as_ref(),
+            classes,
+            &class_of,
+        )
     }
 
     /// The share of the penalty that is L1: 0 for L2, 1 for L1, the `l1_ratio` for the
@@ -201,9 +235,13 @@ impl LogisticRegression {
     ) -> Result<Option<f64>, ModelError> {
         self.validate()?;
         let x = x.into();
-        let (_, y01) = binary_labels(y)?;
-        let loss = LogLoss::new(&x, &y01)?.fit_intercept(self.fit_intercept);
-        Ok(self.c_min(loss.l1_threshold(), x.nrows()))
+        let (classes, y01) = binary_labels(y)?;
+        let weights = self.row_weights(None, &classes, &y01)?;
+        let mut loss = LogLoss::new(&x, &y01)?.fit_intercept(self.fit_intercept);
+        if let Some(s) = &weights {
+            loss = loss.sample_weight(s)?;
+        }
+        Ok(self.c_min(loss.l1_threshold(), loss.sample_weight_sum()))
     }
 
     /// [`l1_min_c`](Self::l1_min_c) of the multinomial model
@@ -234,15 +272,15 @@ impl LogisticRegression {
     ) -> Result<Option<f64>, ModelError> {
         self.validate()?;
         let x = x.into();
-        let t = crate::multinomial::l1_threshold(&x, y, self.fit_intercept)?;
-        Ok(self.c_min(t, x.nrows()))
+        let (t, n) = crate::multinomial::l1_threshold(self, &x, y)?;
+        Ok(self.c_min(t, n))
     }
 
-    /// `C_min = r/(N·t)` for the L1 threshold `t` on `n` rows; `None` without an L1 part or
-    /// with `t = 0`.
-    fn c_min(&self, t: f64, n: usize) -> Option<f64> {
+    /// `C_min = r/(N·t)` for the L1 threshold `t` on `n` rows (or rows of total weight `n`);
+    /// `None` without an L1 part or with `t = 0`.
+    fn c_min(&self, t: f64, n: f64) -> Option<f64> {
         let r = self.l1_share().unwrap_or(0.0);
-        (r > 0.0 && t > 0.0).then(|| r / (n as f64 * t))
+        (r > 0.0 && t > 0.0).then(|| r / (n * t))
     }
 
     /// The probability above which [`predict`](FittedLogisticRegression::predict) says the
@@ -274,7 +312,55 @@ impl LogisticRegression {
         x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<FittedLogisticRegression, ModelError> {
-        self.fit_with_start(x.into(), y, None, &mut Unobserved)
+        self.fit_with_start(x.into(), y, None, None, &mut Unobserved)
+    }
+
+    /// As [`fit`](Self::fit), with each row's loss multiplied by its weight `sᵢ ≥ 0`
+    /// (scikit-learn's `fit(X, y, sample_weight)`): the fit minimizes `C·Σᵢ sᵢℓᵢ + ½‖w‖²`.
+    /// Whole-number weights give the fit of the data with each row repeated `sᵢ` times, and a
+    /// zero weight the fit without the row. The [`class_weight`](Self::class_weight), when
+    /// set, multiplies in.
+    ///
+    /// ```
+    /// use descent_models::LogisticRegression;
+    /// use ndarray::array;
+    /// let x = array![[0.0], [1.0], [2.0], [3.0]];
+    /// let y = array![0.0, 1.0, 0.0, 1.0];
+    /// let model = LogisticRegression::new().tol(1e-12);
+    /// let weighted = model.fit_weighted(x.view(), y.view(), array![2.0, 1.0, 1.0, 0.0].view())?;
+    /// let repeated = model.fit(
+    ///     array![[0.0], [0.0], [1.0], [2.0]].view(),
+    ///     array![0.0, 0.0, 1.0, 0.0].view(),
+    /// )?;
+    /// assert!((weighted.coef[0] - repeated.coef[0]).abs() < 1e-9);
+    /// # Ok::<(), descent_models::ModelError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), and a weight count other than the number of rows, a negative
+    /// or non-finite weight, or weights that sum to zero.
+    pub fn fit_weighted<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<FittedLogisticRegression, ModelError> {
+        self.fit_with_start(x.into(), y, Some(sample_weight), None, &mut Unobserved)
+    }
+
+    /// As [`fit_weighted`](Self::fit_weighted), telling `observer` about each iteration (as
+    /// [`fit_observed`](Self::fit_observed)); `sample_weight` `None` fits without weights.
+    ///
+    /// # Errors
+    /// As [`fit_weighted`](Self::fit_weighted).
+    pub fn fit_weighted_observed<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+        observer: &mut dyn Observer<Array1<f64>>,
+    ) -> Result<FittedLogisticRegression, ModelError> {
+        self.fit_with_start(x.into(), y, sample_weight, None, observer)
     }
 
     /// As [`fit`](Self::fit), telling `observer` about each iteration of the solver (whose
@@ -290,7 +376,7 @@ impl LogisticRegression {
         y: ArrayView1<'_, f64>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLogisticRegression, ModelError> {
-        self.fit_with_start(x.into(), y, None, observer)
+        self.fit_with_start(x.into(), y, None, None, observer)
     }
 
     /// As [`fit`](Self::fit), starting from the parameters of `previous` (a warm start, for
@@ -308,7 +394,8 @@ impl LogisticRegression {
         if self.fit_intercept {
             start.push(previous.intercept);
         }
-        self.fit_with_start(x.into(), y, Some(&Array1::from_vec(start)), &mut Unobserved)
+        let start = Array1::from_vec(start);
+        self.fit_with_start(x.into(), y, None, Some(&start), &mut Unobserved)
     }
 
     /// Fits the multinomial (softmax) model to labels of `K ≥ 2` classes: scikit-learn's
@@ -354,7 +441,39 @@ impl LogisticRegression {
         x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<crate::FittedMultinomialLogisticRegression, ModelError> {
-        crate::multinomial::fit(self, self.iterative(), x.into(), y, None, &mut Unobserved)
+        crate::multinomial::fit(self, x.into(), y, None, None, &mut Unobserved)
+    }
+
+    /// As [`fit_multinomial`](Self::fit_multinomial), with each row's loss multiplied by its
+    /// weight `sᵢ ≥ 0` (as [`fit_weighted`](Self::fit_weighted) for two classes):
+    /// `C·Σᵢ sᵢℓᵢ + ½‖W‖²_F`.
+    ///
+    /// # Errors
+    /// As [`fit_multinomial`](Self::fit_multinomial), and invalid weights (as
+    /// [`fit_weighted`](Self::fit_weighted)).
+    pub fn fit_multinomial_weighted<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: ArrayView1<'_, f64>,
+    ) -> Result<crate::FittedMultinomialLogisticRegression, ModelError> {
+        let weights = Some(sample_weight);
+        crate::multinomial::fit(self, x.into(), y, weights, None, &mut Unobserved)
+    }
+
+    /// As [`fit_multinomial_weighted`](Self::fit_multinomial_weighted), telling `observer`
+    /// about each iteration; `sample_weight` `None` fits without weights.
+    ///
+    /// # Errors
+    /// As [`fit_multinomial_weighted`](Self::fit_multinomial_weighted).
+    pub fn fit_multinomial_weighted_observed<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+        observer: &mut dyn Observer<Array1<f64>>,
+    ) -> Result<crate::FittedMultinomialLogisticRegression, ModelError> {
+        crate::multinomial::fit(self, x.into(), y, sample_weight, None, observer)
     }
 
     /// As [`fit_multinomial`](Self::fit_multinomial), telling `observer` about each
@@ -368,7 +487,7 @@ impl LogisticRegression {
         y: ArrayView1<'_, f64>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<crate::FittedMultinomialLogisticRegression, ModelError> {
-        crate::multinomial::fit(self, self.iterative(), x.into(), y, None, observer)
+        crate::multinomial::fit(self, x.into(), y, None, None, observer)
     }
 
     /// As [`fit_multinomial`](Self::fit_multinomial), starting from the parameters of
@@ -383,14 +502,7 @@ impl LogisticRegression {
         y: ArrayView1<'_, f64>,
         previous: &crate::FittedMultinomialLogisticRegression,
     ) -> Result<crate::FittedMultinomialLogisticRegression, ModelError> {
-        crate::multinomial::fit(
-            self,
-            self.iterative(),
-            x.into(),
-            y,
-            Some(previous),
-            &mut Unobserved,
-        )
+        crate::multinomial::fit(self, x.into(), y, None, Some(previous), &mut Unobserved)
     }
 
     fn validate(&self) -> Result<(), ModelError> {
@@ -416,12 +528,17 @@ impl LogisticRegression {
         &self,
         x: DesignMatrix<'_>,
         y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
         start: Option<&Array1<f64>>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLogisticRegression, ModelError> {
         self.validate()?;
         let (classes, y01) = binary_labels(y)?;
-        let loss = LogLoss::new(&x, &y01)?.fit_intercept(self.fit_intercept);
+        let weights = self.row_weights(sample_weight, &classes, &y01)?;
+        let mut loss = LogLoss::new(&x, &y01)?.fit_intercept(self.fit_intercept);
+        if let Some(s) = &weights {
+            loss = loss.sample_weight(s)?;
+        }
         let settings = self.iterative();
         let p = x.ncols();
         let sparse = matches!(self.penalty, Penalty::L1 | Penalty::ElasticNet);
@@ -433,12 +550,16 @@ impl LogisticRegression {
             }
         });
         let mut report = if sparse || matches!(solver, Solver::ProximalNewton | Solver::Fista) {
+            let total = loss.sample_weight_sum();
             let penalty = match self.l1_share() {
-                Some(r) => ElasticNet::for_logistic(self.c, r, x.nrows(), p)?,
+                Some(r) => ElasticNet::for_logistic(self.c, r, total, p)?,
                 None => ElasticNet::new(0.0, 0.0, p)?,
             };
-            // The best intercept for zero coefficients: σ(b) = ȳ.
-            let mean = y01.mean().unwrap_or(0.5);
+            // The best intercept for zero coefficients: σ(b) = ȳ (the weighted mean).
+            let mean = match &weights {
+                Some(s) => s.dot(&y01) / total,
+                None => y01.mean().unwrap_or(0.5),
+            };
             let intercept = (mean / (1.0 - mean)).ln();
             minimize_composite_model(
                 loss, penalty, &x, solver, &settings, start, intercept, observer,
@@ -461,7 +582,7 @@ impl LogisticRegression {
         let intercept = if self.fit_intercept { report.x[p] } else { 0.0 };
         if self.penalty == Penalty::None
             && report.termination != Termination::Interrupted
-            && separates(&x, &y01, &coef, intercept)?
+            && separates(&x, &y01, weights.as_ref(), (&coef, intercept))?
         {
             report.termination = Termination::KeepsDecreasing;
         }
@@ -482,17 +603,23 @@ impl LogisticRegression {
 /// Whether the hyperplane `x·w + b = 0` puts every row strictly on the side of its label
 /// (`zᵢ > 0` for label 1, `zᵢ < 0` for label 0). If it does, the data are linearly separable,
 /// and the unpenalized log loss has no minimum: along `t·(w, b)` every term
-/// `log(1 + e^{−|zᵢ|t})` falls towards 0 as `t → ∞`, and never reaches it.
+/// `log(1 + e^{−|zᵢ|t})` falls towards 0 as `t → ∞`, and never reaches it. Rows of weight 0
+/// are not in the loss, and not looked at.
 fn separates(
     x: &DesignMatrix<'_>,
     y01: &Array1<f64>,
-    coef: &Array1<f64>,
-    intercept: f64,
+    weights: Option<&Array1<f64>>,
+    (coef, intercept): (&Array1<f64>, f64),
 ) -> Result<bool, ModelError> {
     let z = linear_predictor(x, coef, intercept)?;
-    Ok(Zip::from(&z)
-        .and(y01)
-        .all(|&z, &y| if y == 1.0 { z > 0.0 } else { z < 0.0 }))
+    let on_its_side = |z: f64, y: f64| if y == 1.0 { z > 0.0 } else { z < 0.0 };
+    Ok(match weights {
+        Some(s) => Zip::from(&z)
+            .and(y01)
+            .and(s)
+            .all(|&z, &y, &s| s == 0.0 || on_its_side(z, y)),
+        None => Zip::from(&z).and(y01).all(|&z, &y| on_its_side(z, y)),
+    })
 }
 
 /// Checks an `l1_ratio`: given exactly when the penalty uses it (`used`, described by

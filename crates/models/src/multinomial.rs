@@ -3,10 +3,10 @@
 
 use crate::linear::{linear_predictor, one_hot_design};
 use crate::metrics::MulticlassMetrics;
-use crate::solver::{minimize_composite_objective, minimize_objective, statistics, Iterative};
+use crate::solver::{minimize_composite_objective, minimize_objective, statistics};
 use crate::{LogisticRegression, ModelError, Penalty, Solver};
 use descent_objectives::{
-    softmax, DesignMatrix, ElasticNet, Features, Gradient, Hessian, L2Regularized,
+    softmax, DesignMatrix, ElasticNet, Features, Gradient, Hessian, L2Regularized, LinearModelLoss,
     MultinomialLogLoss, Objective,
 };
 use descent_solvers::{Observer, Report, Termination};
@@ -18,12 +18,13 @@ use std::borrow::Cow;
 /// [`LogisticRegression::fit_multinomial`]).
 pub(crate) fn fit(
     model: &LogisticRegression,
-    settings: Iterative,
     x: DesignMatrix<'_>,
     y: ArrayView1<'_, f64>,
+    sample_weight: Option<ArrayView1<'_, f64>>,
     previous: Option<&FittedMultinomialLogisticRegression>,
     observer: &mut dyn Observer<Array1<f64>>,
 ) -> Result<FittedMultinomialLogisticRegression, ModelError> {
+    let settings = model.iterative();
     crate::logistic::check_l1_ratio(
         model.penalty == Penalty::ElasticNet,
         model.l1_ratio,
@@ -72,8 +73,14 @@ pub(crate) fn fit(
             },
         });
     }
-    let loss = MultinomialLogLoss::new(dense.view(), Cow::Borrowed(&labels[..]), k)?
-        .fit_intercept(model.fit_intercept);
+    let weights = row_weights_of(model, sample_weight, &classes, &labels)?;
+    let loss = weighted_loss(
+        dense.view(),
+        &labels,
+        k,
+        model.fit_intercept,
+        weights.as_ref(),
+    )?;
     let unpenalized = c.is_infinite();
     let x0 = match previous {
         None => Array1::zeros(n_params),
@@ -95,10 +102,11 @@ pub(crate) fn fit(
     let mut report = if proximal {
         // scikit-learn's C·Σ loss + r‖W‖₁ + ½(1 − r)‖W‖², in the mean form, on the K·p
         // coefficients (the intercepts are not penalized).
+        let total = loss.sample_weight_sum();
         let penalty = match l1_share {
-            Some(r) => ElasticNet::for_logistic(c, r, x.nrows(), k * p)?,
+            Some(r) => ElasticNet::for_logistic(c, r, total, k * p)?,
             None if unpenalized => ElasticNet::new(0.0, 0.0, k * p)?,
-            None => ElasticNet::for_logistic(c, 0.0, x.nrows(), k * p)?,
+            None => ElasticNet::for_logistic(c, 0.0, total, k * p)?,
         };
         minimize_composite_objective(&loss, penalty, solver, &settings, x0, observer)?
     } else {
@@ -137,6 +145,15 @@ pub(crate) fn fit(
     let (coef, intercept) = loss.split(&report.x);
     if unpenalized && report.termination != Termination::Interrupted {
         let z = decision(&x, &coef, &intercept)?;
+        // Rows of weight 0 are not in the loss, and not looked at.
+        let (z, labels) = match &weights {
+            Some(s) if s.iter().any(|&v| v == 0.0) => {
+                let kept: Vec<usize> = (0..s.len()).filter(|&i| s[i] > 0.0).collect();
+                let labels = kept.iter().map(|&i| labels[i]).collect();
+                (z.select(ndarray::Axis(0), &kept), labels)
+            }
+            _ => (z, labels),
+        };
         if separates(&z, &labels) || separated_class(&z, &labels).is_some() {
             report.termination = Termination::KeepsDecreasing;
         }
@@ -175,33 +192,79 @@ impl<'d, 'x> DenseDesign<'d, 'x> {
     }
 }
 
-/// `‖∇_W F(0, b*)‖_∞` of the multinomial loss on `x` and `y`, with the intercepts fitted
-/// (`b*_k = log(n_k/N)`, where every class's probability is its share of the rows) or zero: the
-/// smallest mean-form L1 strength `λ₁` at which every coefficient of the fit is zero.
+/// `‖∇_W F(0, b*)‖_∞` of `model`'s multinomial loss on `x` and `y` (its class weights
+/// included), with the intercepts fitted (`b*_k = log(W_k/W)`, where every class's probability
+/// is its share of the rows' weight) or zero: the smallest mean-form L1 strength `λ₁` at which
+/// every coefficient of the fit is zero; and the rows' total weight `W`.
 pub(crate) fn l1_threshold(
+    model: &LogisticRegression,
     x: &DesignMatrix<'_>,
     y: ArrayView1<'_, f64>,
-    fit_intercept: bool,
-) -> Result<f64, ModelError> {
+) -> Result<(f64, f64), ModelError> {
     let (classes, labels) = class_indices(y)?;
     let k = classes.len();
     let design = DenseDesign::of(x);
     let dense = design.features();
     let p = dense.ncols();
-    let loss = MultinomialLogLoss::new(dense.view(), Cow::Borrowed(&labels[..]), k)?
-        .fit_intercept(fit_intercept);
-    let mut at = Array1::zeros(k * (p + usize::from(fit_intercept)));
-    if fit_intercept {
+    let weights = row_weights_of(model, None, &classes, &labels)?;
+    let loss = weighted_loss(
+        dense.view(),
+        &labels,
+        k,
+        model.fit_intercept,
+        weights.as_ref(),
+    )?;
+    let total = loss.sample_weight_sum();
+    let mut at = Array1::zeros(k * (p + usize::from(model.fit_intercept)));
+    if model.fit_intercept {
         let mut counts = vec![0.0; k];
-        for &l in &labels {
-            counts[l as usize] += 1.0;
+        for (i, &l) in labels.iter().enumerate() {
+            counts[l as usize] += weights.as_ref().map_or(1.0, |s| s[i]);
         }
         for (c, count) in counts.iter().enumerate() {
-            at[k * p + c] = (count / labels.len() as f64).ln();
+            at[k * p + c] = (count / total).ln();
         }
     }
     let g = loss.gradient(&at);
-    Ok(g.iter().take(k * p).fold(0.0_f64, |m, v| m.max(v.abs())))
+    Ok((
+        g.iter().take(k * p).fold(0.0_f64, |m, v| m.max(v.abs())),
+        total,
+    ))
+}
+
+/// Each row's weight for class indices `labels` of `classes`: the sample weights times
+/// `model`'s class weights, `None` without either.
+fn row_weights_of(
+    model: &LogisticRegression,
+    sample_weight: Option<ArrayView1<'_, f64>>,
+    classes: &[f64],
+    labels: &[u32],
+) -> Result<Option<Array1<f64>>, ModelError> {
+    let class_of: Vec<usize> = match model.class_weight {
+        Some(_) => labels.iter().map(|&l| l as usize).collect(),
+        None => Vec::new(),
+    };
+    crate::weights::row_weights(
+        sample_weight,
+        model.class_weight.as_ref(),
+        classes,
+        &class_of,
+    )
+}
+
+/// The multinomial loss of `x` against `labels` of `k` classes, weighted by `weights`.
+fn weighted_loss<'a>(
+    x: Features<'a>,
+    labels: &'a [u32],
+    k: usize,
+    fit_intercept: bool,
+    weights: Option<&'a Array1<f64>>,
+) -> Result<MultinomialLogLoss<'a>, ModelError> {
+    let loss = MultinomialLogLoss::new(x, Cow::Borrowed(labels), k)?.fit_intercept(fit_intercept);
+    Ok(match weights {
+        Some(s) => loss.sample_weight(s)?,
+        None => loss,
+    })
 }
 
 /// The most classes a multinomial model takes.

@@ -470,7 +470,7 @@ macro_rules! shared_builders {
                 self
             }
 
-            fn iterative(&self) -> $crate::solver::Iterative {
+            pub(crate) fn iterative(&self) -> $crate::solver::Iterative {
                 $crate::solver::Iterative {
                     tol: self.tol,
                     max_iter: self.max_iter,

@@ -77,18 +77,20 @@ impl ElasticNet {
     }
 
     /// scikit-learn's `LogisticRegression(penalty="elasticnet", C, l1_ratio)` for the mean
-    /// log loss over `n_samples`: `λ₁ = r/(C·N)`, `λ₂ = (1 − r)/(C·N)`.
+    /// log loss over `N` samples (a whole number, as `f64`), or over samples of weights summing
+    /// to `N` ([`LinearModelLoss::sample_weight_sum`](crate::LinearModelLoss::sample_weight_sum)):
+    /// `λ₁ = r/(C·N)`, `λ₂ = (1 − r)/(C·N)`.
     ///
     /// # Errors
-    /// `C` not positive and finite, `l1_ratio` outside `[0, 1]`, or no samples.
+    /// `C` not positive and finite, `l1_ratio` outside `[0, 1]`, or `N` not positive.
     pub fn for_logistic(
         c: f64,
         l1_ratio: f64,
-        n_samples: usize,
+        n: f64,
         penalized: usize,
     ) -> Result<Self, ObjectiveError> {
-        check_c_and_ratio(c, "C", l1_ratio, n_samples)?;
-        let scale = 1.0 / (c * n_samples as f64);
+        check_c_and_ratio(c, "C", l1_ratio, n)?;
+        let scale = 1.0 / (c * n);
         Self::new(l1_ratio * scale, (1.0 - l1_ratio) * scale, penalized)
     }
 
@@ -102,7 +104,7 @@ impl ElasticNet {
         l1_ratio: f64,
         penalized: usize,
     ) -> Result<Self, ObjectiveError> {
-        check_c_and_ratio(alpha, "alpha", l1_ratio, 1)?;
+        check_c_and_ratio(alpha, "alpha", l1_ratio, 1.0)?;
         Self::new(
             2.0 * alpha * l1_ratio,
             2.0 * alpha * (1.0 - l1_ratio),
@@ -261,7 +263,7 @@ fn check_c_and_ratio(
     strength: f64,
     name: &'static str,
     l1_ratio: f64,
-    n_samples: usize,
+    n: f64,
 ) -> Result<(), ObjectiveError> {
     if !(strength.is_finite() && strength > 0.0) {
         return Err(ObjectiveError::InvalidParameter {
@@ -277,8 +279,10 @@ fn check_c_and_ratio(
             reason: "must lie in [0, 1]",
         });
     }
-    if n_samples == 0 {
-        return Err(ObjectiveError::EmptyData("no samples"));
+    if n.is_nan() || n <= 0.0 {
+        return Err(ObjectiveError::EmptyData(
+            "no samples (or no sample weight)",
+        ));
     }
     Ok(())
 }
@@ -338,7 +342,7 @@ impl<H: HessianBlock + ?Sized> HessianBlock for &H {
 /// let x = array![[1.0, 0.0], [0.0, 1.0], [2.0, 1.0], [1.0, 3.0]];
 /// let y = array![0.0, 1.0, 1.0, 0.0];
 /// // scikit-learn's LogisticRegression(penalty="l1", C=2): λ₁ = 1/(C·N) = 1/8.
-/// let objective = Composite::new(LogLoss::new(&x, &y)?, ElasticNet::for_logistic(2.0, 1.0, 4, 2)?)?;
+/// let objective = Composite::new(LogLoss::new(&x, &y)?, ElasticNet::for_logistic(2.0, 1.0, 4.0, 2)?)?;
 /// let at = array![0.5, -0.25, 0.1];
 /// assert!((objective.value(&at) - objective.smooth().value(&at) - 0.75 / 8.0).abs() < 1e-15);
 /// // A certified upper bound on the distance to the optimum.
@@ -501,7 +505,7 @@ mod tests {
         let tilde = Array1::from(vec![0.75, -8.0]);
         assert!((penalty.value(&w) - weighted.value(&tilde)).abs() < 1e-12);
         assert!(ElasticNet::new(-1.0, 0.0, 1).is_err());
-        assert!(ElasticNet::for_logistic(1.0, 1.5, 10, 1).is_err());
+        assert!(ElasticNet::for_logistic(1.0, 1.5, 10.0, 1).is_err());
         assert!(ElasticNet::for_least_squares(0.0, 0.5, 1).is_err());
         assert_eq!(negative_entropy(0.0), 0.0);
         assert!((negative_entropy(0.5) + std::f64::consts::LN_2).abs() < 1e-15);

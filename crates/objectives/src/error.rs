@@ -38,6 +38,15 @@ pub enum ObjectiveError {
         value: f64,
     },
 
+    /// A sample weight that is negative, NaN or infinite.
+    #[error("sample weight {value} at row {row} (0-based) is not a finite number ≥ 0")]
+    InvalidSampleWeight {
+        /// Row index, 0-based.
+        row: usize,
+        /// The offending weight.
+        value: f64,
+    },
+
     /// A label that is neither 0 nor 1 where binary labels are required.
     #[error("label {value} at row {row} (0-based) is not 0 or 1; binary labels must be 0 or 1")]
     NonBinaryLabel {

@@ -46,6 +46,41 @@ const _: () = assert!(BLOCK == LANES);
 /// One vector of samples.
 pub(crate) type Lanes = [f64; LANES];
 
+/// Each row's target `yᵢ` and, for a weighted loss, its weight `sᵢ ≥ 0`, which multiplies the
+/// row's loss, slope and curvature (`None`: every weight is 1, and nothing is multiplied).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Targets<'a> {
+    pub(crate) y: &'a [f64],
+    pub(crate) weight: Option<&'a [f64]>,
+}
+
+impl<'a> Targets<'a> {
+    /// The rows `start..start + len`.
+    pub(crate) fn rows(self, start: usize, len: usize) -> Targets<'a> {
+        Targets {
+            y: &self.y[start..][..len],
+            weight: self.weight.map(|s| &s[start..][..len]),
+        }
+    }
+
+    /// The number of rows.
+    pub(crate) fn len(self) -> usize {
+        self.y.len()
+    }
+}
+
+/// `(sℓ, sℓ')` lane by lane for the weights `s` of a block (`None`: unchanged).
+#[inline(always)]
+fn weighed(weight: Option<&[f64; LANES]>, (mut loss, mut slope): (Lanes, Lanes)) -> (Lanes, Lanes) {
+    if let Some(s) = weight {
+        for l in 0..LANES {
+            loss[l] *= s[l];
+            slope[l] *= s[l];
+        }
+    }
+    (loss, slope)
+}
+
 /// `a·b + c`, fused into one rounding when `FMA` (the function is then compiled with the FMA
 /// instructions, so that this is one `vfmadd` and not a call to the C library's `fma`).
 #[inline(always)]
@@ -521,7 +556,7 @@ macro_rules! with_whole_vectors {
 
 /// The block's targets as one vector (`BLOCK == LANES`).
 #[inline(always)]
-fn targets(ys: &[f64]) -> Lanes {
+fn block_targets(ys: &[f64]) -> Lanes {
     let mut y = [0.0; LANES];
     y.copy_from_slice(&ys[..LANES]);
     y
@@ -550,7 +585,7 @@ fn pass_in<
     const PER_ROW: bool,
 >(
     rows: &[T],
-    ys: &[f64],
+    targets: Targets<'_>,
     w: &[f64],
     b: f64,
     sample: &L,
@@ -559,8 +594,10 @@ fn pass_in<
 ) -> (f64, f64) {
     let p = w.len();
     if PER_ROW && p == 0 {
-        return pass_without_columns::<L, FMA, GRADIENT>(ys, b, sample, per_row);
+        return pass_without_columns::<L, FMA, GRADIENT>(targets, b, sample, per_row);
     }
+    let ys = targets.y;
+    let weights = targets.weight.map(|s| s.as_chunks::<BLOCK>().0);
     let blocks = if p == 0 { 0 } else { ys.len() / BLOCK };
     let (mut losses, mut slopes) = ([0.0; LANES], [0.0; LANES]);
     let tail = Tail::of(w);
@@ -582,7 +619,10 @@ fn pass_in<
                 z[l] += extra[l];
             }
         }
-        let (loss, slope) = sample.loss_and_slope_lanes::<FMA>(z, targets(y));
+        let (loss, slope) = weighed(
+            weights.map(|s| &s[k]),
+            sample.loss_and_slope_lanes::<FMA>(z, block_targets(y)),
+        );
         for l in 0..LANES {
             losses[l] += loss[l];
         }
@@ -605,8 +645,10 @@ fn pass_in<
         if let Some(extra) = &extra {
             z += **extra;
         }
+        let s = targets.weight.map_or(1.0, |s| s[i]);
         if GRADIENT {
             let (loss, slope) = sample.loss_and_slope(z, y);
+            let (loss, slope) = (s * loss, s * slope);
             if let Some(extra) = extra {
                 *extra = slope;
             }
@@ -616,7 +658,7 @@ fn pass_in<
                 *gj = mul_add::<FMA>(slope, x.into(), *gj);
             }
         } else {
-            total += sample.loss(z, y);
+            total += s * sample.loss(z, y);
         }
     }
     (total, slope_sum)
@@ -628,21 +670,26 @@ fn pass_in<
 /// row's slope replaces its term.
 #[inline(always)]
 fn pass_without_columns<L: SampleLoss, const FMA: bool, const GRADIENT: bool>(
-    ys: &[f64],
+    targets: Targets<'_>,
     b: f64,
     sample: &L,
     per_row: &mut [f64],
 ) -> (f64, f64) {
+    let ys = targets.y;
     let (mut losses, mut slopes) = ([0.0; LANES], [0.0; LANES]);
     let (y_blocks, y_rest) = ys.as_chunks::<BLOCK>();
+    let weights = targets.weight.map(|s| s.as_chunks::<BLOCK>().0);
     debug_assert_eq!(per_row.len(), ys.len(), "one term per row");
     let (term_blocks, term_rest) = per_row.as_chunks_mut::<BLOCK>();
-    for (y, term) in y_blocks.iter().zip(term_blocks.iter_mut()) {
+    for (k, (y, term)) in y_blocks.iter().zip(term_blocks.iter_mut()).enumerate() {
         let mut z = [b; BLOCK];
         for l in 0..LANES {
             z[l] += term[l];
         }
-        let (loss, slope) = sample.loss_and_slope_lanes::<FMA>(z, *y);
+        let (loss, slope) = weighed(
+            weights.map(|s| &s[k]),
+            sample.loss_and_slope_lanes::<FMA>(z, *y),
+        );
         for l in 0..LANES {
             losses[l] += loss[l];
             slopes[l] += slope[l];
@@ -652,15 +699,17 @@ fn pass_without_columns<L: SampleLoss, const FMA: bool, const GRADIENT: bool>(
         }
     }
     let (mut total, mut slope_sum) = (sum_lanes(&losses), sum_lanes(&slopes));
-    for (&y, term) in y_rest.iter().zip(term_rest) {
+    let first = y_blocks.len() * BLOCK;
+    for (i, (&y, term)) in y_rest.iter().zip(term_rest).enumerate() {
         let z = b + *term;
+        let s = targets.weight.map_or(1.0, |s| s[first + i]);
         if GRADIENT {
             let (loss, slope) = sample.loss_and_slope(z, y);
-            *term = slope;
-            total += loss;
-            slope_sum += slope;
+            *term = s * slope;
+            total += s * loss;
+            slope_sum += s * slope;
         } else {
-            total += sample.loss(z, y);
+            total += s * sample.loss(z, y);
         }
     }
     (total, if GRADIENT { slope_sum } else { 0.0 })
@@ -731,7 +780,7 @@ pub(crate) fn dispatch<K: Kernel>(kernel: K) -> K::Output {
 /// their targets, and the point `(w, b)`.
 struct Pass<'a, T, L> {
     rows: &'a [T],
-    ys: &'a [f64],
+    targets: Targets<'a>,
     w: &'a [f64],
     b: f64,
     sample: &'a L,
@@ -750,7 +799,7 @@ impl<T: Element, L: SampleLoss> Kernel for ValueAndGradient<'_, T, L> {
     fn run<const FMA: bool>(self) -> (f64, f64) {
         let Pass {
             rows,
-            ys,
+            targets,
             w,
             b,
             sample,
@@ -762,9 +811,9 @@ impl<T: Element, L: SampleLoss> Kernel for ValueAndGradient<'_, T, L> {
         // loop it emits otherwise (seen in `perf annotate`; 4.9 → 4.4 ms at 200 000 × 50).
         match self.per_row {
             None => with_whole_vectors!(g.len(), G =>
-                pass_in::<T, L, FMA, true, G, false>(rows, ys, w, b, sample, g, &mut [])),
+                pass_in::<T, L, FMA, true, G, false>(rows, targets, w, b, sample, g, &mut [])),
             Some(per_row) => with_whole_vectors!(g.len(), G =>
-                pass_in::<T, L, FMA, true, G, true>(rows, ys, w, b, sample, g, per_row)),
+                pass_in::<T, L, FMA, true, G, true>(rows, targets, w, b, sample, g, per_row)),
         }
     }
 }
@@ -781,15 +830,17 @@ impl<T: Element, L: SampleLoss> Kernel for Value<'_, T, L> {
     fn run<const FMA: bool>(self) -> f64 {
         let Pass {
             rows,
-            ys,
+            targets,
             w,
             b,
             sample,
         } = self.pass;
         match self.per_row {
-            None => pass_in::<T, L, FMA, false, 0, false>(rows, ys, w, b, sample, &mut [], &mut []),
+            None => {
+                pass_in::<T, L, FMA, false, 0, false>(rows, targets, w, b, sample, &mut [], &mut [])
+            }
             Some(per_row) => {
-                pass_in::<T, L, FMA, false, 0, true>(rows, ys, w, b, sample, &mut [], per_row)
+                pass_in::<T, L, FMA, false, 0, true>(rows, targets, w, b, sample, &mut [], per_row)
             }
         }
         .0
@@ -807,11 +858,12 @@ impl<T: Element, L: SampleLoss> Kernel for Curvatures<'_, T, L> {
     fn run<const FMA: bool>(self) {
         let Pass {
             rows,
-            ys,
+            targets,
             w,
             b,
             sample,
         } = self.pass;
+        let ys = targets.y;
         let out = &mut self.out[..ys.len()];
         predictors_in::<T, FMA>(rows, w, b, out);
         let (z_blocks, z_tail) = out.as_chunks_mut::<LANES>();
@@ -821,6 +873,11 @@ impl<T: Element, L: SampleLoss> Kernel for Curvatures<'_, T, L> {
         }
         for (z, &y) in z_tail.iter_mut().zip(y_tail) {
             *z = sample.curvature(*z, y);
+        }
+        if let Some(weight) = targets.weight {
+            for (q, s) in out.iter_mut().zip(weight) {
+                *q *= s;
+            }
         }
     }
 }
@@ -926,7 +983,7 @@ pub(crate) fn gram_tiles(block: &[f64], width: usize, out: &mut [f64]) {
 /// with FMA (and rounded differently, within a few units in the last place, on the baseline).
 pub(crate) fn chunk_value_and_gradient<T: Element, L: SampleLoss>(
     rows: &[T],
-    ys: &[f64],
+    targets: Targets<'_>,
     (w, b): (&[f64], f64),
     per_row: Option<&mut [f64]>,
     sample: &L,
@@ -934,7 +991,7 @@ pub(crate) fn chunk_value_and_gradient<T: Element, L: SampleLoss>(
 ) -> (f64, f64) {
     let pass = Pass {
         rows,
-        ys,
+        targets,
         w,
         b,
         sample,
@@ -993,14 +1050,14 @@ pub(crate) fn chunk_transpose_times<T: Element>(rows: &[T], v: &[f64], g: &mut [
 /// predictor when given (it is only read).
 pub(crate) fn chunk_value<T: Element, L: SampleLoss>(
     rows: &[T],
-    ys: &[f64],
+    targets: Targets<'_>,
     (w, b): (&[f64], f64),
     per_row: Option<&mut [f64]>,
     sample: &L,
 ) -> f64 {
     let pass = Pass {
         rows,
-        ys,
+        targets,
         w,
         b,
         sample,
@@ -1012,7 +1069,7 @@ pub(crate) fn chunk_value<T: Element, L: SampleLoss>(
 /// curvatures that weight a Hessian's rows.
 pub(crate) fn curvatures<T: Element, L: SampleLoss>(
     rows: &[T],
-    ys: &[f64],
+    targets: Targets<'_>,
     w: &[f64],
     b: f64,
     sample: &L,
@@ -1020,7 +1077,7 @@ pub(crate) fn curvatures<T: Element, L: SampleLoss>(
 ) {
     let pass = Pass {
         rows,
-        ys,
+        targets,
         w,
         b,
         sample,
@@ -1152,7 +1209,10 @@ mod tests {
             let (total, slope) = if registers {
                 pass_in::<f64, _, true, true, G, false>(
                     &rows,
-                    &ys,
+                    Targets {
+                        y: &ys,
+                        weight: None,
+                    },
                     &w,
                     0.3,
                     &Squares,
@@ -1162,7 +1222,10 @@ mod tests {
             } else {
                 pass_in::<f64, _, true, true, 0, false>(
                     &rows,
-                    &ys,
+                    Targets {
+                        y: &ys,
+                        weight: None,
+                    },
                     &w,
                     0.3,
                     &Squares,

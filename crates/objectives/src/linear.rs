@@ -4,7 +4,7 @@
 use crate::features::with_rows;
 use crate::kernel::{
     chunk_transpose_times, chunk_value, chunk_value_and_gradient, curvatures, gram_tiles,
-    predictors, Lanes, LANES,
+    predictors, Lanes, Targets, LANES,
 };
 use crate::standardized::column_moments;
 use crate::{
@@ -28,6 +28,12 @@ use std::sync::Mutex;
 pub trait LinearModelLoss: Gradient<Param = Array1<f64>> {
     /// `N`, the number of samples the mean is taken over.
     fn n_samples(&self) -> usize;
+    /// `W = Σᵢ sᵢ`, the sum of the sample weights a weighted mean loss divides by (`N`, the
+    /// number of samples, without weights). A penalty's strength is relative to it:
+    /// scikit-learn's `C` weighs `Σᵢ sᵢℓᵢ`, which is `W` times the mean.
+    fn sample_weight_sum(&self) -> f64 {
+        self.n_samples() as f64
+    }
     /// `p`, the number of coefficients (features).
     fn n_features(&self) -> usize;
     /// Whether the last parameter is an intercept (the last `K`, one per output).
@@ -55,6 +61,9 @@ pub trait LinearModelLoss: Gradient<Param = Array1<f64>> {
 impl<O: LinearModelLoss + ?Sized> LinearModelLoss for &O {
     fn n_samples(&self) -> usize {
         (**self).n_samples()
+    }
+    fn sample_weight_sum(&self) -> f64 {
+        (**self).sample_weight_sum()
     }
     fn n_features(&self) -> usize {
         (**self).n_features()
@@ -136,6 +145,10 @@ pub(crate) struct Design<'a> {
     /// of a million rows cost more in page faults than the arithmetic on them.
     samples: Partials,
     summary: Option<DataSummary>,
+    /// The sample weights `sᵢ ≥ 0` of a weighted loss (`None`: every weight is 1).
+    weights: Option<Cow<'a, [f64]>>,
+    /// `W = Σᵢ sᵢ` (`N` without weights): what a mean loss divides by.
+    weight_sum: f64,
     /// With categorical columns: the statistics of every coefficient's column (the dense
     /// block's, then each level's indicator column).
     full_stats: Option<ColumnStatistics>,
@@ -193,6 +206,36 @@ pub(crate) fn with_indicator_statistics(
     }
 }
 
+/// Sample weights checked for `n` rows: one per row, each finite and `≥ 0`, summing to a
+/// positive finite `W`; returned as one slice (borrowed when contiguous) with `W`.
+pub(crate) fn checked_sample_weight(
+    weights: ArrayView1<'_, f64>,
+    n: usize,
+) -> Result<(Cow<'_, [f64]>, f64), ObjectiveError> {
+    if weights.len() != n {
+        return Err(ObjectiveError::ShapeMismatch {
+            what: "sample weights (one per row of the feature matrix)",
+            expected: n,
+            found: weights.len(),
+        });
+    }
+    if let Some(row) = weights.iter().position(|s| !(s.is_finite() && *s >= 0.0)) {
+        return Err(ObjectiveError::InvalidSampleWeight {
+            row,
+            value: weights[row],
+        });
+    }
+    let sum = weights.sum();
+    if !(sum > 0.0 && sum.is_finite()) {
+        return Err(ObjectiveError::InvalidParameter {
+            name: "sum of the sample weights",
+            value: sum,
+            reason: "must be positive and finite",
+        });
+    }
+    Ok((contiguous(weights), sum))
+}
+
 /// Runs `work` on each chunk (its index, rows and partial-sum slot), in parallel when there is
 /// more than one chunk and more than one thread.
 fn for_each_chunk<'x, T: Element, W>(
@@ -235,7 +278,7 @@ fn add_chunks(partials: &[f64], width: usize) -> Vec<f64> {
 /// [`chunk_value_and_gradient`]).
 fn chunk_sums<T: Element, L: SampleLoss>(
     rows: &[T],
-    ys: &[f64],
+    targets: Targets<'_>,
     (w, b): (&[f64], f64),
     per_row: Option<&mut [f64]>,
     sample: &L,
@@ -246,11 +289,12 @@ fn chunk_sums<T: Element, L: SampleLoss>(
         let (head, g) = out.split_at_mut(1);
         g.fill(0.0);
         let (gw, gb) = g.split_at_mut(p);
-        let (total, slope_sum) = chunk_value_and_gradient(rows, ys, (w, b), per_row, sample, gw);
+        let (total, slope_sum) =
+            chunk_value_and_gradient(rows, targets, (w, b), per_row, sample, gw);
         head[0] = total;
         gb[0] = slope_sum;
     } else {
-        out[0] = chunk_value(rows, ys, (w, b), per_row, sample);
+        out[0] = chunk_value(rows, targets, (w, b), per_row, sample);
     }
 }
 
@@ -503,7 +547,61 @@ impl<'a> Design<'a> {
             partials: Partials::default(),
             samples: Partials::default(),
             summary,
+            weights: None,
+            weight_sum: n,
             full_stats,
+        })
+    }
+
+    /// Weighs each row's loss by `sᵢ` (scikit-learn's `sample_weight`): the loss becomes
+    /// `(1/W) Σᵢ sᵢ ℓ(yᵢ, zᵢ)` with `W = Σᵢ sᵢ`, so that whole-number weights give the loss of
+    /// the data with each row repeated `sᵢ` times, and a zero weight the loss without the row.
+    ///
+    /// # Errors
+    /// A weight count other than the number of rows, a negative, NaN or infinite weight, or
+    /// weights whose sum is zero (or overflows).
+    pub(crate) fn set_sample_weight(
+        &mut self,
+        weights: ArrayView1<'a, f64>,
+    ) -> Result<(), ObjectiveError> {
+        let (weights, sum) = checked_sample_weight(weights, self.n_samples())?;
+        self.weights = Some(weights);
+        self.weight_sum = sum;
+        Ok(())
+    }
+
+    /// The sample weights, when the loss is weighted.
+    pub(crate) fn sample_weight(&self) -> Option<&[f64]> {
+        self.weights.as_deref()
+    }
+
+    /// `W = Σᵢ sᵢ`, or `N` without weights.
+    pub(crate) fn weight_sum(&self) -> f64 {
+        self.weight_sum
+    }
+
+    /// `sᵢ·vᵢ` for every row, in place (nothing without weights).
+    pub(crate) fn weigh(&self, v: &mut [f64]) {
+        if let Some(s) = &self.weights {
+            for (v, s) in v.iter_mut().zip(s.iter()) {
+                *v *= s;
+            }
+        }
+    }
+
+    /// `Σᵢ sᵢvᵢ` (`Σᵢ vᵢ` without weights).
+    pub(crate) fn weighted_sum(&self, v: ArrayView1<'_, f64>) -> f64 {
+        match &self.weights {
+            Some(s) => v.iter().zip(s.iter()).map(|(v, s)| v * s).sum(),
+            None => v.sum(),
+        }
+    }
+
+    /// `y` and the weights as the kernels take them; `None` when `y` is not contiguous.
+    fn targets<'y>(&'y self, y: &'y ArrayView1<'_, f64>) -> Option<Targets<'y>> {
+        Some(Targets {
+            y: y.as_slice()?,
+            weight: self.weights.as_deref(),
         })
     }
 
@@ -958,7 +1056,7 @@ impl Design<'_> {
         sample: &L,
         gradient: bool,
     ) -> Option<(f64, Option<Array1<f64>>)> {
-        let ys = y.as_slice()?;
+        let ys = self.targets(y)?;
         if !self.categorical.is_empty() {
             return self.fused_categorical(params, ys, sample, gradient);
         }
@@ -982,7 +1080,7 @@ impl Design<'_> {
     fn fused_sums<T: Element, L: SampleLoss>(
         &self,
         rows: &[T],
-        ys: &[f64],
+        ys: Targets<'_>,
         w: &[f64],
         b: f64,
         sample: &L,
@@ -991,7 +1089,7 @@ impl Design<'_> {
         let p = w.len();
         let width = if gradient { 1 + p + 1 } else { 1 };
         self.sum_over_chunks(rows, width, |i, chunk, out| {
-            let ys = &ys[i * CHUNK_ROWS..][..chunk.len() / p];
+            let ys = ys.rows(i * CHUNK_ROWS, chunk.len() / p);
             chunk_sums(chunk, ys, (w, b), None, sample, out);
         })
     }
@@ -1006,7 +1104,7 @@ impl Design<'_> {
     fn fused_categorical<L: SampleLoss>(
         &self,
         params: &Array1<f64>,
-        ys: &[f64],
+        ys: Targets<'_>,
         sample: &L,
         gradient: bool,
     ) -> Option<(f64, Option<Array1<f64>>)> {
@@ -1029,7 +1127,7 @@ impl Design<'_> {
                     extra.fill(0.0);
                     let z = ArrayViewMut1::from(&mut *extra);
                     add_levels(&self.categorical, p, coefficients, start, z);
-                    let (rows, ys) = (&rows[start * p..end * p], &ys[start..end]);
+                    let (rows, ys) = (&rows[start * p..end * p], ys.rows(start, end - start));
                     chunk_sums(rows, ys, (w, b), Some(extra), sample, out);
                 };
                 let pairs = per_row.chunks_mut(CHUNK_ROWS).zip(partials.chunks_mut(width));
@@ -1080,7 +1178,8 @@ impl Design<'_> {
         gradient: bool,
     ) -> Option<(f64, Option<Array1<f64>>)> {
         let summary = self.summary.as_ref()?;
-        if w.iter().any(|&v| v != 0.0) {
+        // The summary's moments are unweighted.
+        if self.weights.is_some() || w.iter().any(|&v| v != 0.0) {
             return None;
         }
         let targets = &summary.targets;
@@ -1098,7 +1197,8 @@ impl Design<'_> {
     }
 
     /// `[[XᵀQX, XᵀQ1], [1ᵀQX, 1ᵀQ1]]` with `Q = diag(qᵢ)`, `qᵢ = ℓ''(yᵢ, zᵢ)` at `params`
-    /// (`qᵢ = 1` when `weights` is `None`): the Hessian of a sum of convex per-sample losses.
+    /// (`qᵢ = 1` when `curvature` is `None`), times the sample weights `sᵢ` when there are
+    /// some: the Hessian of a (weighted) sum of convex per-sample losses.
     ///
     /// Rows are scaled by `√qᵢ` into a small per-thread block (with `√qᵢ` as the intercept's
     /// column) and each block's `SᵀS` is added by our Gram kernel ([`gram_tiles`]: 8×8 tiles
@@ -1112,10 +1212,10 @@ impl Design<'_> {
         &self,
         params: &Array1<f64>,
         y: &ArrayView1<'_, f64>,
-        weights: Option<&L>,
+        curvature: Option<&L>,
     ) -> Option<Array2<f64>> {
         let all: Vec<usize> = (0..self.n_params()).collect();
-        self.gram_block(params, y, weights, &all)
+        self.gram_block(params, y, curvature, &all)
     }
 
     /// The block of [`gram`](Design::gram) on the parameter indices `columns` (increasing;
@@ -1128,23 +1228,23 @@ impl Design<'_> {
         &self,
         params: &Array1<f64>,
         y: &ArrayView1<'_, f64>,
-        weights: Option<&L>,
+        curvature: Option<&L>,
         columns: &[usize],
     ) -> Option<Array2<f64>> {
         if !self.categorical.is_empty() {
             return None;
         }
-        let ys = y.as_slice()?;
+        let ys = self.targets(y)?;
         let (w, b) = self.split(params);
         let p = self.n_features();
-        if w.len() != p && weights.is_some() {
+        if w.len() != p && curvature.is_some() {
             return None;
         }
         let k = columns.len();
         // The scaled rows are laid out `width` apart, zero-padded to whole vectors, for the
         // tiles of the Gram kernel.
         let width = k.div_ceil(LANES) * LANES;
-        let sums = with_rows!(&self.x, rows => self.gram_sums(rows, ys, w, b, weights, columns));
+        let sums = with_rows!(&self.x, rows => self.gram_sums(rows, ys, w, b, curvature, columns));
         // The tiles cover the upper triangle; take the `k × k` corner and mirror it.
         Some(Array2::from_shape_fn((k, k), |(r, c)| {
             let (r, c) = if r <= c { (r, c) } else { (c, r) };
@@ -1157,10 +1257,10 @@ impl Design<'_> {
     fn gram_sums<T: Element, L: SampleLoss>(
         &self,
         rows: &[T],
-        ys: &[f64],
+        ys: Targets<'_>,
         w: &[f64],
         b: f64,
-        weights: Option<&L>,
+        curvature: Option<&L>,
         columns: &[usize],
     ) -> Vec<f64> {
         let p = self.n_features();
@@ -1169,16 +1269,19 @@ impl Design<'_> {
         let everything = k == self.n_params();
         self.sum_over_chunks(rows, width * width, |i, chunk, out| {
             out.fill(0.0);
-            let ys = &ys[i * CHUNK_ROWS..][..chunk.len() / p];
+            let ys = ys.rows(i * CHUNK_ROWS, chunk.len() / p);
             let mut q = [1.0; BLOCK_ROWS];
             SCALED_BLOCK.with_borrow_mut(|block| {
                 // Zeros in the padding (a buffer used before for another width is cleared).
                 block.clear();
                 block.resize(BLOCK_ROWS * width, 0.0);
-                for (rows, ys) in chunk.chunks(BLOCK_ROWS * p).zip(ys.chunks(BLOCK_ROWS)) {
+                for (at, rows) in chunk.chunks(BLOCK_ROWS * p).enumerate() {
+                    let ys = ys.rows(at * BLOCK_ROWS, rows.len() / p);
                     let q = &mut q[..ys.len()];
-                    if let Some(loss) = weights {
-                        curvatures(rows, ys, w, b, loss, q);
+                    match (curvature, ys.weight) {
+                        (Some(loss), _) => curvatures(rows, ys, w, b, loss, q),
+                        (None, Some(s)) => q.copy_from_slice(s),
+                        (None, None) => {}
                     }
                     for ((row, &qi), scaled) in rows
                         .chunks_exact(p)

@@ -199,20 +199,52 @@ impl<'a> LogLoss<'a> {
         self.design.set_fit_intercept(fit_intercept);
         self
     }
+
+    /// Weighs each sample's loss by `sᵢ ≥ 0` (scikit-learn's `sample_weight`): the loss is
+    /// `(1/W) Σᵢ sᵢ [log(1 + e^{zᵢ}) − yᵢzᵢ]` with `W = Σᵢ sᵢ`, and its gradient and Hessian
+    /// follow. Whole-number weights give the loss of the data with row `i` repeated `sᵢ` times;
+    /// a zero weight, the loss without the row. The weights are borrowed (copied once if they
+    /// are not contiguous), and the fused pass multiplies them in as it goes.
+    ///
+    /// ```
+    /// use descent_objectives::{Gradient, LogLoss, Objective};
+    /// use ndarray::array;
+    /// let x = array![[1.0], [2.0], [3.0]];
+    /// let y = array![0.0, 1.0, 1.0];
+    /// let s = array![2.0, 0.0, 1.0];
+    /// let weighted = LogLoss::new(&x, &y)?.sample_weight(&s)?;
+    /// // The same as the first row twice and the third once.
+    /// let (xr, yr) = (array![[1.0], [1.0], [3.0]], array![0.0, 0.0, 1.0]);
+    /// let repeated = LogLoss::new(&xr, &yr)?;
+    /// let w = array![0.3, -0.2];
+    /// assert!((weighted.value(&w) - repeated.value(&w)).abs() < 1e-15);
+    /// # Ok::<(), descent_objectives::ObjectiveError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A weight count other than the number of rows, a negative, NaN or infinite weight, or
+    /// weights that sum to zero.
+    pub fn sample_weight(
+        mut self,
+        weights: impl Into<ArrayView1<'a, f64>>,
+    ) -> Result<Self, ObjectiveError> {
+        self.design.set_sample_weight(weights.into())?;
+        Ok(self)
+    }
 }
 
 impl Objective for LogLoss<'_> {
     type Param = Array1<f64>;
 
     fn value(&self, params: &Array1<f64>) -> f64 {
-        let n = self.design.n_samples() as f64;
+        let n = self.design.weight_sum();
         if let Some((total, _)) = self.design.fused(params, &self.y, &Logistic, false) {
             return total / n;
         }
-        let y = as_slice(self.y);
-        self.design
-            .with_predictor(params, |z, theta| theta_and_loss(z, &y, 0.0, 0.0, theta))
-            / n
+        let (y, s) = (as_slice(self.y), self.design.sample_weight());
+        self.design.with_predictor(params, |z, theta| {
+            theta_and_loss(z, &y, s, (0.0, 0.0), theta)
+        }) / n
     }
 
     fn dimension(&self) -> Option<usize> {
@@ -226,15 +258,16 @@ impl Gradient for LogLoss<'_> {
     }
 
     fn value_and_gradient(&self, params: &Array1<f64>) -> (f64, Array1<f64>) {
-        let scale = 1.0 / self.design.n_samples() as f64;
+        let scale = 1.0 / self.design.weight_sum();
         if let Some((total, Some(g))) = self.design.fused(params, &self.y, &Logistic, true) {
             return (total * scale, g * scale);
         }
         // The general path (categorical columns, other layouts): z and θ = y − σ(z) in kept
-        // vectors, the loss and θ from the vector kernel, the gradient −Xᵀθ/N.
-        let y = as_slice(self.y);
+        // vectors, the loss and θ from the vector kernel, the gradient −Xᵀ(s∘θ)/W.
+        let (y, s) = (as_slice(self.y), self.design.sample_weight());
         self.design.with_predictor(params, |z, theta| {
-            let total = theta_and_loss(z, &y, 0.0, 0.0, theta);
+            let total = theta_and_loss(z, &y, s, (0.0, 0.0), theta);
+            self.design.weigh(theta);
             let g = self
                 .design
                 .gradient_from_residual(ArrayView1::from(&*theta), -scale);
@@ -245,12 +278,13 @@ impl Gradient for LogLoss<'_> {
 
 impl Hessian for LogLoss<'_> {
     fn hessian(&self, params: &Array1<f64>) -> Array2<f64> {
-        let scale = 1.0 / self.design.n_samples() as f64;
+        let scale = 1.0 / self.design.weight_sum();
         if let Some(h) = self.design.gram(params, &self.y, Some(&Logistic)) {
             return h * scale;
         }
         let z = self.design.linear_predictor(params);
-        let q = z.mapv(sigmoid_derivative);
+        let mut q = z.mapv(sigmoid_derivative);
+        self.design.weigh(q.as_slice_mut().unwrap_or(&mut []));
         self.design.weighted_gram(&q, scale)
     }
 }
@@ -270,14 +304,17 @@ impl LogLoss<'_> {
     /// assert_eq!(LogLoss::new(&x, &y)?.l1_threshold(), 0.5);
     /// # Ok::<(), descent_objectives::ObjectiveError>(())
     /// ```
+    ///
+    /// With sample weights, `maxⱼ |Σᵢ sᵢxᵢⱼ(ȳ − yᵢ)|/W`, `ȳ = Σᵢ sᵢyᵢ/W` the weighted mean.
     pub fn l1_threshold(&self) -> f64 {
-        let n = self.design.n_samples() as f64;
+        let n = self.design.weight_sum();
         let centre = if self.design.fit_intercept() {
-            self.y.sum() / n
+            self.design.weighted_sum(self.y) / n
         } else {
             0.5
         };
-        let r = self.y.mapv(|y| centre - y);
+        let mut r = self.y.mapv(|y| centre - y);
+        self.design.weigh(r.as_slice_mut().unwrap_or(&mut []));
         max_abs(&self.design.transpose_times(&r)) / n
     }
 }
@@ -300,9 +337,16 @@ pub(crate) fn max_abs(v: &Array1<f64>) -> f64 {
 /// residual and its slope together. Near a solver's iterate, `start` is close and two or three
 /// steps suffice; should Newton stop making progress, bisection on the increasing function
 /// `Σ σ(zᵢ + b) − Σ yᵢ` takes over.
-fn optimal_intercept(z: &Array1<f64>, y: &ArrayView1<'_, f64>, start: f64) -> f64 {
-    let target = y.sum();
-    let n = z.len() as f64;
+fn optimal_intercept(
+    z: &Array1<f64>,
+    y: &ArrayView1<'_, f64>,
+    weight: Option<&[f64]>,
+    start: f64,
+) -> f64 {
+    let (target, n) = match weight {
+        Some(s) => (y.iter().zip(s).map(|(y, s)| y * s).sum(), s.iter().sum()),
+        None => (y.sum(), z.len() as f64),
+    };
     if target <= 0.0 || target >= n {
         // All labels alike: the optimum is at ±∞; keep the start.
         return start;
@@ -310,10 +354,10 @@ fn optimal_intercept(z: &Array1<f64>, y: &ArrayView1<'_, f64>, start: f64) -> f6
     let values = z.as_slice();
     let residual_and_slope = |b: f64| {
         let (sum, slope) = match values {
-            Some(values) => sigmoid_sums(values, b),
-            None => z.iter().fold((0.0, 0.0), |(r, s), &z| {
-                let p = sigmoid(z + b);
-                (r + p, s + p * (1.0 - p))
+            Some(values) => sigmoid_sums(values, weight, b),
+            None => z.iter().enumerate().fold((0.0, 0.0), |(r, d), (i, &z)| {
+                let (p, s) = (sigmoid(z + b), weight.map_or(1.0, |s| s[i]));
+                (r + s * p, d + s * p * (1.0 - p))
             }),
         };
         (sum - target, slope)
@@ -335,7 +379,7 @@ fn optimal_intercept(z: &Array1<f64>, y: &ArrayView1<'_, f64>, start: f64) -> f6
         }
         if !(r.abs() < 0.5 * last && slope > 0.0) {
             // Newton is not converging from here (far out on a flat tail): bisect.
-            return bisect_intercept(z, target, b);
+            return bisect_intercept(z, weight, target, b);
         }
         last = r.abs();
         let step = r / slope;
@@ -344,7 +388,7 @@ fn optimal_intercept(z: &Array1<f64>, y: &ArrayView1<'_, f64>, start: f64) -> f6
             return b;
         }
     }
-    bisect_intercept(z, target, b)
+    bisect_intercept(z, weight, target, b)
 }
 
 /// Samples per chunk of the duality gap's passes over samples: chunks run in parallel and
@@ -365,7 +409,20 @@ fn sigmoid_lanes<const FMA: bool>(t: Lanes) -> Lanes {
 /// `(Σᵢ σ(zᵢ + b), Σᵢ σ(zᵢ + b)(1 − σ(zᵢ + b)))` over one chunk.
 struct SigmoidSums<'a> {
     z: &'a [f64],
+    weight: Option<&'a [f64]>,
     b: f64,
+}
+
+/// The sample weights of block `k` of a chunk, or ones without weights.
+#[inline(always)]
+fn weight_lanes(weight: Option<&[Lanes]>, k: usize) -> Lanes {
+    weight.map_or([1.0; LANES], |s| s[k])
+}
+
+/// The sample weight of row `i` of a chunk, or 1 without weights.
+#[inline(always)]
+fn weight_at(weight: Option<&[f64]>, i: usize) -> f64 {
+    weight.map_or(1.0, |s| s[i])
 }
 
 impl Kernel for SigmoidSums<'_> {
@@ -373,29 +430,37 @@ impl Kernel for SigmoidSums<'_> {
     #[inline(always)]
     fn run<const FMA: bool>(self) -> (f64, f64) {
         let (blocks, rest) = self.z.as_chunks::<LANES>();
+        let weights = self.weight.map(|s| s.as_chunks::<LANES>().0);
         let (mut sum, mut slope) = ([0.0; LANES], [0.0; LANES]);
-        for z in blocks {
+        for (k, z) in blocks.iter().enumerate() {
             let p = sigmoid_lanes::<FMA>(z.map(|z| z + self.b));
+            let s = weight_lanes(weights, k);
             for l in 0..LANES {
-                sum[l] += p[l];
-                slope[l] += p[l] * (1.0 - p[l]);
+                sum[l] += s[l] * p[l];
+                slope[l] += s[l] * (p[l] * (1.0 - p[l]));
             }
         }
-        let (mut s, mut d) = (sum.iter().sum::<f64>(), slope.iter().sum::<f64>());
-        for &z in rest {
-            let p = sigmoid(z + self.b);
-            s += p;
-            d += p * (1.0 - p);
+        let (mut total, mut d) = (sum.iter().sum::<f64>(), slope.iter().sum::<f64>());
+        let first = blocks.len() * LANES;
+        for (i, &z) in rest.iter().enumerate() {
+            let (p, s) = (sigmoid(z + self.b), weight_at(self.weight, first + i));
+            total += s * p;
+            d += s * (p * (1.0 - p));
         }
-        (s, d)
+        (total, d)
     }
 }
 
-/// `(Σᵢ σ(zᵢ + b), Σᵢ σ(zᵢ + b)(1 − σ(zᵢ + b)))`, in parallel chunks.
-fn sigmoid_sums(z: &[f64], b: f64) -> (f64, f64) {
+/// `(Σᵢ sᵢσ(zᵢ + b), Σᵢ sᵢσ(zᵢ + b)(1 − σ(zᵢ + b)))` (`sᵢ = 1` without weights), in
+/// parallel chunks.
+fn sigmoid_sums(z: &[f64], weight: Option<&[f64]>, b: f64) -> (f64, f64) {
     let parts: Vec<(f64, f64)> = z
         .par_chunks(SAMPLE_CHUNK)
-        .map(|z| kernel::dispatch(SigmoidSums { z, b }))
+        .enumerate()
+        .map(|(k, z)| {
+            let weight = weight.map(|s| &s[k * SAMPLE_CHUNK..][..z.len()]);
+            kernel::dispatch(SigmoidSums { z, weight, b })
+        })
         .collect();
     parts
         .iter()
@@ -406,6 +471,7 @@ fn sigmoid_sums(z: &[f64], b: f64) -> (f64, f64) {
 struct ThetaAndLoss<'a> {
     z: &'a [f64],
     y: &'a [f64],
+    weight: Option<&'a [f64]>,
     b: f64,
     own: f64,
     theta: &'a mut [f64],
@@ -418,38 +484,51 @@ impl Kernel for ThetaAndLoss<'_> {
         let (z_blocks, z_rest) = self.z.as_chunks::<LANES>();
         let (y_blocks, y_rest) = self.y.as_chunks::<LANES>();
         let (t_blocks, t_rest) = self.theta.as_chunks_mut::<LANES>();
+        let weights = self.weight.map(|s| s.as_chunks::<LANES>().0);
         // θ = y − σ(z + b) is minus the log loss's slope there, and the loss at the own
         // intercept is the log loss's: both from `Logistic` (the halves not used are dropped
         // by the compiler).
         let mut loss = [0.0; LANES];
-        for ((z, y), theta) in z_blocks.iter().zip(y_blocks).zip(t_blocks) {
+        for (k, ((z, y), theta)) in z_blocks.iter().zip(y_blocks).zip(t_blocks).enumerate() {
             let (_, slope) = Logistic.loss_and_slope_lanes::<FMA>(z.map(|z| z + self.b), *y);
             let (own, _) = Logistic.loss_and_slope_lanes::<FMA>(z.map(|z| z + self.own), *y);
+            let s = weight_lanes(weights, k);
             for l in 0..LANES {
                 theta[l] = -slope[l];
-                loss[l] += own[l];
+                loss[l] += s[l] * own[l];
             }
         }
         let mut total = loss.iter().sum::<f64>();
-        for ((&z, &y), theta) in z_rest.iter().zip(y_rest).zip(t_rest) {
+        let first = z_blocks.len() * LANES;
+        for (i, ((&z, &y), theta)) in z_rest.iter().zip(y_rest).zip(t_rest).enumerate() {
             *theta = -Logistic.loss_and_slope(z + self.b, y).1;
-            total += Logistic.loss_and_slope(z + self.own, y).0;
+            total += weight_at(self.weight, first + i) * Logistic.loss_and_slope(z + self.own, y).0;
         }
         total
     }
 }
 
-/// Writes `θᵢ = yᵢ − σ(zᵢ + b)` and returns `Σᵢ [log(1 + e^{uᵢ}) − yᵢuᵢ]` with `uᵢ = zᵢ + own`
-/// (the loss at the point's own intercept), in parallel chunks.
-fn theta_and_loss(z: &[f64], y: &[f64], b: f64, own: f64, theta: &mut [f64]) -> f64 {
+/// Writes `θᵢ = yᵢ − σ(zᵢ + b)` (unweighted) and returns `Σᵢ sᵢ[log(1 + e^{uᵢ}) − yᵢuᵢ]` with
+/// `uᵢ = zᵢ + own` (the loss at the point's own intercept; `sᵢ = 1` without weights), in
+/// parallel chunks.
+fn theta_and_loss(
+    z: &[f64],
+    y: &[f64],
+    weight: Option<&[f64]>,
+    (b, own): (f64, f64),
+    theta: &mut [f64],
+) -> f64 {
     let parts: Vec<f64> = theta
         .par_chunks_mut(SAMPLE_CHUNK)
         .zip(z.par_chunks(SAMPLE_CHUNK))
         .zip(y.par_chunks(SAMPLE_CHUNK))
-        .map(|((theta, z), y)| {
+        .enumerate()
+        .map(|(k, ((theta, z), y))| {
+            let weight = weight.map(|s| &s[k * SAMPLE_CHUNK..][..z.len()]);
             kernel::dispatch(ThetaAndLoss {
                 z,
                 y,
+                weight,
                 b,
                 own,
                 theta,
@@ -479,6 +558,7 @@ fn x_log_x<const FMA: bool>(q: Lanes) -> Lanes {
 struct Entropies<'a> {
     theta: &'a [f64],
     y: &'a [f64],
+    weight: Option<&'a [f64]>,
 }
 
 impl Kernel for Entropies<'_> {
@@ -487,39 +567,62 @@ impl Kernel for Entropies<'_> {
     fn run<const FMA: bool>(self) -> f64 {
         let (t_blocks, t_rest) = self.theta.as_chunks::<LANES>();
         let (y_blocks, y_rest) = self.y.as_chunks::<LANES>();
+        let weights = self.weight.map(|s| s.as_chunks::<LANES>().0);
         let mut total = [0.0; LANES];
-        for (theta, y) in t_blocks.iter().zip(y_blocks) {
+        for (k, (theta, y)) in t_blocks.iter().zip(y_blocks).enumerate() {
             let mut q = [0.0; LANES];
             for l in 0..LANES {
                 q[l] = (y[l] - theta[l]).clamp(0.0, 1.0);
             }
             let (a, c) = (x_log_x::<FMA>(q), x_log_x::<FMA>(q.map(|q| 1.0 - q)));
+            let s = weight_lanes(weights, k);
             for l in 0..LANES {
-                total[l] += a[l] + c[l];
+                total[l] += s[l] * (a[l] + c[l]);
             }
         }
         let mut sum = total.iter().sum::<f64>();
-        for (&theta, &y) in t_rest.iter().zip(y_rest) {
-            sum += negative_entropy((y - theta).clamp(0.0, 1.0));
+        let first = t_blocks.len() * LANES;
+        for (i, (&theta, &y)) in t_rest.iter().zip(y_rest).enumerate() {
+            sum +=
+                weight_at(self.weight, first + i) * negative_entropy((y - theta).clamp(0.0, 1.0));
         }
         sum
     }
 }
 
-/// `Σᵢ H(yᵢ − θᵢ)` with `H(q) = q log q + (1 − q) log(1 − q)` (0 at the ends), in parallel
-/// chunks; `q` is clamped to `[0, 1]`, where it lies up to rounding for a dual-feasible `θ`.
-fn entropies(theta: &[f64], y: &[f64]) -> f64 {
+/// `Σᵢ sᵢH(yᵢ − θᵢ)` with `H(q) = q log q + (1 − q) log(1 − q)` (0 at the ends; `sᵢ = 1`
+/// without weights), in parallel chunks; `q` is clamped to `[0, 1]`, where it lies up to
+/// rounding for a dual-feasible `θ`.
+fn entropies(theta: &[f64], y: &[f64], weight: Option<&[f64]>) -> f64 {
     let parts: Vec<f64> = theta
         .par_chunks(SAMPLE_CHUNK)
         .zip(y.par_chunks(SAMPLE_CHUNK))
-        .map(|(theta, y)| kernel::dispatch(Entropies { theta, y }))
+        .enumerate()
+        .map(|(k, (theta, y))| {
+            let weight = weight.map(|s| &s[k * SAMPLE_CHUNK..][..theta.len()]);
+            kernel::dispatch(Entropies { theta, y, weight })
+        })
         .collect();
     parts.iter().sum()
 }
 
 /// [`optimal_intercept`] by bisection with Newton steps where they stay inside the bracket.
-fn bisect_intercept(z: &Array1<f64>, target: f64, start: f64) -> f64 {
-    let residual = |b: f64| z.iter().map(|&z| sigmoid(z + b)).sum::<f64>() - target;
+fn bisect_intercept(z: &Array1<f64>, weight: Option<&[f64]>, target: f64, start: f64) -> f64 {
+    let residual = |b: f64| {
+        z.iter()
+            .enumerate()
+            .map(|(i, &z)| weight_at(weight, i) * sigmoid(z + b))
+            .sum::<f64>()
+            - target
+    };
+    // The bracket grows from the start by doublings up to ±1e6; a start beyond (Newton's
+    // last step on a flat tail can throw it to 1e20, where `start − 1 == start` and no
+    // doubling would move) begins at the edge.
+    let start = if start.is_finite() {
+        start.clamp(-1e6, 1e6)
+    } else {
+        0.0
+    };
     let (mut lo, mut hi) = (start - 1.0, start + 1.0);
     while residual(lo) > 0.0 && lo > -1e6 {
         lo = start - 2.0 * (start - lo);
@@ -538,7 +641,11 @@ fn bisect_intercept(z: &Array1<f64>, target: f64, start: f64) -> f64 {
         } else {
             lo = b;
         }
-        let slope: f64 = z.iter().map(|&z| sigmoid_derivative(z + b)).sum();
+        let slope: f64 = z
+            .iter()
+            .enumerate()
+            .map(|(i, &z)| weight_at(weight, i) * sigmoid_derivative(z + b))
+            .sum();
         let newton = b - r / slope;
         b = if slope > 0.0 && newton > lo && newton < hi {
             newton
@@ -558,29 +665,36 @@ impl Smooth for LogLoss<'_> {
     /// domain: `D(θ) = −(1/N)Σᵢ H(yᵢ − θᵢ) − g*(Xᵀθ/N)`, `H` the negative binary entropy,
     /// `Σθ = 0` with an intercept. At the minimizer `θ` is exactly the dual optimum and the
     /// gap is 0.
+    ///
+    /// With sample weights `sᵢ` (`W = Σᵢ sᵢ`): `D(θ) = −(1/W)Σᵢ sᵢH(yᵢ − θᵢ) − g*(Xᵀ(s∘θ)/W)`,
+    /// `Σᵢ sᵢθᵢ = 0` with an intercept.
     fn duality_gap(&self, x: &Array1<f64>, penalty: &ElasticNet) -> Option<f64> {
-        let n = self.design.n_samples() as f64;
+        let n = self.design.weight_sum();
+        let weight = self.design.sample_weight();
         let zw = self.design.times_coefficients(x);
         let own = self.design.intercept(x);
         let b = if self.design.fit_intercept() {
-            optimal_intercept(&zw, &self.y, own)
+            optimal_intercept(&zw, &self.y, weight, own)
         } else {
             0.0
         };
         // θ at the optimal intercept, and the loss at the point's own intercept, in one pass.
         let (y, zs) = (as_slice(self.y), as_slice(zw.view()));
         let mut theta = vec![0.0; zs.len()];
-        let loss = theta_and_loss(&zs, &y, b, own, &mut theta);
+        let loss = theta_and_loss(&zs, &y, weight, (b, own), &mut theta);
         let mut theta = Array1::from_vec(theta);
         if self.design.fit_intercept() {
-            let mean = theta.sum() / n;
+            let mean = self.design.weighted_sum(theta.view()) / n;
             theta -= mean;
         }
-        let mut v = self.design.transpose_times(&theta);
+        let mut weighted = theta.clone();
+        self.design
+            .weigh(weighted.as_slice_mut().unwrap_or(&mut []));
+        let mut v = self.design.transpose_times(&weighted);
         let c = penalty.feasible_scale(&v.mapv(|t| t / n));
         theta *= c;
         v *= c;
-        let conjugates = entropies(theta.as_slice().unwrap_or(&[]), &y);
+        let conjugates = entropies(theta.as_slice().unwrap_or(&[]), &y, weight);
         let primal = loss / n + penalty.value(x);
         Some(mean_gap(primal, conjugates, &v, penalty, n))
     }
@@ -591,12 +705,13 @@ impl HessianBlock for LogLoss<'_> {
         if indices.len() == self.design.n_params() {
             return self.hessian(x);
         }
-        let scale = 1.0 / self.design.n_samples() as f64;
+        let scale = 1.0 / self.design.weight_sum();
         if let Some(h) = self.design.gram_block(x, &self.y, Some(&Logistic), indices) {
             return h * scale;
         }
         let z = self.design.linear_predictor(x);
-        let q = z.mapv(sigmoid_derivative);
+        let mut q = z.mapv(sigmoid_derivative);
+        self.design.weigh(q.as_slice_mut().unwrap_or(&mut []));
         self.design.weighted_gram_block(&q, indices, scale)
     }
 }
@@ -607,6 +722,9 @@ impl LinearModelLoss for LogLoss<'_> {
     }
     fn n_samples(&self) -> usize {
         self.design.n_samples()
+    }
+    fn sample_weight_sum(&self) -> f64 {
+        self.design.weight_sum()
     }
     fn n_features(&self) -> usize {
         self.design.n_features()
@@ -622,6 +740,17 @@ mod tests {
     use ndarray::array;
 
     #[test]
+    fn the_intercepts_bisection_returns_from_a_start_far_out() {
+        // From 1e20, `start − 1 == start`: the bracket once never grew, and the gap hung.
+        let z = array![0.0, 1.0, -1.0, 2.0];
+        for start in [1e20, -1e20, f64::INFINITY, f64::NAN] {
+            let b = bisect_intercept(&z, None, 2.0, start);
+            let total: f64 = z.iter().map(|&z| sigmoid(z + b)).sum();
+            assert!((total - 2.0).abs() < 1e-12, "from {start}: b = {b}");
+        }
+    }
+
+    #[test]
     fn the_gaps_sample_passes_agree_with_scalar_sums_for_any_thread_count() {
         let n = 2 * SAMPLE_CHUNK + 13;
         let z: Vec<f64> = (0..n).map(|i| 40.0 * ((i as f64) * 0.37).sin()).collect();
@@ -629,10 +758,15 @@ mod tests {
         let (b, own) = (0.3, -0.2);
         let run = || {
             let mut theta = vec![0.0; n];
-            let loss = theta_and_loss(&z, &y, b, own, &mut theta);
+            let loss = theta_and_loss(&z, &y, None, (b, own), &mut theta);
             // Shrink θ a little, as the gap's scaling does, so that q is inside (0, 1).
             let theta: Vec<f64> = theta.iter().map(|t| 0.999 * t).collect();
-            (sigmoid_sums(&z, b), loss, entropies(&theta, &y), theta)
+            (
+                sigmoid_sums(&z, None, b),
+                loss,
+                entropies(&theta, &y, None),
+                theta,
+            )
         };
         let pool = |k| {
             rayon::ThreadPoolBuilder::new()

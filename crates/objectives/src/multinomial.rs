@@ -2,7 +2,7 @@
 
 use crate::elastic_net::mean_gap;
 use crate::kernel::{self, Kernel, Lanes, LANES};
-use crate::linear::{first_non_finite, Partials};
+use crate::linear::{checked_sample_weight, first_non_finite, Partials};
 use crate::{
     ColumnStatistics, ElasticNet, Element, Features, Gradient, Hessian, HessianBlock,
     LinearModelLoss, Objective, ObjectiveError, Smooth,
@@ -86,6 +86,10 @@ pub struct MultinomialLogLoss<'a> {
     /// The columns' statistics, from the pass that checked the data (`None` without columns,
     /// or when finite values' sums overflow).
     stats: Option<ColumnStatistics>,
+    /// The sample weights `sᵢ` of a weighted loss (`None`: every weight is 1).
+    weights: Option<Cow<'a, [f64]>>,
+    /// `W = Σᵢ sᵢ` (`N` without weights).
+    weight_sum: f64,
     partials: Partials,
 }
 
@@ -140,14 +144,39 @@ impl<'a> MultinomialLogLoss<'a> {
                 return Err(ObjectiveError::NonFiniteFeature { row, column, value });
             }
         }
+        let weight_sum = x.nrows() as f64;
         Ok(MultinomialLogLoss {
             x,
             labels,
             classes,
             fit_intercept: true,
             stats,
+            weights: None,
+            weight_sum,
             partials: Partials::default(),
         })
+    }
+
+    /// Weighs each sample's loss by `sᵢ ≥ 0` (scikit-learn's `sample_weight`): the loss is
+    /// `(1/W) Σᵢ sᵢ [log Σ_k e^{z_{ik}} − z_{i,yᵢ}]` with `W = Σᵢ sᵢ`, and the gradient, Hessian
+    /// and duality gap follow (every sum over rows weighted, `N` replaced by `W`).
+    ///
+    /// # Errors
+    /// A weight count other than the number of rows, a negative, NaN or infinite weight, or
+    /// weights that sum to zero.
+    pub fn sample_weight(
+        mut self,
+        weights: impl Into<ndarray::ArrayView1<'a, f64>>,
+    ) -> Result<Self, ObjectiveError> {
+        let (weights, sum) = checked_sample_weight(weights.into(), self.x.nrows())?;
+        self.weights = Some(weights);
+        self.weight_sum = sum;
+        Ok(self)
+    }
+
+    /// The weights of rows `start..end`, when the loss is weighted.
+    fn weights_of(&self, start: usize, end: usize) -> Option<&[f64]> {
+        self.weights.as_deref().map(|s| &s[start..end])
     }
 
     /// Whether the parameters end with one intercept per class (default: true).
@@ -195,7 +224,7 @@ impl<'a> MultinomialLogLoss<'a> {
         let sums = self.sum_chunks(width, |rows, out| {
             self.chunk_pass(rows, (&w, &b), Pass::HessianTimes { vw: &vw, vb: &vb }, out)
         });
-        Array1::from(sums) / self.x.nrows() as f64
+        Array1::from(sums) / self.weight_sum
     }
 
     /// `X·Wᵀ`, `N × K`, block by block of rows (an `f32` block widened on the way).
@@ -215,11 +244,14 @@ impl<'a> MultinomialLogLoss<'a> {
         z
     }
 
-    /// `Σᵢ xᵢⱼ` for every column.
+    /// `Σᵢ sᵢxᵢⱼ` for every column (`sᵢ = 1` without weights).
     fn column_sums(&self) -> Array1<f64> {
-        match &self.x {
-            Features::F64(x) => x.sum_axis(ndarray::Axis(0)),
-            Features::F32(x) => x.fold_axis(ndarray::Axis(0), 0.0, |&a, &v| a + f64::from(v)),
+        match (&self.x, self.weights.as_deref()) {
+            (Features::F64(x), None) => x.sum_axis(ndarray::Axis(0)),
+            (Features::F32(x), None) => {
+                x.fold_axis(ndarray::Axis(0), 0.0, |&a, &v| a + f64::from(v))
+            }
+            (x, Some(s)) => x.to_f64().t().dot(&ndarray::ArrayView1::from(s)),
         }
     }
 
@@ -288,26 +320,31 @@ impl<'a> MultinomialLogLoss<'a> {
             while start < rows.end {
                 let end = rows.end.min(start + BLOCK_ROWS);
                 let labels = &self.labels[start..end];
+                let weights = self.weights_of(start, end);
                 match &self.x {
                     Features::F64(x) => {
                         let block = x.slice(s![start..end, ..]);
                         match block.to_slice() {
-                            Some(values) => self.block_pass(values, labels, pass, &mut sums),
+                            Some(values) => {
+                                self.block_pass(values, (labels, weights), pass, &mut sums)
+                            }
                             None => {
                                 copy.clear();
                                 copy.extend(block.iter());
-                                self.block_pass(&copy[..], labels, pass, &mut sums);
+                                self.block_pass(&copy[..], (labels, weights), pass, &mut sums);
                             }
                         }
                     }
                     Features::F32(x) => {
                         let block = x.slice(s![start..end, ..]);
                         match block.to_slice() {
-                            Some(values) => self.block_pass(values, labels, pass, &mut sums),
+                            Some(values) => {
+                                self.block_pass(values, (labels, weights), pass, &mut sums)
+                            }
                             None => {
                                 copy.clear();
                                 copy.extend(block.iter().map(|&v| f64::from(v)));
-                                self.block_pass(&copy[..], labels, pass, &mut sums);
+                                self.block_pass(&copy[..], (labels, weights), pass, &mut sums);
                             }
                         }
                     }
@@ -332,7 +369,7 @@ impl<'a> MultinomialLogLoss<'a> {
     fn block_pass<T: Element>(
         &self,
         x: &[T],
-        labels: &[u32],
+        (labels, weights): (&[u32], Option<&[f64]>),
         pass: Pass<'_>,
         sums: &mut BlockSums<'_>,
     ) {
@@ -362,6 +399,7 @@ impl<'a> MultinomialLogLoss<'a> {
             row_stride: kp,
             classes: k,
             labels,
+            weights,
             write,
         });
         if !pass.gradient() {
@@ -381,10 +419,16 @@ impl<'a> MultinomialLogLoss<'a> {
                     bt: vbt,
                     z: sums.u,
                 });
-                for (u, probabilities) in sums.u.chunks_exact_mut(kp).zip(sums.z.chunks_exact(kp)) {
+                for (i, (u, probabilities)) in sums
+                    .u
+                    .chunks_exact_mut(kp)
+                    .zip(sums.z.chunks_exact(kp))
+                    .enumerate()
+                {
                     let mean: f64 = u[..k].iter().zip(probabilities).map(|(a, b)| a * b).sum();
+                    let s = weights.map_or(1.0, |s| s[i]);
                     for (v, &q) in u.iter_mut().zip(probabilities) {
-                        *v = q * (*v - mean);
+                        *v = s * (q * (*v - mean));
                     }
                 }
                 sums.u
@@ -449,8 +493,20 @@ impl<'a> MultinomialLogLoss<'a> {
                     row_stride: 1,
                     classes: k,
                     labels: &self.labels[start..end],
+                    weights: None,
                     write: Write::Probabilities,
                 });
+                // With weights, the rows of X̃ scaled by √sᵢ: every product below then sums
+                // sᵢ times its row's term.
+                if let Some(s) = self.weights_of(start, end) {
+                    for (row, s) in widened.chunks_exact_mut(q).zip(s) {
+                        let root = s.sqrt();
+                        for v in row {
+                            *v *= root;
+                        }
+                    }
+                }
+                let xt = as_matrix(&widened[..], r, q);
                 let probabilities = as_matrix(&zt[..], k, r);
                 // P_k ∘ X̃ for every class, one after the other.
                 scaled.clear();
@@ -860,6 +916,9 @@ struct Softmax<'a> {
     row_stride: usize,
     classes: usize,
     labels: &'a [u32],
+    /// The rows' sample weights: each row's loss and slopes are multiplied by its own
+    /// (probabilities are written unweighted).
+    weights: Option<&'a [f64]>,
     write: Write,
 }
 
@@ -874,6 +933,7 @@ impl Kernel for Softmax<'_> {
             row_stride,
             classes,
             labels,
+            weights,
             write,
         } = self;
         let mut total: Lanes = [0.0; LANES];
@@ -882,6 +942,10 @@ impl Kernel for Softmax<'_> {
             let used = LANES.min(rows - start);
             let mut label = [u32::MAX; LANES];
             label[..used].copy_from_slice(&labels[start..start + used]);
+            let mut weight = [1.0; LANES];
+            if let Some(s) = weights {
+                weight[..used].copy_from_slice(&s[start..start + used]);
+            }
             // The lanes past the block's end hold 0 and are never written back.
             let at = |c: usize, l: usize| c * stride + (start + l) * row_stride;
             let load = |zt: &[f64], c: usize| {
@@ -920,7 +984,7 @@ impl Kernel for Softmax<'_> {
             // Σ_k e^{z_k − m} ≥ 1 (the largest term is e⁰).
             let log_sum = kernel::ln::<FMA>(sum);
             for l in 0..used {
-                total[l] += max[l] + log_sum[l] - own[l];
+                total[l] += weight[l] * (max[l] + log_sum[l] - own[l]);
             }
             if write != Write::Nothing {
                 let mut inverse = [0.0; LANES];
@@ -931,10 +995,10 @@ impl Kernel for Softmax<'_> {
                     for l in 0..used {
                         let v = &mut zt[at(c, l)];
                         let p = *v * inverse[l];
-                        *v = if write == Write::Slopes && label[l] as usize == c {
-                            p - 1.0
-                        } else {
-                            p
+                        *v = match write {
+                            Write::Slopes if label[l] as usize == c => weight[l] * (p - 1.0),
+                            Write::Slopes => weight[l] * p,
+                            _ => p,
                         };
                     }
                 }
@@ -954,7 +1018,7 @@ impl Objective for MultinomialLogLoss<'_> {
         let sums = self.sum_chunks(1, |rows, out| {
             self.chunk_pass(rows, (&w, &b), Pass::Value, out)
         });
-        sums[0] / self.x.nrows() as f64
+        sums[0] / self.weight_sum
     }
 
     fn dimension(&self) -> Option<usize> {
@@ -973,7 +1037,7 @@ impl Gradient for MultinomialLogLoss<'_> {
         let sums = self.sum_chunks(width, |rows, out| {
             self.chunk_pass(rows, (&w, &b), Pass::ValueAndGradient, out)
         });
-        let scale = 1.0 / self.x.nrows() as f64;
+        let scale = 1.0 / self.weight_sum;
         let g = Array1::from_iter(sums[1..].iter().map(|v| v * scale));
         (sums[0] * scale, g)
     }
@@ -1026,7 +1090,7 @@ impl Hessian for MultinomialLogLoss<'_> {
         };
         let m = self.n_params();
         let mut h = Array2::zeros((m, m));
-        let scale = 1.0 / n as f64;
+        let scale = 1.0 / self.weight_sum;
         for ((row, column), &v) in augmented.indexed_iter() {
             if let (Some(i), Some(j)) = (index(row / q, row % q), index(column / q, column % q)) {
                 h[[i, j]] = v * scale;
@@ -1050,15 +1114,24 @@ impl Smooth for MultinomialLogLoss<'_> {
     /// factor `c` (`qᵢ → (1 − c)e_{yᵢ} + c·qᵢ` stays on the simplex). At the minimizer this is
     /// the dual optimum and the gap 0. `None` when the rounding leaves a `q` below 0 (no valid
     /// dual point: the solvers then stop on the optimality measure).
+    ///
+    /// With sample weights `sᵢ`, every sum over rows is weighted (the classes' totals `n_k`
+    /// too) and `N` is `W = Σᵢ sᵢ`.
     fn duality_gap(&self, x: &Array1<f64>, penalty: &ElasticNet) -> Option<f64> {
         let (k, p) = (self.classes, self.x.ncols());
-        let nf = self.x.nrows() as f64;
+        let nf = self.weight_sum;
+        let weight = |i: usize| self.weights.as_deref().map_or(1.0, |s| s[i]);
         let (w, own) = self.split(x);
         let zw = self.times_coefficients(&w);
         let mut counts = vec![0.0; k];
-        for &l in self.labels.iter() {
-            counts[l as usize] += 1.0;
+        for (i, &l) in self.labels.iter().enumerate() {
+            counts[l as usize] += weight(i);
         }
+        // Σᵢ sᵢPᵢ, the classes' modelled totals.
+        let totals_of = |q: &Array2<f64>| match self.weights.as_deref() {
+            Some(s) => q.t().dot(&ndarray::ArrayView1::from(s)),
+            None => q.sum_axis(ndarray::Axis(0)),
+        };
         let mut b = if self.fit_intercept {
             own
         } else {
@@ -1068,7 +1141,7 @@ impl Smooth for MultinomialLogLoss<'_> {
         if self.fit_intercept {
             // b_k ← b_k + log(n_k / Σᵢ P_ik): each step matches the classes' totals better.
             for _ in 0..200 {
-                let totals = q.sum_axis(ndarray::Axis(0));
+                let totals = totals_of(&q);
                 let worst = totals
                     .iter()
                     .zip(&counts)
@@ -1086,13 +1159,19 @@ impl Smooth for MultinomialLogLoss<'_> {
         }
         // The mean residual m (zero without intercepts, whose dual has no constraint).
         let mean: Array1<f64> = if self.fit_intercept {
-            let totals = q.sum_axis(ndarray::Axis(0));
+            let totals = totals_of(&q);
             Array1::from_iter(counts.iter().zip(&totals).map(|(c, t)| (c - t) / nf))
         } else {
             Array1::zeros(k)
         };
         q += &mean;
-        if q.iter().any(|&v| v.is_nan() || v < 0.0) {
+        // Rows of weight 0 are not in the dual; every other row's q must be on the simplex.
+        let off_simplex = q
+            .rows()
+            .into_iter()
+            .enumerate()
+            .any(|(i, row)| weight(i) > 0.0 && row.iter().any(|&v| v.is_nan() || v < 0.0));
+        if off_simplex {
             return None;
         }
         // XᵀU with U = Y − Q: −N times the gradient at (W, b), less the mean's part.
@@ -1109,14 +1188,16 @@ impl Smooth for MultinomialLogLoss<'_> {
         let scale = penalty.feasible_scale(&v.mapv(|t| t / nf));
         v *= scale;
         let mut conjugates = 0.0;
-        for (row, &label) in q.rows().into_iter().zip(self.labels.iter()) {
+        for (i, (row, &label)) in q.rows().into_iter().zip(self.labels.iter()).enumerate() {
+            let mut entropy = 0.0;
             for (c, &qk) in row.iter().enumerate() {
                 let own = if c == label as usize { 1.0 } else { 0.0 };
                 let value: f64 = (1.0 - scale) * own + scale * qk;
                 if value > 0.0 {
-                    conjugates += value * value.ln();
+                    entropy += value * value.ln();
                 }
             }
+            conjugates += weight(i) * entropy;
         }
         let primal = self.value(x) + penalty.value(x);
         Some(mean_gap(primal, conjugates, &v, penalty, nf))
@@ -1156,6 +1237,9 @@ impl HessianBlock for MultinomialLogLoss<'_> {}
 impl LinearModelLoss for MultinomialLogLoss<'_> {
     fn n_samples(&self) -> usize {
         self.x.nrows()
+    }
+    fn sample_weight_sum(&self) -> f64 {
+        self.weight_sum
     }
     fn n_features(&self) -> usize {
         self.x.ncols()

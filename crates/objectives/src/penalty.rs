@@ -99,7 +99,8 @@ impl<O: Objective<Param = Array1<f64>>> L2Regularized<O> {
 
 impl<O: LinearModelLoss> L2Regularized<O> {
     /// scikit-learn's L2 penalty for inverse regularization strength `C`: minimizes
-    /// `C Σᵢ ℓᵢ + ½‖w‖²`, computed as `L + ‖w‖²/(2·C·N)`; the intercept is not penalized.
+    /// `C Σᵢ ℓᵢ + ½‖w‖²`, computed as `L + ‖w‖²/(2·C·N)`; the intercept is not penalized. For
+    /// a weighted loss, `C Σᵢ sᵢℓᵢ + ½‖w‖²`, and `N` is `W = Σᵢ sᵢ`.
     /// `C = ∞` means no penalty.
     ///
     /// # Errors
@@ -112,7 +113,7 @@ impl<O: LinearModelLoss> L2Regularized<O> {
                 reason: "must be positive (larger C means less regularization)",
             });
         }
-        let strength = 1.0 / (c * inner.n_samples() as f64);
+        let strength = 1.0 / (c * inner.sample_weight_sum());
         let n_coefficients = inner.n_coefficients();
         let mut penalized = Self::new(inner, strength)?;
         penalized.n_penalized = Some(n_coefficients);
@@ -167,6 +168,9 @@ impl<O: LinearModelLoss> LinearModelLoss for L2Regularized<O> {
     }
     fn n_samples(&self) -> usize {
         self.inner.n_samples()
+    }
+    fn sample_weight_sum(&self) -> f64 {
+        self.inner.sample_weight_sum()
     }
     fn n_features(&self) -> usize {
         self.inner.n_features()

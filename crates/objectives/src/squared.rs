@@ -88,6 +88,22 @@ impl<'a> MeanSquaredError<'a> {
         self
     }
 
+    /// Weighs each sample's squared error by `sᵢ ≥ 0` (scikit-learn's `sample_weight`): the
+    /// loss is `(1/W) Σᵢ sᵢ(yᵢ − xᵢ·w − b)²` with `W = Σᵢ sᵢ`, weighted least squares. As for
+    /// [`LogLoss::sample_weight`](crate::LogLoss::sample_weight), whole-number weights repeat
+    /// rows and zero weights drop them.
+    ///
+    /// # Errors
+    /// A weight count other than the number of rows, a negative, NaN or infinite weight, or
+    /// weights that sum to zero.
+    pub fn sample_weight(
+        mut self,
+        weights: impl Into<ArrayView1<'a, f64>>,
+    ) -> Result<Self, ObjectiveError> {
+        self.design.set_sample_weight(weights.into())?;
+        Ok(self)
+    }
+
     /// The residuals `ŷ − y`.
     fn residual(&self, params: &Array1<f64>) -> Array1<f64> {
         let mut r = self.design.linear_predictor(params);
@@ -95,8 +111,18 @@ impl<'a> MeanSquaredError<'a> {
         r
     }
 
+    /// `(1/W) Σᵢ sᵢrᵢ²`.
     fn mean_square(&self, r: &Array1<f64>) -> f64 {
-        Zip::from(r).fold(0.0, |acc, &v| acc + v * v) / self.design.n_samples() as f64
+        let squares = r.mapv(|v| v * v);
+        self.design.weighted_sum(squares.view()) / self.design.weight_sum()
+    }
+
+    /// The sample weights as a vector, ones without weights.
+    fn weights_or_ones(&self) -> Array1<f64> {
+        match self.design.sample_weight() {
+            Some(s) => Array1::from(s.to_vec()),
+            None => Array1::ones(self.design.n_samples()),
+        }
     }
 }
 
@@ -105,7 +131,7 @@ impl Objective for MeanSquaredError<'_> {
 
     fn value(&self, params: &Array1<f64>) -> f64 {
         match self.design.fused(params, &self.y, &Squared, false) {
-            Some((total, _)) => total / self.design.n_samples() as f64,
+            Some((total, _)) => total / self.design.weight_sum(),
             None => self.mean_square(&self.residual(params)),
         }
     }
@@ -121,17 +147,21 @@ impl Gradient for MeanSquaredError<'_> {
     }
 
     fn value_and_gradient(&self, params: &Array1<f64>) -> (f64, Array1<f64>) {
-        let n = self.design.n_samples() as f64;
+        let n = self.design.weight_sum();
         if let Some((total, Some(g))) = self.design.fused(params, &self.y, &Squared, true) {
             return (total / n, g / n);
         }
-        // The general path: the residuals r = z − y in a kept vector (see `with_predictor`).
+        // The general path: the residuals r = z − y in a kept vector (see `with_predictor`),
+        // then sᵢrᵢ.
         self.design.with_predictor(params, |z, r| {
-            let mut total = 0.0;
             for ((r, &z), &y) in r.iter_mut().zip(z).zip(&self.y) {
                 *r = z - y;
-                total += *r * *r;
             }
+            let total = match self.design.sample_weight() {
+                Some(s) => r.iter().zip(s).map(|(r, s)| s * r * r).sum(),
+                None => r.iter().map(|r| r * r).sum::<f64>(),
+            };
+            self.design.weigh(r);
             let g = self
                 .design
                 .gradient_from_residual(ArrayView1::from(&*r), 2.0 / n);
@@ -142,12 +172,11 @@ impl Gradient for MeanSquaredError<'_> {
 
 impl Hessian for MeanSquaredError<'_> {
     fn hessian(&self, params: &Array1<f64>) -> Array2<f64> {
-        let scale = 2.0 / self.design.n_samples() as f64;
+        let scale = 2.0 / self.design.weight_sum();
         if let Some(h) = self.design.gram::<Squared>(params, &self.y, None) {
             return h * scale;
         }
-        let ones = Array1::ones(self.design.n_samples());
-        self.design.weighted_gram(&ones, scale)
+        self.design.weighted_gram(&self.weights_or_ones(), scale)
     }
 }
 
@@ -166,14 +195,17 @@ impl MeanSquaredError<'_> {
     /// assert!((MeanSquaredError::new(&x, &y)?.l1_threshold() - 10.0 / 3.0).abs() < 1e-15);
     /// # Ok::<(), descent_objectives::ObjectiveError>(())
     /// ```
+    ///
+    /// With sample weights, `(2/W)·maxⱼ |Σᵢ sᵢxᵢⱼ(yᵢ − ȳ)|` with the weighted mean `ȳ`.
     pub fn l1_threshold(&self) -> f64 {
-        let n = self.design.n_samples() as f64;
+        let n = self.design.weight_sum();
         let centre = if self.design.fit_intercept() {
-            self.y.sum() / n
+            self.design.weighted_sum(self.y) / n
         } else {
             0.0
         };
-        let r = self.y.mapv(|y| y - centre);
+        let mut r = self.y.mapv(|y| y - centre);
+        self.design.weigh(r.as_slice_mut().unwrap_or(&mut []));
         2.0 * max_abs(&self.design.transpose_times(&r)) / n
     }
 }
@@ -182,26 +214,32 @@ impl Smooth for MeanSquaredError<'_> {
     /// The gap of the mean squared error plus `penalty`, from the dual point `θ = 2r`, with
     /// `r = y − Xw − b*` the residual at the optimal intercept `b*` for `w`, scaled into the
     /// dual's domain: `D(θ) = (1/N)(θᵀy − ‖θ‖²/4) − g*(Xᵀθ/N)`, `Σθ = 0` with an intercept.
+    /// With sample weights `sᵢ`, every sum over samples is weighted and `N` is `W = Σᵢ sᵢ`:
+    /// `D(θ) = (1/W)Σᵢ sᵢ(θᵢyᵢ − θᵢ²/4) − g*(Xᵀ(s∘θ)/W)`, `Σᵢ sᵢθᵢ = 0`.
     fn duality_gap(&self, x: &Array1<f64>, penalty: &ElasticNet) -> Option<f64> {
-        let n = self.design.n_samples() as f64;
+        let n = self.design.weight_sum();
         let mut r = &self.y - &self.design.times_coefficients(x);
         // The primal value from the same residuals, at the point's own intercept (no pass of
-        // its own): (1/N) Σᵢ (yᵢ − xᵢ·w − b)².
+        // its own): (1/W) Σᵢ sᵢ(yᵢ − xᵢ·w − b)².
         let own = self.design.intercept(x);
-        let loss = r.fold(0.0, |acc, &ri| acc + (ri - own) * (ri - own)) / n;
+        let loss = self.mean_square(&r.mapv(|ri| ri - own));
         if self.design.fit_intercept() {
-            let b = r.sum() / n;
+            let b = self.design.weighted_sum(r.view()) / n;
             r -= b;
         }
         let mut theta = r * 2.0;
-        let mut v = self.design.transpose_times(&theta);
+        let mut weighted = theta.clone();
+        self.design
+            .weigh(weighted.as_slice_mut().unwrap_or(&mut []));
+        let mut v = self.design.transpose_times(&weighted);
         let c = penalty.feasible_scale(&v.mapv(|t| t / n));
         theta *= c;
         v *= c;
-        // Σᵢ f*(−θᵢ) for fᵢ(z) = (z − yᵢ)²: f*(u) = u·yᵢ + u²/4.
-        let conjugates: f64 = Zip::from(&theta)
+        // Σᵢ sᵢf*(−θᵢ) for fᵢ(z) = (z − yᵢ)²: f*(u) = u·yᵢ + u²/4.
+        let terms = Zip::from(&theta)
             .and(&self.y)
-            .fold(0.0, |acc, &t, &y| acc - t * y + 0.25 * t * t);
+            .map_collect(|&t, &y| -t * y + 0.25 * t * t);
+        let conjugates = self.design.weighted_sum(terms.view());
         let primal = loss + penalty.value(x);
         Some(mean_gap(primal, conjugates, &v, penalty, n))
     }
@@ -212,12 +250,12 @@ impl HessianBlock for MeanSquaredError<'_> {
         if indices.len() == self.design.n_params() {
             return self.hessian(x);
         }
-        let scale = 2.0 / self.design.n_samples() as f64;
+        let scale = 2.0 / self.design.weight_sum();
         if let Some(h) = self.design.gram_block::<Squared>(x, &self.y, None, indices) {
             return h * scale;
         }
-        let ones = Array1::ones(self.design.n_samples());
-        self.design.weighted_gram_block(&ones, indices, scale)
+        self.design
+            .weighted_gram_block(&self.weights_or_ones(), indices, scale)
     }
 }
 
@@ -227,6 +265,9 @@ impl LinearModelLoss for MeanSquaredError<'_> {
     }
     fn n_samples(&self) -> usize {
         self.design.n_samples()
+    }
+    fn sample_weight_sum(&self) -> f64 {
+        self.design.weight_sum()
     }
     fn n_features(&self) -> usize {
         self.design.n_features()

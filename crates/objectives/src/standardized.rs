@@ -690,6 +690,9 @@ impl<O: LinearModelLoss> LinearModelLoss for Standardized<O> {
     fn n_samples(&self) -> usize {
         self.inner.n_samples()
     }
+    fn sample_weight_sum(&self) -> f64 {
+        self.inner.sample_weight_sum()
+    }
     fn n_features(&self) -> usize {
         self.inner.n_features()
     }

@@ -58,7 +58,7 @@ const FORCING: f64 = 0.001;
 /// let x = array![[0.0, 3.0], [1.0, 1.0], [2.0, 2.5], [3.0, 0.5], [4.0, 2.0], [5.0, 1.5]];
 /// let y = array![0.0, 0.0, 1.0, 0.0, 1.0, 1.0];
 /// // scikit-learn's LogisticRegression(penalty="l1", C=0.3): λ₁ = 1/(C·N).
-/// let objective = Composite::new(LogLoss::new(&x, &y)?, ElasticNet::for_logistic(0.3, 1.0, 6, 2)?)?;
+/// let objective = Composite::new(LogLoss::new(&x, &y)?, ElasticNet::for_logistic(0.3, 1.0, 6.0, 2)?)?;
 /// let report = ProximalNewton::new().minimize(&objective, Array1::zeros(3))?;
 /// assert!(report.converged(), "{}", report.termination);
 /// assert!(report.duality_gap.unwrap() <= 1e-8 * report.value);
