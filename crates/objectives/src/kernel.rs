@@ -583,6 +583,7 @@ fn pass_in<
     const GRADIENT: bool,
     const G: usize,
     const PER_ROW: bool,
+    const WEIGHTED: bool,
 >(
     rows: &[T],
     targets: Targets<'_>,
@@ -594,10 +595,16 @@ fn pass_in<
 ) -> (f64, f64) {
     let p = w.len();
     if PER_ROW && p == 0 {
-        return pass_without_columns::<L, FMA, GRADIENT>(targets, b, sample, per_row);
+        return pass_without_columns::<L, FMA, GRADIENT, WEIGHTED>(targets, b, sample, per_row);
     }
     let ys = targets.y;
-    let weights = targets.weight.map(|s| s.as_chunks::<BLOCK>().0);
+    // Without WEIGHTED the weights are not looked at, and the compiler drops every product by
+    // them (a branch on them in the block loop cost the unweighted pass 40%).
+    let weights = if WEIGHTED {
+        targets.weight.map(|s| s.as_chunks::<BLOCK>().0)
+    } else {
+        None
+    };
     let blocks = if p == 0 { 0 } else { ys.len() / BLOCK };
     let (mut losses, mut slopes) = ([0.0; LANES], [0.0; LANES]);
     let tail = Tail::of(w);
@@ -645,7 +652,10 @@ fn pass_in<
         if let Some(extra) = &extra {
             z += **extra;
         }
-        let s = targets.weight.map_or(1.0, |s| s[i]);
+        let s = match targets.weight {
+            Some(s) if WEIGHTED => s[i],
+            _ => 1.0,
+        };
         if GRADIENT {
             let (loss, slope) = sample.loss_and_slope(z, y);
             let (loss, slope) = (s * loss, s * slope);
@@ -669,7 +679,12 @@ fn pass_in<
 /// vector width, as with dense columns (the rows left over one by one); with `GRADIENT`, each
 /// row's slope replaces its term.
 #[inline(always)]
-fn pass_without_columns<L: SampleLoss, const FMA: bool, const GRADIENT: bool>(
+fn pass_without_columns<
+    L: SampleLoss,
+    const FMA: bool,
+    const GRADIENT: bool,
+    const WEIGHTED: bool,
+>(
     targets: Targets<'_>,
     b: f64,
     sample: &L,
@@ -678,7 +693,11 @@ fn pass_without_columns<L: SampleLoss, const FMA: bool, const GRADIENT: bool>(
     let ys = targets.y;
     let (mut losses, mut slopes) = ([0.0; LANES], [0.0; LANES]);
     let (y_blocks, y_rest) = ys.as_chunks::<BLOCK>();
-    let weights = targets.weight.map(|s| s.as_chunks::<BLOCK>().0);
+    let weights = if WEIGHTED {
+        targets.weight.map(|s| s.as_chunks::<BLOCK>().0)
+    } else {
+        None
+    };
     debug_assert_eq!(per_row.len(), ys.len(), "one term per row");
     let (term_blocks, term_rest) = per_row.as_chunks_mut::<BLOCK>();
     for (k, (y, term)) in y_blocks.iter().zip(term_blocks.iter_mut()).enumerate() {
@@ -702,7 +721,10 @@ fn pass_without_columns<L: SampleLoss, const FMA: bool, const GRADIENT: bool>(
     let first = y_blocks.len() * BLOCK;
     for (i, (&y, term)) in y_rest.iter().zip(term_rest).enumerate() {
         let z = b + *term;
-        let s = targets.weight.map_or(1.0, |s| s[first + i]);
+        let s = match targets.weight {
+            Some(s) if WEIGHTED => s[first + i],
+            _ => 1.0,
+        };
         if GRADIENT {
             let (loss, slope) = sample.loss_and_slope(z, y);
             *term = s * slope;
@@ -809,13 +831,39 @@ impl<T: Element, L: SampleLoss> Kernel for ValueAndGradient<'_, T, L> {
         // holds exactly G whole vectors, LLVM unrolls each row's dot product completely and
         // re-rolls it into 2-lane (`xmm`) pieces, four times the instructions of the `zmm`
         // loop it emits otherwise (seen in `perf annotate`; 4.9 → 4.4 ms at 200 000 × 50).
-        match self.per_row {
-            None => with_whole_vectors!(g.len(), G =>
-                pass_in::<T, L, FMA, true, G, false>(rows, targets, w, b, sample, g, &mut [])),
-            Some(per_row) => with_whole_vectors!(g.len(), G =>
-                pass_in::<T, L, FMA, true, G, true>(rows, targets, w, b, sample, g, per_row)),
+        // Weighted passes take the general block loop (G = 0): one instantiation each.
+        match (self.per_row, targets.weight.is_some()) {
+            (None, false) => with_whole_vectors!(g.len(), G =>
+                pass_in::<T, L, FMA, true, G, false, false>(rows, targets, w, b, sample, g, &mut [])),
+            (Some(per_row), false) => with_whole_vectors!(g.len(), G =>
+                pass_in::<T, L, FMA, true, G, true, false>(rows, targets, w, b, sample, g, per_row)),
+            (None, true) => {
+                pass_in::<T, L, FMA, true, 0, false, true>(rows, targets, w, b, sample, g, &mut [])
+            }
+            (Some(per_row), true) => {
+                pass_in::<T, L, FMA, true, 0, true, true>(rows, targets, w, b, sample, g, per_row)
+            }
         }
     }
+}
+
+/// [`pass_in`]'s value alone (`per_row` empty without categorical columns).
+#[inline(always)]
+fn pass_value<
+    T: Element,
+    L: SampleLoss,
+    const FMA: bool,
+    const PER_ROW: bool,
+    const WEIGHTED: bool,
+>(
+    rows: &[T],
+    targets: Targets<'_>,
+    (w, b): (&[f64], f64),
+    sample: &L,
+    per_row: &mut [f64],
+) -> f64 {
+    pass_in::<T, L, FMA, false, 0, PER_ROW, WEIGHTED>(rows, targets, w, b, sample, &mut [], per_row)
+        .0
 }
 
 struct Value<'a, T, L> {
@@ -835,15 +883,19 @@ impl<T: Element, L: SampleLoss> Kernel for Value<'_, T, L> {
             b,
             sample,
         } = self.pass;
-        match self.per_row {
-            None => {
-                pass_in::<T, L, FMA, false, 0, false>(rows, targets, w, b, sample, &mut [], &mut [])
+        // No gradient: `g` is empty, and so is `per_row` without categorical columns.
+        let (g, weighted) = (&mut [][..], targets.weight.is_some());
+        let point = (w, b);
+        match (self.per_row, weighted) {
+            (None, false) => pass_value::<T, L, FMA, false, false>(rows, targets, point, sample, g),
+            (None, true) => pass_value::<T, L, FMA, false, true>(rows, targets, point, sample, g),
+            (Some(per_row), false) => {
+                pass_value::<T, L, FMA, true, false>(rows, targets, point, sample, per_row)
             }
-            Some(per_row) => {
-                pass_in::<T, L, FMA, false, 0, true>(rows, targets, w, b, sample, &mut [], per_row)
+            (Some(per_row), true) => {
+                pass_value::<T, L, FMA, true, true>(rows, targets, point, sample, per_row)
             }
         }
-        .0
     }
 }
 
@@ -1207,7 +1259,7 @@ mod tests {
         let run = |registers: bool| {
             let mut g = vec![0.25; p];
             let (total, slope) = if registers {
-                pass_in::<f64, _, true, true, G, false>(
+                pass_in::<f64, _, true, true, G, false, false>(
                     &rows,
                     Targets {
                         y: &ys,
@@ -1220,7 +1272,7 @@ mod tests {
                     &mut [],
                 )
             } else {
-                pass_in::<f64, _, true, true, 0, false>(
+                pass_in::<f64, _, true, true, 0, false, false>(
                     &rows,
                     Targets {
                         y: &ys,
