@@ -258,10 +258,10 @@ impl LinearRegression {
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLinearRegression, ModelError> {
         check_l1_ratio(self.l1_ratio.is_some(), self.l1_ratio, "an elastic net")?;
-        let weights = sample_weight.map(|s| s.to_owned());
+        let weights = sample_weight;
         let mut loss = MeanSquaredError::new(&x, y.view())?.fit_intercept(self.fit_intercept);
         if let Some(s) = &weights {
-            loss = loss.sample_weight(s)?;
+            loss = loss.sample_weight(s.view())?;
         }
         let p = x.ncols();
         if let Some(r) = self.l1_ratio {
@@ -305,7 +305,7 @@ impl LinearRegression {
                         model: "a design with categorical columns (use newton or lbfgs)",
                     });
                 }
-                let params = if let Some(s) = &weights {
+                let params = if let Some(s) = weights {
                     let (params, r) = self.weighted_closed_form(x.dense(), y, s)?;
                     rank = r;
                     params
@@ -425,7 +425,7 @@ impl LinearRegression {
         &self,
         x: &Features<'_>,
         y: ArrayView1<'_, f64>,
-        weights: Option<&Array1<f64>>,
+        weights: Option<ArrayView1<'_, f64>>,
     ) -> (Array2<f64>, Option<(Array1<f64>, f64)>) {
         let (n, p) = (x.nrows(), x.ncols());
         let mut augmented = Array2::zeros((n, p + 1).f());
@@ -439,7 +439,7 @@ impl LinearRegression {
         let centers = match weights {
             None => self.centers(&augmented.slice(s![.., ..p]), &y),
             Some(s) => self.fit_intercept.then(|| {
-                let means = augmented.t().dot(s) / s.sum();
+                let means = augmented.t().dot(&s) / s.sum();
                 (means.slice(s![..p]).to_owned(), means[p])
             }),
         };
@@ -460,7 +460,7 @@ impl LinearRegression {
         &self,
         x: &Features<'_>,
         y: ArrayView1<'_, f64>,
-        s: &Array1<f64>,
+        s: ArrayView1<'_, f64>,
     ) -> Result<(Array1<f64>, Option<usize>), ModelError> {
         let p = x.ncols();
         let (mut augmented, centers) = self.centered_augmented(x, y, Some(s));
@@ -468,14 +468,7 @@ impl LinearRegression {
         augmented *= &roots.view().insert_axis(Axis(1));
         if self.alpha > 0.0 {
             let a = augmented.slice(s![.., ..p]);
-            let mut gram = a.t().dot(&a);
-            gram.diag_mut().mapv_inplace(|d| d + self.alpha);
-            let rhs = a.t().dot(&augmented.column(p));
-            let w = gram.solvec(&rhs).map_err(|e| {
-                ModelError::Singular(format!(
-                    "the Ridge system is not positive definite ({e}); increase alpha"
-                ))
-            })?;
+            let w = self.ridge_solve(a.t().dot(&a), &a.t().dot(&augmented.column(p)))?;
             Ok((self.with_intercept(w, centers), None))
         } else {
             let (w, rank) = minimum_norm_least_squares(augmented)?;
@@ -490,20 +483,28 @@ impl LinearRegression {
         y: ArrayView1<'_, f64>,
     ) -> Result<Array1<f64>, ModelError> {
         let centers = self.centers(&x, &y);
-        let mut gram = centered_gram(x, centers.as_ref().map(|(m, _)| m));
-        gram.diag_mut().mapv_inplace(|d| d + self.alpha);
+        let gram = centered_gram(x, centers.as_ref().map(|(m, _)| m));
         // Σᵢ (xᵢ − x̄)(yᵢ − ȳ) = Xᵀ(y − ȳ), since Σᵢ (yᵢ − ȳ) = 0.
         let y_centered = match &centers {
             Some((_, y_mean)) => y.mapv(|v| v - y_mean),
             None => y.to_owned(),
         };
-        let rhs = x.t().dot(&y_centered);
-        let w = gram.solvec(&rhs).map_err(|e| {
+        let w = self.ridge_solve(gram, &x.t().dot(&y_centered))?;
+        Ok(self.with_intercept(w, centers))
+    }
+
+    /// `w` solving `(G + αI) w = r` by Cholesky, for a Gram matrix `G` of centered columns.
+    fn ridge_solve(
+        &self,
+        mut gram: Array2<f64>,
+        rhs: &Array1<f64>,
+    ) -> Result<Array1<f64>, ModelError> {
+        gram.diag_mut().mapv_inplace(|d| d + self.alpha);
+        gram.solvec(rhs).map_err(|e| {
             ModelError::Singular(format!(
                 "the Ridge system is not positive definite ({e}); increase alpha"
             ))
-        })?;
-        Ok(self.with_intercept(w, centers))
+        })
     }
 }
 

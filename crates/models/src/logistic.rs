@@ -11,7 +11,7 @@ use descent_objectives::{
     sigmoid, DesignMatrix, ElasticNet, L2Regularized, LinearModelLoss, LogLoss,
 };
 use descent_solvers::{Observer, Report, Termination, Unobserved};
-use ndarray::{s, Array1, ArrayView1, Zip};
+use ndarray::{s, Array1, ArrayView1, CowArray, Ix1, Zip};
 use serde::{Deserialize, Serialize};
 
 /// The penalty on the coefficients (never on the intercept).
@@ -172,12 +172,12 @@ impl LogisticRegression {
 
     /// Each row's weight for labels `y01` (0/1) of `classes`: the sample weights times the
     /// class weights, `None` without either.
-    fn row_weights(
+    fn row_weights<'w>(
         &self,
-        sample_weight: Option<ArrayView1<'_, f64>>,
+        sample_weight: Option<ArrayView1<'w, f64>>,
         classes: &[f64; 2],
         y01: &Array1<f64>,
-    ) -> Result<Option<Array1<f64>>, ModelError> {
+    ) -> Result<Option<CowArray<'w, f64, Ix1>>, ModelError> {
         let class_of: Vec<usize> = match self.class_weight {
             Some(_) => y01.iter().map(|&v| usize::from(v == 1.0)).collect(),
             None => Vec::new(),
@@ -239,7 +239,7 @@ impl LogisticRegression {
         let weights = self.row_weights(None, &classes, &y01)?;
         let mut loss = LogLoss::new(&x, &y01)?.fit_intercept(self.fit_intercept);
         if let Some(s) = &weights {
-            loss = loss.sample_weight(s)?;
+            loss = loss.sample_weight(s.view())?;
         }
         Ok(self.c_min(loss.l1_threshold(), loss.sample_weight_sum()))
     }
@@ -537,7 +537,7 @@ impl LogisticRegression {
         let weights = self.row_weights(sample_weight, &classes, &y01)?;
         let mut loss = LogLoss::new(&x, &y01)?.fit_intercept(self.fit_intercept);
         if let Some(s) = &weights {
-            loss = loss.sample_weight(s)?;
+            loss = loss.sample_weight(s.view())?;
         }
         let settings = self.iterative();
         let p = x.ncols();
@@ -582,7 +582,12 @@ impl LogisticRegression {
         let intercept = if self.fit_intercept { report.x[p] } else { 0.0 };
         if self.penalty == Penalty::None
             && report.termination != Termination::Interrupted
-            && separates(&x, &y01, weights.as_ref(), (&coef, intercept))?
+            && separates(
+                &x,
+                &y01,
+                weights.as_ref().map(|s| s.view()),
+                (&coef, intercept),
+            )?
         {
             report.termination = Termination::KeepsDecreasing;
         }
@@ -608,7 +613,7 @@ impl LogisticRegression {
 fn separates(
     x: &DesignMatrix<'_>,
     y01: &Array1<f64>,
-    weights: Option<&Array1<f64>>,
+    weights: Option<ArrayView1<'_, f64>>,
     (coef, intercept): (&Array1<f64>, f64),
 ) -> Result<bool, ModelError> {
     let z = linear_predictor(x, coef, intercept)?;

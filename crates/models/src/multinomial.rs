@@ -10,7 +10,7 @@ use descent_objectives::{
     MultinomialLogLoss, Objective,
 };
 use descent_solvers::{Observer, Report, Termination};
-use ndarray::{Array1, Array2, ArrayView1, Axis};
+use ndarray::{Array1, Array2, ArrayView1, Axis, CowArray, Ix1};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
@@ -79,7 +79,7 @@ pub(crate) fn fit(
         &labels,
         k,
         model.fit_intercept,
-        weights.as_ref(),
+        weights.as_ref().map(|s| s.view()),
     )?;
     let unpenalized = c.is_infinite();
     let x0 = match previous {
@@ -212,7 +212,7 @@ pub(crate) fn l1_threshold(
         &labels,
         k,
         model.fit_intercept,
-        weights.as_ref(),
+        weights.as_ref().map(|s| s.view()),
     )?;
     let total = loss.sample_weight_sum();
     let mut at = Array1::zeros(k * (p + usize::from(model.fit_intercept)));
@@ -234,12 +234,12 @@ pub(crate) fn l1_threshold(
 
 /// Each row's weight for class indices `labels` of `classes`: the sample weights times
 /// `model`'s class weights, `None` without either.
-fn row_weights_of(
+fn row_weights_of<'w>(
     model: &LogisticRegression,
-    sample_weight: Option<ArrayView1<'_, f64>>,
+    sample_weight: Option<ArrayView1<'w, f64>>,
     classes: &[f64],
     labels: &[u32],
-) -> Result<Option<Array1<f64>>, ModelError> {
+) -> Result<Option<CowArray<'w, f64, Ix1>>, ModelError> {
     let class_of: Vec<usize> = match model.class_weight {
         Some(_) => labels.iter().map(|&l| l as usize).collect(),
         None => Vec::new(),
@@ -258,7 +258,7 @@ fn weighted_loss<'a>(
     labels: &'a [u32],
     k: usize,
     fit_intercept: bool,
-    weights: Option<&'a Array1<f64>>,
+    weights: Option<ArrayView1<'a, f64>>,
 ) -> Result<MultinomialLogLoss<'a>, ModelError> {
     let loss = MultinomialLogLoss::new(x, Cow::Borrowed(labels), k)?.fit_intercept(fit_intercept);
     Ok(match weights {
@@ -646,7 +646,7 @@ pub struct FittedMultinomialLogisticRegression {
     pub solver: Solver,
     /// The solver's report; its points are `[w_0, …, w_{K−1}, b]` (see
     /// [`MultinomialLogLoss`]), and its value the objective's mean form (the mean loss plus
-    /// the penalty divided by `C·N`; see
+    /// the penalty divided by `C·N`, with `N` the rows' total weight in a weighted fit; see
     /// [`LogisticRegression::fit_multinomial`](crate::LogisticRegression::fit_multinomial)).
     #[serde(with = "crate::plain_json::report")]
     pub report: Report<Array1<f64>>,

@@ -3,7 +3,7 @@
 //! multiplied into one weight per row.
 
 use crate::ModelError;
-use ndarray::{Array1, ArrayView1};
+use ndarray::{ArrayView1, CowArray, Ix1};
 use serde::{Deserialize, Serialize};
 
 /// Weights of the classes of a classifier (scikit-learn's `class_weight`): each row's loss is
@@ -84,18 +84,19 @@ impl ClassWeight {
 }
 
 /// Each row's weight: its sample weight (when given) times its class's weight (when the
-/// classifier has class weights); `None` when neither is given (every row weighs 1).
+/// classifier has class weights); `None` when neither is given (every row weighs 1). The
+/// sample weights alone are borrowed, not copied.
 ///
 /// The sample weights are checked by the loss that takes the result (one per row, finite,
 /// `≥ 0`, a positive sum); a class weight is checked here.
-pub(crate) fn row_weights(
-    sample_weight: Option<ArrayView1<'_, f64>>,
+pub(crate) fn row_weights<'w>(
+    sample_weight: Option<ArrayView1<'w, f64>>,
     class_weight: Option<&ClassWeight>,
     classes: &[f64],
     class_of: &[usize],
-) -> Result<Option<Array1<f64>>, ModelError> {
+) -> Result<Option<CowArray<'w, f64, Ix1>>, ModelError> {
     let Some(class_weight) = class_weight else {
-        return Ok(sample_weight.map(|s| s.to_owned()));
+        return Ok(sample_weight.map(CowArray::from));
     };
     let sample = sample_weight.map(|s| s.to_vec());
     if let Some(s) = &sample {
@@ -108,13 +109,12 @@ pub(crate) fn row_weights(
         }
     }
     let per_class = class_weight.per_class(classes, class_of, sample.as_deref())?;
-    Ok(Some(
-        class_of
-            .iter()
-            .enumerate()
-            .map(|(i, &c)| sample.as_ref().map_or(1.0, |s| s[i]) * per_class[c])
-            .collect(),
-    ))
+    let weights: ndarray::Array1<f64> = class_of
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| sample.as_ref().map_or(1.0, |s| s[i]) * per_class[c])
+        .collect();
+    Ok(Some(weights.into()))
 }
 
 #[cfg(test)]

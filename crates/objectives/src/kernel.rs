@@ -69,6 +69,18 @@ impl<'a> Targets<'a> {
     }
 }
 
+/// The sample weights of block `k` of a chunk's rows, or ones without weights.
+#[inline(always)]
+pub(crate) fn weight_lanes(weight: Option<&[Lanes]>, k: usize) -> Lanes {
+    weight.map_or([1.0; LANES], |s| s[k])
+}
+
+/// The sample weight of row `i` of a chunk, or 1 without weights.
+#[inline(always)]
+pub(crate) fn weight_at(weight: Option<&[f64]>, i: usize) -> f64 {
+    weight.map_or(1.0, |s| s[i])
+}
+
 /// `(sℓ, sℓ')` lane by lane for the weights `s` of a block (`None`: unchanged).
 #[inline(always)]
 fn weighed(weight: Option<&[f64; LANES]>, (mut loss, mut slope): (Lanes, Lanes)) -> (Lanes, Lanes) {
@@ -600,11 +612,8 @@ fn pass_in<
     let ys = targets.y;
     // Without WEIGHTED the weights are not looked at, and the compiler drops every product by
     // them (a branch on them in the block loop cost the unweighted pass 40%).
-    let weights = if WEIGHTED {
-        targets.weight.map(|s| s.as_chunks::<BLOCK>().0)
-    } else {
-        None
-    };
+    let weight = if WEIGHTED { targets.weight } else { None };
+    let weights = weight.map(|s| s.as_chunks::<BLOCK>().0);
     let blocks = if p == 0 { 0 } else { ys.len() / BLOCK };
     let (mut losses, mut slopes) = ([0.0; LANES], [0.0; LANES]);
     let tail = Tail::of(w);
@@ -652,10 +661,7 @@ fn pass_in<
         if let Some(extra) = &extra {
             z += **extra;
         }
-        let s = match targets.weight {
-            Some(s) if WEIGHTED => s[i],
-            _ => 1.0,
-        };
+        let s = weight_at(weight, i);
         if GRADIENT {
             let (loss, slope) = sample.loss_and_slope(z, y);
             let (loss, slope) = (s * loss, s * slope);
@@ -693,11 +699,8 @@ fn pass_without_columns<
     let ys = targets.y;
     let (mut losses, mut slopes) = ([0.0; LANES], [0.0; LANES]);
     let (y_blocks, y_rest) = ys.as_chunks::<BLOCK>();
-    let weights = if WEIGHTED {
-        targets.weight.map(|s| s.as_chunks::<BLOCK>().0)
-    } else {
-        None
-    };
+    let weight = if WEIGHTED { targets.weight } else { None };
+    let weights = weight.map(|s| s.as_chunks::<BLOCK>().0);
     debug_assert_eq!(per_row.len(), ys.len(), "one term per row");
     let (term_blocks, term_rest) = per_row.as_chunks_mut::<BLOCK>();
     for (k, (y, term)) in y_blocks.iter().zip(term_blocks.iter_mut()).enumerate() {
@@ -721,10 +724,7 @@ fn pass_without_columns<
     let first = y_blocks.len() * BLOCK;
     for (i, (&y, term)) in y_rest.iter().zip(term_rest).enumerate() {
         let z = b + *term;
-        let s = match targets.weight {
-            Some(s) if WEIGHTED => s[first + i],
-            _ => 1.0,
-        };
+        let s = weight_at(weight, first + i);
         if GRADIENT {
             let (loss, slope) = sample.loss_and_slope(z, y);
             *term = s * slope;
@@ -847,25 +847,6 @@ impl<T: Element, L: SampleLoss> Kernel for ValueAndGradient<'_, T, L> {
     }
 }
 
-/// [`pass_in`]'s value alone (`per_row` empty without categorical columns).
-#[inline(always)]
-fn pass_value<
-    T: Element,
-    L: SampleLoss,
-    const FMA: bool,
-    const PER_ROW: bool,
-    const WEIGHTED: bool,
->(
-    rows: &[T],
-    targets: Targets<'_>,
-    (w, b): (&[f64], f64),
-    sample: &L,
-    per_row: &mut [f64],
-) -> f64 {
-    pass_in::<T, L, FMA, false, 0, PER_ROW, WEIGHTED>(rows, targets, w, b, sample, &mut [], per_row)
-        .0
-}
-
 struct Value<'a, T, L> {
     pass: Pass<'a, T, L>,
     /// Each row's categorical term (read, not written); `None`: no categorical columns.
@@ -884,18 +865,45 @@ impl<T: Element, L: SampleLoss> Kernel for Value<'_, T, L> {
             sample,
         } = self.pass;
         // No gradient: `g` is empty, and so is `per_row` without categorical columns.
-        let (g, weighted) = (&mut [][..], targets.weight.is_some());
-        let point = (w, b);
-        match (self.per_row, weighted) {
-            (None, false) => pass_value::<T, L, FMA, false, false>(rows, targets, point, sample, g),
-            (None, true) => pass_value::<T, L, FMA, false, true>(rows, targets, point, sample, g),
-            (Some(per_row), false) => {
-                pass_value::<T, L, FMA, true, false>(rows, targets, point, sample, per_row)
-            }
-            (Some(per_row), true) => {
-                pass_value::<T, L, FMA, true, true>(rows, targets, point, sample, per_row)
-            }
+        match (self.per_row, targets.weight.is_some()) {
+            (None, false) => pass_in::<T, L, FMA, false, 0, false, false>(
+                rows,
+                targets,
+                w,
+                b,
+                sample,
+                &mut [],
+                &mut [],
+            ),
+            (None, true) => pass_in::<T, L, FMA, false, 0, false, true>(
+                rows,
+                targets,
+                w,
+                b,
+                sample,
+                &mut [],
+                &mut [],
+            ),
+            (Some(per_row), false) => pass_in::<T, L, FMA, false, 0, true, false>(
+                rows,
+                targets,
+                w,
+                b,
+                sample,
+                &mut [],
+                per_row,
+            ),
+            (Some(per_row), true) => pass_in::<T, L, FMA, false, 0, true, true>(
+                rows,
+                targets,
+                w,
+                b,
+                sample,
+                &mut [],
+                per_row,
+            ),
         }
+        .0
     }
 }
 

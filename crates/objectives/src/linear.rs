@@ -581,18 +581,37 @@ impl<'a> Design<'a> {
     }
 
     /// `sᵢ·vᵢ` for every row, in place (nothing without weights).
-    pub(crate) fn weigh(&self, v: &mut [f64]) {
+    pub(crate) fn weigh(&self, mut v: ArrayViewMut1<'_, f64>) {
         if let Some(s) = &self.weights {
-            for (v, s) in v.iter_mut().zip(s.iter()) {
-                *v *= s;
+            v.zip_mut_with(&ArrayView1::from(&**s), |v, s| *v *= s);
+        }
+    }
+
+    /// `Xᵀ(s∘v)`: [`transpose_times`](Design::transpose_times) of the weighted `v` (`Xᵀv`,
+    /// and no copy of `v`, without weights).
+    pub(crate) fn transpose_times_weighted(&self, v: &Array1<f64>) -> Array1<f64> {
+        match &self.weights {
+            None => self.transpose_times(v),
+            Some(_) => {
+                let mut weighted = v.clone();
+                self.weigh(weighted.view_mut());
+                self.transpose_times(&weighted)
             }
         }
     }
 
-    /// `Σᵢ sᵢvᵢ` (`Σᵢ vᵢ` without weights).
+    /// `Σᵢ sᵢvᵢ` (`Σᵢ vᵢ`, by ndarray's sum, without weights).
     pub(crate) fn weighted_sum(&self, v: ArrayView1<'_, f64>) -> f64 {
         match &self.weights {
             Some(s) => v.iter().zip(s.iter()).map(|(v, s)| v * s).sum(),
+            None => v.sum(),
+        }
+    }
+
+    /// `Σᵢ sᵢvᵢ` over values made on the fly, added in row order (`Σᵢ vᵢ` without weights).
+    pub(crate) fn weighted_fold(&self, v: impl Iterator<Item = f64>) -> f64 {
+        match &self.weights {
+            Some(s) => v.zip(s.iter()).map(|(v, s)| v * s).sum(),
             None => v.sum(),
         }
     }

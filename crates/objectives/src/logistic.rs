@@ -1,10 +1,10 @@
 use crate::elastic_net::{mean_gap, negative_entropy, ElasticNet, HessianBlock, Smooth};
-use crate::kernel::{self, Kernel, Lanes, LANES};
+use crate::kernel::{self, weight_at, weight_lanes, Kernel, Lanes, LANES};
 use crate::linear::{Design, SampleLoss, TargetMoments};
 use crate::{
     ColumnStatistics, DesignMatrix, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError,
 };
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1, ArrayViewMut1};
 use rayon::prelude::*;
 use std::borrow::Cow;
 
@@ -267,7 +267,7 @@ impl Gradient for LogLoss<'_> {
         let (y, s) = (as_slice(self.y), self.design.sample_weight());
         self.design.with_predictor(params, |z, theta| {
             let total = theta_and_loss(z, &y, s, (0.0, 0.0), theta);
-            self.design.weigh(theta);
+            self.design.weigh(ArrayViewMut1::from(&mut *theta));
             let g = self
                 .design
                 .gradient_from_residual(ArrayView1::from(&*theta), -scale);
@@ -282,10 +282,8 @@ impl Hessian for LogLoss<'_> {
         if let Some(h) = self.design.gram(params, &self.y, Some(&Logistic)) {
             return h * scale;
         }
-        let z = self.design.linear_predictor(params);
-        let mut q = z.mapv(sigmoid_derivative);
-        self.design.weigh(q.as_slice_mut().unwrap_or(&mut []));
-        self.design.weighted_gram(&q, scale)
+        self.design
+            .weighted_gram(&self.weighted_curvatures(params), scale)
     }
 }
 
@@ -313,9 +311,18 @@ impl LogLoss<'_> {
         } else {
             0.5
         };
-        let mut r = self.y.mapv(|y| centre - y);
-        self.design.weigh(r.as_slice_mut().unwrap_or(&mut []));
-        max_abs(&self.design.transpose_times(&r)) / n
+        let r = self.y.mapv(|y| centre - y);
+        max_abs(&self.design.transpose_times_weighted(&r)) / n
+    }
+
+    /// `sᵢσ'(zᵢ)` at `params`, each row's weighted curvature (the general path's Hessian).
+    fn weighted_curvatures(&self, params: &Array1<f64>) -> Array1<f64> {
+        let mut q = self
+            .design
+            .linear_predictor(params)
+            .mapv(sigmoid_derivative);
+        self.design.weigh(q.view_mut());
+        q
     }
 }
 
@@ -356,7 +363,7 @@ fn optimal_intercept(
         let (sum, slope) = match values {
             Some(values) => sigmoid_sums(values, weight, b),
             None => z.iter().enumerate().fold((0.0, 0.0), |(r, d), (i, &z)| {
-                let (p, s) = (sigmoid(z + b), weight.map_or(1.0, |s| s[i]));
+                let (p, s) = (sigmoid(z + b), weight_at(weight, i));
                 (r + s * p, d + s * p * (1.0 - p))
             }),
         };
@@ -413,18 +420,6 @@ struct SigmoidSums<'a> {
     b: f64,
 }
 
-/// The sample weights of block `k` of a chunk, or ones without weights.
-#[inline(always)]
-fn weight_lanes(weight: Option<&[Lanes]>, k: usize) -> Lanes {
-    weight.map_or([1.0; LANES], |s| s[k])
-}
-
-/// The sample weight of row `i` of a chunk, or 1 without weights.
-#[inline(always)]
-fn weight_at(weight: Option<&[f64]>, i: usize) -> f64 {
-    weight.map_or(1.0, |s| s[i])
-}
-
 impl Kernel for SigmoidSums<'_> {
     type Output = (f64, f64);
     #[inline(always)]
@@ -451,6 +446,11 @@ impl Kernel for SigmoidSums<'_> {
     }
 }
 
+/// The weights of the `len` samples of chunk `k` (of [`SAMPLE_CHUNK`]), when there are some.
+fn chunk_weights(weight: Option<&[f64]>, k: usize, len: usize) -> Option<&[f64]> {
+    weight.map(|s| &s[k * SAMPLE_CHUNK..][..len])
+}
+
 /// `(Σᵢ sᵢσ(zᵢ + b), Σᵢ sᵢσ(zᵢ + b)(1 − σ(zᵢ + b)))` (`sᵢ = 1` without weights), in
 /// parallel chunks.
 fn sigmoid_sums(z: &[f64], weight: Option<&[f64]>, b: f64) -> (f64, f64) {
@@ -458,7 +458,7 @@ fn sigmoid_sums(z: &[f64], weight: Option<&[f64]>, b: f64) -> (f64, f64) {
         .par_chunks(SAMPLE_CHUNK)
         .enumerate()
         .map(|(k, z)| {
-            let weight = weight.map(|s| &s[k * SAMPLE_CHUNK..][..z.len()]);
+            let weight = chunk_weights(weight, k, z.len());
             kernel::dispatch(SigmoidSums { z, weight, b })
         })
         .collect();
@@ -524,7 +524,7 @@ fn theta_and_loss(
         .zip(y.par_chunks(SAMPLE_CHUNK))
         .enumerate()
         .map(|(k, ((theta, z), y))| {
-            let weight = weight.map(|s| &s[k * SAMPLE_CHUNK..][..z.len()]);
+            let weight = chunk_weights(weight, k, z.len());
             kernel::dispatch(ThetaAndLoss {
                 z,
                 y,
@@ -599,7 +599,7 @@ fn entropies(theta: &[f64], y: &[f64], weight: Option<&[f64]>) -> f64 {
         .zip(y.par_chunks(SAMPLE_CHUNK))
         .enumerate()
         .map(|(k, (theta, y))| {
-            let weight = weight.map(|s| &s[k * SAMPLE_CHUNK..][..theta.len()]);
+            let weight = chunk_weights(weight, k, theta.len());
             kernel::dispatch(Entropies { theta, y, weight })
         })
         .collect();
@@ -687,10 +687,7 @@ impl Smooth for LogLoss<'_> {
             let mean = self.design.weighted_sum(theta.view()) / n;
             theta -= mean;
         }
-        let mut weighted = theta.clone();
-        self.design
-            .weigh(weighted.as_slice_mut().unwrap_or(&mut []));
-        let mut v = self.design.transpose_times(&weighted);
+        let mut v = self.design.transpose_times_weighted(&theta);
         let c = penalty.feasible_scale(&v.mapv(|t| t / n));
         theta *= c;
         v *= c;
@@ -709,10 +706,8 @@ impl HessianBlock for LogLoss<'_> {
         if let Some(h) = self.design.gram_block(x, &self.y, Some(&Logistic), indices) {
             return h * scale;
         }
-        let z = self.design.linear_predictor(x);
-        let mut q = z.mapv(sigmoid_derivative);
-        self.design.weigh(q.as_slice_mut().unwrap_or(&mut []));
-        self.design.weighted_gram_block(&q, indices, scale)
+        self.design
+            .weighted_gram_block(&self.weighted_curvatures(x), indices, scale)
     }
 }
 

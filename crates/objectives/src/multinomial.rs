@@ -251,7 +251,15 @@ impl<'a> MultinomialLogLoss<'a> {
             (Features::F32(x), None) => {
                 x.fold_axis(ndarray::Axis(0), 0.0, |&a, &v| a + f64::from(v))
             }
-            (x, Some(s)) => x.to_f64().t().dot(&ndarray::ArrayView1::from(s)),
+            (Features::F64(x), Some(s)) => x.t().dot(&ndarray::ArrayView1::from(s)),
+            // Row by row, widened as read: no f64 copy of X.
+            (Features::F32(x), Some(s)) => {
+                let mut sums = Array1::zeros(x.ncols());
+                for (row, &s) in x.rows().into_iter().zip(s) {
+                    sums.zip_mut_with(&row, |a, &v| *a += s * f64::from(v));
+                }
+                sums
+            }
         }
     }
 
@@ -426,7 +434,7 @@ impl<'a> MultinomialLogLoss<'a> {
                     .enumerate()
                 {
                     let mean: f64 = u[..k].iter().zip(probabilities).map(|(a, b)| a * b).sum();
-                    let s = weights.map_or(1.0, |s| s[i]);
+                    let s = kernel::weight_at(weights, i);
                     for (v, &q) in u.iter_mut().zip(probabilities) {
                         *v = s * (q * (*v - mean));
                     }
@@ -1120,7 +1128,7 @@ impl Smooth for MultinomialLogLoss<'_> {
     fn duality_gap(&self, x: &Array1<f64>, penalty: &ElasticNet) -> Option<f64> {
         let (k, p) = (self.classes, self.x.ncols());
         let nf = self.weight_sum;
-        let weight = |i: usize| self.weights.as_deref().map_or(1.0, |s| s[i]);
+        let weight = |i: usize| kernel::weight_at(self.weights.as_deref(), i);
         let (w, own) = self.split(x);
         let zw = self.times_coefficients(&w);
         let mut counts = vec![0.0; k];

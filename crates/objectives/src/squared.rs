@@ -4,7 +4,7 @@ use crate::logistic::max_abs;
 use crate::{
     ColumnStatistics, DesignMatrix, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError,
 };
-use ndarray::{Array1, Array2, ArrayView1, Zip};
+use ndarray::{Array1, Array2, ArrayView1, ArrayViewMut1};
 
 /// One sample's squared error `(z − y)²`, slope `2(z − y)` and curvature 2.
 struct Squared;
@@ -112,9 +112,8 @@ impl<'a> MeanSquaredError<'a> {
     }
 
     /// `(1/W) Σᵢ sᵢrᵢ²`.
-    fn mean_square(&self, r: &Array1<f64>) -> f64 {
-        let squares = r.mapv(|v| v * v);
-        self.design.weighted_sum(squares.view()) / self.design.weight_sum()
+    fn mean_square(&self, r: impl Iterator<Item = f64>) -> f64 {
+        self.design.weighted_fold(r.map(|v| v * v)) / self.design.weight_sum()
     }
 
     /// The sample weights as a vector, ones without weights.
@@ -132,7 +131,7 @@ impl Objective for MeanSquaredError<'_> {
     fn value(&self, params: &Array1<f64>) -> f64 {
         match self.design.fused(params, &self.y, &Squared, false) {
             Some((total, _)) => total / self.design.weight_sum(),
-            None => self.mean_square(&self.residual(params)),
+            None => self.mean_square(self.residual(params).into_iter()),
         }
     }
 
@@ -157,11 +156,8 @@ impl Gradient for MeanSquaredError<'_> {
             for ((r, &z), &y) in r.iter_mut().zip(z).zip(&self.y) {
                 *r = z - y;
             }
-            let total = match self.design.sample_weight() {
-                Some(s) => r.iter().zip(s).map(|(r, s)| s * r * r).sum(),
-                None => r.iter().map(|r| r * r).sum::<f64>(),
-            };
-            self.design.weigh(r);
+            let total = self.design.weighted_fold(r.iter().map(|r| r * r));
+            self.design.weigh(ArrayViewMut1::from(&mut *r));
             let g = self
                 .design
                 .gradient_from_residual(ArrayView1::from(&*r), 2.0 / n);
@@ -204,9 +200,8 @@ impl MeanSquaredError<'_> {
         } else {
             0.0
         };
-        let mut r = self.y.mapv(|y| y - centre);
-        self.design.weigh(r.as_slice_mut().unwrap_or(&mut []));
-        2.0 * max_abs(&self.design.transpose_times(&r)) / n
+        let r = self.y.mapv(|y| y - centre);
+        2.0 * max_abs(&self.design.transpose_times_weighted(&r)) / n
     }
 }
 
@@ -222,24 +217,22 @@ impl Smooth for MeanSquaredError<'_> {
         // The primal value from the same residuals, at the point's own intercept (no pass of
         // its own): (1/W) Σᵢ sᵢ(yᵢ − xᵢ·w − b)².
         let own = self.design.intercept(x);
-        let loss = self.mean_square(&r.mapv(|ri| ri - own));
+        let loss = self.mean_square(r.iter().map(|ri| ri - own));
         if self.design.fit_intercept() {
             let b = self.design.weighted_sum(r.view()) / n;
             r -= b;
         }
         let mut theta = r * 2.0;
-        let mut weighted = theta.clone();
-        self.design
-            .weigh(weighted.as_slice_mut().unwrap_or(&mut []));
-        let mut v = self.design.transpose_times(&weighted);
+        let mut v = self.design.transpose_times_weighted(&theta);
         let c = penalty.feasible_scale(&v.mapv(|t| t / n));
         theta *= c;
         v *= c;
         // Σᵢ sᵢf*(−θᵢ) for fᵢ(z) = (z − yᵢ)²: f*(u) = u·yᵢ + u²/4.
-        let terms = Zip::from(&theta)
-            .and(&self.y)
-            .map_collect(|&t, &y| -t * y + 0.25 * t * t);
-        let conjugates = self.design.weighted_sum(terms.view());
+        let terms = theta
+            .iter()
+            .zip(&self.y)
+            .map(|(&t, &y)| -t * y + 0.25 * t * t);
+        let conjugates = self.design.weighted_fold(terms);
         let primal = loss + penalty.value(x);
         Some(mean_gap(primal, conjugates, &v, penalty, n))
     }
