@@ -773,6 +773,51 @@ def found_objective(model, x, y, s, c, class_weight):
     return weighted_multinomial_objective(x, labels, w, model.coef_, model.intercept_, c)
 
 
+def weighted_metrics_cases(x_bc, y_bc, s_bc, x_wine, y_wine, s_wine, x_db, y_db, s_db):
+    """scikit-learn's metrics with sample_weight= on predictions written out (so that the Rust
+    test scores exactly these): a binary model's probabilities (also rounded to one decimal,
+    for ties in the ROC AUC), a multinomial model's, and a regression's predictions."""
+    from sklearn import metrics as m
+    binary = []
+    p = LogisticRegression(C=0.05).fit(x_bc, y_bc).predict_proba(x_bc)[:, 1]
+    for probability in (p, np.round(p, 1)):
+        predicted = (probability > 0.5).astype(float)
+        binary.append({
+            "y": y_bc.tolist(), "probability": probability.tolist(), "weights": s_bc.tolist(),
+            "accuracy": m.accuracy_score(y_bc, predicted, sample_weight=s_bc),
+            "log_loss": m.log_loss(y_bc, probability, sample_weight=s_bc),
+            "precision": m.precision_score(y_bc, predicted, sample_weight=s_bc),
+            "recall": m.recall_score(y_bc, predicted, sample_weight=s_bc),
+            "f1": m.f1_score(y_bc, predicted, sample_weight=s_bc),
+            "roc_auc": m.roc_auc_score(y_bc, probability, sample_weight=s_bc),
+            "confusion_matrix": m.confusion_matrix(y_bc, predicted,
+                                                   sample_weight=s_bc).tolist()})
+    # A weak multinomial model (few features), so that there are errors to count.
+    model = LogisticRegression(C=0.01).fit(x_wine[:, :2], y_wine)
+    probabilities = model.predict_proba(x_wine[:, :2])
+    _, labels = np.unique(y_wine, return_inverse=True)
+    predicted = probabilities.argmax(axis=1)
+    multiclass = {
+        "labels": labels.tolist(), "probabilities": probabilities.tolist(),
+        "weights": s_wine.tolist(),
+        "accuracy": m.accuracy_score(labels, predicted, sample_weight=s_wine),
+        "log_loss": m.log_loss(labels, probabilities, sample_weight=s_wine),
+        "macro_precision": m.precision_score(labels, predicted, average="macro",
+                                             sample_weight=s_wine),
+        "macro_recall": m.recall_score(labels, predicted, average="macro", sample_weight=s_wine),
+        "macro_f1": m.f1_score(labels, predicted, average="macro", sample_weight=s_wine),
+        "weighted_f1": m.f1_score(labels, predicted, average="weighted", sample_weight=s_wine),
+        "confusion_matrix": m.confusion_matrix(labels, predicted,
+                                               sample_weight=s_wine).tolist()}
+    predicted = LinearRegression().fit(x_db[:, :3], y_db).predict(x_db[:, :3])
+    regression = {
+        "y": y_db.tolist(), "predicted": predicted.tolist(), "weights": s_db.tolist(),
+        "mse": m.mean_squared_error(y_db, predicted, sample_weight=s_db),
+        "mae": m.mean_absolute_error(y_db, predicted, sample_weight=s_db),
+        "r2": m.r2_score(y_db, predicted, sample_weight=s_db)}
+    return {"binary": binary, "multiclass": multiclass, "regression": regression}
+
+
 def weights_fixtures():
     """Fits with sample weights (seeded, one row in ten of weight 0; written out) and class
     weights on the bundled data: logistic regression on standardized breast cancer (L2 at
@@ -825,6 +870,8 @@ def weights_fixtures():
     r = y_db - x_db @ lasso.coef_ - lasso.intercept_
     lasso_objective = float(s_db @ (r * r)) / s_db.sum() + 2 * 0.1 * np.abs(lasso.coef_).sum()
     return {"sklearn_version": sklearn.__version__,
+            "metrics": weighted_metrics_cases(x_bc, y_bc, s_bc, x_wine, y_wine, s_wine,
+                                              x_db, y_db, s_db),
             "breast_cancer_weights": s_bc.tolist(), "logistic": logistic,
             "balanced_unweighted": balanced_unweighted, "l1": l1_case,
             "wine_weights": s_wine.tolist(), "multinomial": multinomial,

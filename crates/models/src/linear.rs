@@ -750,8 +750,23 @@ impl FittedLinearRegression {
         x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<RegressionMetrics, ModelError> {
+        self.evaluate_weighted(x, y, None)
+    }
+
+    /// As [`evaluate`](Self::evaluate), each row weighted by `sample_weight` when given (see
+    /// [`RegressionMetrics::weighted`]).
+    ///
+    /// # Errors
+    /// As [`evaluate`](Self::evaluate), and weights that are not one per row, finite and
+    /// `≥ 0` with a positive sum.
+    pub fn evaluate_weighted<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<RegressionMetrics, ModelError> {
         let predicted = self.predict(x)?;
-        RegressionMetrics::new(y, predicted.view())
+        RegressionMetrics::weighted(y, predicted.view(), sample_weight)
     }
 }
 

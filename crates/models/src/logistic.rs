@@ -831,6 +831,21 @@ impl FittedLogisticRegression {
         x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<ClassificationMetrics, ModelError> {
+        self.evaluate_weighted(x, y, None)
+    }
+
+    /// As [`evaluate`](Self::evaluate), each row weighted by `sample_weight` when given (see
+    /// [`ClassificationMetrics::weighted`]).
+    ///
+    /// # Errors
+    /// As [`evaluate`](Self::evaluate), and weights that are not one per row, finite and
+    /// `≥ 0` with a positive sum.
+    pub fn evaluate_weighted<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<ClassificationMetrics, ModelError> {
         let probability = self.predict_proba(x)?;
         if y.len() != probability.len() {
             return Err(ModelError::ShapeMismatch {
@@ -854,7 +869,12 @@ impl FittedLogisticRegression {
             };
         }
         let predicted = probability.mapv(|p| f64::from(u8::from(self.is_positive(p))));
-        ClassificationMetrics::new(y01.view(), predicted.view(), probability.view())
+        ClassificationMetrics::weighted(
+            y01.view(),
+            predicted.view(),
+            probability.view(),
+            sample_weight,
+        )
     }
 
     /// The parameter vector `[w₁, …, w_p, b]` the solver worked on.

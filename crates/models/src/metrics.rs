@@ -3,11 +3,17 @@
 //! Classification metrics take labels in {0, 1}, 1 being the positive class; a fitted
 //! classifier's [`evaluate`](crate::FittedLogisticRegression::evaluate) maps its own two labels
 //! onto these first.
+//!
+//! The metric sets ([`ClassificationMetrics`], [`MulticlassMetrics`], [`RegressionMetrics`])
+//! also take sample weights, with scikit-learn's meaning of `sample_weight=` in its metrics:
+//! every mean becomes a weighted mean `Σᵢ sᵢ·termᵢ / Σᵢ sᵢ`, every count a sum of weights.
 
 use crate::ModelError;
+use descent_objectives::checked_sample_weight;
 use ndarray::{ArrayView1, Zip};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 fn check_pair(
     truth: &ArrayView1<'_, f64>,
@@ -101,23 +107,55 @@ pub fn log_loss<'a, 'b>(
     probability: impl Into<ArrayView1<'b, f64>>,
 ) -> Result<f64, ModelError> {
     let (y_true, probability) = (y_true.into(), probability.into());
+    Ok(log_loss_sum(y_true, probability, None)? / y_true.len() as f64)
+}
+
+/// `Σᵢ sᵢ·ℓᵢ`, the log loss summed over the rows (each weighted by `sᵢ`, or 1), with the
+/// checks of [`log_loss`].
+fn log_loss_sum(
+    y_true: ArrayView1<'_, f64>,
+    probability: ArrayView1<'_, f64>,
+    weight: Option<&[f64]>,
+) -> Result<f64, ModelError> {
     check_pair(&y_true, &probability, "predicted probabilities")?;
     check_binary(&y_true)?;
-    if let Some(&p) = probability.iter().find(|p| !(0.0..=1.0).contains(*p)) {
-        return Err(ModelError::InvalidParameter {
+    check_probabilities(probability.iter())?;
+    let eps = f64::EPSILON;
+    let loss = |y: f64, p: f64| {
+        let p = p.clamp(eps, 1.0 - eps);
+        -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
+    };
+    Ok(match weight {
+        None => Zip::from(&y_true)
+            .and(&probability)
+            .fold(0.0, |acc, &y, &p| acc + loss(y, p)),
+        Some(s) => Zip::from(&y_true)
+            .and(&probability)
+            .and(s)
+            .fold(0.0, |acc, &y, &p, &s| acc + s * loss(y, p)),
+    })
+}
+
+/// Fails on a probability outside `[0, 1]` (or NaN).
+fn check_probabilities<'p>(
+    mut probability: impl Iterator<Item = &'p f64>,
+) -> Result<(), ModelError> {
+    match probability.find(|p| !(0.0..=1.0).contains(*p)) {
+        Some(&p) => Err(ModelError::InvalidParameter {
             name: "probability",
             value: p,
             reason: "probabilities must lie in [0, 1]",
-        });
+        }),
+        None => Ok(()),
     }
-    let eps = f64::EPSILON;
-    let total = Zip::from(&y_true)
-        .and(&probability)
-        .fold(0.0, |acc, &y, &p| {
-            let p = p.clamp(eps, 1.0 - eps);
-            acc - (y * p.ln() + (1.0 - y) * (1.0 - p).ln())
-        });
-    Ok(total / y_true.len() as f64)
+}
+
+/// Sample weights checked for `n` rows (see [`checked_sample_weight`]) and their sum.
+fn checked_weights(
+    weight: ArrayView1<'_, f64>,
+    n: usize,
+) -> Result<(Cow<'_, [f64]>, f64), ModelError> {
+    Ok(checked_sample_weight(weight, n)?)
 }
 
 /// Counts of a binary classifier's outcomes, the positive class being 1.
@@ -211,10 +249,15 @@ impl ConfusionMatrix {
 }
 
 fn ratio(numerator: usize, denominator: usize) -> f64 {
-    if denominator == 0 {
+    fraction(numerator as f64, denominator as f64)
+}
+
+/// `a / b`, 0 when `b` is 0 (scikit-learn's `zero_division=0`).
+fn fraction(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
         0.0
     } else {
-        numerator as f64 / denominator as f64
+        a / b
     }
 }
 
@@ -245,15 +288,7 @@ pub fn roc_auc<'a, 'b>(
     score: impl Into<ArrayView1<'b, f64>>,
 ) -> Result<f64, ModelError> {
     let (y_true, score) = (y_true.into(), score.into());
-    check_pair(&y_true, &score, "scores")?;
-    check_binary(&y_true)?;
-    if let Some(&s) = score.iter().find(|s| s.is_nan()) {
-        return Err(ModelError::InvalidParameter {
-            name: "score",
-            value: s,
-            reason: "scores must not be NaN",
-        });
-    }
+    check_scores(&y_true, &score)?;
     let positives = y_true.iter().filter(|&&y| y == 1.0).count();
     let negatives = y_true.len() - positives;
     if positives == 0 || negatives == 0 {
@@ -293,6 +328,75 @@ pub fn roc_auc<'a, 'b>(
     }
     let (p, n) = (positives as f64, negatives as f64);
     Ok(twice as f64 / (2.0 * p * n))
+}
+
+/// The checks of [`roc_auc`] before counting: lengths, labels in {0, 1}, no NaN score.
+fn check_scores(
+    y_true: &ArrayView1<'_, f64>,
+    score: &ArrayView1<'_, f64>,
+) -> Result<(), ModelError> {
+    check_pair(y_true, score, "scores")?;
+    check_binary(y_true)?;
+    match score.iter().find(|s| s.is_nan()) {
+        Some(&s) => Err(ModelError::InvalidParameter {
+            name: "score",
+            value: s,
+            reason: "scores must not be NaN",
+        }),
+        None => Ok(()),
+    }
+}
+
+/// [`roc_auc`] with sample weights `weight` (checked): the Mann-Whitney statistic over pairs
+/// weighted by `s₊·s₋`, `Σ_negatives s₋·(S₊ above + ½·S₊ equal) / (S₊·S₋)` with `S₊` sums of
+/// positive rows' weights: the trapezoidal area under scikit-learn's weighted ROC curve
+/// (`roc_auc_score(…, sample_weight=s)`). Each class's (score, weight) pairs are sorted by
+/// score and merged as in the unweighted count.
+fn weighted_roc_auc(
+    y_true: ArrayView1<'_, f64>,
+    score: ArrayView1<'_, f64>,
+    weight: &[f64],
+) -> Result<f64, ModelError> {
+    check_scores(&y_true, &score)?;
+    let mut classes: [Vec<(u64, f64)>; 2] = [Vec::new(), Vec::new()];
+    for ((&y, &s), &w) in y_true.iter().zip(&score).zip(weight) {
+        classes[usize::from(y == 1.0)].push((order_key(s), w));
+    }
+    let totals = classes
+        .each_ref()
+        .map(|c| c.iter().map(|&(_, w)| w).sum::<f64>());
+    if totals.contains(&0.0) {
+        return Err(ModelError::UndefinedMetric {
+            metric: "ROC AUC",
+            reason: "the labels of positive weight contain only one class",
+        });
+    }
+    for keys in &mut classes {
+        keys.sort_unstable_by_key(|&(k, _)| k);
+    }
+    let [negative, positive] = classes;
+    // Runs of equal negative scores v, against the positives' weight below, equal to and
+    // above v.
+    let (mut below, mut below_weight, mut pairs) = (0, 0.0, 0.0);
+    let mut start = 0;
+    while start < negative.len() {
+        let v = negative[start].0;
+        let run = negative[start..].iter().take_while(|&&(k, _)| k == v);
+        let (run_len, run_weight) = run.fold((0, 0.0), |(n, w), &(_, s)| (n + 1, w + s));
+        while below < positive.len() && positive[below].0 < v {
+            below_weight += positive[below].1;
+            below += 1;
+        }
+        let equal: f64 = positive[below..]
+            .iter()
+            .take_while(|&&(k, _)| k == v)
+            .map(|&(_, w)| w)
+            .sum();
+        let above = totals[1] - below_weight - equal;
+        pairs += run_weight * (above + 0.5 * equal);
+        start += run_len;
+    }
+    Ok((pairs / (totals[0] * totals[1])).clamp(0.0, 1.0))
 }
 
 /// A key with the order of the scores, for scores that are not NaN: the bits of `s + 0`
@@ -366,7 +470,16 @@ pub fn r2_score<'a, 'b>(
     y_true: impl Into<ArrayView1<'a, f64>>,
     y_pred: impl Into<ArrayView1<'b, f64>>,
 ) -> Result<f64, ModelError> {
-    let (y_true, y_pred) = (y_true.into(), y_pred.into());
+    r2(y_true.into(), y_pred.into(), None)
+}
+
+/// [`r2_score`] with sample weights `(s, Σs)` (checked): `1 − Σsᵢ(yᵢ − ŷᵢ)² / Σsᵢ(yᵢ − ȳ)²`
+/// with `ȳ = Σsᵢyᵢ / Σsᵢ`, scikit-learn's `r2_score(…, sample_weight=s)`.
+fn r2(
+    y_true: ArrayView1<'_, f64>,
+    y_pred: ArrayView1<'_, f64>,
+    weight: Option<(&[f64], f64)>,
+) -> Result<f64, ModelError> {
     check_pair(&y_true, &y_pred, "predictions")?;
     if y_true.len() < 2 {
         return Err(ModelError::UndefinedMetric {
@@ -374,11 +487,30 @@ pub fn r2_score<'a, 'b>(
             reason: "it needs at least two samples",
         });
     }
-    let mean = y_true.sum() / y_true.len() as f64;
-    let residual = Zip::from(&y_true)
-        .and(&y_pred)
-        .fold(0.0, |acc, &y, &p| acc + (y - p) * (y - p));
-    let total = y_true.fold(0.0, |acc, &y| acc + (y - mean) * (y - mean));
+    let (residual, total) = match weight {
+        None => {
+            let mean = y_true.sum() / y_true.len() as f64;
+            let residual = Zip::from(&y_true)
+                .and(&y_pred)
+                .fold(0.0, |acc, &y, &p| acc + (y - p) * (y - p));
+            let total = y_true.fold(0.0, |acc, &y| acc + (y - mean) * (y - mean));
+            (residual, total)
+        }
+        Some((s, sum)) => {
+            let mean = Zip::from(&y_true)
+                .and(s)
+                .fold(0.0, |acc, &y, &s| acc + s * y)
+                / sum;
+            let residual = Zip::from(&y_true)
+                .and(&y_pred)
+                .and(s)
+                .fold(0.0, |acc, &y, &p, &s| acc + s * (y - p) * (y - p));
+            let total = Zip::from(&y_true)
+                .and(s)
+                .fold(0.0, |acc, &y, &s| acc + s * (y - mean) * (y - mean));
+            (residual, total)
+        }
+    };
     Ok(if total == 0.0 {
         if residual == 0.0 {
             1.0
@@ -395,18 +527,63 @@ fn mean_of(
     y_pred: ArrayView1<'_, f64>,
     loss: impl Fn(f64) -> f64,
 ) -> Result<f64, ModelError> {
-    check_pair(&y_true, &y_pred, "predictions")?;
-    let total = Zip::from(&y_true)
-        .and(&y_pred)
-        .fold(0.0, |acc, &y, &p| acc + loss(y - p));
-    Ok(total / y_true.len() as f64)
+    weighted_mean_of(y_true, y_pred, None, loss)
 }
 
-/// The scores of a binary classifier on one data set.
+/// The mean of `loss(yᵢ − ŷᵢ)`, weighted by `(s, Σs)` when given.
+fn weighted_mean_of(
+    y_true: ArrayView1<'_, f64>,
+    y_pred: ArrayView1<'_, f64>,
+    weight: Option<(&[f64], f64)>,
+    loss: impl Fn(f64) -> f64,
+) -> Result<f64, ModelError> {
+    check_pair(&y_true, &y_pred, "predictions")?;
+    Ok(match weight {
+        None => {
+            let total = Zip::from(&y_true)
+                .and(&y_pred)
+                .fold(0.0, |acc, &y, &p| acc + loss(y - p));
+            total / y_true.len() as f64
+        }
+        Some((s, sum)) => {
+            let total = Zip::from(&y_true)
+                .and(&y_pred)
+                .and(s)
+                .fold(0.0, |acc, &y, &p, &s| acc + s * loss(y - p));
+            total / sum
+        }
+    })
+}
+
+/// The scores of a binary classifier on one data set, plain or weighted.
+///
+/// With sample weights (scikit-learn's `sample_weight=` in its metrics), accuracy, log loss,
+/// precision, recall, F1 and the ROC AUC are the weighted ones, and
+/// [`weighted_confusion_matrix`](Self::weighted_confusion_matrix) holds the weights' sums;
+/// [`confusion_matrix`](Self::confusion_matrix) and [`samples`](Self::samples) still count
+/// rows.
+///
+/// ```
+/// use descent_models::metrics::ClassificationMetrics;
+/// use ndarray::array;
+/// let (y, predicted, p) = (array![0.0, 0.0, 1.0, 1.0], array![0.0, 1.0, 1.0, 1.0], array![0.2, 0.6, 0.9, 0.7]);
+/// let plain = ClassificationMetrics::new(y.view(), predicted.view(), p.view())?;
+/// assert_eq!(plain.accuracy, 0.75);
+/// // Integer weights count as repeated rows: the second row twice.
+/// let s = array![1.0, 2.0, 1.0, 1.0];
+/// let weighted = ClassificationMetrics::weighted(y.view(), predicted.view(), p.view(), Some(s.view()))?;
+/// assert_eq!(weighted.accuracy, 0.6);
+/// assert_eq!(weighted.weighted_confusion_matrix, Some([[1.0, 2.0], [0.0, 2.0]]));
+/// assert_eq!(weighted.precision, 0.5);
+/// # Ok::<(), descent_models::ModelError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassificationMetrics {
     /// Number of samples scored.
     pub samples: usize,
+    /// With sample weights: their sum, over which the means are taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_sum: Option<f64>,
     /// Fraction predicted correctly.
     pub accuracy: f64,
     /// Fraction misclassified.
@@ -419,10 +596,14 @@ pub struct ClassificationMetrics {
     pub recall: f64,
     /// F1 for the positive class.
     pub f1: f64,
-    /// ROC AUC; `None` when only one class is present.
+    /// ROC AUC; `None` when only one class is present (with weights: has positive weight).
     pub roc_auc: Option<f64>,
     /// The outcome counts.
     pub confusion_matrix: ConfusionMatrix,
+    /// With sample weights: `[[tn, fp], [fn, tp]]` as sums of the rows' weights (scikit-learn's
+    /// `confusion_matrix(…, sample_weight=s)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weighted_confusion_matrix: Option<[[f64; 2]; 2]>,
 }
 
 impl ClassificationMetrics {
@@ -435,23 +616,65 @@ impl ClassificationMetrics {
         y_pred: ArrayView1<'_, f64>,
         probability: ArrayView1<'_, f64>,
     ) -> Result<Self, ModelError> {
+        Self::weighted(y_true, y_pred, probability, None)
+    }
+
+    /// As [`new`](Self::new), each row weighted by its sample weight when `sample_weight` is
+    /// given: `accuracy = Σᵢ sᵢ[ŷᵢ = yᵢ] / Σᵢ sᵢ`, the log loss `Σᵢ sᵢℓᵢ / Σᵢ sᵢ`, precision,
+    /// recall and F1 from the weighted confusion matrix, the ROC AUC over pairs weighted
+    /// `s₊·s₋`.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new), and weights that are not one per row, finite and `≥ 0` with a
+    /// positive sum.
+    pub fn weighted(
+        y_true: ArrayView1<'_, f64>,
+        y_pred: ArrayView1<'_, f64>,
+        probability: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<Self, ModelError> {
         let confusion_matrix = ConfusionMatrix::new(y_true, y_pred)?;
-        let accuracy = accuracy(y_true, y_pred)?;
-        let roc_auc = match roc_auc(y_true, probability) {
-            Ok(auc) => Some(auc),
-            Err(ModelError::UndefinedMetric { .. }) => None,
-            Err(e) => return Err(e),
+        let undefined_is_none = |auc: Result<f64, ModelError>| match auc {
+            Ok(auc) => Ok(Some(auc)),
+            Err(ModelError::UndefinedMetric { .. }) => Ok(None),
+            Err(e) => Err(e),
         };
+        let Some(weight) = sample_weight else {
+            let accuracy = accuracy(y_true, y_pred)?;
+            return Ok(ClassificationMetrics {
+                samples: y_true.len(),
+                weight_sum: None,
+                accuracy,
+                zero_one_loss: 1.0 - accuracy,
+                log_loss: log_loss(y_true, probability)?,
+                precision: confusion_matrix.precision(),
+                recall: confusion_matrix.recall(),
+                f1: confusion_matrix.f1(),
+                roc_auc: undefined_is_none(roc_auc(y_true, probability))?,
+                confusion_matrix,
+                weighted_confusion_matrix: None,
+            });
+        };
+        let (s, sum) = checked_weights(weight, y_true.len())?;
+        let mut m = [[0.0; 2]; 2];
+        for ((&t, &p), &s) in y_true.iter().zip(&y_pred).zip(s.iter()) {
+            m[usize::from(t == 1.0)][usize::from(p == 1.0)] += s;
+        }
+        let [[tn, fp], [fn_, tp]] = m;
+        let accuracy = (tn + tp) / sum;
+        let (precision, recall) = (fraction(tp, tp + fp), fraction(tp, tp + fn_));
         Ok(ClassificationMetrics {
             samples: y_true.len(),
+            weight_sum: Some(sum),
             accuracy,
             zero_one_loss: 1.0 - accuracy,
-            log_loss: log_loss(y_true, probability)?,
-            precision: confusion_matrix.precision(),
-            recall: confusion_matrix.recall(),
-            f1: confusion_matrix.f1(),
-            roc_auc,
+            log_loss: log_loss_sum(y_true, probability, Some(&s))? / sum,
+            precision,
+            recall,
+            f1: fraction(2.0 * tp, 2.0 * tp + fp + fn_),
+            roc_auc: undefined_is_none(weighted_roc_auc(y_true, probability, &s))?,
             confusion_matrix,
+            weighted_confusion_matrix: Some(m),
         })
     }
 }
@@ -481,6 +704,9 @@ impl ClassificationMetrics {
 pub struct MulticlassMetrics {
     /// Number of samples scored.
     pub samples: usize,
+    /// With sample weights: their sum, over which the means are taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_sum: Option<f64>,
     /// Fraction predicted correctly (equal to micro-averaged precision, recall and F1).
     pub accuracy: f64,
     /// Fraction misclassified.
@@ -495,12 +721,17 @@ pub struct MulticlassMetrics {
     pub macro_f1: f64,
     /// F1 from the counts summed over classes (equal to the accuracy).
     pub micro_f1: f64,
-    /// Mean over the classes of F1, weighted by each class's number of true rows.
+    /// Mean over the classes of F1, weighted by each class's number of true rows (with sample
+    /// weights: by their sum over the class's true rows).
     pub weighted_f1: f64,
     /// Precision, recall, F1 and support (true rows) of each class.
     pub per_class: Vec<ClassScores>,
     /// `K × K` counts: row = true class, column = predicted class (scikit-learn's layout).
     pub confusion_matrix: Vec<Vec<usize>>,
+    /// With sample weights: the `K × K` sums of the rows' weights, laid out as
+    /// [`confusion_matrix`](Self::confusion_matrix).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weighted_confusion_matrix: Option<Vec<Vec<f64>>>,
 }
 
 /// One class's scores in [`MulticlassMetrics`].
@@ -512,7 +743,7 @@ pub struct ClassScores {
     pub recall: f64,
     /// Harmonic mean of precision and recall (0 when both are 0).
     pub f1: f64,
-    /// Rows of this class.
+    /// Rows of this class (a count, weighted or not).
     pub support: usize,
 }
 
@@ -526,6 +757,32 @@ impl MulticlassMetrics {
     pub fn new(
         truth: &[usize],
         probabilities: ndarray::ArrayView2<'_, f64>,
+    ) -> Result<Self, ModelError> {
+        Self::weighted(truth, probabilities, None)
+    }
+
+    /// As [`new`](Self::new), each row weighted by its sample weight when `sample_weight` is
+    /// given (scikit-learn's `sample_weight=`): the confusion matrix, precision, recall and F1
+    /// from sums of weights, accuracy and log loss as weighted means.
+    ///
+    /// ```
+    /// use descent_models::metrics::MulticlassMetrics;
+    /// use ndarray::array;
+    /// let p = array![[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.5, 0.4]];
+    /// let s = array![1.0, 1.0, 2.0];
+    /// let m = MulticlassMetrics::weighted(&[0, 1, 2], p.view(), Some(s.view()))?;
+    /// assert_eq!(m.accuracy, 0.5);
+    /// assert_eq!(m.weighted_confusion_matrix, Some(vec![vec![1.0, 0.0, 0.0], vec![0.0, 1.0, 0.0], vec![0.0, 2.0, 0.0]]));
+    /// # Ok::<(), descent_models::ModelError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`new`](Self::new), and weights that are not one per row, finite and `≥ 0` with a
+    /// positive sum.
+    pub fn weighted(
+        truth: &[usize],
+        probabilities: ndarray::ArrayView2<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
     ) -> Result<Self, ModelError> {
         let (n, k) = probabilities.dim();
         if n == 0 {
@@ -545,70 +802,82 @@ impl MulticlassMetrics {
                 reason: "must be below the number of classes",
             });
         }
-        if let Some(&p) = probabilities.iter().find(|p| !(0.0..=1.0).contains(*p)) {
-            return Err(ModelError::InvalidParameter {
-                name: "probability",
-                value: p,
-                reason: "probabilities must lie in [0, 1]",
-            });
-        }
-        let mut confusion = vec![vec![0usize; k]; k];
+        check_probabilities(probabilities.iter())?;
+        let weight = sample_weight.map(|s| checked_weights(s, n)).transpose()?;
+        let weight_at = |i: usize| weight.as_ref().map_or(1.0, |(s, _)| s[i]);
+        let mut counts = vec![vec![0usize; k]; k];
+        let mut sums = vec![vec![0.0; k]; k];
         let eps = f64::EPSILON;
         let mut total_loss = 0.0;
-        for (row, &t) in probabilities.rows().into_iter().zip(truth) {
+        for (i, (row, &t)) in probabilities.rows().into_iter().zip(truth).enumerate() {
             let predicted = crate::multinomial::argmax(row);
-            confusion[t][predicted] += 1;
-            total_loss -= row[t].clamp(eps, 1.0 - eps).ln();
+            counts[t][predicted] += 1;
+            let s = weight_at(i);
+            sums[t][predicted] += s;
+            total_loss -= s * row[t].clamp(eps, 1.0 - eps).ln();
         }
-        let correct: usize = (0..k).map(|c| confusion[c][c]).sum();
-        let accuracy = correct as f64 / n as f64;
-        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let total = weight.as_ref().map_or(n as f64, |&(_, sum)| sum);
+        let correct: f64 = (0..k).map(|c| sums[c][c]).sum();
+        let accuracy = correct / total;
+        let mut weighted_f1 = 0.0;
         let per_class: Vec<ClassScores> = (0..k)
             .map(|c| {
-                let tp = confusion[c][c];
-                let predicted: usize = (0..k).map(|t| confusion[t][c]).sum();
-                let support: usize = confusion[c].iter().sum();
-                let (precision, recall) = (ratio(tp, predicted), ratio(tp, support));
+                let tp = sums[c][c];
+                let predicted: f64 = (0..k).map(|t| sums[t][c]).sum();
+                let support: f64 = sums[c].iter().sum();
+                let (precision, recall) = (fraction(tp, predicted), fraction(tp, support));
                 let f1 = if precision + recall > 0.0 {
                     2.0 * precision * recall / (precision + recall)
                 } else {
                     0.0
                 };
+                weighted_f1 += f1 * support;
                 ClassScores {
                     precision,
                     recall,
                     f1,
-                    support,
+                    support: counts[c].iter().sum(),
                 }
             })
             .collect();
         let mean = |f: fn(&ClassScores) -> f64| per_class.iter().map(f).sum::<f64>() / k as f64;
-        let weighted_f1 = per_class
-            .iter()
-            .map(|s| s.f1 * s.support as f64)
-            .sum::<f64>()
-            / n as f64;
         Ok(MulticlassMetrics {
             samples: n,
+            weight_sum: weight.as_ref().map(|&(_, sum)| sum),
             accuracy,
             zero_one_loss: 1.0 - accuracy,
-            log_loss: total_loss / n as f64,
+            log_loss: total_loss / total,
             macro_precision: mean(|s| s.precision),
             macro_recall: mean(|s| s.recall),
             macro_f1: mean(|s| s.f1),
             micro_f1: accuracy,
-            weighted_f1,
+            weighted_f1: weighted_f1 / total,
             per_class,
-            confusion_matrix: confusion,
+            confusion_matrix: counts,
+            weighted_confusion_matrix: weight.is_some().then_some(sums),
         })
     }
 }
 
-/// The scores of a regression model on one data set.
+/// The scores of a regression model on one data set, plain or weighted.
+///
+/// ```
+/// use descent_models::metrics::RegressionMetrics;
+/// use ndarray::array;
+/// let (y, y_hat) = (array![1.0, 2.0, 4.0], array![1.0, 3.0, 3.0]);
+/// let s = array![2.0, 1.0, 1.0];
+/// let m = RegressionMetrics::weighted(y.view(), y_hat.view(), Some(s.view()))?;
+/// assert_eq!(m.mse, 0.5);
+/// assert_eq!(m.weight_sum, Some(4.0));
+/// # Ok::<(), descent_models::ModelError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RegressionMetrics {
     /// Number of samples scored.
     pub samples: usize,
+    /// With sample weights: their sum, over which the means are taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_sum: Option<f64>,
     /// Mean squared error.
     pub mse: f64,
     /// Root mean squared error.
@@ -629,13 +898,34 @@ impl RegressionMetrics {
         y_true: ArrayView1<'_, f64>,
         y_pred: ArrayView1<'_, f64>,
     ) -> Result<Self, ModelError> {
-        let mse = mean_squared_error(y_true, y_pred)?;
+        Self::weighted(y_true, y_pred, None)
+    }
+
+    /// As [`new`](Self::new), each row weighted by its sample weight when `sample_weight` is
+    /// given: MSE and MAE as weighted means, R² with weighted sums of squares about the
+    /// weighted mean (scikit-learn's `sample_weight=`).
+    ///
+    /// # Errors
+    /// As [`new`](Self::new), and weights that are not one per row, finite and `≥ 0` with a
+    /// positive sum.
+    pub fn weighted(
+        y_true: ArrayView1<'_, f64>,
+        y_pred: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<Self, ModelError> {
+        check_pair(&y_true, &y_pred, "predictions")?;
+        let weight = sample_weight
+            .map(|s| checked_weights(s, y_true.len()))
+            .transpose()?;
+        let weight = weight.as_ref().map(|(s, sum)| (&**s, *sum));
+        let mse = weighted_mean_of(y_true, y_pred, weight, |d| d * d)?;
         Ok(RegressionMetrics {
             samples: y_true.len(),
+            weight_sum: weight.map(|(_, sum)| sum),
             mse,
             rmse: mse.sqrt(),
-            mae: mean_absolute_error(y_true, y_pred)?,
-            r2: match r2_score(y_true, y_pred) {
+            mae: weighted_mean_of(y_true, y_pred, weight, f64::abs)?,
+            r2: match r2(y_true, y_pred, weight) {
                 Ok(r2) => Some(r2),
                 Err(ModelError::UndefinedMetric { .. }) => None,
                 Err(e) => return Err(e),

@@ -698,6 +698,21 @@ impl FittedMultinomialLogisticRegression {
         x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<MulticlassMetrics, ModelError> {
+        self.evaluate_weighted(x, y, None)
+    }
+
+    /// As [`evaluate`](Self::evaluate), each row weighted by `sample_weight` when given (see
+    /// [`MulticlassMetrics::weighted`]).
+    ///
+    /// # Errors
+    /// As [`evaluate`](Self::evaluate), and weights that are not one per row, finite and
+    /// `≥ 0` with a positive sum.
+    pub fn evaluate_weighted<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<MulticlassMetrics, ModelError> {
         let probabilities = self.predict_proba(x)?;
         if y.len() != probabilities.nrows() {
             return Err(ModelError::ShapeMismatch {
@@ -706,7 +721,7 @@ impl FittedMultinomialLogisticRegression {
                 found: y.len(),
             });
         }
-        MulticlassMetrics::new(&self.class_of(y)?, probabilities.view())
+        MulticlassMetrics::weighted(&self.class_of(y)?, probabilities.view(), sample_weight)
     }
 
     /// Each label's class index (its place in [`classes`](Self::classes)).

@@ -298,3 +298,154 @@ fn bad_weights_are_errors() {
         .unwrap_err();
     assert!(e.to_string().contains('2'), "{e}");
 }
+
+/// scikit-learn's metrics with `sample_weight=` on the fixture's predictions: binary (with and
+/// without ties in the scores), multiclass and regression.
+#[test]
+fn weighted_metrics_match_scikit_learn() {
+    use descent_models::metrics::{ClassificationMetrics, MulticlassMetrics, RegressionMetrics};
+    let f = &fixtures()["metrics"];
+    let close = |found: f64, expected: &Value, what: &str| {
+        let expected = expected.as_f64().unwrap();
+        assert!(
+            relative(found, expected) < 1e-12,
+            "{what}: {found} against scikit-learn's {expected}"
+        );
+    };
+    for case in f["binary"].as_array().unwrap() {
+        let (y, p, s) = (
+            numbers(&case["y"]),
+            numbers(&case["probability"]),
+            numbers(&case["weights"]),
+        );
+        let predicted = p.mapv(|p| f64::from(u8::from(p > 0.5)));
+        let m =
+            ClassificationMetrics::weighted(y.view(), predicted.view(), p.view(), Some(s.view()))
+                .unwrap();
+        close(m.accuracy, &case["accuracy"], "accuracy");
+        close(m.log_loss, &case["log_loss"], "log loss");
+        close(m.precision, &case["precision"], "precision");
+        close(m.recall, &case["recall"], "recall");
+        close(m.f1, &case["f1"], "F1");
+        close(m.roc_auc.unwrap(), &case["roc_auc"], "ROC AUC");
+        let matrix = m.weighted_confusion_matrix.unwrap();
+        for (t, row) in case["confusion_matrix"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+        {
+            for (q, v) in row.as_array().unwrap().iter().enumerate() {
+                close(matrix[t][q], v, "confusion matrix");
+            }
+        }
+        assert_eq!(m.weight_sum, Some(s.sum()));
+    }
+    let case = &f["multiclass"];
+    let labels: Vec<usize> = numbers(&case["labels"])
+        .iter()
+        .map(|&l| l as usize)
+        .collect();
+    let rows: Vec<Array1<f64>> = case["probabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(numbers)
+        .collect();
+    let views: Vec<_> = rows.iter().map(|r| r.view()).collect();
+    let p = ndarray::stack(Axis(0), &views).unwrap();
+    let s = numbers(&case["weights"]);
+    let m = MulticlassMetrics::weighted(&labels, p.view(), Some(s.view())).unwrap();
+    close(m.accuracy, &case["accuracy"], "accuracy");
+    close(m.log_loss, &case["log_loss"], "log loss");
+    close(
+        m.macro_precision,
+        &case["macro_precision"],
+        "macro precision",
+    );
+    close(m.macro_recall, &case["macro_recall"], "macro recall");
+    close(m.macro_f1, &case["macro_f1"], "macro F1");
+    close(m.weighted_f1, &case["weighted_f1"], "weighted F1");
+    let matrix = m.weighted_confusion_matrix.unwrap();
+    for (t, row) in case["confusion_matrix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        for (q, v) in row.as_array().unwrap().iter().enumerate() {
+            close(matrix[t][q], v, "confusion matrix");
+        }
+    }
+    let case = &f["regression"];
+    let (y, predicted, s) = (
+        numbers(&case["y"]),
+        numbers(&case["predicted"]),
+        numbers(&case["weights"]),
+    );
+    let m = RegressionMetrics::weighted(y.view(), predicted.view(), Some(s.view())).unwrap();
+    close(m.mse, &case["mse"], "MSE");
+    close(m.mae, &case["mae"], "MAE");
+    close(m.r2.unwrap(), &case["r2"], "R²");
+}
+
+/// Weighted metrics mean what repeating rows means, unit weights give the plain metrics, and
+/// bad weights are errors.
+#[test]
+fn weighted_metrics_count_as_repeated_rows() {
+    use descent_models::metrics::{ClassificationMetrics, RegressionMetrics};
+    use ndarray::array;
+    let y = array![0.0, 1.0, 1.0, 0.0, 1.0];
+    let p = array![0.3, 0.3, 0.8, 0.6, 0.6];
+    let predicted = p.mapv(|p| f64::from(u8::from(p > 0.5)));
+    let s = array![2.0, 1.0, 3.0, 0.0, 1.0];
+    let weighted =
+        ClassificationMetrics::weighted(y.view(), predicted.view(), p.view(), Some(s.view()))
+            .unwrap();
+    let rows: Vec<usize> = (0..5)
+        .flat_map(|i| std::iter::repeat_n(i, s[i] as usize))
+        .collect();
+    let pick = |v: &Array1<f64>| v.select(Axis(0), &rows);
+    let repeated =
+        ClassificationMetrics::new(pick(&y).view(), pick(&predicted).view(), pick(&p).view())
+            .unwrap();
+    for (a, b) in [
+        (weighted.accuracy, repeated.accuracy),
+        (weighted.log_loss, repeated.log_loss),
+        (weighted.precision, repeated.precision),
+        (weighted.recall, repeated.recall),
+        (weighted.f1, repeated.f1),
+        (weighted.roc_auc.unwrap(), repeated.roc_auc.unwrap()),
+    ] {
+        assert!((a - b).abs() < 1e-14, "{a} against {b}");
+    }
+    let ones = Array1::ones(5);
+    let unit =
+        ClassificationMetrics::weighted(y.view(), predicted.view(), p.view(), Some(ones.view()))
+            .unwrap();
+    let plain = ClassificationMetrics::new(y.view(), predicted.view(), p.view()).unwrap();
+    assert_eq!(
+        (unit.accuracy, unit.precision, unit.roc_auc),
+        (plain.accuracy, plain.precision, plain.roc_auc)
+    );
+    let regression = RegressionMetrics::weighted(y.view(), p.view(), Some(s.view())).unwrap();
+    let repeated_regression = RegressionMetrics::new(pick(&y).view(), pick(&p).view()).unwrap();
+    assert!((regression.mse - repeated_regression.mse).abs() < 1e-15);
+    assert!((regression.r2.unwrap() - repeated_regression.r2.unwrap()).abs() < 1e-14);
+    for bad in [
+        array![1.0, -1.0, 1.0, 1.0, 1.0],
+        array![0.0, 0.0, 0.0, 0.0, 0.0],
+    ] {
+        assert!(RegressionMetrics::weighted(y.view(), p.view(), Some(bad.view())).is_err());
+    }
+    // Positive weight on one class only: the ROC AUC is undefined, not a number.
+    let one_class = array![1.0, 0.0, 0.0, 1.0, 0.0];
+    let m = ClassificationMetrics::weighted(
+        y.view(),
+        predicted.view(),
+        p.view(),
+        Some(one_class.view()),
+    )
+    .unwrap();
+    assert_eq!(m.roc_auc, None);
+}

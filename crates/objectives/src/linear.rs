@@ -208,7 +208,21 @@ pub(crate) fn with_indicator_statistics(
 
 /// Sample weights checked for `n` rows: one per row, each finite and `≥ 0`, summing to a
 /// positive finite `W`; returned as one slice (borrowed when contiguous) with `W`.
-pub(crate) fn checked_sample_weight(
+///
+/// ```
+/// use descent_objectives::checked_sample_weight;
+/// use ndarray::array;
+/// let (s, total) = checked_sample_weight(array![1.0, 0.0, 2.5].view(), 3)?;
+/// assert_eq!((&*s, total), (&[1.0, 0.0, 2.5][..], 3.5));
+/// assert!(checked_sample_weight(array![1.0, -1.0].view(), 2).is_err());
+/// # Ok::<(), descent_objectives::ObjectiveError>(())
+/// ```
+///
+/// # Errors
+/// [`ObjectiveError::ShapeMismatch`] for a length other than `n`,
+/// [`ObjectiveError::InvalidSampleWeight`] naming the first negative, NaN or infinite weight,
+/// and [`ObjectiveError::InvalidParameter`] for a sum that is zero or overflows.
+pub fn checked_sample_weight(
     weights: ArrayView1<'_, f64>,
     n: usize,
 ) -> Result<(Cow<'_, [f64]>, f64), ObjectiveError> {
