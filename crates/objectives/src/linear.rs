@@ -212,7 +212,8 @@ pub(crate) fn with_indicator_statistics(
 /// ```
 /// use descent_objectives::checked_sample_weight;
 /// use ndarray::array;
-/// let (s, total) = checked_sample_weight(array![1.0, 0.0, 2.5].view(), 3)?;
+/// let weights = array![1.0, 0.0, 2.5];
+/// let (s, total) = checked_sample_weight(weights.view(), 3)?;
 /// assert_eq!((&*s, total), (&[1.0, 0.0, 2.5][..], 3.5));
 /// assert!(checked_sample_weight(array![1.0, -1.0].view(), 2).is_err());
 /// # Ok::<(), descent_objectives::ObjectiveError>(())
