@@ -112,8 +112,14 @@ impl Scoring {
     }
 
     /// The score of `model` on held-out rows.
-    fn of(self, model: &Model, x: &DesignMatrix<'_>, y: ArrayView1<'_, f64>) -> Result<f64> {
-        let metrics = Metrics::of(model, x, y)?;
+    fn of(
+        self,
+        model: &Model,
+        x: &DesignMatrix<'_>,
+        y: ArrayView1<'_, f64>,
+        w: Option<ArrayView1<'_, f64>>,
+    ) -> Result<f64> {
+        let metrics = Metrics::of(model, x, y, w)?;
         let score = match (self, &metrics) {
             (Scoring::LogLoss, Metrics::Classification(m)) => Some(m.log_loss),
             (Scoring::Accuracy, Metrics::Classification(m)) => Some(m.accuracy),
@@ -204,6 +210,7 @@ fn fold_path<T: Element>(
             value,
             &xt,
             train.y.view(),
+            train.w.as_ref().map(ndarray::Array1::view),
             previous.as_ref(),
         )
         .with_context(|| {
@@ -213,8 +220,12 @@ fn fold_path<T: Element>(
                 strength_name(settings.kind)
             )
         })?;
-        path.scores
-            .push(scoring.of(&model, &xh, held_out.y.view())?);
+        path.scores.push(scoring.of(
+            &model,
+            &xh,
+            held_out.y.view(),
+            held_out.w.as_ref().map(ndarray::Array1::view),
+        )?);
         path.non_zeros
             .push(model.coef().iter().filter(|w| **w != 0.0).count());
         path.converged.push(model.report().converged());
@@ -356,12 +367,13 @@ fn cv_as<T: Element>(args: &CvArgs, scoring: Scoring, out: &mut impl Write) -> R
         Choice::OneSe => one_se,
     };
     let chosen_value = points[chosen].value;
-    let refit = grid::fit_at(&settings, solver, chosen_value, &x, y, None)
+    let w = prepared.train_weight();
+    let refit = grid::fit_at(&settings, solver, chosen_value, &x, y, w, None)
         .map_err(|e| prepared.explain(e))
         .context("refitting on all training rows")?;
     let cv_seconds = started.elapsed().as_secs_f64();
     let test = match prepared.test()? {
-        Some((xt, yt)) => Some(Metrics::of(&refit, &xt, yt)?),
+        Some((xt, yt)) => Some(Metrics::of(&refit, &xt, yt, prepared.test_weight())?),
         None => None,
     };
     if let Some(path) = &args.out {
@@ -528,11 +540,7 @@ fn cv_as<T: Element>(args: &CvArgs, scoring: Scoring, out: &mut impl Write) -> R
             .test
             .as_ref()
             .map_or(String::new(), |(xt, _)| format!(", {} test rows", xt.nrows())),
-        if args.data.standardize {
-            ", standardized"
-        } else {
-            ""
-        },
+        args.data.words(),
         stored_as(T::NAME)
     )?;
     let score = scoring.words();

@@ -14,7 +14,7 @@ use descent_models::encoding::{
 };
 use descent_models::table::{RawTable, ReadOptions, Source};
 use descent_models::{
-    split_indices, train_test_split_owned, Model, ModelError, ModelFile, SplitRecord,
+    split_indices, train_test_split_owned, ClassWeight, Model, ModelError, ModelFile, SplitRecord,
     StandardScaler,
 };
 use descent_objectives::{Categorical, DesignMatrix, Element};
@@ -172,8 +172,85 @@ pub(crate) struct DataArgs {
     /// The seed of the train/test shuffle.
     #[arg(long, default_value_t = 42, allow_hyphen_values = true, value_parser = crate::args::seed)]
     pub seed: u64,
+    /// A column of sample weights (scikit-learn's sample_weight): each row's loss counts as
+    /// many times as its weight, and the scores are weighted means; not a feature. Weights are
+    /// finite and 0 or more (0 leaves a row out of the fit).
+    #[arg(long)]
+    pub weight_column: Option<String>,
+    /// Logistic: weights of the classes, multiplied into the rows' weights: balanced (each
+    /// class weighs the same in total, W/(K·W_k)), or label=weight pairs, comma-separated
+    /// (classes not listed weigh 1), e.g. 1=5 or Yes=3,No=1.
+    #[arg(long, value_parser = ClassWeightArg::parse)]
+    pub class_weight: Option<ClassWeightArg>,
     #[command(flatten)]
     pub table: TableArgs,
+}
+
+/// `--class-weight`: as given, labels still text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ClassWeightArg {
+    /// `balanced`.
+    Balanced,
+    /// `label=weight,…`.
+    Given(Vec<(String, f64)>),
+}
+
+impl ClassWeightArg {
+    /// `balanced`, or `label=weight` pairs separated by commas (the weight after the last
+    /// `=`), each weight finite and 0 or more, no label twice.
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        if text.trim() == "balanced" {
+            return Ok(ClassWeightArg::Balanced);
+        }
+        let mut pairs: Vec<(String, f64)> = Vec::new();
+        for pair in text.split(',') {
+            let (label, weight) = pair.rsplit_once('=').ok_or_else(|| {
+                format!("{pair:?} is not label=weight (give balanced, or pairs such as 0=1,1=5)")
+            })?;
+            let label = label.trim();
+            let weight = args::non_negative(weight).map_err(|e| format!("{label}: {e}"))?;
+            if label.is_empty() {
+                return Err(format!("{pair:?} has no label before the ="));
+            }
+            if pairs.iter().any(|(l, _)| l == label) {
+                return Err(format!("label {label:?} is given twice"));
+            }
+            pairs.push((label.to_owned(), weight));
+        }
+        Ok(ClassWeightArg::Given(pairs))
+    }
+
+    /// The class weights for targets encoded by `labels` (label `k` stands for class `k`;
+    /// `None`: the classes are numbers, read as such).
+    fn resolve(&self, labels: Option<&[String]>) -> Result<ClassWeight> {
+        let pairs = match self {
+            ClassWeightArg::Balanced => return Ok(ClassWeight::Balanced),
+            ClassWeightArg::Given(pairs) => pairs,
+        };
+        let class = |label: &str| -> Result<f64> {
+            match labels {
+                Some(labels) => labels
+                    .iter()
+                    .position(|l| l == label)
+                    .map(|k| k as f64)
+                    .with_context(|| {
+                        format!(
+                            "--class-weight: {label:?} is not one of the labels ({})",
+                            labels.join(", ")
+                        )
+                    }),
+                None => label.parse::<f64>().ok().filter(|v| v.is_finite()).with_context(|| {
+                    format!("--class-weight: {label:?} is not a class; the target's classes are numbers")
+                }),
+            }
+        };
+        Ok(ClassWeight::Given(
+            pairs
+                .iter()
+                .map(|(label, weight)| Ok((class(label)?, *weight)))
+                .collect::<Result<_>>()?,
+        ))
+    }
 }
 
 /// Training and test rows, after the optional split and standardization, the features
@@ -196,6 +273,12 @@ pub(crate) struct Prepared<T = f64> {
     pub encoding: Option<TableEncoding>,
     /// Rows left out for missing values (`--missing drop`).
     pub dropped_rows: usize,
+    /// The training rows' sample weights (`--weight-column`).
+    pub w_train: Option<Array1<f64>>,
+    /// The test rows' sample weights.
+    pub w_test: Option<Array1<f64>>,
+    /// `--class-weight`, its labels resolved to the target's classes.
+    pub class_weight: Option<ClassWeight>,
     /// What cross-validation needs to learn the preprocessing again on each fold's training
     /// rows (kept only by [`DataArgs::prepare_for_folds`], and only when something is learned
     /// from the data).
@@ -221,6 +304,27 @@ pub(crate) enum Unprepared<T> {
 }
 
 impl DataArgs {
+    /// The words a command's header gives the options that change what is fitted:
+    /// `, standardized`, `, weighted by column "w"`, `, class weights balanced`.
+    pub(crate) fn words(&self) -> String {
+        let mut words = String::new();
+        if self.standardize {
+            words.push_str(", standardized");
+        }
+        if let Some(column) = &self.weight_column {
+            words.push_str(&format!(", weighted by column {column:?}"));
+        }
+        match &self.class_weight {
+            Some(ClassWeightArg::Balanced) => words.push_str(", class weights balanced"),
+            Some(ClassWeightArg::Given(pairs)) => {
+                let pairs: Vec<String> = pairs.iter().map(|(l, w)| format!("{l}={w}")).collect();
+                words.push_str(&format!(", class weights {}", pairs.join(",")));
+            }
+            None => {}
+        }
+        words
+    }
+
     /// Reads the data file, splits it (with `--test-size`) and standardizes it (with
     /// `--standardize`, fitted on the training rows), for a model of `kind`, leaving out the
     /// columns named in `excluded` (they are not features), the numeric features stored as `T`
@@ -249,7 +353,17 @@ impl DataArgs {
         excluded: &[String],
         folds: bool,
     ) -> Result<Prepared<T>> {
-        let table_reader = self.table.any() || needs_table_reader(&self.data);
+        if self.class_weight.is_some() && kind != ModelKind::Logistic {
+            bail!("--class-weight applies to --model logistic");
+        }
+        if let Some(name) = &self.weight_column {
+            if self.target.as_ref() == Some(name) || self.table.id_column.as_ref() == Some(name) {
+                bail!("--weight-column {name} is also the target or the identifier column");
+            }
+        }
+        // The weight column is read by the table reader, which keeps the lines for messages.
+        let table_reader =
+            self.table.any() || self.weight_column.is_some() || needs_table_reader(&self.data);
         if !table_reader {
             match Dataset::<T>::read(&self.data, self.target.as_deref(), excluded) {
                 Ok(data) => return self.prepare_numeric(data, folds),
@@ -277,6 +391,11 @@ impl DataArgs {
         };
         let unprepared = (folds && self.standardize).then(|| Unprepared::Numeric(x_train.clone()));
         let scaler = self.standardize(&mut x_train, test.as_mut().map(|t| &mut t.0))?;
+        let class_weight = self
+            .class_weight
+            .as_ref()
+            .map(|c| c.resolve(None))
+            .transpose()?;
         Ok(Prepared {
             feature_names: data.feature_names,
             target_name: data.target_name,
@@ -289,6 +408,9 @@ impl DataArgs {
             split,
             encoding: None,
             dropped_rows: 0,
+            w_train: None,
+            w_test: None,
+            class_weight,
             unprepared,
         })
     }
@@ -320,10 +442,22 @@ impl DataArgs {
         let t = &self.table;
         let read = t.read_options();
         let table = RawTable::read(&Source::new(&self.data), &read)?;
+        if let Some(name) = &self.weight_column {
+            let target = self.target.as_ref().or(table.names.last());
+            if target == Some(name) {
+                bail!("--weight-column {name} is the target column; name another with --target, or the column of weights");
+            }
+        }
         let roles = Roles {
             target: self.target.clone(),
             features: t.features.clone(),
-            drop: t.drop.iter().chain(excluded).cloned().collect(),
+            drop: t
+                .drop
+                .iter()
+                .chain(excluded)
+                .chain(&self.weight_column)
+                .cloned()
+                .collect(),
             id_column: t.id_column.clone(),
             categorical: t.categorical.clone(),
         };
@@ -337,14 +471,21 @@ impl DataArgs {
         };
         let selection = Selection::new(&table, &roles, &options)?;
         let (mut rows, dropped_rows) = selection.usable_rows(&table, &options)?;
-        let (train_rows, test_rows) = match self.test_size {
+        // Every usable row's weight, taken before the table is consumed by the encoding.
+        let weights = match &self.weight_column {
+            Some(name) => Some(weights_of(&table, table.column(name)?, &rows)?),
+            None => None,
+        };
+        let (train_rows, test_rows, w_train, w_test) = match self.test_size {
             Some(size) => {
                 let (train, test) = split_indices(rows.len(), size, self.seed)?;
-                let pick = |part: Vec<usize>| part.into_iter().map(|k| rows[k]).collect::<Vec<_>>();
-                (pick(train), Some(pick(test)))
+                let pick = |part: &[usize]| part.iter().map(|&k| rows[k]).collect::<Vec<_>>();
+                let weigh =
+                    |part: &[usize]| weights.as_ref().map(|w| w.select(ndarray::Axis(0), part));
+                (pick(&train), Some(pick(&test)), weigh(&train), weigh(&test))
             }
             // No split: the rows themselves (8 bytes a row, not held twice).
-            None => (std::mem::take(&mut rows), None),
+            None => (std::mem::take(&mut rows), None, weights, None),
         };
         let encoding =
             TableEncoding::fit(&table, &selection, &options, &read.na_values, &train_rows)?;
@@ -401,6 +542,11 @@ impl DataArgs {
             None => (None, Vec::new()),
         };
         let scaler = self.standardize(&mut x_train, test.as_mut().map(|t| &mut t.0))?;
+        let class_weight = self
+            .class_weight
+            .as_ref()
+            .map(|c| c.resolve(encoding.labels.as_deref()))
+            .transpose()?;
         Ok(Prepared {
             feature_names: encoding.feature_names(),
             target_name: encoding.target.clone(),
@@ -413,9 +559,49 @@ impl DataArgs {
             split,
             encoding: Some(encoding),
             dropped_rows,
+            w_train,
+            w_test,
+            class_weight,
             unprepared,
         })
     }
+}
+
+/// The sample weights of `rows` of `table` from its column `c` (see
+/// [`RawTable::sample_weights`]); a missing weight is an error naming its line, whatever
+/// `--missing` says, since a weight is neither a feature to impute nor a reason to drop a row
+/// silently.
+pub(crate) fn weights_of(table: &RawTable, c: usize, rows: &[usize]) -> Result<Array1<f64>> {
+    let all = table.sample_weights(c)?;
+    let weights: Array1<f64> = rows.iter().map(|&i| all[i]).collect();
+    if let Some(k) = weights.iter().position(|w| w.is_nan()) {
+        let count = weights.iter().filter(|w| w.is_nan()).count();
+        bail!(
+            "{}, {}, column {:?}: missing sample weight ({count} row(s) have none); give every row a weight (0 leaves a row out of the fit)",
+            table.source.display(),
+            table.place(rows[k]),
+            table.names[c]
+        );
+    }
+    Ok(weights)
+}
+
+/// The sample weights in column `name` of the plain numeric file `path` (`rows` of them).
+fn numeric_weights(path: &Path, name: &str, rows: usize) -> Result<Array1<f64>> {
+    let w = descent_models::data::read_features_as::<f64>(path, &[name.to_owned()])?;
+    let w = w.column(0).to_owned();
+    if w.len() != rows {
+        bail!("--weight-column {name}: {} values for {rows} rows", w.len());
+    }
+    if let Some(i) = w.iter().position(|&v| v < 0.0) {
+        bail!(
+            "{}, data row {}, column {name:?}: weight {} is negative (a sample weight is a finite number, 0 or more)",
+            path.display(),
+            i + 1,
+            w[i]
+        );
+    }
+    Ok(w)
 }
 
 /// Values read as `f64` stored as `T`; a value beyond `T`'s range (too large, or not zero
@@ -459,6 +645,16 @@ impl<T: Element> Prepared<T> {
             .transpose()
     }
 
+    /// The training rows' sample weights, with `--weight-column`.
+    pub(crate) fn train_weight(&self) -> Option<ArrayView1<'_, f64>> {
+        self.w_train.as_ref().map(Array1::view)
+    }
+
+    /// The test rows' sample weights, with `--weight-column` and `--test-size`.
+    pub(crate) fn test_weight(&self) -> Option<ArrayView1<'_, f64>> {
+        self.w_test.as_ref().map(Array1::view)
+    }
+
     /// The number of training rows.
     pub(crate) fn train_rows(&self) -> usize {
         self.x_train.nrows()
@@ -481,7 +677,15 @@ impl<T: Element> Prepared<T> {
             x: x.select(ndarray::Axis(0), rows),
             categorical: select_categorical(&self.cat_train, rows)?,
             y: self.y_train.select(ndarray::Axis(0), rows),
+            w: self.fold_weights(rows),
         })
+    }
+
+    /// The sample weights of `rows` of the training part, with `--weight-column`.
+    fn fold_weights(&self, rows: &[usize]) -> Option<Array1<f64>> {
+        self.w_train
+            .as_ref()
+            .map(|w| w.select(ndarray::Axis(0), rows))
     }
 
     /// One fold of cross-validation: its training rows and its held-out rows (indices into
@@ -519,11 +723,15 @@ impl<T: Element> Prepared<T> {
                             x: narrow_features(encoded.dense)?,
                             categorical: encoded.categorical,
                             y: encoded.y.context("the fold's target")?,
+                            w: None,
                         })
                     };
                 (rows(&train, "training")?, rows(&held_out, "held-out")?)
             }
         };
+        // The weights of the fold's rows (indices into the training part, as given).
+        fit.w = self.fold_weights(train);
+        score.w = self.fold_weights(held_out);
         if self.scaler.is_some() && fit.x.ncols() > 0 {
             let scaler = StandardScaler::fit(fit.x.view())?;
             scaler.transform_in_place(&mut fit.x)?;
@@ -584,6 +792,8 @@ pub(crate) struct ForModel<'a> {
     pub delimiter: Option<u8>,
     /// `--unknown-level`, overriding the model's.
     pub unknown_level: Option<UnknownLevelArg>,
+    /// A column of sample weights to read too (`eval --weight-column`).
+    pub weight_column: Option<&'a str>,
 }
 
 /// Rows of a data file encoded as a saved model's features (scaled by its scaler), the
@@ -597,6 +807,8 @@ pub(crate) struct ModelRows<T = f64> {
     /// Rows of the file left out for missing values (`eval` of a model fitted with
     /// `--missing drop`).
     pub dropped_rows: usize,
+    /// With [`ForModel::weight_column`]: each row's sample weight.
+    pub w: Option<Array1<f64>>,
 }
 
 impl<T: Element> ModelRows<T> {
@@ -609,6 +821,7 @@ impl<T: Element> ModelRows<T> {
     pub(crate) fn select(&mut self, rows: &[usize]) -> Result<()> {
         self.x = self.x.select(ndarray::Axis(0), rows);
         self.y = self.y.as_ref().map(|y| y.select(ndarray::Axis(0), rows));
+        self.w = self.w.as_ref().map(|w| w.select(ndarray::Axis(0), rows));
         self.ids = self
             .ids
             .as_ref()
@@ -637,6 +850,8 @@ pub(crate) struct Rows<T> {
     pub x: Array2<T>,
     pub categorical: Vec<Categorical<'static>>,
     pub y: Array1<f64>,
+    /// Their sample weights, with `--weight-column`.
+    pub w: Option<Array1<f64>>,
 }
 
 impl<T: Element> Rows<T> {
@@ -683,6 +898,20 @@ pub(crate) fn read_for_model<T: Element>(
                     (None, 0)
                 };
             let encoded = encoding.transform(&table, chosen.as_deref(), what.target.is_some())?;
+            let w = match what.weight_column {
+                Some(name) => {
+                    let all: Vec<usize>;
+                    let rows = match &chosen {
+                        Some(rows) => rows.as_slice(),
+                        None => {
+                            all = (0..table.nrows()).collect();
+                            &all
+                        }
+                    };
+                    Some(weights_of(&table, table.column(name)?, rows)?)
+                }
+                None => None,
+            };
             let ids = match what.id_column {
                 Some(name) => {
                     let c = table.column(name)?;
@@ -701,6 +930,7 @@ pub(crate) fn read_for_model<T: Element>(
                 y: encoded.y,
                 ids,
                 dropped_rows,
+                w,
             }
         }
         None => {
@@ -733,12 +963,17 @@ pub(crate) fn read_for_model<T: Element>(
                 }
                 None => None,
             };
+            let w = match what.weight_column {
+                Some(name) => Some(numeric_weights(path, name, x.nrows())?),
+                None => None,
+            };
             ModelRows {
                 x,
                 categorical: Vec::new(),
                 y,
                 ids,
                 dropped_rows: 0,
+                w,
             }
         }
     };

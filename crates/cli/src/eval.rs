@@ -35,6 +35,10 @@ pub(crate) struct EvalArgs {
     /// fitted on, the held-out (test) rows; otherwise all rows.
     #[arg(long, value_enum)]
     rows: Option<Rows>,
+    /// A column of sample weights: the scores become weighted means, as scikit-learn's
+    /// metrics with sample_weight= (finite weights, 0 or more).
+    #[arg(long)]
+    weight_column: Option<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -78,6 +82,7 @@ fn eval_as<T: Element>(args: &EvalArgs, out: &mut impl Write) -> Result<Outcome>
         &file,
         &args.data,
         &ForModel {
+            weight_column: args.weight_column.as_deref(),
             target: Some(target),
             id_column: None,
             delimiter: args.delimiter,
@@ -134,7 +139,11 @@ fn eval_as<T: Element>(args: &EvalArgs, out: &mut impl Write) -> Result<Outcome>
         );
     }
     let y = data.y.clone().context("the target")?;
-    let metrics = Metrics::of(&file.model, &data.design()?, y.view())?;
+    if let Some(name) = &args.weight_column {
+        label = format!("{label}, weighted by {name}");
+    }
+    let w = data.w.as_ref().map(ndarray::Array1::view);
+    let metrics = Metrics::of(&file.model, &data.design()?, y.view(), w)?;
     if args.json {
         output::write_json(out, &Evaluation { rows, metrics })?;
     } else {

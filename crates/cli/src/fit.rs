@@ -1,13 +1,13 @@
 //! `descent fit`.
 
-use crate::data::{DataArgs, Prepared};
+use crate::data::{ClassWeightArg, DataArgs, Prepared};
 use crate::number::Sig;
 use crate::output::{self, Metrics};
 use crate::progress::Watch;
 use crate::{args, files, ModelKind, Outcome};
 use anyhow::{bail, Result};
 use clap::ValueEnum;
-use descent_models::{LinearRegression, LogisticRegression, Model, Penalty, Solver};
+use descent_models::{ClassWeight, LinearRegression, LogisticRegression, Model, Penalty, Solver};
 use descent_objectives::{DesignMatrix, Element};
 use descent_solvers::{Criterion, Evaluations, Observer, Report, Termination};
 use ndarray::{Array1, ArrayView1};
@@ -211,7 +211,7 @@ impl PenaltyArgs {
 }
 
 impl FitArgs {
-    fn settings(&self) -> ModelSettings {
+    fn settings(&self, class_weight: Option<ClassWeight>) -> ModelSettings {
         ModelSettings {
             kind: self.model,
             c: self.c,
@@ -223,6 +223,7 @@ impl FitArgs {
             threshold: self.threshold,
             fit_intercept: !self.no_intercept,
             precondition: true,
+            class_weight,
         }
     }
 
@@ -309,6 +310,16 @@ pub(crate) struct FitSummary {
     /// Rows left out for missing values (`--missing drop`).
     #[serde(skip_serializing_if = "is_zero")]
     pub dropped_rows: usize,
+    /// The column of sample weights (`--weight-column`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight_column: Option<String>,
+    /// The training rows' total sample weight `W` (with `--weight-column` or
+    /// `--class-weight`): the objective's mean is over it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight_sum: Option<f64>,
+    /// `--class-weight` as given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class_weight: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub penalty: Option<&'static str>,
     #[serde(rename = "C", skip_serializing_if = "Option::is_none")]
@@ -380,13 +391,17 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     let reading = std::time::Instant::now();
     let prepared = args.data.prepare_as::<T>(args.model, &[])?;
     let read_seconds = reading.elapsed().as_secs_f64();
-    let (x, y) = (prepared.train()?, prepared.y_train.view());
-    let settings = args.settings();
+    let (x, y, w) = (
+        prepared.train()?,
+        prepared.y_train.view(),
+        prepared.train_weight(),
+    );
+    let settings = args.settings(prepared.class_weight.clone());
     let started = std::time::Instant::now();
     let model = {
         let mut watch = Watch::new("fitting", args.quiet || args.json);
         settings
-            .fit_observed(solver, &x, y, &mut watch)
+            .fit_observed(solver, &x, y, w, &mut watch)
             .map_err(|e| prepared.explain(e))?
     };
     let fit_seconds = started.elapsed().as_secs_f64();
@@ -394,7 +409,7 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
         (None, None)
     } else {
         let test = match prepared.test()? {
-            Some((xt, yt)) => Some(Metrics::of(&model, xt, yt).map_err(|e| match e {
+            Some((xt, yt)) => Some(Metrics::of(&model, xt, yt, prepared.test_weight()).map_err(|e| match e {
                 descent_models::ModelError::UnknownLabel { value, .. }
                 | descent_models::ModelError::UnknownClass { value, .. } => anyhow::anyhow!(
                     "the test rows hold label {value}, which no training row of the split has, so the model knows no such class ({e}); use another --seed or a larger --test-size, or no split"
@@ -403,7 +418,7 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
             })?),
             None => None,
         };
-        (Some(Metrics::of(&model, &x, y)?), test)
+        (Some(Metrics::of(&model, &x, y, w)?), test)
     };
     let warning = fit_warning(&model, &settings, x.ncols());
     // The model is saved before anything is printed, so that nothing reads as success
@@ -433,7 +448,15 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     }
     let mut warnings = Vec::new();
     let summarizing = std::time::Instant::now();
-    let inference = if args.summary {
+    let weighted = prepared.w_train.is_some() || prepared.class_weight.is_some();
+    let inference = if args.summary && weighted {
+        // statsmodels' counterparts are WLS and GLM with freq_weights, whose tables differ
+        // from OLS and Logit; an unweighted table of a weighted fit would be wrong.
+        warnings.push(
+            "no --summary: the summary of a fit with sample or class weights is not built yet (statsmodels: WLS, GLM with freq_weights); fit without weights for the table".to_owned(),
+        );
+        None
+    } else if args.summary {
         let cov = args.cov_type.unwrap_or_default().into();
         crate::inference::summarize(&model, &x, y, !args.no_intercept, cov)
             .map_err(|e| {
@@ -491,7 +514,7 @@ impl SolverName {
 }
 
 /// The model settings of fit, race and path, each `None` meaning the model's default.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct ModelSettings {
     pub kind: ModelKind,
     pub c: Option<f64>,
@@ -506,6 +529,8 @@ pub(crate) struct ModelSettings {
     pub fit_intercept: bool,
     /// Whether iterative solvers work in standardized coordinates (the models' default).
     pub precondition: bool,
+    /// Logistic: `--class-weight`.
+    pub class_weight: Option<ClassWeight>,
 }
 
 impl ModelSettings {
@@ -531,6 +556,9 @@ impl ModelSettings {
         }
         if let Some(n) = self.max_iter {
             settings = settings.max_iter(n);
+        }
+        if let Some(weights) = &self.class_weight {
+            settings = settings.class_weight(weights.clone());
         }
         settings
     }
@@ -561,14 +589,16 @@ impl ModelSettings {
         self.tol.unwrap_or(1e-4)
     }
 
-    /// Fits the model of kind `kind` with `solver` on `x`, `y`.
+    /// Fits the model of kind `kind` with `solver` on `x`, `y`, each row weighted by `w` when
+    /// given.
     pub(crate) fn fit<'x>(
         &self,
         solver: Solver,
         x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
+        w: Option<ArrayView1<'_, f64>>,
     ) -> Result<Model, descent_models::ModelError> {
-        self.fit_observed(Some(solver), x, y, &mut descent_solvers::Unobserved)
+        self.fit_observed(Some(solver), x, y, w, &mut descent_solvers::Unobserved)
     }
 
     /// As [`fit`](Self::fit), the solver reporting to `observer`.
@@ -577,21 +607,24 @@ impl ModelSettings {
         solver: Option<Solver>,
         x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
+        w: Option<ArrayView1<'_, f64>>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<Model, descent_models::ModelError> {
         Ok(match self.kind {
             ModelKind::Logistic if more_than_two_classes(y) => {
                 Model::MultinomialLogisticRegression(
                     self.logistic(solver)
-                        .fit_multinomial_observed(x, y, observer)?,
+                        .fit_multinomial_weighted_observed(x, y, w, observer)?,
                 )
             }
-            ModelKind::Logistic => {
-                Model::LogisticRegression(self.logistic(solver).fit_observed(x, y, observer)?)
-            }
-            ModelKind::Linear => {
-                Model::LinearRegression(self.linear(solver).fit_observed(x, y, observer)?)
-            }
+            ModelKind::Logistic => Model::LogisticRegression(
+                self.logistic(solver)
+                    .fit_weighted_observed(x, y, w, observer)?,
+            ),
+            ModelKind::Linear => Model::LinearRegression(
+                self.linear(solver)
+                    .fit_weighted_observed(x, y, w, observer)?,
+            ),
         })
     }
 }
@@ -682,6 +715,21 @@ fn model_solver(model: &Model) -> Solver {
     }
 }
 
+/// `W`, the training rows' total weight (sample weights times class weights), from the loss
+/// the model was fitted with; `None` when it cannot be formed.
+fn weight_sum<T>(model: &Model, prepared: &Prepared<T>) -> Option<f64> {
+    let y = prepared.y_train.view();
+    match (&prepared.class_weight, model) {
+        (_, Model::LinearRegression(_)) | (None, _) => prepared.w_train.as_ref().map(|w| w.sum()),
+        (Some(class_weight), _) => Some(
+            class_weight
+                .row_weights(y, prepared.w_train.as_ref().map(ndarray::Array1::view))
+                .ok()?
+                .sum(),
+        ),
+    }
+}
+
 /// What the objective `F` is, in words.
 fn objective_form(model: &Model) -> String {
     match model {
@@ -759,6 +807,26 @@ fn summarize<T: Element>(
         Model::LinearRegression(m) => (None, None, None, Some(m.alpha), m.l1_ratio, m.rank),
     };
     let (coef, intercept) = output::coefficients(model);
+    let class_weight = args.data.class_weight.as_ref().map(|c| match c {
+        ClassWeightArg::Balanced => "balanced".to_owned(),
+        ClassWeightArg::Given(pairs) => pairs
+            .iter()
+            .map(|(label, w)| format!("{label}={w}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    });
+    // The rows' combined weights sum to W, over which the objective's mean is taken.
+    let weight_sum = (prepared.w_train.is_some() || class_weight.is_some())
+        .then(|| weight_sum(model, prepared))
+        .flatten();
+    let mut objective_form = objective_form(model);
+    if let Some(total) = weight_sum {
+        objective_form = format!(
+            "weighted {}, W = Σ weights = {}",
+            objective_form.replace("·N)", "·W)").replace("/N,", "/W,"),
+            Sig(total, 6)
+        );
+    }
     FitSummary {
         model: model.kind(),
         solver: report.solver.clone(),
@@ -772,6 +840,9 @@ fn summarize<T: Element>(
         classes,
         labels: prepared.encoding.as_ref().and_then(|e| e.labels.clone()),
         dropped_rows: prepared.dropped_rows,
+        weight_column: args.data.weight_column.clone(),
+        weight_sum,
+        class_weight,
         penalty,
         c,
         alpha,
@@ -784,9 +855,9 @@ fn summarize<T: Element>(
         converged: report.converged(),
         warning,
         objective: report.value,
-        objective_form: objective_form(model),
+        objective_form,
         gradient_norm: report.gradient_norm,
-        tol: args.settings().tolerance(),
+        tol: args.settings(None).tolerance(),
         evaluations: report.evaluations,
         fit_seconds,
         read_seconds,
@@ -819,6 +890,15 @@ fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> std::io::Result<()
             "{} rows with missing values left out (--missing drop)",
             s.dropped_rows
         )?;
+    }
+    match (&s.weight_column, &s.class_weight) {
+        (Some(column), None) => writeln!(out, "sample weights: column {column:?}")?,
+        (None, Some(classes)) => writeln!(out, "class weights: {classes}")?,
+        (Some(column), Some(classes)) => writeln!(
+            out,
+            "sample weights: column {column:?}, times the class weights {classes}"
+        )?,
+        (None, None) => {}
     }
     match s.labels.as_deref() {
         Some([negative, positive]) => writeln!(

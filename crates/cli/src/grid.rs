@@ -96,8 +96,13 @@ impl GridArgs {
             threshold: None,
             fit_intercept: true,
             precondition: true,
+            class_weight: prepared.class_weight.clone(),
         };
-        let (x, y) = (prepared.train()?, prepared.y_train.view());
+        let (x, y, w) = (
+            prepared.train()?,
+            prepared.y_train.view(),
+            prepared.train_weight(),
+        );
         let asked = self.solver.map(|name| name.solver(None)).transpose()?;
         let solver = solver(kind, asked, sparse, &x, y);
         let given = match kind {
@@ -106,7 +111,7 @@ impl GridArgs {
         };
         let range = match given {
             Some(range) => range,
-            None => default_range(&settings, sparse, &x, y)
+            None => default_range(&settings, sparse, &x, y, w)
                 .map_err(|e| e.context(format!("choosing the range of {}", strength_name(kind))))?,
         };
         Ok(Plan {
@@ -160,22 +165,25 @@ pub(crate) fn default_range(
     sparse: bool,
     x: &DesignMatrix<'_>,
     y: ArrayView1<'_, f64>,
+    w: Option<ArrayView1<'_, f64>>,
 ) -> Result<(f64, f64)> {
     if !sparse {
         return Ok((1e-4, 1e4));
     }
     match settings.kind {
         ModelKind::Logistic => match if crate::fit::more_than_two_classes(y) {
-            settings.logistic(None).l1_min_c_multinomial(x, y)?
+            settings
+                .logistic(None)
+                .l1_min_c_multinomial_weighted(x, y, w)?
         } else {
-            settings.logistic(None).l1_min_c(x, y)?
+            settings.logistic(None).l1_min_c_weighted(x, y, w)?
         } {
             Some(c) => Ok((c, c * 10f64.powf(LOGISTIC_DECADES))),
             None => bail!(
                 "no feature is correlated with the labels, so every C gives all-zero coefficients; give the range with --C"
             ),
         },
-        ModelKind::Linear => match settings.linear(None).alpha_max(x, y)? {
+        ModelKind::Linear => match settings.linear(None).alpha_max_weighted(x, y, w)? {
             Some(a) => Ok((a * 10f64.powf(-LINEAR_DECADES), a)),
             None => bail!(
                 "no feature is correlated with the target, so every alpha gives all-zero coefficients; give the range with --alpha"
@@ -227,47 +235,49 @@ pub(crate) fn parameter_count(
 }
 
 /// The model of `settings` at strength `value` (its `C` or `alpha`) with `solver`, fitted on
-/// `x`, `y` from the coefficients of `previous` when given (a warm start), without history.
+/// `x`, `y` (rows weighted by `w` when given) from the coefficients of `previous` when given
+/// (a warm start), without history.
 pub(crate) fn fit_at(
     settings: &ModelSettings,
     solver: Solver,
     value: f64,
     x: &DesignMatrix<'_>,
     y: ArrayView1<'_, f64>,
+    w: Option<ArrayView1<'_, f64>>,
     previous: Option<&Model>,
 ) -> Result<Model, ModelError> {
-    let at = match settings.kind {
-        ModelKind::Logistic => ModelSettings {
-            c: Some(value),
-            ..*settings
-        },
-        ModelKind::Linear => ModelSettings {
-            alpha: Some(value),
-            ..*settings
-        },
-    };
+    let mut at = settings.clone();
+    match settings.kind {
+        ModelKind::Logistic => at.c = Some(value),
+        ModelKind::Linear => at.alpha = Some(value),
+    }
     Ok(match (settings.kind, previous) {
         (ModelKind::Logistic, previous) if crate::fit::more_than_two_classes(y) => {
             let model = at.logistic(Some(solver)).record_history(false);
             Model::MultinomialLogisticRegression(match previous {
                 Some(Model::MultinomialLogisticRegression(p)) => {
-                    model.fit_multinomial_warm(x, y, p)?
+                    model.fit_multinomial_warm_weighted(x, y, w, p)?
                 }
-                _ => model.fit_multinomial(x, y)?,
+                _ => model.fit_multinomial_weighted_observed(
+                    x,
+                    y,
+                    w,
+                    &mut descent_solvers::Unobserved,
+                )?,
             })
         }
         (ModelKind::Logistic, previous) => {
             let model = at.logistic(Some(solver)).record_history(false);
             Model::LogisticRegression(match previous {
-                Some(Model::LogisticRegression(p)) => model.fit_warm(x, y, p)?,
-                _ => model.fit(x, y)?,
+                Some(Model::LogisticRegression(p)) => model.fit_warm_weighted(x, y, w, p)?,
+                _ => model.fit_weighted_observed(x, y, w, &mut descent_solvers::Unobserved)?,
             })
         }
         (ModelKind::Linear, previous) => {
             let model = at.linear(Some(solver)).record_history(false);
             Model::LinearRegression(match previous {
-                Some(Model::LinearRegression(p)) => model.fit_warm(x, y, p)?,
-                _ => model.fit(x, y)?,
+                Some(Model::LinearRegression(p)) => model.fit_warm_weighted(x, y, w, p)?,
+                _ => model.fit_weighted_observed(x, y, w, &mut descent_solvers::Unobserved)?,
             })
         }
     })

@@ -1,5 +1,6 @@
 //! Text output shared by the commands: metrics, JSON, terminations and numbers in tables.
 
+use crate::number::Sig;
 use descent_models::metrics::{ClassificationMetrics, MulticlassMetrics, RegressionMetrics};
 use descent_models::{Model, ModelError};
 use descent_objectives::DesignMatrix;
@@ -17,16 +18,20 @@ pub(crate) enum Metrics {
 }
 
 impl Metrics {
-    /// The scores of `model` on features `x` (already scaled) against targets `y`.
+    /// The scores of `model` on features `x` (already scaled) against targets `y`, weighted by
+    /// `w` when given.
     pub(crate) fn of<'x>(
         model: &Model,
         x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
+        w: Option<ArrayView1<'_, f64>>,
     ) -> Result<Self, ModelError> {
         Ok(match model {
-            Model::LogisticRegression(m) => Metrics::Classification(m.evaluate(x, y)?),
-            Model::LinearRegression(m) => Metrics::Regression(m.evaluate(x, y)?),
-            Model::MultinomialLogisticRegression(m) => Metrics::Multiclass(m.evaluate(x, y)?),
+            Model::LogisticRegression(m) => Metrics::Classification(m.evaluate_weighted(x, y, w)?),
+            Model::LinearRegression(m) => Metrics::Regression(m.evaluate_weighted(x, y, w)?),
+            Model::MultinomialLogisticRegression(m) => {
+                Metrics::Multiclass(m.evaluate_weighted(x, y, w)?)
+            }
         })
     }
 }
@@ -137,7 +142,7 @@ pub(crate) fn write_metric_rows(
         match metrics {
             Some(Metrics::Classification(m)) => writeln!(
                 out,
-                "  {label:<width$}  {:>6}  {:>9.4}  {:>9.5}  {:>9.4}  {:>7.4}  {:>7.4}  {:>7}  {:?}",
+                "  {label:<width$}  {:>6}  {:>9.4}  {:>9.5}  {:>9.4}  {:>7.4}  {:>7.4}  {:>7}  {}",
                 m.samples,
                 m.accuracy,
                 m.log_loss,
@@ -145,20 +150,69 @@ pub(crate) fn write_metric_rows(
                 m.recall,
                 m.f1,
                 m.roc_auc.map_or("n/a".to_owned(), |a| format!("{a:.4}")),
-                m.confusion_matrix.as_array()
+                match &m.weighted_confusion_matrix {
+                    Some(w) => matrix(w.iter().map(|r| r.as_slice())),
+                    None => format!("{:?}", m.confusion_matrix.as_array()),
+                }
             )?,
             Some(Metrics::Regression(m)) => writeln!(
                 out,
                 "  {label:<width$}  {:>6}  {:>12.4}  {:>10.4}  {:>10.4}  {:>8}",
-                m.samples, m.mse, m.rmse, m.mae, m.r2.map_or("n/a".to_owned(), |r| format!("{r:.4}"))
+                m.samples,
+                m.mse,
+                m.rmse,
+                m.mae,
+                m.r2.map_or("n/a".to_owned(), |r| format!("{r:.4}"))
             )?,
             Some(Metrics::Multiclass(m)) => writeln!(
                 out,
-                "  {label:<width$}  {:>6}  {:>9.4}  {:>9.5}  {:>9.4}  {:>11.4}  {:?}",
-                m.samples, m.accuracy, m.log_loss, m.macro_f1, m.weighted_f1, m.confusion_matrix
+                "  {label:<width$}  {:>6}  {:>9.4}  {:>9.5}  {:>9.4}  {:>11.4}  {}",
+                m.samples,
+                m.accuracy,
+                m.log_loss,
+                m.macro_f1,
+                m.weighted_f1,
+                match &m.weighted_confusion_matrix {
+                    Some(w) => matrix(w.iter().map(Vec::as_slice)),
+                    None => format!("{:?}", m.confusion_matrix),
+                }
             )?,
             None => {}
         }
     }
+    let weighted = rows.iter().any(|(_, m)| {
+        matches!(
+            m,
+            Some(
+                Metrics::Classification(ClassificationMetrics {
+                    weight_sum: Some(_),
+                    ..
+                }) | Metrics::Regression(RegressionMetrics {
+                    weight_sum: Some(_),
+                    ..
+                }) | Metrics::Multiclass(MulticlassMetrics {
+                    weight_sum: Some(_),
+                    ..
+                })
+            )
+        )
+    });
+    if weighted {
+        writeln!(
+            out,
+            "  (weighted by the sample weights: means over their sum, the confusion counts sums of weights)"
+        )?;
+    }
     Ok(())
+}
+
+/// A matrix of sums of weights, four significant digits each: `[[161.2, 6.13], [0.5, 287]]`.
+fn matrix<'a>(rows: impl Iterator<Item = &'a [f64]>) -> String {
+    let rows: Vec<String> = rows
+        .map(|r| {
+            let cells: Vec<String> = r.iter().map(|v| Sig(*v, 4).to_string()).collect();
+            format!("[{}]", cells.join(", "))
+        })
+        .collect();
+    format!("[{}]", rows.join(", "))
 }

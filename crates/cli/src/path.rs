@@ -117,10 +117,11 @@ fn timed(
     value: f64,
     x: &DesignMatrix<'_>,
     y: ArrayView1<'_, f64>,
+    w: Option<ArrayView1<'_, f64>>,
     previous: Option<&Model>,
 ) -> Result<(Model, f64), descent_models::ModelError> {
     let started = Instant::now();
-    let model = grid::fit_at(settings, solver, value, x, y, previous)?;
+    let model = grid::fit_at(settings, solver, value, x, y, w, previous)?;
     Ok((model, started.elapsed().as_secs_f64()))
 }
 
@@ -147,7 +148,11 @@ fn path_as<T: Element>(args: &PathArgs, out: &mut impl Write) -> Result<Outcome>
         values,
         sparse,
     } = args.grid.plan(args.model, &prepared, num)?;
-    let (x, y) = (prepared.train()?, prepared.y_train.view());
+    let (x, y, w) = (
+        prepared.train()?,
+        prepared.y_train.view(),
+        prepared.train_weight(),
+    );
     let test_part = prepared.test()?;
     let strength = strength_name(args.model);
     let bar = progress::start(
@@ -159,13 +164,13 @@ fn path_as<T: Element>(args: &PathArgs, out: &mut impl Write) -> Result<Outcome>
     let mut previous: Option<Model> = None;
     for &value in &values {
         bar.set_message(format!("{strength} = {value:.3e}"));
-        let (model, seconds) = timed(&settings, solver, value, &x, y, previous.as_ref())
+        let (model, seconds) = timed(&settings, solver, value, &x, y, w, previous.as_ref())
             .map_err(|e| prepared.explain(e))
             .with_context(|| format!("fitting at {strength} = {value}"))?;
-        let (cold, cold_seconds) = timed(&settings, solver, value, &x, y, None)?;
-        let train = Metrics::of(&model, &x, y)?;
+        let (cold, cold_seconds) = timed(&settings, solver, value, &x, y, w, None)?;
+        let train = Metrics::of(&model, &x, y, w)?;
         let test = match &test_part {
-            Some((xt, yt)) => Some(Metrics::of(&model, xt, *yt)?),
+            Some((xt, yt)) => Some(Metrics::of(&model, xt, *yt, prepared.test_weight())?),
             None => None,
         };
         steps.push(step(
@@ -280,11 +285,7 @@ fn path_as<T: Element>(args: &PathArgs, out: &mut impl Write) -> Result<Outcome>
         solver,
         x.nrows(),
         prepared.test_rows(),
-        if args.data.standardize {
-            ", standardized"
-        } else {
-            ""
-        },
+        args.data.words(),
         stored_as(T::NAME)
     )?;
     let [first, second] = score_names(args.model);

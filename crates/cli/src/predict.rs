@@ -87,6 +87,7 @@ fn predict_as<T: Element>(args: &PredictArgs, out: &mut impl Write) -> Result<Ou
         &file,
         &args.data,
         &ForModel {
+            weight_column: None,
             target: None,
             id_column: args.id_column.as_deref(),
             delimiter: args.delimiter,

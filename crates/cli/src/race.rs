@@ -183,6 +183,7 @@ fn race_as<T: Element>(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome>
         threshold: None,
         fit_intercept: true,
         precondition: !args.no_precondition,
+        class_weight: prepared.class_weight.clone(),
     };
     let bar = progress::start(
         Some((solvers.len() * args.repeat) as u64),
@@ -201,7 +202,7 @@ fn race_as<T: Element>(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome>
             bar.set_message(solver.to_string());
             let started = Instant::now();
             let model = settings
-                .fit(solver, &x, y)
+                .fit(solver, &x, y, prepared.train_weight())
                 .map_err(|e| prepared.explain(e))
                 .with_context(|| format!("solver {}", solver.short_name()))?;
             times.push(started.elapsed().as_secs_f64());
@@ -312,11 +313,7 @@ fn race_as<T: Element>(args: &RaceArgs, out: &mut impl Write) -> Result<Outcome>
         args.data.data.display(),
         x.nrows(),
         x.ncols(),
-        if args.data.standardize {
-            ", standardized"
-        } else {
-            ""
-        },
+        args.data.words(),
         stored_as(T::NAME),
         Sig(args.tol, 3),
         args.max_iter,

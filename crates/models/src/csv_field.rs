@@ -272,6 +272,18 @@ pub enum DataError {
         /// Its type.
         kind: String,
     },
+    /// A sample weight that is not one: negative or infinite.
+    #[error("{path}, {at}, column {column:?}: weight {value} is negative or infinite (a sample weight is a finite number, 0 or more)")]
+    InvalidWeight {
+        /// The file.
+        path: PathBuf,
+        /// Where: `line 5` of a text file, `row 4` of a Parquet file.
+        at: String,
+        /// The weight column.
+        column: String,
+        /// The value.
+        value: f64,
+    },
     /// A Parquet file that could not be read.
     #[error("{path}: {reason}")]
     Parquet {

@@ -148,9 +148,27 @@ impl LinearRegression {
         x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<Option<f64>, ModelError> {
+        self.alpha_max_weighted(x, y, None)
+    }
+
+    /// [`alpha_max`](Self::alpha_max) of the fit weighted by `sample_weight` when given (see
+    /// [`fit_weighted`](Self::fit_weighted)): `|Σᵢ sᵢxᵢⱼ(yᵢ − ȳ_s)| / Σᵢ sᵢ` with the
+    /// weighted mean `ȳ_s`.
+    ///
+    /// # Errors
+    /// As [`alpha_max`](Self::alpha_max), and invalid weights.
+    pub fn alpha_max_weighted<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<Option<f64>, ModelError> {
         let x = x.into();
         let loss = MeanSquaredError::new(&x, y.view())?.fit_intercept(self.fit_intercept);
-        let t = loss.l1_threshold();
+        let t = match sample_weight {
+            Some(s) => loss.sample_weight(s.view())?.l1_threshold(),
+            None => loss.l1_threshold(),
+        };
         Ok(self
             .l1_ratio
             .filter(|&r| r > 0.0 && t > 0.0)
@@ -168,12 +186,27 @@ impl LinearRegression {
         y: ArrayView1<'_, f64>,
         previous: &FittedLinearRegression,
     ) -> Result<FittedLinearRegression, ModelError> {
+        self.fit_warm_weighted(x, y, None, previous)
+    }
+
+    /// As [`fit_warm`](Self::fit_warm), each row's loss weighted by `sample_weight` when
+    /// given (as [`fit_weighted`](Self::fit_weighted)).
+    ///
+    /// # Errors
+    /// As [`fit_warm`](Self::fit_warm) and [`fit_weighted`](Self::fit_weighted).
+    pub fn fit_warm_weighted<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+        previous: &FittedLinearRegression,
+    ) -> Result<FittedLinearRegression, ModelError> {
         let mut start = previous.coef.to_vec();
         if self.fit_intercept {
             start.push(previous.intercept);
         }
         let start = Array1::from_vec(start);
-        self.fit_with_start(x.into(), y, None, Some(&start), &mut Unobserved)
+        self.fit_with_start(x.into(), y, sample_weight, Some(&start), &mut Unobserved)
     }
 
     /// Fits the model to features `x` (one row per sample) and targets `y`.

@@ -233,10 +233,25 @@ impl LogisticRegression {
         x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<Option<f64>, ModelError> {
+        self.l1_min_c_weighted(x, y, None)
+    }
+
+    /// [`l1_min_c`](Self::l1_min_c) of the fit weighted by `sample_weight` when given (see
+    /// [`fit_weighted`](Self::fit_weighted)): the threshold and `N` become their weighted
+    /// forms.
+    ///
+    /// # Errors
+    /// As [`l1_min_c`](Self::l1_min_c), and invalid weights.
+    pub fn l1_min_c_weighted<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<Option<f64>, ModelError> {
         self.validate()?;
         let x = x.into();
         let (classes, y01) = binary_labels(y)?;
-        let weights = self.row_weights(None, &classes, &y01)?;
+        let weights = self.row_weights(sample_weight, &classes, &y01)?;
         let mut loss = LogLoss::new(&x, &y01)?.fit_intercept(self.fit_intercept);
         if let Some(s) = &weights {
             loss = loss.sample_weight(s.view())?;
@@ -270,9 +285,23 @@ impl LogisticRegression {
         x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<Option<f64>, ModelError> {
+        self.l1_min_c_multinomial_weighted(x, y, None)
+    }
+
+    /// [`l1_min_c_multinomial`](Self::l1_min_c_multinomial) of the fit weighted by
+    /// `sample_weight` when given.
+    ///
+    /// # Errors
+    /// As [`l1_min_c_multinomial`](Self::l1_min_c_multinomial), and invalid weights.
+    pub fn l1_min_c_multinomial_weighted<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<Option<f64>, ModelError> {
         self.validate()?;
         let x = x.into();
-        let (t, n) = crate::multinomial::l1_threshold(self, &x, y)?;
+        let (t, n) = crate::multinomial::l1_threshold(self, &x, y, sample_weight)?;
         Ok(self.c_min(t, n))
     }
 
@@ -390,12 +419,27 @@ impl LogisticRegression {
         y: ArrayView1<'_, f64>,
         previous: &FittedLogisticRegression,
     ) -> Result<FittedLogisticRegression, ModelError> {
+        self.fit_warm_weighted(x, y, None, previous)
+    }
+
+    /// As [`fit_warm`](Self::fit_warm), each row's loss weighted by `sample_weight` when
+    /// given (as [`fit_weighted`](Self::fit_weighted)).
+    ///
+    /// # Errors
+    /// As [`fit_warm`](Self::fit_warm) and [`fit_weighted`](Self::fit_weighted).
+    pub fn fit_warm_weighted<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+        previous: &FittedLogisticRegression,
+    ) -> Result<FittedLogisticRegression, ModelError> {
         let mut start = previous.coef.to_vec();
         if self.fit_intercept {
             start.push(previous.intercept);
         }
         let start = Array1::from_vec(start);
-        self.fit_with_start(x.into(), y, None, Some(&start), &mut Unobserved)
+        self.fit_with_start(x.into(), y, sample_weight, Some(&start), &mut Unobserved)
     }
 
     /// Fits the multinomial (softmax) model to labels of `K ≥ 2` classes: scikit-learn's
@@ -502,7 +546,24 @@ impl LogisticRegression {
         y: ArrayView1<'_, f64>,
         previous: &crate::FittedMultinomialLogisticRegression,
     ) -> Result<crate::FittedMultinomialLogisticRegression, ModelError> {
-        crate::multinomial::fit(self, x.into(), y, None, Some(previous), &mut Unobserved)
+        self.fit_multinomial_warm_weighted(x, y, None, previous)
+    }
+
+    /// As [`fit_multinomial_warm`](Self::fit_multinomial_warm), each row's loss weighted by
+    /// `sample_weight` when given (as [`fit_multinomial_weighted`](Self::fit_multinomial_weighted)).
+    ///
+    /// # Errors
+    /// As [`fit_multinomial_warm`](Self::fit_multinomial_warm) and
+    /// [`fit_multinomial_weighted`](Self::fit_multinomial_weighted).
+    pub fn fit_multinomial_warm_weighted<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+        previous: &crate::FittedMultinomialLogisticRegression,
+    ) -> Result<crate::FittedMultinomialLogisticRegression, ModelError> {
+        let previous = Some(previous);
+        crate::multinomial::fit(self, x.into(), y, sample_weight, previous, &mut Unobserved)
     }
 
     fn validate(&self) -> Result<(), ModelError> {

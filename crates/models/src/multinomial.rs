@@ -200,13 +200,14 @@ pub(crate) fn l1_threshold(
     model: &LogisticRegression,
     x: &DesignMatrix<'_>,
     y: ArrayView1<'_, f64>,
+    sample_weight: Option<ArrayView1<'_, f64>>,
 ) -> Result<(f64, f64), ModelError> {
     let (classes, labels) = class_indices(y)?;
     let k = classes.len();
     let design = DenseDesign::of(x);
     let dense = design.features();
     let p = dense.ncols();
-    let weights = row_weights_of(model, None, &classes, &labels)?;
+    let weights = row_weights_of(model, sample_weight, &classes, &labels)?;
     let loss = weighted_loss(
         dense.view(),
         &labels,

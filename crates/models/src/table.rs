@@ -418,6 +418,71 @@ impl RawTable {
         }
     }
 
+    /// Column `c` as sample weights, one per row: a numeric column whose values are finite and
+    /// `≥ 0`, NaN where a value is missing (a fit leaves such rows out, or refuses them).
+    ///
+    /// ```
+    /// use descent_models::table::{RawTable, ReadOptions, Source};
+    /// let path = std::env::temp_dir().join("descent-doc-weights.csv");
+    /// std::fs::write(&path, "x,w,y\n1,2.5,0\n2,NA,1\n3,-1,1\n")?;
+    /// let table = RawTable::read(&Source::new(&path), &ReadOptions::default())?;
+    /// let error = table.sample_weights(1).unwrap_err();
+    /// assert!(error.to_string().contains("line 4, column \"w\": weight -1 is negative"));
+    /// std::fs::write(&path, "x,w,y\n1,2.5,0\n2,NA,1\n")?;
+    /// let table = RawTable::read(&Source::new(&path), &ReadOptions::default())?;
+    /// let w = table.sample_weights(1)?;
+    /// assert_eq!(w[0], 2.5);
+    /// assert!(w[1].is_nan());
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A column of text ([`DataError::NotNumeric`], naming the first value) or of an
+    /// unsupported type, and a negative or infinite weight ([`DataError::InvalidWeight`]).
+    pub fn sample_weights(&self, c: usize) -> Result<ArrayView1<'_, f64>, DataError> {
+        let column = || self.names[c].clone();
+        let weights = match &self.columns[c] {
+            RawColumn::Numeric(k) => self.numbers.column(*k),
+            RawColumn::Text { codes, levels } => {
+                // The first value that is not a number (the column was read as text for it).
+                let number = |code: u32| {
+                    levels
+                        .get(code as usize)
+                        .is_some_and(|l| l.trim().parse::<f64>().is_ok())
+                };
+                let (i, code) = codes
+                    .iter()
+                    .enumerate()
+                    .find(|&(_, &code)| code != RawColumn::MISSING && !number(code))
+                    .map_or((0, 0), |(i, &code)| (i, code));
+                return Err(DataError::NotNumeric {
+                    path: self.source.clone(),
+                    at: self.place(i),
+                    column: column(),
+                    text: levels.get(code as usize).cloned().unwrap_or_default(),
+                });
+            }
+            RawColumn::Unsupported { kind } => {
+                return Err(DataError::UnsupportedType {
+                    path: self.source.clone(),
+                    column: column(),
+                    kind: kind.clone(),
+                })
+            }
+        };
+        // NaN (missing) passes: `!(v < 0 || v infinite)`.
+        if let Some(i) = weights.iter().position(|v| *v < 0.0 || v.is_infinite()) {
+            return Err(DataError::InvalidWeight {
+                path: self.source.clone(),
+                at: self.place(i),
+                column: column(),
+                value: weights[i],
+            });
+        }
+        Ok(weights)
+    }
+
     /// Where row `i` is, for messages: `line 5` of a text file, `row 4` of a Parquet file
     /// (1-based).
     pub fn place(&self, i: usize) -> String {

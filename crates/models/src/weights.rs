@@ -37,6 +37,48 @@ pub enum ClassWeight {
 }
 
 impl ClassWeight {
+    /// Each row's weight under these class weights for labels `y` (the classes are the
+    /// distinct labels, increasing), times its sample weight when `sample_weight` is given:
+    /// the weight a fit multiplies into the row's loss.
+    ///
+    /// ```
+    /// use descent_models::ClassWeight;
+    /// use ndarray::array;
+    /// let y = array![0.0, 0.0, 0.0, 1.0];
+    /// let w = ClassWeight::Balanced.row_weights(y.view(), None)?;
+    /// assert_eq!(w.to_vec(), [4.0 / 6.0, 4.0 / 6.0, 4.0 / 6.0, 2.0]);
+    /// let given = ClassWeight::Given(vec![(1.0, 5.0)]);
+    /// let s = array![1.0, 2.0, 1.0, 0.5];
+    /// assert_eq!(given.row_weights(y.view(), Some(s.view()))?.to_vec(), [1.0, 2.0, 1.0, 2.5]);
+    /// # Ok::<(), descent_models::ModelError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A label that is NaN, a given label that is not a class, a weight that is negative or
+    /// not finite, and sample weights of another length.
+    pub fn row_weights(
+        &self,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<ndarray::Array1<f64>, ModelError> {
+        if let Some(&value) = y.iter().find(|v| v.is_nan()) {
+            return Err(ModelError::InvalidParameter {
+                name: "label",
+                value,
+                reason: "labels must not be NaN",
+            });
+        }
+        let mut classes = y.to_vec();
+        classes.sort_by(f64::total_cmp);
+        classes.dedup();
+        let class_of: Vec<usize> = y
+            .iter()
+            .map(|v| classes.partition_point(|c| c < v))
+            .collect();
+        let weights = row_weights(sample_weight, Some(self), &classes, &class_of)?;
+        Ok(weights.map_or_else(|| ndarray::Array1::ones(y.len()), CowArray::into_owned))
+    }
+
     /// The weight of each of `classes` (increasing labels) for rows whose class indices are
     /// `class_of` with sample weights `sample` (`None`: ones).
     fn per_class(

@@ -449,3 +449,87 @@ fn weighted_metrics_count_as_repeated_rows() {
     .unwrap();
     assert_eq!(m.roc_auc, None);
 }
+
+/// The weighted strengths where an L1 path starts (`C_min`, `alpha_max`) are those of the
+/// repeated rows, and a warm-started weighted fit reaches the cold fit's objective.
+#[test]
+fn weighted_path_starts_and_warm_starts_are_those_of_repeated_rows() {
+    let (x, y) = standardized("breast_cancer.csv");
+    let (s, rows) = repeated(x.nrows());
+    let (xr, yr) = (x.select(Axis(0), &rows), y.select(Axis(0), &rows));
+    let l1 = LogisticRegression::new().penalty(Penalty::L1).tol(1e-10);
+    let weighted = l1
+        .l1_min_c_weighted(x.view(), y.view(), Some(s.view()))
+        .unwrap()
+        .unwrap();
+    let plain = l1.l1_min_c(xr.view(), yr.view()).unwrap().unwrap();
+    assert!(
+        relative(weighted, plain) < 1e-12,
+        "{weighted} against {plain}"
+    );
+    let previous = l1
+        .clone()
+        .c(2.0 * weighted)
+        .fit_weighted(x.view(), y.view(), s.view())
+        .unwrap();
+    let next = l1.clone().c(20.0 * weighted);
+    let warm = next
+        .fit_warm_weighted(x.view(), y.view(), Some(s.view()), &previous)
+        .unwrap();
+    let cold = next.fit_weighted(x.view(), y.view(), s.view()).unwrap();
+    assert!(relative(warm.report.value, cold.report.value) < 1e-9);
+
+    let (xw, yw) = standardized("wine.csv");
+    let (sw, rows) = repeated(xw.nrows());
+    let (xwr, ywr) = (xw.select(Axis(0), &rows), yw.select(Axis(0), &rows));
+    let weighted = l1
+        .l1_min_c_multinomial_weighted(xw.view(), yw.view(), Some(sw.view()))
+        .unwrap()
+        .unwrap();
+    let plain = l1
+        .l1_min_c_multinomial(xwr.view(), ywr.view())
+        .unwrap()
+        .unwrap();
+    assert!(
+        relative(weighted, plain) < 1e-12,
+        "{weighted} against {plain}"
+    );
+    let model = LogisticRegression::new().tol(1e-10);
+    let previous = model
+        .clone()
+        .c(0.1)
+        .fit_multinomial_weighted(xw.view(), yw.view(), sw.view())
+        .unwrap();
+    let warm = model
+        .fit_multinomial_warm_weighted(xw.view(), yw.view(), Some(sw.view()), &previous)
+        .unwrap();
+    let cold = model
+        .fit_multinomial_weighted(xw.view(), yw.view(), sw.view())
+        .unwrap();
+    assert!(relative(warm.report.value, cold.report.value) < 1e-10);
+
+    let (x, y) = data("diabetes.csv");
+    let (s, rows) = repeated(x.nrows());
+    let (xr, yr) = (x.select(Axis(0), &rows), y.select(Axis(0), &rows));
+    let lasso = LinearRegression::new().l1_ratio(1.0).alpha(1.0).tol(1e-10);
+    let weighted = lasso
+        .alpha_max_weighted(x.view(), y.view(), Some(s.view()))
+        .unwrap()
+        .unwrap();
+    let plain = lasso.alpha_max(xr.view(), yr.view()).unwrap().unwrap();
+    assert!(
+        relative(weighted, plain) < 1e-12,
+        "{weighted} against {plain}"
+    );
+    let previous = lasso
+        .clone()
+        .alpha(0.5 * weighted)
+        .fit_weighted(x.view(), y.view(), s.view())
+        .unwrap();
+    let next = lasso.alpha(0.05 * weighted);
+    let warm = next
+        .fit_warm_weighted(x.view(), y.view(), Some(s.view()), &previous)
+        .unwrap();
+    let cold = next.fit_weighted(x.view(), y.view(), s.view()).unwrap();
+    assert!(relative(warm.report.value, cold.report.value) < 1e-9);
+}
