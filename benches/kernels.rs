@@ -20,7 +20,9 @@
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use descent::models::{LogisticRegression, Solver};
-use descent::objectives::{Gradient, Hessian, LogLoss, MeanSquaredError, Objective};
+use descent::objectives::{
+    Gradient, Hessian, LogLoss, MeanSquaredError, MultinomialLogLoss, Objective,
+};
 use ndarray::{Array1, Array2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -222,6 +224,15 @@ where
     report(
         "mse/value_and_gradient",
         median_seconds(15, || black_box(mse.value_and_gradient(&at))),
+    );
+    // Ten classes (the labels cycle), at a point with every coefficient non-zero.
+    let classes = 10;
+    let labels: Vec<u32> = (0..x.nrows()).map(|i| (i % classes) as u32).collect();
+    let multinomial = MultinomialLogLoss::new(x, labels, classes).expect("finite data");
+    let at = Array1::from_shape_fn(classes * (x.ncols() + 1), |i| ((i % 7) as f64 - 3.0) / 10.0);
+    report(
+        "multinomial K=10/value_and_grad",
+        median_seconds(15, || black_box(multinomial.value_and_gradient(&at))),
     );
     pass
 }

@@ -75,6 +75,44 @@ pub(crate) fn weight_lanes(weight: Option<&[Lanes]>, k: usize) -> Lanes {
     weight.map_or([1.0; LANES], |s| s[k])
 }
 
+/// Bytes per cache line, for [`prefetch`].
+pub(crate) const CACHE_LINE: usize = 64;
+
+/// Asks the CPU to bring the cache line holding `values[at]` into its caches before it is
+/// read: a hint, with no effect on any result (and none where `at` is past the end, or on
+/// other architectures). For kernels that walk several short runs of memory at once, which
+/// the hardware prefetcher does not learn in time.
+#[inline(always)]
+pub(crate) fn prefetch<T>(values: &[T], at: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(value) = values.get(at) {
+        let line: *const T = value;
+        // SAFETY: SSE is part of every x86-64 target, and a prefetch never faults or reads
+        // into the program: the pointer is that of a live element in any case.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(line.cast());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (values, at);
+}
+
+/// As [`prefetch`], into the level 2 cache only (not level 1, whose lines the current work
+/// needs).
+#[inline(always)]
+pub(crate) fn prefetch_l2<T>(values: &[T], at: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(value) = values.get(at) {
+        let line: *const T = value;
+        // SAFETY: as in `prefetch`.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(line.cast());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (values, at);
+}
+
 /// The sample weight of row `i` of a chunk, or 1 without weights.
 #[inline(always)]
 pub(crate) fn weight_at(weight: Option<&[f64]>, i: usize) -> f64 {

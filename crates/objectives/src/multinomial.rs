@@ -16,9 +16,23 @@ use std::cell::RefCell;
 /// added in chunk order, so that a result does not depend on how many threads computed it.
 const CHUNK_ROWS: usize = 4096;
 
-/// Rows per block inside a chunk: a block of `X` (`BLOCK_ROWS × p` values) stays in cache
-/// between the two products that read it (`Z = W·Xᵀ` and `G += S·X`).
+/// Most rows per block inside a chunk: a block of `X` stays in cache between the two products
+/// that read it (`Z = W·Xᵀ` and `G += S·X`, which reads it once per pair of classes).
 const BLOCK_ROWS: usize = 256;
+
+/// Bytes of `X` per block: half of a 48 KiB level-1 data cache, so that `G += S·X` reads the
+/// block from there on every pair of classes (from level 2, it runs at the level 2 cache's
+/// bandwidth).
+const BLOCK_BYTES: usize = 24 * 1024;
+
+/// Rows per block for `p` features: [`BLOCK_BYTES`] of them in `f64`, a multiple of 8 from 8
+/// to [`BLOCK_ROWS`]. It depends on the shape alone, never on the threads or the stored type,
+/// so the blocks (and the order of every sum) are the same for any thread count, and `f32`
+/// storage sums as `f64` storage of the same values does.
+fn block_rows(p: usize) -> usize {
+    let rows = BLOCK_BYTES / (p.max(1) * std::mem::size_of::<f64>());
+    (rows / 8 * 8).clamp(8, BLOCK_ROWS)
+}
 
 /// Most partial Hessians summed in a fixed order (each holds `(K(p + 1))²` values).
 const HESSIAN_PARTS: usize = 16;
@@ -324,35 +338,42 @@ impl<'a> MultinomialLogLoss<'a> {
                 gb: vec![0.0; kp],
                 loss: 0.0,
             };
+            let (n, rows_per_block) = (self.x.nrows(), block_rows(p));
             let mut start = rows.start;
             while start < rows.end {
-                let end = rows.end.min(start + BLOCK_ROWS);
+                let end = rows.end.min(start + rows_per_block);
                 let labels = &self.labels[start..end];
                 let weights = self.weights_of(start, end);
                 match &self.x {
                     Features::F64(x) => {
                         let block = x.slice(s![start..end, ..]);
+                        let next = x.slice(s![end..n.min(end + rows_per_block), ..]);
+                        let ahead = next.to_slice().unwrap_or_default();
                         match block.to_slice() {
                             Some(values) => {
-                                self.block_pass(values, (labels, weights), pass, &mut sums)
+                                self.block_pass((values, ahead), (labels, weights), pass, &mut sums)
                             }
                             None => {
                                 copy.clear();
                                 copy.extend(block.iter());
-                                self.block_pass(&copy[..], (labels, weights), pass, &mut sums);
+                                let values = (&copy[..], &[][..]);
+                                self.block_pass(values, (labels, weights), pass, &mut sums);
                             }
                         }
                     }
                     Features::F32(x) => {
                         let block = x.slice(s![start..end, ..]);
+                        let next = x.slice(s![end..n.min(end + rows_per_block), ..]);
+                        let ahead = next.to_slice().unwrap_or_default();
                         match block.to_slice() {
                             Some(values) => {
-                                self.block_pass(values, (labels, weights), pass, &mut sums)
+                                self.block_pass((values, ahead), (labels, weights), pass, &mut sums)
                             }
                             None => {
                                 copy.clear();
                                 copy.extend(block.iter().map(|&v| f64::from(v)));
-                                self.block_pass(&copy[..], (labels, weights), pass, &mut sums);
+                                let values = (&copy[..], &[][..]);
+                                self.block_pass(values, (labels, weights), pass, &mut sums);
                             }
                         }
                     }
@@ -376,7 +397,7 @@ impl<'a> MultinomialLogLoss<'a> {
     /// the gradient (or of `∇²L·v`) in `sums`.
     fn block_pass<T: Element>(
         &self,
-        x: &[T],
+        (x, ahead): (&[T], &[T]),
         (labels, weights): (&[u32], Option<&[f64]>),
         pass: Pass<'_>,
         sums: &mut BlockSums<'_>,
@@ -444,6 +465,7 @@ impl<'a> MultinomialLogLoss<'a> {
         };
         kernel::dispatch(SlopeSums {
             x,
+            ahead,
             rows: r,
             features: p,
             s: slopes,
@@ -685,14 +707,21 @@ fn predictors_rows<T: Element, const FMA: bool, const RB: usize>(
     kp: usize,
 ) {
     let mut acc: [[Lanes; 2]; RB] = [[*lanes_at(bt, 0), *lanes_at(bt, LANES)]; RB];
+    // The next group of rows, one cache line per feature: its `RB·p` values span about `p`
+    // lines (eight rows of f64), runs too short for the hardware prefetcher to learn.
+    let per_line = kernel::CACHE_LINE / std::mem::size_of::<T>();
+    let next = x.get(RB * p..).unwrap_or_default();
     let x = &x[..RB * p];
     for j in 0..p {
-        let w0 = lanes_at(wt, j * CLASS_TILE);
-        let w1 = lanes_at(wt, j * CLASS_TILE + LANES);
+        kernel::prefetch(next, j * per_line);
+        // Loaded once into registers for the group's rows (a reference would let each
+        // multiply-add load them again: sixteen loads instead of two per feature).
+        let w0: Lanes = *lanes_at(wt, j * CLASS_TILE);
+        let w1: Lanes = *lanes_at(wt, j * CLASS_TILE + LANES);
         for (r, a) in acc.iter_mut().enumerate() {
             let v = [x[r * p + j].into(); LANES];
-            a[0] = fma_lanes::<FMA>(&v, w0, a[0]);
-            a[1] = fma_lanes::<FMA>(&v, w1, a[1]);
+            a[0] = fma_lanes::<FMA>(&v, &w0, a[0]);
+            a[1] = fma_lanes::<FMA>(&v, &w1, a[1]);
         }
     }
     for (r, a) in acc.iter().enumerate() {
@@ -735,10 +764,15 @@ impl<T: Element> Kernel for Predictors<'_, T> {
 /// `G += S·X` for a block of rows: `g[k·p + j] += Σᵢ s[i·K' + k]·x_{ij}`, as the binary
 /// kernel sums its gradient: the lanes over features, each row's vectors of `X` loaded once
 /// per pair of classes and multiplied by the two classes' slopes (broadcast), the sums of up
-/// to eight vectors of features per class kept in registers down the block's rows. The last
-/// `p mod 8` features are summed one by one.
+/// to seven vectors of features per class kept in registers down the block's rows. The last
+/// `p mod 8` features are the lanes of one more vector (the row's last eight values); with
+/// fewer than eight features, each is summed on its own.
 struct SlopeSums<'a, T> {
     x: &'a [T],
+    /// The next block's rows (or nothing), brought into the level 2 cache a line at a time
+    /// down the rows of this one: its memory reads overlap the arithmetic here, where the
+    /// block is read from level 1, instead of holding up `Z = W·Xᵀ` on the next block.
+    ahead: &'a [T],
     rows: usize,
     features: usize,
     s: &'a [f64],
@@ -746,36 +780,87 @@ struct SlopeSums<'a, T> {
     g: &'a mut [f64],
 }
 
-/// Vectors of features per tile of [`SlopeSums`].
+/// Lines of memory to bring into the level 2 cache one at a time, in order.
+struct Ahead<'a, T> {
+    values: &'a [T],
+    /// The next line's first value.
+    at: usize,
+}
+
+impl<'a, T> Ahead<'a, T> {
+    fn new(values: &'a [T]) -> Self {
+        Ahead { values, at: 0 }
+    }
+
+    /// Asks for the next line, if any is left.
+    #[inline(always)]
+    fn next_line(&mut self) {
+        if self.at < self.values.len() {
+            kernel::prefetch_l2(self.values, self.at);
+            self.at += kernel::CACHE_LINE / std::mem::size_of::<T>();
+        }
+    }
+}
+
+/// Vectors of features per tile of [`SlopeSums`]: with two classes, eight sums in registers
+/// (more, and the compiler keeps them in memory).
 const FEATURE_VECTORS: usize = 4;
 
+/// `G += S·X` for classes `k0..k0 + CT` and the `GV` vectors of features from vector `v0` on:
+/// vector `v` covers features `8v..8v + 8`, except the last of a row whose `p mod 8 = t ≠ 0`
+/// features are left over: it is the row's last 8 values, overlapping the vector before it,
+/// and only its last `t` sums are added into `G`.
+///
+/// The first `GV − 1` vectors are read at fixed offsets from one pointer per row and the last
+/// from a second, so that the loop keeps every address in a register (with an offset per
+/// vector held in memory, each multiply-add also loaded its address).
 #[inline(always)]
 fn slope_sums_tile<T: Element, const FMA: bool, const CT: usize, const GV: usize>(
     (x, rows, p): (&[T], usize, usize),
     (s, kp): (&[f64], usize),
-    (k0, f0): (usize, usize),
+    (k0, v0): (usize, usize),
     g: &mut [f64],
+    ahead: &mut Ahead<'_, T>,
 ) {
+    let whole = p / LANES;
+    let first = v0 * LANES;
+    let (last, skip) = if v0 + GV > whole {
+        (p - LANES, LANES - (p - whole * LANES))
+    } else {
+        (first + (GV - 1) * LANES, 0)
+    };
     let mut acc = [[[0.0; LANES]; GV]; CT];
     for i in 0..rows {
-        let (vectors, _) = x[i * p + f0..][..GV * LANES].as_chunks::<LANES>();
+        ahead.next_line();
+        let row = &x[i * p..][..p];
+        let (head, _) = row[first..][..(GV - 1) * LANES].as_chunks::<LANES>();
+        let (tail, _) = row[last..][..LANES].as_chunks::<LANES>();
+        let mut wide = [[0.0; LANES]; GV];
+        for v in 0..GV - 1 {
+            for l in 0..LANES {
+                wide[v][l] = head[v][l].into();
+            }
+        }
+        for l in 0..LANES {
+            wide[GV - 1][l] = tail[0][l].into();
+        }
         for (t, a) in acc.iter_mut().enumerate() {
             let slope = [s[i * kp + k0 + t]; LANES];
-            for (a, xv) in a.iter_mut().zip(vectors) {
-                let mut wide = [0.0; LANES];
-                for l in 0..LANES {
-                    wide[l] = xv[l].into();
-                }
-                *a = fma_lanes::<FMA>(&slope, &wide, *a);
+            for (a, w) in a.iter_mut().zip(&wide) {
+                *a = fma_lanes::<FMA>(&slope, w, *a);
             }
         }
     }
     for (t, a) in acc.iter().enumerate() {
-        let row = &mut g[(k0 + t) * p + f0..][..GV * LANES];
-        for (v, a) in a.iter().enumerate() {
-            for (gj, x) in row[v * LANES..][..LANES].iter_mut().zip(a) {
-                *gj += x;
+        let row = &mut g[(k0 + t) * p..][..p];
+        let (head, tail) = a.split_at(GV - 1);
+        for (v, a) in head.iter().enumerate() {
+            for (gj, v) in row[first + v * LANES..][..LANES].iter_mut().zip(a) {
+                *gj += v;
             }
+        }
+        for (gj, v) in row[last..][..LANES].iter_mut().zip(&tail[0]).skip(skip) {
+            *gj += v;
         }
     }
 }
@@ -786,51 +871,9 @@ fn slope_sums_classes<T: Element, const FMA: bool, const CT: usize>(
     (s, kp): (&[f64], usize),
     k0: usize,
     g: &mut [f64],
+    ahead: &mut Ahead<'_, T>,
 ) {
-    let whole = p / LANES;
-    let mut v0 = 0;
-    while v0 < whole {
-        let gv = FEATURE_VECTORS.min(whole - v0);
-        let at = (k0, v0 * LANES);
-        let data = (x, rows, p);
-        match gv {
-            4 => slope_sums_tile::<T, FMA, CT, 4>(data, (s, kp), at, g),
-            3 => slope_sums_tile::<T, FMA, CT, 3>(data, (s, kp), at, g),
-            2 => slope_sums_tile::<T, FMA, CT, 2>(data, (s, kp), at, g),
-            _ => slope_sums_tile::<T, FMA, CT, 1>(data, (s, kp), at, g),
-        }
-        v0 += gv;
-    }
-    let tail = p - whole * LANES;
-    if tail == 0 {
-        return;
-    }
-    if whole > 0 {
-        // The last p mod 8 features as the row's last whole vector, which overlaps the
-        // vectors before it: its first 8 − (p mod 8) lanes are masked to zero.
-        let start = p - LANES;
-        let mask: Lanes = std::array::from_fn(|l| if l >= LANES - tail { 1.0 } else { 0.0 });
-        let mut acc = [[0.0; LANES]; CT];
-        for i in 0..rows {
-            let (vector, _) = x[i * p + start..][..LANES].as_chunks::<LANES>();
-            let mut wide = [0.0; LANES];
-            for l in 0..LANES {
-                wide[l] = vector[0][l].into() * mask[l];
-            }
-            for (t, a) in acc.iter_mut().enumerate() {
-                *a = fma_lanes::<FMA>(&[s[i * kp + k0 + t]; LANES], &wide, *a);
-            }
-        }
-        for (t, a) in acc.iter().enumerate() {
-            for (gj, v) in g[(k0 + t) * p + start..][..LANES]
-                .iter_mut()
-                .zip(a)
-                .skip(LANES - tail)
-            {
-                *gj += v;
-            }
-        }
-    } else {
+    if p < LANES {
         // Fewer than 8 features: one by one.
         for j in 0..p {
             for t in 0..CT {
@@ -841,6 +884,21 @@ fn slope_sums_classes<T: Element, const FMA: bool, const CT: usize>(
                 g[(k0 + t) * p + j] += sum;
             }
         }
+        return;
+    }
+    let vectors = p.div_ceil(LANES);
+    let data = (x, rows, p);
+    let mut v0 = 0;
+    while v0 < vectors {
+        let gv = FEATURE_VECTORS.min(vectors - v0);
+        let at = (k0, v0);
+        match gv {
+            4 => slope_sums_tile::<T, FMA, CT, 4>(data, (s, kp), at, g, ahead),
+            3 => slope_sums_tile::<T, FMA, CT, 3>(data, (s, kp), at, g, ahead),
+            2 => slope_sums_tile::<T, FMA, CT, 2>(data, (s, kp), at, g, ahead),
+            _ => slope_sums_tile::<T, FMA, CT, 1>(data, (s, kp), at, g, ahead),
+        }
+        v0 += gv;
     }
 }
 
@@ -850,21 +908,24 @@ impl<T: Element> Kernel for SlopeSums<'_, T> {
     fn run<const FMA: bool>(self) {
         let SlopeSums {
             x,
+            ahead,
             rows,
             features: p,
             s,
             g,
         } = self;
+        // One line of the next block per row of this one, from the first tiles on.
+        let mut ahead = Ahead::new(ahead);
         let k = g.len() / p.max(1);
         let kp = padded(k);
         let data = (x, rows, p);
         let mut k0 = 0;
         while k0 + 2 <= k {
-            slope_sums_classes::<T, FMA, 2>(data, (s, kp), k0, g);
+            slope_sums_classes::<T, FMA, 2>(data, (s, kp), k0, g, &mut ahead);
             k0 += 2;
         }
         if k0 < k {
-            slope_sums_classes::<T, FMA, 1>(data, (s, kp), k0, g);
+            slope_sums_classes::<T, FMA, 1>(data, (s, kp), k0, g, &mut ahead);
         }
     }
 }
@@ -1308,7 +1369,18 @@ mod tests {
 
     #[test]
     fn the_blocked_pass_matches_a_row_by_row_reference() {
-        for (n, p, k) in [(1, 1, 2), (9, 3, 3), (300, 5, 4), (9000, 4, 5)] {
+        // Fewer features than a vector; a whole number of vectors; vectors and a tail of
+        // 1 or 7 (one block of the slopes' tiles, and several); more classes than a tile.
+        for (n, p, k) in [
+            (1, 1, 2),
+            (9, 3, 3),
+            (300, 5, 4),
+            (9000, 4, 5),
+            (700, 16, 3),
+            (650, 50, 10),
+            (333, 41, 17),
+            (1100, 71, 2),
+        ] {
             let (x, labels, params) = problem(n, p, k);
             let loss = MultinomialLogLoss::new(&x, labels.as_slice(), k).unwrap();
             let (value, g) = loss.value_and_gradient(&params);
