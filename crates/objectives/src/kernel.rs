@@ -78,35 +78,32 @@ pub(crate) fn weight_lanes(weight: Option<&[Lanes]>, k: usize) -> Lanes {
 /// Bytes per cache line, for [`prefetch`].
 pub(crate) const CACHE_LINE: usize = 64;
 
-/// Asks the CPU to bring the cache line holding `values[at]` into its caches before it is
+/// [`prefetch`] into every cache level (for data needed next).
+pub(crate) const TO_L1: i32 = 3;
+
+/// [`prefetch`] into the level 2 cache and below, not level 1 (whose lines the current work
+/// needs).
+pub(crate) const TO_L2: i32 = 2;
+
+#[cfg(target_arch = "x86_64")]
+const _: () =
+    assert!(TO_L1 == std::arch::x86_64::_MM_HINT_T0 && TO_L2 == std::arch::x86_64::_MM_HINT_T1);
+
+/// Asks the CPU to bring the cache line holding `values[at]` into its caches (to the level
+/// `LEVEL` says: [`TO_L1`] or [`TO_L2`], x86's `_MM_HINT_T0` and `_MM_HINT_T1`) before it is
 /// read: a hint, with no effect on any result (and none where `at` is past the end, or on
 /// other architectures). For kernels that walk several short runs of memory at once, which
-/// the hardware prefetcher does not learn in time.
+/// the hardware prefetcher does not learn in time, or that can fetch what comes next while
+/// they compute.
 #[inline(always)]
-pub(crate) fn prefetch<T>(values: &[T], at: usize) {
+pub(crate) fn prefetch<const LEVEL: i32, T>(values: &[T], at: usize) {
     #[cfg(target_arch = "x86_64")]
     if let Some(value) = values.get(at) {
         let line: *const T = value;
         // SAFETY: SSE is part of every x86-64 target, and a prefetch never faults or reads
         // into the program: the pointer is that of a live element in any case.
         unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(line.cast());
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (values, at);
-}
-
-/// As [`prefetch`], into the level 2 cache only (not level 1, whose lines the current work
-/// needs).
-#[inline(always)]
-pub(crate) fn prefetch_l2<T>(values: &[T], at: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(value) = values.get(at) {
-        let line: *const T = value;
-        // SAFETY: as in `prefetch`.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(line.cast());
+            std::arch::x86_64::_mm_prefetch::<LEVEL>(line.cast());
         }
     }
     #[cfg(not(target_arch = "x86_64"))]

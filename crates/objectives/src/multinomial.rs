@@ -713,7 +713,7 @@ fn predictors_rows<T: Element, const FMA: bool, const RB: usize>(
     let next = x.get(RB * p..).unwrap_or_default();
     let x = &x[..RB * p];
     for j in 0..p {
-        kernel::prefetch(next, j * per_line);
+        kernel::prefetch::<{ kernel::TO_L1 }, T>(next, j * per_line);
         // Loaded once into registers for the group's rows (a reference would let each
         // multiply-add load them again: sixteen loads instead of two per feature).
         let w0: Lanes = *lanes_at(wt, j * CLASS_TILE);
@@ -796,7 +796,7 @@ impl<'a, T> Ahead<'a, T> {
     #[inline(always)]
     fn next_line(&mut self) {
         if self.at < self.values.len() {
-            kernel::prefetch_l2(self.values, self.at);
+            kernel::prefetch::<{ kernel::TO_L2 }, T>(self.values, self.at);
             self.at += kernel::CACHE_LINE / std::mem::size_of::<T>();
         }
     }
