@@ -446,10 +446,10 @@ def write_churn_parquet(pd):
     print(f"wrote {(OUT / 'churn.parquet').relative_to(ROOT)}")
 
 
-def inference_case(kind, data, features, intercept):
-    """statsmodels' Logit or OLS on `features` of a bundled data set (its last column the
-    target), every number of the summary, the coefficients in descent's order (the features',
-    then the intercept's)."""
+def inference_case(kind, data, features, intercept, weights=None):
+    """statsmodels' Logit or OLS (WLS with `weights`, which the case then holds) on `features`
+    of a bundled data set (its last column the target), every number of the summary, the
+    coefficients in descent's order (the features', then the intercept's)."""
     try:
         import statsmodels.api as sm
     except ImportError:  # pragma: no cover
@@ -463,6 +463,8 @@ def inference_case(kind, data, features, intercept):
     if kind == "logit":
         fit = sm.Logit(y, exog).fit(disp=0, method="newton", tol=1e-14, maxiter=100)
         assert fit.mle_retvals["converged"]
+    elif weights is not None:
+        fit = sm.WLS(y, exog, weights=weights).fit()
     else:
         fit = sm.OLS(y, exog).fit()
     ci = fit.conf_int(0.05)
@@ -492,10 +494,11 @@ def inference_case(kind, data, features, intercept):
                     exact_prsquared=float(1 - fit.llf / llnull))
     else:
         from statsmodels.stats.stattools import durbin_watson, jarque_bera
-        jb, jb_p, skew, kurtosis = jarque_bera(fit.resid)
+        # The summary's diagnostics are of the whitened residuals (for OLS, the residuals).
+        jb, jb_p, skew, kurtosis = jarque_bera(fit.wresid)
         case.update(rsquared=float(fit.rsquared), rsquared_adj=float(fit.rsquared_adj),
                     fvalue=float(fit.fvalue), f_pvalue=float(fit.f_pvalue),
-                    scale=float(fit.scale), durbin_watson=float(durbin_watson(fit.resid)),
+                    scale=float(fit.scale), durbin_watson=float(durbin_watson(fit.wresid)),
                     jarque_bera=float(jb), jarque_bera_pvalue=float(jb_p), skew=float(skew),
                     kurtosis=float(kurtosis), condition_number=float(fit.condition_number))
     # The robust (sandwich) covariances: statsmodels' cov_type, HC0 to HC3.
@@ -504,6 +507,8 @@ def inference_case(kind, data, features, intercept):
         if kind == "logit":
             r = sm.Logit(y, exog).fit(disp=0, method="newton", tol=1e-14, maxiter=100,
                                       cov_type=cov_type)
+        elif weights is not None:
+            r = sm.WLS(y, exog, weights=weights).fit(cov_type=cov_type)
         else:
             r = sm.OLS(y, exog).fit(cov_type=cov_type)
         ci = r.conf_int(0.05)
@@ -514,6 +519,8 @@ def inference_case(kind, data, features, intercept):
             **({"fvalue": float(r.fvalue), "f_pvalue": float(r.f_pvalue)} if kind == "ols" else {}),
         }
     case["robust"] = robust
+    if weights is not None:
+        case["weights"] = list(weights)
     return case
 
 
@@ -554,6 +561,12 @@ def inference_fixtures():
                        ["mean_radius", "mean_texture", "mean_smoothness"], False),
         inference_case("ols", "diabetes.csv", diabetes, True),
         inference_case("ols", "diabetes.csv", diabetes[:4], False),
+        # Weighted least squares: seeded weights on [0.2, 3), none zero (statsmodels counts a
+        # row of weight 0 as an observation, and its log-likelihood would be −∞).
+        inference_case("ols", "diabetes.csv", diabetes, True,
+                       np.random.default_rng(3).uniform(0.2, 3.0, 442)),
+        inference_case("ols", "diabetes.csv", diabetes[:4], False,
+                       np.random.default_rng(4).uniform(0.2, 3.0, 442)),
     ]
     wine = ["alcohol", "malic_acid", "ash", "alcalinity_of_ash", "magnesium"]
     mnlogit = [mnlogit_case("diabetes.csv quartiles", diabetes, True),

@@ -448,17 +448,17 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     }
     let mut warnings = Vec::new();
     let summarizing = std::time::Instant::now();
-    let weighted = prepared.w_train.is_some() || prepared.class_weight.is_some();
-    let inference = if args.summary && weighted {
-        // statsmodels' counterparts are WLS and GLM with freq_weights, whose tables differ
-        // from OLS and Logit; an unweighted table of a weighted fit would be wrong.
-        warnings.push(
-            "no --summary: the summary of a fit with sample or class weights is not built yet (statsmodels: WLS, GLM with freq_weights); fit without weights for the table".to_owned(),
-        );
-        None
-    } else if args.summary {
+    let inference = if args.summary {
         let cov = args.cov_type.unwrap_or_default().into();
-        crate::inference::summarize(&model, &x, y, !args.no_intercept, cov)
+        // Class weights are row weights too: a classifier with them has no summary yet, as
+        // with sample weights (an unweighted table of a weighted fit would be wrong).
+        let summary = match prepared.class_weight {
+            Some(_) => Err(descent_models::ModelError::NotApplicable(
+                crate::inference::WEIGHTED_CLASSIFIER,
+            )),
+            None => crate::inference::summarize(&model, &x, y, w, !args.no_intercept, cov),
+        };
+        summary
             .map_err(|e| {
                 let intercept = (!args.no_intercept).then(|| per_class - 1);
                 let why = crate::inference::explain(&e, &names, intercept);

@@ -3,8 +3,8 @@
 
 use crate::output::scientific;
 use descent_models::inference::{
-    logit_summary, mnlogit_summary, ols_summary, Coefficient, CovarianceType, Likelihood,
-    LogitSummary, MnLogitSummary, OlsSummary,
+    logit_summary, mnlogit_summary, ols_summary, ols_summary_weighted, Coefficient, CovarianceType,
+    Likelihood, LogitSummary, MnLogitSummary, OlsSummary,
 };
 use descent_models::{Model, ModelError};
 use descent_objectives::DesignMatrix;
@@ -49,18 +49,31 @@ impl From<CovTypeArg> for CovarianceType {
     }
 }
 
-/// The summary of `model`, fitted on `x` and `y` (with an intercept when `fit_intercept`).
+/// Why a classifier fitted with weights has no summary.
+pub(crate) const WEIGHTED_CLASSIFIER: &str = "the summary of a classifier fitted with sample or class weights is not built yet (statsmodels' counterpart is GLM with freq_weights, not Logit); fit without weights for the table";
+
+/// The summary of `model`, fitted on `x` and `y` (with an intercept when `fit_intercept`),
+/// its rows weighted by `w` when given: statsmodels' `WLS` for least squares. A weighted
+/// classifier has none yet (statsmodels' counterpart, `GLM` with `freq_weights`, prints
+/// another table than `Logit`).
 ///
 /// # Errors
 /// Why there is none: a penalized fit (classical standard errors do not apply), a fit that
-/// did not converge, a singular information matrix.
+/// did not converge, a singular information matrix, a weighted classifier.
 pub(crate) fn summarize(
     model: &Model,
     x: &DesignMatrix<'_>,
     y: ArrayView1<'_, f64>,
+    w: Option<ArrayView1<'_, f64>>,
     fit_intercept: bool,
     cov: CovarianceType,
 ) -> Result<Inference, ModelError> {
+    if let (Some(_), Model::LinearRegression(m)) = (w, model) {
+        return ols_summary_weighted(m, x.view(), y, w, fit_intercept, cov).map(Inference::Ols);
+    }
+    if w.is_some() {
+        return Err(ModelError::NotApplicable(WEIGHTED_CLASSIFIER));
+    }
     match model {
         Model::LogisticRegression(m) => {
             logit_summary(m, x.view(), y, fit_intercept, cov).map(Inference::Logit)

@@ -453,8 +453,72 @@ fn bad_weights_are_one_line_errors() {
     );
 }
 
+/// `fit --model linear --weight-column … --summary` is statsmodels' WLS summary
+/// (`tests/fixtures/statsmodels_inference.json`, the weighted diabetes case).
 #[test]
-fn a_weighted_fit_has_no_unweighted_summary() {
+fn a_weighted_least_squares_summary_is_statsmodels_wls() {
+    let f = fixture("statsmodels_inference.json");
+    let case = f["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c.get("weights").is_some() && c["intercept"] == true)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = with_weights(&dir, "diabetes.csv", &numbers(&case["weights"]));
+    let fit = json_of(&[
+        "fit",
+        "--model",
+        "linear",
+        "--data",
+        file.to_str().unwrap(),
+        "--weight-column",
+        "w",
+        "--summary",
+        "--json",
+    ]);
+    let s = &fit["inference"];
+    for (ours, key) in [
+        ("r2", "rsquared"),
+        ("adjusted_r2", "rsquared_adj"),
+        ("f_statistic", "fvalue"),
+        ("log_likelihood", "llf"),
+        ("aic", "aic"),
+        ("bic", "bic"),
+        ("scale", "scale"),
+        ("durbin_watson", "durbin_watson"),
+        ("jarque_bera", "jarque_bera"),
+        ("condition_number", "condition_number"),
+    ] {
+        close(
+            s[ours].as_f64().unwrap(),
+            case[key].as_f64().unwrap(),
+            1e-8,
+            key,
+        );
+    }
+    let rows = s["coefficients"].as_array().unwrap();
+    for (row, (se, estimate)) in rows
+        .iter()
+        .zip(numbers(&case["bse"]).iter().zip(numbers(&case["params"])))
+    {
+        close(
+            row["std_error"].as_f64().unwrap(),
+            *se,
+            1e-8,
+            "standard error",
+        );
+        close(
+            row["estimate"].as_f64().unwrap(),
+            estimate,
+            1e-8,
+            "estimate",
+        );
+    }
+}
+
+#[test]
+fn a_weighted_classifier_has_no_unweighted_summary() {
     let dir = tempfile::tempdir().unwrap();
     let f = fixtures();
     let file = with_weights(
@@ -483,5 +547,6 @@ fn a_weighted_fit_has_no_unweighted_summary() {
     let fit: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(fit.get("inference").is_none());
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("no --summary: the summary of a fit with sample or class weights"));
+    assert!(stderr
+        .contains("no --summary: the summary of a classifier fitted with sample or class weights"));
 }

@@ -227,7 +227,7 @@ pub struct OlsSummary {
     /// The residual degrees of freedom, `N − k`.
     pub df_residuals: usize,
     /// `R² = 1 − RSS / TSS` (TSS about the mean with an intercept, about zero without, as
-    /// statsmodels).
+    /// statsmodels; weighted: `Σsᵢ(yᵢ − ȳ_s)²` about the weighted mean, or `Σsᵢyᵢ²`).
     pub r2: f64,
     /// `1 − (1 − R²)(N − c) / df_residuals`, `c` = 1 with an intercept, 0 without.
     pub adjusted_r2: f64,
@@ -235,7 +235,8 @@ pub struct OlsSummary {
     pub f_statistic: f64,
     /// Its p-value, from F(df_model, df_residuals) (none without any feature).
     pub f_p_value: Option<f64>,
-    /// The Gaussian log-likelihood at the fit, `−N/2 (log 2π + log(RSS/N) + 1)`.
+    /// The Gaussian log-likelihood at the fit, `−N/2 (log 2π + log(RSS/N) + 1)` (weighted:
+    /// RSS of the whitened residuals, plus `½Σ log sᵢ`).
     pub log_likelihood: f64,
     /// `−2 LL + 2k`.
     pub aic: f64,
@@ -660,6 +661,34 @@ pub fn ols_summary<'x>(
     fit_intercept: bool,
     covariance_type: CovarianceType,
 ) -> Result<OlsSummary, ModelError> {
+    ols_summary_weighted(model, x, y, None, fit_intercept, covariance_type)
+}
+
+/// [`ols_summary`] of a least-squares fit weighted by `sample_weight`
+/// ([`LinearRegression::fit_weighted`](crate::LinearRegression::fit_weighted)): statsmodels'
+/// `WLS(y, X, weights=s).fit().summary()`. Everything is computed on the whitened rows
+/// `√sᵢ·x̃ᵢ`, `√sᵢ·yᵢ` (the covariance from `X̃ᵀSX̃`, the robust sandwiches and leverages, the
+/// condition number, and Durbin–Watson, skew, kurtosis and Jarque–Bera of the whitened
+/// residuals `√sᵢ·eᵢ`), except that R² centres the total sum of squares at the weighted mean,
+/// `Σsᵢ(yᵢ − ȳ_s)²`, and the log-likelihood gains `½Σ log sᵢ`. Every row counts as an
+/// observation, as in statsmodels. `None`: [`ols_summary`].
+///
+/// # Errors
+/// As [`ols_summary`], invalid weights, and a weight of 0 (statsmodels counts such a row as
+/// an observation with a log-likelihood of −∞; leave it out instead).
+pub fn ols_summary_weighted<'x>(
+    model: &FittedLinearRegression,
+    x: impl Into<DesignMatrix<'x>>,
+    y: ArrayView1<'_, f64>,
+    sample_weight: Option<ArrayView1<'_, f64>>,
+    fit_intercept: bool,
+    covariance_type: CovarianceType,
+) -> Result<OlsSummary, ModelError> {
+    if sample_weight.is_some_and(|s| s.iter().any(|&v| v == 0.0)) {
+        return Err(ModelError::NotApplicable(
+            "a row of weight 0 has no place in a weighted least-squares summary (statsmodels' WLS counts it as an observation, and its log-likelihood is −∞); leave such rows out",
+        ));
+    }
     if model.alpha != 0.0 {
         return Err(ModelError::NotApplicable(
             "classical standard errors do not apply to a penalized fit (the penalty biases the estimates); fit without a penalty (alpha 0)",
@@ -668,15 +697,27 @@ pub fn ols_summary<'x>(
     converged(&model.report)?;
     let x: DesignMatrix<'x> = x.into();
     let loss = MeanSquaredError::new(x.view(), y.view())?.fit_intercept(fit_intercept);
+    let loss = match &sample_weight {
+        Some(s) => loss.sample_weight(s.view())?,
+        None => loss,
+    };
     let params = parameters(&model.coef, model.intercept, &loss)?;
     let (n, k) = (y.len(), params.len());
     let nf = n as f64;
     let df_residuals = n - k;
-    // The objective is the mean squared residual, its Hessian 2X̃ᵀX̃ / N.
-    let gram = loss.hessian(&params) * (nf / 2.0);
+    // The objective is the (weighted) mean squared residual, its Hessian 2X̃ᵀSX̃ / W.
+    let gram = loss.hessian(&params) * (loss.sample_weight_sum() / 2.0);
     let inverse_gram = covariance(&gram, 1.0)?;
-    let design = one_hot_design(&x, fit_intercept);
-    let residuals = &y - &design.dot(&params);
+    let mut design = one_hot_design(&x, fit_intercept);
+    let mut residuals = &y - &design.dot(&params);
+    // Whitened: each row times √sᵢ.
+    let root_weight = sample_weight.map(|s| s.mapv(f64::sqrt));
+    if let Some(root) = &root_weight {
+        for ((mut row, e), r) in design.rows_mut().into_iter().zip(&mut residuals).zip(root) {
+            row *= *r;
+            *e *= r;
+        }
+    }
     let squared = residuals.mapv(|e| e * e);
     let rss = squared.sum();
     let scale = rss / df_residuals as f64;
@@ -712,11 +753,21 @@ pub fn ols_summary<'x>(
         let critical = t.inverse_cdf(0.5 + CONFIDENCE / 2.0);
         table(&params, &cov, |s| t.sf(s), critical)
     };
+    let weight = |i: usize| sample_weight.map_or(1.0, |s| s[i]);
     let tss = if fit_intercept {
-        let mean = y.sum() / nf;
-        y.iter().map(|v| (v - mean).powi(2)).sum::<f64>()
+        let mean = match sample_weight {
+            Some(s) => s.dot(&y) / s.sum(),
+            None => y.sum() / nf,
+        };
+        y.iter()
+            .enumerate()
+            .map(|(i, v)| weight(i) * (v - mean).powi(2))
+            .sum::<f64>()
     } else {
-        y.iter().map(|v| v * v).sum::<f64>()
+        y.iter()
+            .enumerate()
+            .map(|(i, v)| weight(i) * v * v)
+            .sum::<f64>()
     };
     let r2 = 1.0 - rss / tss;
     let centered = usize::from(fit_intercept) as f64;
@@ -747,7 +798,8 @@ pub fn ols_summary<'x>(
         .sum::<f64>()
         / rss;
     let condition_number = root_condition(&gram)?;
-    let log_likelihood = -nf / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (rss / nf).ln() + 1.0);
+    let log_likelihood = -nf / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (rss / nf).ln() + 1.0)
+        + sample_weight.map_or(0.0, |s| s.iter().map(|v| v.ln()).sum::<f64>() / 2.0);
     let kf = k as f64;
     Ok(OlsSummary {
         coefficients,

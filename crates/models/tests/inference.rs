@@ -4,7 +4,7 @@
 
 use descent_models::data::Dataset;
 use descent_models::inference::{
-    logit_summary, mnlogit_summary, ols_summary, Coefficient, CovarianceType,
+    logit_summary, mnlogit_summary, ols_summary, ols_summary_weighted, Coefficient, CovarianceType,
 };
 use descent_models::{LinearRegression, LogisticRegression, Penalty, Solver};
 use serde_json::Value;
@@ -77,7 +77,10 @@ fn check_table(table: &[Coefficient], case: &Value, name: &str) {
 
 #[test]
 fn summaries_match_statsmodels() {
-    for case in fixtures()["cases"].as_array().unwrap() {
+    let cases = fixtures()["cases"].as_array().unwrap().clone();
+    let weighted = cases.iter().filter(|c| c.get("weights").is_some()).count();
+    assert_eq!(weighted, 2, "the WLS cases are in the fixture");
+    for case in &cases {
         let kind = case["kind"].as_str().unwrap();
         let data = case["data"].as_str().unwrap();
         let intercept = case["intercept"].as_bool().unwrap();
@@ -85,8 +88,13 @@ fn summaries_match_statsmodels() {
         let path = format!("{}/../../data/{data}", env!("CARGO_MANIFEST_DIR"));
         let set: Dataset = Dataset::read_columns(&path, &features, "target").unwrap();
         let name = format!(
-            "{kind} on {data} ({} features, intercept {intercept})",
-            features.len()
+            "{kind} on {data} ({} features, intercept {intercept}{})",
+            features.len(),
+            if case.get("weights").is_some() {
+                ", weighted"
+            } else {
+                ""
+            }
         );
         let get = |key: &str| case[key].as_f64().unwrap();
         // Each side's numbers beside the fixture's keys (all to 1e-8), and its degrees of
@@ -133,11 +141,18 @@ fn summaries_match_statsmodels() {
             ];
             (s.coefficients, scalars, (s.df_model, s.df_residuals))
         } else {
+            // With weights, statsmodels' WLS.
+            let weights = case
+                .get("weights")
+                .map(|w| ndarray::Array1::from(numbers(w)));
+            let w = weights.as_ref().map(ndarray::Array1::view);
             let model = LinearRegression::new()
                 .fit_intercept(intercept)
-                .fit(&set.x, set.y.view())
+                .fit_weighted_observed(&set.x, set.y.view(), w, &mut descent_solvers::Unobserved)
                 .unwrap();
-            let summary = |cov| ols_summary(&model, &set.x, set.y.view(), intercept, cov).unwrap();
+            let summary = |cov| {
+                ols_summary_weighted(&model, &set.x, set.y.view(), w, intercept, cov).unwrap()
+            };
             let s = summary(CovarianceType::NonRobust);
             for (cov, key) in ROBUST {
                 let r = summary(cov);
