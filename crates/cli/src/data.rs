@@ -195,6 +195,22 @@ pub(crate) enum ClassWeightArg {
     Given(Vec<(String, f64)>),
 }
 
+/// As given: `balanced`, or `label=weight` pairs joined by commas.
+impl std::fmt::Display for ClassWeightArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClassWeightArg::Balanced => write!(f, "balanced"),
+            ClassWeightArg::Given(pairs) => {
+                for (k, (label, weight)) in pairs.iter().enumerate() {
+                    let comma = if k > 0 { "," } else { "" };
+                    write!(f, "{comma}{label}={weight}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 impl ClassWeightArg {
     /// `balanced`, or `label=weight` pairs separated by commas (the weight after the last
     /// `=`), each weight finite and 0 or more, no label twice.
@@ -314,13 +330,8 @@ impl DataArgs {
         if let Some(column) = &self.weight_column {
             words.push_str(&format!(", weighted by column {column:?}"));
         }
-        match &self.class_weight {
-            Some(ClassWeightArg::Balanced) => words.push_str(", class weights balanced"),
-            Some(ClassWeightArg::Given(pairs)) => {
-                let pairs: Vec<String> = pairs.iter().map(|(l, w)| format!("{l}={w}")).collect();
-                words.push_str(&format!(", class weights {}", pairs.join(",")));
-            }
-            None => {}
+        if let Some(classes) = &self.class_weight {
+            words.push_str(&format!(", class weights {classes}"));
         }
         words
     }
@@ -355,11 +366,6 @@ impl DataArgs {
     ) -> Result<Prepared<T>> {
         if self.class_weight.is_some() && kind != ModelKind::Logistic {
             bail!("--class-weight applies to --model logistic");
-        }
-        if let Some(name) = &self.weight_column {
-            if self.target.as_ref() == Some(name) || self.table.id_column.as_ref() == Some(name) {
-                bail!("--weight-column {name} is also the target or the identifier column");
-            }
         }
         // The weight column is read by the table reader, which keeps the lines for messages.
         let table_reader =
@@ -446,6 +452,9 @@ impl DataArgs {
             let target = self.target.as_ref().or(table.names.last());
             if target == Some(name) {
                 bail!("--weight-column {name} is the target column; name another with --target, or the column of weights");
+            }
+            if t.id_column.as_ref() == Some(name) {
+                bail!("--weight-column {name} is also the identifier column (--id-column)");
             }
         }
         let roles = Roles {
@@ -711,27 +720,29 @@ impl<T: Element> Prepared<T> {
             }) => {
                 let in_table =
                     |rows: &[usize]| rows.iter().map(|&i| train_rows[i]).collect::<Vec<_>>();
-                let (train, held_out) = (in_table(train), in_table(held_out));
-                let encoding = TableEncoding::fit(table, selection, options, na_values, &train)
-                    .context("learning the encoding from the fold's training rows")?;
-                let rows =
-                    |rows: &[usize], part: &str| -> Result<Rows<T>> {
-                        let encoded = encoding.transform(table, Some(rows), true).with_context(|| {
-                        format!("encoding the fold's {part} rows by what its training rows hold")
-                    })?;
-                        Ok(Rows {
-                            x: narrow_features(encoded.dense)?,
-                            categorical: encoded.categorical,
-                            y: encoded.y.context("the fold's target")?,
-                            w: None,
-                        })
-                    };
-                (rows(&train, "training")?, rows(&held_out, "held-out")?)
+                let table_train = in_table(train);
+                let encoding =
+                    TableEncoding::fit(table, selection, options, na_values, &table_train)
+                        .context("learning the encoding from the fold's training rows")?;
+                // `part`: indices into the training part; their rows of the table are encoded.
+                let rows = |part: &[usize], name: &str| -> Result<Rows<T>> {
+                    let encoded = encoding
+                        .transform(table, Some(&in_table(part)), true)
+                        .with_context(|| {
+                            format!(
+                                "encoding the fold's {name} rows by what its training rows hold"
+                            )
+                        })?;
+                    Ok(Rows {
+                        x: narrow_features(encoded.dense)?,
+                        categorical: encoded.categorical,
+                        y: encoded.y.context("the fold's target")?,
+                        w: self.fold_weights(part),
+                    })
+                };
+                (rows(train, "training")?, rows(held_out, "held-out")?)
             }
         };
-        // The weights of the fold's rows (indices into the training part, as given).
-        fit.w = self.fold_weights(train);
-        score.w = self.fold_weights(held_out);
         if self.scaler.is_some() && fit.x.ncols() > 0 {
             let scaler = StandardScaler::fit(fit.x.view())?;
             scaler.transform_in_place(&mut fit.x)?;
@@ -898,24 +909,18 @@ pub(crate) fn read_for_model<T: Element>(
                     (None, 0)
                 };
             let encoded = encoding.transform(&table, chosen.as_deref(), what.target.is_some())?;
+            // The rows read, for the columns taken as they are (weights, identifiers).
+            let rows: Vec<usize> = match (what.weight_column, what.id_column) {
+                (None, None) => Vec::new(),
+                _ => chosen.unwrap_or_else(|| (0..table.nrows()).collect()),
+            };
             let w = match what.weight_column {
-                Some(name) => {
-                    let all: Vec<usize>;
-                    let rows = match &chosen {
-                        Some(rows) => rows.as_slice(),
-                        None => {
-                            all = (0..table.nrows()).collect();
-                            &all
-                        }
-                    };
-                    Some(weights_of(&table, table.column(name)?, rows)?)
-                }
+                Some(name) => Some(weights_of(&table, table.column(name)?, &rows)?),
                 None => None,
             };
             let ids = match what.id_column {
                 Some(name) => {
                     let c = table.column(name)?;
-                    let rows: Vec<usize> = chosen.unwrap_or_else(|| (0..table.nrows()).collect());
                     Some(
                         rows.iter()
                             .map(|&i| table.text(c, i).unwrap_or_default())

@@ -1,6 +1,6 @@
 //! `descent fit`.
 
-use crate::data::{ClassWeightArg, DataArgs, Prepared};
+use crate::data::{DataArgs, Prepared};
 use crate::number::Sig;
 use crate::output::{self, Metrics};
 use crate::progress::Watch;
@@ -716,7 +716,7 @@ fn model_solver(model: &Model) -> Solver {
 }
 
 /// `W`, the training rows' total weight (sample weights times class weights), from the loss
-/// the model was fitted with; `None` when it cannot be formed.
+/// the model was fitted with; `None` without weights, or when it cannot be formed.
 fn weight_sum<T>(model: &Model, prepared: &Prepared<T>) -> Option<f64> {
     let y = prepared.y_train.view();
     match (&prepared.class_weight, model) {
@@ -807,18 +807,9 @@ fn summarize<T: Element>(
         Model::LinearRegression(m) => (None, None, None, Some(m.alpha), m.l1_ratio, m.rank),
     };
     let (coef, intercept) = output::coefficients(model);
-    let class_weight = args.data.class_weight.as_ref().map(|c| match c {
-        ClassWeightArg::Balanced => "balanced".to_owned(),
-        ClassWeightArg::Given(pairs) => pairs
-            .iter()
-            .map(|(label, w)| format!("{label}={w}"))
-            .collect::<Vec<_>>()
-            .join(","),
-    });
+    let class_weight = args.data.class_weight.as_ref().map(ToString::to_string);
     // The rows' combined weights sum to W, over which the objective's mean is taken.
-    let weight_sum = (prepared.w_train.is_some() || class_weight.is_some())
-        .then(|| weight_sum(model, prepared))
-        .flatten();
+    let weight_sum = weight_sum(model, prepared);
     let mut objective_form = objective_form(model);
     if let Some(total) = weight_sum {
         objective_form = format!(

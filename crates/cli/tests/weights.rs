@@ -432,6 +432,8 @@ fn bad_weights_are_one_line_errors() {
     assert!(e.contains("no column named \"nope\""), "{e}");
     let e = fit(&negative, &["--weight-column", "y"]);
     assert!(e.contains("is the target column"), "{e}");
+    let e = fit(&negative, &["--weight-column", "w", "--id-column", "w"]);
+    assert!(e.contains("is also the identifier column"), "{e}");
     let e = fit(&negative, &["--class-weight", "1=-2"]);
     assert!(e.contains("it must be 0 or more"), "{e}");
     let e = fit(&negative, &["--class-weight", "heavy"]);

@@ -291,9 +291,8 @@ impl LinearRegression {
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLinearRegression, ModelError> {
         check_l1_ratio(self.l1_ratio.is_some(), self.l1_ratio, "an elastic net")?;
-        let weights = sample_weight;
         let mut loss = MeanSquaredError::new(&x, y.view())?.fit_intercept(self.fit_intercept);
-        if let Some(s) = &weights {
+        if let Some(s) = &sample_weight {
             loss = loss.sample_weight(s.view())?;
         }
         let p = x.ncols();
@@ -303,7 +302,7 @@ impl LinearRegression {
             let penalty = ElasticNet::for_least_squares(self.alpha, r, p)?;
             let settings = self.iterative();
             // The best intercept for zero coefficients: ȳ (the weighted mean).
-            let intercept = match &weights {
+            let intercept = match &sample_weight {
                 Some(s) => s.dot(&y) / s.sum(),
                 None => y.mean().unwrap_or(0.0),
             };
@@ -338,7 +337,7 @@ impl LinearRegression {
                         model: "a design with categorical columns (use newton or lbfgs)",
                     });
                 }
-                let params = if let Some(s) = weights {
+                let params = if let Some(s) = sample_weight {
                     let (params, r) = self.weighted_closed_form(x.dense(), y, s)?;
                     rank = r;
                     params

@@ -13,7 +13,6 @@ use descent_objectives::checked_sample_weight;
 use ndarray::{ArrayView1, Zip};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 
 fn check_pair(
     truth: &ArrayView1<'_, f64>,
@@ -148,14 +147,6 @@ fn check_probabilities<'p>(
         }),
         None => Ok(()),
     }
-}
-
-/// Sample weights checked for `n` rows (see [`checked_sample_weight`]) and their sum.
-fn checked_weights(
-    weight: ArrayView1<'_, f64>,
-    n: usize,
-) -> Result<(Cow<'_, [f64]>, f64), ModelError> {
-    Ok(checked_sample_weight(weight, n)?)
 }
 
 /// Counts of a binary classifier's outcomes, the positive class being 1.
@@ -655,7 +646,7 @@ impl ClassificationMetrics {
                 weighted_confusion_matrix: None,
             });
         };
-        let (s, sum) = checked_weights(weight, y_true.len())?;
+        let (s, sum) = checked_sample_weight(weight, y_true.len())?;
         let mut m = [[0.0; 2]; 2];
         for ((&t, &p), &s) in y_true.iter().zip(&y_pred).zip(s.iter()) {
             m[usize::from(t == 1.0)][usize::from(p == 1.0)] += s;
@@ -803,7 +794,9 @@ impl MulticlassMetrics {
             });
         }
         check_probabilities(probabilities.iter())?;
-        let weight = sample_weight.map(|s| checked_weights(s, n)).transpose()?;
+        let weight = sample_weight
+            .map(|s| checked_sample_weight(s, n))
+            .transpose()?;
         let weight_at = |i: usize| weight.as_ref().map_or(1.0, |(s, _)| s[i]);
         let mut counts = vec![vec![0usize; k]; k];
         let mut sums = vec![vec![0.0; k]; k];
@@ -915,7 +908,7 @@ impl RegressionMetrics {
     ) -> Result<Self, ModelError> {
         check_pair(&y_true, &y_pred, "predictions")?;
         let weight = sample_weight
-            .map(|s| checked_weights(s, y_true.len()))
+            .map(|s| checked_sample_weight(s, y_true.len()))
             .transpose()?;
         let weight = weight.as_ref().map(|(s, sum)| (&**s, *sum));
         let mse = weighted_mean_of(y_true, y_pred, weight, |d| d * d)?;
