@@ -1,0 +1,442 @@
+"""scikit-learn-compatible linear models fitted by descent's Rust solvers.
+
+Each estimator checks its input with scikit-learn's own ``validate_data`` (so that bad input
+raises exactly scikit-learn's errors), encodes labels and weights, and hands float64 arrays to
+the extension module without copying them again. The fitted state is the model's JSON, the
+format of ``descent fit --save``: ``coef_``, ``intercept_`` and the rest are derived from it,
+pickling stores it, and ``save_model`` writes it for the command line.
+"""
+
+import json
+import warnings
+
+import numpy as np
+from scipy.special import expit, log_expit, log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from . import _descent
+
+__all__ = [
+    "LogisticRegression",
+    "LinearRegression",
+    "Ridge",
+    "Lasso",
+    "ElasticNet",
+    "load_model",
+]
+
+# Attributes rebuilt from the model's JSON when unpickling (not stored twice).
+_DERIVED = ("coef_", "intercept_", "classes_", "rank_")
+
+
+def _feature_names(estimator, n_features):
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is not None:
+        return [str(name) for name in names]
+    return [f"x{j}" for j in range(n_features)]
+
+
+def _n_iter(report):
+    """scikit-learn's ``n_iter_``: the solver's iterations, and 1 for a direct solve (the
+    report counts none: there is no iteration, but one solve)."""
+    iterations = int(report["iterations"])
+    if report["reason"].endswith("(closed form)"):
+        iterations = max(iterations, 1)
+    return np.array([iterations], dtype=np.int32)
+
+
+def _warn_unless_converged(estimator, report):
+    if report["converged"]:
+        return
+    if report["reason"] == "no minimum":
+        advice = (
+            "Without a penalty, separable classes have no maximum-likelihood fit: the loss "
+            "keeps decreasing as the coefficients grow. Use a penalty (penalty='l2')."
+        )
+    else:
+        advice = "Increase max_iter, loosen tol, or standardize the features."
+    warnings.warn(
+        f"{type(estimator).__name__} did not converge ({report['solver']}): "
+        f"{report['termination']}. {advice}",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
+
+
+class _DescentModel(BaseEstimator):
+    """What every descent estimator shares: the model JSON as fitted state."""
+
+    def _store(self, out):
+        """Keeps a fit's results: the model JSON, the arrays derived from it, the report."""
+        self._model_json = out["model"]
+        self.report_ = out["report"]
+        self.n_iter_ = _n_iter(out["report"])
+        gap = out["report"]["duality_gap"]
+        if gap is not None:
+            self.duality_gap_ = gap
+        self._set_arrays(_descent.model_json(self._model_json))
+        _warn_unless_converged(self, out["report"])
+
+    def _warm_json(self):
+        if getattr(self, "warm_start", False) and hasattr(self, "_model_json"):
+            return self._model_json
+        return None
+
+    def __getstate__(self):
+        # A copy: the base class may return the live __dict__.
+        state = dict(super().__getstate__())
+        for name in _DERIVED:
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_model_json" in state:
+            self._set_arrays(_descent.model_json(self._model_json))
+
+    def save_model(self, path):
+        """Writes the fitted model to ``path`` (atomically), in the format of
+        ``descent fit --save``: ``descent predict --model path`` and ``descent eval`` read it,
+        and ``descent.load_model`` reads it back."""
+        check_is_fitted(self)
+        _descent.save_model(self._file_json(), str(path))
+
+    def _file_json(self):
+        return self._model_json
+
+
+class LogisticRegression(ClassifierMixin, _DescentModel):
+    """Logistic regression with scikit-learn's parameters, fitted by descent.
+
+    Binary targets fit the binary model; three or more classes fit the multinomial (softmax)
+    model, as scikit-learn's ``LogisticRegression`` does. The objective is scikit-learn's,
+    ``C·Σᵢ sᵢℓᵢ + r‖w‖₁ + ½(1 − r)‖w‖²`` (``r`` = 0 for ``"l2"``, 1 for ``"l1"``, the
+    ``l1_ratio`` for ``"elasticnet"``; no penalty for ``None``), the intercept unpenalized.
+
+    Parameters
+    ----------
+    penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
+    C : float, default=1.0
+        Inverse regularization strength.
+    l1_ratio : float or None, default=None
+        The elastic net's mix, required by ``penalty="elasticnet"``.
+    fit_intercept : bool, default=True
+    tol : float, default=1e-4
+        Stop when ``‖∇F‖₂ ≤ tol`` for the mean-form objective ``F`` (the sum divided by
+        ``C·Σsᵢ``); with an L1 part, when the duality gap is at most ``tol·F`` (a certified
+        relative accuracy).
+    max_iter : int, default=100
+    solver : str or None, default=None
+        descent's solver names: ``"newton"`` (``"newton-cholesky"``), ``"lbfgs"``, ``"bfgs"``,
+        ``"newton-cg"``, ``"cg"``, ``"steepest"``, ``"gd"``, ``"prox-newton"``, ``"fista"``.
+        ``None`` chooses by shape: Newton while its Hessian is cheap, L-BFGS beyond, proximal
+        Newton with an L1 part.
+    class_weight : dict, "balanced" or None, default=None
+    warm_start : bool, default=False
+        Start from the previous fit's coefficients.
+
+    Attributes
+    ----------
+    classes_, coef_, intercept_, n_iter_, n_features_in_, feature_names_in_
+        As in scikit-learn.
+    report_ : dict
+        descent's report of the solver: termination, evaluation counts, the history as arrays.
+    duality_gap_ : float
+        With an L1 part: the certified gap at the solution.
+    """
+
+    def __init__(
+        self,
+        penalty="l2",
+        *,
+        C=1.0,
+        l1_ratio=None,
+        fit_intercept=True,
+        tol=1e-4,
+        max_iter=100,
+        solver=None,
+        class_weight=None,
+        warm_start=False,
+    ):
+        self.penalty = penalty
+        self.C = C
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.max_iter = max_iter
+        self.solver = solver
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+
+    def fit(self, X, y, sample_weight=None):
+        """Fits the model to ``X`` (n_samples × n_features) and labels ``y`` of any type, each
+        row's loss weighted by ``sample_weight`` (times its class's weight)."""
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        classes, codes = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but the data "
+                f"contains only one class: {classes[0]!r}"
+            )
+        weight = None
+        if sample_weight is not None or self.class_weight is not None:
+            weight = _check_sample_weight(sample_weight, X, dtype=np.float64, copy=True)
+            if self.class_weight is not None:
+                weight *= compute_class_weight(self.class_weight, classes=classes, y=y)[codes]
+            if np.count_nonzero(np.bincount(codes, weights=weight) > 0) < 2:
+                raise ValueError(
+                    "the sample weights leave only one class with positive weight: "
+                    "classification needs at least two classes"
+                )
+        warm = self._warm_json()
+        if warm is not None and not np.array_equal(classes, getattr(self, "classes_", None)):
+            warm = None
+        out = _descent.fit_logistic(
+            X,
+            codes.astype(np.float64),
+            weight,
+            c=float(self.C),
+            penalty_name=self.penalty,
+            l1_ratio=None if self.l1_ratio is None else float(self.l1_ratio),
+            fit_intercept=bool(self.fit_intercept),
+            tol=float(self.tol),
+            max_iter=int(self.max_iter),
+            solver_name=self.solver,
+            multinomial=len(classes) > 2,
+            warm_start=warm,
+            feature_names=_feature_names(self, X.shape[1]),
+        )
+        self.classes_ = classes
+        self._store(out)
+        return self
+
+    def _set_arrays(self, arrays):
+        self.coef_ = np.asarray(arrays["coef"])
+        self.intercept_ = np.asarray(arrays["intercept"])
+        if not hasattr(self, "classes_"):
+            self.classes_ = _labels(arrays["classes"])
+
+    def decision_function(self, X):
+        """``X·coef_ᵀ + intercept_``: one column per class, or the positive class's log-odds
+        for two classes."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        scores = X @ self.coef_.T + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """The most probable class of each row."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(np.intp)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    def predict_proba(self, X):
+        """Each row's probability of each class, in the order of ``classes_``."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            p = expit(scores)
+            return np.column_stack([1.0 - p, p])
+        return softmax(scores, axis=1)
+
+    def predict_log_proba(self, X):
+        """The logarithms of ``predict_proba``, computed without underflow."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return np.column_stack([log_expit(-scores), log_expit(scores)])
+        return log_softmax(scores, axis=1)
+
+    def _file_json(self):
+        # The command line's model files hold numeric labels: the classes themselves when
+        # they are numbers, instead of the codes the fit used.
+        if not np.issubdtype(np.asarray(self.classes_).dtype, np.number):
+            raise ValueError(
+                "this model's classes are not numbers, and descent's model files store "
+                "numeric labels: encode the labels as numbers before fitting to save it"
+            )
+        model = json.loads(self._model_json)
+        model["model"]["classes"] = [float(c) for c in self.classes_]
+        return json.dumps(model)
+
+
+def _labels(values):
+    """Labels read from a model file: whole numbers as integers, as a fit on integer labels
+    has them."""
+    labels = np.asarray(values, dtype=np.float64)
+    if np.all(labels == np.round(labels)):
+        return labels.astype(np.int64)
+    return labels
+
+
+class _LinearRegressor(RegressorMixin, _DescentModel):
+    """Shared by the least-squares estimators: fitting and prediction."""
+
+    def _fit(self, X, y, sample_weight, alpha, l1_ratio):
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        weight = None
+        if sample_weight is not None:
+            weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        out = _descent.fit_linear(
+            X,
+            np.ascontiguousarray(y, dtype=np.float64),
+            weight,
+            alpha=float(alpha),
+            l1_ratio=l1_ratio,
+            fit_intercept=bool(self.fit_intercept),
+            tol=float(self.tol),
+            max_iter=int(self.max_iter),
+            solver_name=self.solver,
+            warm_start=self._warm_json(),
+            feature_names=_feature_names(self, X.shape[1]),
+        )
+        self._store(out)
+        return self
+
+    def _set_arrays(self, arrays):
+        self.coef_ = np.asarray(arrays["coef"])
+        self.intercept_ = float(arrays["intercept"])
+        if arrays.get("rank") is not None:
+            self.rank_ = int(arrays["rank"])
+
+    def predict(self, X):
+        """``X·coef_ + intercept_``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return X @ self.coef_ + self.intercept_
+
+
+class LinearRegression(_LinearRegressor):
+    """Ordinary least squares, ``min ‖y − Xw − b‖²`` (weighted by ``sample_weight``).
+
+    The default solver is a direct one: the SVD of the centered ``X`` (numpy's ``lstsq``
+    cut-off), correct on rank-deficient ``X`` (whose rank is ``rank_``), and checked like an
+    iterative fit (``‖∇F‖₂ ≤ tol`` at the solution, else a ``ConvergenceWarning``). Iterative
+    solvers (``"newton"``, ``"lbfgs"``, …) stop at ``‖∇F‖₂ ≤ tol`` for the mean-form
+    objective ``F = ‖y − Xw − b‖²/N``. A direct solve counts as one iteration in ``n_iter_``.
+    """
+
+    def __init__(self, *, fit_intercept=True, solver=None, tol=1e-4, max_iter=1000):
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def fit(self, X, y, sample_weight=None):
+        """Fits the coefficients and intercept."""
+        return self._fit(X, y, sample_weight, 0.0, None)
+
+
+class Ridge(_LinearRegressor):
+    """Ridge regression, ``min ‖y − Xw − b‖² + alpha·‖w‖²`` (scikit-learn's ``Ridge``).
+
+    The default solver is a Cholesky solve of the normal equations, the Gram matrix formed
+    without copying ``X``.
+    """
+
+    def __init__(self, alpha=1.0, *, fit_intercept=True, solver=None, tol=1e-4, max_iter=1000):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def fit(self, X, y, sample_weight=None):
+        """Fits the coefficients and intercept."""
+        return self._fit(X, y, sample_weight, self.alpha, None)
+
+
+class ElasticNet(_LinearRegressor):
+    """The elastic net, ``min (1/2N)‖y − Xw − b‖² + alpha·r‖w‖₁ + ½alpha(1 − r)‖w‖²``
+    (scikit-learn's ``ElasticNet``; ``N`` the total sample weight).
+
+    Fitted by proximal Newton (coordinate descent on the Gram matrix, working sets for wide
+    data) by default, or ``"fista"``, ``"gd"`` (ISTA). ``tol`` is a certified relative
+    accuracy: the fit stops when the duality gap is at most ``tol`` times the objective, and
+    ``duality_gap_`` holds the gap reached.
+    """
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        l1_ratio=0.5,
+        fit_intercept=True,
+        tol=1e-4,
+        max_iter=1000,
+        solver=None,
+        warm_start=False,
+    ):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.max_iter = max_iter
+        self.solver = solver
+        self.warm_start = warm_start
+
+    def fit(self, X, y, sample_weight=None):
+        """Fits the coefficients and intercept."""
+        return self._fit(X, y, sample_weight, self.alpha, float(self.l1_ratio))
+
+
+class Lasso(ElasticNet):
+    """The Lasso, ``min (1/2N)‖y − Xw − b‖² + alpha·‖w‖₁`` (scikit-learn's ``Lasso``): the
+    elastic net at ``l1_ratio = 1``."""
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        fit_intercept=True,
+        tol=1e-4,
+        max_iter=1000,
+        solver=None,
+        warm_start=False,
+    ):
+        super().__init__(
+            alpha,
+            l1_ratio=1.0,
+            fit_intercept=fit_intercept,
+            tol=tol,
+            max_iter=max_iter,
+            solver=solver,
+            warm_start=warm_start,
+        )
+
+    def fit(self, X, y, sample_weight=None):
+        """Fits the coefficients and intercept."""
+        return self._fit(X, y, sample_weight, self.alpha, 1.0)
+
+
+def load_model(path):
+    """Reads a model written by ``descent fit --save`` (or by an estimator's ``save_model``)
+    into the matching estimator, fitted: ``LogisticRegression`` for binary and multinomial
+    models, ``LinearRegression``, ``Ridge`` or ``ElasticNet`` for linear ones. A model fitted
+    with ``--standardize`` has its scaler folded into ``coef_`` and ``intercept_``, so the
+    estimator takes the raw features. Models fitted on raw tables (text or categorical
+    columns) raise ``ValueError``: their encoding belongs to the command line."""
+    text = _descent.read_model(str(path))
+    arrays = _descent.model_json(text)
+    kind = arrays["kind"]
+    if kind in ("logistic_regression", "multinomial_logistic_regression"):
+        estimator = LogisticRegression(
+            penalty=arrays["penalty"], C=arrays["c"], solver=arrays["solver"]
+        )
+    elif arrays["alpha"] == 0.0:
+        estimator = LinearRegression(solver=arrays["solver"])
+    else:
+        estimator = Ridge(alpha=arrays["alpha"], solver=arrays["solver"])
+    estimator._model_json = text
+    estimator._set_arrays(arrays)
+    estimator.report_ = arrays["report"]
+    estimator.n_iter_ = _n_iter(arrays["report"])
+    estimator.n_features_in_ = len(arrays["feature_names"])
+    names = arrays["feature_names"]
+    if names != [f"x{j}" for j in range(len(names))]:
+        estimator.feature_names_in_ = np.asarray(names, dtype=object)
+    return estimator
