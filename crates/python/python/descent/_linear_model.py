@@ -185,9 +185,16 @@ class LogisticRegression(ClassifierMixin, _DescentModel):
             )
         weight = None
         if sample_weight is not None or self.class_weight is not None:
-            weight = _check_sample_weight(sample_weight, X, dtype=np.float64, copy=True)
+            weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, copy=True, ensure_non_negative=True
+            )
             if self.class_weight is not None:
-                weight *= compute_class_weight(self.class_weight, classes=classes, y=y)[codes]
+                # "balanced" weighs classes by their total sample weight, as scikit-learn
+                # does since 1.6.
+                per_class = compute_class_weight(
+                    self.class_weight, classes=classes, y=y, sample_weight=weight
+                )
+                weight *= per_class[codes]
             if np.count_nonzero(np.bincount(codes, weights=weight) > 0) < 2:
                 raise ValueError(
                     "the sample weights leave only one class with positive weight: "
@@ -280,7 +287,9 @@ class _LinearRegressor(RegressorMixin, _DescentModel):
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         weight = None
         if sample_weight is not None:
-            weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
         out = _descent.fit_linear(
             X,
             np.ascontiguousarray(y, dtype=np.float64),
