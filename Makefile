@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what the build needs (OpenBLAS) first.
-.PHONY: demo test deps
+.PHONY: demo test test-python deps
 
 deps:
 	@bash scripts/ensure-system-deps.sh
@@ -8,6 +8,13 @@ deps:
 demo: deps
 	cargo run --release --example bundled_data
 
-# The whole test suite: unit, integration, property and doc tests.
+# The whole test suite: unit, integration, property and doc tests of the Rust crates, then
+# the Python package's pytest suite (scikit-learn's estimator checks, parity with
+# scikit-learn and scipy) in its own virtual environment.
 test: deps
 	cargo test --workspace
+	bash scripts/test-python.sh
+
+# The Python package's suite alone.
+test-python: deps
+	bash scripts/test-python.sh

@@ -10,6 +10,7 @@ use descent_models::{
     FittedLinearRegression, FittedLogisticRegression, FittedMultinomialLogisticRegression,
     LinearRegression, LogisticRegression, Model, ModelError, ModelFile, Penalty, Solver,
 };
+use descent_objectives::ObjectiveError;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::{PyOSError, PyValueError};
@@ -17,11 +18,39 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 /// A library error as the Python exception scikit-learn would raise: `OSError` for files,
-/// `ValueError` for everything else (bad data, bad settings).
+/// `ValueError` for everything else (bad data, bad settings). A NaN or infinite value gets
+/// scikit-learn's words first ("Input X contains NaN"), then where it is.
 pub(crate) fn to_py(error: ModelError) -> PyErr {
-    match error {
+    let non_finite = |input: &str, value: f64| {
+        let what = if value.is_nan() {
+            "NaN".to_owned()
+        } else {
+            "infinity or a value too large for dtype('float64')".to_owned()
+        };
+        PyValueError::new_err(format!("Input {input} contains {what}: {error}"))
+    };
+    match &error {
         ModelError::Io { .. } => PyOSError::new_err(error.to_string()),
-        other => PyValueError::new_err(other.to_string()),
+        ModelError::NonFiniteFeature { value, .. }
+        | ModelError::Objective(ObjectiveError::NonFiniteFeature { value, .. }) => {
+            non_finite("X", *value)
+        }
+        ModelError::NonFiniteTarget { value, .. }
+        | ModelError::Objective(ObjectiveError::NonFiniteTarget { value, .. }) => {
+            non_finite("y", *value)
+        }
+        ModelError::NotBinary {
+            count: 0 | 1,
+            shown,
+        } => PyValueError::new_err(format!(
+            "This solver needs samples of at least 2 classes in the data, but the data \
+             contains only one class: {shown}"
+        )),
+        ModelError::ContinuousLabels { .. } => PyValueError::new_err(format!(
+            "Unknown label type: continuous. Maybe you are trying to fit a classifier, which \
+             expects discrete classes on a regression target with continuous values ({error})"
+        )),
+        _ => PyValueError::new_err(error.to_string()),
     }
 }
 
@@ -81,14 +110,17 @@ fn file_json(model: Model, feature_names: Vec<String>) -> PyResult<String> {
 /// themselves when they are whole numbers), each row's loss weighted by `sample_weight`
 /// (which the Python side has already multiplied by the class weights).
 ///
-/// `multinomial` fits the softmax model (three or more classes); otherwise the binary one.
+/// `multinomial` fits the softmax model (three or more classes), or the binary one when
+/// false; `None` chooses by the labels (more than two distinct values: multinomial). The
+/// labels may then be the user's own numbers: the fit finds the classes in one scan, and the
+/// model keeps them, as the command line's models do.
 /// `warm_start` is a previous fit's model JSON to start from. Returns `{"coef": (K or 1) × p,
 /// "intercept": K or 1, "classes": [...], "report": {...}, "model": JSON}`.
 #[pyfunction]
 #[pyo3(signature = (
     x, y, sample_weight=None, *, c=1.0, penalty_name=Some("l2"), l1_ratio=None,
     fit_intercept=true, tol=1e-4, max_iter=100, solver_name=None, learning_rate=0.1,
-    multinomial=false, warm_start=None, feature_names=None
+    multinomial=None, warm_start=None, feature_names=None
 ))]
 #[allow(
     clippy::too_many_arguments,
@@ -107,7 +139,7 @@ pub(crate) fn fit_logistic<'py>(
     max_iter: usize,
     solver_name: Option<&str>,
     learning_rate: f64,
-    multinomial: bool,
+    multinomial: Option<bool>,
     warm_start: Option<&str>,
     feature_names: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyDict>> {
@@ -130,14 +162,32 @@ pub(crate) fn fit_logistic<'py>(
     let (x, y) = (x.as_array(), y.as_array());
     let w = sample_weight.as_ref().map(PyReadonlyArray1::as_array);
     let p = x.ncols();
-    let model = py
-        .detach(|| fit_logistic_model(&settings, x, y, w, multinomial, previous.map(|f| f.model)));
+    let model = py.detach(|| {
+        let multinomial = multinomial.unwrap_or_else(|| more_than_two_values(y));
+        fit_logistic_model(&settings, x, y, w, multinomial, previous.map(|f| f.model))
+    });
     let model = model.map_err(to_py)?;
     let report = report_dict(py, model.report())?;
     let out = arrays(py, &model, None)?;
     out.set_item("report", report)?;
     out.set_item("model", file_json(model, names(feature_names, p))?)?;
     Ok(out)
+}
+
+/// Whether `y` takes more than two distinct values (NaN counts as a value; the fit rejects it).
+fn more_than_two_values(y: ArrayView1<'_, f64>) -> bool {
+    let mut seen: [Option<u64>; 2] = [None, None];
+    for v in y {
+        let bits = v.to_bits();
+        match seen {
+            [Some(a), _] if a == bits => {}
+            [_, Some(b)] if b == bits => {}
+            [None, _] => seen[0] = Some(bits),
+            [_, None] => seen[1] = Some(bits),
+            _ => return true,
+        }
+    }
+    false
 }
 
 /// The fit itself, without the GIL.

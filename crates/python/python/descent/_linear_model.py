@@ -174,15 +174,24 @@ class LogisticRegression(ClassifierMixin, _DescentModel):
 
     def fit(self, X, y, sample_weight=None):
         """Fits the model to ``X`` (n_samples × n_features) and labels ``y`` of any type, each
-        row's loss weighted by ``sample_weight`` (times its class's weight)."""
-        X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        classes, codes = np.unique(y, return_inverse=True)
-        if len(classes) < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but the data "
-                f"contains only one class: {classes[0]!r}"
-            )
+        row's loss weighted by ``sample_weight`` (times its class's weight).
+
+        ``X`` is handed to Rust without a copy when it is float64 (C or Fortran order); the
+        Rust fit checks it for NaN and infinity in its own first pass, with scikit-learn's
+        error message. Numeric labels go to Rust as they are, which finds the classes in one
+        scan (no sort); other labels (strings, booleans) are encoded here first.
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=False)
+        numeric = y.dtype.kind in "iuf"
+        classes = None
+        if not numeric or sample_weight is not None or self.class_weight is not None:
+            check_classification_targets(y)
+            classes, codes = np.unique(y, return_inverse=True)
+            if len(classes) < 2:
+                raise ValueError(
+                    "This solver needs samples of at least 2 classes in the data, but the "
+                    f"data contains only one class: {classes[0]!r}"
+                )
         weight = None
         if sample_weight is not None or self.class_weight is not None:
             weight = _check_sample_weight(
@@ -201,11 +210,14 @@ class LogisticRegression(ClassifierMixin, _DescentModel):
                     "classification needs at least two classes"
                 )
         warm = self._warm_json()
-        if warm is not None and not np.array_equal(classes, getattr(self, "classes_", None)):
-            warm = None
+        if warm is not None:
+            if classes is None:
+                classes = np.unique(y)
+            if not np.array_equal(classes, self.classes_):
+                warm = None
         out = _descent.fit_logistic(
             X,
-            codes.astype(np.float64),
+            np.asarray(y, dtype=np.float64) if numeric else codes.astype(np.float64),
             weight,
             c=float(self.C),
             penalty_name=self.penalty,
@@ -214,11 +226,13 @@ class LogisticRegression(ClassifierMixin, _DescentModel):
             tol=float(self.tol),
             max_iter=int(self.max_iter),
             solver_name=self.solver,
-            multinomial=len(classes) > 2,
+            multinomial=None if classes is None else len(classes) > 2,
             warm_start=warm,
             feature_names=_feature_names(self, X.shape[1]),
         )
-        self.classes_ = classes
+        # The classes as the labels' own type: the Rust fit found them (numbers), or they
+        # were encoded here.
+        self.classes_ = np.asarray(out["classes"], dtype=y.dtype) if numeric else classes
         self._store(out)
         return self
 
@@ -284,7 +298,10 @@ class _LinearRegressor(RegressorMixin, _DescentModel):
     """Shared by the least-squares estimators: fitting and prediction."""
 
     def _fit(self, X, y, sample_weight, alpha, l1_ratio):
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        # X and y are checked for NaN and infinity by the Rust fit, in its first pass.
+        X, y = validate_data(
+            self, X, y, dtype=np.float64, y_numeric=True, ensure_all_finite=False
+        )
         weight = None
         if sample_weight is not None:
             weight = _check_sample_weight(
