@@ -380,6 +380,16 @@ fn result<'py, P>(
     Ok(out)
 }
 
+/// Adds the iterates to the report's history as `"x"`: a 1-D array for a function of one
+/// variable, one row per recorded iteration for a function of a vector.
+fn add_path<'py>(out: &Bound<'py, PyDict>, path: Bound<'py, PyAny>) -> PyResult<()> {
+    let report = out
+        .get_item("report")?
+        .ok_or_else(|| PyValueError::new_err("no report"))?;
+    let history = report.get_item("history")?;
+    history.set_item("x", path)
+}
+
 /// A solver error as `ValueError` (bad settings, a start where `f` is not finite, no
 /// bracket found), unless a callable raised first: then its exception.
 fn failed(error: SolverError, callables: Option<&Callables>) -> PyErr {
@@ -457,7 +467,10 @@ pub(crate) fn minimize_scalar<'py>(
         solved.map_err(|e| failed(e, None))?
     };
     let x = report.x.into_pyobject(py)?.into_any();
-    result(py, &report, x)
+    let out = result(py, &report, x)?;
+    let path: Vec<f64> = report.history.iter().map(|r| r.x).collect();
+    add_path(&out, path.into_pyarray(py).into_any())?;
+    Ok(out)
 }
 
 /// The n-D methods.
@@ -611,5 +624,14 @@ pub(crate) fn minimize<'py>(
         solved.map_err(|e| failed(e, None))?
     };
     let x = report.x.clone().into_pyarray(py).into_any();
-    result(py, &report, x)
+    let out = result(py, &report, x)?;
+    let n = report.x.len();
+    let mut path = Array2::zeros((report.history.len(), n));
+    for (mut row, record) in path.rows_mut().into_iter().zip(&report.history) {
+        if record.x.len() == n {
+            row.assign(&record.x);
+        }
+    }
+    add_path(&out, path.into_pyarray(py).into_any())?;
+    Ok(out)
 }
