@@ -2,8 +2,8 @@
 //!
 //! Python users do not call this module directly. The package's estimators
 //! (`descent.LogisticRegression`, …) check and encode their inputs in Python, as scikit-learn
-//! does, and call [`models`]' functions with float64 arrays; `descent.minimize` and
-//! `descent.minimize_scalar` call [`optimize`]'s. Every function releases the GIL while it
+//! does, and call the `models` module's functions with float64 arrays; `descent.minimize` and
+//! `descent.minimize_scalar` call the `optimize` module's. Every function releases the GIL while it
 //! computes, and takes it back only to call a Python function the user gave.
 //!
 //! Errors: invalid input or settings raise `ValueError` with the library's message; a model

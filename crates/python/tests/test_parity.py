@@ -161,3 +161,37 @@ def test_lasso_and_elastic_net_match_sklearn(diabetes, alpha):
         np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-6)
         assert np.count_nonzero(ours.coef_) == np.count_nonzero(theirs.coef_)
         assert ours.duality_gap_ >= 0.0
+
+
+def test_logistic_regression_cv_matches_sklearn(breast_cancer):
+    from sklearn.model_selection import StratifiedKFold
+
+    x, y = breast_cancer
+    x = standardized(x)
+    folds = StratifiedKFold(5)
+    cs = np.logspace(-3, 2, 6)
+    ours = descent.LogisticRegressionCV(Cs=cs, cv=folds, tol=1e-10, max_iter=1000).fit(x, y)
+    theirs = sk.LogisticRegressionCV(
+        Cs=cs, cv=folds, tol=1e-12, max_iter=100_000, solver="newton-cholesky",
+        scoring="accuracy", l1_ratios=None, use_legacy_attributes=False,
+    ).fit(x, y)
+    np.testing.assert_allclose(ours.scores_, np.asarray(theirs.scores_).reshape(ours.scores_.shape))
+    assert ours.C_ == theirs.C_
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-8)
+    assert ours.coefs_paths_.shape == (5, 1, 6, 1, x.shape[1] + 1)
+
+
+def test_logistic_regression_cv_multinomial_and_elastic_net(iris):
+    x, y = iris
+    x = standardized(x)
+    model = descent.LogisticRegressionCV(
+        Cs=4, cv=3, penalty="elasticnet", l1_ratios=[0.2, 0.8], tol=1e-8, max_iter=1000
+    ).fit(x, y)
+    assert model.scores_.shape == (3, 2, 4)
+    assert model.coefs_paths_.shape == (3, 2, 4, 3, 5)
+    assert model.l1_ratio_ in (0.2, 0.8) and model.C_ in model.Cs_
+    mean = model.scores_.mean(axis=0)
+    assert mean.max() == mean[list(model.l1_ratios_).index(model.l1_ratio_), list(model.Cs_).index(model.C_)]
+    assert model.score(x, y) > 0.9
+    averaged = descent.LogisticRegressionCV(Cs=4, cv=3, refit=False, tol=1e-8).fit(x, y)
+    assert averaged.coef_.shape == (3, 4) and averaged.C_ > 0

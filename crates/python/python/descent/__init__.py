@@ -1,8 +1,8 @@
 """descent: linear models and minimizers in Rust, with scikit-learn's and scipy's interfaces.
 
 Estimators (drop-in for scikit-learn's): ``LogisticRegression`` (binary and multinomial; L2,
-L1, elastic net or no penalty; sample and class weights), ``LinearRegression``, ``Ridge``,
-``Lasso``, ``ElasticNet``. Minimizers (in scipy's shape): ``minimize_scalar``, ``minimize``.
+L1, elastic net or no penalty; sample and class weights), ``LogisticRegressionCV``,
+``LinearRegression``, ``Ridge``, ``Lasso``, ``ElasticNet``. Minimizers (in scipy's shape): ``minimize_scalar``, ``minimize``.
 Model files shared with the ``descent`` command line: ``load_model`` and each estimator's
 ``save_model``.
 """
@@ -13,6 +13,7 @@ from ._linear_model import (
     Lasso,
     LinearRegression,
     LogisticRegression,
+    LogisticRegressionCV,
     Ridge,
     load_model,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "Lasso",
     "LinearRegression",
     "LogisticRegression",
+    "LogisticRegressionCV",
     "Ridge",
     "load_model",
     "minimize",

@@ -11,6 +11,8 @@ import json
 import warnings
 
 import numpy as np
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
@@ -22,6 +24,7 @@ from . import _descent
 
 __all__ = [
     "LogisticRegression",
+    "LogisticRegressionCV",
     "LinearRegression",
     "Ridge",
     "Lasso",
@@ -89,8 +92,9 @@ class _DescentModel(BaseEstimator):
     def __getstate__(self):
         # A copy: the base class may return the live __dict__.
         state = dict(super().__getstate__())
-        for name in _DERIVED:
-            state.pop(name, None)
+        if "_model_json" in state:
+            for name in _DERIVED:
+                state.pop(name, None)
         return state
 
     def __setstate__(self, state):
@@ -283,6 +287,160 @@ class LogisticRegression(ClassifierMixin, _DescentModel):
         model = json.loads(self._model_json)
         model["model"]["classes"] = [float(c) for c in self.classes_]
         return json.dumps(model)
+
+
+class LogisticRegressionCV(LogisticRegression):
+    """Logistic regression with ``C`` (and the elastic net's ``l1_ratio``) chosen by
+    cross-validation, as scikit-learn's ``LogisticRegressionCV``.
+
+    Each fold fits the whole grid of ``Cs`` in increasing order, each fit starting from the
+    previous one (a warm-started path, as ``descent cv`` does); the best pair is the one with
+    the highest mean score over the folds, and with ``refit=True`` the model is fitted again on
+    all rows at it. The attributes follow scikit-learn's new layout
+    (``use_legacy_attributes=False``): ``C_`` and ``l1_ratio_`` are numbers, ``scores_`` is
+    ``(n_folds, n_l1_ratios, n_cs)``, ``coefs_paths_`` is
+    ``(n_folds, n_l1_ratios, n_cs, n_classes or 1, n_features + 1 with the intercept)``,
+    and ``n_iter_`` is ``(n_folds, n_l1_ratios, n_cs)``.
+
+    Parameters
+    ----------
+    Cs : int or list of float, default=10
+        An int ``n`` is ``numpy.logspace(-4, 4, n)``, as in scikit-learn.
+    l1_ratios : list of float or None, default=None
+        The elastic net's mixes to try (``penalty="elasticnet"`` only).
+    cv : int, cross-validation generator or iterable, default=None
+        scikit-learn's meaning: 5 stratified folds by default.
+    scoring : str or callable, default=None
+        scikit-learn's scorers; ``None`` is accuracy.
+    penalty, fit_intercept, tol, max_iter, solver, class_weight
+        As in :class:`LogisticRegression`.
+    refit : bool, default=True
+        Fit again on all rows at the best ``C``; otherwise average the folds' coefficients
+        at their own best ``C`` (and ``C_`` is the average of those ``C``).
+    """
+
+    def __init__(
+        self,
+        *,
+        Cs=10,
+        l1_ratios=None,
+        fit_intercept=True,
+        cv=None,
+        penalty="l2",
+        scoring=None,
+        solver=None,
+        tol=1e-4,
+        max_iter=100,
+        class_weight=None,
+        refit=True,
+    ):
+        self.Cs = Cs
+        self.l1_ratios = l1_ratios
+        self.fit_intercept = fit_intercept
+        self.cv = cv
+        self.penalty = penalty
+        self.scoring = scoring
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.refit = refit
+
+    def _model(self, c, l1_ratio, warm_start):
+        return LogisticRegression(
+            penalty=self.penalty,
+            C=c,
+            l1_ratio=l1_ratio,
+            fit_intercept=self.fit_intercept,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            solver=self.solver,
+            class_weight=self.class_weight,
+            warm_start=warm_start,
+        )
+
+    def fit(self, X, y, sample_weight=None):
+        """Cross-validates the grid, then fits at the best point (see the class)."""
+        X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=False)
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but the data "
+                f"contains only one class: {classes[0]!r}"
+            )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+        cs = np.logspace(-4, 4, self.Cs) if np.isscalar(self.Cs) else np.sort(
+            np.asarray(self.Cs, dtype=np.float64)
+        )
+        if self.penalty == "elasticnet":
+            if self.l1_ratios is None:
+                raise ValueError("penalty='elasticnet' needs l1_ratios, a list of mixes to try")
+            l1_ratios = [float(r) for r in self.l1_ratios]
+        elif self.l1_ratios is not None:
+            raise ValueError("l1_ratios applies to penalty='elasticnet' only")
+        else:
+            l1_ratios = [None]
+        folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        scorer = check_scoring(self, scoring=self.scoring)
+        outputs = 1 if len(classes) == 2 else len(classes)
+        width = X.shape[1] + int(bool(self.fit_intercept))
+        scores = np.empty((len(folds), len(l1_ratios), len(cs)))
+        paths = np.zeros((len(folds), len(l1_ratios), len(cs), outputs, width))
+        iterations = np.zeros((len(folds), len(l1_ratios), len(cs)), dtype=np.int32)
+        for k, (train, test) in enumerate(folds):
+            missing = np.setdiff1d(classes, y[train])
+            if len(missing):
+                raise ValueError(
+                    f"fold {k} has no training rows of class {missing[0]!r}: use fewer folds"
+                )
+            weight = None if sample_weight is None else sample_weight[train]
+            for j, l1_ratio in enumerate(l1_ratios):
+                model = self._model(cs[0], l1_ratio, warm_start=True)
+                with warnings.catch_warnings():
+                    # A path's points are intermediate results: the refit warns if it must.
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    for i, c in enumerate(cs):
+                        model.set_params(C=c).fit(X[train], y[train], sample_weight=weight)
+                        scores[k, j, i] = scorer(model, X[test], y[test])
+                        paths[k, j, i, :, : X.shape[1]] = model.coef_
+                        if self.fit_intercept:
+                            paths[k, j, i, :, -1] = model.intercept_
+                        iterations[k, j, i] = model.n_iter_[0]
+        mean = scores.mean(axis=0)
+        best_j, best_i = np.unravel_index(np.argmax(mean), mean.shape)
+        self.Cs_ = cs
+        self.l1_ratios_ = np.array(l1_ratios, dtype=object if l1_ratios == [None] else float)
+        self.scores_ = scores
+        self.coefs_paths_ = paths
+        self.n_iter_ = iterations
+        self.classes_ = classes
+        if self.refit:
+            self.C_ = float(cs[best_i])
+            self.l1_ratio_ = l1_ratios[best_j]
+            final = self._model(self.C_, self.l1_ratio_, warm_start=False)
+            final.fit(X, y, sample_weight=sample_weight)
+            self._model_json = final._model_json
+            self.report_ = final.report_
+            if hasattr(final, "duality_gap_"):
+                self.duality_gap_ = final.duality_gap_
+            self.coef_, self.intercept_ = final.coef_, final.intercept_
+        else:
+            # Each fold at its own best point, averaged (scikit-learn's refit=False).
+            per_fold = [np.unravel_index(np.argmax(s), s.shape) for s in scores]
+            chosen = np.array([paths[k, j, i] for k, (j, i) in enumerate(per_fold)])
+            self.C_ = float(np.mean([cs[i] for _, i in per_fold]))
+            ratios = [l1_ratios[j] for j, _ in per_fold]
+            self.l1_ratio_ = None if ratios[0] is None else float(np.mean(ratios))
+            average = chosen.mean(axis=0)
+            self.coef_ = average[:, : X.shape[1]]
+            self.intercept_ = (
+                average[:, -1] if self.fit_intercept else np.zeros(outputs)
+            )
+        return self
 
 
 def _labels(values):
