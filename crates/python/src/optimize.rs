@@ -437,10 +437,14 @@ pub(crate) fn minimize_scalar<'py>(
             ));
         }
     }
-    let report = if let Ok(text) = fun.extract::<String>() {
+    // The report, and the derivative at its end point where there is one (scipy's `jac`).
+    let (report, slope) = if let Ok(text) = fun.extract::<String>() {
         let f = Expression::parse(&text).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        py.detach(|| solve_scalar(&f, &settings))
-            .map_err(|e| failed(e, None))?
+        let report = py
+            .detach(|| solve_scalar(&f, &settings))
+            .map_err(|e| failed(e, None))?;
+        let slope = f.gradient(&report.x);
+        (report, Some(slope))
     } else {
         if !fun.is_callable() {
             return Err(PyTypeError::new_err(
@@ -461,13 +465,18 @@ pub(crate) fn minimize_scalar<'py>(
             )));
         }
         let solved = py.detach(|| solve_scalar(&f, &settings));
+        let slope = match &solved {
+            Ok(report) if f.0.has_gradient() => Some(f.gradient(&report.x)),
+            _ => None,
+        };
         if let Some(e) = f.0.take_error() {
             return Err(e);
         }
-        solved.map_err(|e| failed(e, None))?
+        (solved.map_err(|e| failed(e, None))?, slope)
     };
     let x = report.x.into_pyobject(py)?.into_any();
     let out = result(py, &report, x)?;
+    out.set_item("jac", slope)?;
     let path: Vec<f64> = report.history.iter().map(|r| r.x).collect();
     add_path(&out, path.into_pyarray(py).into_any())?;
     Ok(out)
@@ -588,7 +597,8 @@ pub(crate) fn minimize<'py>(
         gradient_tolerance: tol.unwrap_or(if nelder_mead { 1e-5 } else { 1e-8 }),
         ..Stopping::default()
     };
-    let report = if let Ok(text) = fun.extract::<String>() {
+    // The report, and the gradient at its end point where there is one (scipy's `jac`).
+    let (report, gradient) = if let Ok(text) = fun.extract::<String>() {
         let f = VectorExpression::parse(&text).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let n = f.variables().len();
         if x0.len() != n {
@@ -598,8 +608,11 @@ pub(crate) fn minimize<'py>(
                 f.variables().join(", ")
             )));
         }
-        py.detach(|| solve(&f, method, x0, stop, learning_rate, false))
-            .map_err(|e| failed(e, None))?
+        let report = py
+            .detach(|| solve(&f, method, x0, stop, learning_rate, false))
+            .map_err(|e| failed(e, None))?;
+        let gradient = f.gradient(&report.x);
+        (report, Some(gradient))
     } else {
         if !fun.is_callable() {
             return Err(PyTypeError::new_err(
@@ -618,13 +631,19 @@ pub(crate) fn minimize<'py>(
             n: x0.len(),
         };
         let solved = py.detach(|| solve(&f, method, x0, stop, learning_rate, estimate));
+        let gradient = match &solved {
+            Ok(report) if f.callables.has_gradient() => Some(f.gradient(&report.x)),
+            Ok(report) if estimate => Some(FiniteDifference::new(&f).gradient(&report.x)),
+            _ => None,
+        };
         if let Some(e) = f.callables.take_error() {
             return Err(e);
         }
-        solved.map_err(|e| failed(e, None))?
+        (solved.map_err(|e| failed(e, None))?, gradient)
     };
     let x = report.x.clone().into_pyarray(py).into_any();
     let out = result(py, &report, x)?;
+    out.set_item("jac", gradient.map(|g| g.into_pyarray(py)))?;
     let n = report.x.len();
     let mut path = Array2::zeros((report.history.len(), n));
     for (mut row, record) in path.rows_mut().into_iter().zip(&report.history) {

@@ -81,6 +81,8 @@ def test_rosenbrock_agrees_with_scipy(n, method):
     assert ours.success, ours.message
     np.testing.assert_allclose(ours.x, theirs.x, atol=1e-5)
     assert ours.report["gradient_norm"] <= 1e-8
+    np.testing.assert_allclose(ours.jac, rosen_der(ours.x), atol=1e-12)
+    assert np.linalg.norm(ours.jac) <= 1e-8
 
 
 def test_newton_on_rosenbrock_with_hessian():
@@ -94,6 +96,9 @@ def test_expressions_need_no_callables():
     ours = descent.minimize("(1 - x)^2 + 100*(y - x^2)^2", [-1.2, 1.0], method="newton")
     assert ours.success
     np.testing.assert_allclose(ours.x, [1.0, 1.0], atol=1e-10)
+    np.testing.assert_allclose(ours.jac, rosen_der(ours.x), atol=1e-12)
+    scalar = descent.minimize_scalar("exp(x) - 2*x", method="newton")
+    assert abs(scalar.jac - (np.exp(scalar.x) - 2)) < 1e-15 and abs(scalar.jac) <= 1e-8
 
 
 def test_quadratic_agrees_with_a_linear_solve(rng):
@@ -115,6 +120,7 @@ def test_finite_differences_without_jac():
     assert ours.success
     np.testing.assert_allclose(ours.x, [1.0, 1.0], atol=1e-5)
     assert ours.njev > 0
+    np.testing.assert_allclose(ours.jac, rosen_der(ours.x), atol=1e-6)
 
 
 def test_nelder_mead_and_args():
@@ -125,6 +131,7 @@ def test_nelder_mead_and_args():
     theirs = optimize.minimize(shifted, [0.0, 0.0], args=(np.array([1.0, -2.0]),), method="Nelder-Mead")
     assert ours.success
     np.testing.assert_allclose(ours.x, theirs.x, atol=1e-3)
+    assert "jac" not in ours  # Nelder-Mead uses no derivative
 
 
 def test_an_exception_in_the_function_reaches_the_caller():

@@ -19,6 +19,8 @@ __all__ = ["minimize", "minimize_scalar"]
 
 def _result(out):
     report = out.pop("report")
+    if out.get("jac") is None:
+        out.pop("jac", None)  # no derivative to report (Nelder-Mead, Brent on a callable)
     result = OptimizeResult(out)
     result.status = 0 if result.success else 1
     result.report = report
@@ -69,9 +71,10 @@ def minimize_scalar(
     Returns
     -------
     scipy.optimize.OptimizeResult
-        ``x``, ``fun``, ``nit``, ``nfev``, ``njev``, ``nhev``, ``success``, ``status``
+        ``x``, ``fun``, ``jac`` (``f′(x)``, when the derivative is known: an expression or a
+        ``jac`` callable), ``nit``, ``nfev``, ``njev``, ``nhev``, ``success``, ``status``
         (0 converged, 1 not), ``message``, and ``report`` (descent's report, with the history
-        of the iterations as arrays).
+        of the iterations as arrays, the iterates as ``report["history"]["x"]``).
     """
     if bracket is not None:
         bracket = [float(v) for v in bracket]
@@ -133,7 +136,8 @@ def minimize(
     Returns
     -------
     scipy.optimize.OptimizeResult
-        As ``minimize_scalar``'s, ``x`` an array.
+        As ``minimize_scalar``'s, ``x`` an array, and ``jac`` the gradient at ``x`` (by
+        central differences when no ``jac`` was given; none for Nelder-Mead).
     """
     options = dict(options or {})
     maxiter = options.pop("maxiter", None)
