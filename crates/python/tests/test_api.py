@@ -57,6 +57,17 @@ def test_bad_input_raises_sklearns_errors(breast_cancer):
         descent.LogisticRegression().fit(x, y, sample_weight=-np.ones(len(y)))
 
 
+def test_labels_of_any_type_come_back_as_given(breast_cancer):
+    x, y = breast_cancer
+    for labels in [y, y.astype(np.int8) - 1, y * 2.0**60, np.array(["no", "yes"])[y],
+                   y == 1, y.astype(np.int64) + 2**60]:
+        fit = descent.LogisticRegression().fit(x, labels)
+        assert fit.classes_.dtype == np.asarray(labels).dtype
+        np.testing.assert_array_equal(fit.classes_, np.unique(labels))
+        assert set(np.unique(fit.predict(x))) <= set(np.unique(labels))
+        assert np.mean(fit.predict(x) == labels) > 0.9
+
+
 def test_not_converged_warns(breast_cancer):
     x, y = breast_cancer
     with pytest.warns(ConvergenceWarning, match="did not converge"):

@@ -186,7 +186,11 @@ class LogisticRegression(ClassifierMixin, _DescentModel):
         scan (no sort); other labels (strings, booleans) are encoded here first.
         """
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=False)
-        numeric = y.dtype.kind in "iuf"
+        # Numbers go to Rust as float64: integers beyond 2⁵³ would not survive that, so they
+        # take the encoding path.
+        numeric = y.dtype.kind == "f" or (
+            y.dtype.kind in "iu" and (y.size == 0 or np.abs(y).max() <= 2**53)
+        )
         classes = None
         if not numeric or sample_weight is not None or self.class_weight is not None:
             check_classification_targets(y)
