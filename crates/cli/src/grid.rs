@@ -206,7 +206,7 @@ pub(crate) fn solver(
         ModelKind::Linear if x.categorical().is_empty() => Solver::LeastSquares,
         ModelKind::Logistic if crate::fit::more_than_two_classes(y) => {
             let classes = parameter_count(kind, x, y) / (x.ncols() + 1);
-            Solver::for_multinomial(classes, x.ncols() + 1)
+            Solver::for_multinomial_rows(classes, x.ncols() + 1, x.nrows())
         }
         // Least squares would expand the categorical columns into a dense copy.
         ModelKind::Logistic | ModelKind::Linear => {

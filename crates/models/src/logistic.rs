@@ -450,7 +450,7 @@ impl LogisticRegression {
     /// [`MultinomialLogLoss`](descent_objectives::MultinomialLogLoss), and the report's value
     /// is its mean form `(1/N)Σᵢ −log P_{i,yᵢ} + ‖W‖²_F/(2CN)`.
     ///
-    /// The default solver is Newton while its Hessian is cheap ([`Solver::for_multinomial`]),
+    /// The default solver is Newton while its Hessian is cheap ([`Solver::for_multinomial_rows`]),
     /// L-BFGS beyond; Newton works around the directions in which the
     /// loss is constant (a constant added to every intercept) by taking the step of least
     /// norm along them. L1 and elastic-net penalties (`C·Σ loss + r‖W‖₁ + ½(1 − r)‖W‖²`) take

@@ -60,7 +60,9 @@ pub(crate) fn fit(
     let n_params = k * (p + usize::from(model.fit_intercept));
     let solver = model.solver.unwrap_or_else(|| match l1_share {
         Some(_) => Solver::for_sparse(),
-        None => Solver::for_multinomial(k, p + usize::from(model.fit_intercept)),
+        None => {
+            Solver::for_multinomial_rows(k, p + usize::from(model.fit_intercept), dense.nrows())
+        }
     });
     let proximal = l1_share.is_some() || matches!(solver, Solver::ProximalNewton | Solver::Fista);
     if solver == Solver::LeastSquares || (l1_share.is_some() && !solver.handles_l1()) {
