@@ -109,6 +109,18 @@ pub enum DataError {
         text: String,
     },
 
+    /// A binary cache file ([`DataCache`](crate::cache::DataCache)) that cannot be used: not
+    /// one, truncated, of another version or type, or made from another version of its
+    /// source. [`DataCache::open_or_build`](crate::cache::DataCache::open_or_build) rebuilds
+    /// it instead.
+    #[error("{path}: not a usable data cache: {reason}")]
+    BadCache {
+        /// The cache file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// A NaN or infinite value.
     #[error("{path}, line {line}, column {column:?}: {text:?} is not a finite number")]
     NonFinite {

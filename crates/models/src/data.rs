@@ -86,33 +86,23 @@ impl<T: Element> Dataset<T> {
     ) -> Result<Self, DataError> {
         let path = path.as_ref();
         let mut table = Table::open(path)?;
-        let target_index = match target {
-            Some(name) => table.column(name)?,
-            None => table.header.len() - 1,
-        };
-        let excluded = table.columns(excluded)?;
-        let target_name = table.header[target_index].clone();
-        let feature_columns: Vec<usize> = (0..table.header.len())
-            .filter(|&c| c != target_index && !excluded.contains(&c))
-            .collect();
-        if feature_columns.is_empty() {
-            return Err(DataError::NoFeatures {
-                path: path.to_owned(),
-                target: target_name,
-            });
-        }
-        let feature_names = feature_columns
-            .iter()
-            .map(|&c| table.header[c].clone())
-            .collect();
-        let (x, y) = table.read(&feature_columns, Some(target_index))?;
+        let layout = table.layout(target, excluded)?;
+        let (x, y) = table.read(&layout.feature_columns, Some(layout.target))?;
         Ok(Dataset {
-            feature_names,
-            target_name,
+            feature_names: layout.feature_names,
+            target_name: layout.target_name,
             x,
             y: Array1::from_vec(y),
         })
     }
+}
+
+/// Which columns of a file are the target and the features.
+pub(crate) struct Layout {
+    pub(crate) target: usize,
+    pub(crate) target_name: String,
+    pub(crate) feature_columns: Vec<usize>,
+    pub(crate) feature_names: Vec<String>,
 }
 
 impl Dataset {
@@ -211,10 +201,10 @@ pub fn read_text_column(path: impl AsRef<Path>, name: &str) -> Result<Vec<String
 }
 
 /// A CSV file opened with its header read.
-struct Table {
+pub(crate) struct Table {
     path: PathBuf,
     reader: csv::Reader<LineFeeds<std::fs::File>>,
-    header: Vec<String>,
+    pub(crate) header: Vec<String>,
     /// Each column's index, by name.
     index: HashMap<String, usize>,
     /// Where the first data row starts: its byte offset and line number.
@@ -222,7 +212,7 @@ struct Table {
 }
 
 impl Table {
-    fn open(path: &Path) -> Result<Self, DataError> {
+    pub(crate) fn open(path: &Path) -> Result<Self, DataError> {
         let io = |source| DataError::Io {
             path: path.to_owned(),
             source,
@@ -259,6 +249,40 @@ impl Table {
             header,
             index,
             data_start,
+        })
+    }
+
+    /// The column named `target` (the last when `None`) as the target, and every other column
+    /// not `excluded` as a feature, in file order.
+    pub(crate) fn layout(
+        &self,
+        target: Option<&str>,
+        excluded: &[String],
+    ) -> Result<Layout, DataError> {
+        let target = match target {
+            Some(name) => self.column(name)?,
+            None => self.header.len() - 1,
+        };
+        let excluded = self.columns(excluded)?;
+        let target_name = self.header[target].clone();
+        let feature_columns: Vec<usize> = (0..self.header.len())
+            .filter(|&c| c != target && !excluded.contains(&c))
+            .collect();
+        if feature_columns.is_empty() {
+            return Err(DataError::NoFeatures {
+                path: self.path.clone(),
+                target: target_name,
+            });
+        }
+        let feature_names = feature_columns
+            .iter()
+            .map(|&c| self.header[c].clone())
+            .collect();
+        Ok(Layout {
+            target,
+            target_name,
+            feature_columns,
+            feature_names,
         })
     }
 
@@ -301,7 +325,31 @@ impl Table {
         }
         let mut values = Vec::new();
         let mut targets = Vec::new();
+        let rows = self.for_each_row(columns, target, |row: &[T], y| {
+            values.extend_from_slice(row);
+            targets.extend(y);
+            Ok(())
+        })?;
+        let x = Array2::from_shape_vec((rows, columns.len()), values).map_err(|_| {
+            DataError::NoRows {
+                path: self.path.clone(),
+            }
+        })?;
+        Ok((x, targets))
+    }
+
+    /// Parses the rows one at a time, in file order, handing each row's `columns` (as `T`) and
+    /// its `target` (when asked for) to `row`; returns the number of rows. Memory does not
+    /// grow with the file: what the sequential read and the binary cache
+    /// ([`DataCache`](crate::cache::DataCache)) share.
+    pub(crate) fn for_each_row<T: Element>(
+        &mut self,
+        columns: &[usize],
+        target: Option<usize>,
+        mut row: impl FnMut(&[T], Option<f64>) -> Result<(), DataError>,
+    ) -> Result<usize, DataError> {
         let mut rows = 0;
+        let mut values = Vec::with_capacity(columns.len());
         let mut record = csv::StringRecord::new();
         let width = self.header.len();
         loop {
@@ -323,19 +371,22 @@ impl Table {
                     found: record.len(),
                 });
             }
+            values.clear();
             for &c in columns {
                 let value = parse_number(&self.path, &self.header, record[c].as_bytes(), line, c)?;
                 values.push(narrow(value, &self.path, &self.header, || line, c)?);
             }
-            if let Some(t) = target {
-                targets.push(parse_number(
+            let y = match target {
+                Some(t) => Some(parse_number(
                     &self.path,
                     &self.header,
                     record[t].as_bytes(),
                     line,
                     t,
-                )?);
-            }
+                )?),
+                None => None,
+            };
+            row(&values, y)?;
             rows += 1;
         }
         if rows == 0 {
@@ -343,12 +394,7 @@ impl Table {
                 path: self.path.clone(),
             });
         }
-        let x = Array2::from_shape_vec((rows, columns.len()), values).map_err(|_| {
-            DataError::NoRows {
-                path: self.path.clone(),
-            }
-        })?;
-        Ok((x, targets))
+        Ok(rows)
     }
 }
 

@@ -27,6 +27,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod cache;
 mod csv_field;
 pub mod data;
 pub mod encoding;

@@ -1,0 +1,473 @@
+//! A binary cache of a numeric CSV file, read through a memory map: out-of-core fits.
+//!
+//! Converting a CSV file costs one pass that parses every number; the cache holds the parsed
+//! values, so every later fit maps the file and the kernels read it in place. Nothing of `X` is
+//! copied into the process's memory: the operating system pages the file in as a pass reaches
+//! it (sequential read-ahead is requested) and drops pages again under memory pressure, so the
+//! data may be larger than memory. The kernels and their order of summation are those of an
+//! in-memory matrix, so a fit from the cache is bit for bit the fit of the same values in
+//! memory.
+//!
+//! Layout (little-endian):
+//!
+//! | bytes | what |
+//! |---|---|
+//! | 8 | magic `DSCNTCH\0` |
+//! | 4 | format version ([`DataCache::VERSION`]) |
+//! | 4 | bytes per feature value: 8 (`f64`) or 4 (`f32`) |
+//! | 8, 8 | rows, feature columns |
+//! | 8 | length of the JSON metadata that follows (names, the source's size and time) |
+//! | … | the metadata, then zeros up to a multiple of 64 bytes |
+//! | rows × columns × 8 or 4 | `X`, row-major |
+//! | rows × 8 | the target `y`, `f64` |
+//!
+//! A cache is used only if all of it checks out: the magic, the version, the value type asked
+//! for, a file length equal to what the header implies (a truncated file is caught), and a
+//! source of the same size and modification time as when the cache was made. Anything else is
+//! [`DataError::BadCache`], and [`DataCache::open_or_build`] rebuilds it.
+
+use crate::data::{DataError, Table};
+use descent_objectives::Element;
+use memmap2::{Advice, Mmap};
+use ndarray::{ArrayView1, ArrayView2};
+use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+const MAGIC: &[u8; 8] = b"DSCNTCH\0";
+/// The fixed part of the header: magic, version, value size, rows, columns, metadata length.
+const FIXED: usize = 8 + 4 + 4 + 8 + 8 + 8;
+/// `X` starts at a multiple of this (a cache line, and of every value's alignment).
+const ALIGN: usize = 64;
+
+/// What the header records besides the shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Metadata {
+    feature_names: Vec<String>,
+    target_name: String,
+    source: Source,
+}
+
+/// The identity of the CSV file a cache was made from: its size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Source {
+    bytes: u64,
+    modified_ns: u128,
+}
+
+impl Source {
+    fn of(path: &Path) -> Result<Self, DataError> {
+        let meta = std::fs::metadata(path).map_err(|source| DataError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let modified_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        Ok(Source {
+            bytes: meta.len(),
+            modified_ns,
+        })
+    }
+}
+
+/// A numeric CSV file's features and target, parsed once into a binary file and mapped into
+/// memory (see the module's documentation).
+///
+/// ```
+/// use descent_models::cache::DataCache;
+/// use descent_models::{data::Dataset, LogisticRegression};
+/// let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/breast_cancer.csv");
+/// let dir = tempfile::tempdir()?;
+/// let (cache, rebuilt) = DataCache::open_or_build::<f64>(csv, dir.path().join("bc.cache"), None, &[])?;
+/// assert!(rebuilt.is_some()); // made now: there was none
+/// let in_memory = Dataset::from_csv(csv, None)?;
+/// assert_eq!(cache.x::<f64>()?, in_memory.x);
+/// let a = LogisticRegression::new().fit(cache.x::<f64>()?, cache.y())?;
+/// let b = LogisticRegression::new().fit(in_memory.x.view(), in_memory.y.view())?;
+/// assert_eq!(a.coef, b.coef); // bit for bit
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct DataCache {
+    path: PathBuf,
+    map: Mmap,
+    rows: usize,
+    columns: usize,
+    value_bytes: usize,
+    x_start: usize,
+    metadata: Metadata,
+}
+
+impl DataCache {
+    /// The format version this build writes and reads.
+    pub const VERSION: u32 = 1;
+
+    /// Opens the cache at `cache` if it is a valid cache of `csv` (unchanged since) with
+    /// features stored as `T`; otherwise converts `csv` into it first (the column named
+    /// `target`, the last when `None`, is the target; `excluded` columns are left out; every
+    /// other column is a feature). Returns the cache and, when it was made now, why.
+    ///
+    /// # Errors
+    /// The CSV file's errors (as [`Dataset::read`](crate::data::Dataset::read): each names the
+    /// line and column), and a cache that cannot be written.
+    pub fn open_or_build<T: Element + bytemuck::Pod>(
+        csv: impl AsRef<Path>,
+        cache: impl AsRef<Path>,
+        target: Option<&str>,
+        excluded: &[String],
+    ) -> Result<(Self, Option<String>), DataError> {
+        let (csv, cache) = (csv.as_ref(), cache.as_ref());
+        let why = match Self::open::<T>(cache, Some(csv)) {
+            Ok(found) if found.matches_columns(csv, target, excluded)? => return Ok((found, None)),
+            Ok(_) => "it holds other columns".to_owned(),
+            Err(DataError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                "there was none".to_owned()
+            }
+            Err(DataError::BadCache { reason, .. }) => reason,
+            Err(other) => return Err(other),
+        };
+        Self::build::<T>(csv, cache, target, excluded).map(|built| (built, Some(why)))
+    }
+
+    /// Converts `csv` into a cache at `cache` in one pass (see
+    /// [`open_or_build`](Self::open_or_build) for the columns), and opens it. The file is
+    /// written next to `cache` under a temporary name and renamed into place when complete, so
+    /// `cache` never holds half a conversion. Memory: the target (8 bytes a row) and a write
+    /// buffer, not `X`.
+    ///
+    /// # Errors
+    /// As [`open_or_build`](Self::open_or_build); and `cache` naming the CSV file itself.
+    pub fn build<T: Element + bytemuck::Pod>(
+        csv: impl AsRef<Path>,
+        cache: impl AsRef<Path>,
+        target: Option<&str>,
+        excluded: &[String],
+    ) -> Result<Self, DataError> {
+        let (csv, cache) = (csv.as_ref(), cache.as_ref());
+        let io = |path: &Path| {
+            let path = path.to_owned();
+            move |source| DataError::Io { path, source }
+        };
+        if same_file(csv, cache) {
+            return Err(DataError::BadCache {
+                path: cache.to_owned(),
+                reason: "it is the data file itself; choose another cache path".into(),
+            });
+        }
+        let source = Source::of(csv)?;
+        let mut table = Table::open(csv)?;
+        let layout = table.layout(target, excluded)?;
+        let metadata = Metadata {
+            feature_names: layout.feature_names.clone(),
+            target_name: layout.target_name.clone(),
+            source,
+        };
+        let meta = serde_json::to_vec(&metadata).map_err(|e| DataError::BadCache {
+            path: cache.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let dir = cache
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let temporary = tempfile::NamedTempFile::new_in(dir).map_err(io(cache))?;
+        let value_bytes = std::mem::size_of::<T>();
+        let x_start = (FIXED + meta.len()).div_ceil(ALIGN) * ALIGN;
+        let mut out = BufWriter::with_capacity(1 << 20, temporary.as_file());
+        // The header, with 0 rows until the rows are counted.
+        out.write_all(&header(
+            value_bytes,
+            0,
+            layout.feature_columns.len(),
+            &meta,
+            x_start,
+        ))
+        .map_err(io(cache))?;
+        let mut y = Vec::new();
+        let rows = table.for_each_row(
+            &layout.feature_columns,
+            Some(layout.target),
+            |row: &[T], target| {
+                y.push(target.unwrap_or(f64::NAN));
+                out.write_all(bytemuck::cast_slice(row)).map_err(io(cache))
+            },
+        )?;
+        for chunk in y.chunks(1 << 16) {
+            let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
+            out.write_all(&bytes).map_err(io(cache))?;
+        }
+        let mut file = out.into_inner().map_err(|e| io(cache)(e.into_error()))?;
+        file.seek(SeekFrom::Start(16)).map_err(io(cache))?;
+        file.write_all(&(rows as u64).to_le_bytes())
+            .map_err(io(cache))?;
+        file.sync_all().map_err(io(cache))?;
+        temporary.persist(cache).map_err(|e| io(cache)(e.error))?;
+        Self::open::<T>(cache, Some(csv))
+    }
+
+    /// Maps the cache at `cache` and checks it (see the module's documentation), and, when
+    /// `source` is given, that it was made from that file as it is now.
+    ///
+    /// # Errors
+    /// A file that cannot be opened, and [`DataError::BadCache`] for one that does not check
+    /// out.
+    pub fn open<T: Element>(
+        cache: impl AsRef<Path>,
+        source: Option<&Path>,
+    ) -> Result<Self, DataError> {
+        let path = cache.as_ref().to_owned();
+        let bad = |reason: String| DataError::BadCache {
+            path: path.clone(),
+            reason,
+        };
+        if cfg!(target_endian = "big") {
+            return Err(bad(
+                "caches are little-endian, and this machine is not".into()
+            ));
+        }
+        let file = File::open(&path).map_err(|source| DataError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        // SAFETY: the map is read-only, and the file is descent's own cache, which nothing
+        // else is expected to write while a fit reads it; its length and contents are checked
+        // below before any value is read.
+        let map = unsafe { Mmap::map(&file) }.map_err(|source| DataError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        if map.len() < FIXED || &map[..8] != MAGIC {
+            return Err(bad("not a descent data cache".into()));
+        }
+        let u32_at = |at: usize| u32::from_le_bytes(map[at..at + 4].try_into().unwrap_or([0; 4]));
+        let u64_at = |at: usize| u64::from_le_bytes(map[at..at + 8].try_into().unwrap_or([0; 8]));
+        let version = u32_at(8);
+        if version != Self::VERSION {
+            return Err(bad(format!(
+                "format version {version}, and this build reads version {}",
+                Self::VERSION
+            )));
+        }
+        let value_bytes = u32_at(12) as usize;
+        if value_bytes != std::mem::size_of::<T>() {
+            return Err(bad(format!(
+                "its values are {value_bytes}-byte numbers, and {} was asked for",
+                T::NAME
+            )));
+        }
+        let too_large = || bad("its header gives an impossible size".into());
+        let rows = usize::try_from(u64_at(16)).map_err(|_| too_large())?;
+        let columns = usize::try_from(u64_at(24)).map_err(|_| too_large())?;
+        let meta_len = usize::try_from(u64_at(32)).map_err(|_| too_large())?;
+        let x_start = FIXED
+            .checked_add(meta_len)
+            .map(|end| end.div_ceil(ALIGN) * ALIGN)
+            .ok_or_else(too_large)?;
+        let expected = rows
+            .checked_mul(columns)
+            .and_then(|n| n.checked_mul(value_bytes))
+            .and_then(|n| n.checked_add(x_start))
+            .and_then(|n| n.checked_add(rows.checked_mul(8)?))
+            .ok_or_else(too_large)?;
+        if map.len() != expected || rows == 0 {
+            return Err(bad(format!(
+                "{} bytes where its header implies {expected} (an interrupted conversion, or a truncated copy)",
+                map.len()
+            )));
+        }
+        let metadata: Metadata = serde_json::from_slice(&map[FIXED..FIXED + meta_len])
+            .map_err(|e| bad(format!("its metadata is not readable: {e}")))?;
+        if metadata.feature_names.len() != columns {
+            return Err(bad("its metadata names another number of columns".into()));
+        }
+        if let Some(csv) = source {
+            if Source::of(csv)? != metadata.source {
+                return Err(bad(format!(
+                    "{} has changed since the cache was made",
+                    csv.display()
+                )));
+            }
+        }
+        // Fits read it front to back, pass after pass.
+        let _ = map.advise(Advice::Sequential);
+        Ok(DataCache {
+            path,
+            map,
+            rows,
+            columns,
+            value_bytes,
+            x_start,
+            metadata,
+        })
+    }
+
+    /// Whether the cache holds the columns that `target` and `excluded` select from `csv`.
+    fn matches_columns(
+        &self,
+        csv: &Path,
+        target: Option<&str>,
+        excluded: &[String],
+    ) -> Result<bool, DataError> {
+        let layout = Table::open(csv)?.layout(target, excluded)?;
+        Ok(layout.feature_names == self.metadata.feature_names
+            && layout.target_name == self.metadata.target_name)
+    }
+
+    /// The features, `rows × columns`, read in place from the map.
+    ///
+    /// # Errors
+    /// [`DataError::BadCache`] when the cache holds another type than `T`.
+    pub fn x<T: Element + bytemuck::Pod>(&self) -> Result<ArrayView2<'_, T>, DataError> {
+        let bad = |reason: &str| DataError::BadCache {
+            path: self.path.clone(),
+            reason: reason.to_owned(),
+        };
+        if self.value_bytes != std::mem::size_of::<T>() {
+            return Err(bad("it holds another value type"));
+        }
+        let end = self.x_start + self.rows * self.columns * self.value_bytes;
+        let values: &[T] = bytemuck::try_cast_slice(&self.map[self.x_start..end])
+            .map_err(|_| bad("its values are not aligned"))?;
+        ArrayView2::from_shape((self.rows, self.columns), values)
+            .map_err(|_| bad("its values do not fill its shape"))
+    }
+
+    /// The target, one value per row.
+    pub fn y(&self) -> ArrayView1<'_, f64> {
+        let start = self.x_start + self.rows * self.columns * self.value_bytes;
+        let bytes = &self.map[start..start + self.rows * 8];
+        // The target follows X at a multiple of 8 bytes from a 64-byte boundary: aligned.
+        match bytemuck::try_cast_slice::<u8, f64>(bytes) {
+            Ok(values) => ArrayView1::from(values),
+            Err(_) => ArrayView1::from(&[][..]),
+        }
+    }
+
+    /// The feature columns' names.
+    pub fn feature_names(&self) -> &[String] {
+        &self.metadata.feature_names
+    }
+
+    /// The target column's name.
+    pub fn target_name(&self) -> &str {
+        &self.metadata.target_name
+    }
+
+    /// The cache file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The size of the cache file in bytes.
+    pub fn bytes(&self) -> usize {
+        self.map.len()
+    }
+}
+
+/// The header: magic, version, value size, rows, columns, metadata length, the metadata, and
+/// zeros up to `x_start`.
+fn header(value_bytes: usize, rows: usize, columns: usize, meta: &[u8], x_start: usize) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(x_start);
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&DataCache::VERSION.to_le_bytes());
+    bytes.extend_from_slice(&(value_bytes as u32).to_le_bytes());
+    bytes.extend_from_slice(&(rows as u64).to_le_bytes());
+    bytes.extend_from_slice(&(columns as u64).to_le_bytes());
+    bytes.extend_from_slice(&(meta.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(meta);
+    bytes.resize(x_start, 0);
+    bytes
+}
+
+/// Whether two paths name the same file (both existing, same device and inode on Unix).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Dataset;
+
+    fn csv(dir: &Path, text: &str) -> PathBuf {
+        let path = dir.join("data.csv");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_cache_holds_exactly_the_values_of_the_csv() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = csv(dir.path(), "a,b,y\n1.5,2,0\n-3,4e-3,1\n0.1,0.2,1\n");
+        let (cache, why) =
+            DataCache::open_or_build::<f64>(&data, dir.path().join("c"), None, &[]).unwrap();
+        assert_eq!(why.as_deref(), Some("there was none"));
+        let reference = Dataset::from_csv(&data, None).unwrap();
+        assert_eq!(cache.x::<f64>().unwrap(), reference.x);
+        assert_eq!(cache.y(), reference.y);
+        assert_eq!(cache.feature_names(), ["a", "b"]);
+        assert_eq!(cache.target_name(), "y");
+        // The second time it is used as it is.
+        let (_, why) =
+            DataCache::open_or_build::<f64>(&data, dir.path().join("c"), None, &[]).unwrap();
+        assert_eq!(why, None);
+        // As f32, it is made again, and holds the rounded values.
+        let (small, why) =
+            DataCache::open_or_build::<f32>(&data, dir.path().join("c"), None, &[]).unwrap();
+        assert!(why.unwrap().contains("8-byte numbers"));
+        assert_eq!(
+            small.x::<f32>().unwrap(),
+            Dataset::<f32>::read(&data, None, &[]).unwrap().x
+        );
+    }
+
+    #[test]
+    fn truncated_foreign_stale_and_other_column_caches_are_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = csv(dir.path(), "a,b,y\n1,2,0\n3,4,1\n5,6,1\n");
+        let cache = dir.path().join("c");
+        DataCache::build::<f64>(&data, &cache, None, &[]).unwrap();
+        let whole = std::fs::read(&cache).unwrap();
+        std::fs::write(&cache, &whole[..whole.len() - 3]).unwrap();
+        let (_, why) = DataCache::open_or_build::<f64>(&data, &cache, None, &[]).unwrap();
+        assert!(why.unwrap().contains("truncated"));
+        std::fs::write(&cache, b"something else entirely").unwrap();
+        let (_, why) = DataCache::open_or_build::<f64>(&data, &cache, None, &[]).unwrap();
+        assert!(why.unwrap().contains("not a descent data cache"));
+        let mut other_version = std::fs::read(&cache).unwrap();
+        other_version[8] = 99;
+        std::fs::write(&cache, &other_version).unwrap();
+        let (_, why) = DataCache::open_or_build::<f64>(&data, &cache, None, &[]).unwrap();
+        assert!(why.unwrap().contains("version 99"));
+        let (_, why) = DataCache::open_or_build::<f64>(&data, &cache, Some("a"), &[]).unwrap();
+        assert_eq!(why.as_deref(), Some("it holds other columns"));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&data, "a,b,y\n1,2,0\n3,4,1\n5,7,1\n").unwrap();
+        let (fresh, why) = DataCache::open_or_build::<f64>(&data, &cache, None, &[]).unwrap();
+        assert!(why.unwrap().contains("has changed"));
+        assert_eq!(fresh.x::<f64>().unwrap()[[2, 1]], 7.0);
+    }
+
+    #[test]
+    fn bad_values_name_their_line_and_no_cache_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = csv(dir.path(), "a,y\n1,0\nnan,1\n");
+        let cache = dir.path().join("c");
+        let error = DataCache::build::<f64>(&data, &cache, None, &[]).unwrap_err();
+        assert!(error.to_string().contains("line 3"), "{error}");
+        assert!(!cache.exists());
+        let error = DataCache::build::<f64>(&data, &data, None, &[]).unwrap_err();
+        assert!(
+            error.to_string().contains("the data file itself"),
+            "{error}"
+        );
+    }
+}
