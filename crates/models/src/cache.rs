@@ -13,7 +13,7 @@
 //! | bytes | what |
 //! |---|---|
 //! | 8 | magic `DSCNTCH\0` |
-//! | 4 | format version ([`DataCache::VERSION`]) |
+//! | 4 | format version ([`VERSION`]) |
 //! | 4 | bytes per feature value: 8 (`f64`) or 4 (`f32`) |
 //! | 8, 8 | rows, feature columns |
 //! | 8 | length of the JSON metadata that follows (names, the source's size and time) |
@@ -33,10 +33,13 @@ use ndarray::{ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 const MAGIC: &[u8; 8] = b"DSCNTCH\0";
+/// The format version this build writes and reads.
+pub const VERSION: u32 = 1;
 /// The fixed part of the header: magic, version, value size, rows, columns, metadata length.
 const FIXED: usize = 8 + 4 + 4 + 8 + 8 + 8;
 /// `X` starts at a multiple of this (a cache line, and of every value's alignment).
@@ -83,30 +86,27 @@ impl Source {
 /// use descent_models::{data::Dataset, LogisticRegression};
 /// let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/breast_cancer.csv");
 /// let dir = tempfile::tempdir()?;
-/// let (cache, rebuilt) = DataCache::open_or_build::<f64>(csv, dir.path().join("bc.cache"), None, &[])?;
+/// let (cache, rebuilt) = DataCache::<f64>::open_or_build(csv, dir.path().join("bc.cache"), None, &[])?;
 /// assert!(rebuilt.is_some()); // made now: there was none
 /// let in_memory = Dataset::from_csv(csv, None)?;
-/// assert_eq!(cache.x::<f64>()?, in_memory.x);
-/// let a = LogisticRegression::new().fit(cache.x::<f64>()?, cache.y())?;
+/// assert_eq!(cache.x()?, in_memory.x);
+/// let a = LogisticRegression::new().fit(cache.x()?, cache.y())?;
 /// let b = LogisticRegression::new().fit(in_memory.x.view(), in_memory.y.view())?;
 /// assert_eq!(a.coef, b.coef); // bit for bit
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
-pub struct DataCache {
+pub struct DataCache<T> {
     path: PathBuf,
     map: Mmap,
     rows: usize,
     columns: usize,
-    value_bytes: usize,
     x_start: usize,
     metadata: Metadata,
+    values: PhantomData<T>,
 }
 
-impl DataCache {
-    /// The format version this build writes and reads.
-    pub const VERSION: u32 = 1;
-
+impl<T: Element> DataCache<T> {
     /// Opens the cache at `cache` if it is a valid cache of `csv` (unchanged since) with
     /// features stored as `T`; otherwise converts `csv` into it first (the column named
     /// `target`, the last when `None`, is the target; `excluded` columns are left out; every
@@ -115,14 +115,14 @@ impl DataCache {
     /// # Errors
     /// The CSV file's errors (as [`Dataset::read`](crate::data::Dataset::read): each names the
     /// line and column), and a cache that cannot be written.
-    pub fn open_or_build<T: Element + bytemuck::Pod>(
+    pub fn open_or_build(
         csv: impl AsRef<Path>,
         cache: impl AsRef<Path>,
         target: Option<&str>,
         excluded: &[String],
     ) -> Result<(Self, Option<String>), DataError> {
         let (csv, cache) = (csv.as_ref(), cache.as_ref());
-        let why = match Self::open::<T>(cache, Some(csv)) {
+        let why = match Self::open(cache, Some(csv)) {
             Ok(found) if found.matches_columns(csv, target, excluded)? => return Ok((found, None)),
             Ok(_) => "it holds other columns".to_owned(),
             Err(DataError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
@@ -131,7 +131,7 @@ impl DataCache {
             Err(DataError::BadCache { reason, .. }) => reason,
             Err(other) => return Err(other),
         };
-        Self::build::<T>(csv, cache, target, excluded).map(|built| (built, Some(why)))
+        Self::build(csv, cache, target, excluded).map(|built| (built, Some(why)))
     }
 
     /// Converts `csv` into a cache at `cache` in one pass (see
@@ -142,7 +142,7 @@ impl DataCache {
     ///
     /// # Errors
     /// As [`open_or_build`](Self::open_or_build); and `cache` naming the CSV file itself.
-    pub fn build<T: Element + bytemuck::Pod>(
+    pub fn build(
         csv: impl AsRef<Path>,
         cache: impl AsRef<Path>,
         target: Option<&str>,
@@ -207,7 +207,7 @@ impl DataCache {
             .map_err(io(cache))?;
         file.sync_all().map_err(io(cache))?;
         temporary.persist(cache).map_err(|e| io(cache)(e.error))?;
-        Self::open::<T>(cache, Some(csv))
+        Self::open(cache, Some(csv))
     }
 
     /// Maps the cache at `cache` and checks it (see the module's documentation), and, when
@@ -216,10 +216,7 @@ impl DataCache {
     /// # Errors
     /// A file that cannot be opened, and [`DataError::BadCache`] for one that does not check
     /// out.
-    pub fn open<T: Element>(
-        cache: impl AsRef<Path>,
-        source: Option<&Path>,
-    ) -> Result<Self, DataError> {
+    pub fn open(cache: impl AsRef<Path>, source: Option<&Path>) -> Result<Self, DataError> {
         let path = cache.as_ref().to_owned();
         let bad = |reason: String| DataError::BadCache {
             path: path.clone(),
@@ -247,10 +244,10 @@ impl DataCache {
         let u32_at = |at: usize| u32::from_le_bytes(map[at..at + 4].try_into().unwrap_or([0; 4]));
         let u64_at = |at: usize| u64::from_le_bytes(map[at..at + 8].try_into().unwrap_or([0; 8]));
         let version = u32_at(8);
-        if version != Self::VERSION {
+        if version != VERSION {
             return Err(bad(format!(
                 "format version {version}, and this build reads version {}",
-                Self::VERSION
+                VERSION
             )));
         }
         let value_bytes = u32_at(12) as usize;
@@ -295,15 +292,23 @@ impl DataCache {
         }
         // Fits read it front to back, pass after pass.
         let _ = map.advise(Advice::Sequential);
-        Ok(DataCache {
-            path,
+        let cache = DataCache {
+            path: path.clone(),
             map,
             rows,
             columns,
-            value_bytes,
             x_start,
             metadata,
-        })
+            values: PhantomData,
+        };
+        // Checked once here, so that `x` and `y` are plain views.
+        if cache.x_values().is_none() || cache.y_values().is_none() {
+            return Err(DataError::BadCache {
+                path,
+                reason: "its values are not aligned in memory".into(),
+            });
+        }
+        Ok(cache)
     }
 
     /// Whether the cache holds the columns that `target` and `excluded` select from `csv`.
@@ -318,34 +323,35 @@ impl DataCache {
             && layout.target_name == self.metadata.target_name)
     }
 
+    /// `X`'s values, if they are aligned for `T` (they are: the map starts on a page, `X` on a
+    /// multiple of 64 bytes).
+    fn x_values(&self) -> Option<&[T]> {
+        let end = self.x_start + self.rows * self.columns * std::mem::size_of::<T>();
+        bytemuck::try_cast_slice(&self.map[self.x_start..end]).ok()
+    }
+
+    /// `y`'s values, if aligned (they follow `X` at a multiple of 8 bytes).
+    fn y_values(&self) -> Option<&[f64]> {
+        let start = self.x_start + self.rows * self.columns * std::mem::size_of::<T>();
+        bytemuck::try_cast_slice(&self.map[start..start + self.rows * 8]).ok()
+    }
+
     /// The features, `rows × columns`, read in place from the map.
     ///
     /// # Errors
-    /// [`DataError::BadCache`] when the cache holds another type than `T`.
-    pub fn x<T: Element + bytemuck::Pod>(&self) -> Result<ArrayView2<'_, T>, DataError> {
-        let bad = |reason: &str| DataError::BadCache {
+    /// None in practice: [`open`](Self::open) has checked the values' alignment and count;
+    /// [`DataError::BadCache`] if they somehow do not fill the shape.
+    pub fn x(&self) -> Result<ArrayView2<'_, T>, DataError> {
+        let values = self.x_values().unwrap_or(&[]);
+        ArrayView2::from_shape((self.rows, self.columns), values).map_err(|_| DataError::BadCache {
             path: self.path.clone(),
-            reason: reason.to_owned(),
-        };
-        if self.value_bytes != std::mem::size_of::<T>() {
-            return Err(bad("it holds another value type"));
-        }
-        let end = self.x_start + self.rows * self.columns * self.value_bytes;
-        let values: &[T] = bytemuck::try_cast_slice(&self.map[self.x_start..end])
-            .map_err(|_| bad("its values are not aligned"))?;
-        ArrayView2::from_shape((self.rows, self.columns), values)
-            .map_err(|_| bad("its values do not fill its shape"))
+            reason: "its values do not fill its shape".into(),
+        })
     }
 
     /// The target, one value per row.
     pub fn y(&self) -> ArrayView1<'_, f64> {
-        let start = self.x_start + self.rows * self.columns * self.value_bytes;
-        let bytes = &self.map[start..start + self.rows * 8];
-        // The target follows X at a multiple of 8 bytes from a 64-byte boundary: aligned.
-        match bytemuck::try_cast_slice::<u8, f64>(bytes) {
-            Ok(values) => ArrayView1::from(values),
-            Err(_) => ArrayView1::from(&[][..]),
-        }
+        ArrayView1::from(self.y_values().unwrap_or(&[]))
     }
 
     /// The feature columns' names.
@@ -374,7 +380,7 @@ impl DataCache {
 fn header(value_bytes: usize, rows: usize, columns: usize, meta: &[u8], x_start: usize) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(x_start);
     bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&DataCache::VERSION.to_le_bytes());
+    bytes.extend_from_slice(&VERSION.to_le_bytes());
     bytes.extend_from_slice(&(value_bytes as u32).to_le_bytes());
     bytes.extend_from_slice(&(rows as u64).to_le_bytes());
     bytes.extend_from_slice(&(columns as u64).to_le_bytes());
@@ -408,23 +414,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data = csv(dir.path(), "a,b,y\n1.5,2,0\n-3,4e-3,1\n0.1,0.2,1\n");
         let (cache, why) =
-            DataCache::open_or_build::<f64>(&data, dir.path().join("c"), None, &[]).unwrap();
+            DataCache::<f64>::open_or_build(&data, dir.path().join("c"), None, &[]).unwrap();
         assert_eq!(why.as_deref(), Some("there was none"));
         let reference = Dataset::from_csv(&data, None).unwrap();
-        assert_eq!(cache.x::<f64>().unwrap(), reference.x);
+        assert_eq!(cache.x().unwrap(), reference.x);
         assert_eq!(cache.y(), reference.y);
         assert_eq!(cache.feature_names(), ["a", "b"]);
         assert_eq!(cache.target_name(), "y");
         // The second time it is used as it is.
         let (_, why) =
-            DataCache::open_or_build::<f64>(&data, dir.path().join("c"), None, &[]).unwrap();
+            DataCache::<f64>::open_or_build(&data, dir.path().join("c"), None, &[]).unwrap();
         assert_eq!(why, None);
         // As f32, it is made again, and holds the rounded values.
         let (small, why) =
-            DataCache::open_or_build::<f32>(&data, dir.path().join("c"), None, &[]).unwrap();
+            DataCache::<f32>::open_or_build(&data, dir.path().join("c"), None, &[]).unwrap();
         assert!(why.unwrap().contains("8-byte numbers"));
         assert_eq!(
-            small.x::<f32>().unwrap(),
+            small.x().unwrap(),
             Dataset::<f32>::read(&data, None, &[]).unwrap().x
         );
     }
@@ -434,26 +440,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data = csv(dir.path(), "a,b,y\n1,2,0\n3,4,1\n5,6,1\n");
         let cache = dir.path().join("c");
-        DataCache::build::<f64>(&data, &cache, None, &[]).unwrap();
+        DataCache::<f64>::build(&data, &cache, None, &[]).unwrap();
         let whole = std::fs::read(&cache).unwrap();
         std::fs::write(&cache, &whole[..whole.len() - 3]).unwrap();
-        let (_, why) = DataCache::open_or_build::<f64>(&data, &cache, None, &[]).unwrap();
+        let (_, why) = DataCache::<f64>::open_or_build(&data, &cache, None, &[]).unwrap();
         assert!(why.unwrap().contains("truncated"));
         std::fs::write(&cache, b"something else entirely").unwrap();
-        let (_, why) = DataCache::open_or_build::<f64>(&data, &cache, None, &[]).unwrap();
+        let (_, why) = DataCache::<f64>::open_or_build(&data, &cache, None, &[]).unwrap();
         assert!(why.unwrap().contains("not a descent data cache"));
         let mut other_version = std::fs::read(&cache).unwrap();
         other_version[8] = 99;
         std::fs::write(&cache, &other_version).unwrap();
-        let (_, why) = DataCache::open_or_build::<f64>(&data, &cache, None, &[]).unwrap();
+        let (_, why) = DataCache::<f64>::open_or_build(&data, &cache, None, &[]).unwrap();
         assert!(why.unwrap().contains("version 99"));
-        let (_, why) = DataCache::open_or_build::<f64>(&data, &cache, Some("a"), &[]).unwrap();
+        let (_, why) = DataCache::<f64>::open_or_build(&data, &cache, Some("a"), &[]).unwrap();
         assert_eq!(why.as_deref(), Some("it holds other columns"));
         std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::write(&data, "a,b,y\n1,2,0\n3,4,1\n5,7,1\n").unwrap();
-        let (fresh, why) = DataCache::open_or_build::<f64>(&data, &cache, None, &[]).unwrap();
+        let (fresh, why) = DataCache::<f64>::open_or_build(&data, &cache, None, &[]).unwrap();
         assert!(why.unwrap().contains("has changed"));
-        assert_eq!(fresh.x::<f64>().unwrap()[[2, 1]], 7.0);
+        assert_eq!(fresh.x().unwrap()[[2, 1]], 7.0);
     }
 
     #[test]
@@ -461,10 +467,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data = csv(dir.path(), "a,y\n1,0\nnan,1\n");
         let cache = dir.path().join("c");
-        let error = DataCache::build::<f64>(&data, &cache, None, &[]).unwrap_err();
+        let error = DataCache::<f64>::build(&data, &cache, None, &[]).unwrap_err();
         assert!(error.to_string().contains("line 3"), "{error}");
         assert!(!cache.exists());
-        let error = DataCache::build::<f64>(&data, &data, None, &[]).unwrap_err();
+        let error = DataCache::<f64>::build(&data, &data, None, &[]).unwrap_err();
         assert!(
             error.to_string().contains("the data file itself"),
             "{error}"

@@ -19,7 +19,7 @@ mod sealed {
 /// `f32` (24 bits, about 7 significant digits) is a slightly different value, and the fit is
 /// that of the rounded data (the project's README gives the objective gaps this makes).
 pub trait Element:
-    Copy + Into<f64> + Send + Sync + std::fmt::Debug + 'static + sealed::Sealed
+    Copy + Into<f64> + Send + Sync + std::fmt::Debug + 'static + bytemuck::Pod + sealed::Sealed
 {
     /// The type's name, as `--dtype` spells it: `"f64"` or `"f32"`.
     const NAME: &'static str;
