@@ -176,6 +176,65 @@ pub(crate) fn point(text: &str) -> Result<Point, String> {
         .map(Point)
 }
 
+/// A number of bytes in the largest unit that keeps it at least 1 (units of 1024), to three
+/// significant digits: `136 KiB`, `7.45 GiB`.
+pub(crate) fn memory_text(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    #[allow(clippy::cast_precision_loss, reason = "a size for people to read")]
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{} {}", descent_solvers::significant(value, 3), UNITS[unit])
+    }
+}
+
+/// A memory size: bytes, or a number with a unit K, M, G or T (optionally followed by "iB"
+/// or "B"; units of 1024): `512M`, `2G`, `1.5GiB`.
+pub(crate) fn memory_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let digits = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(digits);
+    let scale: f64 = match unit
+        .trim()
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
+        "" => 1.0,
+        "K" => 1024.0,
+        "M" => 1024.0 * 1024.0,
+        "G" => 1024.0 * 1024.0 * 1024.0,
+        "T" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => {
+            return Err(format!(
+                "{text:?} is not a memory size: give bytes, or e.g. 512M, 2G, 1.5GiB"
+            ))
+        }
+    };
+    match number.parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 => {
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "a positive size in bytes"
+            )]
+            let bytes = (n * scale) as u64;
+            Ok(bytes)
+        }
+        _ => Err(format!(
+            "{text:?} is not a memory size: give bytes, or e.g. 512M, 2G, 1.5GiB"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +259,19 @@ mod tests {
         assert!(pair("2,1").unwrap_err().contains("lower end"));
         assert_eq!(interval("-3..2"), Ok((-3.0, 2.0)));
         assert_eq!(point("-1.2, 1"), Ok(Point(vec![-1.2, 1.0])));
+    }
+
+    #[test]
+    fn memory_sizes_read_and_print_in_units_of_1024() {
+        assert_eq!(memory_text(512), "512 bytes");
+        assert_eq!(memory_text(139_264), "136 KiB");
+        assert_eq!(memory_text(3 << 29), "1.5 GiB");
+        assert_eq!(memory_size("2G"), Ok(2 << 30));
+        assert_eq!(memory_size("512M"), Ok(512 << 20));
+        assert_eq!(memory_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(memory_size("4096"), Ok(4096));
+        assert!(memory_size("lots").is_err());
+        assert!(memory_size("-1G").is_err());
+        assert!(memory_size("0").is_err());
     }
 }

@@ -8,6 +8,7 @@
 use crate::args;
 use crate::ModelKind;
 use anyhow::{bail, Context, Result};
+use descent_models::cache::DataCache;
 use descent_models::data::{DataError, Dataset};
 use descent_models::encoding::{
     EncodeOptions, MissingPolicy, Roles, Selection, TableEncoding, UnknownLevel,
@@ -18,7 +19,7 @@ use descent_models::{
     StandardScaler,
 };
 use descent_objectives::{Categorical, DesignMatrix, Element};
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use std::path::{Path, PathBuf};
 
 /// `--unknown-level`.
@@ -274,8 +275,9 @@ impl ClassWeightArg {
 pub(crate) struct Prepared<T = f64> {
     pub feature_names: Vec<String>,
     pub target_name: String,
-    /// The numeric features of the training rows (all of them, for a plain numeric file).
-    pub x_train: Array2<T>,
+    /// The numeric features of the training rows (all of them, for a plain numeric file), in
+    /// memory or mapped from a data cache (`--out-of-core`).
+    pub x_train: Stored<T>,
     /// The categorical features of the training rows, as codes (none for a numeric file).
     pub cat_train: Vec<Categorical<'static>>,
     pub y_train: Array1<f64>,
@@ -299,6 +301,59 @@ pub(crate) struct Prepared<T = f64> {
     /// rows (kept only by [`DataArgs::prepare_for_folds`], and only when something is learned
     /// from the data).
     pub unprepared: Option<Unprepared<T>>,
+}
+
+/// About how many bytes `path`'s numeric features would take as values of `value_bytes`
+/// each: the rows estimated from the file's size and its first lines' length, times the
+/// columns but one (the target). For --memory-limit.
+pub(crate) fn estimated_matrix_bytes(path: &Path, value_bytes: usize) -> Result<u64> {
+    use std::io::Read;
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("{}", path.display()))?
+        .len();
+    let mut start = Vec::with_capacity(1 << 16);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(1 << 16).read_to_end(&mut start))
+        .with_context(|| format!("{}", path.display()))?;
+    let mut lines = start.split(|&b| b == b'\n');
+    let columns = lines
+        .next()
+        .map_or(1, |h| h.iter().filter(|&&b| b == b',').count() + 1);
+    let sampled: Vec<&[u8]> = lines.filter(|l| !l.is_empty()).collect();
+    // The last sampled line may be cut short; the others give the mean length of a row.
+    let whole = &sampled[..sampled.len().saturating_sub(1)];
+    let row_bytes = if whole.is_empty() {
+        size.max(1)
+    } else {
+        (whole.iter().map(|l| l.len() + 1).sum::<usize>() / whole.len()).max(1) as u64
+    };
+    let rows = size / row_bytes;
+    Ok(rows * (columns.saturating_sub(1).max(1) * value_bytes) as u64)
+}
+
+/// Numeric feature rows: read into memory, or mapped in place from a data cache
+/// (`--out-of-core`), which the operating system pages in as a pass reads it.
+pub(crate) enum Stored<T> {
+    Memory(Array2<T>),
+    Cache(DataCache<T>),
+}
+
+impl<T: Element> Stored<T> {
+    /// The rows as a matrix view.
+    pub(crate) fn view(&self) -> Result<ArrayView2<'_, T>> {
+        Ok(match self {
+            Stored::Memory(x) => x.view(),
+            Stored::Cache(cache) => cache.x()?,
+        })
+    }
+
+    /// The number of rows.
+    pub(crate) fn nrows(&self) -> usize {
+        match self {
+            Stored::Memory(x) => x.nrows(),
+            Stored::Cache(cache) => cache.y().len(),
+        }
+    }
 }
 
 /// The training rows before anything learned from them was applied, so that each fold of
@@ -381,6 +436,61 @@ impl DataArgs {
         self.prepare_table(kind, excluded, folds)
     }
 
+    /// The training rows from the data cache at `cache` (made or remade from the data file
+    /// when needed; the reason is returned when it was): every row, X read in place. Only a
+    /// plain numeric file, fitted whole, can be read so: a split, --standardize, the table
+    /// options and a weight column need X in memory, and are refused.
+    pub(crate) fn prepare_cached<T: Element>(
+        &self,
+        cache: &Path,
+    ) -> Result<(Prepared<T>, Option<String>)> {
+        let refused = [
+            ("--test-size", self.test_size.is_some()),
+            ("--standardize", self.standardize),
+            ("--weight-column", self.weight_column.is_some()),
+            ("the table options", self.table.any()),
+        ];
+        if let Some((option, _)) = refused.iter().find(|(_, given)| *given) {
+            bail!(
+                "{option} cannot be used out of core: it needs X in memory (the models \
+                 standardize internally without a copy; split the file itself for a test set)"
+            );
+        }
+        crate::files::check_output("--cache", cache, &[&self.data])?;
+        let (data, made) =
+            DataCache::<T>::open_or_build(&self.data, cache, self.target.as_deref(), &[]).map_err(
+                |e| match e {
+                    DataError::Unparsable { .. } | DataError::Missing { .. } => anyhow::anyhow!(
+                        "{e}; --out-of-core reads plain numeric files (no text, no blanks)"
+                    ),
+                    other => other.into(),
+                },
+            )?;
+        let class_weight = self
+            .class_weight
+            .as_ref()
+            .map(|c| c.resolve(None))
+            .transpose()?;
+        let prepared = Prepared {
+            feature_names: data.feature_names().to_vec(),
+            target_name: data.target_name().to_owned(),
+            y_train: data.y().to_owned(),
+            x_train: Stored::Cache(data),
+            cat_train: Vec::new(),
+            test: None,
+            cat_test: Vec::new(),
+            scaler: None,
+            split: None,
+            encoding: None,
+            dropped_rows: 0,
+            w_train: None,
+            w_test: None,
+            class_weight,
+            unprepared: None,
+        };
+        Ok((prepared, made))
+    }
+
     fn prepare_numeric<T: Element>(&self, data: Dataset<T>, folds: bool) -> Result<Prepared<T>> {
         let (mut x_train, y_train, mut test, split) = match self.test_size {
             Some(size) => {
@@ -405,7 +515,7 @@ impl DataArgs {
         Ok(Prepared {
             feature_names: data.feature_names,
             target_name: data.target_name,
-            x_train,
+            x_train: Stored::Memory(x_train),
             cat_train: Vec::new(),
             y_train,
             test,
@@ -559,7 +669,7 @@ impl DataArgs {
         Ok(Prepared {
             feature_names: encoding.feature_names(),
             target_name: encoding.target.clone(),
-            x_train,
+            x_train: Stored::Memory(x_train),
             cat_train: train.categorical,
             y_train,
             test,
@@ -643,14 +753,14 @@ fn narrow_features<T: Element>(x: Array2<f64>) -> Result<Array2<T>> {
 impl<T: Element> Prepared<T> {
     /// The training rows' design: the numeric block and the categorical columns.
     pub(crate) fn train(&self) -> Result<DesignMatrix<'_>> {
-        design(&self.x_train, &self.cat_train)
+        design(self.x_train.view()?, &self.cat_train)
     }
 
     /// The test rows' design and target, with `--test-size`.
     pub(crate) fn test(&self) -> Result<Option<(DesignMatrix<'_>, ArrayView1<'_, f64>)>> {
         self.test
             .as_ref()
-            .map(|(x, y)| Ok((design(x, &self.cat_test)?, y.view())))
+            .map(|(x, y)| Ok((design(x.view(), &self.cat_test)?, y.view())))
             .transpose()
     }
 
@@ -676,12 +786,12 @@ impl<T: Element> Prepared<T> {
 
     /// `rows` of the training part (indices into it, increasing), copied out.
     pub(crate) fn training_rows(&self, rows: &[usize]) -> Result<Rows<T>> {
-        self.training_rows_of(&self.x_train, rows)
+        self.training_rows_of(self.x_train.view()?, rows)
     }
 
     /// [`training_rows`](Self::training_rows) with the numeric features taken from `x` (the
     /// training part's, as they are or before `--standardize`).
-    fn training_rows_of(&self, x: &Array2<T>, rows: &[usize]) -> Result<Rows<T>> {
+    fn training_rows_of(&self, x: ArrayView2<'_, T>, rows: &[usize]) -> Result<Rows<T>> {
         Ok(Rows {
             x: x.select(ndarray::Axis(0), rows),
             categorical: select_categorical(&self.cat_train, rows)?,
@@ -708,8 +818,8 @@ impl<T: Element> Prepared<T> {
         let (mut fit, mut score) = match &self.unprepared {
             None => return Ok((self.training_rows(train)?, self.training_rows(held_out)?)),
             Some(Unprepared::Numeric(x)) => (
-                self.training_rows_of(x, train)?,
-                self.training_rows_of(x, held_out)?,
+                self.training_rows_of(x.view(), train)?,
+                self.training_rows_of(x.view(), held_out)?,
             ),
             Some(Unprepared::Table {
                 table,
@@ -754,14 +864,14 @@ impl<T: Element> Prepared<T> {
 
 /// A design from a numeric block and categorical columns (of the same rows).
 pub(crate) fn design<'a, T: Element>(
-    x: &'a Array2<T>,
+    x: ArrayView2<'a, T>,
     categorical: &'a [Categorical<'static>],
 ) -> Result<DesignMatrix<'a>> {
     let columns = categorical.iter().map(Categorical::view).collect();
     Ok(DesignMatrix::new(x, columns)?)
 }
 
-impl<T> Prepared<T> {
+impl<T: Element> Prepared<T> {
     /// The model file of `model` fitted on these rows: names, scaler, split and encoding.
     pub(crate) fn model_file(&self, model: Model) -> ModelFile {
         let mut file = ModelFile::new(
@@ -825,7 +935,7 @@ pub(crate) struct ModelRows<T = f64> {
 impl<T: Element> ModelRows<T> {
     /// The design of these rows.
     pub(crate) fn design(&self) -> Result<DesignMatrix<'_>> {
-        design(&self.x, &self.categorical)
+        design(self.x.view(), &self.categorical)
     }
 
     /// Keeps only `rows` (indices into these rows, increasing).
@@ -868,7 +978,7 @@ pub(crate) struct Rows<T> {
 impl<T: Element> Rows<T> {
     /// The design of these rows.
     pub(crate) fn design(&self) -> Result<DesignMatrix<'_>> {
-        design(&self.x, &self.categorical)
+        design(self.x.view(), &self.categorical)
     }
 }
 

@@ -66,6 +66,19 @@ pub(crate) struct FitArgs {
     /// sort for the ROC AUC); the summary then has none.
     #[arg(long)]
     no_metrics: bool,
+    /// Fit out of core: convert the (numeric) CSV file once into a binary cache (--cache) and
+    /// read X from it in place, through a memory map, on every pass; X is never held in memory.
+    #[arg(long)]
+    out_of_core: bool,
+    /// The data cache of --out-of-core (default: the data file's path with
+    /// ".descent-cache" appended); made when missing, and made again when it is stale (the
+    /// data file changed), truncated, or of another version, type or set of columns.
+    #[arg(long)]
+    cache: Option<PathBuf>,
+    /// Fit out of core (as --out-of-core) when X would take more memory than this: bytes, or
+    /// with a unit, 512M, 2G, 1.5GiB (units of 1024).
+    #[arg(long, value_parser = crate::args::memory_size)]
+    memory_limit: Option<u64>,
     /// Exit with status 3 when the fit did not converge (after printing and saving it).
     #[arg(long)]
     strict: bool,
@@ -238,6 +251,38 @@ impl FitArgs {
         }
     }
 
+    /// The data cache to fit from, with --out-of-core, or with --memory-limit when X would
+    /// not fit in it (said on standard error); `None` to read X into memory.
+    fn out_of_core_cache<T: Element>(&self) -> Result<Option<PathBuf>> {
+        if self.cache.is_some() && !self.out_of_core && self.memory_limit.is_none() {
+            bail!("--cache applies to --out-of-core (or --memory-limit)");
+        }
+        let cache = self.cache.clone().unwrap_or_else(|| {
+            let mut name = self.data.data.clone().into_os_string();
+            name.push(".descent-cache");
+            PathBuf::from(name)
+        });
+        if self.out_of_core {
+            return Ok(Some(cache));
+        }
+        let Some(limit) = self.memory_limit else {
+            return Ok(None);
+        };
+        let needed = crate::data::estimated_matrix_bytes(&self.data.data, size_of::<T>())?;
+        if needed <= limit {
+            return Ok(None);
+        }
+        if !(self.quiet || self.json) {
+            eprintln!(
+                "descent: X would take about {}, more than --memory-limit ({}): fitting out of core from {}",
+                crate::args::memory_text(needed),
+                crate::args::memory_text(limit),
+                cache.display()
+            );
+        }
+        Ok(Some(cache))
+    }
+
     fn check_options(&self) -> Result<()> {
         check_model_options(
             self.model,
@@ -355,6 +400,9 @@ pub(crate) struct FitSummary {
     /// Reading the CSV and preparing the data (split, scaler), wall clock: with
     /// `fit_seconds`, what a Python user's `read_csv` and `fit()` would cost.
     pub read_seconds: f64,
+    /// With `--out-of-core`: the data cache X was read from in place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_cache: Option<String>,
     pub train_rows: usize,
     pub test_rows: usize,
     /// The metrics on the training rows; `None` with `--no-metrics`.
@@ -387,9 +435,32 @@ pub(crate) fn run(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
 /// [`run`] with the features stored as `T`.
 fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     args.check_options()?;
-    let solver = args.solver()?;
+    let mut solver = args.solver()?;
     let reading = std::time::Instant::now();
-    let prepared = args.data.prepare_as::<T>(args.model, &[])?;
+    let prepared = match args.out_of_core_cache::<T>()? {
+        Some(cache) => {
+            // Least squares' SVD would copy X; out of core, a linear model's default is
+            // Newton, one Gram matrix formed pass by pass.
+            if solver.is_none()
+                && args.model == ModelKind::Linear
+                && args.penalty.l1_ratio.is_none()
+            {
+                solver = Some(Solver::Newton);
+            }
+            let (prepared, made) = args.data.prepare_cached::<T>(&cache)?;
+            if !(args.quiet || args.json) {
+                if let Some(why) = made {
+                    eprintln!(
+                        "descent: converted {} into the data cache {} ({why})",
+                        args.data.data.display(),
+                        cache.display()
+                    );
+                }
+            }
+            prepared
+        }
+        None => args.data.prepare_as::<T>(args.model, &[])?,
+    };
     let read_seconds = reading.elapsed().as_secs_f64();
     let (x, y, w) = (
         prepared.train()?,
@@ -852,6 +923,10 @@ fn summarize<T: Element>(
         evaluations: report.evaluations,
         fit_seconds,
         read_seconds,
+        data_cache: match &prepared.x_train {
+            crate::data::Stored::Cache(cache) => Some(cache.path().display().to_string()),
+            crate::data::Stored::Memory(_) => None,
+        },
         train_rows: prepared.train_rows(),
         test_rows: prepared.test_rows(),
         train,
@@ -875,6 +950,12 @@ fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> std::io::Result<()
         s.feature_names.len(),
         s.target
     )?;
+    if let Some(cache) = &s.data_cache {
+        writeln!(
+            out,
+            "out of core: X read in place from the data cache {cache}"
+        )?;
+    }
     if s.dropped_rows > 0 {
         writeln!(
             out,

@@ -1,0 +1,218 @@
+//! `descent fit --out-of-core` and `--memory-limit`: X read in place from a binary data cache
+//! gives the in-memory fit bit for bit; the cache is made once, reused, and made again when it
+//! is stale, truncated or of another type; what needs X in memory is refused in one line.
+
+mod common;
+use common::{data, descent, error_of, json_of};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// A copy of the bundled data set `name` in `dir`, so that its cache is written there.
+fn copy(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::copy(data(name), &path).unwrap();
+    path
+}
+
+/// The JSON of `fit` without the fields that differ between runs (timings) or by design
+/// (where the data came from).
+fn fitted(args: &[&str]) -> Value {
+    let mut json = json_of(args);
+    let object = json.as_object_mut().unwrap();
+    for key in ["fit_seconds", "read_seconds", "data_cache"] {
+        object.remove(key);
+    }
+    json
+}
+
+#[test]
+fn out_of_core_fits_are_the_in_memory_fits_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let cancer = copy(dir.path(), "breast_cancer.csv");
+    let diabetes = copy(dir.path(), "diabetes.csv");
+    let cancer = cancer.to_str().unwrap();
+    let diabetes = diabetes.to_str().unwrap();
+    for (data, model, solver) in [
+        (cancer, "logistic", "newton"),
+        (cancer, "logistic", "lbfgs"),
+        (cancer, "logistic", "prox-newton"),
+        (diabetes, "linear", "newton"),
+        (diabetes, "linear", "lbfgs"),
+    ] {
+        for dtype in ["f64", "f32"] {
+            let mut args = vec![
+                "fit",
+                "--model",
+                model,
+                "--data",
+                data,
+                "--solver",
+                solver,
+                "--dtype",
+                dtype,
+                "--tol",
+                "1e-8",
+                "--max-iter",
+                "5000",
+                "--json",
+            ];
+            if solver == "prox-newton" {
+                args.extend(["--penalty", "l1"]);
+            }
+            let in_memory = fitted(&args);
+            args.push("--out-of-core");
+            let out_of_core = fitted(&args);
+            assert_eq!(in_memory, out_of_core, "{model} {solver} {dtype}");
+        }
+    }
+}
+
+#[test]
+fn the_cache_is_made_once_and_remade_when_it_cannot_be_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = copy(dir.path(), "breast_cancer.csv");
+    let cache = dir.path().join("bc.cache");
+    let run = || {
+        let output = descent()
+            .args(["fit", "--model", "logistic", "--out-of-core", "--data"])
+            .arg(&data)
+            .arg("--cache")
+            .arg(&cache)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            stdout.contains("out of core: X read in place from the data cache"),
+            "{stdout}"
+        );
+        String::from_utf8(output.stderr).unwrap()
+    };
+    assert!(run().contains("(there was none)"));
+    assert_eq!(run(), "", "a valid cache is used as it is");
+    let bytes = std::fs::read(&cache).unwrap();
+    std::fs::write(&cache, &bytes[..bytes.len() / 2]).unwrap();
+    assert!(run().contains("truncated"));
+    std::fs::write(&cache, b"not a cache").unwrap();
+    assert!(run().contains("not a descent data cache"));
+    // The data changes: the cache is stale.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let text = std::fs::read_to_string(&data).unwrap();
+    std::fs::write(&data, text.replacen("17.99", "18.5", 1)).unwrap();
+    assert!(run().contains("has changed"));
+    // The default cache sits next to the data file.
+    let output = descent()
+        .args(["fit", "--model", "logistic", "--out-of-core", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(dir.path().join("breast_cancer.csv.descent-cache").exists());
+}
+
+#[test]
+fn a_memory_limit_below_x_switches_to_out_of_core_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = copy(dir.path(), "breast_cancer.csv");
+    let output = descent()
+        .args([
+            "fit",
+            "--model",
+            "logistic",
+            "--memory-limit",
+            "64K",
+            "--data",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("more than --memory-limit (64 KiB): fitting out of core"),
+        "{stderr}"
+    );
+    let output = descent()
+        .args([
+            "fit",
+            "--model",
+            "logistic",
+            "--memory-limit",
+            "1G",
+            "--data",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(
+        output.stderr.is_empty(),
+        "X fits: read into memory as usual"
+    );
+    assert!(!String::from_utf8(output.stdout)
+        .unwrap()
+        .contains("out of core"));
+}
+
+#[test]
+fn what_needs_x_in_memory_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = copy(dir.path(), "breast_cancer.csv");
+    let data = data.to_str().unwrap();
+    let base = [
+        "fit",
+        "--model",
+        "logistic",
+        "--out-of-core",
+        "--data",
+        data,
+    ];
+    for (extra, said) in [
+        (
+            &["--test-size", "0.2"][..],
+            "--test-size cannot be used out of core",
+        ),
+        (
+            &["--standardize"][..],
+            "--standardize cannot be used out of core",
+        ),
+        (
+            &["--drop", "mean_radius"][..],
+            "the table options cannot be used out of core",
+        ),
+        (&["--cache", data][..], "--cache"),
+    ] {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let error = error_of(&args);
+        assert!(error.contains(said), "{extra:?}: {error}");
+    }
+    let error = error_of(&[
+        "fit", "--model", "logistic", "--cache", "x.cache", "--data", data,
+    ]);
+    assert!(
+        error.contains("--cache applies to --out-of-core"),
+        "{error}"
+    );
+    // Text in a numeric column: the line and column, and what out of core reads.
+    let text = std::fs::read_to_string(data)
+        .unwrap()
+        .replacen("17.99", "n/a", 1);
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, text).unwrap();
+    let error = error_of(&[
+        "fit",
+        "--model",
+        "logistic",
+        "--out-of-core",
+        "--data",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(
+        error.contains("line 2") && error.contains("plain numeric files"),
+        "{error}"
+    );
+}
