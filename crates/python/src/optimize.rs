@@ -390,12 +390,10 @@ fn add_path<'py>(out: &Bound<'py, PyDict>, path: Bound<'py, PyAny>) -> PyResult<
     history.set_item("x", path)
 }
 
-/// A solver error as `ValueError` (bad settings, a start where `f` is not finite, no
-/// bracket found), unless a callable raised first: then its exception.
-fn failed(error: SolverError, callables: Option<&Callables>) -> PyErr {
-    callables
-        .and_then(Callables::take_error)
-        .unwrap_or_else(|| PyValueError::new_err(error.to_string()))
+/// A solver error as `ValueError`: bad settings, a start where `f` is not finite, no bracket
+/// found. (An exception a callable raised is taken first, by the caller.)
+fn failed(error: SolverError) -> PyErr {
+    PyValueError::new_err(error.to_string())
 }
 
 /// Minimizes a function of one variable. `fun` is a callable `f(x) -> float` or an
@@ -442,7 +440,7 @@ pub(crate) fn minimize_scalar<'py>(
         let f = Expression::parse(&text).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let report = py
             .detach(|| solve_scalar(&f, &settings))
-            .map_err(|e| failed(e, None))?;
+            .map_err(|e| failed(e))?;
         let slope = f.gradient(&report.x);
         (report, Some(slope))
     } else {
@@ -472,7 +470,7 @@ pub(crate) fn minimize_scalar<'py>(
         if let Some(e) = f.0.take_error() {
             return Err(e);
         }
-        (solved.map_err(|e| failed(e, None))?, slope)
+        (solved.map_err(|e| failed(e))?, slope)
     };
     let x = report.x.into_pyobject(py)?.into_any();
     let out = result(py, &report, x)?;
@@ -610,7 +608,7 @@ pub(crate) fn minimize<'py>(
         }
         let report = py
             .detach(|| solve(&f, method, x0, stop, learning_rate, false))
-            .map_err(|e| failed(e, None))?;
+            .map_err(|e| failed(e))?;
         let gradient = f.gradient(&report.x);
         (report, Some(gradient))
     } else {
@@ -639,7 +637,7 @@ pub(crate) fn minimize<'py>(
         if let Some(e) = f.callables.take_error() {
             return Err(e);
         }
-        (solved.map_err(|e| failed(e, None))?, gradient)
+        (solved.map_err(|e| failed(e))?, gradient)
     };
     let x = report.x.clone().into_pyarray(py).into_any();
     let out = result(py, &report, x)?;
