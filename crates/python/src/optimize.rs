@@ -438,9 +438,7 @@ pub(crate) fn minimize_scalar<'py>(
     // The report, and the derivative at its end point where there is one (scipy's `jac`).
     let (report, slope) = if let Ok(text) = fun.extract::<String>() {
         let f = Expression::parse(&text).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let report = py
-            .detach(|| solve_scalar(&f, &settings))
-            .map_err(|e| failed(e))?;
+        let report = py.detach(|| solve_scalar(&f, &settings)).map_err(failed)?;
         let slope = f.gradient(&report.x);
         (report, Some(slope))
     } else {
@@ -470,7 +468,7 @@ pub(crate) fn minimize_scalar<'py>(
         if let Some(e) = f.0.take_error() {
             return Err(e);
         }
-        (solved.map_err(|e| failed(e))?, slope)
+        (solved.map_err(failed)?, slope)
     };
     let x = report.x.into_pyobject(py)?.into_any();
     let out = result(py, &report, x)?;
@@ -608,7 +606,7 @@ pub(crate) fn minimize<'py>(
         }
         let report = py
             .detach(|| solve(&f, method, x0, stop, learning_rate, false))
-            .map_err(|e| failed(e))?;
+            .map_err(failed)?;
         let gradient = f.gradient(&report.x);
         (report, Some(gradient))
     } else {
@@ -637,7 +635,7 @@ pub(crate) fn minimize<'py>(
         if let Some(e) = f.callables.take_error() {
             return Err(e);
         }
-        (solved.map_err(|e| failed(e))?, gradient)
+        (solved.map_err(failed)?, gradient)
     };
     let x = report.x.clone().into_pyarray(py).into_any();
     let out = result(py, &report, x)?;
