@@ -1,8 +1,8 @@
 """scikit-learn's own checks for third-party estimators, over every descent estimator.
 
 Each estimator runs twice: with its defaults, and converged tightly (`tol=1e-10`). Expected
-failures, both of the check that integer sample weights fit as repeated rows do
-(`check_sample_weight_equivalence_on_dense_data`), both about convergence, not weights:
+failures, all of the check that integer sample weights fit as repeated rows do
+(`check_sample_weight_equivalence_on_dense_data`), all about convergence, not weights:
 
 - The unpenalized model: the check's data (15 rows, 30 features) are separable, so the
   likelihood has no maximum; both fits end with a ConvergenceWarning that says so, and where
@@ -10,6 +10,9 @@ failures, both of the check that integer sample weights fit as repeated rows do
 - L-BFGS asked for explicitly, at the default `tol=1e-4`: each fit is about 1e-4 from the
   optimum, and the check compares them at 1e-7. At `tol=1e-10` it passes, and so does the
   default solver (Newton, on data this small) at the default tolerance.
+- The cross-validated elastic net at the default `tol=1e-4`: the same alpha is chosen, and the
+  final fits, each certified to a relative gap of 1e-4, predict about 1e-6 apart. At
+  `tol=1e-10` it passes.
 """
 
 from sklearn.base import clone
@@ -28,6 +31,8 @@ ESTIMATORS = [
     descent.Ridge(),
     descent.Lasso(alpha=0.1),
     descent.ElasticNet(alpha=0.1),
+    descent.LassoCV(alphas=5, cv=3),
+    descent.ElasticNetCV(alphas=5, cv=3, l1_ratio=[0.5, 0.9]),
 ]
 TIGHT = [clone(estimator).set_params(tol=1e-10, max_iter=10_000) for estimator in ESTIMATORS]
 TOLERANCE_LIMITED = {
@@ -35,6 +40,13 @@ TOLERANCE_LIMITED = {
         "L-BFGS at the default tol=1e-4 stops about 1e-4 from the optimum, and the check "
         "compares two such fits at 1e-7; the same estimator at tol=1e-10 passes (the default "
         "solver, Newton on data this small, passes at the default tol)"
+    ),
+}
+GAP_LIMITED = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "the final fit at the default tol=1e-4 is certified to a relative duality gap of 1e-4, "
+        "which leaves the two fits' predictions about 1e-6 apart where the check asks 1e-7 "
+        "(the same alpha is chosen); at tol=1e-10 it passes"
     ),
 }
 NO_MINIMUM = {
@@ -52,6 +64,8 @@ def expected_failed_checks(estimator):
         return NO_MINIMUM
     if params.get("solver") == "lbfgs" and params["tol"] >= 1e-4:
         return TOLERANCE_LIMITED
+    if type(estimator) is descent.ElasticNetCV and params["tol"] >= 1e-4:
+        return GAP_LIMITED
     return {}
 
 

@@ -195,3 +195,26 @@ def test_logistic_regression_cv_multinomial_and_elastic_net(iris):
     assert model.score(x, y) > 0.9
     averaged = descent.LogisticRegressionCV(Cs=4, cv=3, refit=False, tol=1e-8).fit(x, y)
     assert averaged.coef_.shape == (3, 4) and averaged.C_ > 0
+
+
+def test_lasso_cv_and_elastic_net_cv_match_sklearn(diabetes):
+    from sklearn.model_selection import KFold
+
+    x, y = diabetes
+    folds = KFold(5)
+    ours = descent.LassoCV(cv=folds, tol=1e-12, max_iter=100_000).fit(x, y)
+    theirs = sk.LassoCV(cv=folds, tol=1e-14, max_iter=1_000_000).fit(x, y)
+    np.testing.assert_allclose(ours.alphas_, theirs.alphas_, rtol=1e-12)
+    np.testing.assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-6)
+    assert abs(ours.alpha_ - theirs.alpha_) <= 1e-12 * theirs.alpha_
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-6)
+    ratios = [0.3, 0.9]
+    ours = descent.ElasticNetCV(l1_ratio=ratios, alphas=20, cv=folds, tol=1e-12, max_iter=100_000)
+    theirs = sk.ElasticNetCV(l1_ratio=ratios, alphas=20, cv=folds, tol=1e-14, max_iter=1_000_000)
+    ours.fit(x, y)
+    theirs.fit(x, y)
+    assert ours.mse_path_.shape == theirs.mse_path_.shape == (2, 20, 5)
+    np.testing.assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-6)
+    assert abs(ours.alpha_ - theirs.alpha_) <= 1e-12 * theirs.alpha_
+    assert ours.l1_ratio_ == theirs.l1_ratio_
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-6)
