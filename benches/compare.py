@@ -50,6 +50,18 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "target" / "compare"
 GAP = 1e-8
 TOLS = [1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10]
+# The variables that hold numpy's, scikit-learn's (BLAS, OpenMP) and descent's (rayon) thread
+# pools to a count; the pools read them when they start, so each count needs a fresh process.
+THREAD_VARIABLES = ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "RAYON_NUM_THREADS"]
+
+
+def environment(threads):
+    """This process's environment with every library held to `threads` threads."""
+    env = dict(os.environ)
+    for key in THREAD_VARIABLES:
+        env[key] = str(threads)
+    return env
 
 
 def ensure(*packages):
@@ -157,10 +169,8 @@ def main():
         counts = sorted({int(t) for t in options.threads.split(",")})
         for count in counts:
             # A fresh process per count: the BLAS and OpenMP pools read these when they start.
-            env = dict(os.environ)
-            for name in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                         "RAYON_NUM_THREADS", "DESCENT_THREADS"]:
-                env[name] = str(count)
+            env = environment(count)
+            env["DESCENT_THREADS"] = str(count)
             subprocess.run([sys.executable, __file__, *sys.argv[1:], "--thread-count", str(count)],
                            env=env, check=True)
         return

@@ -27,16 +27,9 @@ import sys
 import time
 from pathlib import Path
 
-from compare import ROOT, ensure, write_problems
+from compare import ROOT, ensure, environment, write_problems
 
 ensure(("statsmodels", "statsmodels"))
-
-
-def environment(threads):
-    env = dict(os.environ)
-    for key in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "RAYON_NUM_THREADS"]:
-        env[key] = str(threads)
-    return env
 
 
 STATSMODELS = """

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 
-from compare import ROOT, ensure
+from compare import ROOT, ensure, environment
 
 ensure(("numpy", "numpy"), ("sklearn", "scikit-learn"))
 
@@ -34,8 +34,6 @@ import numpy as np  # noqa: E402
 OUT = ROOT / "target" / "compare"
 TOLS = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10]
 GAP = 1e-8
-THREAD_VARIABLES = ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "RAYON_NUM_THREADS"]
 
 
 def write_problem(rows, features, classes, seed=0):
@@ -87,13 +85,6 @@ for _ in range(runs):
 print(json.dumps({"seconds": times, "coef": model.coef_.tolist(),
                   "intercept": model.intercept_.tolist(), "n_iter": int(np.max(model.n_iter_))}))
 """
-
-
-def environment(threads):
-    env = dict(os.environ)
-    for key in THREAD_VARIABLES:
-        env[key] = str(threads)
-    return env
 
 
 def sklearn_fit(npz, solver, tol, c, runs, threads, x, labels):

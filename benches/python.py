@@ -35,12 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "target" / "compare"
-TOLS = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10]
-GAP = 1e-8
-THREAD_VARIABLES = ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "RAYON_NUM_THREADS"]
+from compare import GAP, OUT, environment, log_loss_objective
+from multinomial import loosest
 
 
 def write_problem(rows, features, seed=0):
@@ -99,34 +95,13 @@ print(json.dumps({"seconds": times, "rust_seconds": rust_times, "coef": coef.tol
 """
 
 
-def objective(x, y, coef, intercept, c):
-    """The mean-form objective `(1/N)Σ log(1 + e^z) − yz + ‖w‖²/(2CN)`."""
-    z = x @ coef + intercept
-    return float(np.mean(np.logaddexp(0.0, z) - y * z) + coef @ coef / (2.0 * c * len(y)))
-
-
-def environment(threads):
-    env = dict(os.environ)
-    for key in THREAD_VARIABLES:
-        env[key] = str(threads)
-    return env
-
-
 def fit(paths, data, library, solver, tol, c, runs, threads):
     out = subprocess.run([sys.executable, "-c", WORKER, str(paths[0]), str(paths[1]), library,
                           solver, str(tol), str(c), str(runs)], env=environment(threads),
                          check=True, capture_output=True, text=True).stdout
     r = json.loads(out)
-    r["objective"] = objective(*data, np.array(r["coef"]), r["intercept"], c)
+    r["objective"] = float(log_loss_objective(*data, np.array(r["coef"]), r["intercept"], c))
     return r
-
-
-def loosest(run, best):
-    for tol in TOLS:
-        result = run(tol, 1)
-        if (result["objective"] - best) / abs(best) <= GAP:
-            return tol
-    return TOLS[-1]
 
 
 def main():
@@ -155,8 +130,8 @@ def main():
         for library, solvers in [("scikit-learn", options.sklearn_solvers),
                                  ("descent", options.descent_solvers)]:
             for solver in solvers.split(","):
-                tol = loosest(lambda t, r: fit(paths, data, library, solver, t, c, r, threads),
-                              best)
+                tol, _ = loosest(
+                    lambda t, r: fit(paths, data, library, solver, t, c, r, threads), best)
                 r = fit(paths, data, library, solver, tol, c, options.runs, threads)
                 rows.append((library, solver, tol, r))
                 if library == "descent":
