@@ -72,6 +72,39 @@ def _warn_unless_converged(estimator, report):
     )
 
 
+def _sample_weight(sample_weight, X, copy=False):
+    """scikit-learn's check of sample weights: one non-negative float per row (ones when
+    ``None``), with its error messages."""
+    return _check_sample_weight(
+        sample_weight, X, dtype=np.float64, copy=copy, ensure_non_negative=True
+    )
+
+
+def _classes(y):
+    """The sorted classes of classification labels ``y`` and each row's index into them, after
+    scikit-learn's checks of the labels; at least two classes."""
+    check_classification_targets(y)
+    classes, codes = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, but the data "
+            f"contains only one class: {classes[0]!r}"
+        )
+    return classes, codes
+
+
+def _along_path(model, parameter, values, X, y, sample_weight, record):
+    """Fits ``model`` (with ``warm_start=True``) at each of ``values`` of ``parameter`` in
+    turn, each fit starting from the one before, and calls ``record(i, model)`` after each.
+    A path's points are intermediate results: their ConvergenceWarnings are silenced (the
+    final refit warns if it must)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for i, value in enumerate(values):
+            model.set_params(**{parameter: value}).fit(X, y, sample_weight=sample_weight)
+            record(i, model)
+
+
 class _DescentModel(BaseEstimator):
     """What every descent estimator shares: the model JSON as fitted state."""
 
@@ -83,8 +116,18 @@ class _DescentModel(BaseEstimator):
         gap = out["report"]["duality_gap"]
         if gap is not None:
             self.duality_gap_ = gap
-        self._set_arrays(_descent.model_json(self._model_json))
+        # The fit returned the arrays with the JSON: no need to read them back from it.
+        self._set_arrays(out)
         _warn_unless_converged(self, out["report"])
+
+    def _adopt(self, final):
+        """Takes a cross-validated model's final fit as its own: its model JSON (so that it
+        saves and pickles), report, coefficients and duality gap."""
+        self._model_json = final._model_json
+        self.report_ = final.report_
+        self.coef_, self.intercept_ = final.coef_, final.intercept_
+        if hasattr(final, "duality_gap_"):
+            self.duality_gap_ = final.duality_gap_
 
     def _warm_json(self):
         if getattr(self, "warm_start", False) and hasattr(self, "_model_json"):
@@ -195,18 +238,10 @@ class LogisticRegression(ClassifierMixin, _DescentModel):
         )
         classes = None
         if not numeric or sample_weight is not None or self.class_weight is not None:
-            check_classification_targets(y)
-            classes, codes = np.unique(y, return_inverse=True)
-            if len(classes) < 2:
-                raise ValueError(
-                    "This solver needs samples of at least 2 classes in the data, but the "
-                    f"data contains only one class: {classes[0]!r}"
-                )
+            classes, codes = _classes(y)
         weight = None
         if sample_weight is not None or self.class_weight is not None:
-            weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, copy=True, ensure_non_negative=True
-            )
+            weight = _sample_weight(sample_weight, X, copy=True)
             if self.class_weight is not None:
                 # "balanced" weighs classes by their total sample weight, as scikit-learn
                 # does since 1.6.
@@ -368,17 +403,9 @@ class LogisticRegressionCV(LogisticRegression):
     def fit(self, X, y, sample_weight=None):
         """Cross-validates the grid, then fits at the best point (see the class)."""
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite=False)
-        check_classification_targets(y)
-        classes = np.unique(y)
-        if len(classes) < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but the data "
-                f"contains only one class: {classes[0]!r}"
-            )
+        classes, _ = _classes(y)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
+            sample_weight = _sample_weight(sample_weight, X)
         cs = np.logspace(-4, 4, self.Cs) if np.isscalar(self.Cs) else np.sort(
             np.asarray(self.Cs, dtype=np.float64)
         )
@@ -405,17 +432,16 @@ class LogisticRegressionCV(LogisticRegression):
                 )
             weight = None if sample_weight is None else sample_weight[train]
             for j, l1_ratio in enumerate(l1_ratios):
+
+                def record(i, model, k=k, j=j, test=test):
+                    scores[k, j, i] = scorer(model, X[test], y[test])
+                    paths[k, j, i, :, : X.shape[1]] = model.coef_
+                    if self.fit_intercept:
+                        paths[k, j, i, :, -1] = model.intercept_
+                    iterations[k, j, i] = model.n_iter_[0]
+
                 model = self._model(cs[0], l1_ratio, warm_start=True)
-                with warnings.catch_warnings():
-                    # A path's points are intermediate results: the refit warns if it must.
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    for i, c in enumerate(cs):
-                        model.set_params(C=c).fit(X[train], y[train], sample_weight=weight)
-                        scores[k, j, i] = scorer(model, X[test], y[test])
-                        paths[k, j, i, :, : X.shape[1]] = model.coef_
-                        if self.fit_intercept:
-                            paths[k, j, i, :, -1] = model.intercept_
-                        iterations[k, j, i] = model.n_iter_[0]
+                _along_path(model, "C", cs, X[train], y[train], weight, record)
         mean = scores.mean(axis=0)
         best_j, best_i = np.unravel_index(np.argmax(mean), mean.shape)
         self.Cs_ = cs
@@ -428,12 +454,7 @@ class LogisticRegressionCV(LogisticRegression):
             self.C_ = float(cs[best_i])
             self.l1_ratio_ = l1_ratios[best_j]
             final = self._model(self.C_, self.l1_ratio_, warm_start=False)
-            final.fit(X, y, sample_weight=sample_weight)
-            self._model_json = final._model_json
-            self.report_ = final.report_
-            if hasattr(final, "duality_gap_"):
-                self.duality_gap_ = final.duality_gap_
-            self.coef_, self.intercept_ = final.coef_, final.intercept_
+            self._adopt(final.fit(X, y, sample_weight=sample_weight))
         else:
             # Each fold at its own best point, averaged (scikit-learn's refit=False).
             per_fold = [np.unravel_index(np.argmax(s), s.shape) for s in scores]
@@ -466,11 +487,7 @@ class _LinearRegressor(RegressorMixin, _DescentModel):
         X, y = validate_data(
             self, X, y, dtype=np.float64, y_numeric=True, ensure_all_finite=False
         )
-        weight = None
-        if sample_weight is not None:
-            weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
+        weight = None if sample_weight is None else _sample_weight(sample_weight, X)
         out = _descent.fit_linear(
             X,
             np.ascontiguousarray(y, dtype=np.float64),
@@ -615,6 +632,17 @@ class ElasticNetCV(_LinearRegressor):
     def _ratios(self):
         return [float(r) for r in np.atleast_1d(self.l1_ratio)]
 
+    def _model(self, alpha, l1_ratio, warm_start):
+        return ElasticNet(
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            fit_intercept=self.fit_intercept,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            solver=self.solver,
+            warm_start=warm_start,
+        )
+
     def _grid(self, X, y, weight, ratio):
         if not np.isscalar(self.alphas):
             return np.sort(np.asarray(self.alphas, dtype=np.float64))[::-1]
@@ -632,17 +660,9 @@ class ElasticNetCV(_LinearRegressor):
 
     def fit(self, X, y, sample_weight=None):
         """Cross-validates the grid, then fits at the best point (see the class)."""
-        X, y = validate_data(
-            self, X, y, dtype=np.float64, y_numeric=True, ensure_all_finite=False
-        )
-        if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
-            # The folds' fits would say so too; scikit-learn's words, once.
-            X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
-        weight = None
-        if sample_weight is not None:
-            weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
+        # NaN and infinity are refused here, once, rather than by every fold's fit.
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        weight = None if sample_weight is None else _sample_weight(sample_weight, X)
         ratios = self._ratios()
         if not all(0.0 < r <= 1.0 for r in ratios):
             raise ValueError(f"l1_ratio must be in (0, 1], got {self.l1_ratio!r}")
@@ -651,23 +671,15 @@ class ElasticNetCV(_LinearRegressor):
         errors = np.empty((len(ratios), grids.shape[1], len(folds)))
         for j, ratio in enumerate(ratios):
             for k, (train, test) in enumerate(folds):
-                model = ElasticNet(
-                    alpha=grids[j, 0],
-                    l1_ratio=ratio,
-                    fit_intercept=self.fit_intercept,
-                    tol=self.tol,
-                    max_iter=self.max_iter,
-                    solver=self.solver,
-                    warm_start=True,
-                )
                 w_train = None if weight is None else weight[train]
                 w_test = None if weight is None else weight[test]
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    for i, alpha in enumerate(grids[j]):
-                        model.set_params(alpha=alpha).fit(X[train], y[train], w_train)
-                        residual = y[test] - model.predict(X[test])
-                        errors[j, i, k] = np.average(residual**2, weights=w_test)
+
+                def record(i, model, j=j, k=k, test=test, w_test=w_test):
+                    residual = y[test] - model.predict(X[test])
+                    errors[j, i, k] = np.average(residual**2, weights=w_test)
+
+                model = self._model(grids[j, 0], ratio, warm_start=True)
+                _along_path(model, "alpha", grids[j], X[train], y[train], w_train, record)
         mean = errors.mean(axis=2)
         best_j, best_i = np.unravel_index(np.argmin(mean), mean.shape)
         self.l1_ratio_ = ratios[best_j]
@@ -675,19 +687,10 @@ class ElasticNetCV(_LinearRegressor):
         single = np.isscalar(self.l1_ratio)
         self.alphas_ = grids[0] if single else grids
         self.mse_path_ = errors[0] if single else errors
-        final = ElasticNet(
-            alpha=self.alpha_,
-            l1_ratio=self.l1_ratio_,
-            fit_intercept=self.fit_intercept,
-            tol=self.tol,
-            max_iter=self.max_iter,
-            solver=self.solver,
-        ).fit(X, y, weight)
-        self._model_json = final._model_json
-        self.report_ = final.report_
+        final = self._model(self.alpha_, self.l1_ratio_, warm_start=False).fit(X, y, weight)
+        self._adopt(final)
         self.n_iter_ = final.n_iter_
-        self.coef_, self.intercept_ = final.coef_, final.intercept_
-        self.duality_gap_ = self.dual_gap_ = final.duality_gap_
+        self.dual_gap_ = final.duality_gap_
         return self
 
 
