@@ -351,7 +351,7 @@ impl<T: Element> Stored<T> {
     pub(crate) fn nrows(&self) -> usize {
         match self {
             Stored::Memory(x) => x.nrows(),
-            Stored::Cache(cache) => cache.y().len(),
+            Stored::Cache(cache) => cache.rows(),
         }
     }
 }
@@ -466,11 +466,7 @@ impl DataArgs {
                     other => other.into(),
                 },
             )?;
-        let class_weight = self
-            .class_weight
-            .as_ref()
-            .map(|c| c.resolve(None))
-            .transpose()?;
+        let class_weight = self.numeric_class_weight()?;
         let prepared = Prepared {
             feature_names: data.feature_names().to_vec(),
             target_name: data.target_name().to_owned(),
@@ -491,6 +487,14 @@ impl DataArgs {
         Ok((prepared, made))
     }
 
+    /// `--class-weight` for a numeric file, whose labels are the numbers themselves.
+    fn numeric_class_weight(&self) -> Result<Option<ClassWeight>> {
+        self.class_weight
+            .as_ref()
+            .map(|c| c.resolve(None))
+            .transpose()
+    }
+
     fn prepare_numeric<T: Element>(&self, data: Dataset<T>, folds: bool) -> Result<Prepared<T>> {
         let (mut x_train, y_train, mut test, split) = match self.test_size {
             Some(size) => {
@@ -507,11 +511,7 @@ impl DataArgs {
         };
         let unprepared = (folds && self.standardize).then(|| Unprepared::Numeric(x_train.clone()));
         let scaler = self.standardize(&mut x_train, test.as_mut().map(|t| &mut t.0))?;
-        let class_weight = self
-            .class_weight
-            .as_ref()
-            .map(|c| c.resolve(None))
-            .transpose()?;
+        let class_weight = self.numeric_class_weight()?;
         Ok(Prepared {
             feature_names: data.feature_names,
             target_name: data.target_name,

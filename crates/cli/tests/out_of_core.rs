@@ -67,30 +67,41 @@ fn out_of_core_fits_are_the_in_memory_fits_bit_for_bit() {
     }
 }
 
+/// Runs `descent fit --model logistic --data DATA EXTRA…`, expects success, and returns its
+/// standard output and standard error.
+fn fit_logistic(data: &Path, extra: &[&str]) -> (String, String) {
+    let output = descent()
+        .args(["fit", "--model", "logistic", "--data"])
+        .arg(data)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
 #[test]
 fn the_cache_is_made_once_and_remade_when_it_cannot_be_trusted() {
     let dir = tempfile::tempdir().unwrap();
     let data = copy(dir.path(), "breast_cancer.csv");
     let cache = dir.path().join("bc.cache");
     let run = || {
-        let output = descent()
-            .args(["fit", "--model", "logistic", "--out-of-core", "--data"])
-            .arg(&data)
-            .arg("--cache")
-            .arg(&cache)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
+        let (stdout, stderr) = fit_logistic(
+            &data,
+            &["--out-of-core", "--cache", cache.to_str().unwrap()],
         );
-        let stdout = String::from_utf8(output.stdout).unwrap();
         assert!(
             stdout.contains("out of core: X read in place from the data cache"),
             "{stdout}"
         );
-        String::from_utf8(output.stderr).unwrap()
+        stderr
     };
     assert!(run().contains("(there was none)"));
     assert_eq!(run(), "", "a valid cache is used as it is");
@@ -105,12 +116,7 @@ fn the_cache_is_made_once_and_remade_when_it_cannot_be_trusted() {
     std::fs::write(&data, text.replacen("17.99", "18.5", 1)).unwrap();
     assert!(run().contains("has changed"));
     // The default cache sits next to the data file.
-    let output = descent()
-        .args(["fit", "--model", "logistic", "--out-of-core", "--data"])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+    fit_logistic(&data, &["--out-of-core"]);
     assert!(dir.path().join("breast_cancer.csv.descent-cache").exists());
 }
 
@@ -118,44 +124,14 @@ fn the_cache_is_made_once_and_remade_when_it_cannot_be_trusted() {
 fn a_memory_limit_below_x_switches_to_out_of_core_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let data = copy(dir.path(), "breast_cancer.csv");
-    let output = descent()
-        .args([
-            "fit",
-            "--model",
-            "logistic",
-            "--memory-limit",
-            "64K",
-            "--data",
-        ])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let (_, stderr) = fit_logistic(&data, &["--memory-limit", "64K"]);
     assert!(
         stderr.contains("more than --memory-limit (64 KiB): fitting out of core"),
         "{stderr}"
     );
-    let output = descent()
-        .args([
-            "fit",
-            "--model",
-            "logistic",
-            "--memory-limit",
-            "1G",
-            "--data",
-        ])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    assert!(
-        output.stderr.is_empty(),
-        "X fits: read into memory as usual"
-    );
-    assert!(!String::from_utf8(output.stdout)
-        .unwrap()
-        .contains("out of core"));
+    let (stdout, stderr) = fit_logistic(&data, &["--memory-limit", "1G"]);
+    assert!(stderr.is_empty(), "X fits: read into memory as usual");
+    assert!(!stdout.contains("out of core"));
 }
 
 #[test]

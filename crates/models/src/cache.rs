@@ -357,6 +357,11 @@ impl<T: Element> DataCache<T> {
         ArrayView1::from(self.y_values().unwrap_or(&[]))
     }
 
+    /// The number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
     /// The feature columns' names.
     pub fn feature_names(&self) -> &[String] {
         &self.metadata.feature_names

@@ -98,6 +98,20 @@ fn names(given: Option<Vec<String>>, p: usize) -> Vec<String> {
     given.unwrap_or_else(|| (0..p).map(|j| format!("x{j}")).collect())
 }
 
+/// What a fit hands back to Python: the model's [`arrays`], its `report`, and its file text
+/// as `model` (the feature names given, or `x0, x1, …` for its `p` features).
+fn fitted(
+    py: Python<'_>,
+    model: Model,
+    feature_names: Option<Vec<String>>,
+    p: usize,
+) -> PyResult<Bound<'_, PyDict>> {
+    let out = arrays(py, &model, None)?;
+    out.set_item("report", report_dict(py, model.report())?)?;
+    out.set_item("model", file_json(model, names(feature_names, p))?)?;
+    Ok(out)
+}
+
 /// The model's file text, its history dropped (as `descent fit --save` writes it).
 fn file_json(model: Model, feature_names: Vec<String>) -> PyResult<String> {
     ModelFile::new(model, feature_names, "y".into(), None)
@@ -166,12 +180,7 @@ pub(crate) fn fit_logistic<'py>(
         let multinomial = multinomial.unwrap_or_else(|| more_than_two_values(y));
         fit_logistic_model(&settings, x, y, w, multinomial, previous.map(|f| f.model))
     });
-    let model = model.map_err(to_py)?;
-    let report = report_dict(py, model.report())?;
-    let out = arrays(py, &model, None)?;
-    out.set_item("report", report)?;
-    out.set_item("model", file_json(model, names(feature_names, p))?)?;
-    Ok(out)
+    fitted(py, model.map_err(to_py)?, feature_names, p)
 }
 
 /// Whether `y` takes more than two distinct values (NaN counts as a value; the fit rejects it).
@@ -281,12 +290,12 @@ pub(crate) fn fit_linear<'py>(
             (None, None) => settings.fit(x, y),
         }
     });
-    let model = Model::LinearRegression(fit.map_err(to_py)?);
-    let report = report_dict(py, model.report())?;
-    let out = arrays(py, &model, None)?;
-    out.set_item("report", report)?;
-    out.set_item("model", file_json(model, names(feature_names, p))?)?;
-    Ok(out)
+    fitted(
+        py,
+        Model::LinearRegression(fit.map_err(to_py)?),
+        feature_names,
+        p,
+    )
 }
 
 /// The arrays of a model, on the scale of the raw features: `coef` (`K × p` for classifiers,
