@@ -79,4 +79,31 @@ pub enum ObjectiveError {
         /// What the valid range is.
         reason: &'static str,
     },
+
+    /// A share of rows that does not fit the whole: not beginning where the share before it
+    /// ended, or at a row that is not a multiple of the block size.
+    #[error("rows shared among processes: process {rank} expected {expected}, found {found}")]
+    RowLayout {
+        /// The rank of the process whose share does not fit.
+        rank: usize,
+        /// What was required.
+        expected: &'static str,
+        /// The row or count found.
+        found: usize,
+    },
+
+    /// Another process sharing the rows found its own share invalid (its own error says why);
+    /// every process stops.
+    #[error(
+        "process {rank} of the group sharing the rows failed on its share (its own error says why)"
+    )]
+    PeerFailed {
+        /// The first rank that failed.
+        rank: usize,
+    },
+
+    /// Something a loss supports on rows held in one process, but not (yet) on rows shared
+    /// among processes.
+    #[error("{0} is not supported on rows shared among processes")]
+    NotShareable(&'static str),
 }

@@ -69,6 +69,7 @@ mod multinomial;
 pub mod multivariate;
 mod parameter;
 mod penalty;
+mod shared;
 mod squared;
 mod standardized;
 pub mod univariate;
@@ -82,6 +83,7 @@ pub use logistic::{log_sigmoid, sigmoid, LogLoss};
 pub use multinomial::{softmax, MultinomialLogLoss};
 pub use parameter::Parameter;
 pub use penalty::L2Regularized;
+pub use shared::{RowGroup, RowShare, ThreadGroup, ROW_BLOCK};
 pub use squared::MeanSquaredError;
 pub use standardized::{ColumnStatistics, Standardized};
 

@@ -6,9 +6,10 @@ use crate::kernel::{
     chunk_transpose_times, chunk_value, chunk_value_and_gradient, curvatures, gram_tiles,
     predictors, Lanes, Targets, LANES,
 };
-use crate::standardized::column_moments;
+use crate::standardized::{column_moments, shared_column_moments};
 use crate::{
     Categorical, ColumnStatistics, DesignMatrix, Element, Features, Gradient, ObjectiveError,
+    RowShare,
 };
 use ndarray::{
     linalg::general_mat_mul, s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis,
@@ -152,6 +153,32 @@ pub(crate) struct Design<'a> {
     /// With categorical columns: the statistics of every coefficient's column (the dense
     /// block's, then each level's indicator column).
     full_stats: Option<ColumnStatistics>,
+    /// The share of rows this process holds, when the rows are shared among processes: every
+    /// sum over rows is then carried along the processes in row order.
+    share: Option<RowShare>,
+}
+
+/// The first non-finite value of the processes sharing the rows (`found`: this process's,
+/// its row counted in its share), its row counted in the whole data set, on every process.
+fn first_found(
+    share: &RowShare,
+    found: Option<(usize, usize, f64)>,
+) -> Option<(usize, usize, f64)> {
+    let first = share.fold(|before| match before {
+        Some(b) if !b.is_empty() => b,
+        _ => found.map_or_else(Vec::new, |(row, column, value)| {
+            vec![(share.first_row() + row) as f64, column as f64, value]
+        }),
+    });
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a row and a column written as f64 by this fold"
+    )]
+    match first[..] {
+        [row, column, value] => Some((row as usize, column as usize, value)),
+        _ => None,
+    }
 }
 
 /// What the pass that checks a linear model's data learns on the way: the column statistics
@@ -278,7 +305,11 @@ fn for_each_chunk<'x, T: Element, W>(
 
 /// The sums of the chunks' slots of `width` values each, added in chunk order.
 fn add_chunks(partials: &[f64], width: usize) -> Vec<f64> {
-    let mut sums = vec![0.0; width];
+    add_chunks_onto(vec![0.0; width], partials, width)
+}
+
+/// `sums` plus the chunks' slots of `width` values each, added in chunk order.
+fn add_chunks_onto(mut sums: Vec<f64>, partials: &[f64], width: usize) -> Vec<f64> {
     for part in partials.chunks_exact(width) {
         for (sum, v) in sums.iter_mut().zip(part) {
             *sum += v;
@@ -496,6 +527,138 @@ impl<'a> Design<'a> {
         design: DesignMatrix<'a>,
         y: &ArrayView1<'_, f64>,
     ) -> Result<Self, ObjectiveError> {
+        Self::checked(design, y, None)
+    }
+
+    /// [`new`](Design::new) for this process's share of rows shared among processes (see
+    /// [`RowShare`]): every check and statistic is of the whole data set, and every process
+    /// returns an error when any fails. `local` is the caller's own check of its share (its
+    /// labels, say), which joins the others. Supported: dense rows, contiguous, `f64` or
+    /// `f32`, without sample weights.
+    pub(crate) fn new_shared(
+        design: DesignMatrix<'a>,
+        y: &ArrayView1<'_, f64>,
+        share: &RowShare,
+        local: Result<(), ObjectiveError>,
+    ) -> Result<Self, ObjectiveError> {
+        Self::checked(design, y, Some((share, local)))
+    }
+
+    /// This process's share checked alone: the shape of `x` and `y`, contiguity, and that the
+    /// share begins where the share before it ended (`before`: the row after the previous
+    /// process's last, and its column count).
+    fn check_share(
+        design: &DesignMatrix<'_>,
+        y: &ArrayView1<'_, f64>,
+        share: &RowShare,
+        before: (usize, Option<usize>),
+    ) -> Result<(), ObjectiveError> {
+        let (n, p) = (design.nrows(), design.ncols());
+        if !design.categorical().is_empty() {
+            return Err(ObjectiveError::NotShareable("a categorical column"));
+        }
+        if y.len() != n {
+            return Err(ObjectiveError::ShapeMismatch {
+                what: "targets (one per row of the feature matrix)",
+                expected: n,
+                found: y.len(),
+            });
+        }
+        if p == 0 {
+            return Err(ObjectiveError::EmptyData(
+                "the feature matrix has no columns",
+            ));
+        }
+        if let Some(columns) = before.1.filter(|&c| c != p) {
+            return Err(ObjectiveError::ShapeMismatch {
+                what: "this share's columns (as many as the shares before it)",
+                expected: columns,
+                found: p,
+            });
+        }
+        let contiguous = y.as_slice().is_some()
+            && match design.dense() {
+                Features::F64(x) => x.as_slice().is_some(),
+                Features::F32(x) => x.as_slice().is_some(),
+            };
+        if !contiguous {
+            return Err(ObjectiveError::NotShareable(
+                "a feature matrix or targets not contiguous in row-major order",
+            ));
+        }
+        let last = share.rank() + 1 == share.size();
+        let layout = |expected, found| ObjectiveError::RowLayout {
+            rank: share.rank(),
+            expected,
+            found,
+        };
+        if before.0 != share.first_row() {
+            return Err(layout(
+                "its first row where the share before it ended",
+                share.first_row(),
+            ));
+        }
+        if !last && !n.is_multiple_of(crate::ROW_BLOCK) {
+            return Err(layout(
+                "a whole number of 8192-row blocks (all but the last share)",
+                n,
+            ));
+        }
+        if share.first_row() + n > share.total_rows()
+            || (last && share.first_row() + n != share.total_rows())
+        {
+            return Err(layout(
+                "rows that end within the data set, the last at its end",
+                n,
+            ));
+        }
+        Ok(())
+    }
+
+    /// [`new`](Design::new), alone or on shared rows.
+    fn checked(
+        design: DesignMatrix<'a>,
+        y: &ArrayView1<'_, f64>,
+        shared: Option<(&RowShare, Result<(), ObjectiveError>)>,
+    ) -> Result<Self, ObjectiveError> {
+        if let Some((share, local)) = shared {
+            // One fold carries the layout: the row after the shares so far, their columns,
+            // and the first rank that failed.
+            let mut mine = Ok(());
+            let (n, p) = (design.nrows() as f64, design.ncols() as f64);
+            let layout = share.fold(|before| {
+                let (next, columns, failed) = match before.as_deref() {
+                    Some(&[next, columns, failed]) => (next, columns, failed),
+                    _ => (0.0, -1.0, -1.0),
+                };
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "counts written as f64 by this fold"
+                )]
+                let before = (next as usize, (columns >= 0.0).then_some(columns as usize));
+                mine = local
+                    .clone()
+                    .and_then(|()| Self::check_share(&design, y, share, before));
+                let failed = match (failed >= 0.0, &mine) {
+                    (false, Err(_)) => share.rank() as f64,
+                    _ => failed,
+                };
+                vec![next + n, if columns >= 0.0 { columns } else { p }, failed]
+            });
+            mine?;
+            if let Some(&failed) = layout.get(2).filter(|&&f| f >= 0.0) {
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "a rank written as f64"
+                )]
+                return Err(ObjectiveError::PeerFailed {
+                    rank: failed as usize,
+                });
+            }
+            return Self::build(design, y, Some(share));
+        }
         if design.nrows() == 0 {
             return Err(ObjectiveError::EmptyData("the feature matrix has no rows"));
         }
@@ -511,15 +674,27 @@ impl<'a> Design<'a> {
                 found: y.len(),
             });
         }
+        Self::build(design, y, None)
+    }
+
+    /// The checked design's summary, and the design (see [`new`](Design::new)).
+    fn build(
+        design: DesignMatrix<'a>,
+        y: &ArrayView1<'_, f64>,
+        share: Option<&RowShare>,
+    ) -> Result<Self, ObjectiveError> {
         let (x, categorical) = design.into_parts();
-        let n = x.nrows() as f64;
         let moments = || {
             if x.ncols() == 0 {
                 return None;
             }
             let ys = y.as_slice()?;
-            with_rows!(&x, values => Some(column_moments(values, x.ncols(), Some(ys))))
+            with_rows!(&x, values => Some(match share {
+                Some(share) => shared_column_moments(values, x.ncols(), Some(ys), share),
+                None => column_moments(values, x.ncols(), Some(ys)),
+            }))
         };
+        let n = share.map_or(x.nrows(), RowShare::total_rows) as f64;
         let summary = match moments() {
             Some(m) => Some(DataSummary {
                 stats: ColumnStatistics::from_moments(n, m.mean, m.sum_sq),
@@ -534,7 +709,12 @@ impl<'a> Design<'a> {
         };
         let proven_finite = summary.as_ref().is_some_and(|s| s.stats.proves_finite());
         if !proven_finite && x.ncols() > 0 {
-            if let Some((row, column, value)) = first_non_finite(&x) {
+            let found = first_non_finite(&x);
+            let found = match share {
+                None => found,
+                Some(share) => first_found(share, found),
+            };
+            if let Some((row, column, value)) = found {
                 return Err(ObjectiveError::NonFiniteFeature { row, column, value });
             }
         }
@@ -565,6 +745,7 @@ impl<'a> Design<'a> {
             weights: None,
             weight_sum: n,
             full_stats,
+            share: share.cloned(),
         })
     }
 
@@ -579,6 +760,9 @@ impl<'a> Design<'a> {
         &mut self,
         weights: ArrayView1<'a, f64>,
     ) -> Result<(), ObjectiveError> {
+        if self.share.is_some() {
+            return Err(ObjectiveError::NotShareable("a sample weight"));
+        }
         let (weights, sum) = checked_sample_weight(weights, self.n_samples())?;
         self.weights = Some(weights);
         self.weight_sum = sum;
@@ -617,6 +801,7 @@ impl<'a> Design<'a> {
 
     /// `Σᵢ sᵢvᵢ` (`Σᵢ vᵢ`, by ndarray's sum, without weights).
     pub(crate) fn weighted_sum(&self, v: ArrayView1<'_, f64>) -> f64 {
+        debug_assert!(!self.is_shared(), "a sum over this share alone");
         match &self.weights {
             Some(s) => v.iter().zip(s.iter()).map(|(v, s)| v * s).sum(),
             None => v.sum(),
@@ -625,6 +810,7 @@ impl<'a> Design<'a> {
 
     /// `Σᵢ sᵢvᵢ` over values made on the fly, added in row order (`Σᵢ vᵢ` without weights).
     pub(crate) fn weighted_fold(&self, v: impl Iterator<Item = f64>) -> f64 {
+        debug_assert!(!self.is_shared(), "a sum over this share alone");
         match &self.weights {
             Some(s) => v.zip(s.iter()).map(|(v, s)| v * s).sum(),
             None => v.sum(),
@@ -665,8 +851,22 @@ impl<'a> Design<'a> {
         self.fit_intercept
     }
 
+    /// The rows this process holds (all of them, unless they are shared).
     pub(crate) fn n_samples(&self) -> usize {
         self.x.nrows()
+    }
+
+    /// The rows of the whole data set: [`n_samples`](Design::n_samples), or with shared
+    /// rows the total of all the shares.
+    pub(crate) fn total_samples(&self) -> usize {
+        self.share
+            .as_ref()
+            .map_or_else(|| self.n_samples(), RowShare::total_rows)
+    }
+
+    /// Whether the rows are shared among processes.
+    pub(crate) fn is_shared(&self) -> bool {
+        self.share.is_some()
     }
 
     /// The number of coefficients: the dense block's columns and the categorical levels.
@@ -797,6 +997,7 @@ impl<'a> Design<'a> {
     /// `X` is never copied: rows are scaled block by block into a small scratch matrix and
     /// the products `X_bᵀ·(Q_b X_b)` accumulated through BLAS.
     pub(crate) fn weighted_gram(&self, q: &Array1<f64>, scale: f64) -> Array2<f64> {
+        debug_assert!(!self.is_shared(), "a sum over this share alone");
         let x = match &self.x {
             Features::F64(x) if self.categorical.is_empty() => x,
             _ => {
@@ -1004,7 +1205,7 @@ impl Design<'_> {
     /// the faster with threads (wide data). Decided by the shape alone, so that the path, and
     /// the rounding, is the same for any number of threads.
     fn one_wide_chunk(&self) -> bool {
-        self.n_samples() <= CHUNK_ROWS
+        self.n_samples() <= CHUNK_ROWS && !self.is_shared()
     }
 }
 
@@ -1056,7 +1257,17 @@ impl Design<'_> {
         self.partials.with(|partials| {
             partials.resize(chunks * width, 0.0);
             for_each_chunk(rows, self.dense_width(), partials, width, work);
-            add_chunks(partials, width)
+            match &self.share {
+                None => add_chunks(partials, width),
+                // The running sums of the shares before this one, then this share's chunks
+                // added to them in order: the additions of `add_chunks` over all the rows.
+                Some(share) => share.fold(|before| {
+                    let sums = before
+                        .filter(|b| b.len() == width)
+                        .unwrap_or_else(|| vec![0.0; width]);
+                    add_chunks_onto(sums, partials, width)
+                }),
+            }
         })
     }
 

@@ -3,6 +3,7 @@ use crate::kernel::{self, weight_at, weight_lanes, Kernel, Lanes, LANES};
 use crate::linear::{Design, SampleLoss, TargetMoments};
 use crate::{
     ColumnStatistics, DesignMatrix, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError,
+    RowShare,
 };
 use ndarray::{Array1, Array2, ArrayView1, ArrayViewMut1};
 use rayon::prelude::*;
@@ -181,15 +182,56 @@ impl<'a> LogLoss<'a> {
     ) -> Result<Self, ObjectiveError> {
         let y = y.into();
         let design = Design::new(x.into(), &y)?;
-        // One scan for both: the first label other than 0 or 1, NaN and infinities included.
-        if let Some(row) = y.iter().position(|&v| v != 0.0 && v != 1.0) {
-            let value = y[row];
-            return Err(if value.is_finite() {
-                ObjectiveError::NonBinaryLabel { row, value }
-            } else {
-                ObjectiveError::NonFiniteTarget { row, value }
-            });
-        }
+        binary_targets(y, 0)?;
+        Ok(LogLoss { design, y })
+    }
+
+    /// The log loss of this process's share of rows shared among processes ([`RowShare`]):
+    /// values, gradients and Hessians are those of all the rows, the same to the bit as
+    /// [`LogLoss::new`] on all of them in one process, on every process. Every process of the
+    /// group must call this, and then make the same evaluations in the same order.
+    ///
+    /// ```
+    /// use descent_objectives::{Gradient, LogLoss, RowShare, ThreadGroup};
+    /// use ndarray::{s, Array1, Array2};
+    /// use std::sync::Arc;
+    /// let n = 20_000;
+    /// let x = Array2::from_shape_fn((n, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+    /// let y = Array1::from_shape_fn(n, |i| (i % 3 == 0) as u8 as f64);
+    /// let w = ndarray::array![0.1, -0.2, 0.05, 0.3];
+    /// let whole = LogLoss::new(&x, &y)?.value_and_gradient(&w);
+    /// let shared = std::thread::scope(|scope| {
+    ///     let runs: Vec<_> = ThreadGroup::new(2)
+    ///         .into_iter()
+    ///         .map(|group| {
+    ///             let (x, y, w) = (&x, &y, &w);
+    ///             scope.spawn(move || {
+    ///                 let (share, rows) = RowShare::even(Arc::new(group), n)?;
+    ///                 let (x, y) = (x.slice(s![rows.clone(), ..]), y.slice(s![rows]));
+    ///                 Ok(LogLoss::new_shared(x, y, &share)?.value_and_gradient(w))
+    ///             })
+    ///         })
+    ///         .collect();
+    ///     runs.into_iter().map(|r| r.join().unwrap()).collect::<Result<Vec<_>, _>>()
+    /// })?;
+    /// assert_eq!(shared, vec![whole.clone(), whole]);
+    /// # Ok::<(), descent_objectives::ObjectiveError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`LogLoss::new`], on every process when any process's share fails (the others
+    /// return [`ObjectiveError::PeerFailed`], with its rank); a share that does not begin
+    /// where the one before it ended, or that is not a whole number of
+    /// [`ROW_BLOCK`](crate::ROW_BLOCK) rows (but the last); categorical columns and rows not
+    /// contiguous in row-major order.
+    pub fn new_shared(
+        x: impl Into<DesignMatrix<'a>>,
+        y: impl Into<ArrayView1<'a, f64>>,
+        share: &RowShare,
+    ) -> Result<Self, ObjectiveError> {
+        let y = y.into();
+        let labels = binary_targets(y, share.first_row());
+        let design = Design::new_shared(x.into(), &y, share, labels)?;
         Ok(LogLoss { design, y })
     }
 
@@ -230,6 +272,22 @@ impl<'a> LogLoss<'a> {
     ) -> Result<Self, ObjectiveError> {
         self.design.set_sample_weight(weights.into())?;
         Ok(self)
+    }
+}
+
+/// Checks that every label is 0 or 1, in one scan (NaN and infinities included); rows are
+/// reported from `first_row` on.
+fn binary_targets(y: ArrayView1<'_, f64>, first_row: usize) -> Result<(), ObjectiveError> {
+    match y.iter().position(|&v| v != 0.0 && v != 1.0) {
+        None => Ok(()),
+        Some(at) => {
+            let (row, value) = (first_row + at, y[at]);
+            Err(if value.is_finite() {
+                ObjectiveError::NonBinaryLabel { row, value }
+            } else {
+                ObjectiveError::NonFiniteTarget { row, value }
+            })
+        }
     }
 }
 
@@ -669,6 +727,10 @@ impl Smooth for LogLoss<'_> {
     /// With sample weights `sᵢ` (`W = Σᵢ sᵢ`): `D(θ) = −(1/W)Σᵢ sᵢH(yᵢ − θᵢ) − g*(Xᵀ(s∘θ)/W)`,
     /// `Σᵢ sᵢθᵢ = 0` with an intercept.
     fn duality_gap(&self, x: &Array1<f64>, penalty: &ElasticNet) -> Option<f64> {
+        // Its sums over samples are not carried across processes (yet): no gap there.
+        if self.design.is_shared() {
+            return None;
+        }
         let n = self.design.weight_sum();
         let weight = self.design.sample_weight();
         let zw = self.design.times_coefficients(x);
@@ -716,7 +778,7 @@ impl LinearModelLoss for LogLoss<'_> {
         self.design.column_statistics()
     }
     fn n_samples(&self) -> usize {
-        self.design.n_samples()
+        self.design.total_samples()
     }
     fn sample_weight_sum(&self) -> f64 {
         self.design.weight_sum()

@@ -3,6 +3,7 @@ use crate::linear::{Design, SampleLoss, TargetMoments};
 use crate::logistic::max_abs;
 use crate::{
     ColumnStatistics, DesignMatrix, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError,
+    RowShare,
 };
 use ndarray::{Array1, Array2, ArrayView1, ArrayViewMut1};
 
@@ -78,6 +79,31 @@ impl<'a> MeanSquaredError<'a> {
         let y = y.into();
         let design = Design::new(x.into(), &y)?;
         design.check_targets(&y)?;
+        Ok(MeanSquaredError { design, y })
+    }
+
+    /// The mean squared error of this process's share of rows shared among processes
+    /// ([`RowShare`]): values, gradients and Hessians are those of all the rows, the same to
+    /// the bit as [`MeanSquaredError::new`] on all of them, on every process (see
+    /// [`LogLoss::new_shared`](crate::LogLoss::new_shared), which has an example).
+    ///
+    /// # Errors
+    /// As [`MeanSquaredError::new`], on every process when any process's share fails, and as
+    /// [`LogLoss::new_shared`](crate::LogLoss::new_shared) for the shares' layout.
+    pub fn new_shared(
+        x: impl Into<DesignMatrix<'a>>,
+        y: impl Into<ArrayView1<'a, f64>>,
+        share: &RowShare,
+    ) -> Result<Self, ObjectiveError> {
+        let y = y.into();
+        let targets = match y.iter().position(|v| !v.is_finite()) {
+            Some(at) => Err(ObjectiveError::NonFiniteTarget {
+                row: share.first_row() + at,
+                value: y[at],
+            }),
+            None => Ok(()),
+        };
+        let design = Design::new_shared(x.into(), &y, share, targets)?;
         Ok(MeanSquaredError { design, y })
     }
 
@@ -212,6 +238,10 @@ impl Smooth for MeanSquaredError<'_> {
     /// With sample weights `sᵢ`, every sum over samples is weighted and `N` is `W = Σᵢ sᵢ`:
     /// `D(θ) = (1/W)Σᵢ sᵢ(θᵢyᵢ − θᵢ²/4) − g*(Xᵀ(s∘θ)/W)`, `Σᵢ sᵢθᵢ = 0`.
     fn duality_gap(&self, x: &Array1<f64>, penalty: &ElasticNet) -> Option<f64> {
+        // Its sums over samples are not carried across processes (yet): no gap there.
+        if self.design.is_shared() {
+            return None;
+        }
         let n = self.design.weight_sum();
         let mut r = &self.y - &self.design.times_coefficients(x);
         // The primal value from the same residuals, at the point's own intercept (no pass of
@@ -257,7 +287,7 @@ impl LinearModelLoss for MeanSquaredError<'_> {
         self.design.column_statistics()
     }
     fn n_samples(&self) -> usize {
-        self.design.n_samples()
+        self.design.total_samples()
     }
     fn sample_weight_sum(&self) -> f64 {
         self.design.weight_sum()

@@ -8,6 +8,7 @@ use crate::linear::with_indicator_statistics;
 use crate::Parameter;
 use crate::{
     DesignMatrix, Element, Features, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError,
+    RowShare,
 };
 use ndarray::{s, Array1, Array2, Axis, Zip};
 use rayon::prelude::*;
@@ -85,6 +86,37 @@ impl Moments {
             cross,
             target,
         }
+    }
+
+    /// The moments as one vector: `[count, target (3), shift, mean, sum_sq (p each), cross (p
+    /// or none)]`, to pass between processes.
+    fn to_flat(&self) -> Vec<f64> {
+        let mut flat = vec![self.count];
+        flat.extend_from_slice(&self.target);
+        for part in [&self.shift, &self.mean, &self.sum_sq, &self.cross] {
+            flat.extend_from_slice(part);
+        }
+        flat
+    }
+
+    /// The moments of [`to_flat`](Moments::to_flat)'s vector for `p` columns (`None` for an
+    /// empty or malformed vector).
+    fn from_flat(flat: &[f64], p: usize) -> Option<Moments> {
+        let (&count, rest) = flat.split_first()?;
+        let target: [f64; 3] = rest.get(..3)?.try_into().ok()?;
+        let rest = &rest[3..];
+        if rest.len() != 3 * p && rest.len() != 4 * p {
+            return None;
+        }
+        let part = |k: usize| rest.get(k * p..(k + 1) * p).map(<[f64]>::to_vec);
+        Some(Moments {
+            count,
+            shift: part(0)?,
+            mean: part(1)?,
+            sum_sq: part(2)?,
+            cross: part(3).unwrap_or_default(),
+            target,
+        })
     }
 
     /// Adds the rows of `other` (Chan, Golub and LeVeque's pairwise update): with
@@ -219,10 +251,46 @@ pub(crate) fn column_moments<T: Element>(
     p: usize,
     targets: Option<&[f64]>,
 ) -> ColumnMoments {
+    let mut parts = moment_parts(values, p, targets).into_iter();
+    let total = parts.next().map(|mut total| {
+        for part in parts {
+            total.merge(&part);
+        }
+        total
+    });
+    finish_moments(total, p)
+}
+
+/// [`column_moments`] of rows shared among processes: each process's chunks are merged, in
+/// row order, into the running moments of the processes before it ([`RowShare::fold`]), so
+/// the merges are those of [`column_moments`] over all the rows, in the same order, and the
+/// result is the same to the bit. A process without rows passes the moments on.
+pub(crate) fn shared_column_moments<T: Element>(
+    values: &[T],
+    p: usize,
+    targets: Option<&[f64]>,
+    share: &RowShare,
+) -> ColumnMoments {
+    let parts = moment_parts(values, p, targets);
+    let flat = share.fold(|before| {
+        let mut total = before.and_then(|b| Moments::from_flat(&b, p));
+        for part in parts {
+            match &mut total {
+                Some(total) => total.merge(&part),
+                None => total = Some(part),
+            }
+        }
+        total.map_or_else(Vec::new, |t| t.to_flat())
+    });
+    finish_moments(Moments::from_flat(&flat, p), p)
+}
+
+/// The moments of each chunk of [`MOMENT_ROWS`] rows, in row order (chunks in parallel).
+fn moment_parts<T: Element>(values: &[T], p: usize, targets: Option<&[f64]>) -> Vec<Moments> {
     // At least MOMENT_MIN_BLOCK_ROWS rows: a merge costs O(p), as much as sweeping a few rows,
     // and wide rows would otherwise give blocks of one to three rows, half the pass in merges.
     let block_rows = (MOMENT_BLOCK_VALUES / p).clamp(MOMENT_MIN_BLOCK_ROWS, MOMENT_ROWS);
-    let parts: Vec<Moments> = values
+    values
         .par_chunks(MOMENT_ROWS * p)
         .enumerate()
         .map(|(c, chunk)| {
@@ -241,9 +309,12 @@ pub(crate) fn column_moments<T: Element>(
             moments
         })
         .flatten()
-        .collect();
-    let mut parts = parts.into_iter();
-    let Some(mut total) = parts.next() else {
+        .collect()
+}
+
+/// The [`ColumnMoments`] of the merged moments (zeros for no rows).
+fn finish_moments(total: Option<Moments>, p: usize) -> ColumnMoments {
+    let Some(total) = total else {
         return ColumnMoments {
             mean: Array1::zeros(p),
             sum_sq: Array1::zeros(p),
@@ -252,9 +323,6 @@ pub(crate) fn column_moments<T: Element>(
             cross: Array1::zeros(p),
         };
     };
-    for part in parts {
-        total.merge(&part);
-    }
     let [y_shift, y_mean, y_sum_sq] = total.target;
     ColumnMoments {
         mean: Array1::from(total.shift) + Array1::from(total.mean),
