@@ -8,7 +8,7 @@ use crate::solver::{minimize_composite_model, minimize_linear_model, shared_buil
 use crate::{ModelError, Solver};
 use descent_objectives::{
     Categorical, DesignMatrix, ElasticNet, Features, Gradient, L2Regularized, MeanSquaredError,
-    Parameter,
+    ObjectiveError, Parameter, RowShare,
 };
 use descent_solvers::{Criterion, Evaluations, Observer, Report, Termination, Unobserved};
 use ndarray::linalg::general_mat_mul;
@@ -312,13 +312,7 @@ impl LinearRegression {
             return Ok(self.fitted(report, solver, None, p));
         }
         non_negative("alpha", self.alpha)?;
-        // ‖r‖² + α‖w‖² over N is MSE + ‖w‖²/(2CN) with C = 1/(2α).
-        let c = if self.alpha > 0.0 {
-            1.0 / (2.0 * self.alpha)
-        } else {
-            f64::INFINITY
-        };
-        let objective = L2Regularized::with_c(loss, c)?;
+        let objective = L2Regularized::with_c(loss, self.c())?;
         // The closed forms factor a dense copy of X; categorical columns are never expanded
         // into one, so such a design is fitted iteratively (Newton: one step for least
         // squares while the Hessian is small).
@@ -378,18 +372,82 @@ impl LinearRegression {
                     non_zeros: None,
                 }
             }
-            solver => {
-                let settings = self.iterative();
-                let curvature = Curvature {
-                    loss: 2.0,
-                    penalty: objective.strength(),
-                };
-                minimize_linear_model(
-                    &objective, &x, solver, &settings, start, curvature, observer,
-                )?
-            }
+            solver => self.minimize_smooth(&objective, &x, solver, start, observer)?,
         };
         Ok(self.fitted(report, solver, rank, p))
+    }
+
+    /// As [`fit`](Self::fit), on this process's share of rows shared among processes (see
+    /// [`RowShare`] and [`LogisticRegression::fit_shared`](crate::LogisticRegression::fit_shared),
+    /// which has an example): every process gets the fit of all the rows, the same to the bit
+    /// as [`fit`](Self::fit) with the same solver on all of them in one process. The default
+    /// solver is Newton (one Gram matrix summed across the processes, one Cholesky solve:
+    /// least squares in one step), not the closed forms, which factor all of `X` at once.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), on every process when any share fails (see
+    /// [`MeanSquaredError::new_shared`]); an L1 or elastic-net penalty, and the closed-form
+    /// solver, which do not run on shared rows.
+    pub fn fit_shared<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        share: &RowShare,
+    ) -> Result<FittedLinearRegression, ModelError> {
+        check_l1_ratio(self.l1_ratio.is_some(), self.l1_ratio, "an elastic net")?;
+        let solver = self.solver.unwrap_or(Solver::Newton);
+        if self.l1_ratio.is_some()
+            || matches!(
+                solver,
+                Solver::LeastSquares | Solver::ProximalNewton | Solver::Fista
+            )
+        {
+            return Err(ObjectiveError::NotShareable(
+                "an L1 or elastic-net penalty, or a closed-form or proximal solver",
+            )
+            .into());
+        }
+        non_negative("alpha", self.alpha)?;
+        let x = x.into();
+        let loss =
+            MeanSquaredError::new_shared(&x, y.view(), share)?.fit_intercept(self.fit_intercept);
+        let objective = L2Regularized::with_c(loss, self.c())?;
+        let report = self.minimize_smooth(&objective, &x, solver, None, &mut Unobserved)?;
+        Ok(self.fitted(report, solver, None, x.ncols()))
+    }
+
+    /// `C` of the L2 penalty in the mean squared error's units: `‖r‖² + α‖w‖²` over `N` is
+    /// `MSE + ‖w‖²/(2CN)` with `C = 1/(2α)` (infinite, no penalty, at `α = 0`).
+    fn c(&self) -> f64 {
+        if self.alpha > 0.0 {
+            1.0 / (2.0 * self.alpha)
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// Minimizes the (ridge-penalized) mean squared error with an iterative smooth solver.
+    fn minimize_smooth(
+        &self,
+        objective: &L2Regularized<MeanSquaredError<'_>>,
+        x: &DesignMatrix<'_>,
+        solver: Solver,
+        start: Option<&Array1<f64>>,
+        observer: &mut dyn Observer<Array1<f64>>,
+    ) -> Result<Report<Array1<f64>>, ModelError> {
+        let curvature = Curvature {
+            loss: 2.0,
+            penalty: objective.strength(),
+        };
+        minimize_linear_model(
+            objective,
+            x,
+            solver,
+            &self.iterative(),
+            start,
+            curvature,
+            observer,
+        )
     }
 
     fn fitted(

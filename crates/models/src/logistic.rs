@@ -8,7 +8,8 @@ use crate::solver::{minimize_composite_model, minimize_linear_model, shared_buil
 use crate::weights::row_weights;
 use crate::{ClassWeight, ModelError, Solver};
 use descent_objectives::{
-    sigmoid, DesignMatrix, ElasticNet, L2Regularized, LinearModelLoss, LogLoss,
+    sigmoid, DesignMatrix, ElasticNet, L2Regularized, LinearModelLoss, LogLoss, ObjectiveError,
+    RowShare,
 };
 use descent_solvers::{Observer, Report, Termination, Unobserved};
 use ndarray::{s, Array1, ArrayView1, CowArray, Ix1, Zip};
@@ -626,21 +627,9 @@ impl LogisticRegression {
                 loss, penalty, &x, solver, &settings, start, intercept, observer,
             )?
         } else {
-            let c = match self.penalty {
-                Penalty::None => f64::INFINITY,
-                _ => self.c,
-            };
-            let objective = L2Regularized::with_c(loss, c)?;
-            let curvature = Curvature {
-                loss: 0.25,
-                penalty: objective.strength(),
-            };
-            minimize_linear_model(
-                &objective, &x, solver, &settings, start, curvature, observer,
-            )?
+            self.minimize_smooth(loss, &x, solver, start, observer)?
         };
-        let coef = report.x.slice(s![..p]).to_owned();
-        let intercept = if self.fit_intercept { report.x[p] } else { 0.0 };
+        let (coef, intercept) = self.split(&report.x, p);
         if self.penalty == Penalty::None
             && report.termination != Termination::Interrupted
             && separates(
@@ -652,7 +641,56 @@ impl LogisticRegression {
         {
             report.termination = Termination::KeepsDecreasing;
         }
-        Ok(FittedLogisticRegression {
+        Ok(self.fitted(coef, intercept, classes, solver, report))
+    }
+
+    /// Minimizes `C·Σ loss + ½‖w‖²` (or the loss alone without a penalty) with a smooth
+    /// solver, preconditioned as set.
+    fn minimize_smooth(
+        &self,
+        loss: LogLoss<'_>,
+        x: &DesignMatrix<'_>,
+        solver: Solver,
+        start: Option<&Array1<f64>>,
+        observer: &mut dyn Observer<Array1<f64>>,
+    ) -> Result<Report<Array1<f64>>, ModelError> {
+        let c = match self.penalty {
+            Penalty::None => f64::INFINITY,
+            _ => self.c,
+        };
+        let objective = L2Regularized::with_c(loss, c)?;
+        let curvature = Curvature {
+            loss: 0.25,
+            penalty: objective.strength(),
+        };
+        minimize_linear_model(
+            &objective,
+            x,
+            solver,
+            &self.iterative(),
+            start,
+            curvature,
+            observer,
+        )
+    }
+
+    /// `(w, b)` of a solution with `p` coefficients (`b = 0` without an intercept).
+    fn split(&self, solution: &Array1<f64>, p: usize) -> (Array1<f64>, f64) {
+        let coef = solution.slice(s![..p]).to_owned();
+        let intercept = if self.fit_intercept { solution[p] } else { 0.0 };
+        (coef, intercept)
+    }
+
+    /// The fitted model of these settings.
+    fn fitted(
+        &self,
+        coef: Array1<f64>,
+        intercept: f64,
+        classes: [f64; 2],
+        solver: Solver,
+        report: Report<Array1<f64>>,
+    ) -> FittedLogisticRegression {
+        FittedLogisticRegression {
             coef,
             intercept,
             classes,
@@ -662,8 +700,137 @@ impl LogisticRegression {
             l1_ratio: self.l1_ratio,
             solver,
             report,
-        })
+        }
     }
+
+    /// As [`fit`](Self::fit), on this process's share of rows shared among processes (see
+    /// [`RowShare`]): every process of the group calls this with its own rows, in the same
+    /// order as its other calls, and every process gets the model of all the rows, the same to
+    /// the bit as [`fit`](Self::fit) on all of them in one process (the classes, the column
+    /// statistics that precondition, every value, gradient and Hessian, and so every iterate
+    /// and the verdict; the test for separable data asks every share).
+    ///
+    /// ```
+    /// use descent_models::LogisticRegression;
+    /// use descent_objectives::{RowShare, ThreadGroup};
+    /// use ndarray::{s, Array1, Array2};
+    /// use std::sync::Arc;
+    /// let n = 20_000;
+    /// let x = Array2::from_shape_fn((n, 2), |(i, j)| ((i * 13 + j * 7) % 17) as f64 / 4.0);
+    /// let y = Array1::from_shape_fn(n, |i| ((i * 13) % 17 > 8 || i % 5 == 0) as u8 as f64);
+    /// let model = LogisticRegression::new().tol(1e-8);
+    /// let whole = model.fit(x.view(), y.view())?;
+    /// let fits = std::thread::scope(|scope| {
+    ///     let runs: Vec<_> = ThreadGroup::new(2)
+    ///         .into_iter()
+    ///         .map(|group| {
+    ///             let (x, y, model) = (&x, &y, &model);
+    ///             scope.spawn(move || {
+    ///                 let (share, rows) = RowShare::even(Arc::new(group), n)?;
+    ///                 let (x, y) = (x.slice(s![rows.clone(), ..]), y.slice(s![rows]));
+    ///                 model.fit_shared(x, y, &share)
+    ///             })
+    ///         })
+    ///         .collect();
+    ///     runs.into_iter().map(|r| r.join().unwrap()).collect::<Result<Vec<_>, _>>()
+    /// })?;
+    /// for fit in fits {
+    ///     assert_eq!((&fit.coef, fit.intercept), (&whole.coef, whole.intercept));
+    ///     assert_eq!(fit.report.iterations, whole.report.iterations);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), on every process when any share fails (see
+    /// [`LogLoss::new_shared`]); an L1 or elastic-net penalty, a proximal solver or class
+    /// weights, which do not run on shared rows yet.
+    pub fn fit_shared<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        share: &RowShare,
+    ) -> Result<FittedLogisticRegression, ModelError> {
+        self.validate()?;
+        if matches!(self.penalty, Penalty::L1 | Penalty::ElasticNet)
+            || matches!(self.solver, Some(Solver::ProximalNewton | Solver::Fista))
+        {
+            return Err(ObjectiveError::NotShareable(
+                "an L1 or elastic-net penalty (the proximal solvers)",
+            )
+            .into());
+        }
+        if self.class_weight.is_some() {
+            return Err(ObjectiveError::NotShareable("a class weight").into());
+        }
+        let x = x.into();
+        let (classes, y01) = shared_binary_labels(y, share)?;
+        let loss = LogLoss::new_shared(&x, &y01, share)?.fit_intercept(self.fit_intercept);
+        let p = x.ncols();
+        let solver = self
+            .solver
+            .unwrap_or_else(|| Solver::for_parameters(p + usize::from(self.fit_intercept)));
+        let mut report = self.minimize_smooth(loss, &x, solver, None, &mut Unobserved)?;
+        let (coef, intercept) = self.split(&report.x, p);
+        if self.penalty == Penalty::None && report.termination != Termination::Interrupted {
+            let mine = separates(&x, &y01, None, (&coef, intercept))?;
+            if share.all(mine) {
+                report.termination = Termination::KeepsDecreasing;
+            }
+        }
+        Ok(self.fitted(coef, intercept, classes, solver, report))
+    }
+}
+
+/// [`binary_labels`] of rows shared among processes: the distinct labels of every share,
+/// gathered; every process gets the same two classes, or the same error (a share's own, or
+/// [`ObjectiveError::PeerFailed`] on the others).
+fn shared_binary_labels(
+    y: ArrayView1<'_, f64>,
+    share: &RowShare,
+) -> Result<([f64; 2], Array1<f64>), ModelError> {
+    // This share's distinct labels (three are enough to tell that there are too many).
+    let mut distinct: Vec<f64> = Vec::with_capacity(3);
+    let mut invalid = None;
+    for (at, &v) in y.iter().enumerate() {
+        if distinct.contains(&v) {
+            continue;
+        }
+        let row = share.first_row() + at;
+        if !v.is_finite() {
+            invalid = Some(ModelError::NonFiniteTarget { row, value: v });
+            break;
+        }
+        if v.fract() != 0.0 {
+            invalid = Some(ModelError::ContinuousLabels { row, value: v });
+            break;
+        }
+        if distinct.len() < 3 {
+            distinct.push(v);
+        }
+    }
+    if let Some(rank) = share.first_failure(invalid.is_some()) {
+        return Err(invalid.unwrap_or(ObjectiveError::PeerFailed { rank }.into()));
+    }
+    if distinct.len() > 2 {
+        // Too many: every distinct label, for an exact count in the message.
+        distinct = y.to_vec();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+    }
+    let mut all: Vec<f64> = share.gather(&distinct).concat();
+    all.sort_by(f64::total_cmp);
+    all.dedup();
+    if all.len() != 2 {
+        let shown: Vec<String> = all.iter().take(5).map(|v| v.to_string()).collect();
+        let more = if all.len() > 5 { ", …" } else { "" };
+        return Err(ModelError::NotBinary {
+            count: all.len(),
+            shown: format!("{}{more}", shown.join(", ")),
+        });
+    }
+    let classes = [all[0], all[1]];
+    Ok((classes, y.mapv(|v| if v == classes[1] { 1.0 } else { 0.0 })))
 }
 
 /// Whether the hyperplane `x·w + b = 0` puts every row strictly on the side of its label

@@ -1,0 +1,211 @@
+//! Fits on rows shared among processes (ranks on threads here; MPI in the command line's
+//! `mpi` feature) give the fit of all the rows in one process, to the bit.
+
+use descent_models::{LinearRegression, LogisticRegression, ModelError, Penalty, Solver};
+use descent_objectives::{ObjectiveError, RowGroup, RowShare, ThreadGroup, ROW_BLOCK};
+use descent_solvers::Termination;
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2};
+use std::sync::Arc;
+
+/// A seeded problem: `n` rows of `p` features (offset from zero, so that preconditioning
+/// matters), labels from a logistic model and targets from a linear one with noise.
+fn problem(n: usize, p: usize) -> (Array2<f64>, Array1<f64>, Array1<f64>) {
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let x = Array2::from_shape_fn((n, p), |(_, j)| 3.0 * uniform() - 1.5 + j as f64);
+    let w = Array1::from_shape_fn(p, |j| (j as f64 - p as f64 / 2.0) / p as f64);
+    let z = x.dot(&w) - w.sum() * (p as f64 - 1.0) / 2.0;
+    let labels = z.mapv(|z| f64::from(u8::from(uniform() < 1.0 / (1.0 + (-z).exp())))) * 3.0 + 2.0;
+    let targets = z.mapv(|z| 2.0 * z + uniform() - 0.5);
+    (x, labels, targets)
+}
+
+/// Runs `fit` on each rank of a group of `size` threads, each with its share of `x` and `y`.
+fn on_shares<T: Send>(
+    size: usize,
+    x: ArrayView2<'_, f64>,
+    y: ArrayView1<'_, f64>,
+    fit: impl Fn(ArrayView2<'_, f64>, ArrayView1<'_, f64>, &RowShare) -> T + Sync,
+) -> Vec<T> {
+    std::thread::scope(|scope| {
+        let fit = &fit;
+        let runs: Vec<_> = ThreadGroup::new(size)
+            .into_iter()
+            .map(|group| {
+                scope.spawn(move || {
+                    let group: Arc<dyn RowGroup> = Arc::new(group);
+                    let (share, rows) = RowShare::even(group, x.nrows()).expect("rows");
+                    fit(x.slice(s![rows.clone(), ..]), y.slice(s![rows]), &share)
+                })
+            })
+            .collect();
+        runs.into_iter()
+            .map(|r| r.join().expect("a rank panicked"))
+            .collect()
+    })
+}
+
+#[test]
+fn shared_logistic_fits_are_the_fit_of_all_rows() {
+    let n = 4 * ROW_BLOCK + 1234;
+    let (x, labels, _) = problem(n, 7);
+    for model in [
+        LogisticRegression::new().tol(1e-10),
+        LogisticRegression::new()
+            .solver(Solver::Lbfgs)
+            .tol(1e-8)
+            .c(0.01),
+        LogisticRegression::new()
+            .penalty(Penalty::None)
+            .solver(Solver::Newton)
+            .tol(1e-10),
+        LogisticRegression::new()
+            .fit_intercept(false)
+            .solver(Solver::ConjugateGradient),
+    ] {
+        let whole = model.fit(x.view(), labels.view()).expect("whole fit");
+        for size in [1, 2, 3, 5] {
+            for fit in on_shares(size, x.view(), labels.view(), |x, y, share| {
+                model.fit_shared(x, y, share)
+            }) {
+                let fit = fit.expect("shared fit");
+                assert_eq!(fit.coef, whole.coef, "{model:?} on {size}");
+                assert_eq!(fit.intercept, whole.intercept);
+                assert_eq!(fit.classes, [2.0, 5.0]);
+                assert_eq!(fit.report.iterations, whole.report.iterations);
+                assert_eq!(fit.report.termination, whole.report.termination);
+                assert_eq!(fit.report.value, whole.report.value);
+            }
+        }
+    }
+}
+
+#[test]
+fn shared_least_squares_is_the_fit_of_all_rows() {
+    let n = 3 * ROW_BLOCK + 99;
+    let (x, _, targets) = problem(n, 9);
+    // Newton is the shared default (the closed forms factor all of X at once).
+    for (model, solver) in [
+        (LinearRegression::new(), Solver::Newton),
+        (
+            LinearRegression::new()
+                .alpha(3.0)
+                .solver(Solver::Lbfgs)
+                .tol(1e-9),
+            Solver::Lbfgs,
+        ),
+    ] {
+        let whole = model
+            .clone()
+            .solver(solver)
+            .fit(x.view(), targets.view())
+            .expect("whole fit");
+        for size in [1, 2, 4] {
+            for fit in on_shares(size, x.view(), targets.view(), |x, y, share| {
+                model.fit_shared(x, y, share)
+            }) {
+                let fit = fit.expect("shared fit");
+                assert_eq!((&fit.coef, fit.intercept), (&whole.coef, whole.intercept));
+                assert!(fit.report.converged(), "{:?}", fit.report.termination);
+            }
+        }
+    }
+}
+
+#[test]
+fn separable_shares_are_judged_together() {
+    // Separable overall: every share must agree before the fit says so.
+    let n = 2 * ROW_BLOCK + 10;
+    let x = Array2::from_shape_fn((n, 1), |(i, _)| i as f64 / n as f64 - 0.5);
+    let y = x.column(0).mapv(|v| f64::from(u8::from(v > 0.0)));
+    let model = LogisticRegression::new()
+        .penalty(Penalty::None)
+        .max_iter(30);
+    let whole = model.fit(x.view(), y.view()).expect("whole fit");
+    assert_eq!(whole.report.termination, Termination::KeepsDecreasing);
+    for fit in on_shares(3, x.view(), y.view(), |x, y, share| {
+        model.fit_shared(x, y, share)
+    }) {
+        assert_eq!(
+            fit.expect("shared fit").report.termination,
+            Termination::KeepsDecreasing
+        );
+    }
+}
+
+#[test]
+fn labels_are_checked_across_the_shares() {
+    let n = 2 * ROW_BLOCK;
+    let (x, _, _) = problem(n, 3);
+    // Each share holds one class: together they are binary.
+    let y = Array1::from_shape_fn(n, |i| f64::from(u8::from(i >= ROW_BLOCK)));
+    let fits = on_shares(2, x.view(), y.view(), |x, y, share| {
+        LogisticRegression::new().fit_shared(x, y, share)
+    });
+    assert!(fits
+        .iter()
+        .all(|f| f.as_ref().is_ok_and(|f| f.classes == [0.0, 1.0])));
+    // A third class in the second share: every process refuses, with the same count.
+    let mut three = y.clone();
+    three[n - 1] = 7.0;
+    for fit in on_shares(2, x.view(), three.view(), |x, y, share| {
+        LogisticRegression::new().fit_shared(x, y, share)
+    }) {
+        assert!(
+            matches!(fit, Err(ModelError::NotBinary { count: 3, .. })),
+            "{fit:?}"
+        );
+    }
+    // A fractional label in the first share: its own error there, the peer's rank elsewhere.
+    let mut fractional = y;
+    fractional[5] = 0.5;
+    let fits = on_shares(2, x.view(), fractional.view(), |x, y, share| {
+        LogisticRegression::new().fit_shared(x, y, share)
+    });
+    assert!(
+        matches!(fits[0], Err(ModelError::ContinuousLabels { row: 5, .. })),
+        "{:?}",
+        fits[0]
+    );
+    assert!(
+        matches!(
+            fits[1],
+            Err(ModelError::Objective(ObjectiveError::PeerFailed {
+                rank: 0
+            }))
+        ),
+        "{:?}",
+        fits[1]
+    );
+}
+
+#[test]
+fn what_does_not_run_on_shared_rows_is_refused() {
+    let n = ROW_BLOCK;
+    let (x, labels, targets) = problem(n, 3);
+    let refused = |e: &Result<_, ModelError>| {
+        matches!(
+            e,
+            Err(ModelError::Objective(ObjectiveError::NotShareable(_)))
+        )
+    };
+    let l1 = on_shares(1, x.view(), labels.view(), |x, y, share| {
+        LogisticRegression::new()
+            .penalty(Penalty::L1)
+            .fit_shared(x, y, share)
+            .map(|_| ())
+    });
+    assert!(refused(&l1[0]), "{:?}", l1[0]);
+    let lstsq = on_shares(1, x.view(), targets.view(), |x, y, share| {
+        LinearRegression::new()
+            .solver(Solver::LeastSquares)
+            .fit_shared(x, y, share)
+            .map(|_| ())
+    });
+    assert!(refused(&lstsq[0]), "{:?}", lstsq[0]);
+}
