@@ -444,13 +444,7 @@ impl DataArgs {
         &self,
         cache: &Path,
     ) -> Result<(Prepared<T>, Option<String>)> {
-        let refused = [
-            ("--test-size", self.test_size.is_some()),
-            ("--standardize", self.standardize),
-            ("--weight-column", self.weight_column.is_some()),
-            ("the table options", self.table.any()),
-        ];
-        if let Some((option, _)) = refused.iter().find(|(_, given)| *given) {
+        if let Some(option) = self.needs_all_rows() {
             bail!(
                 "{option} cannot be used out of core: it needs X in memory (the models \
                  standardize internally without a copy; split the file itself for a test set)"
@@ -485,6 +479,55 @@ impl DataArgs {
             unprepared: None,
         };
         Ok((prepared, made))
+    }
+
+    /// The first option given that needs every row in memory at once (a split, a scaler, a
+    /// table's encoding, a weight column), which neither a data cache nor a share of rows
+    /// provides.
+    fn needs_all_rows(&self) -> Option<&'static str> {
+        let options = [
+            ("--test-size", self.test_size.is_some()),
+            ("--standardize", self.standardize),
+            ("--weight-column", self.weight_column.is_some()),
+            ("the table options", self.table.any()),
+        ];
+        options.iter().find(|(_, given)| *given).map(|(o, _)| *o)
+    }
+
+    /// This process's share of a plain numeric file's rows, `pick(n)` of its `n` (under MPI),
+    /// with `n` and the rows read.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code, reason = "used under MPI only"))]
+    pub(crate) fn prepare_share<T: Element>(
+        &self,
+        pick: impl FnOnce(usize) -> std::ops::Range<usize>,
+    ) -> Result<(Prepared<T>, usize, std::ops::Range<usize>)> {
+        let class_weight = self.class_weight.is_some().then_some("--class-weight");
+        if let Some(option) = self.needs_all_rows().or(class_weight) {
+            bail!(
+                "{option} cannot be used with rows shared among MPI processes (the models \
+                 standardize internally; split the file itself for a test set)"
+            );
+        }
+        let (data, total, rows) =
+            Dataset::<T>::read_rows(&self.data, self.target.as_deref(), &[], pick)?;
+        let prepared = Prepared {
+            feature_names: data.feature_names,
+            target_name: data.target_name,
+            y_train: data.y,
+            x_train: Stored::Memory(data.x),
+            cat_train: Vec::new(),
+            test: None,
+            cat_test: Vec::new(),
+            scaler: None,
+            split: None,
+            encoding: None,
+            dropped_rows: 0,
+            w_train: None,
+            w_test: None,
+            class_weight: None,
+            unprepared: None,
+        };
+        Ok((prepared, total, rows))
     }
 
     /// `--class-weight` for a numeric file, whose labels are the numbers themselves.

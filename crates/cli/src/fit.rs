@@ -403,6 +403,10 @@ pub(crate) struct FitSummary {
     /// With `--out-of-core`: the data cache X was read from in place.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_cache: Option<String>,
+    /// Under MPI: the number of processes that fitted the model together, each on its share
+    /// of the rows (the training metrics are not computed then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub processes: Option<usize>,
     pub train_rows: usize,
     pub test_rows: usize,
     /// The metrics on the training rows; `None` with `--no-metrics`.
@@ -436,6 +440,10 @@ pub(crate) fn run(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
 fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     args.check_options()?;
     let mut solver = args.solver()?;
+    #[cfg(feature = "mpi")]
+    if let Some(world) = crate::distributed::world() {
+        return run_shared::<T>(args, out, &world, solver);
+    }
     let reading = std::time::Instant::now();
     let prepared = match args.out_of_core_cache::<T>()? {
         Some(cache) => {
@@ -672,6 +680,27 @@ impl ModelSettings {
         self.fit_observed(Some(solver), x, y, w, &mut descent_solvers::Unobserved)
     }
 
+    /// As [`fit`](Self::fit) without weights, on this process's share of rows shared among
+    /// processes (see [`LogisticRegression::fit_shared`]); `None` leaves the solver to the
+    /// model.
+    #[cfg(feature = "mpi")]
+    pub(crate) fn fit_shared<'x>(
+        &self,
+        solver: Option<Solver>,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        share: &descent_objectives::RowShare,
+    ) -> Result<Model, descent_models::ModelError> {
+        Ok(match self.kind {
+            ModelKind::Logistic => {
+                Model::LogisticRegression(self.logistic(solver).fit_shared(x, y, share)?)
+            }
+            ModelKind::Linear => {
+                Model::LinearRegression(self.linear(solver).fit_shared(x, y, share)?)
+            }
+        })
+    }
+
     /// As [`fit`](Self::fit), the solver reporting to `observer`.
     pub(crate) fn fit_observed<'x>(
         &self,
@@ -698,6 +727,90 @@ impl ModelSettings {
             ),
         })
     }
+}
+
+/// [`run`] under MPI: this process reads its share of the rows, the processes fit one model
+/// together (the fit of all the rows, to the bit), and rank 0 saves and prints it. Every
+/// failure is agreed: each rank ends with the failing rank's error.
+#[cfg(feature = "mpi")]
+fn run_shared<T: Element>(
+    args: &FitArgs,
+    out: &mut impl Write,
+    world: &std::sync::Arc<crate::distributed::MpiGroup>,
+    solver: Option<Solver>,
+) -> Result<Outcome> {
+    use descent_objectives::RowShare;
+    let refused = [
+        ("--out-of-core", args.out_of_core),
+        ("--memory-limit", args.memory_limit.is_some()),
+        ("--cache", args.cache.is_some()),
+        ("--summary", args.summary),
+    ];
+    if let Some((option, _)) = refused.iter().find(|(_, given)| *given) {
+        bail!("{option} is not available for a fit under MPI (each process holds its share of the rows in memory)");
+    }
+    let (rank, size) = (world.rank(), world.size());
+    let reading = std::time::Instant::now();
+    let read = args
+        .data
+        .prepare_share::<T>(|n| RowShare::rows_for(rank, size, n));
+    let (prepared, total, rows) = world.agree(read)?;
+    let share = RowShare::new(std::sync::Arc::new(world.handle()), rows.start, total)?;
+    if share
+        .gather(&[total as f64])
+        .iter()
+        .any(|t| t[..] != [total as f64])
+    {
+        bail!(
+            "the processes found different numbers of rows in {}: every process must read the same file",
+            args.data.data.display()
+        );
+    }
+    let read_seconds = reading.elapsed().as_secs_f64();
+    let (x, y) = (prepared.train()?, prepared.y_train.view());
+    let settings = args.settings(None);
+    let started = std::time::Instant::now();
+    let model = world.agree(
+        settings
+            .fit_shared(solver, &x, y, &share)
+            .map_err(anyhow::Error::from),
+    )?;
+    let fit_seconds = started.elapsed().as_secs_f64();
+    world.check_same(model.report().x.as_slice().unwrap_or(&[]))?;
+    let warning = fit_warning(&model, &settings, x.ncols());
+    let mut summary = summarize(
+        args,
+        &model,
+        &prepared,
+        None,
+        None,
+        warning,
+        (read_seconds, fit_seconds),
+    );
+    summary.train_rows = total;
+    summary.processes = Some(size);
+    let strict_failure = args.strict && !summary.converged;
+    if rank != 0 {
+        return Ok(Outcome {
+            strict_failure,
+            warnings: Vec::new(),
+        });
+    }
+    if let Some(path) = &args.out {
+        prepared.model_file(model.clone()).save(path)?;
+    }
+    if args.json {
+        output::write_json(out, &summary)?;
+    } else {
+        write_fit_summary(out, &summary)?;
+        if let Some(path) = &args.out {
+            writeln!(out, "\nsaved to {}", path.display())?;
+        }
+    }
+    Ok(Outcome {
+        strict_failure,
+        warnings: summary.warning.into_iter().collect(),
+    })
 }
 
 /// Whether `y` holds more than two distinct values (a multiclass target: fitted as one
@@ -934,6 +1047,7 @@ fn summarize<T: Element>(
         saved_to: args.out.as_ref().map(|p| p.display().to_string()),
         inference: None,
         summary_seconds: None,
+        processes: None,
     }
 }
 
@@ -954,6 +1068,12 @@ fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> std::io::Result<()
         writeln!(
             out,
             "out of core: X read in place from the data cache {cache}"
+        )?;
+    }
+    if let Some(n) = s.processes {
+        writeln!(
+            out,
+            "fitted by {n} MPI processes, each on its share of the rows (no training metrics)"
         )?;
     }
     if s.dropped_rows > 0 {

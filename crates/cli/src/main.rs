@@ -7,6 +7,8 @@
 mod args;
 mod cv;
 mod data;
+#[cfg(feature = "mpi")]
+mod distributed;
 mod eval;
 mod files;
 mod fit;
@@ -185,6 +187,13 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     progress::handle_interrupts();
+    // Under an MPI launcher, MPI is initialized here and finalized when `main` returns.
+    #[cfg(feature = "mpi")]
+    let _mpi = distributed::start();
+    #[cfg(feature = "mpi")]
+    let prints = distributed::prints();
+    #[cfg(not(feature = "mpi"))]
+    let prints = true;
     // Buffered: `predict` writes a line per row, and stdout alone would flush each one.
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut early_warnings = Vec::new();
@@ -204,12 +213,15 @@ fn main() -> ExitCode {
             stdout.flush().context("writing to stdout")?;
             Ok(outcome)
         });
-    for warning in &early_warnings {
-        eprintln!("descent: warning: {warning}");
+    // Under MPI every process ends with the same outcome; rank 0 alone says it.
+    if prints {
+        for warning in &early_warnings {
+            eprintln!("descent: warning: {warning}");
+        }
     }
     match result {
         Ok(outcome) => {
-            for warning in &outcome.warnings {
+            for warning in outcome.warnings.iter().filter(|_| prints) {
                 eprintln!("descent: warning: {warning}");
             }
             if progress::interrupted() {
@@ -222,7 +234,9 @@ fn main() -> ExitCode {
         }
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("descent: error: {}", one_line(&e));
+            if prints {
+                eprintln!("descent: error: {}", one_line(&e));
+            }
             ExitCode::FAILURE
         }
     }

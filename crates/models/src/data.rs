@@ -7,6 +7,7 @@ use descent_objectives::Element;
 use ndarray::{Array1, Array2};
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// The most column names a "no column named …" message lists.
@@ -94,6 +95,49 @@ impl<T: Element> Dataset<T> {
             x,
             y: Array1::from_vec(y),
         })
+    }
+}
+
+impl<T: Element> Dataset<T> {
+    /// [`Dataset::read`] of the data rows `pick(n)` of the file's `n` (0-based, in file
+    /// order), with `n` and the rows read: a process's share of a file whose rows are
+    /// shared among processes (`pick` is then, say,
+    /// [`RowShare::rows_for`](descent_objectives::RowShare::rows_for) of its rank). Every
+    /// line is counted, but a plain numeric file's other rows are not parsed; a file that
+    /// needs the general reader (quoted fields) is parsed whole and the window kept.
+    ///
+    /// ```
+    /// use descent_models::data::Dataset;
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/breast_cancer.csv");
+    /// let (part, total, rows) =
+    ///     Dataset::<f64>::read_rows(path, None, &[], |n| n - 69..n)?;
+    /// assert_eq!((total, rows.clone()), (569, 500..569));
+    /// let whole = Dataset::<f64>::read(path, None, &[])?;
+    /// assert_eq!(part.x, whole.x.slice(ndarray::s![500.., ..]));
+    /// # Ok::<(), descent_models::data::DataError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Dataset::read`], for the rows parsed (and every line's count of fields is not
+    /// checked outside the window on the fast path).
+    pub fn read_rows(
+        path: impl AsRef<Path>,
+        target: Option<&str>,
+        excluded: &[String],
+        pick: impl FnOnce(usize) -> Range<usize>,
+    ) -> Result<(Self, usize, Range<usize>), DataError> {
+        let path = path.as_ref();
+        let mut table = Table::open(path)?;
+        let layout = table.layout(target, excluded)?;
+        let ((x, y), total, rows) =
+            table.read_window(&layout.feature_columns, Some(layout.target), pick)?;
+        let data = Dataset {
+            feature_names: layout.feature_names,
+            target_name: layout.target_name,
+            x,
+            y: Array1::from_vec(y),
+        };
+        Ok((data, total, rows))
     }
 }
 
@@ -199,6 +243,10 @@ pub fn read_text_column(path: impl AsRef<Path>, name: &str) -> Result<Vec<String
     }
     Ok(values)
 }
+
+/// A window of a file's rows: the features and targets read, the file's number of data
+/// rows, and which rows (0-based) were read.
+pub(crate) type Window<T> = ((Array2<T>, Vec<f64>), usize, Range<usize>);
 
 /// A CSV file opened with its header read.
 pub(crate) struct Table {
@@ -309,8 +357,20 @@ impl Table {
         columns: &[usize],
         target: Option<usize>,
     ) -> Result<(Array2<T>, Vec<f64>), DataError> {
+        Ok(self.read_window(columns, target, |rows| 0..rows)?.0)
+    }
+
+    /// [`read`](Table::read) of the data rows `pick(n)` of the file's `n` (0-based), with `n`
+    /// and the rows read. The fast path parses only those rows; the general reader (quoted
+    /// fields, pipes) parses every row and keeps the window.
+    fn read_window<T: Element>(
+        &mut self,
+        columns: &[usize],
+        target: Option<usize>,
+        pick: impl FnOnce(usize) -> Range<usize>,
+    ) -> Result<Window<T>, DataError> {
         #[cfg(unix)]
-        {
+        let pick = {
             let layout = crate::parallel_csv::Layout {
                 path: &self.path,
                 header: &self.header,
@@ -319,10 +379,14 @@ impl Table {
                 columns,
                 target,
             };
-            if let Some(result) = crate::parallel_csv::read(&layout) {
+            // `pick` is taken only when the fast path reads the file.
+            let mut pick = Some(pick);
+            let once = |n| pick.take().map_or(0..n, |pick| pick(n));
+            if let Some(result) = crate::parallel_csv::read_window(&layout, once) {
                 return result;
             }
-        }
+            pick
+        };
         let mut values = Vec::new();
         let mut targets = Vec::new();
         let rows = self.for_each_row(columns, target, |row: &[T], y| {
@@ -330,12 +394,23 @@ impl Table {
             targets.extend(y);
             Ok(())
         })?;
-        let x = Array2::from_shape_vec((rows, columns.len()), values).map_err(|_| {
-            DataError::NoRows {
-                path: self.path.clone(),
-            }
-        })?;
-        Ok((x, targets))
+        let no_rows = || DataError::NoRows {
+            path: self.path.clone(),
+        };
+        let x = Array2::from_shape_vec((rows, columns.len()), values).map_err(|_| no_rows())?;
+        #[cfg(unix)]
+        let window = pick.map_or(0..rows, |pick| pick(rows));
+        #[cfg(not(unix))]
+        let window = pick(rows);
+        let window = window.start.min(rows)..window.end.min(rows).max(window.start.min(rows));
+        if window == (0..rows) {
+            return Ok(((x, targets), rows, window));
+        }
+        let x = x.slice(ndarray::s![window.clone(), ..]).to_owned();
+        let targets = targets
+            .get(window.clone())
+            .map_or_else(Vec::new, <[f64]>::to_vec);
+        Ok(((x, targets), rows, window))
     }
 
     /// Parses the rows one at a time, in file order, handing each row's `columns` (as `T`) and

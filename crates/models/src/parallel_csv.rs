@@ -17,10 +17,6 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-/// The features (one row per data row, stored as `T`) and the target column (empty without
-/// one).
-pub(crate) type Table<T> = (Array2<T>, Vec<f64>);
-
 /// Bytes per chunk (a chunk is cut back to its last line break).
 const CHUNK_BYTES: usize = 4 << 20;
 
@@ -145,8 +141,14 @@ fn chunks(
     }
 }
 
-/// Reads the file's data rows, or `None` when it needs the general reader.
-pub(crate) fn read<T: Element>(layout: &Layout<'_>) -> Option<Result<Table<T>, DataError>> {
+/// Reads the data rows `pick(n)` of the file's `n` (0-based, in file order), with `n` and
+/// the rows read, or `None` when the file needs the general reader. Every line is counted,
+/// but only the lines in the window are parsed: what a process sharing the rows of a file
+/// with others reads.
+pub(crate) fn read_window<T: Element>(
+    layout: &Layout<'_>,
+    pick: impl FnOnce(usize) -> std::ops::Range<usize>,
+) -> Option<Result<crate::data::Window<T>, DataError>> {
     let io = |source| DataError::Io {
         path: layout.path.to_owned(),
         source,
@@ -165,32 +167,43 @@ pub(crate) fn read<T: Element>(layout: &Layout<'_>) -> Option<Result<Table<T>, D
         Ok(chunks) => chunks,
         Err(e) => return Some(Err(e)),
     };
-    let rows: usize = chunks.iter().map(|c| c.rows).sum();
-    if rows == 0 {
+    let total: usize = chunks.iter().map(|c| c.rows).sum();
+    if total == 0 {
         return Some(Err(DataError::NoRows {
             path: layout.path.to_owned(),
         }));
     }
+    let window = pick(total);
+    let window = window.start.min(total)..window.end.min(total).max(window.start.min(total));
+    let rows = window.len();
     let k = layout.columns.len();
     let mut x = vec![T::from_f64(0.0); rows * k];
     let mut y = vec![0.0; if layout.target.is_some() { rows } else { 0 }];
-    // Each chunk's own rows of `x` and `y`.
+    // Each chunk's rows in the window (counted from the chunk's first), with their rows of
+    // `x` and `y`.
     let mut parts = Vec::with_capacity(chunks.len());
     let (mut x_rest, mut y_rest) = (x.as_mut_slice(), y.as_mut_slice());
+    let mut first = 0;
     for chunk in &chunks {
-        let (xs, x_tail) = x_rest.split_at_mut(chunk.rows * k);
+        let (start, end) = (first, first + chunk.rows);
+        first = end;
+        let (from, to) = (start.max(window.start), end.min(window.end));
+        if from >= to {
+            continue;
+        }
+        let (xs, x_tail) = x_rest.split_at_mut((to - from) * k);
         let y_len = if layout.target.is_some() {
-            chunk.rows
+            to - from
         } else {
             0
         };
         let (ys, y_tail) = y_rest.split_at_mut(y_len);
-        parts.push((chunk, xs, ys));
+        parts.push((chunk, from - start..to - start, xs, ys));
         (x_rest, y_rest) = (x_tail, y_tail);
     }
     let outcomes: Vec<Result<(), DataError>> = parts
         .into_par_iter()
-        .map(|(chunk, xs, ys)| parse_chunk(layout, &file, chunk, xs, ys))
+        .map(|(chunk, within, xs, ys)| parse_chunk(layout, &file, chunk, within, xs, ys))
         .collect();
     // The first error in file order.
     if let Some(error) = outcomes.into_iter().find_map(Result::err) {
@@ -199,13 +212,15 @@ pub(crate) fn read<T: Element>(layout: &Layout<'_>) -> Option<Result<Table<T>, D
     let x = Array2::from_shape_vec((rows, k), x).map_err(|_| DataError::NoRows {
         path: layout.path.to_owned(),
     });
-    Some(x.map(|x| (x, y)))
+    Some(x.map(|x| ((x, y), total, window)))
 }
 
+/// Parses the data rows `within` (counted from the chunk's first) of `chunk` into `xs`, `ys`.
 fn parse_chunk<T: Element>(
     layout: &Layout<'_>,
     file: &File,
     chunk: &Chunk,
+    within: std::ops::Range<usize>,
     xs: &mut [T],
     ys: &mut [f64],
 ) -> Result<(), DataError> {
@@ -216,7 +231,7 @@ fn parse_chunk<T: Element>(
             path: path(),
             source,
         })?;
-        parse_lines(layout, chunk, &buf[..read], xs, ys)
+        parse_lines(layout, chunk, &buf[..read], within, xs, ys)
     })
 }
 
@@ -253,6 +268,7 @@ fn parse_lines<T: Element>(
     layout: &Layout<'_>,
     chunk: &Chunk,
     bytes: &[u8],
+    within: std::ops::Range<usize>,
     xs: &mut [T],
     ys: &mut [f64],
 ) -> Result<(), DataError> {
@@ -261,10 +277,17 @@ fn parse_lines<T: Element>(
     let k = layout.columns.len();
     let mut fields: Vec<&[u8]> = Vec::with_capacity(width);
     let mut values = vec![0.0; width];
-    let mut row = 0;
+    let (mut row, mut data_row) = (0, 0);
     for (i, line) in lines(bytes).enumerate() {
         if blank(line) {
             continue;
+        }
+        data_row += 1;
+        if data_row <= within.start {
+            continue;
+        }
+        if data_row > within.end {
+            break;
         }
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let number = || layout.first_line + chunk.lines_before + i as u64;

@@ -1,0 +1,201 @@
+//! `mpirun -np N descent fit …` (the `mpi` feature; `scripts/test-mpi.sh` builds and runs
+//! these): N processes, each reading its share of the rows, fit the model of all the rows,
+//! bit for bit the same as one process; a failure on one rank ends every rank with its error.
+#![cfg(feature = "mpi")]
+
+mod common;
+use common::{data, json_of};
+use serde_json::Value;
+use std::io::Write;
+use std::path::Path;
+use std::process::Output;
+
+/// `descent` with `args` under `mpirun -np n` (as root too, over loopback).
+fn mpirun(n: usize, args: &[&str]) -> Output {
+    std::process::Command::new("mpirun")
+        .args(["--oversubscribe", "-np", &n.to_string()])
+        .arg(assert_cmd::cargo::cargo_bin("descent"))
+        .args(args)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_btl", "self,vader,tcp")
+        .env("OMPI_MCA_btl_vader_single_copy_mechanism", "none")
+        .output()
+        .expect("mpirun (install Open MPI: scripts/ensure-mpi.sh)")
+}
+
+/// The JSON of `fit` without what differs by design between runs.
+fn fitted(json: &str) -> Value {
+    let mut json: Value = serde_json::from_str(json).expect("JSON on stdout");
+    let object = json.as_object_mut().expect("an object");
+    for key in ["fit_seconds", "read_seconds", "processes", "train"] {
+        object.remove(key);
+    }
+    json
+}
+
+/// A seeded numeric CSV of `n` rows: 6 features, a binary label and a linear target.
+fn write_problem(path: &Path, n: usize) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(out, "a,b,c,d,e,f,t,label").unwrap();
+    let mut state = 0x853C_49E6_748F_EA9B_u64;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for _ in 0..n {
+        let x: Vec<f64> = (0..6).map(|j| 4.0 * uniform() - 2.0 + j as f64).collect();
+        let z = x[0] - 0.5 * x[1] + 0.25 * x[3] - 0.6;
+        let label = u8::from(uniform() < 1.0 / (1.0 + (-z).exp()));
+        let t = 3.0 * z + uniform();
+        let row: Vec<String> = x.iter().map(|v| format!("{v:.6}")).collect();
+        writeln!(out, "{},{t:.6},{label}", row.join(",")).unwrap();
+    }
+}
+
+#[test]
+fn fits_under_mpi_are_the_single_process_fits_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("problem.csv");
+    // 3.4 blocks of 8192 rows: ranks with whole blocks, a last rank with the rest, and with
+    // four ranks one without rows.
+    write_problem(&file, 3 * 8192 + 3000);
+    let file = file.to_str().unwrap();
+    let cancer = data("breast_cancer.csv");
+    let runs: [&[&str]; 5] = [
+        &[
+            "--data", file, "--model", "logistic", "--solver", "newton", "--tol", "1e-10",
+        ],
+        &[
+            "--data", file, "--model", "logistic", "--solver", "lbfgs", "--C", "0.05",
+        ],
+        &["--data", file, "--model", "linear", "--target", "t"],
+        &[
+            "--data", file, "--model", "linear", "--target", "t", "--alpha", "2", "--solver", "cg",
+        ],
+        &[
+            "--data",
+            &cancer,
+            "--model",
+            "logistic",
+            "--penalty",
+            "none",
+            "--solver",
+            "newton",
+        ],
+    ];
+    for args in runs {
+        let mut single: Vec<&str> = vec!["fit", "--json", "--no-metrics"];
+        single.extend(args);
+        // The shared default for linear is Newton (the closed forms factor all of X).
+        if args.contains(&"linear") && !args.contains(&"--solver") {
+            single.extend(["--solver", "newton"]);
+        }
+        let expected = fitted(&json_of(&single).to_string());
+        for n in [1, 2, 4] {
+            let mut shared = vec!["fit", "--json"];
+            shared.extend(args);
+            let output = mpirun(n, &shared);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(output.status.success(), "{n} ranks, {args:?}: {stderr}");
+            let stdout = String::from_utf8(output.stdout).unwrap();
+            // Rank 0 alone prints.
+            assert_eq!(stdout.matches("\"coef\"").count(), 1, "{stdout}");
+            let json = fitted(&stdout);
+            assert_eq!(json, expected, "{n} ranks, {args:?}");
+        }
+    }
+}
+
+#[test]
+fn a_failing_rank_ends_every_rank_with_its_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.csv");
+    write_problem(&file, 2 * 8192 + 100);
+    // A label 2 in the last rank's share (line 1 is the header).
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let at = 2 * 8192 + 50;
+    let bad = lines[at].rsplit_once(',').unwrap().0.to_owned() + ",2";
+    lines[at] = bad;
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let output = mpirun(
+        3,
+        &[
+            "fit",
+            "--data",
+            file.to_str().unwrap(),
+            "--model",
+            "logistic",
+        ],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let ours: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("descent: "))
+        .collect();
+    assert_eq!(ours.len(), 1, "{stderr}");
+    // The labels are judged together: the job's error, not one rank's.
+    assert_eq!(
+        ours[0],
+        "descent: error: binary classification needs exactly two distinct labels, found 3: 0, 1, 2"
+    );
+    // A value that does not parse in one rank's share: that rank's error, with its line in
+    // the whole file.
+    let rest = lines[at].split_once(',').unwrap().1.to_owned();
+    lines[at] = format!("x,{rest}");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let output = mpirun(
+        3,
+        &[
+            "fit",
+            "--data",
+            file.to_str().unwrap(),
+            "--model",
+            "linear",
+            "--target",
+            "t",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let ours: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("descent: "))
+        .collect();
+    assert!(!output.status.success());
+    assert_eq!(ours.len(), 1, "{stderr}");
+    assert!(
+        ours[0].starts_with("descent: error: rank 2 of 3: "),
+        "{stderr}"
+    );
+    assert!(ours[0].contains(&format!("line {}", at + 1)), "{stderr}");
+    // A file no rank can read: every rank stops, with the reader's message once.
+    let output = mpirun(
+        2,
+        &["fit", "--data", "/nonexistent.csv", "--model", "logistic"],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("nonexistent").count(), 1, "{stderr}");
+    // What needs all rows at once is refused.
+    let output = mpirun(
+        2,
+        &[
+            "fit",
+            "--data",
+            &data("breast_cancer.csv"),
+            "--model",
+            "logistic",
+            "--standardize",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success()
+            && stderr.contains("--standardize cannot be used with rows shared"),
+        "{stderr}"
+    );
+}
