@@ -460,24 +460,13 @@ impl DataArgs {
                     other => other.into(),
                 },
             )?;
-        let class_weight = self.numeric_class_weight()?;
-        let prepared = Prepared {
-            feature_names: data.feature_names().to_vec(),
-            target_name: data.target_name().to_owned(),
-            y_train: data.y().to_owned(),
-            x_train: Stored::Cache(data),
-            cat_train: Vec::new(),
-            test: None,
-            cat_test: Vec::new(),
-            scaler: None,
-            split: None,
-            encoding: None,
-            dropped_rows: 0,
-            w_train: None,
-            w_test: None,
-            class_weight,
-            unprepared: None,
-        };
+        let mut prepared = Prepared::plain(
+            data.feature_names().to_vec(),
+            data.target_name().to_owned(),
+            data.y().to_owned(),
+            Stored::Cache(data),
+        );
+        prepared.class_weight = self.numeric_class_weight()?;
         Ok((prepared, made))
     }
 
@@ -510,23 +499,12 @@ impl DataArgs {
         }
         let (data, total, rows) =
             Dataset::<T>::read_rows(&self.data, self.target.as_deref(), &[], pick)?;
-        let prepared = Prepared {
-            feature_names: data.feature_names,
-            target_name: data.target_name,
-            y_train: data.y,
-            x_train: Stored::Memory(data.x),
-            cat_train: Vec::new(),
-            test: None,
-            cat_test: Vec::new(),
-            scaler: None,
-            split: None,
-            encoding: None,
-            dropped_rows: 0,
-            w_train: None,
-            w_test: None,
-            class_weight: None,
-            unprepared: None,
-        };
+        let prepared = Prepared::plain(
+            data.feature_names,
+            data.target_name,
+            data.y,
+            Stored::Memory(data.x),
+        );
         Ok((prepared, total, rows))
     }
 
@@ -916,6 +894,33 @@ pub(crate) fn design<'a, T: Element>(
 
 impl<T: Element> Prepared<T> {
     /// The model file of `model` fitted on these rows: names, scaler, split and encoding.
+    /// The training rows of a plain numeric file, as they are: no split, scaler, encoding or
+    /// weights.
+    fn plain(
+        feature_names: Vec<String>,
+        target_name: String,
+        y_train: Array1<f64>,
+        x_train: Stored<T>,
+    ) -> Self {
+        Prepared {
+            feature_names,
+            target_name,
+            y_train,
+            x_train,
+            cat_train: Vec::new(),
+            test: None,
+            cat_test: Vec::new(),
+            scaler: None,
+            split: None,
+            encoding: None,
+            dropped_rows: 0,
+            w_train: None,
+            w_test: None,
+            class_weight: None,
+            unprepared: None,
+        }
+    }
+
     pub(crate) fn model_file(&self, model: Model) -> ModelFile {
         let mut file = ModelFile::new(
             model,

@@ -24,6 +24,19 @@ fn mpirun(n: usize, args: &[&str]) -> Output {
         .expect("mpirun (install Open MPI: scripts/ensure-mpi.sh)")
 }
 
+/// The one line `descent` printed of a run under `mpirun` that failed (mpirun adds its own).
+fn error_of(n: usize, args: &[&str]) -> String {
+    let output = mpirun(n, args);
+    assert!(!output.status.success(), "expected failure: {args:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let ours: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("descent: "))
+        .collect();
+    assert_eq!(ours.len(), 1, "{stderr}");
+    ours[0].to_owned()
+}
+
 /// The JSON of `fit` without what differs by design between runs.
 fn fitted(json: &str) -> Value {
     let mut json: Value = serde_json::from_str(json).expect("JSON on stdout");
@@ -112,90 +125,55 @@ fn fits_under_mpi_are_the_single_process_fits_bit_for_bit() {
 #[test]
 fn a_failing_rank_ends_every_rank_with_its_error() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("bad.csv");
-    write_problem(&file, 2 * 8192 + 100);
+    let path = dir.path().join("bad.csv");
+    write_problem(&path, 2 * 8192 + 100);
+    let file = path.to_str().unwrap();
     // A label 2 in the last rank's share (line 1 is the header).
-    let text = std::fs::read_to_string(&file).unwrap();
+    let text = std::fs::read_to_string(file).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
     let at = 2 * 8192 + 50;
-    let bad = lines[at].rsplit_once(',').unwrap().0.to_owned() + ",2";
-    lines[at] = bad;
-    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
-    let output = mpirun(
-        3,
-        &[
-            "fit",
-            "--data",
-            file.to_str().unwrap(),
-            "--model",
-            "logistic",
-        ],
-    );
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let ours: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.starts_with("descent: "))
-        .collect();
-    assert_eq!(ours.len(), 1, "{stderr}");
+    lines[at] = lines[at].rsplit_once(',').unwrap().0.to_owned() + ",2";
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
     // The labels are judged together: the job's error, not one rank's.
     assert_eq!(
-        ours[0],
+        error_of(3, &["fit", "--data", file, "--model", "logistic"]),
         "descent: error: binary classification needs exactly two distinct labels, found 3: 0, 1, 2"
     );
     // A value that does not parse in one rank's share: that rank's error, with its line in
     // the whole file.
     let rest = lines[at].split_once(',').unwrap().1.to_owned();
     lines[at] = format!("x,{rest}");
-    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
-    let output = mpirun(
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
+    let error = error_of(
         3,
-        &[
-            "fit",
-            "--data",
-            file.to_str().unwrap(),
-            "--model",
-            "linear",
-            "--target",
-            "t",
-        ],
+        &["fit", "--data", file, "--model", "linear", "--target", "t"],
     );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let ours: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.starts_with("descent: "))
-        .collect();
-    assert!(!output.status.success());
-    assert_eq!(ours.len(), 1, "{stderr}");
     assert!(
-        ours[0].starts_with("descent: error: rank 2 of 3: "),
-        "{stderr}"
+        error.starts_with("descent: error: rank 2 of 3: "),
+        "{error}"
     );
-    assert!(ours[0].contains(&format!("line {}", at + 1)), "{stderr}");
+    assert!(error.contains(&format!("line {}", at + 1)), "{error}");
     // A file no rank can read: every rank stops, with the reader's message once.
-    let output = mpirun(
+    let error = error_of(
         2,
         &["fit", "--data", "/nonexistent.csv", "--model", "logistic"],
     );
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr.matches("nonexistent").count(), 1, "{stderr}");
+    assert!(error.contains("/nonexistent.csv"), "{error}");
     // What needs all rows at once is refused.
-    let output = mpirun(
+    let cancer = data("breast_cancer.csv");
+    let error = error_of(
         2,
         &[
             "fit",
             "--data",
-            &data("breast_cancer.csv"),
+            &cancer,
             "--model",
             "logistic",
             "--standardize",
         ],
     );
-    let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        !output.status.success()
-            && stderr.contains("--standardize cannot be used with rows shared"),
-        "{stderr}"
+        error.contains("--standardize cannot be used with rows shared"),
+        "{error}"
     );
 }
