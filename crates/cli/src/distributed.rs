@@ -46,6 +46,7 @@ pub(crate) fn start() -> Option<Session> {
         rank: usize::try_from(world.rank()).unwrap_or(0),
         size: usize::try_from(world.size()).unwrap_or(1),
         world: Mutex::new(Comm(world)),
+        spent: Mutex::new((std::time::Duration::ZERO, 0)),
     }));
     Some(Session {
         _universe: universe,
@@ -75,6 +76,8 @@ pub(crate) struct MpiGroup {
     rank: usize,
     size: usize,
     world: Mutex<Comm>,
+    /// Wall-clock time spent in MPI calls, waiting included, and their count.
+    spent: Mutex<(std::time::Duration, usize)>,
 }
 
 impl std::fmt::Debug for Comm {
@@ -89,7 +92,25 @@ impl MpiGroup {
             .world
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(&world.0)
+        let started = std::time::Instant::now();
+        let result = f(&world.0);
+        let mut spent = self
+            .spent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        spent.0 += started.elapsed();
+        spent.1 += 1;
+        result
+    }
+
+    /// The wall-clock seconds this process has spent in MPI calls (waiting for the other
+    /// processes included), and how many calls it made.
+    pub(crate) fn spent(&self) -> (f64, usize) {
+        let spent = self
+            .spent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (spent.0.as_secs_f64(), spent.1)
     }
 
     fn rank_i32(rank: usize) -> i32 {

@@ -407,6 +407,10 @@ pub(crate) struct FitSummary {
     /// of the rows (the training metrics are not computed then).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub processes: Option<usize>,
+    /// Under MPI: rank 0's wall-clock seconds in MPI calls during the fit (sums passed along
+    /// the ranks, broadcasts, and waiting for the other ranks' passes), and the calls made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub communication: Option<Communication>,
     pub train_rows: usize,
     pub test_rows: usize,
     /// The metrics on the training rows; `None` with `--no-metrics`.
@@ -423,6 +427,13 @@ pub(crate) struct FitSummary {
     /// apart from `fit_seconds`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary_seconds: Option<f64>,
+}
+
+/// Time in MPI calls during a fit (`FitSummary::communication`).
+#[derive(Debug, Serialize)]
+pub(crate) struct Communication {
+    pub seconds: f64,
+    pub calls: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -770,12 +781,14 @@ fn run_shared<T: Element>(
     let (x, y) = (prepared.train()?, prepared.y_train.view());
     let settings = args.settings(None);
     let started = std::time::Instant::now();
+    let before = world.spent();
     let model = world.agree(
         settings
             .fit_shared(solver, &x, y, &share)
             .map_err(anyhow::Error::from),
     )?;
     let fit_seconds = started.elapsed().as_secs_f64();
+    let after = world.spent();
     world.check_same(model.report().x.as_slice().unwrap_or(&[]))?;
     let warning = fit_warning(&model, &settings, x.ncols());
     let mut summary = summarize(
@@ -789,6 +802,10 @@ fn run_shared<T: Element>(
     );
     summary.train_rows = total;
     summary.processes = Some(size);
+    summary.communication = Some(Communication {
+        seconds: after.0 - before.0,
+        calls: after.1 - before.1,
+    });
     let strict_failure = args.strict && !summary.converged;
     if rank != 0 {
         return Ok(Outcome {
@@ -1048,6 +1065,7 @@ fn summarize<T: Element>(
         inference: None,
         summary_seconds: None,
         processes: None,
+        communication: None,
     }
 }
 

@@ -41,7 +41,13 @@ fn error_of(n: usize, args: &[&str]) -> String {
 fn fitted(json: &str) -> Value {
     let mut json: Value = serde_json::from_str(json).expect("JSON on stdout");
     let object = json.as_object_mut().expect("an object");
-    for key in ["fit_seconds", "read_seconds", "processes", "train"] {
+    for key in [
+        "fit_seconds",
+        "read_seconds",
+        "processes",
+        "communication",
+        "train",
+    ] {
         object.remove(key);
     }
     json
