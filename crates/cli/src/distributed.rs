@@ -9,7 +9,7 @@
 use anyhow::{bail, Result};
 use descent_objectives::{ObjectiveError, RowGroup, RowShare};
 use mpi::collective::CommunicatorCollectives;
-use mpi::datatype::Equivalence;
+use mpi::datatype::{Equivalence, PartitionMut};
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::{Destination, Root, Source};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -150,6 +150,40 @@ impl MpiGroup {
             bail!("{message}");
         }
         bail!("rank {failed} of {}: {message}", self.size)
+    }
+
+    /// Every process's `local` values, concatenated in rank order, on rank 0 (`None` on the
+    /// others, and on every process when a share is beyond MPI's counts, 2³¹ − 1 values).
+    pub(crate) fn gather_to_root(&self, local: &[f64]) -> Option<Vec<f64>> {
+        let count = i32::try_from(local.len()).unwrap_or(-1);
+        let mut counts = vec![0i32; self.size];
+        self.with(|world| world.all_gather_into(&count, &mut counts[..]));
+        if counts.iter().any(|&c| c < 0) {
+            return None;
+        }
+        self.with(|world| {
+            let root = world.process_at_rank(0);
+            if self.rank != 0 {
+                root.gather_varcount_into(local);
+                return None;
+            }
+            let displacements: Vec<i32> = counts
+                .iter()
+                .scan(0i32, |at, &c| {
+                    let start = *at;
+                    *at = at.saturating_add(c);
+                    Some(start)
+                })
+                .collect();
+            let total = counts
+                .iter()
+                .map(|&c| usize::try_from(c).unwrap_or(0))
+                .sum();
+            let mut all = vec![0.0; total];
+            let mut partition = PartitionMut::new(&mut all[..], &counts[..], &displacements[..]);
+            root.gather_varcount_into_root(local, &mut partition);
+            Some(all)
+        })
     }
 
     /// Fails unless every process holds the same `values`, bit for bit (the fitted

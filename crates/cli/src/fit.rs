@@ -404,7 +404,7 @@ pub(crate) struct FitSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_cache: Option<String>,
     /// Under MPI: the number of processes that fitted the model together, each on its share
-    /// of the rows (the training metrics are not computed then).
+    /// of the rows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub processes: Option<usize>,
     /// Under MPI: rank 0's wall-clock seconds in MPI calls during the fit (sums passed along
@@ -791,11 +791,16 @@ fn run_shared<T: Element>(
     let after = world.spent();
     world.check_same(model.report().x.as_slice().unwrap_or(&[]))?;
     let warning = fit_warning(&model, &settings, x.ncols());
+    let train = if args.no_metrics {
+        None
+    } else {
+        shared_metrics(world, &model, &x, y, total)?
+    };
     let mut summary = summarize(
         args,
         &model,
         &prepared,
-        None,
+        train,
         None,
         warning,
         (read_seconds, fit_seconds),
@@ -828,6 +833,53 @@ fn run_shared<T: Element>(
         strict_failure,
         warnings: summary.warning.into_iter().collect(),
     })
+}
+
+/// The most rows whose scores rank 0 gathers for the training metrics under MPI (16 bytes a
+/// row: 1 GiB).
+#[cfg(feature = "mpi")]
+const GATHERED_ROWS: usize = 1 << 26;
+
+/// The training metrics of a fit under MPI, on rank 0 (`None` elsewhere): every rank predicts
+/// its rows, and rank 0 gathers the targets and predictions in row order and scores them as
+/// one process would, to the same bits. `None` beyond [`GATHERED_ROWS`] rows.
+#[cfg(feature = "mpi")]
+fn shared_metrics(
+    world: &crate::distributed::MpiGroup,
+    model: &Model,
+    x: &DesignMatrix<'_>,
+    y: ArrayView1<'_, f64>,
+    total: usize,
+) -> Result<Option<Metrics>> {
+    if total > GATHERED_ROWS {
+        return Ok(None);
+    }
+    let predicted = world.agree(
+        match model {
+            Model::LogisticRegression(m) => m.predict_proba(x.clone()),
+            Model::LinearRegression(m) => m.predict(x.clone()),
+            Model::MultinomialLogisticRegression(_) => Err(
+                descent_models::ModelError::NotApplicable("multinomial models under MPI"),
+            ),
+        }
+        .map_err(anyhow::Error::from),
+    )?;
+    let y_all = world.gather_to_root(y.as_slice().unwrap_or(&y.to_vec()));
+    let predicted_all = world.gather_to_root(predicted.as_slice().unwrap_or(&[]));
+    let (Some(y_all), Some(predicted_all)) = (y_all, predicted_all) else {
+        return Ok(None);
+    };
+    let (y_all, predicted_all) = (ArrayView1::from(&y_all), ArrayView1::from(&predicted_all));
+    Ok(Some(match model {
+        Model::LogisticRegression(m) => {
+            Metrics::Classification(m.evaluate_probabilities(y_all, predicted_all, None)?)
+        }
+        _ => Metrics::Regression(descent_models::metrics::RegressionMetrics::weighted(
+            y_all,
+            predicted_all,
+            None,
+        )?),
+    }))
 }
 
 /// Whether `y` holds more than two distinct values (a multiclass target: fitted as one
@@ -1091,7 +1143,7 @@ fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> std::io::Result<()
     if let Some(n) = s.processes {
         writeln!(
             out,
-            "fitted by {n} MPI processes, each on its share of the rows (no training metrics)"
+            "fitted by {n} MPI processes, each on its share of the rows"
         )?;
     }
     if s.dropped_rows > 0 {

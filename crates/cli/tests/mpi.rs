@@ -106,7 +106,7 @@ fn fits_under_mpi_are_the_single_process_fits_bit_for_bit() {
         ],
     ];
     for args in runs {
-        let mut single: Vec<&str> = vec!["fit", "--json", "--no-metrics"];
+        let mut single: Vec<&str> = vec!["fit", "--json"];
         single.extend(args);
         // The shared default for linear is Newton (the closed forms factor all of X).
         if args.contains(&"linear") && !args.contains(&"--solver") {

@@ -1075,6 +1075,22 @@ impl FittedLogisticRegression {
         sample_weight: Option<ArrayView1<'_, f64>>,
     ) -> Result<ClassificationMetrics, ModelError> {
         let probability = self.predict_proba(x)?;
+        self.evaluate_probabilities(y, probability.view(), sample_weight)
+    }
+
+    /// The scores of [`evaluate_weighted`](Self::evaluate_weighted) from the model's predicted
+    /// probabilities `P(y = 1)` of the rows (what [`predict_proba`](Self::predict_proba)
+    /// gives), for when they were predicted elsewhere: by the processes that share the rows,
+    /// say, and gathered.
+    ///
+    /// # Errors
+    /// As [`evaluate_weighted`](Self::evaluate_weighted).
+    pub fn evaluate_probabilities(
+        &self,
+        y: ArrayView1<'_, f64>,
+        probability: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+    ) -> Result<ClassificationMetrics, ModelError> {
         if y.len() != probability.len() {
             return Err(ModelError::ShapeMismatch {
                 what: "labels (one per row)",
