@@ -303,13 +303,10 @@ fn for_each_chunk<'x, T: Element, W>(
     }
 }
 
-/// The sums of the chunks' slots of `width` values each, added in chunk order.
+/// The sums of the chunks' slots of `width` values each, added in chunk order (as
+/// [`RowShare::sum_chunks`] adds them across processes).
 fn add_chunks(partials: &[f64], width: usize) -> Vec<f64> {
-    add_chunks_onto(vec![0.0; width], partials, width)
-}
-
-/// `sums` plus the chunks' slots of `width` values each, added in chunk order.
-fn add_chunks_onto(mut sums: Vec<f64>, partials: &[f64], width: usize) -> Vec<f64> {
+    let mut sums = vec![0.0; width];
     for part in partials.chunks_exact(width) {
         for (sum, v) in sums.iter_mut().zip(part) {
             *sum += v;
@@ -1261,12 +1258,7 @@ impl Design<'_> {
                 None => add_chunks(partials, width),
                 // The running sums of the shares before this one, then this share's chunks
                 // added to them in order: the additions of `add_chunks` over all the rows.
-                Some(share) => share.fold(|before| {
-                    let sums = before
-                        .filter(|b| b.len() == width)
-                        .unwrap_or_else(|| vec![0.0; width]);
-                    add_chunks_onto(sums, partials, width)
-                }),
+                Some(share) => share.sum_chunks(partials, width),
             }
         })
     }
