@@ -490,21 +490,35 @@ impl DataArgs {
         &self,
         pick: impl FnOnce(usize) -> std::ops::Range<usize>,
     ) -> Result<(Prepared<T>, usize, std::ops::Range<usize>)> {
-        let class_weight = self.class_weight.is_some().then_some("--class-weight");
-        if let Some(option) = self.needs_all_rows().or(class_weight) {
+        let refused = [
+            ("--test-size", self.test_size.is_some()),
+            ("--standardize", self.standardize),
+            ("the table options", self.table.any()),
+        ];
+        if let Some((option, _)) = refused.iter().find(|(_, given)| *given) {
             bail!(
                 "{option} cannot be used with rows shared among MPI processes (the models \
                  standardize internally; split the file itself for a test set)"
             );
         }
+        let excluded: Vec<String> = self.weight_column.iter().cloned().collect();
         let (data, total, rows) =
-            Dataset::<T>::read_rows(&self.data, self.target.as_deref(), &[], pick)?;
-        let prepared = Prepared::plain(
+            Dataset::<T>::read_rows(&self.data, self.target.as_deref(), &excluded, pick)?;
+        let mut prepared = Prepared::plain(
             data.feature_names,
             data.target_name,
             data.y,
             Stored::Memory(data.x),
         );
+        if let Some(name) = &self.weight_column {
+            let weights = descent_models::data::read_features_rows::<f64>(
+                &self.data,
+                std::slice::from_ref(name),
+                rows.clone(),
+            )?;
+            prepared.w_train = Some(weights.column(0).to_owned());
+        }
+        prepared.class_weight = self.numeric_class_weight()?;
         Ok((prepared, total, rows))
     }
 

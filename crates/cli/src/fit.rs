@@ -559,7 +559,15 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
         None
     };
     let summary_seconds = args.summary.then(|| summarizing.elapsed().as_secs_f64());
-    let mut summary = summarize(args, &model, &prepared, train, test, warning, seconds);
+    let mut summary = summarize(
+        args,
+        &model,
+        &prepared,
+        (train, test),
+        warning,
+        seconds,
+        None,
+    );
     summary.inference = inference;
     summary.summary_seconds = summary_seconds;
     if args.json {
@@ -691,23 +699,23 @@ impl ModelSettings {
         self.fit_observed(Some(solver), x, y, w, &mut descent_solvers::Unobserved)
     }
 
-    /// As [`fit`](Self::fit) without weights, on this process's share of rows shared among
-    /// processes (see [`LogisticRegression::fit_shared`]); `None` leaves the solver to the
-    /// model.
+    /// As [`fit`](Self::fit), on this process's share of rows shared among processes (see
+    /// [`LogisticRegression::fit_shared_weighted`]); `None` leaves the solver to the model.
     #[cfg(feature = "mpi")]
     pub(crate) fn fit_shared<'x>(
         &self,
         solver: Option<Solver>,
         x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
+        w: Option<ArrayView1<'_, f64>>,
         share: &descent_objectives::RowShare,
     ) -> Result<Model, descent_models::ModelError> {
         Ok(match self.kind {
-            ModelKind::Logistic => {
-                Model::LogisticRegression(self.logistic(solver).fit_shared(x, y, share)?)
-            }
+            ModelKind::Logistic => Model::LogisticRegression(
+                self.logistic(solver).fit_shared_weighted(x, y, w, share)?,
+            ),
             ModelKind::Linear => {
-                Model::LinearRegression(self.linear(solver).fit_shared(x, y, share)?)
+                Model::LinearRegression(self.linear(solver).fit_shared_weighted(x, y, w, share)?)
             }
         })
     }
@@ -778,13 +786,17 @@ fn run_shared<T: Element>(
         );
     }
     let read_seconds = reading.elapsed().as_secs_f64();
-    let (x, y) = (prepared.train()?, prepared.y_train.view());
-    let settings = args.settings(None);
+    let (x, y, w) = (
+        prepared.train()?,
+        prepared.y_train.view(),
+        prepared.train_weight(),
+    );
+    let settings = args.settings(prepared.class_weight.clone());
     let started = std::time::Instant::now();
     let before = world.spent();
     let model = world.agree(
         settings
-            .fit_shared(solver, &x, y, &share)
+            .fit_shared(solver, &x, y, w, &share)
             .map_err(anyhow::Error::from),
     )?;
     let fit_seconds = started.elapsed().as_secs_f64();
@@ -794,16 +806,16 @@ fn run_shared<T: Element>(
     let train = if args.no_metrics {
         None
     } else {
-        shared_metrics(world, &model, &x, y, total)?
+        shared_metrics(world, &model, (&x, y, w), total)?
     };
     let mut summary = summarize(
         args,
         &model,
         &prepared,
-        train,
-        None,
+        (train, None),
         warning,
         (read_seconds, fit_seconds),
+        Some(&share),
     );
     summary.train_rows = total;
     summary.processes = Some(size);
@@ -847,8 +859,11 @@ const GATHERED_ROWS: usize = 1 << 26;
 fn shared_metrics(
     world: &crate::distributed::MpiGroup,
     model: &Model,
-    x: &DesignMatrix<'_>,
-    y: ArrayView1<'_, f64>,
+    (x, y, w): (
+        &DesignMatrix<'_>,
+        ArrayView1<'_, f64>,
+        Option<ArrayView1<'_, f64>>,
+    ),
     total: usize,
 ) -> Result<Option<Metrics>> {
     if total > GATHERED_ROWS {
@@ -864,20 +879,28 @@ fn shared_metrics(
         }
         .map_err(anyhow::Error::from),
     )?;
-    let y_all = world.gather_to_root(y.as_slice().unwrap_or(&y.to_vec()));
-    let predicted_all = world.gather_to_root(predicted.as_slice().unwrap_or(&[]));
+    let gather = |v: ArrayView1<'_, f64>| world.gather_to_root(&v.to_vec());
+    let y_all = gather(y);
+    let predicted_all = gather(predicted.view());
+    let w_all = w.map(gather);
     let (Some(y_all), Some(predicted_all)) = (y_all, predicted_all) else {
         return Ok(None);
     };
+    let w_all = match w_all {
+        Some(Some(w)) => Some(ndarray::Array1::from(w)),
+        Some(None) => return Ok(None),
+        None => None,
+    };
     let (y_all, predicted_all) = (ArrayView1::from(&y_all), ArrayView1::from(&predicted_all));
+    let w_all = w_all.as_ref().map(ndarray::Array1::view);
     Ok(Some(match model {
         Model::LogisticRegression(m) => {
-            Metrics::Classification(m.evaluate_probabilities(y_all, predicted_all, None)?)
+            Metrics::Classification(m.evaluate_probabilities(y_all, predicted_all, w_all)?)
         }
         _ => Metrics::Regression(descent_models::metrics::RegressionMetrics::weighted(
             y_all,
             predicted_all,
-            None,
+            w_all,
         )?),
     }))
 }
@@ -970,17 +993,28 @@ fn model_solver(model: &Model) -> Solver {
 
 /// `W`, the training rows' total weight (sample weights times class weights), from the loss
 /// the model was fitted with; `None` without weights, or when it cannot be formed.
-fn weight_sum<T>(model: &Model, prepared: &Prepared<T>) -> Option<f64> {
+///
+/// With rows shared among MPI processes (`share`), over every share: every process must call
+/// this then.
+fn weight_sum<T>(
+    model: &Model,
+    prepared: &Prepared<T>,
+    share: Option<&descent_objectives::RowShare>,
+) -> Option<f64> {
     let y = prepared.y_train.view();
-    match (&prepared.class_weight, model) {
-        (_, Model::LinearRegression(_)) | (None, _) => prepared.w_train.as_ref().map(|w| w.sum()),
-        (Some(class_weight), _) => Some(
-            class_weight
-                .row_weights(y, prepared.w_train.as_ref().map(ndarray::Array1::view))
-                .ok()?
-                .sum(),
-        ),
-    }
+    let weights = match (&prepared.class_weight, model) {
+        (_, Model::LinearRegression(_)) | (None, _) => prepared.w_train.clone()?,
+        (Some(class_weight), model) => {
+            let w = prepared.w_train.as_ref().map(ndarray::Array1::view);
+            match (share, model) {
+                (Some(share), Model::LogisticRegression(m)) => class_weight
+                    .shared_row_weights(y, &m.classes, w, share)
+                    .ok()?,
+                _ => class_weight.row_weights(y, w).ok()?,
+            }
+        }
+    };
+    Some(descent_objectives::weight_total(weights.as_slice()?, share))
 }
 
 /// What the objective `F` is, in words.
@@ -1028,10 +1062,10 @@ fn summarize<T: Element>(
     args: &FitArgs,
     model: &Model,
     prepared: &Prepared<T>,
-    train: Option<Metrics>,
-    test: Option<Metrics>,
+    (train, test): (Option<Metrics>, Option<Metrics>),
     warning: Option<String>,
     (read_seconds, fit_seconds): (f64, f64),
+    share: Option<&descent_objectives::RowShare>,
 ) -> FitSummary {
     let report = model.report();
     let penalty_name = |p: Penalty| match p {
@@ -1062,7 +1096,7 @@ fn summarize<T: Element>(
     let (coef, intercept) = output::coefficients(model);
     let class_weight = args.data.class_weight.as_ref().map(ToString::to_string);
     // The rows' combined weights sum to W, over which the objective's mean is taken.
-    let weight_sum = weight_sum(model, prepared);
+    let weight_sum = weight_sum(model, prepared, share);
     let mut objective_form = objective_form(model);
     if let Some(total) = weight_sum {
         objective_form = format!(

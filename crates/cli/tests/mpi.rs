@@ -56,7 +56,7 @@ fn fitted(json: &str) -> Value {
 /// A seeded numeric CSV of `n` rows: 6 features, a binary label and a linear target.
 fn write_problem(path: &Path, n: usize) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    writeln!(out, "a,b,c,d,e,f,t,label").unwrap();
+    writeln!(out, "a,b,c,d,e,f,s,t,label").unwrap();
     let mut state = 0x853C_49E6_748F_EA9B_u64;
     let mut uniform = move || {
         state ^= state << 13;
@@ -69,8 +69,9 @@ fn write_problem(path: &Path, n: usize) {
         let z = x[0] - 0.5 * x[1] + 0.25 * x[3] - 0.6;
         let label = u8::from(uniform() < 1.0 / (1.0 + (-z).exp()));
         let t = 3.0 * z + uniform();
+        let weight = (4.0 * uniform()).floor() / 2.0;
         let row: Vec<String> = x.iter().map(|v| format!("{v:.6}")).collect();
-        writeln!(out, "{},{t:.6},{label}", row.join(",")).unwrap();
+        writeln!(out, "{},{weight},{t:.6},{label}", row.join(",")).unwrap();
     }
 }
 
@@ -83,7 +84,37 @@ fn fits_under_mpi_are_the_single_process_fits_bit_for_bit() {
     write_problem(&file, 3 * 8192 + 3000);
     let file = file.to_str().unwrap();
     let cancer = data("breast_cancer.csv");
-    let runs: [&[&str]; 5] = [
+    let runs: [&[&str]; 8] = [
+        &[
+            "--data",
+            file,
+            "--model",
+            "logistic",
+            "--weight-column",
+            "s",
+            "--solver",
+            "newton",
+        ],
+        &[
+            "--data",
+            file,
+            "--model",
+            "logistic",
+            "--class-weight",
+            "balanced",
+            "--tol",
+            "1e-8",
+        ],
+        &[
+            "--data",
+            file,
+            "--model",
+            "linear",
+            "--target",
+            "t",
+            "--weight-column",
+            "s",
+        ],
         &[
             "--data", file, "--model", "logistic", "--solver", "newton", "--tol", "1e-10",
         ],

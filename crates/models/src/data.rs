@@ -210,6 +210,21 @@ pub fn read_features_as<T: Element>(
     Ok(table.read(&columns, None)?.0)
 }
 
+/// [`read_features_as`] of the data rows `rows` (0-based) alone: a process's share of the
+/// rows of a file shared among processes (see [`Dataset::read_rows`]).
+///
+/// # Errors
+/// As [`read_features`].
+pub fn read_features_rows<T: Element>(
+    path: impl AsRef<Path>,
+    names: &[String],
+    rows: Range<usize>,
+) -> Result<Array2<T>, DataError> {
+    let mut table = Table::open(path.as_ref())?;
+    let columns = table.columns(names)?;
+    Ok(table.read_window(&columns, None, |_| rows)?.0 .0)
+}
+
 /// Reads the column `name` of `path` as text, one value per data row (trimmed), in file
 /// order: an identifier column to pass through predictions. Rows are counted as the numeric
 /// readers count them (blank lines are not rows).

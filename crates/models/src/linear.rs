@@ -394,6 +394,22 @@ impl LinearRegression {
         y: ArrayView1<'_, f64>,
         share: &RowShare,
     ) -> Result<FittedLinearRegression, ModelError> {
+        self.fit_shared_weighted(x, y, None, share)
+    }
+
+    /// As [`fit_shared`](Self::fit_shared), each row's squared error weighted by its sample
+    /// weight when `sample_weight` (this share's) is given: the fit of
+    /// [`fit_weighted`](Self::fit_weighted) with the same solver on all the rows, to the bit.
+    ///
+    /// # Errors
+    /// As [`fit_shared`](Self::fit_shared) and [`fit_weighted`](Self::fit_weighted).
+    pub fn fit_shared_weighted<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
+        share: &RowShare,
+    ) -> Result<FittedLinearRegression, ModelError> {
         check_l1_ratio(self.l1_ratio.is_some(), self.l1_ratio, "an elastic net")?;
         let solver = self.solver.unwrap_or(Solver::Newton);
         if self.l1_ratio.is_some()
@@ -409,8 +425,11 @@ impl LinearRegression {
         }
         non_negative("alpha", self.alpha)?;
         let x = x.into();
-        let loss =
+        let mut loss =
             MeanSquaredError::new_shared(&x, y.view(), share)?.fit_intercept(self.fit_intercept);
+        if let Some(s) = &sample_weight {
+            loss = loss.sample_weight(s.view())?;
+        }
         let objective = L2Regularized::with_c(loss, self.c())?;
         let report = self.minimize_smooth(&objective, &x, solver, None, &mut Unobserved)?;
         Ok(self.fitted(report, solver, None, x.ncols()))

@@ -5,7 +5,7 @@ use crate::error::positive;
 use crate::linear::linear_predictor;
 use crate::metrics::ClassificationMetrics;
 use crate::solver::{minimize_composite_model, minimize_linear_model, shared_builders, Curvature};
-use crate::weights::row_weights;
+use crate::weights::shared_row_weights;
 use crate::{ClassWeight, ModelError, Solver};
 use descent_objectives::{
     sigmoid, DesignMatrix, ElasticNet, L2Regularized, LinearModelLoss, LogLoss, ObjectiveError,
@@ -178,16 +178,18 @@ impl LogisticRegression {
         sample_weight: Option<ArrayView1<'w, f64>>,
         classes: &[f64; 2],
         y01: &Array1<f64>,
+        share: Option<&RowShare>,
     ) -> Result<Option<CowArray<'w, f64, Ix1>>, ModelError> {
         let class_of: Vec<usize> = match self.class_weight {
             Some(_) => y01.iter().map(|&v| usize::from(v == 1.0)).collect(),
             None => Vec::new(),
         };
-        row_weights(
+        shared_row_weights(
             sample_weight,
             self.class_weight.as_ref(),
             classes,
             &class_of,
+            share,
         )
     }
 
@@ -252,7 +254,7 @@ impl LogisticRegression {
         self.validate()?;
         let x = x.into();
         let (classes, y01) = binary_labels(y)?;
-        let weights = self.row_weights(sample_weight, &classes, &y01)?;
+        let weights = self.row_weights(sample_weight, &classes, &y01, None)?;
         let mut loss = LogLoss::new(&x, &y01)?.fit_intercept(self.fit_intercept);
         if let Some(s) = &weights {
             loss = loss.sample_weight(s.view())?;
@@ -596,7 +598,7 @@ impl LogisticRegression {
     ) -> Result<FittedLogisticRegression, ModelError> {
         self.validate()?;
         let (classes, y01) = binary_labels(y)?;
-        let weights = self.row_weights(sample_weight, &classes, &y01)?;
+        let weights = self.row_weights(sample_weight, &classes, &y01, None)?;
         let mut loss = LogLoss::new(&x, &y01)?.fit_intercept(self.fit_intercept);
         if let Some(s) = &weights {
             loss = loss.sample_weight(s.view())?;
@@ -743,12 +745,29 @@ impl LogisticRegression {
     ///
     /// # Errors
     /// As [`fit`](Self::fit), on every process when any share fails (see
-    /// [`LogLoss::new_shared`]); an L1 or elastic-net penalty, a proximal solver or class
-    /// weights, which do not run on shared rows yet.
+    /// [`LogLoss::new_shared`]); an L1 or elastic-net penalty and a proximal solver, which do
+    /// not run on shared rows yet.
     pub fn fit_shared<'x>(
         &self,
         x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
+        share: &RowShare,
+    ) -> Result<FittedLogisticRegression, ModelError> {
+        self.fit_shared_weighted(x, y, None, share)
+    }
+
+    /// As [`fit_shared`](Self::fit_shared), each row weighted by its sample weight when
+    /// `sample_weight` (this share's) is given, and by its class's weight when the model has
+    /// class weights ([`ClassWeight::Balanced`]'s totals are of every share): the fit of
+    /// [`fit_weighted`](Self::fit_weighted) on all the rows, to the bit.
+    ///
+    /// # Errors
+    /// As [`fit_shared`](Self::fit_shared) and [`fit_weighted`](Self::fit_weighted).
+    pub fn fit_shared_weighted<'x>(
+        &self,
+        x: impl Into<DesignMatrix<'x>>,
+        y: ArrayView1<'_, f64>,
+        sample_weight: Option<ArrayView1<'_, f64>>,
         share: &RowShare,
     ) -> Result<FittedLogisticRegression, ModelError> {
         self.validate()?;
@@ -760,12 +779,13 @@ impl LogisticRegression {
             )
             .into());
         }
-        if self.class_weight.is_some() {
-            return Err(ObjectiveError::NotShareable("a class weight").into());
-        }
         let x = x.into();
         let (classes, y01) = shared_binary_labels(y, share)?;
-        let loss = LogLoss::new_shared(&x, &y01, share)?.fit_intercept(self.fit_intercept);
+        let weights = self.row_weights(sample_weight, &classes, &y01, Some(share))?;
+        let mut loss = LogLoss::new_shared(&x, &y01, share)?.fit_intercept(self.fit_intercept);
+        if let Some(s) = &weights {
+            loss = loss.sample_weight(s.view())?;
+        }
         let p = x.ncols();
         let solver = self
             .solver
@@ -773,7 +793,8 @@ impl LogisticRegression {
         let mut report = self.minimize_smooth(loss, &x, solver, None, &mut Unobserved)?;
         let (coef, intercept) = self.split(&report.x, p);
         if self.penalty == Penalty::None && report.termination != Termination::Interrupted {
-            let mine = separates(&x, &y01, None, (&coef, intercept))?;
+            let weights = weights.as_ref().map(|s| s.view());
+            let mine = separates(&x, &y01, weights, (&coef, intercept))?;
             if share.all(mine) {
                 report.termination = Termination::KeepsDecreasing;
             }

@@ -3,6 +3,7 @@
 //! multiplied into one weight per row.
 
 use crate::ModelError;
+use descent_objectives::{ObjectiveError, RowShare};
 use ndarray::{ArrayView1, CowArray, Ix1};
 use serde::{Deserialize, Serialize};
 
@@ -79,20 +80,66 @@ impl ClassWeight {
         Ok(weights.map_or_else(|| ndarray::Array1::ones(y.len()), CowArray::into_owned))
     }
 
+    /// [`row_weights`](Self::row_weights) of this process's share of rows shared among
+    /// processes: the classes are given (every share's, increasing), and balanced weights take
+    /// the classes' totals over every share. Every process must call it.
+    ///
+    /// # Errors
+    /// As [`row_weights`](Self::row_weights), and a label that is not one of `classes`.
+    pub fn shared_row_weights(
+        &self,
+        y: ArrayView1<'_, f64>,
+        classes: &[f64],
+        sample_weight: Option<ArrayView1<'_, f64>>,
+        share: &RowShare,
+    ) -> Result<ndarray::Array1<f64>, ModelError> {
+        let mut class_of = Vec::with_capacity(y.len());
+        let mut unknown = None;
+        for &v in &y {
+            match classes.iter().position(|&c| c == v) {
+                Some(k) => class_of.push(k),
+                None => {
+                    unknown = Some(ModelError::UnknownClass {
+                        value: v,
+                        classes: classes.to_vec(),
+                    });
+                    break;
+                }
+            }
+        }
+        if let Some(rank) = share.first_failure(unknown.is_some()) {
+            return Err(unknown.unwrap_or(ObjectiveError::PeerFailed { rank }.into()));
+        }
+        let weights =
+            shared_row_weights(sample_weight, Some(self), classes, &class_of, Some(share))?;
+        Ok(weights.map_or_else(|| ndarray::Array1::ones(y.len()), CowArray::into_owned))
+    }
+
     /// The weight of each of `classes` (increasing labels) for rows whose class indices are
     /// `class_of` with sample weights `sample` (`None`: ones).
+    ///
+    /// With rows shared among processes (`share`), the classes' totals are carried along the
+    /// processes in row order: the additions of one process over all the rows.
     fn per_class(
         &self,
         classes: &[f64],
         class_of: &[usize],
         sample: Option<&[f64]>,
+        share: Option<&RowShare>,
     ) -> Result<Vec<f64>, ModelError> {
         match self {
             ClassWeight::Balanced => {
-                let mut totals = vec![0.0; classes.len()];
-                for (i, &c) in class_of.iter().enumerate() {
-                    totals[c] += sample.map_or(1.0, |s| s[i]);
-                }
+                let add_rows = |mut totals: Vec<f64>| {
+                    totals.resize(classes.len(), 0.0);
+                    for (i, &c) in class_of.iter().enumerate() {
+                        totals[c] += sample.map_or(1.0, |s| s[i]);
+                    }
+                    totals
+                };
+                let totals = match share {
+                    None => add_rows(Vec::new()),
+                    Some(share) => share.fold(|before| add_rows(before.unwrap_or_default())),
+                };
                 let total: f64 = totals.iter().sum();
                 let k = classes.len() as f64;
                 // A class whose rows all weigh 0 contributes nothing, whatever its weight.
@@ -137,20 +184,37 @@ pub(crate) fn row_weights<'w>(
     classes: &[f64],
     class_of: &[usize],
 ) -> Result<Option<CowArray<'w, f64, Ix1>>, ModelError> {
+    shared_row_weights(sample_weight, class_weight, classes, class_of, None)
+}
+
+/// [`row_weights`] of this process's share of rows shared among processes (`share`), or of
+/// all the rows (`None`): the same weights, the balanced classes' totals taken over every
+/// share. Every process must call it when the rows are shared.
+pub(crate) fn shared_row_weights<'w>(
+    sample_weight: Option<ArrayView1<'w, f64>>,
+    class_weight: Option<&ClassWeight>,
+    classes: &[f64],
+    class_of: &[usize],
+    share: Option<&RowShare>,
+) -> Result<Option<CowArray<'w, f64, Ix1>>, ModelError> {
     let Some(class_weight) = class_weight else {
         return Ok(sample_weight.map(CowArray::from));
     };
     let sample = sample_weight.map(|s| s.to_vec());
-    if let Some(s) = &sample {
-        if s.len() != class_of.len() {
-            return Err(ModelError::ShapeMismatch {
-                what: "sample weights (one per row of the feature matrix)",
-                expected: class_of.len(),
-                found: s.len(),
-            });
-        }
+    let shape = match &sample {
+        Some(s) if s.len() != class_of.len() => Err(ModelError::ShapeMismatch {
+            what: "sample weights (one per row of the feature matrix)",
+            expected: class_of.len(),
+            found: s.len(),
+        }),
+        _ => Ok(()),
+    };
+    if let Some(rank) = share.and_then(|share| share.first_failure(shape.is_err())) {
+        shape?;
+        return Err(ObjectiveError::PeerFailed { rank }.into());
     }
-    let per_class = class_weight.per_class(classes, class_of, sample.as_deref())?;
+    shape?;
+    let per_class = class_weight.per_class(classes, class_of, sample.as_deref(), share)?;
     let weights: ndarray::Array1<f64> = class_of
         .iter()
         .enumerate()

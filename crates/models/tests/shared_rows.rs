@@ -1,7 +1,9 @@
 //! Fits on rows shared among processes (ranks on threads here; MPI in the command line's
 //! `mpi` feature) give the fit of all the rows in one process, to the bit.
 
-use descent_models::{LinearRegression, LogisticRegression, ModelError, Penalty, Solver};
+use descent_models::{
+    ClassWeight, LinearRegression, LogisticRegression, ModelError, Penalty, Solver,
+};
 use descent_objectives::{ObjectiveError, RowGroup, RowShare, ThreadGroup, ROW_BLOCK};
 use descent_solvers::Termination;
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2};
@@ -114,6 +116,53 @@ fn shared_least_squares_is_the_fit_of_all_rows() {
                 assert!(fit.report.converged(), "{:?}", fit.report.termination);
             }
         }
+    }
+}
+
+#[test]
+fn weighted_shared_fits_are_the_weighted_fit_of_all_rows() {
+    let n = 3 * ROW_BLOCK + 321;
+    let (x, labels, targets) = problem(n, 5);
+    let weights = Array1::from_shape_fn(n, |i| ((i * 29) % 7) as f64 / 2.0);
+    let weighted = |share: &RowShare, rows: std::ops::Range<usize>| {
+        (weights.slice(s![rows]).to_owned(), share.clone())
+    };
+    for model in [
+        LogisticRegression::new().tol(1e-10),
+        LogisticRegression::new()
+            .class_weight(ClassWeight::Balanced)
+            .solver(Solver::Lbfgs),
+        LogisticRegression::new().class_weight(ClassWeight::Given(vec![(5.0, 3.0)])),
+    ] {
+        let whole = model
+            .fit_weighted(x.view(), labels.view(), weights.view())
+            .expect("whole fit");
+        for size in [1, 2, 4] {
+            for fit in on_shares(size, x.view(), labels.view(), |x, y, share| {
+                let first = share.first_row();
+                let (w, share) = weighted(share, first..first + y.len());
+                model.fit_shared_weighted(x, y, Some(w.view()), &share)
+            }) {
+                let fit = fit.expect("shared fit");
+                assert_eq!(
+                    (&fit.coef, fit.intercept),
+                    (&whole.coef, whole.intercept),
+                    "{model:?}"
+                );
+            }
+        }
+    }
+    let model = LinearRegression::new().solver(Solver::Newton);
+    let whole = model
+        .fit_weighted(x.view(), targets.view(), weights.view())
+        .expect("whole fit");
+    for fit in on_shares(3, x.view(), targets.view(), |x, y, share| {
+        let first = share.first_row();
+        let (w, share) = weighted(share, first..first + y.len());
+        model.fit_shared_weighted(x, y, Some(w.view()), &share)
+    }) {
+        let fit = fit.expect("shared fit");
+        assert_eq!((&fit.coef, fit.intercept), (&whole.coef, whole.intercept));
     }
 }
 

@@ -78,7 +78,9 @@ pub use blas::{blas_threads, set_blas_threads};
 pub use elastic_net::{Composite, ElasticNet, HessianBlock, Smooth};
 pub use error::ObjectiveError;
 pub use features::{Categorical, DesignMatrix, Element, Features};
-pub use linear::{checked_sample_weight, first_non_finite, linear_predictor, LinearModelLoss};
+pub use linear::{
+    checked_sample_weight, first_non_finite, linear_predictor, weight_total, LinearModelLoss,
+};
 pub use logistic::{log_sigmoid, sigmoid, LogLoss};
 pub use multinomial::{softmax, MultinomialLogLoss};
 pub use parameter::Parameter;

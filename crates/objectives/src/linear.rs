@@ -254,6 +254,34 @@ pub fn checked_sample_weight(
     weights: ArrayView1<'_, f64>,
     n: usize,
 ) -> Result<(Cow<'_, [f64]>, f64), ObjectiveError> {
+    let weights = valid_weights(weights, n, 0)?;
+    let sum = weight_total(&weights, None);
+    Ok((weights, positive_weight_sum(sum)?))
+}
+
+/// `W = Σᵢ sᵢ` as the weighted losses take it: the sums of blocks of
+/// [`ROW_BLOCK`](crate::ROW_BLOCK) weights, added in order from zero; with rows shared among
+/// processes (`share`: every process must call this), over every share, to the same bits.
+///
+/// ```
+/// use descent_objectives::weight_total;
+/// assert_eq!(weight_total(&[0.5, 2.0, 1.5], None), 4.0);
+/// ```
+pub fn weight_total(weights: &[f64], share: Option<&RowShare>) -> f64 {
+    let sums = weight_block_sums(weights);
+    match share {
+        None => sums.iter().fold(0.0, |total, block| total + block),
+        Some(share) => share.sum_chunks(&sums, 1).first().copied().unwrap_or(0.0),
+    }
+}
+
+/// The weights checked one by one for `n` rows (rows reported from `first_row` on), as one
+/// slice (borrowed when contiguous).
+fn valid_weights(
+    weights: ArrayView1<'_, f64>,
+    n: usize,
+    first_row: usize,
+) -> Result<Cow<'_, [f64]>, ObjectiveError> {
     if weights.len() != n {
         return Err(ObjectiveError::ShapeMismatch {
             what: "sample weights (one per row of the feature matrix)",
@@ -263,11 +291,25 @@ pub fn checked_sample_weight(
     }
     if let Some(row) = weights.iter().position(|s| !(s.is_finite() && *s >= 0.0)) {
         return Err(ObjectiveError::InvalidSampleWeight {
-            row,
+            row: first_row + row,
             value: weights[row],
         });
     }
-    let sum = weights.sum();
+    Ok(contiguous(weights))
+}
+
+/// The sums of the weights of each block of [`ROW_BLOCK`](crate::ROW_BLOCK) rows: `W` is their
+/// sum in order, the same when the rows are shared among processes (whose shares are whole
+/// blocks).
+fn weight_block_sums(weights: &[f64]) -> Vec<f64> {
+    weights
+        .chunks(crate::ROW_BLOCK)
+        .map(|block| block.iter().sum::<f64>())
+        .collect()
+}
+
+/// `W`, checked: positive and finite.
+fn positive_weight_sum(sum: f64) -> Result<f64, ObjectiveError> {
     if !(sum > 0.0 && sum.is_finite()) {
         return Err(ObjectiveError::InvalidParameter {
             name: "sum of the sample weights",
@@ -275,7 +317,7 @@ pub fn checked_sample_weight(
             reason: "must be positive and finite",
         });
     }
-    Ok((contiguous(weights), sum))
+    Ok(sum)
 }
 
 /// Runs `work` on each chunk (its index, rows and partial-sum slot), in parallel when there is
@@ -757,10 +799,21 @@ impl<'a> Design<'a> {
         &mut self,
         weights: ArrayView1<'a, f64>,
     ) -> Result<(), ObjectiveError> {
-        if self.share.is_some() {
-            return Err(ObjectiveError::NotShareable("a sample weight"));
-        }
-        let (weights, sum) = checked_sample_weight(weights, self.n_samples())?;
+        let (weights, sum) = match &self.share {
+            None => checked_sample_weight(weights, self.n_samples())?,
+            // Every process checks its own weights, then they agree; `W` is the sum of the
+            // blocks' sums in row order, as in one process.
+            Some(share) => {
+                let local = valid_weights(weights, self.n_samples(), share.first_row());
+                if let Some(rank) = share.first_failure(local.is_err()) {
+                    local?;
+                    return Err(ObjectiveError::PeerFailed { rank });
+                }
+                let weights = local?;
+                let sum = weight_total(&weights, Some(share));
+                (weights, positive_weight_sum(sum)?)
+            }
+        };
         self.weights = Some(weights);
         self.weight_sum = sum;
         Ok(())

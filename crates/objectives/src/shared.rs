@@ -386,7 +386,7 @@ pub(crate) fn on_ranks<T: Send>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Hessian, LinearModelLoss, LogLoss, MeanSquaredError, ObjectiveError};
+    use crate::{Gradient, Hessian, LinearModelLoss, LogLoss, MeanSquaredError, ObjectiveError};
     use ndarray::{s, Array1, Array2};
 
     /// A seeded problem of `n` rows and `p` columns with binary labels, and a point.
@@ -543,18 +543,50 @@ mod tests {
     }
 
     #[test]
-    fn sample_weights_are_refused_on_shared_rows() {
-        let n = ROW_BLOCK;
-        let (x, y, _) = problem(n, 3);
-        let weights = Array1::ones(n);
-        let refused = on_ranks(1, |group| {
-            let share = RowShare::new(group, 0, n).unwrap();
-            LogLoss::new_shared(&x, &y, &share)
+    fn weighted_shared_rows_give_the_bits_of_all_rows_and_agree_on_bad_weights() {
+        let n = 2 * ROW_BLOCK + 777;
+        let (x, y, w) = problem(n, 6);
+        let mut weights = Array1::from_shape_fn(n, |i| ((i * 37) % 11) as f64 / 3.0);
+        let whole = {
+            let loss = LogLoss::new(&x, &y)
                 .unwrap()
                 .sample_weight(&weights)
+                .unwrap();
+            let (v, g) = loss.value_and_gradient(&w);
+            (v, g, loss.hessian(&w))
+        };
+        for size in [1, 2, 3] {
+            for got in on_ranks(size, |group| {
+                let (share, rows) = RowShare::even(group, n).unwrap();
+                let (xs, ys) = (x.slice(s![rows.clone(), ..]), y.slice(s![rows.clone()]));
+                let loss = LogLoss::new_shared(xs, ys, &share)
+                    .unwrap()
+                    .sample_weight(weights.slice(s![rows]))
+                    .unwrap();
+                let (v, g) = loss.value_and_gradient(&w);
+                (v, g, loss.hessian(&w))
+            }) {
+                assert_eq!(got, whole, "{size} processes");
+            }
+        }
+        // A negative weight in the second share: its error there, its rank elsewhere.
+        weights[ROW_BLOCK + 3] = -1.0;
+        let errors = on_ranks(2, |group| {
+            let (share, rows) = RowShare::even(group, n).unwrap();
+            let (xs, ys) = (x.slice(s![rows.clone(), ..]), y.slice(s![rows.clone()]));
+            LogLoss::new_shared(xs, ys, &share)
+                .unwrap()
+                .sample_weight(weights.slice(s![rows]))
                 .err()
         });
-        assert!(matches!(refused[0], Some(ObjectiveError::NotShareable(_))));
+        assert!(
+            matches!(errors[0], Some(ObjectiveError::PeerFailed { rank: 1 })),
+            "{errors:?}"
+        );
+        assert!(
+            matches!(errors[1], Some(ObjectiveError::InvalidSampleWeight { row, .. }) if row == ROW_BLOCK + 3),
+            "{errors:?}"
+        );
     }
 
     #[test]
