@@ -29,19 +29,26 @@ np.savetxt(path, np.column_stack([x, y]), delimiter=",", fmt=["%.9g"] * 50 + ["%
 PY
 fi
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+field() { # json, python expression of d
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); c=d.get("communication") or {"seconds": 0, "calls": 0}; print('"$2"')' "$1"
+}
 run() { # label, command...
     local label=$1; shift
-    local fits=() reads=() comms=()
+    local fits=() reads=() comms=() json=""
     for _ in $(seq "$RUNS"); do
-        local json
         json=$("$@")
-        fits+=("$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["fit_seconds"])' "$json")")
-        reads+=("$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["read_seconds"])' "$json")")
-        comms+=("$(python3 -c 'import json,sys; c=json.loads(sys.argv[1]).get("communication"); print(c["seconds"] if c else 0)' "$json")")
+        fits+=("$(field "$json" 'd["fit_seconds"]')")
+        reads+=("$(field "$json" 'd["read_seconds"]')")
+        comms+=("$(field "$json" 'c["seconds"]')")
     done
-    printf '%-44s fit %8.4f s   read %7.3f s   in MPI calls %7.4f s\n' "$label" \
+    local comm
+    comm=$(printf '%s\n' "${comms[@]}" | median)
+    printf '%-40s fit %8.4f s  read %7.3f s  iterations %2s  passes %2s + %s Hessians  in MPI calls %7.4f s (%5.2f ms per iteration, %s calls)\n' "$label" \
         "$(printf '%s\n' "${fits[@]}" | median)" "$(printf '%s\n' "${reads[@]}" | median)" \
-        "$(printf '%s\n' "${comms[@]}" | median)"
+        "$(field "$json" 'd["n_iter"]')" "$(field "$json" 'd["evaluations"]["gradient"]')" \
+        "$(field "$json" 'd["evaluations"]["hessian"]')" "$comm" \
+        "$(python3 -c "print(1000 * $comm / max(1, $(field "$json" 'd["n_iter"]')))")" \
+        "$(field "$json" 'c["calls"]')"
 }
 echo "descent fit under MPI, $ROWS x 50 logistic, C = 1, medians of $RUNS ($(nproc) cores)"
 for solver in newton lbfgs; do

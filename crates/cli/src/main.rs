@@ -197,8 +197,19 @@ fn main() -> ExitCode {
     // Buffered: `predict` writes a line per row, and stdout alone would flush each one.
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut early_warnings = Vec::new();
+    // Under MPI only `fit` shares its work; any other command would run whole on every rank.
+    #[cfg(feature = "mpi")]
+    let command = match (&command, distributed::world()) {
+        (Command::Fit(_), _) | (_, None) => Ok(command),
+        (_, Some(_)) => Err(anyhow::anyhow!(
+            "only descent fit runs under MPI (mpirun); run the other commands as one process"
+        )),
+    };
+    #[cfg(not(feature = "mpi"))]
+    let command: Result<Command> = Ok(command);
     let result = set_threads(cli.threads.as_deref(), &mut early_warnings)
-        .and_then(|()| match command {
+        .and_then(|()| command)
+        .and_then(|command| match command {
             Command::Fit(args) => fit::run(&args, &mut stdout),
             Command::Predict(args) => predict::run(&args, &mut stdout),
             Command::Eval(args) => eval::run(&args, &mut stdout),
