@@ -490,6 +490,22 @@ impl DataArgs {
         &self,
         pick: impl FnOnce(usize) -> std::ops::Range<usize>,
     ) -> Result<(Prepared<T>, usize, std::ops::Range<usize>)> {
+        self.refuse_for_shares()?;
+        let (data, total, rows) = self.read_rows_of::<T>(&self.data, pick)?;
+        let weights = self.weights_of_rows(&self.data, &rows)?;
+        let mut prepared = Prepared::plain(
+            data.feature_names,
+            data.target_name,
+            data.y,
+            Stored::Memory(data.x),
+        );
+        prepared.w_train = weights;
+        prepared.class_weight = self.numeric_class_weight()?;
+        Ok((prepared, total, rows))
+    }
+
+    /// Fails on an option that a share of the rows cannot serve.
+    fn refuse_for_shares(&self) -> Result<()> {
         let refused = [
             ("--test-size", self.test_size.is_some()),
             ("--standardize", self.standardize),
@@ -501,25 +517,102 @@ impl DataArgs {
                  standardize internally; split the file itself for a test set)"
             );
         }
+        Ok(())
+    }
+
+    /// The rows `pick(n)` of the plain numeric file `path` (of `n`), the weight column left out.
+    fn read_rows_of<T: Element>(
+        &self,
+        path: &Path,
+        pick: impl FnOnce(usize) -> std::ops::Range<usize>,
+    ) -> Result<(Dataset<T>, usize, std::ops::Range<usize>)> {
         let excluded: Vec<String> = self.weight_column.iter().cloned().collect();
-        let (data, total, rows) =
-            Dataset::<T>::read_rows(&self.data, self.target.as_deref(), &excluded, pick)?;
-        let mut prepared = Prepared::plain(
-            data.feature_names,
-            data.target_name,
-            data.y,
-            Stored::Memory(data.x),
-        );
-        if let Some(name) = &self.weight_column {
-            let weights = descent_models::data::read_features_rows::<f64>(
-                &self.data,
-                std::slice::from_ref(name),
-                rows.clone(),
-            )?;
-            prepared.w_train = Some(weights.column(0).to_owned());
+        Ok(Dataset::<T>::read_rows(
+            path,
+            self.target.as_deref(),
+            &excluded,
+            pick,
+        )?)
+    }
+
+    /// The sample weights of rows `rows` of `path` (`--weight-column`; `None` without one).
+    fn weights_of_rows(
+        &self,
+        path: &Path,
+        rows: &std::ops::Range<usize>,
+    ) -> Result<Option<Array1<f64>>> {
+        let Some(name) = &self.weight_column else {
+            return Ok(None);
+        };
+        let weights = descent_models::data::read_features_rows::<f64>(
+            path,
+            std::slice::from_ref(name),
+            rows.clone(),
+        )?;
+        Ok(Some(weights.column(0).to_owned()))
+    }
+
+    /// [`prepare_share`](Self::prepare_share) of a data set made of several files, one after
+    /// another (`parts`: each file with its number of data rows): the rows `rows` of the
+    /// whole, read from the files they fall in. Every file must have the columns of the first.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code, reason = "used under MPI only"))]
+    pub(crate) fn prepare_share_of_parts<T: Element>(
+        &self,
+        parts: &[(PathBuf, usize)],
+        rows: std::ops::Range<usize>,
+    ) -> Result<Prepared<T>> {
+        self.refuse_for_shares()?;
+        let (mut xs, mut ys, mut ws) = (Vec::new(), Vec::new(), Vec::new());
+        let mut names: Option<(Vec<String>, String)> = None;
+        let mut start = 0;
+        for (k, (path, count)) in parts.iter().enumerate() {
+            let (first, end) = (start, start + count);
+            start = end;
+            let (from, to) = (first.max(rows.start), end.min(rows.end));
+            // Every file overlapping the share, and the first file for the names of an empty
+            // share.
+            if from >= to && !(k == 0 && rows.is_empty()) {
+                continue;
+            }
+            let window = from.min(to) - first..to.max(from) - first;
+            let (data, n, _) = self.read_rows_of::<T>(path, |_| window.clone())?;
+            if n != *count {
+                bail!(
+                    "{}: {n} data rows now, {count} when the processes counted them: a file changed while being read",
+                    path.display()
+                );
+            }
+            let these = (data.feature_names.clone(), data.target_name.clone());
+            match &names {
+                None => names = Some(these),
+                Some(first_names) if *first_names != these => bail!(
+                    "{}: columns {} do not match the first file's {}",
+                    path.display(),
+                    these.0.join(","),
+                    first_names.0.join(",")
+                ),
+                Some(_) => {}
+            }
+            if let Some(w) = self.weights_of_rows(path, &window)? {
+                ws.push(w);
+            }
+            xs.push(data.x);
+            ys.push(data.y);
+        }
+        let Some((feature_names, target_name)) = names else {
+            bail!("no data files");
+        };
+        let views: Vec<_> = xs.iter().map(ndarray::Array2::view).collect();
+        let x = ndarray::concatenate(ndarray::Axis(0), &views)?;
+        let y_views: Vec<_> = ys.iter().map(Array1::view).collect();
+        let y = ndarray::concatenate(ndarray::Axis(0), &y_views)?;
+        let mut prepared = Prepared::plain(feature_names, target_name, y, Stored::Memory(x));
+        if self.weight_column.is_some() {
+            let w_views: Vec<_> = ws.iter().map(Array1::view).collect();
+            prepared.w_train = Some(ndarray::concatenate(ndarray::Axis(0), &w_views)?);
         }
         prepared.class_weight = self.numeric_class_weight()?;
-        Ok((prepared, total, rows))
+        Ok(prepared)
     }
 
     /// `--class-weight` for a numeric file, whose labels are the numbers themselves.

@@ -189,8 +189,7 @@ impl MpiGroup {
     /// Fails unless every process holds the same `values`, bit for bit (the fitted
     /// parameters: processes on different CPUs could round a factorization differently).
     pub(crate) fn check_same(self: &Arc<Self>, values: &[f64]) -> Result<()> {
-        let share = RowShare::new(Arc::new(self.handle()), 0, 1)?;
-        let all = share.gather(values);
+        let all = self.gather_all(values)?;
         let same = |v: &Vec<f64>| {
             v.len() == values.len()
                 && v.iter()
@@ -205,6 +204,11 @@ impl MpiGroup {
         Ok(())
     }
 
+    /// Every process's `values`, in rank order, on every process.
+    pub(crate) fn gather_all(self: &Arc<Self>, values: &[f64]) -> Result<Vec<Vec<f64>>> {
+        Ok(RowShare::new(Arc::new(self.handle()), 0, 1)?.gather(values))
+    }
+
     /// A [`RowGroup`] handle on this group.
     pub(crate) fn handle(self: &Arc<Self>) -> Handle {
         Handle(Arc::clone(self))
@@ -217,6 +221,29 @@ impl MpiGroup {
     pub(crate) fn size(&self) -> usize {
         self.size
     }
+}
+
+/// The files of `--data` under MPI: the path itself when it names a file, otherwise the files
+/// its pattern matches (`part-*.csv`), in the order of their names; their rows, one file
+/// after another, are the data set.
+pub(crate) fn data_files(data: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+    if data.exists() {
+        return Ok(vec![data.to_owned()]);
+    }
+    let pattern = data.to_string_lossy();
+    if !pattern.contains(['*', '?', '[']) {
+        // Not a pattern: the reader says what is wrong with the path.
+        return Ok(vec![data.to_owned()]);
+    }
+    let mut files = Vec::new();
+    for entry in glob::glob(&pattern)? {
+        files.push(entry?);
+    }
+    files.sort();
+    if files.is_empty() {
+        bail!("no file matches {pattern}");
+    }
+    Ok(files)
 }
 
 /// Whether `e` is a process's report that another process failed.

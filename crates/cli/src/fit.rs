@@ -770,9 +770,37 @@ fn run_shared<T: Element>(
     }
     let (rank, size) = (world.rank(), world.size());
     let reading = std::time::Instant::now();
-    let read = args
-        .data
-        .prepare_share::<T>(|n| RowShare::rows_for(rank, size, n));
+    let files = world.agree(crate::distributed::data_files(&args.data.data))?;
+    let read = if files.len() == 1 {
+        args.data
+            .prepare_share::<T>(|n| RowShare::rows_for(rank, size, n))
+    } else {
+        // Several files, one after another: each rank counts the rows of every size-th
+        // file, the counts are gathered, and each rank reads its rows from the files they
+        // fall in.
+        let mine: Result<Vec<f64>> = files
+            .iter()
+            .skip(rank)
+            .step_by(size)
+            .map(|f| Ok(descent_models::data::count_rows(f)? as f64))
+            .collect();
+        let mine = world.agree(mine)?;
+        let all = world.gather_all(&mine)?;
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "row counts this program wrote as f64"
+        )]
+        let counts: Vec<usize> = (0..files.len())
+            .map(|k| all[k % size].get(k / size).map_or(0, |&n| n as usize))
+            .collect();
+        let total = counts.iter().sum();
+        let rows = RowShare::rows_for(rank, size, total);
+        let parts: Vec<_> = files.into_iter().zip(counts).collect();
+        args.data
+            .prepare_share_of_parts::<T>(&parts, rows.clone())
+            .map(|prepared| (prepared, total, rows))
+    };
     let (prepared, total, rows) = world.agree(read)?;
     let share = RowShare::new(std::sync::Arc::new(world.handle()), rows.start, total)?;
     if share

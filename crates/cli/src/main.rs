@@ -208,7 +208,7 @@ fn main() -> ExitCode {
     #[cfg(not(feature = "mpi"))]
     let command: Result<Command> = Ok(command);
     let result = set_threads(cli.threads.as_deref(), &mut early_warnings)
-        .and_then(|()| command)
+        .and(command)
         .and_then(|command| match command {
             Command::Fit(args) => fit::run(&args, &mut stdout),
             Command::Predict(args) => predict::run(&args, &mut stdout),

@@ -160,6 +160,75 @@ fn fits_under_mpi_are_the_single_process_fits_bit_for_bit() {
 }
 
 #[test]
+fn several_files_are_one_data_set_in_the_order_of_their_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.csv");
+    write_problem(&whole, 3 * 8192 + 3000);
+    // Three parts whose boundaries are not those of the ranks' blocks.
+    let text = std::fs::read_to_string(&whole).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    for (k, range) in [0..5000, 5000..18_000, 18_000..rows.len()]
+        .into_iter()
+        .enumerate()
+    {
+        let body: String = rows[range].iter().map(|r| format!("{r}\n")).collect();
+        std::fs::write(
+            parts.join(format!("part-{k}.csv")),
+            format!("{header}\n{body}"),
+        )
+        .unwrap();
+    }
+    let pattern = parts.join("part-*.csv");
+    let pattern = pattern.to_str().unwrap();
+    for args in [
+        [
+            "--model",
+            "logistic",
+            "--solver",
+            "newton",
+            "--weight-column",
+            "s",
+        ],
+        ["--model", "linear", "--target", "t", "--solver", "lbfgs"],
+    ] {
+        let mut single = vec!["fit", "--json", "--data", whole.to_str().unwrap()];
+        single.extend(args);
+        let mut expected = fitted(&json_of(&single).to_string());
+        expected.as_object_mut().unwrap().remove("data");
+        for n in [1, 2, 3] {
+            let mut shared = vec!["fit", "--json", "--data", pattern];
+            shared.extend(args);
+            let output = mpirun(n, &shared);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(output.status.success(), "{n} ranks: {stderr}");
+            let mut json = fitted(&String::from_utf8(output.stdout).unwrap());
+            assert_eq!(json["data"], pattern);
+            json.as_object_mut().unwrap().remove("data");
+            assert_eq!(json, expected, "{n} ranks, {args:?}");
+        }
+    }
+    // A part with other columns is refused by the rank that reads it, for every rank.
+    std::fs::write(parts.join("part-3.csv"), "a,b\n1,2\n").unwrap();
+    let error = error_of(2, &["fit", "--data", pattern, "--model", "logistic"]);
+    assert!(error.contains("part-3.csv"), "{error}");
+    let error = error_of(
+        2,
+        &[
+            "fit",
+            "--data",
+            &format!("{}/none-*.csv", parts.display()),
+            "--model",
+            "logistic",
+        ],
+    );
+    assert!(error.contains("no file matches"), "{error}");
+}
+
+#[test]
 fn a_failing_rank_ends_every_rank_with_its_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.csv");

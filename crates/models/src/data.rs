@@ -141,6 +141,24 @@ impl<T: Element> Dataset<T> {
     }
 }
 
+/// The number of data rows of the CSV file `path` (blank lines are not rows): a plain
+/// numeric file's lines are counted without parsing a value; a file that needs the general
+/// reader (quoted fields) is parsed.
+///
+/// ```
+/// use descent_models::data::count_rows;
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/breast_cancer.csv");
+/// assert_eq!(count_rows(path)?, 569);
+/// # Ok::<(), descent_models::data::DataError>(())
+/// ```
+///
+/// # Errors
+/// A file that cannot be read, has no header or no data rows.
+pub fn count_rows(path: impl AsRef<Path>) -> Result<usize, DataError> {
+    let mut table = Table::open(path.as_ref())?;
+    Ok(table.read_window::<f64>(&[], None, |_| 0..0)?.1)
+}
+
 /// Which columns of a file are the target and the features.
 pub(crate) struct Layout {
     pub(crate) target: usize,
