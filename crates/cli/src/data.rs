@@ -132,6 +132,24 @@ impl TableArgs {
 
 /// Whether a file is one the numeric reader cannot take: standard input, a pipe, gzip,
 /// Parquet.
+/// Whether `path` is a Parquet file (by its first four bytes).
+pub(crate) fn is_parquet(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut magic))
+        .is_ok_and(|()| &magic == b"PAR1")
+}
+
+/// The number of data rows of the numeric file `path`: a plain CSV file (its lines counted)
+/// or a Parquet file (from its metadata).
+#[cfg_attr(not(feature = "mpi"), allow(dead_code, reason = "used under MPI only"))]
+pub(crate) fn count_rows(path: &Path) -> Result<usize> {
+    if is_parquet(path) {
+        return Ok(descent_models::table::read_parquet_rows(path, 0..0)?.1);
+    }
+    Ok(descent_models::data::count_rows(path)?)
+}
+
 fn needs_table_reader(path: &Path) -> bool {
     use std::os::unix::fs::FileTypeExt;
     if path == Path::new("-") {
@@ -491,8 +509,7 @@ impl DataArgs {
         pick: impl FnOnce(usize) -> std::ops::Range<usize>,
     ) -> Result<(Prepared<T>, usize, std::ops::Range<usize>)> {
         self.refuse_for_shares()?;
-        let (data, total, rows) = self.read_rows_of::<T>(&self.data, pick)?;
-        let weights = self.weights_of_rows(&self.data, &rows)?;
+        let (data, total, rows, weights) = self.read_rows_of::<T>(&self.data, pick)?;
         let mut prepared = Prepared::plain(
             data.feature_names,
             data.target_name,
@@ -520,36 +537,47 @@ impl DataArgs {
         Ok(())
     }
 
-    /// The rows `pick(n)` of the plain numeric file `path` (of `n`), the weight column left out.
+    /// The rows `pick(n)` of the numeric file `path` (of its `n`: a plain CSV file or a
+    /// Parquet file), the weight column left out, with `n`, the rows read and their sample
+    /// weights (`--weight-column`; `None` without one).
+    #[allow(clippy::type_complexity, reason = "a private reader's four results")]
     fn read_rows_of<T: Element>(
         &self,
         path: &Path,
         pick: impl FnOnce(usize) -> std::ops::Range<usize>,
-    ) -> Result<(Dataset<T>, usize, std::ops::Range<usize>)> {
+    ) -> Result<(
+        Dataset<T>,
+        usize,
+        std::ops::Range<usize>,
+        Option<Array1<f64>>,
+    )> {
         let excluded: Vec<String> = self.weight_column.iter().cloned().collect();
-        Ok(Dataset::<T>::read_rows(
-            path,
-            self.target.as_deref(),
-            &excluded,
-            pick,
-        )?)
-    }
-
-    /// The sample weights of rows `rows` of `path` (`--weight-column`; `None` without one).
-    fn weights_of_rows(
-        &self,
-        path: &Path,
-        rows: &std::ops::Range<usize>,
-    ) -> Result<Option<Array1<f64>>> {
-        let Some(name) = &self.weight_column else {
-            return Ok(None);
+        let target = self.target.as_deref();
+        if is_parquet(path) {
+            let (_, total) = descent_models::table::read_parquet_rows(path, 0..0)?;
+            let rows = pick(total);
+            let (table, _) = descent_models::table::read_parquet_rows(path, rows.clone())?;
+            let data = table.numeric_dataset::<T>(target, &excluded, rows.start)?;
+            let weights = match &self.weight_column {
+                Some(name) => Some(table.sample_weights(table.column(name)?)?.to_owned()),
+                None => None,
+            };
+            return Ok((data, total, rows, weights));
+        }
+        let (data, total, rows) = Dataset::<T>::read_rows(path, target, &excluded, pick)?;
+        let weights = match &self.weight_column {
+            Some(name) => Some(
+                descent_models::data::read_features_rows::<f64>(
+                    path,
+                    std::slice::from_ref(name),
+                    rows.clone(),
+                )?
+                .column(0)
+                .to_owned(),
+            ),
+            None => None,
         };
-        let weights = descent_models::data::read_features_rows::<f64>(
-            path,
-            std::slice::from_ref(name),
-            rows.clone(),
-        )?;
-        Ok(Some(weights.column(0).to_owned()))
+        Ok((data, total, rows, weights))
     }
 
     /// [`prepare_share`](Self::prepare_share) of a data set made of several files, one after
@@ -575,7 +603,7 @@ impl DataArgs {
                 continue;
             }
             let window = from.min(to) - first..to.max(from) - first;
-            let (data, n, _) = self.read_rows_of::<T>(path, |_| window.clone())?;
+            let (data, n, _, weights) = self.read_rows_of::<T>(path, |_| window.clone())?;
             if n != *count {
                 bail!(
                     "{}: {n} data rows now, {count} when the processes counted them: a file changed while being read",
@@ -593,9 +621,7 @@ impl DataArgs {
                 ),
                 Some(_) => {}
             }
-            if let Some(w) = self.weights_of_rows(path, &window)? {
-                ws.push(w);
-            }
+            ws.extend(weights);
             xs.push(data.x);
             ys.push(data.y);
         }

@@ -782,7 +782,7 @@ fn run_shared<T: Element>(
             .iter()
             .skip(rank)
             .step_by(size)
-            .map(|f| Ok(descent_models::data::count_rows(f)? as f64))
+            .map(|f| Ok(crate::data::count_rows(f)? as f64))
             .collect();
         let mine = world.agree(mine)?;
         let all = world.gather_all(&mine)?;

@@ -9,6 +9,7 @@ use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
 use std::process::Output;
+use std::sync::Arc;
 
 /// `descent` with `args` under `mpirun -np n` (as root too, over loopback).
 fn mpirun(n: usize, args: &[&str]) -> Output {
@@ -226,6 +227,74 @@ fn several_files_are_one_data_set_in_the_order_of_their_names() {
         ],
     );
     assert!(error.contains("no file matches"), "{error}");
+}
+
+/// The numbers of the CSV file `csv` written as the Parquet file `parquet` (every column
+/// `Float64`, the same values), in row groups of `group` rows.
+fn write_parquet(csv: &Path, parquet: &Path, rows: std::ops::Range<usize>, group: usize) {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch};
+    let text = std::fs::read_to_string(csv).unwrap();
+    let mut lines = text.lines();
+    let names: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let values: Vec<Vec<f64>> = lines
+        .skip(rows.start)
+        .take(rows.len())
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let columns = names.iter().enumerate().map(|(j, name)| {
+        let column: Float64Array = values.iter().map(|row| Some(row[j])).collect();
+        (*name, Arc::new(column) as ArrayRef)
+    });
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let properties = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(group))
+        .build();
+    let file = std::fs::File::create(parquet).unwrap();
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+#[test]
+fn parquet_files_and_parts_give_the_fit_of_the_same_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("whole.csv");
+    let n = 3 * 8192 + 3000;
+    write_problem(&csv, n);
+    // Row groups of 5 000 rows: the ranks' shares begin and end inside them.
+    let whole = dir.path().join("whole.parquet");
+    write_parquet(&csv, &whole, 0..n, 5000);
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    for (k, range) in [0..7000, 7000..20_000, 20_000..n].into_iter().enumerate() {
+        write_parquet(&csv, &parts.join(format!("part-{k}.parquet")), range, 4096);
+    }
+    let pattern = parts.join("part-*.parquet");
+    let args = [
+        "--model",
+        "logistic",
+        "--solver",
+        "newton",
+        "--weight-column",
+        "s",
+    ];
+    let mut single = vec!["fit", "--json", "--data", csv.to_str().unwrap()];
+    single.extend(args);
+    let mut expected = fitted(&json_of(&single).to_string());
+    expected.as_object_mut().unwrap().remove("data");
+    for data in [whole.to_str().unwrap(), pattern.to_str().unwrap()] {
+        for ranks in [1, 2, 3] {
+            let mut shared = vec!["fit", "--json", "--data", data];
+            shared.extend(args);
+            let output = mpirun(ranks, &shared);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(output.status.success(), "{ranks} ranks, {data}: {stderr}");
+            let mut json = fitted(&String::from_utf8(output.stdout).unwrap());
+            json.as_object_mut().unwrap().remove("data");
+            assert_eq!(json, expected, "{ranks} ranks, {data}");
+        }
+    }
 }
 
 #[test]

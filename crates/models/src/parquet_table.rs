@@ -19,7 +19,8 @@ use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, RecordBatch};
 use arrow_buffer::NullBuffer;
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
+    RowSelector,
 };
 use parquet::arrow::ProjectionMask;
 use parquet::file::reader::ChunkReader;
@@ -426,12 +427,14 @@ impl TableBuilder {
 
     /// The table, with `text_columns` read as text even when numeric (their numbers written as
     /// Rust writes them: `3`, `2.5`).
-    fn finish(self, text_columns: &[String]) -> Result<RawTable, DataError> {
+    /// The table; no rows is an error unless `empty` allows it (an empty window of a file
+    /// that has rows).
+    fn finish(self, text_columns: &[String], empty: bool) -> Result<RawTable, DataError> {
         if self.read != self.rows {
             let reason = format!("{} rows where {} were declared", self.read, self.rows);
             return Err(self.error(reason));
         }
-        if self.read == 0 {
+        if self.read == 0 && !empty {
             return Err(DataError::NoRows { path: self.name });
         }
         let numbers = ndarray::Array2::from_shape_vec((self.rows, self.width), self.block)
@@ -492,14 +495,52 @@ pub(crate) fn read<R: ChunkReader + 'static>(
     name: &Path,
     text_columns: &[String],
 ) -> Result<RawTable, DataError> {
+    Ok(read_window(open, name, text_columns, None)?.0)
+}
+
+/// [`read`] of the rows `window` (0-based; all rows when `None`), with the file's number of
+/// rows: row groups outside the window are not read, and rows outside it in the row groups
+/// that are, not decoded into the table.
+pub(crate) fn read_window<R: ChunkReader + 'static>(
+    open: impl Fn() -> Result<R, DataError>,
+    name: &Path,
+    text_columns: &[String],
+    window: Option<std::ops::Range<usize>>,
+) -> Result<(RawTable, usize), DataError> {
     let error = |reason: String| DataError::Parquet {
         path: name.to_owned(),
         reason,
     };
     let metadata = ArrowReaderMetadata::load(&open()?, ArrowReaderOptions::default())
         .map_err(|e| error(e.to_string()))?;
-    let rows = usize::try_from(metadata.metadata().file_metadata().num_rows())
+    let total = usize::try_from(metadata.metadata().file_metadata().num_rows())
         .map_err(|_| error("a negative row count".to_owned()))?;
+    let window = window.map(|w| w.start.min(total)..w.end.clamp(w.start.min(total), total));
+    let rows = window.as_ref().map_or(total, ExactSizeIterator::len);
+    // The row groups the window touches, and the rows to take from them.
+    let selection = window.as_ref().map(|w| {
+        let (mut groups, mut first_row, mut at) = (Vec::new(), None, 0);
+        for (g, group) in metadata.metadata().row_groups().iter().enumerate() {
+            let n = usize::try_from(group.num_rows()).unwrap_or(0);
+            if at < w.end && at + n > w.start {
+                groups.push(g);
+                first_row.get_or_insert(at);
+            }
+            at += n;
+        }
+        let first_row = first_row.unwrap_or(w.start);
+        let read: usize = groups
+            .iter()
+            .map(|&g| usize::try_from(metadata.metadata().row_group(g).num_rows()).unwrap_or(0))
+            .sum();
+        let skip = w.start - first_row.min(w.start);
+        let selectors = vec![
+            RowSelector::skip(skip),
+            RowSelector::select(w.len()),
+            RowSelector::skip(read.saturating_sub(skip + w.len())),
+        ];
+        (groups, RowSelection::from(selectors))
+    });
     let schema = metadata.schema().clone();
     let width = schema.fields().len();
     let mut table = TableBuilder::new(name, &schema, rows)?;
@@ -507,9 +548,14 @@ pub(crate) fn read<R: ChunkReader + 'static>(
     let mut decoders = (0..groups)
         .map(|g| {
             let columns: Vec<usize> = (g..width).step_by(groups).collect();
-            let builder =
+            let mut builder =
                 ParquetRecordBatchReaderBuilder::new_with_metadata(open()?, metadata.clone());
             let mask = ProjectionMask::roots(builder.parquet_schema(), columns.iter().copied());
+            if let Some((groups, rows)) = &selection {
+                builder = builder
+                    .with_row_groups(groups.clone())
+                    .with_row_selection(rows.clone());
+            }
             let decoder = builder
                 .with_projection(mask)
                 .with_batch_size(BATCH_ROWS)
@@ -546,7 +592,12 @@ pub(crate) fn read<R: ChunkReader + 'static>(
             .ok_or_else(|| error("a column the file's schema has is not in its data".to_owned()))?;
         table.push(&arrays, n.unwrap_or(0))?;
     }
-    table.finish(text_columns)
+    if total == 0 {
+        return Err(DataError::NoRows {
+            path: name.to_owned(),
+        });
+    }
+    Ok((table.finish(text_columns, window.is_some())?, total))
 }
 
 /// Arrow record batches of one schema as a [`RawTable`] named `name` in messages; see
@@ -566,7 +617,7 @@ pub(crate) fn from_batches(
     for batch in batches {
         table.push(batch.columns(), batch.num_rows())?;
     }
-    table.finish(text_columns)
+    table.finish(text_columns, false)
 }
 
 #[cfg(test)]

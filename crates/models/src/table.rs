@@ -204,6 +204,88 @@ impl Input {
     }
 }
 
+/// The rows `rows` (0-based) of the Parquet file `path` as a table, with the file's number of
+/// rows: what a process sharing a file's rows with others reads (row groups outside the
+/// window are not read). Its rows are numbered from the window's first in messages.
+///
+/// # Errors
+/// As [`RawTable::read`] of a Parquet file.
+#[cfg(feature = "parquet")]
+pub fn read_parquet_rows(
+    path: &Path,
+    rows: std::ops::Range<usize>,
+) -> Result<(RawTable, usize), DataError> {
+    crate::parquet_table::read_window(
+        || std::fs::File::open(path).map_err(|e| io(path, e)),
+        path,
+        &[],
+        Some(rows),
+    )
+}
+
+impl RawTable {
+    /// The table as numbers: the column named `target` (the last when `None`) as the target,
+    /// every other column but `excluded` as a feature, in file order; every one of them
+    /// numeric and without missing values (rows named from `first_row`, 0-based, on: the
+    /// table's first row in its file).
+    ///
+    /// # Errors
+    /// A column that is not there, or is text, of another type, or has missing values.
+    pub fn numeric_dataset<T: descent_objectives::Element>(
+        &self,
+        target: Option<&str>,
+        excluded: &[String],
+        first_row: usize,
+    ) -> Result<crate::data::Dataset<T>, DataError> {
+        let t = match target {
+            Some(name) => self.column(name)?,
+            None => self.names.len().saturating_sub(1),
+        };
+        let features: Vec<usize> = (0..self.names.len())
+            .filter(|&c| c != t && !excluded.contains(&self.names[c]))
+            .collect();
+        if features.is_empty() {
+            return Err(DataError::NoFeatures {
+                path: self.source.clone(),
+                target: self.names[t].clone(),
+            });
+        }
+        let values = |c: usize| -> Result<ArrayView1<'_, f64>, DataError> {
+            let column = self.numeric(c).ok_or_else(|| DataError::Parquet {
+                path: self.source.clone(),
+                reason: format!(
+                    "column {:?} is not numeric; a share of a file's rows is read as numbers only",
+                    self.names[c]
+                ),
+            })?;
+            let missing = column.iter().filter(|v| v.is_nan()).count();
+            if let Some(i) = column.iter().position(|v| v.is_nan()) {
+                return Err(DataError::MissingValues {
+                    path: self.source.clone(),
+                    column: self.names[c].clone(),
+                    count: missing,
+                    at: format!("row {}", first_row + i + 1),
+                    hint: "a share of a file's rows takes no missing values",
+                });
+            }
+            Ok(column)
+        };
+        let y = values(t)?.to_owned();
+        let mut x = Array2::from_elem((self.nrows(), features.len()), T::from_f64(0.0));
+        for (j, &c) in features.iter().enumerate() {
+            for (slot, &v) in x.column_mut(j).iter_mut().zip(values(c)?) {
+                *slot = T::from_f64(v);
+            }
+        }
+        Ok(crate::data::Dataset {
+            feature_names: features.iter().map(|&c| self.names[c].clone()).collect(),
+            target_name: self.names[t].clone(),
+            x,
+            y,
+        })
+    }
+}
+
 /// A Parquet file's table (by the `parquet` feature).
 #[cfg(feature = "parquet")]
 fn read_parquet(input: Input, name: &Path, text: &[String]) -> Result<RawTable, DataError> {

@@ -258,3 +258,55 @@ fn what_does_not_run_on_shared_rows_is_refused() {
     });
     assert!(refused(&lstsq[0]), "{:?}", lstsq[0]);
 }
+
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_windows_are_the_rows_of_the_whole_file() {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+    use descent_models::table::{read_parquet_rows, RawTable, ReadOptions, Source};
+    let dir = std::env::temp_dir().join(format!("descent-parquet-windows-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rows.parquet");
+    let n = 3000;
+    let column = |f: fn(usize) -> f64| {
+        Arc::new((0..n).map(|i| Some(f(i))).collect::<Float64Array>()) as ArrayRef
+    };
+    let text: StringArray = (0..n).map(|i| Some(["a", "b"][i % 2])).collect();
+    let batch = RecordBatch::try_from_iter([
+        ("x", column(|i| i as f64 * 0.5)),
+        ("z", column(|i| (i % 7) as f64)),
+        ("k", Arc::new(text) as ArrayRef),
+        ("y", column(|i| (i % 3 == 0) as u8 as f64)),
+    ])
+    .unwrap();
+    // Row groups of 1 000 rows: windows begin and end inside them.
+    let properties = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(1000))
+        .build();
+    let file = std::fs::File::create(&path).unwrap();
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    let whole = RawTable::read(&Source::new(&path), &ReadOptions::default()).unwrap();
+    for rows in [0..0, 0..1500, 999..1001, 2500..3000, 0..3000] {
+        let (part, total) = read_parquet_rows(&path, rows.clone()).unwrap();
+        assert_eq!(total, n);
+        assert_eq!(part.names, whole.names);
+        assert_eq!(part.numbers, whole.numbers.slice(s![rows.clone(), ..]));
+        let excluded = ["k".to_owned()];
+        let data = part
+            .numeric_dataset::<f64>(None, &excluded, rows.start)
+            .unwrap();
+        assert_eq!(data.feature_names, ["x", "z"]);
+        assert_eq!(data.y.len(), rows.len());
+    }
+    // A text feature, and a missing value, are refused with where they are.
+    let (part, _) = read_parquet_rows(&path, 10..20).unwrap();
+    let error = part.numeric_dataset::<f64>(None, &[], 10).unwrap_err();
+    assert!(
+        error.to_string().contains("\"k\" is not numeric"),
+        "{error}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
