@@ -54,6 +54,25 @@ fn fitted(json: &str) -> Value {
     json
 }
 
+/// The JSON of `fit --json --data data args` in one process (`ranks` `None`) or under
+/// `mpirun -np ranks`, without what differs by design, the data's name included.
+fn fit_of_data(ranks: Option<usize>, data: &str, args: &[&str]) -> Value {
+    let mut command = vec!["fit", "--json", "--data", data];
+    command.extend(args);
+    let stdout = match ranks {
+        None => json_of(&command).to_string(),
+        Some(n) => {
+            let output = mpirun(n, &command);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(output.status.success(), "{n} ranks, {data}: {stderr}");
+            String::from_utf8(output.stdout).unwrap()
+        }
+    };
+    let mut json = fitted(&stdout);
+    json.as_object_mut().unwrap().remove("data");
+    json
+}
+
 /// A seeded numeric CSV of `n` rows: 6 features, a binary label and a linear target.
 fn write_problem(path: &Path, n: usize) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
@@ -196,20 +215,13 @@ fn several_files_are_one_data_set_in_the_order_of_their_names() {
         ],
         ["--model", "linear", "--target", "t", "--solver", "lbfgs"],
     ] {
-        let mut single = vec!["fit", "--json", "--data", whole.to_str().unwrap()];
-        single.extend(args);
-        let mut expected = fitted(&json_of(&single).to_string());
-        expected.as_object_mut().unwrap().remove("data");
+        let expected = fit_of_data(None, whole.to_str().unwrap(), &args);
         for n in [1, 2, 3] {
-            let mut shared = vec!["fit", "--json", "--data", pattern];
-            shared.extend(args);
-            let output = mpirun(n, &shared);
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            assert!(output.status.success(), "{n} ranks: {stderr}");
-            let mut json = fitted(&String::from_utf8(output.stdout).unwrap());
-            assert_eq!(json["data"], pattern);
-            json.as_object_mut().unwrap().remove("data");
-            assert_eq!(json, expected, "{n} ranks, {args:?}");
+            assert_eq!(
+                fit_of_data(Some(n), pattern, &args),
+                expected,
+                "{n} ranks, {args:?}"
+            );
         }
     }
     // A part with other columns is refused by the rank that reads it, for every rank.
@@ -279,20 +291,14 @@ fn parquet_files_and_parts_give_the_fit_of_the_same_numbers() {
         "--weight-column",
         "s",
     ];
-    let mut single = vec!["fit", "--json", "--data", csv.to_str().unwrap()];
-    single.extend(args);
-    let mut expected = fitted(&json_of(&single).to_string());
-    expected.as_object_mut().unwrap().remove("data");
+    let expected = fit_of_data(None, csv.to_str().unwrap(), &args);
     for data in [whole.to_str().unwrap(), pattern.to_str().unwrap()] {
         for ranks in [1, 2, 3] {
-            let mut shared = vec!["fit", "--json", "--data", data];
-            shared.extend(args);
-            let output = mpirun(ranks, &shared);
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            assert!(output.status.success(), "{ranks} ranks, {data}: {stderr}");
-            let mut json = fitted(&String::from_utf8(output.stdout).unwrap());
-            json.as_object_mut().unwrap().remove("data");
-            assert_eq!(json, expected, "{ranks} ranks, {data}");
+            assert_eq!(
+                fit_of_data(Some(ranks), data, &args),
+                expected,
+                "{ranks} ranks, {data}"
+            );
         }
     }
 }
