@@ -573,7 +573,8 @@ impl<'a> Design<'a> {
     /// [`RowShare`]): every check and statistic is of the whole data set, and every process
     /// returns an error when any fails. `local` is the caller's own check of its share (its
     /// labels, say), which joins the others. Supported: dense rows, contiguous, `f64` or
-    /// `f32`, without sample weights.
+    /// `f32` (sample weights are set afterwards, by every process: see
+    /// [`set_sample_weight`](Design::set_sample_weight)).
     pub(crate) fn new_shared(
         design: DesignMatrix<'a>,
         y: &ArrayView1<'_, f64>,
@@ -791,10 +792,13 @@ impl<'a> Design<'a> {
     /// Weighs each row's loss by `sᵢ` (scikit-learn's `sample_weight`): the loss becomes
     /// `(1/W) Σᵢ sᵢ ℓ(yᵢ, zᵢ)` with `W = Σᵢ sᵢ`, so that whole-number weights give the loss of
     /// the data with each row repeated `sᵢ` times, and a zero weight the loss without the row.
+    /// With shared rows every process calls this with its share's weights; `W` is of every
+    /// share ([`weight_total`]), and a bad weight anywhere fails every process.
     ///
     /// # Errors
     /// A weight count other than the number of rows, a negative, NaN or infinite weight, or
-    /// weights whose sum is zero (or overflows).
+    /// weights whose sum is zero (or overflows); with shared rows, [`ObjectiveError::PeerFailed`]
+    /// when another process's weights fail.
     pub(crate) fn set_sample_weight(
         &mut self,
         weights: ArrayView1<'a, f64>,
