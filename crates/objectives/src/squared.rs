@@ -119,9 +119,14 @@ impl<'a> MeanSquaredError<'a> {
     /// [`LogLoss::sample_weight`](crate::LogLoss::sample_weight), whole-number weights repeat
     /// rows and zero weights drop them.
     ///
+    /// On rows shared among processes ([`new_shared`](Self::new_shared)), every process
+    /// calls this with its own rows' weights: `W` is the total over every share, summed in
+    /// row order ([`weight_total`](crate::weight_total)).
+    ///
     /// # Errors
     /// A weight count other than the number of rows, a negative, NaN or infinite weight, or
-    /// weights that sum to zero.
+    /// weights that sum to zero; on shared rows, on every process when any process's weights
+    /// fail ([`ObjectiveError::PeerFailed`] on the others).
     pub fn sample_weight(
         mut self,
         weights: impl Into<ArrayView1<'a, f64>>,
