@@ -69,6 +69,11 @@ fn shared_logistic_fits_are_the_fit_of_all_rows() {
         LogisticRegression::new()
             .fit_intercept(false)
             .solver(Solver::ConjugateGradient),
+        // Without preconditioning the solver works on the features as they are.
+        LogisticRegression::new()
+            .precondition(false)
+            .solver(Solver::Lbfgs)
+            .tol(1e-6),
     ] {
         let whole = model.fit(x.view(), labels.view()).expect("whole fit");
         for size in [1, 2, 3, 5] {
@@ -94,6 +99,7 @@ fn shared_least_squares_is_the_fit_of_all_rows() {
     // Newton is the shared default (the closed forms factor all of X at once).
     for (model, solver) in [
         (LinearRegression::new(), Solver::Newton),
+        (LinearRegression::new().precondition(false), Solver::Newton),
         (
             LinearRegression::new()
                 .alpha(3.0)
