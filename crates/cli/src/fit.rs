@@ -763,10 +763,15 @@ fn run_shared<T: Element>(
         ("--out-of-core", args.out_of_core),
         ("--memory-limit", args.memory_limit.is_some()),
         ("--cache", args.cache.is_some()),
-        ("--summary", args.summary),
     ];
     if let Some((option, _)) = refused.iter().find(|(_, given)| *given) {
         bail!("{option} is not available for a fit under MPI (each process holds its share of the rows in memory)");
+    }
+    let robust = args
+        .cov_type
+        .is_some_and(|c| c != crate::inference::CovTypeArg::Nonrobust);
+    if args.summary && (args.model != ModelKind::Logistic || robust) {
+        bail!("--summary under MPI is for --model logistic with the nonrobust covariance (the default): OLS diagnostics and sandwich covariances are not summed across processes yet");
     }
     let (rank, size) = (world.rank(), world.size());
     let reading = std::time::Instant::now();
@@ -831,6 +836,39 @@ fn run_shared<T: Element>(
     let after = world.spent();
     world.check_same(model.report().x.as_slice().unwrap_or(&[]))?;
     let warning = fit_warning(&model, &settings, x.ncols());
+    // The statistics are of every share: each rank computes them with the others (the same
+    // verdict everywhere), rank 0 prints them.
+    let summarizing = std::time::Instant::now();
+    let mut warnings = Vec::new();
+    let inference = match (&model, args.summary) {
+        (Model::LogisticRegression(m), true) => {
+            let summary = match w {
+                Some(_) => Err(descent_models::ModelError::NotApplicable(
+                    crate::inference::WEIGHTED_CLASSIFIER,
+                )),
+                None => descent_models::inference::logit_summary_shared(
+                    m,
+                    &x,
+                    y,
+                    !args.no_intercept,
+                    &share,
+                ),
+            };
+            match summary {
+                Ok(s) => Some(crate::inference::Inference::Logit(s)),
+                Err(e) => {
+                    let mut names = prepared.feature_names.clone();
+                    names.extend((!args.no_intercept).then(|| "intercept".to_owned()));
+                    let intercept = (!args.no_intercept).then(|| names.len() - 1);
+                    let why = crate::inference::explain(&e, &names, intercept);
+                    warnings.push(format!("no --summary: {why}"));
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let summary_seconds = args.summary.then(|| summarizing.elapsed().as_secs_f64());
     let train = if args.no_metrics {
         None
     } else {
@@ -847,6 +885,8 @@ fn run_shared<T: Element>(
     );
     summary.train_rows = total;
     summary.processes = Some(size);
+    summary.inference = inference;
+    summary.summary_seconds = summary_seconds;
     summary.communication = Some(Communication {
         seconds: after.0 - before.0,
         calls: after.1 - before.1,
@@ -865,13 +905,19 @@ fn run_shared<T: Element>(
         output::write_json(out, &summary)?;
     } else {
         write_fit_summary(out, &summary)?;
+        if let Some(inference) = &summary.inference {
+            let mut names = prepared.feature_names.clone();
+            names.extend((!args.no_intercept).then(|| "intercept".to_owned()));
+            crate::inference::write_table(out, inference, &names)?;
+        }
         if let Some(path) = &args.out {
             writeln!(out, "\nsaved to {}", path.display())?;
         }
     }
+    warnings.extend(summary.warning);
     Ok(Outcome {
         strict_failure,
-        warnings: summary.warning.into_iter().collect(),
+        warnings,
     })
 }
 

@@ -623,3 +623,61 @@ fn predict_and_eval_with_f32_storage_score_the_rounded_rows() {
         "{message}"
     );
 }
+
+/// `fit --summary` gives the same table, to the bit, on one thread and on two: the small
+/// LAPACK operations (the covariance's inverse, the condition number's eigenvalues) run on
+/// one OpenBLAS thread, whose threaded paths add in another order even at 10 × 10.
+#[test]
+fn fit_summaries_do_not_depend_on_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logit.csv");
+    let mut text = String::from("a,b,c,d,e,f,y\n");
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for _ in 0..4000 {
+        let x: Vec<f64> = (0..6).map(|_| 2.0 * uniform() - 1.0).collect();
+        let z = x[0] - 0.7 * x[1] + 0.3 * x[4];
+        let y = u8::from(uniform() < 1.0 / (1.0 + (-z).exp()));
+        let row: Vec<String> = x.iter().map(|v| format!("{v:.6}")).collect();
+        text.push_str(&format!("{},{y}\n", row.join(",")));
+    }
+    std::fs::write(&path, text).unwrap();
+    let logit = path.to_str().unwrap();
+    let diabetes = data("diabetes.csv");
+    let runs: [&[&str]; 3] = [
+        &[
+            "--model",
+            "logistic",
+            "--data",
+            logit,
+            "--penalty",
+            "none",
+            "--tol",
+            "1e-10",
+        ],
+        &["--model", "linear", "--data", &diabetes],
+        &[
+            "--model",
+            "linear",
+            "--data",
+            &diabetes,
+            "--cov-type",
+            "hc3",
+        ],
+    ];
+    for args in runs {
+        let summary = |threads: &str| {
+            let mut command = vec!["--threads", threads, "fit", "--summary", "--json"];
+            command.extend(args);
+            json_of(&command)["inference"].clone()
+        };
+        let one = summary("1");
+        assert!(one.is_object(), "{args:?}: no summary");
+        assert_eq!(one, summary("2"), "{args:?}");
+    }
+}

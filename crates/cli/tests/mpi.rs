@@ -45,9 +45,9 @@ fn fitted(json: &str) -> Value {
     for key in [
         "fit_seconds",
         "read_seconds",
+        "summary_seconds",
         "processes",
         "communication",
-        "train",
     ] {
         object.remove(key);
     }
@@ -104,7 +104,18 @@ fn fits_under_mpi_are_the_single_process_fits_bit_for_bit() {
     write_problem(&file, 3 * 8192 + 3000);
     let file = file.to_str().unwrap();
     let cancer = data("breast_cancer.csv");
-    let runs: [&[&str]; 8] = [
+    let runs: [&[&str]; 9] = [
+        &[
+            "--data",
+            file,
+            "--model",
+            "logistic",
+            "--penalty",
+            "none",
+            "--summary",
+            "--tol",
+            "1e-10",
+        ],
         &[
             "--data",
             file,
@@ -340,6 +351,24 @@ fn a_failing_rank_ends_every_rank_with_its_error() {
         &["fit", "--data", "/nonexistent.csv", "--model", "logistic"],
     );
     assert!(error.contains("/nonexistent.csv"), "{error}");
+    // A summary that is not summed across processes yet is refused.
+    let error = error_of(
+        2,
+        &[
+            "fit",
+            "--data",
+            file,
+            "--model",
+            "linear",
+            "--target",
+            "t",
+            "--summary",
+        ],
+    );
+    assert!(
+        error.contains("--summary under MPI is for --model logistic"),
+        "{error}"
+    );
     // What needs all rows at once is refused.
     let cancer = data("breast_cancer.csv");
     let error = error_of(

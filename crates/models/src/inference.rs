@@ -48,8 +48,8 @@ use crate::{
     LogisticRegression, ModelError, Penalty,
 };
 use descent_objectives::{
-    DesignMatrix, Hessian, LinearModelLoss, LogLoss, MeanSquaredError, MultinomialLogLoss,
-    Objective,
+    weight_total, with_one_blas_thread, DesignMatrix, Hessian, LinearModelLoss, LogLoss,
+    MeanSquaredError, MultinomialLogLoss, Objective, ObjectiveError, RowShare,
 };
 use descent_solvers::Termination;
 use ndarray::{Array1, Array2, ArrayView1};
@@ -323,7 +323,8 @@ fn covariance(information: &Array2<f64>, scale: f64) -> Result<Array2<f64>, Mode
         )
     };
     // LAPACK's Cholesky factor, inverted (potrf, then potri).
-    let inverse = information.invc().map_err(|_| singular())?;
+    // On one thread: OpenBLAS's threaded paths add in another order.
+    let inverse = with_one_blas_thread(|| information.invc()).map_err(|_| singular())?;
     if inverse.diag().iter().any(|v| !(v.is_finite() && *v > 0.0)) {
         return Err(singular());
     }
@@ -582,22 +583,62 @@ pub fn logit_summary<'x>(
     fit_intercept: bool,
     covariance_type: CovarianceType,
 ) -> Result<LogitSummary, ModelError> {
+    logit_summary_of(model, x.into(), y, fit_intercept, covariance_type, None)
+}
+
+/// [`logit_summary`] of a model fitted on rows shared among processes
+/// ([`LogisticRegression::fit_shared`](crate::LogisticRegression::fit_shared)), from this
+/// process's share: every process calls it, and every process gets the summary of all the
+/// rows, the same to the bit as [`logit_summary`] in one process (the log-likelihood and the
+/// information matrix are the shared loss's, the labels' mean is summed in row order). The
+/// covariance is the inverse information (`nonrobust`): the sandwich's middle term is not
+/// summed across processes yet.
+///
+/// # Errors
+/// As [`logit_summary`], on every process when any share's labels fail.
+pub fn logit_summary_shared<'x>(
+    model: &FittedLogisticRegression,
+    x: impl Into<DesignMatrix<'x>>,
+    y: ArrayView1<'_, f64>,
+    fit_intercept: bool,
+    share: &RowShare,
+) -> Result<LogitSummary, ModelError> {
+    let nonrobust = CovarianceType::NonRobust;
+    logit_summary_of(model, x.into(), y, fit_intercept, nonrobust, Some(share))
+}
+
+/// [`logit_summary`], alone or on shared rows.
+fn logit_summary_of(
+    model: &FittedLogisticRegression,
+    x: DesignMatrix<'_>,
+    y: ArrayView1<'_, f64>,
+    fit_intercept: bool,
+    covariance_type: CovarianceType,
+    share: Option<&RowShare>,
+) -> Result<LogitSummary, ModelError> {
     at_unpenalized_optimum(model.penalty, &model.report)?;
-    if let Some(&v) = y
+    let unknown = y
         .iter()
         .find(|&&v| v != model.classes[0] && v != model.classes[1])
-    {
-        return Err(ModelError::InvalidParameter {
+        .map(|&v| ModelError::InvalidParameter {
             name: "y",
             value: v,
             reason: "a label that is not one of the model's two classes",
         });
+    if let Some(rank) = share.and_then(|s| s.first_failure(unknown.is_some())) {
+        return Err(unknown.unwrap_or(ObjectiveError::PeerFailed { rank }.into()));
+    }
+    if let Some(e) = unknown {
+        return Err(e);
     }
     let y01 = y.mapv(|v| f64::from(v == model.classes[1]));
-    let x: DesignMatrix<'x> = x.into();
-    let loss = LogLoss::new(x.view(), &y01)?.fit_intercept(fit_intercept);
+    let loss = match share {
+        None => LogLoss::new(x.view(), &y01)?,
+        Some(share) => LogLoss::new_shared(x.view(), &y01, share)?,
+    }
+    .fit_intercept(fit_intercept);
     let params = parameters(&model.coef, model.intercept, &loss)?;
-    let (n, k) = (y.len(), params.len());
+    let (n, k) = (loss.n_samples(), params.len());
     // The objective is the mean log loss: N times it is −LL, N times its Hessian the
     // information matrix.
     let nf = n as f64;
@@ -616,7 +657,8 @@ pub fn logit_summary<'x>(
     let normal = Normal::standard();
     let critical = normal.inverse_cdf(0.5 + CONFIDENCE / 2.0);
     let coefficients = table(&params, &cov, |s| normal.sf(s), critical);
-    let mean = y01.sum() / nf;
+    // Summed in blocks of rows in order, as a sum over shared rows is.
+    let mean = weight_total(y01.as_slice().unwrap_or(&[]), share) / nf;
     let null_log_likelihood = if mean > 0.0 && mean < 1.0 {
         nf * (mean * mean.ln() + (1.0 - mean) * (1.0 - mean).ln())
     } else {
@@ -639,7 +681,7 @@ pub fn logit_summary<'x>(
 /// `√(λ_max / λ_min)` of a symmetric positive definite matrix `A = BᵀB`: the condition number
 /// of `B` (the ratio of its extreme singular values).
 fn root_condition(a: &Array2<f64>) -> Result<f64, ModelError> {
-    let eigenvalues = a.eigvalsh(UPLO::Lower).map_err(|e| {
+    let eigenvalues = with_one_blas_thread(|| a.eigvalsh(UPLO::Lower)).map_err(|e| {
         ModelError::Singular(format!("the eigenvalues of the information matrix: {e}"))
     })?;
     let (low, high) = eigenvalues
@@ -777,8 +819,7 @@ pub fn ols_summary_weighted<'x>(
         let q = df_model;
         let tested = params.slice(ndarray::s![..q]).to_owned();
         let block = cov.slice(ndarray::s![..q, ..q]).to_owned();
-        let solved = block
-            .solvec(&tested)
+        let solved = with_one_blas_thread(|| block.solvec(&tested))
             .map_err(|_| ModelError::Singular("the robust covariance is singular".to_owned()))?;
         tested.dot(&solved) / q as f64
     } else {

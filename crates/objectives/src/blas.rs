@@ -24,3 +24,17 @@ pub fn set_blas_threads(threads: usize) {
     // SAFETY: sets OpenBLAS's global thread count; any positive count is valid.
     unsafe { openblas_set_num_threads(threads) };
 }
+
+/// Runs `f` with OpenBLAS on one thread, then gives it back its thread count: for the small
+/// LAPACK operations (a covariance's inverse, a matrix's eigenvalues) whose threaded paths
+/// add in another order than the serial ones even for a 10 × 10 matrix, so that what they
+/// compute does not depend on the number of threads (or on the number of processes of a fit
+/// under MPI, whose ranks may each run OpenBLAS on fewer threads). Not for use while another
+/// thread calls OpenBLAS: the thread count is global.
+pub fn with_one_blas_thread<R>(f: impl FnOnce() -> R) -> R {
+    let threads = blas_threads();
+    set_blas_threads(1);
+    let result = f();
+    set_blas_threads(threads);
+    result
+}

@@ -74,7 +74,7 @@ mod squared;
 mod standardized;
 pub mod univariate;
 
-pub use blas::{blas_threads, set_blas_threads};
+pub use blas::{blas_threads, set_blas_threads, with_one_blas_thread};
 pub use elastic_net::{Composite, ElasticNet, HessianBlock, Smooth};
 pub use error::ObjectiveError;
 pub use features::{Categorical, DesignMatrix, Element, Features};
