@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{data, descent, error_of, json_of, stdout_of};
+use common::{data, descent, error_of, json_of, stdout_of, uniform_stream};
 
 #[test]
 fn fit_json_reports_coefficients_iterations_and_metrics() {
@@ -632,13 +632,7 @@ fn fit_summaries_do_not_depend_on_the_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("logit.csv");
     let mut text = String::from("a,b,c,d,e,f,y\n");
-    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut uniform = uniform_stream(0x9E37_79B9_7F4A_7C15_u64);
     for _ in 0..4000 {
         let x: Vec<f64> = (0..6).map(|_| 2.0 * uniform() - 1.0).collect();
         let z = x[0] - 0.7 * x[1] + 0.3 * x[4];

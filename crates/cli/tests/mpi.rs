@@ -4,7 +4,7 @@
 #![cfg(feature = "mpi")]
 
 mod common;
-use common::{data, json_of};
+use common::{data, json_of, uniform_stream};
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
@@ -77,13 +77,7 @@ fn fit_of_data(ranks: Option<usize>, data: &str, args: &[&str]) -> Value {
 fn write_problem(path: &Path, n: usize) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     writeln!(out, "a,b,c,d,e,f,s,t,label").unwrap();
-    let mut state = 0x853C_49E6_748F_EA9B_u64;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut uniform = uniform_stream(0x853C_49E6_748F_EA9B_u64);
     for _ in 0..n {
         let x: Vec<f64> = (0..6).map(|j| 4.0 * uniform() - 2.0 + j as f64).collect();
         let z = x[0] - 0.5 * x[1] + 0.25 * x[3] - 0.6;

@@ -84,3 +84,15 @@ pub fn with_folds(
     std::fs::write(&path, out).unwrap();
     path
 }
+
+/// A seeded stream of uniform numbers in [0, 1) (xorshift64: the tests' data, reproducible
+/// without a random-number crate).
+pub fn uniform_stream(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
