@@ -770,8 +770,8 @@ fn run_shared<T: Element>(
     let robust = args
         .cov_type
         .is_some_and(|c| c != crate::inference::CovTypeArg::Nonrobust);
-    if args.summary && (args.model != ModelKind::Logistic || robust) {
-        bail!("--summary under MPI is for --model logistic with the nonrobust covariance (the default): OLS diagnostics and sandwich covariances are not summed across processes yet");
+    if args.summary && robust {
+        bail!("--summary under MPI takes the nonrobust covariance (the default): the sandwich covariances' middle terms are not summed across processes yet");
     }
     let (rank, size) = (world.rank(), world.size());
     let reading = std::time::Instant::now();
@@ -841,21 +841,27 @@ fn run_shared<T: Element>(
     let summarizing = std::time::Instant::now();
     let mut warnings = Vec::new();
     let inference = match (&model, args.summary) {
-        (Model::LogisticRegression(m), true) => {
-            let summary = match w {
-                Some(_) => Err(descent_models::ModelError::NotApplicable(
+        (_, false) => None,
+        (model, true) => {
+            let intercept = !args.no_intercept;
+            let summary = match (model, w) {
+                (Model::LinearRegression(m), w) => {
+                    descent_models::inference::ols_summary_shared(m, &x, y, w, intercept, &share)
+                        .map(crate::inference::Inference::Ols)
+                }
+                (_, Some(_)) => Err(descent_models::ModelError::NotApplicable(
                     crate::inference::WEIGHTED_CLASSIFIER,
                 )),
-                None => descent_models::inference::logit_summary_shared(
-                    m,
-                    &x,
-                    y,
-                    !args.no_intercept,
-                    &share,
+                (Model::LogisticRegression(m), None) => {
+                    descent_models::inference::logit_summary_shared(m, &x, y, intercept, &share)
+                        .map(crate::inference::Inference::Logit)
+                }
+                (Model::MultinomialLogisticRegression(_), None) => Err(
+                    descent_models::ModelError::NotApplicable("multinomial models under MPI"),
                 ),
             };
             match summary {
-                Ok(s) => Some(crate::inference::Inference::Logit(s)),
+                Ok(s) => Some(s),
                 Err(e) => {
                     let mut names = prepared.feature_names.clone();
                     names.extend((!args.no_intercept).then(|| "intercept".to_owned()));
@@ -866,7 +872,6 @@ fn run_shared<T: Element>(
                 }
             }
         }
-        _ => None,
     };
     let summary_seconds = args.summary.then(|| summarizing.elapsed().as_secs_f64());
     let train = if args.no_metrics {

@@ -83,7 +83,8 @@ fn write_problem(path: &Path, n: usize) {
         let z = x[0] - 0.5 * x[1] + 0.25 * x[3] - 0.6;
         let label = u8::from(uniform() < 1.0 / (1.0 + (-z).exp()));
         let t = 3.0 * z + uniform();
-        let weight = (4.0 * uniform()).floor() / 2.0;
+        // Positive: a weighted least-squares summary takes no zero weights.
+        let weight = (1.0 + (4.0 * uniform()).floor()) / 2.0;
         let row: Vec<String> = x.iter().map(|v| format!("{v:.6}")).collect();
         writeln!(out, "{},{weight},{t:.6},{label}", row.join(",")).unwrap();
     }
@@ -98,7 +99,27 @@ fn fits_under_mpi_are_the_single_process_fits_bit_for_bit() {
     write_problem(&file, 3 * 8192 + 3000);
     let file = file.to_str().unwrap();
     let cancer = data("breast_cancer.csv");
-    let runs: [&[&str]; 9] = [
+    let runs: [&[&str]; 11] = [
+        &[
+            "--data",
+            file,
+            "--model",
+            "linear",
+            "--target",
+            "t",
+            "--summary",
+        ],
+        &[
+            "--data",
+            file,
+            "--model",
+            "linear",
+            "--target",
+            "t",
+            "--summary",
+            "--weight-column",
+            "s",
+        ],
         &[
             "--data",
             file,
@@ -346,21 +367,13 @@ fn a_failing_rank_ends_every_rank_with_its_error() {
     );
     assert!(error.contains("/nonexistent.csv"), "{error}");
     // A summary that is not summed across processes yet is refused.
+    let args = ["fit", "--data", file, "--model", "linear", "--target", "t"];
     let error = error_of(
         2,
-        &[
-            "fit",
-            "--data",
-            file,
-            "--model",
-            "linear",
-            "--target",
-            "t",
-            "--summary",
-        ],
+        &[&args[..], &["--summary", "--cov-type", "hc3"]].concat(),
     );
     assert!(
-        error.contains("--summary under MPI is for --model logistic"),
+        error.contains("--summary under MPI takes the nonrobust"),
         "{error}"
     );
     // What needs all rows at once is refused.

@@ -49,7 +49,7 @@ use crate::{
 };
 use descent_objectives::{
     weight_total, with_one_blas_thread, DesignMatrix, Hessian, LinearModelLoss, LogLoss,
-    MeanSquaredError, MultinomialLogLoss, Objective, ObjectiveError, RowShare,
+    MeanSquaredError, MultinomialLogLoss, Objective, ObjectiveError, RowShare, ROW_BLOCK,
 };
 use descent_solvers::Termination;
 use ndarray::{Array1, Array2, ArrayView1};
@@ -726,7 +726,95 @@ pub fn ols_summary_weighted<'x>(
     fit_intercept: bool,
     covariance_type: CovarianceType,
 ) -> Result<OlsSummary, ModelError> {
-    if sample_weight.is_some_and(|s| s.iter().any(|&v| v == 0.0)) {
+    let x = x.into();
+    ols_summary_of(
+        model,
+        x,
+        y,
+        sample_weight,
+        fit_intercept,
+        covariance_type,
+        None,
+    )
+}
+
+/// [`ols_summary_weighted`] of a model fitted on rows shared among processes
+/// ([`LinearRegression::fit_shared_weighted`](crate::LinearRegression::fit_shared_weighted)),
+/// from this process's share: every process calls it and gets the summary of all the rows, the
+/// same to the bit as in one process. The Gram matrix is the shared loss's; every sum over rows
+/// (the residuals' squares and moments, Durbin–Watson's differences, which pair the last
+/// residual of a share with the first of the next, the targets' total sum of squares, the
+/// weights' logarithms) is taken in blocks of rows in row order ([`ROW_BLOCK`]), as one
+/// process takes it. The covariance is the classical one (`nonrobust`): the sandwiches'
+/// middle terms and the leverages are not summed across processes yet.
+///
+/// # Errors
+/// As [`ols_summary_weighted`], on every process when any share's weights fail.
+pub fn ols_summary_shared<'x>(
+    model: &FittedLinearRegression,
+    x: impl Into<DesignMatrix<'x>>,
+    y: ArrayView1<'_, f64>,
+    sample_weight: Option<ArrayView1<'_, f64>>,
+    fit_intercept: bool,
+    share: &RowShare,
+) -> Result<OlsSummary, ModelError> {
+    let (x, nonrobust) = (x.into(), CovarianceType::NonRobust);
+    ols_summary_of(
+        model,
+        x,
+        y,
+        sample_weight,
+        fit_intercept,
+        nonrobust,
+        Some(share),
+    )
+}
+
+/// `Σᵢ f(i)` over the `n` rows of this share (`width` sums at once: `f` adds row `i`'s terms
+/// into its slice), in blocks of [`ROW_BLOCK`] rows, each summed in row order from zero, then
+/// the blocks in order, across the processes sharing the rows when `share` is given: the same
+/// bits alone and on shared rows (every process must call it then).
+fn row_sums(
+    n: usize,
+    width: usize,
+    share: Option<&RowShare>,
+    f: impl Fn(usize, &mut [f64]),
+) -> Vec<f64> {
+    let blocks = n.div_ceil(ROW_BLOCK);
+    let mut partials = vec![0.0; blocks * width];
+    for (b, part) in partials.chunks_mut(width.max(1)).enumerate() {
+        for i in b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(n) {
+            f(i, part);
+        }
+    }
+    match share {
+        Some(share) => share.sum_chunks(&partials, width),
+        None => partials
+            .chunks(width.max(1))
+            .fold(vec![0.0; width], |mut sums, part| {
+                sums.iter_mut().zip(part).for_each(|(s, v)| *s += v);
+                sums
+            }),
+    }
+}
+
+/// [`ols_summary_weighted`], alone or on shared rows.
+fn ols_summary_of(
+    model: &FittedLinearRegression,
+    x: DesignMatrix<'_>,
+    y: ArrayView1<'_, f64>,
+    sample_weight: Option<ArrayView1<'_, f64>>,
+    fit_intercept: bool,
+    covariance_type: CovarianceType,
+    share: Option<&RowShare>,
+) -> Result<OlsSummary, ModelError> {
+    let zero_weight = sample_weight.is_some_and(|s| s.iter().any(|&v| v == 0.0));
+    // A zero weight anywhere is refused everywhere.
+    let zero_weight = match share {
+        Some(share) => !share.all(!zero_weight),
+        None => zero_weight,
+    };
+    if zero_weight {
         return Err(ModelError::NotApplicable(
             "a row of weight 0 has no place in a weighted least-squares summary (statsmodels' WLS counts it as an observation, and its log-likelihood is −∞); leave such rows out",
         ));
@@ -737,14 +825,18 @@ pub fn ols_summary_weighted<'x>(
         ));
     }
     converged(&model.report)?;
-    let x: DesignMatrix<'x> = x.into();
-    let loss = MeanSquaredError::new(x.view(), y.view())?.fit_intercept(fit_intercept);
+    let loss = match share {
+        None => MeanSquaredError::new(x.view(), y.view())?,
+        Some(share) => MeanSquaredError::new_shared(x.view(), y.view(), share)?,
+    }
+    .fit_intercept(fit_intercept);
     let loss = match &sample_weight {
         Some(s) => loss.sample_weight(s.view())?,
         None => loss,
     };
     let params = parameters(&model.coef, model.intercept, &loss)?;
-    let (n, k) = (y.len(), params.len());
+    let (n, k) = (loss.n_samples(), params.len());
+    let rows = y.len();
     let nf = n as f64;
     let df_residuals = n - k;
     // The objective is the (weighted) mean squared residual, its Hessian 2X̃ᵀSX̃ / W.
@@ -761,7 +853,7 @@ pub fn ols_summary_weighted<'x>(
         }
     }
     let squared = residuals.mapv(|e| e * e);
-    let rss = squared.sum();
+    let rss = row_sums(rows, 1, share, |i, sum| sum[0] += squared[i])[0];
     let scale = rss / df_residuals as f64;
     let cov = match covariance_type {
         CovarianceType::NonRobust => &inverse_gram * scale,
@@ -796,20 +888,20 @@ pub fn ols_summary_weighted<'x>(
         table(&params, &cov, |s| t.sf(s), critical)
     };
     let weight = |i: usize| sample_weight.map_or(1.0, |s| s[i]);
-    let tss = if fit_intercept {
-        let mean = match sample_weight {
-            Some(s) => s.dot(&y) / s.sum(),
-            None => y.sum() / nf,
+    let tss = {
+        let mean = if fit_intercept {
+            // [Σ sᵢyᵢ, Σ sᵢ] (Σ yᵢ and N without weights).
+            let sums = row_sums(rows, 2, share, |i, sum| {
+                sum[0] += weight(i) * y[i];
+                sum[1] += weight(i);
+            });
+            sums[0] / sums[1]
+        } else {
+            0.0
         };
-        y.iter()
-            .enumerate()
-            .map(|(i, v)| weight(i) * (v - mean).powi(2))
-            .sum::<f64>()
-    } else {
-        y.iter()
-            .enumerate()
-            .map(|(i, v)| weight(i) * v * v)
-            .sum::<f64>()
+        row_sums(rows, 1, share, |i, sum| {
+            sum[0] += weight(i) * (y[i] - mean).powi(2);
+        })[0]
     };
     let r2 = 1.0 - rss / tss;
     let centered = usize::from(fit_intercept) as f64;
@@ -829,18 +921,42 @@ pub fn ols_summary_weighted<'x>(
         .ok()
         .filter(|_| df_model > 0)
         .map(|f| f.sf(f_statistic));
-    let (skew, kurtosis) = moments(&residuals);
+    let (skew, kurtosis) = moments(&residuals, nf, share);
     let jarque_bera = nf / 6.0 * (skew * skew + (kurtosis - 3.0).powi(2) / 4.0);
     let jarque_bera_p_value = ChiSquared::new(2.0).map_or(f64::NAN, |c| c.sf(jarque_bera));
-    let durbin_watson = residuals
-        .windows(2)
-        .into_iter()
-        .map(|w| (w[1] - w[0]).powi(2))
-        .sum::<f64>()
+    // Σ (eₜ − eₜ₋₁)² over every row after the first of the whole data: a share's first row
+    // pairs with the last residual of the share before it.
+    let previous = match share {
+        None => None,
+        Some(share) => {
+            let mut last_before = None;
+            share.fold(|before| {
+                last_before = before.as_deref().and_then(<[f64]>::first).copied();
+                residuals
+                    .last()
+                    .map_or_else(|| before.unwrap_or_default(), |&e| vec![e])
+            });
+            last_before
+        }
+    };
+    let durbin_watson = row_sums(rows, 1, share, |i, sum| {
+        let earlier = if i == 0 {
+            previous
+        } else {
+            Some(residuals[i - 1])
+        };
+        if let Some(e) = earlier {
+            sum[0] += (residuals[i] - e).powi(2);
+        }
+    })[0]
         / rss;
     let condition_number = root_condition(&gram)?;
-    let log_likelihood = -nf / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (rss / nf).ln() + 1.0)
-        + sample_weight.map_or(0.0, |s| s.iter().map(|v| v.ln()).sum::<f64>() / 2.0);
+    let log_weights = match sample_weight {
+        Some(s) => row_sums(rows, 1, share, |i, sum| sum[0] += s[i].ln())[0] / 2.0,
+        None => 0.0,
+    };
+    let log_likelihood =
+        -nf / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (rss / nf).ln() + 1.0) + log_weights;
     let kf = k as f64;
     Ok(OlsSummary {
         coefficients,
@@ -867,13 +983,18 @@ pub fn ols_summary_weighted<'x>(
 
 /// The skewness `m₃ / m₂^{3/2}` and kurtosis `m₄ / m₂²` of `values`, from their moments about
 /// their mean (scipy's biased estimates, as statsmodels prints).
-fn moments(values: &Array1<f64>) -> (f64, f64) {
-    let n = values.len() as f64;
-    let mean = values.sum() / n;
-    let (m2, m3, m4) = values.iter().fold((0.0, 0.0, 0.0), |(a, b, c), &v| {
-        let d = v - mean;
-        (a + d * d, b + d * d * d, c + d * d * d * d)
+///
+/// `n` values in all, this share's `values` among them when the rows are shared (`share`):
+/// the sums are taken in blocks of rows in row order ([`row_sums`]).
+fn moments(values: &Array1<f64>, n: f64, share: Option<&RowShare>) -> (f64, f64) {
+    let rows = values.len();
+    let mean = row_sums(rows, 1, share, |i, sum| sum[0] += values[i])[0] / n;
+    let m = row_sums(rows, 3, share, |i, sum| {
+        let d = values[i] - mean;
+        sum[0] += d * d;
+        sum[1] += d * d * d;
+        sum[2] += d * d * d * d;
     });
-    let (m2, m3, m4) = (m2 / n, m3 / n, m4 / n);
+    let (m2, m3, m4) = (m[0] / n, m[1] / n, m[2] / n);
     (m3 / m2.powf(1.5), m4 / (m2 * m2))
 }

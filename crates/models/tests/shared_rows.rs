@@ -316,3 +316,51 @@ fn parquet_windows_are_the_rows_of_the_whole_file() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn shared_summaries_are_the_summaries_of_all_rows() {
+    use descent_models::inference::{
+        logit_summary, logit_summary_shared, ols_summary_shared, ols_summary_weighted,
+        CovarianceType,
+    };
+    let n = 2 * ROW_BLOCK + 999;
+    let (x, labels, targets) = problem(n, 4);
+    let weights = Array1::from_shape_fn(n, |i| 0.5 + ((i * 13) % 5) as f64 / 4.0);
+    let logit = LogisticRegression::new().penalty(Penalty::None).tol(1e-10);
+    let fit = logit.fit(x.view(), labels.view()).expect("logit");
+    let nonrobust = CovarianceType::NonRobust;
+    // Debug prints every number to the bit (the shortest text that reads back as it).
+    let whole = format!(
+        "{:?}",
+        logit_summary(&fit, x.view(), labels.view(), true, nonrobust)
+    );
+    let ols = LinearRegression::new().solver(Solver::Newton).tol(1e-10);
+    let wls = ols
+        .fit_weighted(x.view(), targets.view(), weights.view())
+        .expect("wls");
+    let w = Some(weights.view());
+    let whole_wls = format!(
+        "{:?}",
+        ols_summary_weighted(&wls, x.view(), targets.view(), w, true, nonrobust)
+    );
+    assert!(
+        whole.starts_with("Ok") && whole_wls.starts_with("Ok"),
+        "{whole} {whole_wls}"
+    );
+    for size in [1, 2, 3] {
+        let shared = on_shares(size, x.view(), labels.view(), |xs, ys, share| {
+            let rows = share.first_row()..share.first_row() + ys.len();
+            let logit = format!("{:?}", logit_summary_shared(&fit, xs, ys, true, share));
+            let (t, s) = (targets.slice(s![rows.clone()]), weights.slice(s![rows]));
+            let wls = format!(
+                "{:?}",
+                ols_summary_shared(&wls, xs, t, Some(s), true, share)
+            );
+            (logit, wls)
+        });
+        for (logit, wls) in shared {
+            assert_eq!(logit, whole, "logit, {size} processes");
+            assert_eq!(wls, whole_wls, "weighted least squares, {size} processes");
+        }
+    }
+}
