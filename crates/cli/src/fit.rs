@@ -767,12 +767,6 @@ fn run_shared<T: Element>(
     if let Some((option, _)) = refused.iter().find(|(_, given)| *given) {
         bail!("{option} is not available for a fit under MPI (each process holds its share of the rows in memory)");
     }
-    let robust = args
-        .cov_type
-        .is_some_and(|c| c != crate::inference::CovTypeArg::Nonrobust);
-    if args.summary && robust {
-        bail!("--summary under MPI takes the nonrobust covariance (the default): the sandwich covariances' middle terms are not summed across processes yet");
-    }
     let (rank, size) = (world.rank(), world.size());
     let reading = std::time::Instant::now();
     let files = world.agree(crate::distributed::data_files(&args.data.data))?;
@@ -843,18 +837,20 @@ fn run_shared<T: Element>(
     let inference = match (&model, args.summary) {
         (_, false) => None,
         (model, true) => {
-            let intercept = !args.no_intercept;
+            let (intercept, cov) = (!args.no_intercept, args.cov_type.unwrap_or_default().into());
             let summary = match (model, w) {
-                (Model::LinearRegression(m), w) => {
-                    descent_models::inference::ols_summary_shared(m, &x, y, w, intercept, &share)
-                        .map(crate::inference::Inference::Ols)
-                }
+                (Model::LinearRegression(m), w) => descent_models::inference::ols_summary_shared(
+                    m, &x, y, w, intercept, cov, &share,
+                )
+                .map(crate::inference::Inference::Ols),
                 (_, Some(_)) => Err(descent_models::ModelError::NotApplicable(
                     crate::inference::WEIGHTED_CLASSIFIER,
                 )),
                 (Model::LogisticRegression(m), None) => {
-                    descent_models::inference::logit_summary_shared(m, &x, y, intercept, &share)
-                        .map(crate::inference::Inference::Logit)
+                    descent_models::inference::logit_summary_shared(
+                        m, &x, y, intercept, cov, &share,
+                    )
+                    .map(crate::inference::Inference::Logit)
                 }
                 (Model::MultinomialLogisticRegression(_), None) => Err(
                     descent_models::ModelError::NotApplicable("multinomial models under MPI"),

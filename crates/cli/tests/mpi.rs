@@ -99,7 +99,31 @@ fn fits_under_mpi_are_the_single_process_fits_bit_for_bit() {
     write_problem(&file, 3 * 8192 + 3000);
     let file = file.to_str().unwrap();
     let cancer = data("breast_cancer.csv");
-    let runs: [&[&str]; 11] = [
+    let runs: [&[&str]; 13] = [
+        &[
+            "--data",
+            file,
+            "--model",
+            "linear",
+            "--target",
+            "t",
+            "--summary",
+            "--weight-column",
+            "s",
+            "--cov-type",
+            "hc3",
+        ],
+        &[
+            "--data",
+            file,
+            "--model",
+            "logistic",
+            "--penalty",
+            "none",
+            "--summary",
+            "--cov-type",
+            "hc0",
+        ],
         &[
             "--data",
             file,
@@ -366,16 +390,6 @@ fn a_failing_rank_ends_every_rank_with_its_error() {
         &["fit", "--data", "/nonexistent.csv", "--model", "logistic"],
     );
     assert!(error.contains("/nonexistent.csv"), "{error}");
-    // A summary that is not summed across processes yet is refused.
-    let args = ["fit", "--data", file, "--model", "linear", "--target", "t"];
-    let error = error_of(
-        2,
-        &[&args[..], &["--summary", "--cov-type", "hc3"]].concat(),
-    );
-    assert!(
-        error.contains("--summary under MPI takes the nonrobust"),
-        "{error}"
-    );
     // What needs all rows at once is refused.
     let cancer = data("breast_cancer.csv");
     let error = error_of(

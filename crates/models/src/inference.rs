@@ -331,16 +331,68 @@ fn covariance(information: &Array2<f64>, scale: f64) -> Result<Array2<f64>, Mode
     Ok(inverse * scale)
 }
 
-/// The sandwich `B (X̃ᵀ diag(ω) X̃) B`.
-fn sandwich(bread: &Array2<f64>, x: &Array2<f64>, omega: &Array1<f64>) -> Array2<f64> {
-    let weighted = x * &omega.view().insert_axis(ndarray::Axis(1));
-    let meat = x.t().dot(&weighted);
-    bread.dot(&meat).dot(bread)
+/// The sandwich `B (X̃ᵀ diag(ω) X̃) B` of the rows of `x` (this process's, with the others'
+/// when the rows are shared: see [`meat`]).
+fn sandwich(
+    bread: &Array2<f64>,
+    x: &Array2<f64>,
+    omega: &Array1<f64>,
+    share: Option<&RowShare>,
+) -> Array2<f64> {
+    let meat = meat(x, omega, share);
+    with_one_blas_thread(|| bread.dot(&meat).dot(bread))
+}
+
+/// `X̃ᵀ diag(ω) X̃` in blocks of [`ROW_BLOCK`] rows: each block's product by BLAS on one thread,
+/// the blocks added in row order, across the processes sharing the rows when `share` is given;
+/// the same bits alone and on shared rows (whose shares are whole blocks).
+fn meat(x: &Array2<f64>, omega: &Array1<f64>, share: Option<&RowShare>) -> Array2<f64> {
+    let (n, k) = x.dim();
+    let mut partials = Vec::with_capacity(n.div_ceil(ROW_BLOCK) * k * k);
+    with_one_blas_thread(|| {
+        for start in (0..n).step_by(ROW_BLOCK) {
+            let rows = start..(start + ROW_BLOCK).min(n);
+            let block = x.slice(ndarray::s![rows.clone(), ..]);
+            let weights = omega.slice(ndarray::s![rows]).insert_axis(ndarray::Axis(1));
+            partials.extend(block.t().dot(&(&block * &weights)).iter());
+        }
+    });
+    let sums = match share {
+        Some(share) => share.sum_chunks(&partials, k * k),
+        None => partials
+            .chunks(k * k)
+            .fold(vec![0.0; k * k], |mut sums, part| {
+                sums.iter_mut().zip(part).for_each(|(s, v)| *s += v);
+                sums
+            }),
+    };
+    Array2::from_shape_vec((k, k), sums).unwrap_or_else(|_| Array2::zeros((k, k)))
+}
+
+/// `f` of each block of [`ROW_BLOCK`] rows of `x`, on one BLAS thread, the results one after
+/// another: the blocks are the same alone and on shared rows, so each row's value is too
+/// (BLAS's value for a row can depend on the rows computed with it).
+fn by_blocks(
+    x: &Array2<f64>,
+    f: impl Fn(ndarray::ArrayView2<'_, f64>) -> Array1<f64>,
+) -> Array1<f64> {
+    let n = x.nrows();
+    let mut out = Vec::with_capacity(n);
+    with_one_blas_thread(|| {
+        for start in (0..n).step_by(ROW_BLOCK) {
+            out.extend(f(
+                x.slice(ndarray::s![start..(start + ROW_BLOCK).min(n), ..])
+            ));
+        }
+    });
+    Array1::from_vec(out)
 }
 
 /// The leverages `hᵢᵢ = x̃ᵢᵀ A x̃ᵢ` of `X̃` for `A = (X̃ᵀX̃)⁻¹`.
 fn leverages(x: &Array2<f64>, inverse_gram: &Array2<f64>) -> Array1<f64> {
-    (x.dot(inverse_gram) * x).sum_axis(ndarray::Axis(1))
+    by_blocks(x, |block| {
+        (block.dot(inverse_gram) * block).sum_axis(ndarray::Axis(1))
+    })
 }
 
 /// The coefficient table of `params` with covariance `cov`, the statistic's two-sided tail
@@ -537,7 +589,7 @@ pub fn mnlogit_summary<'x>(
                 }
             }
         }
-        cov = sandwich(&cov, &scores, &Array1::ones(n));
+        cov = sandwich(&cov, &scores, &Array1::ones(n), None);
     }
     let beta = Array1::from_shape_fn(free, |a| {
         let (c, j) = (a / per_class + 1, a % per_class);
@@ -590,9 +642,8 @@ pub fn logit_summary<'x>(
 /// ([`LogisticRegression::fit_shared`](crate::LogisticRegression::fit_shared)), from this
 /// process's share: every process calls it, and every process gets the summary of all the
 /// rows, the same to the bit as [`logit_summary`] in one process (the log-likelihood and the
-/// information matrix are the shared loss's, the labels' mean is summed in row order). The
-/// covariance is the inverse information (`nonrobust`): the sandwich's middle term is not
-/// summed across processes yet.
+/// information matrix are the shared loss's, the labels' mean is summed in row order, and a
+/// robust covariance's middle term `Σᵢ ωᵢx̃ᵢx̃ᵢᵀ` in blocks of rows in row order).
 ///
 /// # Errors
 /// As [`logit_summary`], on every process when any share's labels fail.
@@ -601,10 +652,17 @@ pub fn logit_summary_shared<'x>(
     x: impl Into<DesignMatrix<'x>>,
     y: ArrayView1<'_, f64>,
     fit_intercept: bool,
+    covariance_type: CovarianceType,
     share: &RowShare,
 ) -> Result<LogitSummary, ModelError> {
-    let nonrobust = CovarianceType::NonRobust;
-    logit_summary_of(model, x.into(), y, fit_intercept, nonrobust, Some(share))
+    logit_summary_of(
+        model,
+        x.into(),
+        y,
+        fit_intercept,
+        covariance_type,
+        Some(share),
+    )
 }
 
 /// [`logit_summary`], alone or on shared rows.
@@ -648,11 +706,11 @@ fn logit_summary_of(
     if covariance_type != CovarianceType::NonRobust {
         // The scores' outer products: (yᵢ − pᵢ)² x̃ᵢx̃ᵢᵀ.
         let design = one_hot_design(&x, fit_intercept);
-        let z = design.dot(&params);
+        let z = by_blocks(&design, |block| block.dot(&params));
         let omega = ndarray::Zip::from(&z)
             .and(&y01)
             .map_collect(|&z, &y| (y - 1.0 / (1.0 + (-z).exp())).powi(2));
-        cov = sandwich(&cov, &design, &omega);
+        cov = sandwich(&cov, &design, &omega, share);
     }
     let normal = Normal::standard();
     let critical = normal.inverse_cdf(0.5 + CONFIDENCE / 2.0);
@@ -744,9 +802,9 @@ pub fn ols_summary_weighted<'x>(
 /// same to the bit as in one process. The Gram matrix is the shared loss's; every sum over rows
 /// (the residuals' squares and moments, Durbin–Watson's differences, which pair the last
 /// residual of a share with the first of the next, the targets' total sum of squares, the
-/// weights' logarithms) is taken in blocks of rows in row order ([`ROW_BLOCK`]), as one
-/// process takes it. The covariance is the classical one (`nonrobust`): the sandwiches'
-/// middle terms and the leverages are not summed across processes yet.
+/// weights' logarithms, the robust covariances' middle terms `Σᵢ ωᵢx̃ᵢx̃ᵢᵀ`) is taken in
+/// blocks of rows in row order ([`ROW_BLOCK`]), as one process takes it; the leverages of HC2
+/// and HC3 are each row's own, from the shared Gram matrix.
 ///
 /// # Errors
 /// As [`ols_summary_weighted`], on every process when any share's weights fail.
@@ -756,17 +814,19 @@ pub fn ols_summary_shared<'x>(
     y: ArrayView1<'_, f64>,
     sample_weight: Option<ArrayView1<'_, f64>>,
     fit_intercept: bool,
+    covariance_type: CovarianceType,
     share: &RowShare,
 ) -> Result<OlsSummary, ModelError> {
-    let (x, nonrobust) = (x.into(), CovarianceType::NonRobust);
+    let x = x.into();
+    let shared = Some(share);
     ols_summary_of(
         model,
         x,
         y,
         sample_weight,
         fit_intercept,
-        nonrobust,
-        Some(share),
+        covariance_type,
+        shared,
     )
 }
 
@@ -843,7 +903,7 @@ fn ols_summary_of(
     let gram = loss.hessian(&params) * (loss.sample_weight_sum() / 2.0);
     let inverse_gram = covariance(&gram, 1.0)?;
     let mut design = one_hot_design(&x, fit_intercept);
-    let mut residuals = &y - &design.dot(&params);
+    let mut residuals = &y - &by_blocks(&design, |block| block.dot(&params));
     // Whitened: each row times √sᵢ.
     let root_weight = sample_weight.map(|s| s.mapv(f64::sqrt));
     if let Some(root) = &root_weight {
@@ -857,9 +917,9 @@ fn ols_summary_of(
     let scale = rss / df_residuals as f64;
     let cov = match covariance_type {
         CovarianceType::NonRobust => &inverse_gram * scale,
-        CovarianceType::Hc0 => sandwich(&inverse_gram, &design, &squared),
+        CovarianceType::Hc0 => sandwich(&inverse_gram, &design, &squared, share),
         CovarianceType::Hc1 => {
-            sandwich(&inverse_gram, &design, &squared) * (nf / df_residuals as f64)
+            sandwich(&inverse_gram, &design, &squared, share) * (nf / df_residuals as f64)
         }
         CovarianceType::Hc2 | CovarianceType::Hc3 => {
             let power = if covariance_type == CovarianceType::Hc2 {
@@ -871,7 +931,7 @@ fn ols_summary_of(
             let omega = ndarray::Zip::from(&squared)
                 .and(&h)
                 .map_collect(|&e2, &h| e2 / (1.0 - h).powi(power));
-            sandwich(&inverse_gram, &design, &omega)
+            sandwich(&inverse_gram, &design, &omega, share)
         }
     };
     let df_model = k - usize::from(fit_intercept);

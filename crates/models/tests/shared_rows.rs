@@ -347,20 +347,34 @@ fn shared_summaries_are_the_summaries_of_all_rows() {
         whole.starts_with("Ok") && whole_wls.starts_with("Ok"),
         "{whole} {whole_wls}"
     );
+    let hc3 = CovarianceType::Hc3;
+    let robust_wls = format!(
+        "{:?}",
+        ols_summary_weighted(&wls, x.view(), targets.view(), w, true, hc3)
+    );
+    let hc0 = CovarianceType::Hc0;
+    let robust_logit = format!(
+        "{:?}",
+        logit_summary(&fit, x.view(), labels.view(), true, hc0)
+    );
     for size in [1, 2, 3] {
         let shared = on_shares(size, x.view(), labels.view(), |xs, ys, share| {
             let rows = share.first_row()..share.first_row() + ys.len();
-            let logit = format!("{:?}", logit_summary_shared(&fit, xs, ys, true, share));
+            let logit = |c| format!("{:?}", logit_summary_shared(&fit, xs, ys, true, c, share));
             let (t, s) = (targets.slice(s![rows.clone()]), weights.slice(s![rows]));
-            let wls = format!(
-                "{:?}",
-                ols_summary_shared(&wls, xs, t, Some(s), true, share)
-            );
-            (logit, wls)
+            let wls = |c| {
+                format!(
+                    "{:?}",
+                    ols_summary_shared(&wls, xs, t, Some(s), true, c, share)
+                )
+            };
+            (logit(nonrobust), wls(nonrobust), wls(hc3), logit(hc0))
         });
-        for (logit, wls) in shared {
+        for (logit, wls, robust, robust_l) in shared {
             assert_eq!(logit, whole, "logit, {size} processes");
             assert_eq!(wls, whole_wls, "weighted least squares, {size} processes");
+            assert_eq!(robust, robust_wls, "HC3, {size} processes");
+            assert_eq!(robust_l, robust_logit, "logit HC0, {size} processes");
         }
     }
 }
