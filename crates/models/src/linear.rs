@@ -206,7 +206,14 @@ impl LinearRegression {
             start.push(previous.intercept);
         }
         let start = Array1::from_vec(start);
-        self.fit_with_start(x.into(), y, sample_weight, Some(&start), &mut Unobserved)
+        self.fit_with_start(
+            x.into(),
+            y,
+            sample_weight,
+            Some(&start),
+            &mut Unobserved,
+            None,
+        )
     }
 
     /// Fits the model to features `x` (one row per sample) and targets `y`.
@@ -233,7 +240,7 @@ impl LinearRegression {
         y: ArrayView1<'_, f64>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLinearRegression, ModelError> {
-        self.fit_with_start(x.into(), y, None, None, observer)
+        self.fit_with_start(x.into(), y, None, None, observer, None)
     }
 
     /// As [`fit`](Self::fit), with each row's squared error multiplied by its weight
@@ -264,7 +271,14 @@ impl LinearRegression {
         y: ArrayView1<'_, f64>,
         sample_weight: ArrayView1<'_, f64>,
     ) -> Result<FittedLinearRegression, ModelError> {
-        self.fit_with_start(x.into(), y, Some(sample_weight), None, &mut Unobserved)
+        self.fit_with_start(
+            x.into(),
+            y,
+            Some(sample_weight),
+            None,
+            &mut Unobserved,
+            None,
+        )
     }
 
     /// As [`fit_weighted`](Self::fit_weighted), telling `observer` about each iteration of
@@ -279,9 +293,12 @@ impl LinearRegression {
         sample_weight: Option<ArrayView1<'_, f64>>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLinearRegression, ModelError> {
-        self.fit_with_start(x.into(), y, sample_weight, None, observer)
+        self.fit_with_start(x.into(), y, sample_weight, None, observer, None)
     }
 
+    /// The fit, from `start` when given; on this process's share of rows shared among
+    /// processes when `share` is given (every sum over rows then sums over every share, and
+    /// the smooth solvers alone run: Newton by default).
     fn fit_with_start(
         &self,
         x: DesignMatrix<'_>,
@@ -289,9 +306,26 @@ impl LinearRegression {
         sample_weight: Option<ArrayView1<'_, f64>>,
         start: Option<&Array1<f64>>,
         observer: &mut dyn Observer<Array1<f64>>,
+        share: Option<&RowShare>,
     ) -> Result<FittedLinearRegression, ModelError> {
         check_l1_ratio(self.l1_ratio.is_some(), self.l1_ratio, "an elastic net")?;
-        let mut loss = MeanSquaredError::new(&x, y.view())?.fit_intercept(self.fit_intercept);
+        if share.is_some()
+            && (self.l1_ratio.is_some()
+                || matches!(
+                    self.solver,
+                    Some(Solver::LeastSquares | Solver::ProximalNewton | Solver::Fista)
+                ))
+        {
+            return Err(ObjectiveError::NotShareable(
+                "an L1 or elastic-net penalty, or a closed-form or proximal solver",
+            )
+            .into());
+        }
+        let mut loss = match share {
+            None => MeanSquaredError::new(&x, y.view())?,
+            Some(share) => MeanSquaredError::new_shared(&x, y.view(), share)?,
+        }
+        .fit_intercept(self.fit_intercept);
         if let Some(s) = &sample_weight {
             loss = loss.sample_weight(s.view())?;
         }
@@ -312,14 +346,24 @@ impl LinearRegression {
             return Ok(self.fitted(report, solver, None, p));
         }
         non_negative("alpha", self.alpha)?;
-        let objective = L2Regularized::with_c(loss, self.c())?;
+        // ‖r‖² + α‖w‖² over N is MSE + ‖w‖²/(2CN) with C = 1/(2α).
+        let c = if self.alpha > 0.0 {
+            1.0 / (2.0 * self.alpha)
+        } else {
+            f64::INFINITY
+        };
+        let objective = L2Regularized::with_c(loss, c)?;
         // The closed forms factor a dense copy of X; categorical columns are never expanded
         // into one, so such a design is fitted iteratively (Newton: one step for least
         // squares while the Hessian is small).
-        let solver = self.solver.unwrap_or_else(|| match x.categorical() {
-            [] => Solver::LeastSquares,
-            _ => Solver::for_parameters(p + usize::from(self.fit_intercept)),
-        });
+        let solver = self
+            .solver
+            .unwrap_or_else(|| match (x.categorical(), share) {
+                ([], None) => Solver::LeastSquares,
+                // On shared rows: Newton, one Gram matrix summed over every share.
+                (_, Some(_)) => Solver::Newton,
+                _ => Solver::for_parameters(p + usize::from(self.fit_intercept)),
+            });
         let mut rank = None;
         let report = match solver {
             Solver::LeastSquares => {
@@ -372,7 +416,16 @@ impl LinearRegression {
                     non_zeros: None,
                 }
             }
-            solver => self.minimize_smooth(&objective, &x, solver, start, observer)?,
+            solver => {
+                let settings = self.iterative();
+                let curvature = Curvature {
+                    loss: 2.0,
+                    penalty: objective.strength(),
+                };
+                minimize_linear_model(
+                    &objective, &x, solver, &settings, start, curvature, observer,
+                )?
+            }
         };
         Ok(self.fitted(report, solver, rank, p))
     }
@@ -410,63 +463,8 @@ impl LinearRegression {
         sample_weight: Option<ArrayView1<'_, f64>>,
         share: &RowShare,
     ) -> Result<FittedLinearRegression, ModelError> {
-        check_l1_ratio(self.l1_ratio.is_some(), self.l1_ratio, "an elastic net")?;
-        let solver = self.solver.unwrap_or(Solver::Newton);
-        if self.l1_ratio.is_some()
-            || matches!(
-                solver,
-                Solver::LeastSquares | Solver::ProximalNewton | Solver::Fista
-            )
-        {
-            return Err(ObjectiveError::NotShareable(
-                "an L1 or elastic-net penalty, or a closed-form or proximal solver",
-            )
-            .into());
-        }
-        non_negative("alpha", self.alpha)?;
         let x = x.into();
-        let mut loss =
-            MeanSquaredError::new_shared(&x, y.view(), share)?.fit_intercept(self.fit_intercept);
-        if let Some(s) = &sample_weight {
-            loss = loss.sample_weight(s.view())?;
-        }
-        let objective = L2Regularized::with_c(loss, self.c())?;
-        let report = self.minimize_smooth(&objective, &x, solver, None, &mut Unobserved)?;
-        Ok(self.fitted(report, solver, None, x.ncols()))
-    }
-
-    /// `C` of the L2 penalty in the mean squared error's units: `‖r‖² + α‖w‖²` over `N` is
-    /// `MSE + ‖w‖²/(2CN)` with `C = 1/(2α)` (infinite, no penalty, at `α = 0`).
-    fn c(&self) -> f64 {
-        if self.alpha > 0.0 {
-            1.0 / (2.0 * self.alpha)
-        } else {
-            f64::INFINITY
-        }
-    }
-
-    /// Minimizes the (ridge-penalized) mean squared error with an iterative smooth solver.
-    fn minimize_smooth(
-        &self,
-        objective: &L2Regularized<MeanSquaredError<'_>>,
-        x: &DesignMatrix<'_>,
-        solver: Solver,
-        start: Option<&Array1<f64>>,
-        observer: &mut dyn Observer<Array1<f64>>,
-    ) -> Result<Report<Array1<f64>>, ModelError> {
-        let curvature = Curvature {
-            loss: 2.0,
-            penalty: objective.strength(),
-        };
-        minimize_linear_model(
-            objective,
-            x,
-            solver,
-            &self.iterative(),
-            start,
-            curvature,
-            observer,
-        )
+        self.fit_with_start(x, y, sample_weight, None, &mut Unobserved, Some(share))
     }
 
     fn fitted(

@@ -344,7 +344,7 @@ impl LogisticRegression {
         x: impl Into<DesignMatrix<'x>>,
         y: ArrayView1<'_, f64>,
     ) -> Result<FittedLogisticRegression, ModelError> {
-        self.fit_with_start(x.into(), y, None, None, &mut Unobserved)
+        self.fit_with_start(x.into(), y, None, None, &mut Unobserved, None)
     }
 
     /// As [`fit`](Self::fit), with each row's loss multiplied by its weight `sᵢ ≥ 0`
@@ -377,7 +377,14 @@ impl LogisticRegression {
         y: ArrayView1<'_, f64>,
         sample_weight: ArrayView1<'_, f64>,
     ) -> Result<FittedLogisticRegression, ModelError> {
-        self.fit_with_start(x.into(), y, Some(sample_weight), None, &mut Unobserved)
+        self.fit_with_start(
+            x.into(),
+            y,
+            Some(sample_weight),
+            None,
+            &mut Unobserved,
+            None,
+        )
     }
 
     /// As [`fit_weighted`](Self::fit_weighted), telling `observer` about each iteration (as
@@ -392,7 +399,7 @@ impl LogisticRegression {
         sample_weight: Option<ArrayView1<'_, f64>>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLogisticRegression, ModelError> {
-        self.fit_with_start(x.into(), y, sample_weight, None, observer)
+        self.fit_with_start(x.into(), y, sample_weight, None, observer, None)
     }
 
     /// As [`fit`](Self::fit), telling `observer` about each iteration of the solver (whose
@@ -408,7 +415,7 @@ impl LogisticRegression {
         y: ArrayView1<'_, f64>,
         observer: &mut dyn Observer<Array1<f64>>,
     ) -> Result<FittedLogisticRegression, ModelError> {
-        self.fit_with_start(x.into(), y, None, None, observer)
+        self.fit_with_start(x.into(), y, None, None, observer, None)
     }
 
     /// As [`fit`](Self::fit), starting from the parameters of `previous` (a warm start, for
@@ -442,7 +449,14 @@ impl LogisticRegression {
             start.push(previous.intercept);
         }
         let start = Array1::from_vec(start);
-        self.fit_with_start(x.into(), y, sample_weight, Some(&start), &mut Unobserved)
+        self.fit_with_start(
+            x.into(),
+            y,
+            sample_weight,
+            Some(&start),
+            &mut Unobserved,
+            None,
+        )
     }
 
     /// Fits the multinomial (softmax) model to labels of `K ≥ 2` classes: scikit-learn's
@@ -588,6 +602,9 @@ impl LogisticRegression {
         Ok(())
     }
 
+    /// The fit, from `start` when given; on this process's share of rows shared among
+    /// processes when `share` is given (every step that sums over rows then sums over every
+    /// share, and the smooth solvers alone run).
     fn fit_with_start(
         &self,
         x: DesignMatrix<'_>,
@@ -595,17 +612,33 @@ impl LogisticRegression {
         sample_weight: Option<ArrayView1<'_, f64>>,
         start: Option<&Array1<f64>>,
         observer: &mut dyn Observer<Array1<f64>>,
+        share: Option<&RowShare>,
     ) -> Result<FittedLogisticRegression, ModelError> {
         self.validate()?;
-        let (classes, y01) = binary_labels(y)?;
-        let weights = self.row_weights(sample_weight, &classes, &y01, None)?;
-        let mut loss = LogLoss::new(&x, &y01)?.fit_intercept(self.fit_intercept);
+        let sparse = matches!(self.penalty, Penalty::L1 | Penalty::ElasticNet);
+        if share.is_some()
+            && (sparse || matches!(self.solver, Some(Solver::ProximalNewton | Solver::Fista)))
+        {
+            return Err(ObjectiveError::NotShareable(
+                "an L1 or elastic-net penalty (the proximal solvers)",
+            )
+            .into());
+        }
+        let (classes, y01) = match share {
+            None => binary_labels(y)?,
+            Some(share) => shared_binary_labels(y, share)?,
+        };
+        let weights = self.row_weights(sample_weight, &classes, &y01, share)?;
+        let mut loss = match share {
+            None => LogLoss::new(&x, &y01)?,
+            Some(share) => LogLoss::new_shared(&x, &y01, share)?,
+        }
+        .fit_intercept(self.fit_intercept);
         if let Some(s) = &weights {
             loss = loss.sample_weight(s.view())?;
         }
         let settings = self.iterative();
         let p = x.ncols();
-        let sparse = matches!(self.penalty, Penalty::L1 | Penalty::ElasticNet);
         let solver = self.solver.unwrap_or_else(|| {
             if sparse {
                 Solver::for_sparse()
@@ -629,70 +662,30 @@ impl LogisticRegression {
                 loss, penalty, &x, solver, &settings, start, intercept, observer,
             )?
         } else {
-            self.minimize_smooth(loss, &x, solver, start, observer)?
-        };
-        let (coef, intercept) = self.split(&report.x, p);
-        if self.penalty == Penalty::None
-            && report.termination != Termination::Interrupted
-            && separates(
-                &x,
-                &y01,
-                weights.as_ref().map(|s| s.view()),
-                (&coef, intercept),
+            let c = match self.penalty {
+                Penalty::None => f64::INFINITY,
+                _ => self.c,
+            };
+            let objective = L2Regularized::with_c(loss, c)?;
+            let curvature = Curvature {
+                loss: 0.25,
+                penalty: objective.strength(),
+            };
+            minimize_linear_model(
+                &objective, &x, solver, &settings, start, curvature, observer,
             )?
-        {
-            report.termination = Termination::KeepsDecreasing;
+        };
+        let coef = report.x.slice(s![..p]).to_owned();
+        let intercept = if self.fit_intercept { report.x[p] } else { 0.0 };
+        if self.penalty == Penalty::None && report.termination != Termination::Interrupted {
+            let weights = weights.as_ref().map(|s| s.view());
+            let separated = separates(&x, &y01, weights, (&coef, intercept))?;
+            // On shared rows, every share must be separated by the hyperplane.
+            if share.map_or(separated, |share| share.all(separated)) {
+                report.termination = Termination::KeepsDecreasing;
+            }
         }
-        Ok(self.fitted(coef, intercept, classes, solver, report))
-    }
-
-    /// Minimizes `C·Σ loss + ½‖w‖²` (or the loss alone without a penalty) with a smooth
-    /// solver, preconditioned as set.
-    fn minimize_smooth(
-        &self,
-        loss: LogLoss<'_>,
-        x: &DesignMatrix<'_>,
-        solver: Solver,
-        start: Option<&Array1<f64>>,
-        observer: &mut dyn Observer<Array1<f64>>,
-    ) -> Result<Report<Array1<f64>>, ModelError> {
-        let c = match self.penalty {
-            Penalty::None => f64::INFINITY,
-            _ => self.c,
-        };
-        let objective = L2Regularized::with_c(loss, c)?;
-        let curvature = Curvature {
-            loss: 0.25,
-            penalty: objective.strength(),
-        };
-        minimize_linear_model(
-            &objective,
-            x,
-            solver,
-            &self.iterative(),
-            start,
-            curvature,
-            observer,
-        )
-    }
-
-    /// `(w, b)` of a solution with `p` coefficients (`b = 0` without an intercept).
-    fn split(&self, solution: &Array1<f64>, p: usize) -> (Array1<f64>, f64) {
-        let coef = solution.slice(s![..p]).to_owned();
-        let intercept = if self.fit_intercept { solution[p] } else { 0.0 };
-        (coef, intercept)
-    }
-
-    /// The fitted model of these settings.
-    fn fitted(
-        &self,
-        coef: Array1<f64>,
-        intercept: f64,
-        classes: [f64; 2],
-        solver: Solver,
-        report: Report<Array1<f64>>,
-    ) -> FittedLogisticRegression {
-        FittedLogisticRegression {
+        Ok(FittedLogisticRegression {
             coef,
             intercept,
             classes,
@@ -702,7 +695,7 @@ impl LogisticRegression {
             l1_ratio: self.l1_ratio,
             solver,
             report,
-        }
+        })
     }
 
     /// As [`fit`](Self::fit), on this process's share of rows shared among processes (see
@@ -770,36 +763,8 @@ impl LogisticRegression {
         sample_weight: Option<ArrayView1<'_, f64>>,
         share: &RowShare,
     ) -> Result<FittedLogisticRegression, ModelError> {
-        self.validate()?;
-        if matches!(self.penalty, Penalty::L1 | Penalty::ElasticNet)
-            || matches!(self.solver, Some(Solver::ProximalNewton | Solver::Fista))
-        {
-            return Err(ObjectiveError::NotShareable(
-                "an L1 or elastic-net penalty (the proximal solvers)",
-            )
-            .into());
-        }
         let x = x.into();
-        let (classes, y01) = shared_binary_labels(y, share)?;
-        let weights = self.row_weights(sample_weight, &classes, &y01, Some(share))?;
-        let mut loss = LogLoss::new_shared(&x, &y01, share)?.fit_intercept(self.fit_intercept);
-        if let Some(s) = &weights {
-            loss = loss.sample_weight(s.view())?;
-        }
-        let p = x.ncols();
-        let solver = self
-            .solver
-            .unwrap_or_else(|| Solver::for_parameters(p + usize::from(self.fit_intercept)));
-        let mut report = self.minimize_smooth(loss, &x, solver, None, &mut Unobserved)?;
-        let (coef, intercept) = self.split(&report.x, p);
-        if self.penalty == Penalty::None && report.termination != Termination::Interrupted {
-            let weights = weights.as_ref().map(|s| s.view());
-            let mine = separates(&x, &y01, weights, (&coef, intercept))?;
-            if share.all(mine) {
-                report.termination = Termination::KeepsDecreasing;
-            }
-        }
-        Ok(self.fitted(coef, intercept, classes, solver, report))
+        self.fit_with_start(x, y, sample_weight, None, &mut Unobserved, Some(share))
     }
 }
 
