@@ -517,48 +517,9 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
         prepared.model_file(model.clone()).save(path)?;
     }
     let seconds = (read_seconds, fit_seconds);
-    // The coefficients' names, the intercept's last when fitted: --summary's rows.
-    let mut names = prepared.feature_names.clone();
-    if !args.no_intercept {
-        names.push("intercept".to_owned());
-    }
-    // A multinomial model's rows are per compared class (all but the first, the reference):
-    // "feature [class]".
-    let per_class = names.len();
-    if let Model::MultinomialLogisticRegression(m) = &model {
-        let labels = prepared.encoding.as_ref().and_then(|e| e.labels.clone());
-        let label = |k: usize| match &labels {
-            Some(l) => l[k].clone(),
-            None => m.classes[k].to_string(),
-        };
-        names = (1..m.n_classes())
-            .flat_map(|k| names.iter().map(move |n| (n.clone(), k)))
-            .map(|(n, k)| format!("{n} [{}]", label(k)))
-            .collect();
-    }
-    let mut warnings = Vec::new();
-    let summarizing = std::time::Instant::now();
-    let inference = if args.summary {
-        let cov = args.cov_type.unwrap_or_default().into();
-        // Class weights are row weights too: a classifier with them has no summary yet, as
-        // with sample weights (an unweighted table of a weighted fit would be wrong).
-        let summary = match prepared.class_weight {
-            Some(_) => Err(descent_models::ModelError::NotApplicable(
-                crate::inference::WEIGHTED_CLASSIFIER,
-            )),
-            None => crate::inference::summarize(&model, &x, y, w, !args.no_intercept, cov),
-        };
-        summary
-            .map_err(|e| {
-                let intercept = (!args.no_intercept).then(|| per_class - 1);
-                let why = crate::inference::explain(&e, &names, intercept);
-                warnings.push(format!("no --summary: {why}"));
-            })
-            .ok()
-    } else {
-        None
-    };
-    let summary_seconds = args.summary.then(|| summarizing.elapsed().as_secs_f64());
+    let names = coefficient_names(args, &prepared, &model);
+    let (inference, summary_seconds, mut warnings) =
+        inference_of(args, &model, &prepared, (&x, y, w), &names, None);
     let mut summary = summarize(
         args,
         &model,
@@ -570,22 +531,102 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     );
     summary.inference = inference;
     summary.summary_seconds = summary_seconds;
-    if args.json {
-        output::write_json(out, &summary)?;
-    } else {
-        write_fit_summary(out, &summary)?;
-        if let Some(inference) = &summary.inference {
-            crate::inference::write_table(out, inference, &names)?;
-        }
-        if let Some(path) = &args.out {
-            writeln!(out, "\nsaved to {}", path.display())?;
-        }
-    }
+    write_fit(out, args, &summary, &names)?;
     warnings.extend(summary.warning.clone());
     Ok(Outcome {
         strict_failure: args.strict && !summary.converged,
         warnings,
     })
+}
+
+/// The coefficients' names, the intercept's last when fitted: `--summary`'s rows. A
+/// multinomial model's rows are per compared class (all but the first, the reference):
+/// "feature [class]".
+fn coefficient_names<T: Element>(
+    args: &FitArgs,
+    prepared: &Prepared<T>,
+    model: &Model,
+) -> Vec<String> {
+    let mut names = prepared.feature_names.clone();
+    if !args.no_intercept {
+        names.push("intercept".to_owned());
+    }
+    if let Model::MultinomialLogisticRegression(m) = model {
+        let labels = prepared.encoding.as_ref().and_then(|e| e.labels.clone());
+        let label = |k: usize| match &labels {
+            Some(l) => l[k].clone(),
+            None => m.classes[k].to_string(),
+        };
+        names = (1..m.n_classes())
+            .flat_map(|k| names.iter().map(move |n| (n.clone(), k)))
+            .map(|(n, k)| format!("{n} [{}]", label(k)))
+            .collect();
+    }
+    names
+}
+
+/// With `--summary`: statsmodels' summary of the fit (of every share's rows under MPI,
+/// `share`), the seconds it took, and otherwise the warning that says why there is none.
+fn inference_of<T: Element>(
+    args: &FitArgs,
+    model: &Model,
+    prepared: &Prepared<T>,
+    (x, y, w): (
+        &DesignMatrix<'_>,
+        ArrayView1<'_, f64>,
+        Option<ArrayView1<'_, f64>>,
+    ),
+    names: &[String],
+    share: Option<&descent_objectives::RowShare>,
+) -> (
+    Option<crate::inference::Inference>,
+    Option<f64>,
+    Vec<String>,
+) {
+    if !args.summary {
+        return (None, None, Vec::new());
+    }
+    let summarizing = std::time::Instant::now();
+    let cov = args.cov_type.unwrap_or_default().into();
+    // Class weights are row weights too: a classifier with them has no summary yet, as with
+    // sample weights (an unweighted table of a weighted fit would be wrong).
+    let summary = match prepared.class_weight {
+        Some(_) => Err(descent_models::ModelError::NotApplicable(
+            crate::inference::WEIGHTED_CLASSIFIER,
+        )),
+        None => crate::inference::summarize(model, x, y, w, !args.no_intercept, cov, share),
+    };
+    let seconds = Some(summarizing.elapsed().as_secs_f64());
+    match summary {
+        Ok(inference) => (Some(inference), seconds, Vec::new()),
+        Err(e) => {
+            // The intercept is the last of each class's coefficients.
+            let per_class = prepared.feature_names.len() + usize::from(!args.no_intercept);
+            let intercept = (!args.no_intercept).then(|| per_class - 1);
+            let why = crate::inference::explain(&e, names, intercept);
+            (None, seconds, vec![format!("no --summary: {why}")])
+        }
+    }
+}
+
+/// Prints a fit: its JSON, or its summary with `--summary`'s table and where it was saved.
+fn write_fit(
+    out: &mut impl Write,
+    args: &FitArgs,
+    summary: &FitSummary,
+    names: &[String],
+) -> Result<()> {
+    if args.json {
+        return output::write_json(out, summary);
+    }
+    write_fit_summary(out, summary)?;
+    if let Some(inference) = &summary.inference {
+        crate::inference::write_table(out, inference, names)?;
+    }
+    if let Some(path) = &args.out {
+        writeln!(out, "\nsaved to {}", path.display())?;
+    }
+    Ok(())
 }
 
 impl SolverName {
@@ -832,44 +873,9 @@ fn run_shared<T: Element>(
     let warning = fit_warning(&model, &settings, x.ncols());
     // The statistics are of every share: each rank computes them with the others (the same
     // verdict everywhere), rank 0 prints them.
-    let summarizing = std::time::Instant::now();
-    let mut warnings = Vec::new();
-    let inference = match (&model, args.summary) {
-        (_, false) => None,
-        (model, true) => {
-            let (intercept, cov) = (!args.no_intercept, args.cov_type.unwrap_or_default().into());
-            let summary = match (model, w) {
-                (Model::LinearRegression(m), w) => descent_models::inference::ols_summary_shared(
-                    m, &x, y, w, intercept, cov, &share,
-                )
-                .map(crate::inference::Inference::Ols),
-                (_, Some(_)) => Err(descent_models::ModelError::NotApplicable(
-                    crate::inference::WEIGHTED_CLASSIFIER,
-                )),
-                (Model::LogisticRegression(m), None) => {
-                    descent_models::inference::logit_summary_shared(
-                        m, &x, y, intercept, cov, &share,
-                    )
-                    .map(crate::inference::Inference::Logit)
-                }
-                (Model::MultinomialLogisticRegression(_), None) => Err(
-                    descent_models::ModelError::NotApplicable("multinomial models under MPI"),
-                ),
-            };
-            match summary {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    let mut names = prepared.feature_names.clone();
-                    names.extend((!args.no_intercept).then(|| "intercept".to_owned()));
-                    let intercept = (!args.no_intercept).then(|| names.len() - 1);
-                    let why = crate::inference::explain(&e, &names, intercept);
-                    warnings.push(format!("no --summary: {why}"));
-                    None
-                }
-            }
-        }
-    };
-    let summary_seconds = args.summary.then(|| summarizing.elapsed().as_secs_f64());
+    let names = coefficient_names(args, &prepared, &model);
+    let (inference, summary_seconds, mut warnings) =
+        inference_of(args, &model, &prepared, (&x, y, w), &names, Some(&share));
     let train = if args.no_metrics {
         None
     } else {
@@ -902,19 +908,7 @@ fn run_shared<T: Element>(
     if let Some(path) = &args.out {
         prepared.model_file(model.clone()).save(path)?;
     }
-    if args.json {
-        output::write_json(out, &summary)?;
-    } else {
-        write_fit_summary(out, &summary)?;
-        if let Some(inference) = &summary.inference {
-            let mut names = prepared.feature_names.clone();
-            names.extend((!args.no_intercept).then(|| "intercept".to_owned()));
-            crate::inference::write_table(out, inference, &names)?;
-        }
-        if let Some(path) = &args.out {
-            writeln!(out, "\nsaved to {}", path.display())?;
-        }
-    }
+    write_fit(out, args, &summary, &names)?;
     warnings.extend(summary.warning);
     Ok(Outcome {
         strict_failure,

@@ -3,11 +3,11 @@
 
 use crate::output::scientific;
 use descent_models::inference::{
-    logit_summary, mnlogit_summary, ols_summary, ols_summary_weighted, Coefficient, CovarianceType,
-    Likelihood, LogitSummary, MnLogitSummary, OlsSummary,
+    logit_summary, logit_summary_shared, mnlogit_summary, ols_summary_shared, ols_summary_weighted,
+    Coefficient, CovarianceType, Likelihood, LogitSummary, MnLogitSummary, OlsSummary,
 };
 use descent_models::{Model, ModelError};
-use descent_objectives::DesignMatrix;
+use descent_objectives::{DesignMatrix, RowShare};
 use ndarray::ArrayView1;
 use serde::Serialize;
 use std::io::Write;
@@ -57,9 +57,13 @@ pub(crate) const WEIGHTED_CLASSIFIER: &str = "the summary of a classifier fitted
 /// classifier has none yet (statsmodels' counterpart, `GLM` with `freq_weights`, prints
 /// another table than `Logit`).
 ///
+/// With rows shared among MPI processes (`share`), every process calls this with its share,
+/// and gets the summary of all the rows.
+///
 /// # Errors
 /// Why there is none: a penalized fit (classical standard errors do not apply), a fit that
-/// did not converge, a singular information matrix, a weighted classifier.
+/// did not converge, a singular information matrix, a weighted classifier, a multinomial
+/// model on shared rows.
 pub(crate) fn summarize(
     model: &Model,
     x: &DesignMatrix<'_>,
@@ -67,23 +71,28 @@ pub(crate) fn summarize(
     w: Option<ArrayView1<'_, f64>>,
     fit_intercept: bool,
     cov: CovarianceType,
+    share: Option<&RowShare>,
 ) -> Result<Inference, ModelError> {
-    if let (Some(_), Model::LinearRegression(m)) = (w, model) {
-        return ols_summary_weighted(m, x.view(), y, w, fit_intercept, cov).map(Inference::Ols);
-    }
-    if w.is_some() {
-        return Err(ModelError::NotApplicable(WEIGHTED_CLASSIFIER));
-    }
-    match model {
-        Model::LogisticRegression(m) => {
+    match (model, share) {
+        (Model::LinearRegression(m), None) => {
+            ols_summary_weighted(m, x.view(), y, w, fit_intercept, cov).map(Inference::Ols)
+        }
+        (Model::LinearRegression(m), Some(share)) => {
+            ols_summary_shared(m, x.view(), y, w, fit_intercept, cov, share).map(Inference::Ols)
+        }
+        _ if w.is_some() => Err(ModelError::NotApplicable(WEIGHTED_CLASSIFIER)),
+        (Model::LogisticRegression(m), None) => {
             logit_summary(m, x.view(), y, fit_intercept, cov).map(Inference::Logit)
         }
-        Model::LinearRegression(m) => {
-            ols_summary(m, x.view(), y, fit_intercept, cov).map(Inference::Ols)
+        (Model::LogisticRegression(m), Some(share)) => {
+            logit_summary_shared(m, x.view(), y, fit_intercept, cov, share).map(Inference::Logit)
         }
-        Model::MultinomialLogisticRegression(m) => {
+        (Model::MultinomialLogisticRegression(m), None) => {
             mnlogit_summary(m, x.view(), y, fit_intercept, cov).map(Inference::MnLogit)
         }
+        (Model::MultinomialLogisticRegression(_), Some(_)) => Err(ModelError::NotApplicable(
+            "the summary of a multinomial model on rows shared among processes is not built yet",
+        )),
     }
 }
 

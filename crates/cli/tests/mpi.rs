@@ -99,7 +99,19 @@ fn fits_under_mpi_are_the_single_process_fits_bit_for_bit() {
     write_problem(&file, 3 * 8192 + 3000);
     let file = file.to_str().unwrap();
     let cancer = data("breast_cancer.csv");
-    let runs: [&[&str]; 13] = [
+    let runs: [&[&str]; 14] = [
+        // A classifier fitted with class weights has no summary, under MPI as in one process.
+        &[
+            "--data",
+            file,
+            "--model",
+            "logistic",
+            "--penalty",
+            "none",
+            "--class-weight",
+            "balanced",
+            "--summary",
+        ],
         &[
             "--data",
             file,
