@@ -145,7 +145,7 @@ pub(crate) fn is_parquet(path: &Path) -> bool {
 #[cfg_attr(not(feature = "mpi"), allow(dead_code, reason = "used under MPI only"))]
 pub(crate) fn count_rows(path: &Path) -> Result<usize> {
     if is_parquet(path) {
-        return Ok(descent_models::table::read_parquet_rows(path, 0..0)?.1);
+        return Ok(descent_models::table::read_parquet_rows(path, |_| 0..0)?.1);
     }
     Ok(descent_models::data::count_rows(path)?)
 }
@@ -554,9 +554,7 @@ impl DataArgs {
         let excluded: Vec<String> = self.weight_column.iter().cloned().collect();
         let target = self.target.as_deref();
         if is_parquet(path) {
-            let (_, total) = descent_models::table::read_parquet_rows(path, 0..0)?;
-            let rows = pick(total);
-            let (table, _) = descent_models::table::read_parquet_rows(path, rows.clone())?;
+            let (table, total, rows) = descent_models::table::read_parquet_rows(path, pick)?;
             let data = table.numeric_dataset::<T>(target, &excluded, rows.start)?;
             let weights = match &self.weight_column {
                 Some(name) => Some(table.sample_weights(table.column(name)?)?.to_owned()),

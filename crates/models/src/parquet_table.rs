@@ -495,17 +495,17 @@ pub(crate) fn read<R: ChunkReader + 'static>(
     name: &Path,
     text_columns: &[String],
 ) -> Result<RawTable, DataError> {
-    Ok(read_window(open, name, text_columns, None)?.0)
+    Ok(read_window(open, name, text_columns, |_| None)?.0)
 }
 
-/// [`read`] of the rows `window` (0-based; all rows when `None`), with the file's number of
-/// rows: row groups outside the window are not read, and rows outside it in the row groups
+/// [`read`] of the rows `pick(n)` of the file's `n` (0-based; all rows when `None`), with `n`:
+/// row groups outside the window are not read, and rows outside it in the row groups
 /// that are, not decoded into the table.
 pub(crate) fn read_window<R: ChunkReader + 'static>(
     open: impl Fn() -> Result<R, DataError>,
     name: &Path,
     text_columns: &[String],
-    window: Option<std::ops::Range<usize>>,
+    pick: impl FnOnce(usize) -> Option<std::ops::Range<usize>>,
 ) -> Result<(RawTable, usize), DataError> {
     let error = |reason: String| DataError::Parquet {
         path: name.to_owned(),
@@ -515,7 +515,7 @@ pub(crate) fn read_window<R: ChunkReader + 'static>(
         .map_err(|e| error(e.to_string()))?;
     let total = usize::try_from(metadata.metadata().file_metadata().num_rows())
         .map_err(|_| error("a negative row count".to_owned()))?;
-    let window = window.map(|w| w.start.min(total)..w.end.clamp(w.start.min(total), total));
+    let window = pick(total).map(|w| w.start.min(total)..w.end.clamp(w.start.min(total), total));
     let rows = window.as_ref().map_or(total, ExactSizeIterator::len);
     // The row groups the window touches, and the rows to take from them.
     let selection = window.as_ref().map(|w| {

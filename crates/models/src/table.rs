@@ -204,23 +204,31 @@ impl Input {
     }
 }
 
-/// The rows `rows` (0-based) of the Parquet file `path` as a table, with the file's number of
-/// rows: what a process sharing a file's rows with others reads (row groups outside the
-/// window are not read). Its rows are numbered from the window's first in messages.
+/// The rows `pick(n)` (0-based) of the `n` rows of the Parquet file `path` as a table, with
+/// `n` and the rows read: what a process sharing a file's rows with others reads (the row
+/// count comes from the file's metadata, and row groups outside the window are not read). Its
+/// rows are numbered from the window's first in messages.
 ///
 /// # Errors
 /// As [`RawTable::read`] of a Parquet file.
 #[cfg(feature = "parquet")]
 pub fn read_parquet_rows(
     path: &Path,
-    rows: std::ops::Range<usize>,
-) -> Result<(RawTable, usize), DataError> {
-    crate::parquet_table::read_window(
+    pick: impl FnOnce(usize) -> std::ops::Range<usize>,
+) -> Result<(RawTable, usize, std::ops::Range<usize>), DataError> {
+    let mut rows = 0..0;
+    let (table, total) = crate::parquet_table::read_window(
         || std::fs::File::open(path).map_err(|e| io(path, e)),
         path,
         &[],
-        Some(rows),
-    )
+        |n| {
+            rows = pick(n);
+            rows.start = rows.start.min(n);
+            rows.end = rows.end.clamp(rows.start, n);
+            Some(rows.clone())
+        },
+    )?;
+    Ok((table, total, rows))
 }
 
 impl RawTable {

@@ -296,7 +296,8 @@ fn parquet_windows_are_the_rows_of_the_whole_file() {
     writer.close().unwrap();
     let whole = RawTable::read(&Source::new(&path), &ReadOptions::default()).unwrap();
     for rows in [0..0, 0..1500, 999..1001, 2500..3000, 0..3000] {
-        let (part, total) = read_parquet_rows(&path, rows.clone()).unwrap();
+        let (part, total, read) = read_parquet_rows(&path, |_| rows.clone()).unwrap();
+        assert_eq!(read, rows);
         assert_eq!(total, n);
         assert_eq!(part.names, whole.names);
         assert_eq!(part.numbers, whole.numbers.slice(s![rows.clone(), ..]));
@@ -308,7 +309,7 @@ fn parquet_windows_are_the_rows_of_the_whole_file() {
         assert_eq!(data.y.len(), rows.len());
     }
     // A text feature, and a missing value, are refused with where they are.
-    let (part, _) = read_parquet_rows(&path, 10..20).unwrap();
+    let (part, _, _) = read_parquet_rows(&path, |_| 10..20).unwrap();
     let error = part.numeric_dataset::<f64>(None, &[], 10).unwrap_err();
     assert!(
         error.to_string().contains("\"k\" is not numeric"),
