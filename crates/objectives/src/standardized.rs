@@ -251,14 +251,18 @@ pub(crate) fn column_moments<T: Element>(
     p: usize,
     targets: Option<&[f64]>,
 ) -> ColumnMoments {
-    let mut parts = moment_parts(values, p, targets).into_iter();
-    let total = parts.next().map(|mut total| {
-        for part in parts {
+    finish_moments(merged(None, moment_parts(values, p, targets)), p)
+}
+
+/// `total` (none yet: `None`) with `parts` merged into it, in order.
+fn merged(total: Option<Moments>, parts: impl IntoIterator<Item = Moments>) -> Option<Moments> {
+    parts.into_iter().fold(total, |total, part| match total {
+        Some(mut total) => {
             total.merge(&part);
+            Some(total)
         }
-        total
-    });
-    finish_moments(total, p)
+        None => Some(part),
+    })
 }
 
 /// [`column_moments`] of rows shared among processes: each process's chunks are merged, in
@@ -273,13 +277,7 @@ pub(crate) fn shared_column_moments<T: Element>(
 ) -> ColumnMoments {
     let parts = moment_parts(values, p, targets);
     let flat = share.fold(|before| {
-        let mut total = before.and_then(|b| Moments::from_flat(&b, p));
-        for part in parts {
-            match &mut total {
-                Some(total) => total.merge(&part),
-                None => total = Some(part),
-            }
-        }
+        let total = merged(before.and_then(|b| Moments::from_flat(&b, p)), parts);
         total.map_or_else(Vec::new, |t| t.to_flat())
     });
     finish_moments(Moments::from_flat(&flat, p), p)
@@ -297,16 +295,11 @@ fn moment_parts<T: Element>(values: &[T], p: usize, targets: Option<&[f64]>) -> 
             let shift: Vec<f64> = chunk[..p].iter().map(|&v| v.into()).collect();
             let ys = targets.map(|t| &t[c * MOMENT_ROWS..][..chunk.len() / p]);
             let y_shift = ys.map_or(0.0, |ys| ys[0]);
-            let mut moments: Option<Moments> = None;
-            for (b, block) in chunk.chunks(block_rows * p).enumerate() {
+            let blocks = chunk.chunks(block_rows * p).enumerate().map(|(b, block)| {
                 let block_ys = ys.map(|ys| (&ys[b * block_rows..][..block.len() / p], y_shift));
-                let part = Moments::of_block(block, &shift, block_ys);
-                match &mut moments {
-                    Some(moments) => moments.merge(&part),
-                    None => moments = Some(part),
-                }
-            }
-            moments
+                Moments::of_block(block, &shift, block_ys)
+            });
+            merged(None, blocks)
         })
         .flatten()
         .collect()
