@@ -48,8 +48,8 @@ use crate::{
     LogisticRegression, ModelError, Penalty,
 };
 use descent_objectives::{
-    weight_total, with_one_blas_thread, DesignMatrix, Hessian, LinearModelLoss, LogLoss,
-    MeanSquaredError, MultinomialLogLoss, Objective, ObjectiveError, RowShare, ROW_BLOCK,
+    sum_in_row_order, weight_total, with_one_blas_thread, DesignMatrix, Hessian, LinearModelLoss,
+    LogLoss, MeanSquaredError, MultinomialLogLoss, Objective, ObjectiveError, RowShare, ROW_BLOCK,
 };
 use descent_solvers::Termination;
 use ndarray::{Array1, Array2, ArrayView1};
@@ -357,15 +357,7 @@ fn meat(x: &Array2<f64>, omega: &Array1<f64>, share: Option<&RowShare>) -> Array
             partials.extend(block.t().dot(&(&block * &weights)).iter());
         }
     });
-    let sums = match share {
-        Some(share) => share.sum_chunks(&partials, k * k),
-        None => partials
-            .chunks(k * k)
-            .fold(vec![0.0; k * k], |mut sums, part| {
-                sums.iter_mut().zip(part).for_each(|(s, v)| *s += v);
-                sums
-            }),
-    };
+    let sums = sum_in_row_order(&partials, k * k, share);
     Array2::from_shape_vec((k, k), sums).unwrap_or_else(|_| Array2::zeros((k, k)))
 }
 
@@ -847,15 +839,7 @@ fn row_sums(
             f(i, part);
         }
     }
-    match share {
-        Some(share) => share.sum_chunks(&partials, width),
-        None => partials
-            .chunks(width.max(1))
-            .fold(vec![0.0; width], |mut sums, part| {
-                sums.iter_mut().zip(part).for_each(|(s, v)| *s += v);
-                sums
-            }),
-    }
+    sum_in_row_order(&partials, width, share)
 }
 
 /// [`ols_summary_weighted`], alone or on shared rows.

@@ -85,7 +85,7 @@ pub use logistic::{log_sigmoid, sigmoid, LogLoss};
 pub use multinomial::{softmax, MultinomialLogLoss};
 pub use parameter::Parameter;
 pub use penalty::L2Regularized;
-pub use shared::{RowGroup, RowShare, ThreadGroup, ROW_BLOCK};
+pub use shared::{sum_in_row_order, RowGroup, RowShare, ThreadGroup, ROW_BLOCK};
 pub use squared::MeanSquaredError;
 pub use standardized::{ColumnStatistics, Standardized};
 

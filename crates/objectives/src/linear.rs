@@ -8,8 +8,8 @@ use crate::kernel::{
 };
 use crate::standardized::{column_moments, shared_column_moments};
 use crate::{
-    Categorical, ColumnStatistics, DesignMatrix, Element, Features, Gradient, ObjectiveError,
-    RowShare,
+    sum_in_row_order, Categorical, ColumnStatistics, DesignMatrix, Element, Features, Gradient,
+    ObjectiveError, RowShare,
 };
 use ndarray::{
     linalg::general_mat_mul, s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis,
@@ -268,11 +268,8 @@ pub fn checked_sample_weight(
 /// assert_eq!(weight_total(&[0.5, 2.0, 1.5], None), 4.0);
 /// ```
 pub fn weight_total(weights: &[f64], share: Option<&RowShare>) -> f64 {
-    let sums = weight_block_sums(weights);
-    match share {
-        None => sums.iter().fold(0.0, |total, block| total + block),
-        Some(share) => share.sum_chunks(&sums, 1).first().copied().unwrap_or(0.0),
-    }
+    let sums = sum_in_row_order(&weight_block_sums(weights), 1, share);
+    sums.first().copied().unwrap_or(0.0)
 }
 
 /// The weights checked one by one for `n` rows (rows reported from `first_row` on), as one
@@ -343,18 +340,6 @@ fn for_each_chunk<'x, T: Element, W>(
             .enumerate()
             .for_each(|(i, (rows, out))| work(i, rows, out));
     }
-}
-
-/// The sums of the chunks' slots of `width` values each, added in chunk order (as
-/// [`RowShare::sum_chunks`] adds them across processes).
-fn add_chunks(partials: &[f64], width: usize) -> Vec<f64> {
-    let mut sums = vec![0.0; width];
-    for part in partials.chunks_exact(width) {
-        for (sum, v) in sums.iter_mut().zip(part) {
-            *sum += v;
-        }
-    }
-    sums
 }
 
 /// One chunk of the one-pass value (and gradient, when `out` has room for it): fills `out`
@@ -1311,12 +1296,7 @@ impl Design<'_> {
         self.partials.with(|partials| {
             partials.resize(chunks * width, 0.0);
             for_each_chunk(rows, self.dense_width(), partials, width, work);
-            match &self.share {
-                None => add_chunks(partials, width),
-                // The running sums of the shares before this one, then this share's chunks
-                // added to them in order: the additions of `add_chunks` over all the rows.
-                Some(share) => share.sum_chunks(partials, width),
-            }
+            sum_in_row_order(partials, width, self.share.as_ref())
         })
     }
 
@@ -1434,7 +1414,7 @@ impl Design<'_> {
                 } else {
                     pairs.enumerate().for_each(|(k, pair)| work(k, pair));
                 }
-                add_chunks(partials, width)
+                sum_in_row_order(partials, width, None)
             });
             // The slopes are in `per_row` now: the levels' sums, column by column.
             let levels: Option<Vec<Vec<f64>>> = gradient.then(|| {

@@ -364,6 +364,29 @@ impl RowGroup for ThreadGroup {
     }
 }
 
+/// The sums, slot by slot, of chunks of `width` slots (`partials`: this process's, in row
+/// order), added in order from zero: the chunks of this process alone (`share` `None`), or
+/// those of every process sharing the rows, to the same bits ([`RowShare::sum_chunks`], which
+/// every process must then call).
+///
+/// ```
+/// use descent_objectives::sum_in_row_order;
+/// // Two chunks of two slots: [1, 2] and [3, 4].
+/// assert_eq!(sum_in_row_order(&[1.0, 2.0, 3.0, 4.0], 2, None), vec![4.0, 6.0]);
+/// ```
+pub fn sum_in_row_order(partials: &[f64], width: usize, share: Option<&RowShare>) -> Vec<f64> {
+    if let Some(share) = share {
+        return share.sum_chunks(partials, width);
+    }
+    let mut sums = vec![0.0; width];
+    for part in partials.chunks_exact(width.max(1)) {
+        for (sum, v) in sums.iter_mut().zip(part) {
+            *sum += v;
+        }
+    }
+    sums
+}
+
 /// Runs `work` on every rank of a new [`ThreadGroup`] of `size`, one thread each, and
 /// returns their results in rank order (test helper).
 #[cfg(test)]
