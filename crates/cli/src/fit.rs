@@ -403,6 +403,10 @@ pub(crate) struct FitSummary {
     /// With `--out-of-core`: the data cache X was read from in place.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_cache: Option<String>,
+    /// With `--out-of-core`: the fit's passes over the cache and the bytes they read (the
+    /// checking pass included), whose rate the disk bounds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_read: Option<CacheRead>,
     /// Under MPI: the number of processes that fitted the model together, each on its share
     /// of the rows.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -488,6 +492,7 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     );
     let settings = args.settings(prepared.class_weight.clone());
     let started = std::time::Instant::now();
+    let before = descent_objectives::data_read();
     let model = {
         let mut watch = Watch::new("fitting", args.quiet || args.json);
         settings
@@ -495,6 +500,7 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
             .map_err(|e| prepared.explain(e))?
     };
     let fit_seconds = started.elapsed().as_secs_f64();
+    let read_during_fit = descent_objectives::data_read().since(before);
     let (train, test) = if args.no_metrics {
         (None, None)
     } else {
@@ -531,12 +537,38 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     );
     summary.inference = inference;
     summary.summary_seconds = summary_seconds;
+    if summary.data_cache.is_some() {
+        summary.cache_read = Some(CacheRead::of(read_during_fit, fit_seconds));
+    }
     write_fit(out, args, &summary, &names)?;
     warnings.extend(summary.warning.clone());
     Ok(Outcome {
         strict_failure: args.strict && !summary.converged,
         warnings,
     })
+}
+
+/// What an out-of-core fit read of its data cache.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub(crate) struct CacheRead {
+    /// Passes over `X`.
+    pub passes: u64,
+    /// Bytes of `X` read by those passes.
+    pub bytes: u64,
+    /// `bytes / fit_seconds`: the fit's rate of reading, in GB/s (10⁹ bytes).
+    pub gb_per_second: f64,
+}
+
+impl CacheRead {
+    fn of(read: descent_objectives::DataRead, fit_seconds: f64) -> Self {
+        #[allow(clippy::cast_precision_loss, reason = "a rate for display")]
+        let rate = read.bytes as f64 / fit_seconds.max(1e-9) / 1e9;
+        CacheRead {
+            passes: read.passes,
+            bytes: read.bytes,
+            gb_per_second: rate,
+        }
+    }
 }
 
 /// The coefficients' names, the intercept's last when fitted: `--summary`'s rows. A
@@ -1083,7 +1115,7 @@ fn weight_sum<T>(
             }
         }
     };
-    Some(descent_objectives::weight_total(weights.as_slice()?, share))
+    Some(descent_objectives::row_total(weights.as_slice()?, share))
 }
 
 /// What the objective `F` is, in words.
@@ -1221,6 +1253,7 @@ fn summarize<T: Element>(
         summary_seconds: None,
         processes: None,
         communication: None,
+        cache_read: None,
     }
 }
 
@@ -1238,10 +1271,26 @@ fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> std::io::Result<()
         s.target
     )?;
     if let Some(cache) = &s.data_cache {
-        writeln!(
+        write!(
             out,
             "out of core: X read in place from the data cache {cache}"
         )?;
+        if let Some(read) = &s.cache_read {
+            #[allow(clippy::cast_precision_loss, reason = "sizes for display")]
+            let bytes = read.bytes as f64;
+            let size = if bytes >= 1e9 {
+                format!("{:.2} GB", bytes / 1e9)
+            } else {
+                format!("{:.1} MB", bytes / 1e6)
+            };
+            let plural = if read.passes == 1 { "" } else { "es" };
+            write!(
+                out,
+                ": {} pass{plural} in the fit, {size} at {:.2} GB/s",
+                read.passes, read.gb_per_second
+            )?;
+        }
+        writeln!(out)?;
     }
     if let Some(n) = s.processes {
         writeln!(

@@ -48,7 +48,7 @@ use crate::{
     LogisticRegression, ModelError, Penalty,
 };
 use descent_objectives::{
-    sum_in_row_order, weight_total, with_one_blas_thread, DesignMatrix, Hessian, LinearModelLoss,
+    row_total, sum_in_row_order, with_one_blas_thread, DesignMatrix, Hessian, LinearModelLoss,
     LogLoss, MeanSquaredError, MultinomialLogLoss, Objective, ObjectiveError, RowShare, ROW_BLOCK,
 };
 use descent_solvers::Termination;
@@ -708,7 +708,7 @@ fn logit_summary_of(
     let critical = normal.inverse_cdf(0.5 + CONFIDENCE / 2.0);
     let coefficients = table(&params, &cov, |s| normal.sf(s), critical);
     // Summed in blocks of rows in order, as a sum over shared rows is.
-    let mean = weight_total(y01.as_slice().unwrap_or(&[]), share) / nf;
+    let mean = row_total(y01.as_slice().unwrap_or(&[]), share) / nf;
     let null_log_likelihood = if mean > 0.0 && mean < 1.0 {
         nf * (mean * mean.ln() + (1.0 - mean) * (1.0 - mean).ln())
     } else {

@@ -5,6 +5,7 @@ use crate::error::{non_negative, positive};
 use crate::logistic::check_l1_ratio;
 use crate::metrics::RegressionMetrics;
 use crate::solver::{minimize_composite_model, minimize_linear_model, shared_builders, Curvature};
+use crate::weights::weighted_mean;
 use crate::{ModelError, Solver};
 use descent_objectives::{
     Categorical, DesignMatrix, ElasticNet, Features, Gradient, L2Regularized, MeanSquaredError,
@@ -309,17 +310,8 @@ impl LinearRegression {
         share: Option<&RowShare>,
     ) -> Result<FittedLinearRegression, ModelError> {
         check_l1_ratio(self.l1_ratio.is_some(), self.l1_ratio, "an elastic net")?;
-        if share.is_some()
-            && (self.l1_ratio.is_some()
-                || matches!(
-                    self.solver,
-                    Some(Solver::LeastSquares | Solver::ProximalNewton | Solver::Fista)
-                ))
-        {
-            return Err(ObjectiveError::NotShareable(
-                "an L1 or elastic-net penalty, or a closed-form or proximal solver",
-            )
-            .into());
+        if share.is_some() && self.solver == Some(Solver::LeastSquares) {
+            return Err(ObjectiveError::NotShareable("the closed-form solver").into());
         }
         let mut loss = match share {
             None => MeanSquaredError::new(&x, y.view())?,
@@ -336,10 +328,7 @@ impl LinearRegression {
             let penalty = ElasticNet::for_least_squares(self.alpha, r, p)?;
             let settings = self.iterative();
             // The best intercept for zero coefficients: ȳ (the weighted mean).
-            let intercept = match &sample_weight {
-                Some(s) => s.dot(&y) / s.sum(),
-                None => y.mean().unwrap_or(0.0),
-            };
+            let intercept = weighted_mean(y.view(), sample_weight, share);
             let report = minimize_composite_model(
                 loss, penalty, &x, solver, &settings, start, intercept, observer,
             )?;
@@ -436,11 +425,13 @@ impl LinearRegression {
     /// as [`fit`](Self::fit) with the same solver on all of them in one process. The default
     /// solver is Newton (one Gram matrix summed across the processes, one Cholesky solve:
     /// least squares in one step), not the closed forms, which factor all of `X` at once.
+    /// Lasso and elastic-net fits (`l1_ratio`) run too, by proximal Newton, with the duality
+    /// gap summed over every share.
     ///
     /// # Errors
     /// As [`fit`](Self::fit), on every process when any share fails (see
-    /// [`MeanSquaredError::new_shared`]); an L1 or elastic-net penalty, and the closed-form
-    /// solver, which do not run on shared rows.
+    /// [`MeanSquaredError::new_shared`]); and the closed-form solver, which factors all of `X`
+    /// at once and does not run on shared rows.
     pub fn fit_shared<'x>(
         &self,
         x: impl Into<DesignMatrix<'x>>,

@@ -5,7 +5,7 @@ use crate::error::positive;
 use crate::linear::linear_predictor;
 use crate::metrics::ClassificationMetrics;
 use crate::solver::{minimize_composite_model, minimize_linear_model, shared_builders, Curvature};
-use crate::weights::shared_row_weights;
+use crate::weights::{shared_row_weights, weighted_mean};
 use crate::{ClassWeight, ModelError, Solver};
 use descent_objectives::{
     sigmoid, DesignMatrix, ElasticNet, L2Regularized, LinearModelLoss, LogLoss, ObjectiveError,
@@ -616,14 +616,6 @@ impl LogisticRegression {
     ) -> Result<FittedLogisticRegression, ModelError> {
         self.validate()?;
         let sparse = matches!(self.penalty, Penalty::L1 | Penalty::ElasticNet);
-        if share.is_some()
-            && (sparse || matches!(self.solver, Some(Solver::ProximalNewton | Solver::Fista)))
-        {
-            return Err(ObjectiveError::NotShareable(
-                "an L1 or elastic-net penalty (the proximal solvers)",
-            )
-            .into());
-        }
         let (classes, y01) = match share {
             None => binary_labels(y)?,
             Some(share) => shared_binary_labels(y, share)?,
@@ -653,10 +645,7 @@ impl LogisticRegression {
                 None => ElasticNet::new(0.0, 0.0, p)?,
             };
             // The best intercept for zero coefficients: σ(b) = ȳ (the weighted mean).
-            let mean = match &weights {
-                Some(s) => s.dot(&y01) / total,
-                None => y01.mean().unwrap_or(0.5),
-            };
+            let mean = weighted_mean(y01.view(), weights.as_ref().map(|s| s.view()), share);
             let intercept = (mean / (1.0 - mean)).ln();
             minimize_composite_model(
                 loss, penalty, &x, solver, &settings, start, intercept, observer,
@@ -703,7 +692,10 @@ impl LogisticRegression {
     /// order as its other calls, and every process gets the model of all the rows, the same to
     /// the bit as [`fit`](Self::fit) on all of them in one process (the classes, the column
     /// statistics that precondition, every value, gradient and Hessian, and so every iterate
-    /// and the verdict; the test for separable data asks every share).
+    /// and the verdict; the test for separable data asks every share). L1 and elastic-net
+    /// fits run too: proximal Newton's Hessian blocks and its duality gap (the optimal
+    /// intercept's root finding, the dual point's entropies) sum over every share in row order,
+    /// so the certificate, the iterates and the zeros are those of one process.
     ///
     /// ```
     /// use descent_models::LogisticRegression;
@@ -738,8 +730,7 @@ impl LogisticRegression {
     ///
     /// # Errors
     /// As [`fit`](Self::fit), on every process when any share fails (see
-    /// [`LogLoss::new_shared`]); an L1 or elastic-net penalty and a proximal solver, which do
-    /// not run on shared rows yet.
+    /// [`LogLoss::new_shared`]).
     pub fn fit_shared<'x>(
         &self,
         x: impl Into<DesignMatrix<'x>>,

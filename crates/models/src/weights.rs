@@ -3,7 +3,7 @@
 //! multiplied into one weight per row.
 
 use crate::ModelError;
-use descent_objectives::{ObjectiveError, RowShare};
+use descent_objectives::{row_total, ObjectiveError, RowShare};
 use ndarray::{ArrayView1, CowArray, Ix1};
 use serde::{Deserialize, Serialize};
 
@@ -221,6 +221,25 @@ pub(crate) fn shared_row_weights<'w>(
         .map(|(i, &c)| sample.as_ref().map_or(1.0, |s| s[i]) * per_class[c])
         .collect();
     Ok(Some(weights.into()))
+}
+
+/// `Σᵢ sᵢvᵢ / Σᵢ sᵢ` (the plain mean without weights), each total added in row order
+/// ([`row_total`]), over every share when the rows are shared among processes (`share`; every
+/// process must call it with its own rows): the same bits for any number of processes. The
+/// sparse fits start their intercept from it.
+pub(crate) fn weighted_mean(
+    values: ArrayView1<'_, f64>,
+    weights: Option<ArrayView1<'_, f64>>,
+    share: Option<&RowShare>,
+) -> f64 {
+    let total = |v: Vec<f64>| row_total(&v, share);
+    match weights {
+        Some(s) => total(values.iter().zip(s).map(|(v, s)| s * v).collect()) / total(s.to_vec()),
+        None => {
+            let n = share.map_or(values.len(), RowShare::total_rows);
+            total(values.to_vec()) / n as f64
+        }
+    }
 }
 
 #[cfg(test)]

@@ -340,7 +340,7 @@ fn weighted_metrics_match_scikit_learn() {
             }
         }
         // W as the weighted losses sum it (blocks of rows in order), to the bit.
-        let total = descent_objectives::weight_total(s.as_slice().unwrap(), None);
+        let total = descent_objectives::row_total(s.as_slice().unwrap(), None);
         assert_eq!(m.weight_sum, Some(total));
         assert!((total - s.sum()).abs() <= 1e-12 * total);
     }

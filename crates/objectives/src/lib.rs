@@ -79,7 +79,8 @@ pub use elastic_net::{Composite, ElasticNet, HessianBlock, Smooth};
 pub use error::ObjectiveError;
 pub use features::{Categorical, DesignMatrix, Element, Features};
 pub use linear::{
-    checked_sample_weight, first_non_finite, linear_predictor, weight_total, LinearModelLoss,
+    checked_sample_weight, data_read, first_non_finite, linear_predictor, row_total, DataRead,
+    LinearModelLoss,
 };
 pub use logistic::{log_sigmoid, sigmoid, LogLoss};
 pub use multinomial::{softmax, MultinomialLogLoss};

@@ -17,6 +17,7 @@ use ndarray::{
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// A loss of a linear model that is a mean over samples, `L(w) = (1/N) Σᵢ ℓ(yᵢ, xᵢ·w + b)`.
@@ -255,20 +256,22 @@ pub fn checked_sample_weight(
     n: usize,
 ) -> Result<(Cow<'_, [f64]>, f64), ObjectiveError> {
     let weights = valid_weights(weights, n, 0)?;
-    let sum = weight_total(&weights, None);
+    let sum = row_total(&weights, None);
     Ok((weights, positive_weight_sum(sum)?))
 }
 
-/// `W = Σᵢ sᵢ` as the weighted losses take it: the sums of blocks of
-/// [`ROW_BLOCK`](crate::ROW_BLOCK) weights, added in order from zero; with rows shared among
-/// processes (`share`: every process must call this), over every share, to the same bits.
+/// `Σᵢ vᵢ` over one value per row, added as the losses add sums over rows: the sums of blocks
+/// of [`ROW_BLOCK`](crate::ROW_BLOCK) values, added in order from zero; with rows shared among
+/// processes (`share`: every process must call this, with its own rows' values), over every
+/// share, to the same bits. `W = Σᵢ sᵢ`, the sample weights' total, is taken this way, and so
+/// are the label means the models start from.
 ///
 /// ```
-/// use descent_objectives::weight_total;
-/// assert_eq!(weight_total(&[0.5, 2.0, 1.5], None), 4.0);
+/// use descent_objectives::row_total;
+/// assert_eq!(row_total(&[0.5, 2.0, 1.5], None), 4.0);
 /// ```
-pub fn weight_total(weights: &[f64], share: Option<&RowShare>) -> f64 {
-    let sums = sum_in_row_order(&weight_block_sums(weights), 1, share);
+pub fn row_total(values: &[f64], share: Option<&RowShare>) -> f64 {
+    let sums = sum_in_row_order(&block_sums(values), 1, share);
     sums.first().copied().unwrap_or(0.0)
 }
 
@@ -295,11 +298,11 @@ fn valid_weights(
     Ok(contiguous(weights))
 }
 
-/// The sums of the weights of each block of [`ROW_BLOCK`](crate::ROW_BLOCK) rows: `W` is their
-/// sum in order, the same when the rows are shared among processes (whose shares are whole
-/// blocks).
-fn weight_block_sums(weights: &[f64]) -> Vec<f64> {
-    weights
+/// The sums of the values of each block of [`ROW_BLOCK`](crate::ROW_BLOCK) rows: a total over
+/// rows is their sum in order, the same when the rows are shared among processes (whose shares
+/// are whole blocks).
+fn block_sums(values: &[f64]) -> Vec<f64> {
+    values
         .chunks(crate::ROW_BLOCK)
         .map(|block| block.iter().sum::<f64>())
         .collect()
@@ -505,6 +508,66 @@ fn add_levels(
     }
 }
 
+/// What the kernels have read of feature matrices in this process so far: the passes over a
+/// matrix (a value, value-and-gradient, Hessian, transposed product or prediction pass, and
+/// the checking pass that computes column statistics) and the bytes of the values they read.
+/// A progress display takes differences of [`data_read`] to show passes and throughput, as
+/// `descent fit`'s does.
+///
+/// ```
+/// use descent_objectives::{data_read, LogLoss, Objective};
+/// use ndarray::array;
+/// let x = array![[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]];
+/// let y = array![0.0, 1.0, 1.0];
+/// let before = data_read();
+/// let loss = LogLoss::new(&x, &y)?; // one pass: finiteness and column statistics
+/// loss.value(&array![0.1, 0.2, 0.0]);
+/// let read = data_read().since(before);
+/// // Other threads' fits count too; this thread's are at least these.
+/// assert!(read.passes >= 2 && read.bytes >= 2 * 6 * 8);
+/// # Ok::<(), descent_objectives::ObjectiveError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DataRead {
+    /// Passes over a feature matrix.
+    pub passes: u64,
+    /// Bytes of feature values read by those passes.
+    pub bytes: u64,
+}
+
+impl DataRead {
+    /// What was read after `earlier` (an earlier [`data_read`]).
+    #[must_use]
+    pub fn since(self, earlier: DataRead) -> DataRead {
+        DataRead {
+            passes: self.passes.saturating_sub(earlier.passes),
+            bytes: self.bytes.saturating_sub(earlier.bytes),
+        }
+    }
+}
+
+static PASSES: AtomicU64 = AtomicU64::new(0);
+static BYTES_READ: AtomicU64 = AtomicU64::new(0);
+
+/// The passes and bytes the kernels have read in this process so far (see [`DataRead`]).
+pub fn data_read() -> DataRead {
+    DataRead {
+        passes: PASSES.load(Ordering::Relaxed),
+        bytes: BYTES_READ.load(Ordering::Relaxed),
+    }
+}
+
+/// Counts one pass over `values` (see [`DataRead`]).
+fn count_pass<T>(values: &[T]) {
+    count_pass_of(std::mem::size_of_val(values));
+}
+
+/// Counts one pass over `bytes` bytes of feature values (see [`DataRead`]).
+pub(crate) fn count_pass_of(bytes: usize) {
+    PASSES.fetch_add(1, Ordering::Relaxed);
+    BYTES_READ.fetch_add(bytes as u64, Ordering::Relaxed);
+}
+
 /// `X·w + b` for the dense block (`w` of its width).
 fn dense_linear_predictor(x: &Features<'_>, w: ArrayView1<'_, f64>, b: f64) -> Array1<f64> {
     let p = x.ncols();
@@ -530,6 +593,7 @@ fn dense_linear_predictor(x: &Features<'_>, w: ArrayView1<'_, f64>, b: f64) -> A
 
 /// `out[i] = xᵢ·w + b` by the kernel, in parallel chunks of rows when there are threads.
 fn predictors_in_chunks<T: Element>(rows: &[T], w: &[f64], b: f64, out: &mut [f64]) {
+    count_pass(rows);
     let p = w.len();
     if rayon::current_num_threads() > 1 && out.len() > CHUNK_ROWS {
         out.par_chunks_mut(CHUNK_ROWS)
@@ -714,10 +778,10 @@ impl<'a> Design<'a> {
                 return None;
             }
             let ys = y.as_slice()?;
-            with_rows!(&x, values => Some(match share {
+            with_rows!(&x, values => Some({ count_pass(values); match share {
                 Some(share) => shared_column_moments(values, x.ncols(), Some(ys), share),
                 None => column_moments(values, x.ncols(), Some(ys)),
-            }))
+            }}))
         };
         let n = share.map_or(x.nrows(), RowShare::total_rows) as f64;
         let summary = match moments() {
@@ -778,7 +842,7 @@ impl<'a> Design<'a> {
     /// `(1/W) Σᵢ sᵢ ℓ(yᵢ, zᵢ)` with `W = Σᵢ sᵢ`, so that whole-number weights give the loss of
     /// the data with each row repeated `sᵢ` times, and a zero weight the loss without the row.
     /// With shared rows every process calls this with its share's weights; `W` is of every
-    /// share ([`weight_total`]), and a bad weight anywhere fails every process.
+    /// share ([`row_total`]), and a bad weight anywhere fails every process.
     ///
     /// # Errors
     /// A weight count other than the number of rows, a negative, NaN or infinite weight, or
@@ -799,7 +863,7 @@ impl<'a> Design<'a> {
                     return Err(ObjectiveError::PeerFailed { rank });
                 }
                 let weights = local?;
-                let sum = weight_total(&weights, Some(share));
+                let sum = row_total(&weights, Some(share));
                 (weights, positive_weight_sum(sum)?)
             }
         };
@@ -838,22 +902,41 @@ impl<'a> Design<'a> {
         }
     }
 
-    /// `Σᵢ sᵢvᵢ` (`Σᵢ vᵢ`, by ndarray's sum, without weights).
+    /// `Σᵢ sᵢvᵢ` over the rows (`Σᵢ vᵢ` without weights), as
+    /// [`weighted_sum_of`](Design::weighted_sum_of) adds it.
     pub(crate) fn weighted_sum(&self, v: ArrayView1<'_, f64>) -> f64 {
-        debug_assert!(!self.is_shared(), "a sum over this share alone");
-        match &self.weights {
-            Some(s) => v.iter().zip(s.iter()).map(|(v, s)| v * s).sum(),
-            None => v.sum(),
+        match v.as_slice() {
+            Some(v) => self.weighted_sum_of(|i| v[i]),
+            None => self.weighted_sum_of(|i| v[i]),
         }
     }
 
-    /// `Σᵢ sᵢvᵢ` over values made on the fly, added in row order (`Σᵢ vᵢ` without weights).
-    pub(crate) fn weighted_fold(&self, v: impl Iterator<Item = f64>) -> f64 {
-        debug_assert!(!self.is_shared(), "a sum over this share alone");
-        match &self.weights {
-            Some(s) => v.zip(s.iter()).map(|(v, s)| v * s).sum(),
-            None => v.sum(),
-        }
+    /// `Σᵢ sᵢ·term(i)` over the rows (`Σᵢ term(i)` without weights): each chunk of
+    /// [`CHUNK_ROWS`] rows added in order (chunks in parallel), the chunks' sums added in row
+    /// order, over every share when the rows are shared among processes (every process must
+    /// call this). The same bits for any number of threads and of processes.
+    pub(crate) fn weighted_sum_of(&self, term: impl Fn(usize) -> f64 + Sync) -> f64 {
+        let n = self.n_samples();
+        let chunk_sum = |k: usize| -> f64 {
+            let rows = k * CHUNK_ROWS..((k + 1) * CHUNK_ROWS).min(n);
+            match &self.weights {
+                Some(s) => rows.map(|i| s[i] * term(i)).sum(),
+                None => rows.map(&term).sum(),
+            }
+        };
+        let partials: Vec<f64> = (0..n.div_ceil(CHUNK_ROWS))
+            .into_par_iter()
+            .map(chunk_sum)
+            .collect();
+        sum_in_row_order(&partials, 1, self.share.as_ref())
+            .first()
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// This process's share of rows, when the rows are shared among processes.
+    pub(crate) fn share(&self) -> Option<&RowShare> {
+        self.share.as_ref()
     }
 
     /// `y` and the weights as the kernels take them; `None` when `y` is not contiguous.
@@ -1292,6 +1375,7 @@ impl Design<'_> {
     where
         W: Fn(usize, &'x [T], &mut [f64]) + Sync + Send,
     {
+        count_pass(rows);
         let chunks = self.n_samples().div_ceil(CHUNK_ROWS);
         self.partials.with(|partials| {
             partials.resize(chunks * width, 0.0);

@@ -2,8 +2,8 @@ use crate::elastic_net::{mean_gap, negative_entropy, ElasticNet, HessianBlock, S
 use crate::kernel::{self, weight_at, weight_lanes, Kernel, Lanes, LANES};
 use crate::linear::{Design, SampleLoss, TargetMoments};
 use crate::{
-    ColumnStatistics, DesignMatrix, Gradient, Hessian, LinearModelLoss, Objective, ObjectiveError,
-    RowShare,
+    sum_in_row_order, ColumnStatistics, DesignMatrix, Gradient, Hessian, LinearModelLoss,
+    Objective, ObjectiveError, RowShare,
 };
 use ndarray::{Array1, Array2, ArrayView1, ArrayViewMut1};
 use rayon::prelude::*;
@@ -265,7 +265,7 @@ impl<'a> LogLoss<'a> {
     ///
     /// On rows shared among processes ([`new_shared`](Self::new_shared)), every process
     /// calls this with its own rows' weights: `W` is the total over every share, summed in
-    /// row order ([`weight_total`](crate::weight_total)).
+    /// row order ([`row_total`](crate::row_total)).
     ///
     /// # Errors
     /// A weight count other than the number of rows, a negative, NaN or infinite weight, or
@@ -306,7 +306,7 @@ impl Objective for LogLoss<'_> {
         }
         let (y, s) = (as_slice(self.y), self.design.sample_weight());
         self.design.with_predictor(params, |z, theta| {
-            theta_and_loss(z, &y, s, (0.0, 0.0), theta)
+            theta_and_loss(z, &y, s, (0.0, 0.0), theta, self.design.share())
         }) / n
     }
 
@@ -329,7 +329,7 @@ impl Gradient for LogLoss<'_> {
         // vectors, the loss and θ from the vector kernel, the gradient −Xᵀ(s∘θ)/W.
         let (y, s) = (as_slice(self.y), self.design.sample_weight());
         self.design.with_predictor(params, |z, theta| {
-            let total = theta_and_loss(z, &y, s, (0.0, 0.0), theta);
+            let total = theta_and_loss(z, &y, s, (0.0, 0.0), theta, self.design.share());
             self.design.weigh(ArrayViewMut1::from(&mut *theta));
             let g = self
                 .design
@@ -407,29 +407,23 @@ pub(crate) fn max_abs(v: &Array1<f64>) -> f64 {
 /// residual and its slope together. Near a solver's iterate, `start` is close and two or three
 /// steps suffice; should Newton stop making progress, bisection on the increasing function
 /// `Σ σ(zᵢ + b) − Σ yᵢ` takes over.
+///
+/// `target` is `Σᵢ sᵢyᵢ` and `n` is `W = Σᵢ sᵢ`. With rows shared among processes (`share`),
+/// `z` and `weight` are this process's rows, every sum is over every share, and every process
+/// takes the same steps.
 fn optimal_intercept(
-    z: &Array1<f64>,
-    y: &ArrayView1<'_, f64>,
+    z: &[f64],
     weight: Option<&[f64]>,
+    (target, n): (f64, f64),
     start: f64,
+    share: Option<&RowShare>,
 ) -> f64 {
-    let (target, n) = match weight {
-        Some(s) => (y.iter().zip(s).map(|(y, s)| y * s).sum(), s.iter().sum()),
-        None => (y.sum(), z.len() as f64),
-    };
     if target <= 0.0 || target >= n {
         // All labels alike: the optimum is at ±∞; keep the start.
         return start;
     }
-    let values = z.as_slice();
     let residual_and_slope = |b: f64| {
-        let (sum, slope) = match values {
-            Some(values) => sigmoid_sums(values, weight, b),
-            None => z.iter().enumerate().fold((0.0, 0.0), |(r, d), (i, &z)| {
-                let (p, s) = (sigmoid(z + b), weight_at(weight, i));
-                (r + s * p, d + s * p * (1.0 - p))
-            }),
-        };
+        let (sum, slope) = sigmoid_sums(z, weight, b, share);
         (sum - target, slope)
     };
     // Below this residual the sum itself is only known to rounding.
@@ -449,7 +443,7 @@ fn optimal_intercept(
         }
         if !(r.abs() < 0.5 * last && slope > 0.0) {
             // Newton is not converging from here (far out on a flat tail): bisect.
-            return bisect_intercept(z, weight, target, b);
+            return bisect_intercept(z, weight, target, b, share);
         }
         last = r.abs();
         let step = r / slope;
@@ -458,7 +452,7 @@ fn optimal_intercept(
             return b;
         }
     }
-    bisect_intercept(z, weight, target, b)
+    bisect_intercept(z, weight, target, b, share)
 }
 
 /// Samples per chunk of the duality gap's passes over samples: chunks run in parallel and
@@ -515,19 +509,30 @@ fn chunk_weights(weight: Option<&[f64]>, k: usize, len: usize) -> Option<&[f64]>
 }
 
 /// `(Σᵢ sᵢσ(zᵢ + b), Σᵢ sᵢσ(zᵢ + b)(1 − σ(zᵢ + b)))` (`sᵢ = 1` without weights), in
-/// parallel chunks.
-fn sigmoid_sums(z: &[f64], weight: Option<&[f64]>, b: f64) -> (f64, f64) {
-    let parts: Vec<(f64, f64)> = z
+/// parallel chunks added in order, over every share with rows shared among processes.
+fn sigmoid_sums(z: &[f64], weight: Option<&[f64]>, b: f64, share: Option<&RowShare>) -> (f64, f64) {
+    let parts: Vec<[f64; 2]> = z
         .par_chunks(SAMPLE_CHUNK)
         .enumerate()
         .map(|(k, z)| {
             let weight = chunk_weights(weight, k, z.len());
-            kernel::dispatch(SigmoidSums { z, weight, b })
+            let (sum, slope) = kernel::dispatch(SigmoidSums { z, weight, b });
+            [sum, slope]
         })
         .collect();
-    parts
-        .iter()
-        .fold((0.0, 0.0), |(s, d), (ps, pd)| (s + ps, d + pd))
+    match sum_in_row_order(parts.as_flattened(), 2, share)[..] {
+        [sum, slope] => (sum, slope),
+        _ => (0.0, 0.0),
+    }
+}
+
+/// Chunks' partial sums added in chunk order, over every share with rows shared among
+/// processes.
+fn in_row_order(parts: &[f64], share: Option<&RowShare>) -> f64 {
+    sum_in_row_order(parts, 1, share)
+        .first()
+        .copied()
+        .unwrap_or(0.0)
 }
 
 /// One chunk of [`theta_and_loss`].
@@ -580,6 +585,7 @@ fn theta_and_loss(
     weight: Option<&[f64]>,
     (b, own): (f64, f64),
     theta: &mut [f64],
+    share: Option<&RowShare>,
 ) -> f64 {
     let parts: Vec<f64> = theta
         .par_chunks_mut(SAMPLE_CHUNK)
@@ -598,7 +604,7 @@ fn theta_and_loss(
             })
         })
         .collect();
-    parts.iter().sum()
+    in_row_order(&parts, share)
 }
 
 /// `q·log q` lane by lane for `q ∈ [0, 1]`, 0 below the smallest normal number (where it is
@@ -656,7 +662,7 @@ impl Kernel for Entropies<'_> {
 /// `Σᵢ sᵢH(yᵢ − θᵢ)` with `H(q) = q log q + (1 − q) log(1 − q)` (0 at the ends; `sᵢ = 1`
 /// without weights), in parallel chunks; `q` is clamped to `[0, 1]`, where it lies up to
 /// rounding for a dual-feasible `θ`.
-fn entropies(theta: &[f64], y: &[f64], weight: Option<&[f64]>) -> f64 {
+fn entropies(theta: &[f64], y: &[f64], weight: Option<&[f64]>, share: Option<&RowShare>) -> f64 {
     let parts: Vec<f64> = theta
         .par_chunks(SAMPLE_CHUNK)
         .zip(y.par_chunks(SAMPLE_CHUNK))
@@ -666,18 +672,22 @@ fn entropies(theta: &[f64], y: &[f64], weight: Option<&[f64]>) -> f64 {
             kernel::dispatch(Entropies { theta, y, weight })
         })
         .collect();
-    parts.iter().sum()
+    in_row_order(&parts, share)
 }
 
 /// [`optimal_intercept`] by bisection with Newton steps where they stay inside the bracket.
-fn bisect_intercept(z: &Array1<f64>, weight: Option<&[f64]>, target: f64, start: f64) -> f64 {
-    let residual = |b: f64| {
-        z.iter()
-            .enumerate()
-            .map(|(i, &z)| weight_at(weight, i) * sigmoid(z + b))
-            .sum::<f64>()
-            - target
+fn bisect_intercept(
+    z: &[f64],
+    weight: Option<&[f64]>,
+    target: f64,
+    start: f64,
+    share: Option<&RowShare>,
+) -> f64 {
+    let residual_and_slope = |b: f64| {
+        let (sum, slope) = sigmoid_sums(z, weight, b, share);
+        (sum - target, slope)
     };
+    let residual = |b: f64| residual_and_slope(b).0;
     // The bracket grows from the start by doublings up to ±1e6; a start beyond (Newton's
     // last step on a flat tail can throw it to 1e20, where `start − 1 == start` and no
     // doubling would move) begins at the edge.
@@ -695,7 +705,7 @@ fn bisect_intercept(z: &Array1<f64>, weight: Option<&[f64]>, target: f64, start:
     }
     let mut b = start.clamp(lo, hi);
     for _ in 0..100 {
-        let r = residual(b);
+        let (r, slope) = residual_and_slope(b);
         if r == 0.0 {
             break;
         }
@@ -704,11 +714,6 @@ fn bisect_intercept(z: &Array1<f64>, weight: Option<&[f64]>, target: f64, start:
         } else {
             lo = b;
         }
-        let slope: f64 = z
-            .iter()
-            .enumerate()
-            .map(|(i, &z)| weight_at(weight, i) * sigmoid_derivative(z + b))
-            .sum();
         let newton = b - r / slope;
         b = if slope > 0.0 && newton > lo && newton < hi {
             newton
@@ -731,24 +736,25 @@ impl Smooth for LogLoss<'_> {
     ///
     /// With sample weights `sᵢ` (`W = Σᵢ sᵢ`): `D(θ) = −(1/W)Σᵢ sᵢH(yᵢ − θᵢ) − g*(Xᵀ(s∘θ)/W)`,
     /// `Σᵢ sᵢθᵢ = 0` with an intercept.
+    ///
+    /// Every sum over samples is added in chunks of rows in row order, over every share when
+    /// the rows are shared among processes: the same bits for any number of processes.
     fn duality_gap(&self, x: &Array1<f64>, penalty: &ElasticNet) -> Option<f64> {
-        // Its sums over samples are not carried across processes (yet): no gap there.
-        if self.design.is_shared() {
-            return None;
-        }
         let n = self.design.weight_sum();
+        let share = self.design.share();
         let weight = self.design.sample_weight();
         let zw = self.design.times_coefficients(x);
         let own = self.design.intercept(x);
+        let (y, zs) = (as_slice(self.y), as_slice(zw.view()));
         let b = if self.design.fit_intercept() {
-            optimal_intercept(&zw, &self.y, weight, own)
+            let target = self.design.weighted_sum(self.y);
+            optimal_intercept(&zs, weight, (target, n), own, share)
         } else {
             0.0
         };
         // θ at the optimal intercept, and the loss at the point's own intercept, in one pass.
-        let (y, zs) = (as_slice(self.y), as_slice(zw.view()));
         let mut theta = vec![0.0; zs.len()];
-        let loss = theta_and_loss(&zs, &y, weight, (b, own), &mut theta);
+        let loss = theta_and_loss(&zs, &y, weight, (b, own), &mut theta, share);
         let mut theta = Array1::from_vec(theta);
         if self.design.fit_intercept() {
             let mean = self.design.weighted_sum(theta.view()) / n;
@@ -758,7 +764,7 @@ impl Smooth for LogLoss<'_> {
         let c = penalty.feasible_scale(&v.mapv(|t| t / n));
         theta *= c;
         v *= c;
-        let conjugates = entropies(theta.as_slice().unwrap_or(&[]), &y, weight);
+        let conjugates = entropies(theta.as_slice().unwrap_or(&[]), &y, weight, share);
         let primal = loss / n + penalty.value(x);
         Some(mean_gap(primal, conjugates, &v, penalty, n))
     }
@@ -806,7 +812,7 @@ mod tests {
         // From 1e20, `start − 1 == start`: the bracket once never grew, and the gap hung.
         let z = array![0.0, 1.0, -1.0, 2.0];
         for start in [1e20, -1e20, f64::INFINITY, f64::NAN] {
-            let b = bisect_intercept(&z, None, 2.0, start);
+            let b = bisect_intercept(z.as_slice().unwrap(), None, 2.0, start, None);
             let total: f64 = z.iter().map(|&z| sigmoid(z + b)).sum();
             assert!((total - 2.0).abs() < 1e-12, "from {start}: b = {b}");
         }
@@ -820,13 +826,13 @@ mod tests {
         let (b, own) = (0.3, -0.2);
         let run = || {
             let mut theta = vec![0.0; n];
-            let loss = theta_and_loss(&z, &y, None, (b, own), &mut theta);
+            let loss = theta_and_loss(&z, &y, None, (b, own), &mut theta, None);
             // Shrink θ a little, as the gap's scaling does, so that q is inside (0, 1).
             let theta: Vec<f64> = theta.iter().map(|t| 0.999 * t).collect();
             (
-                sigmoid_sums(&z, None, b),
+                sigmoid_sums(&z, None, b, None),
                 loss,
-                entropies(&theta, &y, None),
+                entropies(&theta, &y, None, None),
                 theta,
             )
         };

@@ -612,6 +612,78 @@ mod tests {
         );
     }
 
+    /// What a proximal Newton fit asks of a loss besides its passes: the duality gap, a
+    /// Hessian block on a working set, and the L1 threshold.
+    fn sparse_parts<L>(loss: &L, w: &Array1<f64>) -> (Option<f64>, Array2<f64>)
+    where
+        L: crate::Smooth + crate::HessianBlock + LinearModelLoss,
+    {
+        let p = loss.n_features();
+        let penalty = crate::ElasticNet::new(0.01, 0.002, p).unwrap();
+        let last = w.len() - 1;
+        (
+            loss.duality_gap(w, &penalty),
+            loss.hessian_block(w, &[1, 3, last]),
+        )
+    }
+
+    #[test]
+    fn duality_gaps_and_hessian_blocks_on_shared_rows_have_the_bits_of_all_rows() {
+        let n = 2 * ROW_BLOCK + 777;
+        let (x, y, w) = problem(n, 6);
+        let weights = Array1::from_shape_fn(n, |i| ((i * 37) % 11) as f64 / 3.0);
+        for (weighted, intercept) in [(false, true), (true, true), (false, false)] {
+            let w = if intercept {
+                w.clone()
+            } else {
+                w.slice(s![..6]).to_owned()
+            };
+            let whole_log = {
+                let mut loss = LogLoss::new(&x, &y).unwrap().fit_intercept(intercept);
+                if weighted {
+                    loss = loss.sample_weight(&weights).unwrap();
+                }
+                (sparse_parts(&loss, &w), loss.l1_threshold())
+            };
+            let whole_mse = {
+                let mut loss = MeanSquaredError::new(&x, &y)
+                    .unwrap()
+                    .fit_intercept(intercept);
+                if weighted {
+                    loss = loss.sample_weight(&weights).unwrap();
+                }
+                (sparse_parts(&loss, &w), loss.l1_threshold())
+            };
+            assert!(whole_log.0 .0.is_some() && whole_mse.0 .0.is_some());
+            for size in [1, 2, 3] {
+                for (log, mse) in on_ranks(size, |group| {
+                    let (share, rows) = RowShare::even(group, n).unwrap();
+                    let (xs, ys) = (x.slice(s![rows.clone(), ..]), y.slice(s![rows.clone()]));
+                    let ws = weights.slice(s![rows]);
+                    let mut log = LogLoss::new_shared(xs, ys, &share)
+                        .unwrap()
+                        .fit_intercept(intercept);
+                    let mut mse = MeanSquaredError::new_shared(xs, ys, &share)
+                        .unwrap()
+                        .fit_intercept(intercept);
+                    if weighted {
+                        log = log.sample_weight(ws).unwrap();
+                        mse = mse.sample_weight(ws).unwrap();
+                    }
+                    (
+                        (sparse_parts(&log, &w), log.l1_threshold()),
+                        (sparse_parts(&mse, &w), mse.l1_threshold()),
+                    )
+                }) {
+                    let case =
+                        format!("{size} processes, weighted {weighted}, intercept {intercept}");
+                    assert_eq!(log, whole_log, "log loss, {case}");
+                    assert_eq!(mse, whole_mse, "squared error, {case}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn folds_and_gathers_run_in_rank_order() {
         let out = on_ranks(4, |group| {

@@ -121,7 +121,7 @@ impl<'a> MeanSquaredError<'a> {
     ///
     /// On rows shared among processes ([`new_shared`](Self::new_shared)), every process
     /// calls this with its own rows' weights: `W` is the total over every share, summed in
-    /// row order ([`weight_total`](crate::weight_total)).
+    /// row order ([`row_total`](crate::row_total)).
     ///
     /// # Errors
     /// A weight count other than the number of rows, a negative, NaN or infinite weight, or
@@ -142,9 +142,9 @@ impl<'a> MeanSquaredError<'a> {
         r
     }
 
-    /// `(1/W) Σᵢ sᵢrᵢ²`.
-    fn mean_square(&self, r: impl Iterator<Item = f64>) -> f64 {
-        self.design.weighted_fold(r.map(|v| v * v)) / self.design.weight_sum()
+    /// `(1/W) Σᵢ sᵢ(rᵢ − c)²`.
+    fn mean_square(&self, r: ArrayView1<'_, f64>, c: f64) -> f64 {
+        self.design.weighted_sum_of(|i| (r[i] - c) * (r[i] - c)) / self.design.weight_sum()
     }
 
     /// The sample weights as a vector, ones without weights.
@@ -162,7 +162,7 @@ impl Objective for MeanSquaredError<'_> {
     fn value(&self, params: &Array1<f64>) -> f64 {
         match self.design.fused(params, &self.y, &Squared, false) {
             Some((total, _)) => total / self.design.weight_sum(),
-            None => self.mean_square(self.residual(params).into_iter()),
+            None => self.mean_square(self.residual(params).view(), 0.0),
         }
     }
 
@@ -187,7 +187,7 @@ impl Gradient for MeanSquaredError<'_> {
             for ((r, &z), &y) in r.iter_mut().zip(z).zip(&self.y) {
                 *r = z - y;
             }
-            let total = self.design.weighted_fold(r.iter().map(|r| r * r));
+            let total = self.design.weighted_sum_of(|i| r[i] * r[i]);
             self.design.weigh(ArrayViewMut1::from(&mut *r));
             let g = self
                 .design
@@ -242,17 +242,16 @@ impl Smooth for MeanSquaredError<'_> {
     /// dual's domain: `D(θ) = (1/N)(θᵀy − ‖θ‖²/4) − g*(Xᵀθ/N)`, `Σθ = 0` with an intercept.
     /// With sample weights `sᵢ`, every sum over samples is weighted and `N` is `W = Σᵢ sᵢ`:
     /// `D(θ) = (1/W)Σᵢ sᵢ(θᵢyᵢ − θᵢ²/4) − g*(Xᵀ(s∘θ)/W)`, `Σᵢ sᵢθᵢ = 0`.
+    ///
+    /// Every sum over samples is added in chunks of rows in row order, over every share when
+    /// the rows are shared among processes: the same bits for any number of processes.
     fn duality_gap(&self, x: &Array1<f64>, penalty: &ElasticNet) -> Option<f64> {
-        // Its sums over samples are not carried across processes (yet): no gap there.
-        if self.design.is_shared() {
-            return None;
-        }
         let n = self.design.weight_sum();
         let mut r = &self.y - &self.design.times_coefficients(x);
         // The primal value from the same residuals, at the point's own intercept (no pass of
         // its own): (1/W) Σᵢ sᵢ(yᵢ − xᵢ·w − b)².
         let own = self.design.intercept(x);
-        let loss = self.mean_square(r.iter().map(|ri| ri - own));
+        let loss = self.mean_square(r.view(), own);
         if self.design.fit_intercept() {
             let b = self.design.weighted_sum(r.view()) / n;
             r -= b;
@@ -263,11 +262,9 @@ impl Smooth for MeanSquaredError<'_> {
         theta *= c;
         v *= c;
         // Σᵢ sᵢf*(−θᵢ) for fᵢ(z) = (z − yᵢ)²: f*(u) = u·yᵢ + u²/4.
-        let terms = theta
-            .iter()
-            .zip(&self.y)
-            .map(|(&t, &y)| -t * y + 0.25 * t * t);
-        let conjugates = self.design.weighted_fold(terms);
+        let conjugates = self
+            .design
+            .weighted_sum_of(|i| -theta[i] * self.y[i] + 0.25 * theta[i] * theta[i]);
         let primal = loss + penalty.value(x);
         Some(mean_gap(primal, conjugates, &v, penalty, n))
     }
