@@ -15,8 +15,8 @@
 # 2. the disk's streaming rate: dd of the cache file after emptying the page cache;
 # 3. L-BFGS in memory (X read from the CSV into memory);
 # 4. L-BFGS out of core inside the memory limit, from a cold page cache: its time per pass
-#    (fit time / value-and-gradient evaluations) against the time the disk takes to stream
-#    the cache once;
+#    (fit time / the passes over X the fit reports in `cache_read`, the checking pass
+#    included) against the time the disk takes to stream the cache once;
 # 5. L-BFGS out of core without the limit, the cache in the page cache (warm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,10 +72,10 @@ group=/sys/fs/cgroup/memory/descent-bench
 mkdir -p "$group"
 echo $((LIMIT_MIB * 1024 * 1024)) > "$group/memory.limit_in_bytes"
 limited=$(bash -c "echo \$\$ > $group/cgroup.procs; exec $DESCENT ${FIT[*]} --data $CSV --out-of-core --cache $CACHE" \
-    | field "d['fit_seconds'], d['evaluations']['gradient']" | tr -d "(),")
+    | field "d['fit_seconds'], d['cache_read']['passes']" | tr -d "(),")
 peak=$(( $(cat "$group/memory.max_usage_in_bytes") >> 20 ))
 rmdir "$group" 2>/dev/null || true
-warm=$("$DESCENT" "${FIT[@]}" --data "$CSV" --out-of-core --cache "$CACHE" | field "d['fit_seconds'], d['evaluations']['gradient']" | tr -d "(),")
+warm=$("$DESCENT" "${FIT[@]}" --data "$CSV" --out-of-core --cache "$CACHE" | field "d['fit_seconds'], d['cache_read']['passes']" | tr -d "(),")
 
 python3 - "$ROWS" "$THREADS" "$LIMIT_MIB" "$bytes" "$convert" "$disk" "$in_memory" "$limited" "$peak" "$warm" <<'EOF'
 import sys

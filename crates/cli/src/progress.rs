@@ -6,12 +6,13 @@
 //! at once with status 130.
 
 use crate::number::Sig;
+use descent_objectives::{data_read, DataRead};
 use descent_solvers::{Observer, Progress};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long work runs before its bar appears: short runs never flash one.
 const DELAY: Duration = Duration::from_secs(1);
@@ -75,9 +76,13 @@ fn styled(len: Option<u64>, template: &str, message: &str, quiet: bool) -> Progr
 }
 
 /// Watches a solver: a bar of its iterations against the iteration limit, with the current
-/// objective and gradient norm, and Ctrl-C to stop it with the best point so far.
+/// objective and gradient norm, the passes over `X` so far and the rate they read it at
+/// (`7 passes, 2.1 GB/s`: what an out-of-core fit is bound by), and Ctrl-C to stop it with
+/// the best point so far.
 pub(crate) struct Watch {
     bar: ProgressBar,
+    /// What the kernels had read when the watch started, and when.
+    start: (DataRead, Instant),
 }
 
 impl Watch {
@@ -93,7 +98,16 @@ impl Watch {
                 quiet,
             )
             .with_prefix(what.to_owned()),
+            start: (data_read(), Instant::now()),
         }
+    }
+
+    /// The passes over `X` since the watch started, and the bytes they read per second.
+    fn throughput(&self) -> (u64, f64) {
+        let read = data_read().since(self.start.0);
+        let seconds = self.start.1.elapsed().as_secs_f64().max(1e-9);
+        #[allow(clippy::cast_precision_loss, reason = "a rate for display")]
+        (read.passes, read.bytes as f64 / seconds)
     }
 }
 
@@ -111,8 +125,13 @@ impl<P> Observer<P> for Watch {
         let gradient = progress
             .gradient_norm
             .map_or(String::new(), |g| format!("  ‖∇f‖ = {}", Sig(g, 3)));
-        self.bar
-            .set_message(format!("f = {}{gradient}", Sig(progress.value, 10)));
+        let (passes, rate) = self.throughput();
+        let plural = if passes == 1 { "" } else { "es" };
+        self.bar.set_message(format!(
+            "f = {}{gradient}  {passes} pass{plural}, {:.2} GB/s",
+            Sig(progress.value, 10),
+            rate / 1e9
+        ));
         if interrupted() {
             ControlFlow::Break(())
         } else {

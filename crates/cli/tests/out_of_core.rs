@@ -19,7 +19,7 @@ fn copy(dir: &Path, name: &str) -> PathBuf {
 fn fitted(args: &[&str]) -> Value {
     let mut json = json_of(args);
     let object = json.as_object_mut().unwrap();
-    for key in ["fit_seconds", "read_seconds", "data_cache"] {
+    for key in ["fit_seconds", "read_seconds", "data_cache", "cache_read"] {
         object.remove(key);
     }
     json
@@ -61,8 +61,24 @@ fn out_of_core_fits_are_the_in_memory_fits_bit_for_bit() {
             }
             let in_memory = fitted(&args);
             args.push("--out-of-core");
+            let whole = json_of(&args);
             let out_of_core = fitted(&args);
             assert_eq!(in_memory, out_of_core, "{model} {solver} {dtype}");
+            // Every pass reads the whole of X: the checking pass, and at least one per
+            // Hessian and per evaluation after the first (which, from zero, needs none).
+            let read = &whole["cache_read"];
+            let passes = read["passes"].as_u64().unwrap();
+            let rows = whole["train_rows"].as_u64().unwrap();
+            let columns = whole["feature_names"].as_array().unwrap().len() as u64;
+            let size = if dtype == "f32" { 4 } else { 8 };
+            assert_eq!(
+                read["bytes"].as_u64().unwrap(),
+                passes * rows * columns * size
+            );
+            let evaluations = &whole["evaluations"];
+            let at_least = evaluations["hessian"].as_u64().unwrap()
+                + evaluations["gradient"].as_u64().unwrap();
+            assert!(passes >= at_least, "{passes} passes, {evaluations}");
         }
     }
 }

@@ -121,6 +121,14 @@ impl Features<'_> {
         }
     }
 
+    /// The bytes of one stored value: 8 for `f64`, 4 for `f32`.
+    pub fn value_bytes(&self) -> usize {
+        match self {
+            Features::F64(_) => std::mem::size_of::<f64>(),
+            Features::F32(_) => std::mem::size_of::<f32>(),
+        }
+    }
+
     /// The matrix in `f64`: the borrowed view itself when stored as `f64`, a widened copy when
     /// stored as `f32` (for the few computations that need BLAS on `f64`, such as a
     /// closed-form least-squares solve, which copy their data anyway).

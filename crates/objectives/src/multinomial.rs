@@ -2,10 +2,10 @@
 
 use crate::elastic_net::mean_gap;
 use crate::kernel::{self, Kernel, Lanes, LANES};
-use crate::linear::{checked_sample_weight, first_non_finite, Partials};
+use crate::linear::{checked_sample_weight, count_pass_of, first_non_finite, Partials};
 use crate::{
-    ColumnStatistics, ElasticNet, Element, Features, Gradient, Hessian, HessianBlock,
-    LinearModelLoss, Objective, ObjectiveError, Smooth,
+    sum_in_row_order, ColumnStatistics, ElasticNet, Element, Features, Gradient, Hessian,
+    HessianBlock, LinearModelLoss, Objective, ObjectiveError, Smooth,
 };
 use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
@@ -288,6 +288,7 @@ impl<'a> MultinomialLogLoss<'a> {
         W: Fn(std::ops::Range<usize>, &mut [f64]) + Sync,
     {
         let n = self.x.nrows();
+        count_pass_of(n * self.x.ncols() * self.x.value_bytes());
         let chunks = n.div_ceil(CHUNK_ROWS);
         self.partials.with(|partials| {
             partials.clear();
@@ -301,13 +302,7 @@ impl<'a> MultinomialLogLoss<'a> {
             } else {
                 partials.chunks_mut(width).enumerate().for_each(one);
             }
-            let mut sums = vec![0.0; width];
-            for part in partials.chunks_exact(width) {
-                for (sum, v) in sums.iter_mut().zip(part) {
-                    *sum += v;
-                }
-            }
-            sums
+            sum_in_row_order(partials, width, None)
         })
     }
 
