@@ -905,7 +905,13 @@ fn narrow_features<T: Element>(x: Array2<f64>) -> Result<Array2<T>> {
 impl<T: Element> Prepared<T> {
     /// The training rows' design: the numeric block and the categorical columns.
     pub(crate) fn train(&self) -> Result<DesignMatrix<'_>> {
-        design(self.x_train.view()?, &self.cat_train)
+        let design = design(self.x_train.view()?, &self.cat_train)?;
+        // A data cache's moments, computed while converting: the loss skips its pass over X
+        // for the column statistics when they are of its targets.
+        Ok(match &self.x_train {
+            Stored::Cache(cache) => design.with_moments(cache.moments()),
+            Stored::Memory(_) => design,
+        })
     }
 
     /// The test rows' design and target, with `--test-size`.

@@ -21,6 +21,13 @@
 //! | … | the metadata, then zeros up to a multiple of 64 bytes |
 //! | rows × columns × 8 or 4 | `X`, row-major |
 //! | rows × 8 | the target `y`, `f64` |
+//! | 32 + 8 × (4 + 4 × columns) | the moments of `X`'s columns with `y` ([`RowMoments::to_bytes`]) |
+//!
+//! The moments (column means, sums of squared deviations, co-moments with the target) are
+//! computed during the conversion, chunk by chunk as the losses' checking pass computes them,
+//! so a fit from the cache skips that pass, a whole read of `X` from disk, with the same
+//! result to the bit ([`DataCache::design`]; a loss uses them only when they are of its rows
+//! and targets, which a classifier's are when its labels are 0 and 1).
 //!
 //! A cache is used only if all of it checks out: the magic, the version, the value type asked
 //! for, a file length equal to what the header implies (a truncated file is caught), and a
@@ -28,7 +35,7 @@
 //! [`DataError::BadCache`], and [`DataCache::open_or_build`] rebuilds it.
 
 use crate::data::{DataError, Table};
-use descent_objectives::Element;
+use descent_objectives::{DesignMatrix, Element, RowMoments, RowMomentsBuilder};
 use memmap2::Mmap;
 use ndarray::{ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -40,7 +47,7 @@ use std::time::UNIX_EPOCH;
 
 const MAGIC: &[u8; 8] = b"DSCNTCH\0";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// The fixed part of the header: magic, version, value size, rows, columns, metadata length.
 const FIXED: usize = 8 + 4 + 4 + 8 + 8 + 8;
 /// `X` starts at a multiple of this (a cache line, and of every value's alignment).
@@ -104,6 +111,7 @@ pub struct DataCache<T> {
     columns: usize,
     x_start: usize,
     metadata: Metadata,
+    moments: RowMoments,
     values: PhantomData<T>,
 }
 
@@ -190,18 +198,38 @@ impl<T: Element> DataCache<T> {
         ))
         .map_err(io(cache))?;
         let mut y = Vec::new();
+        // The moments, a chunk of rows at a time as the losses' checking pass takes them.
+        let columns = layout.feature_columns.len();
+        let mut moments = RowMomentsBuilder::new(columns);
+        let mut chunk: Vec<T> = Vec::with_capacity(RowMomentsBuilder::CHUNK_ROWS * columns);
+        let bad_moments = |e: descent_objectives::ObjectiveError| DataError::BadCache {
+            path: cache.to_owned(),
+            reason: format!("its moments could not be computed: {e}"),
+        };
         let rows = table.for_each_row(
             &layout.feature_columns,
             Some(layout.target),
             |row: &[T], target| {
                 y.push(target.unwrap_or(f64::NAN));
+                chunk.extend_from_slice(row);
+                if chunk.len() == RowMomentsBuilder::CHUNK_ROWS * columns {
+                    let ys = &y[y.len() - RowMomentsBuilder::CHUNK_ROWS..];
+                    moments.add(&chunk, ys).map_err(bad_moments)?;
+                    chunk.clear();
+                }
                 out.write_all(bytemuck::cast_slice(row)).map_err(io(cache))
             },
         )?;
+        let rest = chunk.len() / columns.max(1);
+        moments
+            .add(&chunk, &y[y.len() - rest..])
+            .map_err(bad_moments)?;
         for chunk in y.chunks(1 << 16) {
             let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
             out.write_all(&bytes).map_err(io(cache))?;
         }
+        out.write_all(&moments.finish().to_bytes())
+            .map_err(io(cache))?;
         let mut file = out.into_inner().map_err(|e| io(cache)(e.into_error()))?;
         file.seek(SeekFrom::Start(16)).map_err(io(cache))?;
         file.write_all(&(rows as u64).to_le_bytes())
@@ -266,11 +294,14 @@ impl<T: Element> DataCache<T> {
             .checked_add(meta_len)
             .map(|end| end.div_ceil(ALIGN) * ALIGN)
             .ok_or_else(too_large)?;
-        let expected = rows
+        let y_end = rows
             .checked_mul(columns)
             .and_then(|n| n.checked_mul(value_bytes))
             .and_then(|n| n.checked_add(x_start))
             .and_then(|n| n.checked_add(rows.checked_mul(8)?))
+            .ok_or_else(too_large)?;
+        let expected = y_end
+            .checked_add(RowMoments::bytes_for(columns))
             .ok_or_else(too_large)?;
         if map.len() != expected || rows == 0 {
             return Err(bad(format!(
@@ -280,6 +311,9 @@ impl<T: Element> DataCache<T> {
         }
         let metadata: Metadata = serde_json::from_slice(&map[FIXED..FIXED + meta_len])
             .map_err(|e| bad(format!("its metadata is not readable: {e}")))?;
+        let moments = RowMoments::from_bytes(&map[y_end..])
+            .filter(|m| m.rows() == rows)
+            .ok_or_else(|| bad("its moments are not readable".into()))?;
         if metadata.feature_names.len() != columns {
             return Err(bad("its metadata names another number of columns".into()));
         }
@@ -302,6 +336,7 @@ impl<T: Element> DataCache<T> {
             columns,
             x_start,
             metadata,
+            moments,
             values: PhantomData,
         };
         // Checked once here, so that `x` and `y` are plain views.
@@ -350,6 +385,22 @@ impl<T: Element> DataCache<T> {
             path: self.path.clone(),
             reason: "its values do not fill its shape".into(),
         })
+    }
+
+    /// The features as a design that carries the moments computed during the conversion
+    /// ([`RowMoments`]): a loss built on it with [`y`](Self::y) as its targets (or any targets
+    /// equal to them, such as a classifier's labels when they are 0 and 1) skips its pass over
+    /// `X` for the column statistics, with the same result to the bit.
+    ///
+    /// # Errors
+    /// As [`x`](Self::x).
+    pub fn design(&self) -> Result<DesignMatrix<'_>, DataError> {
+        Ok(DesignMatrix::from(self.x()?).with_moments(&self.moments))
+    }
+
+    /// The moments of `X`'s columns with `y`, computed during the conversion.
+    pub fn moments(&self) -> &RowMoments {
+        &self.moments
     }
 
     /// The target, one value per row.

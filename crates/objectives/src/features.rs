@@ -1,7 +1,7 @@
 //! The feature matrix a linear model's loss borrows: `f64`, or `f32` for half the memory and
 //! half the bandwidth, with every product and sum taken in `f64`.
 
-use crate::ObjectiveError;
+use crate::{ObjectiveError, RowMoments};
 use ndarray::{Array2, ArrayView2, CowArray, Ix2};
 use std::borrow::Cow;
 
@@ -298,6 +298,8 @@ impl<'a> Categorical<'a> {
 pub struct DesignMatrix<'a> {
     dense: Features<'a>,
     categorical: Vec<Categorical<'a>>,
+    /// The dense block's moments with the targets, made elsewhere (a data cache's).
+    moments: Option<&'a RowMoments>,
 }
 
 impl<'a> DesignMatrix<'a> {
@@ -318,7 +320,25 @@ impl<'a> DesignMatrix<'a> {
                 found: c.codes.len(),
             });
         }
-        Ok(DesignMatrix { dense, categorical })
+        Ok(DesignMatrix {
+            dense,
+            categorical,
+            moments: None,
+        })
+    }
+
+    /// The same design, carrying `moments` of its dense block's rows and the targets a loss
+    /// will be built with (see [`RowMoments`]): a loss then takes its column statistics from
+    /// them instead of a pass over `X`, when they check out against its rows and targets.
+    #[must_use]
+    pub fn with_moments(mut self, moments: &'a RowMoments) -> Self {
+        self.moments = Some(moments);
+        self
+    }
+
+    /// The moments the design carries ([`with_moments`](Self::with_moments)).
+    pub fn moments(&self) -> Option<&'a RowMoments> {
+        self.moments
     }
 
     /// The dense block.
@@ -347,6 +367,7 @@ impl<'a> DesignMatrix<'a> {
         DesignMatrix {
             dense: self.dense.view(),
             categorical: self.categorical.iter().map(Categorical::view).collect(),
+            moments: self.moments,
         }
     }
 
@@ -361,6 +382,7 @@ impl<'a> From<Features<'a>> for DesignMatrix<'a> {
         DesignMatrix {
             dense,
             categorical: Vec::new(),
+            moments: None,
         }
     }
 }

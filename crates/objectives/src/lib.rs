@@ -88,7 +88,7 @@ pub use parameter::Parameter;
 pub use penalty::L2Regularized;
 pub use shared::{sum_in_row_order, RowGroup, RowShare, ThreadGroup, ROW_BLOCK};
 pub use squared::MeanSquaredError;
-pub use standardized::{ColumnStatistics, Standardized};
+pub use standardized::{ColumnStatistics, RowMoments, RowMomentsBuilder, Standardized};
 
 /// A function to minimize: `x ↦ f(x)`.
 ///

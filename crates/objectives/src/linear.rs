@@ -772,16 +772,30 @@ impl<'a> Design<'a> {
         y: &ArrayView1<'_, f64>,
         share: Option<&RowShare>,
     ) -> Result<Self, ObjectiveError> {
+        let given = design.moments();
         let (x, categorical) = design.into_parts();
         let moments = || {
             if x.ncols() == 0 {
                 return None;
             }
             let ys = y.as_slice()?;
-            with_rows!(&x, values => Some({ count_pass(values); match share {
-                Some(share) => shared_column_moments(values, x.ncols(), Some(ys), share),
-                None => column_moments(values, x.ncols(), Some(ys)),
-            }}))
+            let p = x.ncols();
+            with_rows!(&x, values => Some({
+                // Moments made elsewhere (a data cache's), when they are of these rows and
+                // targets: no pass of its own.
+                let given = given.filter(|_| share.is_none()).and_then(|m| m.of(values, p, ys));
+                match (given, share) {
+                    (Some(m), _) => m,
+                    (None, Some(share)) => {
+                        count_pass(values);
+                        shared_column_moments(values, p, Some(ys), share)
+                    }
+                    (None, None) => {
+                        count_pass(values);
+                        column_moments(values, p, Some(ys))
+                    }
+                }
+            }))
         };
         let n = share.map_or(x.nrows(), RowShare::total_rows) as f64;
         let summary = match moments() {

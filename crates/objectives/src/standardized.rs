@@ -47,6 +47,7 @@ const MOMENT_MIN_BLOCK_ROWS: usize = 16;
 /// `Σᵢ (xᵢⱼ − x̄ⱼ)(yᵢ − ȳ)`. Means are kept relative to a shift (a row of the data and its
 /// target), so that values far from zero with little spread (1e8 ± 1) keep their digits:
 /// `x − shift` is exact for values within a factor of two.
+#[derive(Debug)]
 struct Moments {
     count: f64,
     shift: Vec<f64>,
@@ -263,6 +264,215 @@ fn merged(total: Option<Moments>, parts: impl IntoIterator<Item = Moments>) -> O
         }
         None => Some(part),
     })
+}
+
+/// The moments of a feature matrix's rows and their targets (column means, sums of squared
+/// deviations, co-moments with the targets, the targets' mean and sum of squares) as a loss's
+/// checking pass computes them, chunk by chunk in row order, but computed elsewhere: while a
+/// file is converted into a data cache, [`RowMomentsBuilder`] takes the rows a chunk at a time
+/// as they are parsed. A loss built on a design that carries them
+/// ([`DesignMatrix::with_moments`]) skips its own pass over `X` when they are the moments of
+/// its rows and targets, with the same result to the bit; out of core that pass is a read of
+/// the whole cache from disk.
+///
+/// "Of its rows and targets" is checked, not assumed: the shape, and a fingerprint of every
+/// target and of the first row of every chunk of [`RowMomentsBuilder::CHUNK_ROWS`] rows. A
+/// design whose moments do not match (other targets: a classifier's labels other than 0 and 1,
+/// which its loss maps to 0 and 1) gets its pass as without them. The fingerprint does not
+/// read every value of `X`: moments made from other values of the same shape, first rows and
+/// targets would be taken as the moments of these.
+///
+/// ```
+/// use descent_objectives::{DesignMatrix, LogLoss, RowMomentsBuilder, Gradient};
+/// use ndarray::{array, s};
+/// let x = array![[1.0, 2.0], [3.0, -1.0], [0.5, 0.5], [2.0, 0.0]];
+/// let y = array![0.0, 1.0, 1.0, 0.0];
+/// let mut builder = RowMomentsBuilder::new(2);
+/// builder.add(x.as_slice().unwrap(), y.as_slice().unwrap())?;
+/// let moments = builder.finish();
+/// let design = DesignMatrix::from(&x).with_moments(&moments);
+/// let w = array![0.2, -0.1, 0.3];
+/// let with = LogLoss::new(design, &y)?.value_and_gradient(&w);
+/// assert_eq!(with, LogLoss::new(&x, &y)?.value_and_gradient(&w)); // the same bits
+/// # Ok::<(), descent_objectives::ObjectiveError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowMoments {
+    rows: usize,
+    columns: usize,
+    fingerprint: u64,
+    /// The merged moments ([`Moments::to_flat`]).
+    values: Vec<f64>,
+}
+
+/// Builds [`RowMoments`] from the rows of a matrix and their targets, given in order a chunk of
+/// [`CHUNK_ROWS`](RowMomentsBuilder::CHUNK_ROWS) rows at a time (the last chunk may be shorter):
+/// each chunk's moments are those of the loss's checking pass, merged in the same order.
+#[derive(Debug)]
+pub struct RowMomentsBuilder {
+    columns: usize,
+    rows: usize,
+    total: Option<Moments>,
+    fingerprint: u64,
+    /// Whether a short chunk has come, which must be the last.
+    ended: bool,
+}
+
+impl RowMomentsBuilder {
+    /// Rows per chunk given to [`add`](RowMomentsBuilder::add): the checking pass's chunks.
+    pub const CHUNK_ROWS: usize = MOMENT_ROWS;
+
+    /// A builder for rows of `columns` values.
+    pub fn new(columns: usize) -> Self {
+        RowMomentsBuilder {
+            columns,
+            rows: 0,
+            total: None,
+            fingerprint: FINGERPRINT_SEED,
+            ended: false,
+        }
+    }
+
+    /// Adds the next chunk: `targets.len()` rows, row-major in `values`.
+    ///
+    /// # Errors
+    /// [`ObjectiveError::ShapeMismatch`] for values that are not `columns` per target, a chunk
+    /// of more than [`CHUNK_ROWS`](Self::CHUNK_ROWS) rows, or a chunk after a short one.
+    pub fn add<T: Element>(&mut self, values: &[T], targets: &[f64]) -> Result<(), ObjectiveError> {
+        let n = targets.len();
+        if self.columns == 0 || values.len() != n * self.columns {
+            return Err(ObjectiveError::ShapeMismatch {
+                what: "a chunk's values (its rows times the columns)",
+                expected: n * self.columns,
+                found: values.len(),
+            });
+        }
+        if n > MOMENT_ROWS || (self.ended && n > 0) {
+            return Err(ObjectiveError::ShapeMismatch {
+                what: "a chunk's rows (8192, fewer only in the last chunk)",
+                expected: MOMENT_ROWS,
+                found: n,
+            });
+        }
+        if n == 0 {
+            return Ok(());
+        }
+        self.ended = n < MOMENT_ROWS;
+        self.fingerprint = chunk_fingerprint(self.fingerprint, &values[..self.columns], targets);
+        self.total = merged(
+            self.total.take(),
+            moment_parts(values, self.columns, Some(targets)),
+        );
+        self.rows += n;
+        Ok(())
+    }
+
+    /// The moments of every row added.
+    pub fn finish(self) -> RowMoments {
+        RowMoments {
+            rows: self.rows,
+            columns: self.columns,
+            fingerprint: self.fingerprint,
+            values: self.total.map_or_else(Vec::new, |t| t.to_flat()),
+        }
+    }
+}
+
+impl RowMoments {
+    /// The number of rows the moments are of.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The moments as bytes, to store (little-endian: rows, columns, fingerprint and the
+    /// number of values as `u64`, then the values as `f64`).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(Self::bytes_for(self.columns));
+        for word in [
+            self.rows as u64,
+            self.columns as u64,
+            self.fingerprint,
+            self.values.len() as u64,
+        ] {
+            bytes.extend_from_slice(&word.to_le_bytes());
+        }
+        for v in &self.values {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        bytes
+    }
+
+    /// The moments of [`to_bytes`](RowMoments::to_bytes)'s bytes; `None` for bytes that are
+    /// not such moments.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let word = |k: usize| -> Option<u64> {
+            Some(u64::from_le_bytes(
+                bytes.get(8 * k..8 * k + 8)?.try_into().ok()?,
+            ))
+        };
+        let (rows, columns) = (
+            usize::try_from(word(0)?).ok()?,
+            usize::try_from(word(1)?).ok()?,
+        );
+        let (fingerprint, count) = (word(2)?, usize::try_from(word(3)?).ok()?);
+        if bytes.len() != 32 + 8 * count || (count != 0 && count != 4 + 4 * columns) {
+            return None;
+        }
+        let values = bytes[32..]
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+            .collect();
+        Some(RowMoments {
+            rows,
+            columns,
+            fingerprint,
+            values,
+        })
+    }
+
+    /// The length of [`to_bytes`](RowMoments::to_bytes) for `columns` columns (and at least
+    /// one row).
+    pub fn bytes_for(columns: usize) -> usize {
+        32 + 8 * (4 + 4 * columns)
+    }
+
+    /// These moments as the checking pass returns them, if they are of `values` (`p` columns)
+    /// and `targets` (see the type's documentation for what is checked).
+    pub(crate) fn of<T: Element>(
+        &self,
+        values: &[T],
+        p: usize,
+        targets: &[f64],
+    ) -> Option<ColumnMoments> {
+        let n = targets.len();
+        if n != self.rows || p != self.columns || p == 0 || values.len() != n * p {
+            return None;
+        }
+        let fingerprint = values
+            .chunks(MOMENT_ROWS * p)
+            .zip(targets.chunks(MOMENT_ROWS))
+            .fold(FINGERPRINT_SEED, |h, (rows, ys)| {
+                chunk_fingerprint(h, &rows[..p], ys)
+            });
+        if fingerprint != self.fingerprint {
+            return None;
+        }
+        Some(finish_moments(Moments::from_flat(&self.values, p), p))
+    }
+}
+
+/// Where a [`RowMoments`] fingerprint starts (FNV-1a's offset basis).
+const FINGERPRINT_SEED: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// `h` with a chunk folded in: the bits of its first row and of every target (FNV-1a over
+/// 64-bit words).
+fn chunk_fingerprint<T: Element>(h: u64, first_row: &[T], targets: &[f64]) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let words = first_row
+        .iter()
+        .map(|&v| Into::<f64>::into(v).to_bits())
+        .chain(targets.iter().map(|t| t.to_bits()));
+    words.fold(h, |h, word| (h ^ word).wrapping_mul(PRIME))
 }
 
 /// [`column_moments`] of rows shared among processes: each process's chunks are merged, in
@@ -981,5 +1191,77 @@ mod tests {
             Standardized::new(LogLoss::new(&x, &y).unwrap(), &stats),
             Err(ObjectiveError::ShapeMismatch { .. })
         ));
+    }
+
+    /// A value and gradient.
+    type Evaluation = (f64, Array1<f64>);
+
+    /// The loss's column statistics, its first evaluation (from them) and a later one.
+    fn loss_parts(
+        loss: &LogLoss<'_>,
+        w: &Array1<f64>,
+    ) -> (ColumnStatistics, Evaluation, Evaluation) {
+        let stats = loss.column_statistics().expect("statistics").clone();
+        let zero = Array1::zeros(w.len());
+        (
+            stats,
+            loss.value_and_gradient(&zero),
+            loss.value_and_gradient(w),
+        )
+    }
+
+    #[test]
+    fn moments_built_chunk_by_chunk_are_the_checking_pass_bit_for_bit() {
+        for (n, p) in [(2 * MOMENT_ROWS + 77, 5), (MOMENT_ROWS, 9), (10, 3)] {
+            let x = Array2::from_shape_fn((n, p), |(i, j)| {
+                1e3 * j as f64 + ((i * 7 + j) as f64 * 0.37).sin()
+            });
+            let y = Array1::from_shape_fn(n, |i| f64::from(u8::from((i * 13) % 7 < 3)));
+            let w = Array1::from_shape_fn(p + 1, |j| 0.01 * (j as f64 - 2.0));
+            let mut builder = RowMomentsBuilder::new(p);
+            let (xs, ys) = (x.as_slice().unwrap(), y.as_slice().unwrap());
+            for (rows, targets) in xs.chunks(MOMENT_ROWS * p).zip(ys.chunks(MOMENT_ROWS)) {
+                builder.add(rows, targets).unwrap();
+            }
+            let moments = builder.finish();
+            // Stored and read back.
+            let moments = RowMoments::from_bytes(&moments.to_bytes()).unwrap();
+            assert_eq!(moments.to_bytes().len(), RowMoments::bytes_for(p));
+            let design = DesignMatrix::from(&x).with_moments(&moments);
+            let given = LogLoss::new(design.view(), &y).unwrap();
+            let plain = LogLoss::new(&x, &y).unwrap();
+            assert_eq!(loss_parts(&given, &w), loss_parts(&plain, &w), "{n} x {p}");
+            assert!(moments.of(xs, p, ys).is_some());
+            // Other targets, another first row of a chunk, other rows: not these moments.
+            let flipped = y.mapv(|v| 1.0 - v);
+            assert!(moments.of(xs, p, flipped.as_slice().unwrap()).is_none());
+            let mut other = x.clone();
+            other[[0, 1]] += 1.0;
+            assert!(moments.of(other.as_slice().unwrap(), p, ys).is_none());
+            assert!(moments.of(&xs[p..], p, &ys[1..]).is_none());
+            // A loss on other targets makes its own pass, to the same result as without.
+            let given = LogLoss::new(design, &flipped).unwrap();
+            let plain = LogLoss::new(&x, &flipped).unwrap();
+            assert_eq!(loss_parts(&given, &w), loss_parts(&plain, &w));
+        }
+    }
+
+    #[test]
+    fn a_moments_builder_refuses_chunks_that_are_not_the_passes() {
+        let mut builder = RowMomentsBuilder::new(2);
+        let big = vec![0.5; 2 * (MOMENT_ROWS + 1)];
+        let ys = vec![1.0; MOMENT_ROWS + 1];
+        assert!(builder.add(&big, &ys).is_err(), "more rows than a chunk");
+        assert!(
+            builder.add(&big[..5], &ys[..2]).is_err(),
+            "not two values a row"
+        );
+        builder.add(&big[..4], &ys[..2]).unwrap();
+        assert!(
+            builder.add(&big[..4], &ys[..2]).is_err(),
+            "a chunk after a short one"
+        );
+        assert_eq!(builder.finish().rows(), 2);
+        assert_eq!(RowMoments::from_bytes(b"short"), None);
     }
 }
