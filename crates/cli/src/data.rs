@@ -322,10 +322,15 @@ pub(crate) struct Prepared<T = f64> {
 }
 
 /// About how many bytes `path`'s numeric features would take as values of `value_bytes`
-/// each: the rows estimated from the file's size and its first lines' length, times the
-/// columns but one (the target). For --memory-limit.
+/// each: the rows estimated from the file's size and its first lines' length (read from the
+/// metadata of a Parquet file), times the columns but one (the target). For --memory-limit.
 pub(crate) fn estimated_matrix_bytes(path: &Path, value_bytes: usize) -> Result<u64> {
     use std::io::Read;
+    if is_parquet(path) {
+        // Exact, from the file's metadata.
+        let (rows, columns) = descent_models::table::parquet_shape(path)?;
+        return Ok((rows * columns.saturating_sub(1).max(1) * value_bytes) as u64);
+    }
     let size = std::fs::metadata(path)
         .with_context(|| format!("{}", path.display()))?
         .len();

@@ -3,7 +3,7 @@
 //! is stale, truncated or of another type; what needs X in memory is refused in one line.
 
 mod common;
-use common::{data, descent, error_of, json_of};
+use common::{data, descent, error_of, json_of, write_parquet};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +19,13 @@ fn copy(dir: &Path, name: &str) -> PathBuf {
 fn fitted(args: &[&str]) -> Value {
     let mut json = json_of(args);
     let object = json.as_object_mut().unwrap();
-    for key in ["fit_seconds", "read_seconds", "data_cache", "cache_read"] {
+    for key in [
+        "fit_seconds",
+        "read_seconds",
+        "data_cache",
+        "cache_read",
+        "data",
+    ] {
         object.remove(key);
     }
     json
@@ -120,6 +126,38 @@ fn labels_other_than_zero_and_one_take_their_own_checking_pass_and_the_same_fit(
         count("hessian") + count("gradient"),
         "{evaluations}"
     );
+}
+
+#[test]
+fn a_parquet_file_converts_row_group_by_row_group_into_the_same_fit() {
+    // Row groups of 200 rows: the conversion reads one at a time; the fit is the in-memory
+    // fit of the CSV file with the same numbers, f64 and f32, and --memory-limit reads the
+    // size of X from the file's metadata.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = copy(dir.path(), "breast_cancer.csv");
+    let parquet = dir.path().join("breast_cancer.parquet");
+    write_parquet(&csv, &parquet, 0..569, 200);
+    let (csv, parquet) = (csv.to_str().unwrap(), parquet.to_str().unwrap());
+    for dtype in ["f64", "f32"] {
+        let args = [
+            "fit", "--model", "logistic", "--solver", "newton", "--dtype", dtype,
+        ];
+        let with = |data: &str, extra: &[&str]| {
+            let mut all = args.to_vec();
+            all.extend(["--data", data, "--json"]);
+            all.extend(extra);
+            fitted(&all)
+        };
+        let in_memory = with(csv, &[]);
+        assert_eq!(in_memory, with(parquet, &["--out-of-core"]), "{dtype}");
+        // Again, from the cache made by the first.
+        assert_eq!(in_memory, with(parquet, &["--out-of-core"]), "{dtype}");
+        assert_eq!(
+            in_memory,
+            with(parquet, &["--memory-limit", "10K"]),
+            "{dtype}"
+        );
+    }
 }
 
 /// Runs `descent fit --model logistic --data DATA EXTRA…`, expects success, and returns its

@@ -1,7 +1,9 @@
-//! A binary cache of a numeric CSV file, read through a memory map: out-of-core fits.
+//! A binary cache of a numeric CSV or Parquet file, read through a memory map: out-of-core
+//! fits.
 //!
-//! Converting a CSV file costs one pass that parses every number; the cache holds the parsed
-//! values, so every later fit maps the file and the kernels read it in place. Nothing of `X` is
+//! Converting a CSV file costs one pass that parses every number (a Parquet file is decoded a
+//! row group at a time, so that the conversion holds one row group, not the table); the cache
+//! holds the parsed values, so every later fit maps the file and the kernels read it in place. Nothing of `X` is
 //! copied into the process's memory: the operating system pages the file in as a pass reaches
 //! it (with its read-ahead) and drops pages again under memory pressure, so the data may be
 //! larger than memory; when it fits, the pages stay, and later passes run at the speed of an
@@ -61,7 +63,7 @@ struct Metadata {
     source: Source,
 }
 
-/// The identity of the CSV file a cache was made from: its size and modification time.
+/// The identity of the data file a cache was made from: its size and modification time.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Source {
     bytes: u64,
@@ -86,7 +88,7 @@ impl Source {
     }
 }
 
-/// A numeric CSV file's features and target, parsed once into a binary file and mapped into
+/// A numeric CSV or Parquet file's features and target, parsed once into a binary file and mapped into
 /// memory (see the module's documentation).
 ///
 /// ```
@@ -116,13 +118,15 @@ pub struct DataCache<T> {
 }
 
 impl<T: Element> DataCache<T> {
-    /// Opens the cache at `cache` if it is a valid cache of `csv` (unchanged since) with
-    /// features stored as `T`; otherwise converts `csv` into it first (the column named
+    /// Opens the cache at `cache` if it is a valid cache of the data file `csv` (a CSV or
+    /// Parquet file, unchanged since) with features stored as `T`; otherwise converts `csv`
+    /// into it first (the column named
     /// `target`, the last when `None`, is the target; `excluded` columns are left out; every
     /// other column is a feature). Returns the cache and, when it was made now, why.
     ///
     /// # Errors
-    /// The CSV file's errors (as [`Dataset::read`](crate::data::Dataset::read): each names the
+    /// The data file's errors (as [`Dataset::read`](crate::data::Dataset::read) and
+    /// [`RawTable::numeric_dataset`](crate::table::RawTable::numeric_dataset): each names the
     /// line and column), and a cache that cannot be written.
     pub fn open_or_build(
         csv: impl AsRef<Path>,
@@ -150,93 +154,42 @@ impl<T: Element> DataCache<T> {
     /// buffer, not `X`.
     ///
     /// # Errors
-    /// As [`open_or_build`](Self::open_or_build); and `cache` naming the CSV file itself.
+    /// As [`open_or_build`](Self::open_or_build); and `cache` naming the data file itself.
     pub fn build(
         csv: impl AsRef<Path>,
         cache: impl AsRef<Path>,
         target: Option<&str>,
         excluded: &[String],
     ) -> Result<Self, DataError> {
-        let (csv, cache) = (csv.as_ref(), cache.as_ref());
-        let io = |path: &Path| {
-            let path = path.to_owned();
-            move |source| DataError::Io { path, source }
-        };
-        if same_file(csv, cache) {
+        let (data, cache) = (csv.as_ref(), cache.as_ref());
+        if same_file(data, cache) {
             return Err(DataError::BadCache {
                 path: cache.to_owned(),
                 reason: "it is the data file itself; choose another cache path".into(),
             });
         }
-        let source = Source::of(csv)?;
-        let mut table = Table::open(csv)?;
-        let layout = table.layout(target, excluded)?;
-        let metadata = Metadata {
-            feature_names: layout.feature_names.clone(),
-            target_name: layout.target_name.clone(),
-            source,
-        };
-        let meta = serde_json::to_vec(&metadata).map_err(|e| DataError::BadCache {
-            path: cache.to_owned(),
-            reason: e.to_string(),
-        })?;
+        let source = Source::of(data)?;
         let dir = cache
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         let temporary = tempfile::NamedTempFile::new_in(dir).map_err(io(cache))?;
-        let value_bytes = std::mem::size_of::<T>();
-        let x_start = (FIXED + meta.len()).div_ceil(ALIGN) * ALIGN;
-        let mut out = BufWriter::with_capacity(1 << 20, temporary.as_file());
-        // The header, with 0 rows until the rows are counted.
-        out.write_all(&header(
-            value_bytes,
-            0,
-            layout.feature_columns.len(),
-            &meta,
-            x_start,
-        ))
-        .map_err(io(cache))?;
-        let mut y = Vec::new();
-        // The moments, a chunk of rows at a time as the losses' checking pass takes them.
-        let columns = layout.feature_columns.len();
-        let mut moments = RowMomentsBuilder::new(columns);
-        let mut chunk: Vec<T> = Vec::with_capacity(RowMomentsBuilder::CHUNK_ROWS * columns);
-        let bad_moments = |e: descent_objectives::ObjectiveError| DataError::BadCache {
-            path: cache.to_owned(),
-            reason: format!("its moments could not be computed: {e}"),
-        };
-        let rows = table.for_each_row(
-            &layout.feature_columns,
-            Some(layout.target),
-            |row: &[T], target| {
-                y.push(target.unwrap_or(f64::NAN));
-                chunk.extend_from_slice(row);
-                if chunk.len() == RowMomentsBuilder::CHUNK_ROWS * columns {
-                    let ys = &y[y.len() - RowMomentsBuilder::CHUNK_ROWS..];
-                    moments.add(&chunk, ys).map_err(bad_moments)?;
-                    chunk.clear();
-                }
-                out.write_all(bytemuck::cast_slice(row)).map_err(io(cache))
-            },
-        )?;
-        let rest = chunk.len() / columns.max(1);
-        moments
-            .add(&chunk, &y[y.len() - rest..])
-            .map_err(bad_moments)?;
-        for chunk in y.chunks(1 << 16) {
-            let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
-            out.write_all(&bytes).map_err(io(cache))?;
+        if is_parquet(data) {
+            convert_parquet::<T>(data, target, excluded, source, temporary.as_file(), cache)?;
+        } else {
+            let mut table = Table::open(data)?;
+            let layout = table.layout(target, excluded)?;
+            let names = (layout.feature_names.clone(), layout.target_name.clone());
+            let mut out = Conversion::<T>::start(names, source, temporary.as_file(), cache)?;
+            table.for_each_row(
+                &layout.feature_columns,
+                Some(layout.target),
+                |row: &[T], target| out.push(row, target.unwrap_or(f64::NAN)),
+            )?;
+            out.finish()?;
         }
-        out.write_all(&moments.finish().to_bytes())
-            .map_err(io(cache))?;
-        let mut file = out.into_inner().map_err(|e| io(cache)(e.into_error()))?;
-        file.seek(SeekFrom::Start(16)).map_err(io(cache))?;
-        file.write_all(&(rows as u64).to_le_bytes())
-            .map_err(io(cache))?;
-        file.sync_all().map_err(io(cache))?;
         temporary.persist(cache).map_err(|e| io(cache)(e.error))?;
-        Self::open(cache, Some(csv))
+        Self::open(cache, Some(data))
     }
 
     /// Maps the cache at `cache` and checks it (see the module's documentation), and, when
@@ -356,9 +309,8 @@ impl<T: Element> DataCache<T> {
         target: Option<&str>,
         excluded: &[String],
     ) -> Result<bool, DataError> {
-        let layout = Table::open(csv)?.layout(target, excluded)?;
-        Ok(layout.feature_names == self.metadata.feature_names
-            && layout.target_name == self.metadata.target_name)
+        let (features, target) = column_names(csv, target, excluded)?;
+        Ok(features == self.metadata.feature_names && target == self.metadata.target_name)
     }
 
     /// `X`'s values, if they are aligned for `T` (they are: the map starts on a page, `X` on a
@@ -432,6 +384,210 @@ impl<T: Element> DataCache<T> {
     pub fn bytes(&self) -> usize {
         self.map.len()
     }
+}
+
+/// An error of writing the cache at `path`.
+fn io(path: &Path) -> impl Fn(std::io::Error) -> DataError {
+    let path = path.to_owned();
+    move |source| DataError::Io {
+        path: path.clone(),
+        source,
+    }
+}
+
+/// A conversion under way: the header written, rows appended to `X` as they come, the targets
+/// and the moments (a chunk of rows at a time, as the losses' checking pass takes them) kept
+/// until the end. Memory: the targets (8 bytes a row), one chunk of rows and a write buffer.
+struct Conversion<'f, T> {
+    out: BufWriter<&'f File>,
+    cache: PathBuf,
+    columns: usize,
+    y: Vec<f64>,
+    chunk: Vec<T>,
+    moments: RowMomentsBuilder,
+}
+
+impl<'f, T: Element> Conversion<'f, T> {
+    /// Writes the header of a cache of the columns `(features, target)` of `source` into
+    /// `file` (with 0 rows until [`finish`](Conversion::finish)).
+    fn start(
+        (feature_names, target_name): (Vec<String>, String),
+        source: Source,
+        file: &'f File,
+        cache: &Path,
+    ) -> Result<Self, DataError> {
+        let columns = feature_names.len();
+        let metadata = Metadata {
+            feature_names,
+            target_name,
+            source,
+        };
+        let meta = serde_json::to_vec(&metadata).map_err(|e| DataError::BadCache {
+            path: cache.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let value_bytes = std::mem::size_of::<T>();
+        let x_start = (FIXED + meta.len()).div_ceil(ALIGN) * ALIGN;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        out.write_all(&header(value_bytes, 0, columns, &meta, x_start))
+            .map_err(io(cache))?;
+        Ok(Conversion {
+            out,
+            cache: cache.to_owned(),
+            columns,
+            y: Vec::new(),
+            chunk: Vec::with_capacity(RowMomentsBuilder::CHUNK_ROWS * columns),
+            moments: RowMomentsBuilder::new(columns),
+        })
+    }
+
+    /// Appends a row and its target.
+    fn push(&mut self, row: &[T], target: f64) -> Result<(), DataError> {
+        self.y.push(target);
+        self.chunk.extend_from_slice(row);
+        if self.chunk.len() == RowMomentsBuilder::CHUNK_ROWS * self.columns {
+            self.add_chunk()?;
+        }
+        self.out
+            .write_all(bytemuck::cast_slice(row))
+            .map_err(io(&self.cache))
+    }
+
+    /// Adds the rows kept since the last chunk to the moments.
+    fn add_chunk(&mut self) -> Result<(), DataError> {
+        let rows = self.chunk.len() / self.columns.max(1);
+        let ys = &self.y[self.y.len() - rows..];
+        self.moments
+            .add(&self.chunk, ys)
+            .map_err(|e| DataError::BadCache {
+                path: self.cache.clone(),
+                reason: format!("its moments could not be computed: {e}"),
+            })?;
+        self.chunk.clear();
+        Ok(())
+    }
+
+    /// Writes the targets and the moments after `X`, the row count into the header, and
+    /// syncs the file.
+    fn finish(mut self) -> Result<(), DataError> {
+        self.add_chunk()?;
+        let cache = self.cache.clone();
+        for chunk in self.y.chunks(1 << 16) {
+            let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
+            self.out.write_all(&bytes).map_err(io(&cache))?;
+        }
+        let moments = std::mem::replace(&mut self.moments, RowMomentsBuilder::new(0));
+        self.out
+            .write_all(&moments.finish().to_bytes())
+            .map_err(io(&cache))?;
+        let mut file = self
+            .out
+            .into_inner()
+            .map_err(|e| io(&cache)(e.into_error()))?;
+        file.seek(SeekFrom::Start(16)).map_err(io(&cache))?;
+        file.write_all(&(self.y.len() as u64).to_le_bytes())
+            .map_err(io(&cache))?;
+        file.sync_all().map_err(io(&cache))
+    }
+}
+
+/// Whether `path` starts with Parquet's magic bytes.
+fn is_parquet(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok_and(|()| &magic == b"PAR1")
+}
+
+/// The rows of the Parquet file `path` as windows to read one at a time: its row groups,
+/// cut into pieces of at most `ROWS` rows (a piece of a larger group re-reads the group's
+/// pages before it), so that a conversion holds one window of the table in memory.
+#[cfg(feature = "parquet")]
+fn parquet_windows(path: &Path) -> Result<Vec<std::ops::Range<usize>>, DataError> {
+    const ROWS: usize = 1 << 20;
+    let mut windows = Vec::new();
+    let mut start = 0;
+    for rows in crate::parquet_table::row_groups(path)?.0 {
+        let end = start + rows;
+        while start < end {
+            windows.push(start..(start + ROWS).min(end));
+            start = (start + ROWS).min(end);
+        }
+    }
+    Ok(windows)
+}
+
+/// Converts the Parquet file `path` (numeric columns, no missing values) into a cache written
+/// to `file`, a window of rows at a time ([`parquet_windows`]).
+#[cfg(feature = "parquet")]
+fn convert_parquet<T: Element>(
+    path: &Path,
+    target: Option<&str>,
+    excluded: &[String],
+    source: Source,
+    file: &File,
+    cache: &Path,
+) -> Result<(), DataError> {
+    let mut out: Option<Conversion<'_, T>> = None;
+    for window in parquet_windows(path)? {
+        let first = window.start;
+        let (table, _, _) = crate::table::read_parquet_rows(path, |_| window)?;
+        let data = table.numeric_dataset::<T>(target, excluded, first)?;
+        let out = match &mut out {
+            Some(out) => out,
+            None => out.insert(Conversion::start(
+                (data.feature_names.clone(), data.target_name.clone()),
+                source,
+                file,
+                cache,
+            )?),
+        };
+        for (row, &y) in data.x.rows().into_iter().zip(&data.y) {
+            match row.as_slice() {
+                Some(row) => out.push(row, y)?,
+                None => out.push(&row.to_vec(), y)?,
+            }
+        }
+    }
+    match out {
+        Some(out) => out.finish(),
+        None => Err(DataError::NoRows {
+            path: path.to_owned(),
+        }),
+    }
+}
+
+#[cfg(not(feature = "parquet"))]
+fn convert_parquet<T: Element>(
+    path: &Path,
+    _: Option<&str>,
+    _: &[String],
+    _: Source,
+    _: &File,
+    _: &Path,
+) -> Result<(), DataError> {
+    Err(DataError::Parquet {
+        path: path.to_owned(),
+        reason: "a Parquet file, and this build reads none (the `parquet` feature is off)"
+            .to_owned(),
+    })
+}
+
+/// The feature and target names of the columns `target` and `excluded` select from `data`
+/// (a CSV or Parquet file).
+fn column_names(
+    data: &Path,
+    target: Option<&str>,
+    excluded: &[String],
+) -> Result<(Vec<String>, String), DataError> {
+    #[cfg(feature = "parquet")]
+    if is_parquet(data) {
+        let (table, _, _) = crate::table::read_parquet_rows(data, |_| 0..1)?;
+        let first = table.numeric_dataset::<f64>(target, excluded, 0)?;
+        return Ok((first.feature_names, first.target_name));
+    }
+    let layout = Table::open(data)?.layout(target, excluded)?;
+    Ok((layout.feature_names, layout.target_name))
 }
 
 /// The header: magic, version, value size, rows, columns, metadata length, the metadata, and

@@ -498,6 +498,29 @@ pub(crate) fn read<R: ChunkReader + 'static>(
     Ok(read_window(open, name, text_columns, |_| None)?.0)
 }
 
+/// The number of rows of each row group of the Parquet file `path`, in order, and its number
+/// of columns.
+pub(crate) fn row_groups(path: &Path) -> Result<(Vec<usize>, usize), DataError> {
+    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let metadata =
+        ArrowReaderMetadata::load(&file, ArrowReaderOptions::default()).map_err(|e| {
+            DataError::Parquet {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            }
+        })?;
+    let groups = metadata
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| usize::try_from(g.num_rows()).unwrap_or(0))
+        .collect();
+    Ok((groups, metadata.schema().fields().len()))
+}
+
 /// [`read`] of the rows `pick(n)` of the file's `n` (0-based; all rows when `None`), with `n`:
 /// row groups outside the window are not read, and rows outside it in the row groups
 /// that are, not decoded into the table.

@@ -231,6 +231,16 @@ pub fn read_parquet_rows(
     Ok((table, total, rows))
 }
 
+/// The Parquet file `path`'s rows and columns, from its metadata (no data is read).
+///
+/// # Errors
+/// A file that cannot be opened, or whose metadata is not Parquet's.
+#[cfg(feature = "parquet")]
+pub fn parquet_shape(path: &Path) -> Result<(usize, usize), DataError> {
+    let (groups, columns) = crate::parquet_table::row_groups(path)?;
+    Ok((groups.iter().sum(), columns))
+}
+
 impl RawTable {
     /// The table as numbers: the column named `target` (the last when `None`) as the target,
     /// every other column but `excluded` as a feature, in file order; every one of them

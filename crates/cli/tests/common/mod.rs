@@ -96,3 +96,31 @@ pub fn uniform_stream(seed: u64) -> impl FnMut() -> f64 {
         (state >> 11) as f64 / (1u64 << 53) as f64
     }
 }
+
+/// The numbers of the CSV file `csv` written as the Parquet file `parquet` (every column
+/// `Float64`, the same values), in row groups of `group` rows.
+pub fn write_parquet(csv: &Path, parquet: &Path, rows: std::ops::Range<usize>, group: usize) {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch};
+    use std::sync::Arc;
+    let text = std::fs::read_to_string(csv).unwrap();
+    let mut lines = text.lines();
+    let names: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let values: Vec<Vec<f64>> = lines
+        .skip(rows.start)
+        .take(rows.len())
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let columns = names.iter().enumerate().map(|(j, name)| {
+        let column: Float64Array = values.iter().map(|row| Some(row[j])).collect();
+        (*name, Arc::new(column) as ArrayRef)
+    });
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let properties = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(group))
+        .build();
+    let file = std::fs::File::create(parquet).unwrap();
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
