@@ -49,7 +49,7 @@ use std::time::UNIX_EPOCH;
 
 const MAGIC: &[u8; 8] = b"DSCNTCH\0";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// The fixed part of the header: magic, version, value size, rows, columns, metadata length.
 const FIXED: usize = 8 + 4 + 4 + 8 + 8 + 8;
 /// `X` starts at a multiple of this (a cache line, and of every value's alignment).

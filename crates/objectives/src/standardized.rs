@@ -275,12 +275,14 @@ fn merged(total: Option<Moments>, parts: impl IntoIterator<Item = Moments>) -> O
 /// its rows and targets, with the same result to the bit; out of core that pass is a read of
 /// the whole cache from disk.
 ///
-/// "Of its rows and targets" is checked, not assumed: the shape, and a fingerprint of every
-/// target and of the first row of every chunk of [`RowMomentsBuilder::CHUNK_ROWS`] rows. A
-/// design whose moments do not match (other targets: a classifier's labels other than 0 and 1,
-/// which its loss maps to 0 and 1) gets its pass as without them. The fingerprint does not
-/// read every value of `X`: moments made from other values of the same shape, first rows and
-/// targets would be taken as the moments of these.
+/// "Of its rows and targets" is checked, not assumed: the shape, and a fingerprint of the first
+/// row and of every target. A design whose moments do not match (other targets: a classifier's
+/// labels other than 0 and 1, which its loss maps to 0 and 1) gets its pass as without them.
+/// The check reads one row of `X` and no more: out of core, reading a row in every chunk would
+/// cost as much as the pass it saves (each page fault in a memory-mapped file reads ahead
+/// megabytes around it), so moments made from other values of the same shape, first row and
+/// targets would be taken as the moments of these. A data cache pairs its moments with its own
+/// rows ([`DesignMatrix::with_moments`] is how it hands them on).
 ///
 /// ```
 /// use descent_objectives::{DesignMatrix, LogLoss, RowMomentsBuilder, Gradient};
@@ -358,7 +360,12 @@ impl RowMomentsBuilder {
             return Ok(());
         }
         self.ended = n < MOMENT_ROWS;
-        self.fingerprint = chunk_fingerprint(self.fingerprint, &values[..self.columns], targets);
+        let first_row: &[T] = if self.rows == 0 {
+            &values[..self.columns]
+        } else {
+            &[]
+        };
+        self.fingerprint = fingerprint(self.fingerprint, first_row, targets);
         self.total = merged(
             self.total.take(),
             moment_parts(values, self.columns, Some(targets)),
@@ -448,13 +455,7 @@ impl RowMoments {
         if n != self.rows || p != self.columns || p == 0 || values.len() != n * p {
             return None;
         }
-        let fingerprint = values
-            .chunks(MOMENT_ROWS * p)
-            .zip(targets.chunks(MOMENT_ROWS))
-            .fold(FINGERPRINT_SEED, |h, (rows, ys)| {
-                chunk_fingerprint(h, &rows[..p], ys)
-            });
-        if fingerprint != self.fingerprint {
+        if fingerprint(FINGERPRINT_SEED, &values[..p], targets) != self.fingerprint {
             return None;
         }
         Some(finish_moments(Moments::from_flat(&self.values, p), p))
@@ -464,9 +465,10 @@ impl RowMoments {
 /// Where a [`RowMoments`] fingerprint starts (FNV-1a's offset basis).
 const FINGERPRINT_SEED: u64 = 0xcbf2_9ce4_8422_2325;
 
-/// `h` with a chunk folded in: the bits of its first row and of every target (FNV-1a over
-/// 64-bit words).
-fn chunk_fingerprint<T: Element>(h: u64, first_row: &[T], targets: &[f64]) -> u64 {
+/// `h` with the bits of `first_row` and then of `targets` folded in (FNV-1a over 64-bit words):
+/// folding the first row and every chunk's targets in turn gives the fingerprint of the first
+/// row and all the targets.
+fn fingerprint<T: Element>(h: u64, first_row: &[T], targets: &[f64]) -> u64 {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     let words = first_row
         .iter()
