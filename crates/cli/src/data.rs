@@ -358,7 +358,8 @@ pub(crate) fn estimated_matrix_bytes(path: &Path, value_bytes: usize) -> Result<
 /// (`--out-of-core`), which the operating system pages in as a pass reads it.
 pub(crate) enum Stored<T> {
     Memory(Array2<T>),
-    Cache(DataCache<T>),
+    /// A data cache, and the rows of it fitted: all of them, or a process's share under MPI.
+    Cache(DataCache<T>, std::ops::Range<usize>),
 }
 
 impl<T: Element> Stored<T> {
@@ -366,7 +367,7 @@ impl<T: Element> Stored<T> {
     pub(crate) fn view(&self) -> Result<ArrayView2<'_, T>> {
         Ok(match self {
             Stored::Memory(x) => x.view(),
-            Stored::Cache(cache) => cache.x()?,
+            Stored::Cache(cache, rows) => cache.x()?.slice_move(ndarray::s![rows.clone(), ..]),
         })
     }
 
@@ -374,7 +375,7 @@ impl<T: Element> Stored<T> {
     pub(crate) fn nrows(&self) -> usize {
         match self {
             Stored::Memory(x) => x.nrows(),
-            Stored::Cache(cache) => cache.rows(),
+            Stored::Cache(_, rows) => rows.len(),
         }
     }
 }
@@ -467,6 +468,38 @@ impl DataArgs {
         &self,
         cache: &Path,
     ) -> Result<(Prepared<T>, Option<String>)> {
+        let (data, made) = self.open_cache::<T>(cache)?;
+        let (prepared, _, _) = self.cached_rows(data, |n| 0..n)?;
+        Ok((prepared, made))
+    }
+
+    /// The rows `pick(n)` of the cache's `n` (a process's share under MPI) as training rows,
+    /// with `n` and the rows.
+    pub(crate) fn cached_rows<T: Element>(
+        &self,
+        data: DataCache<T>,
+        pick: impl FnOnce(usize) -> std::ops::Range<usize>,
+    ) -> Result<(Prepared<T>, usize, std::ops::Range<usize>)> {
+        let total = data.rows();
+        let mut rows = pick(total);
+        rows.end = rows.end.min(total);
+        rows.start = rows.start.min(rows.end);
+        let mut prepared = Prepared::plain(
+            data.feature_names().to_vec(),
+            data.target_name().to_owned(),
+            data.y().slice(ndarray::s![rows.clone()]).to_owned(),
+            Stored::Cache(data, rows.clone()),
+        );
+        prepared.class_weight = self.numeric_class_weight()?;
+        Ok((prepared, total, rows))
+    }
+
+    /// The data cache at `cache`, made or remade from the data file when needed (with the
+    /// reason when it was); the options that need X in memory are refused.
+    pub(crate) fn open_cache<T: Element>(
+        &self,
+        cache: &Path,
+    ) -> Result<(DataCache<T>, Option<String>)> {
         if let Some(option) = self.needs_all_rows() {
             bail!(
                 "{option} cannot be used out of core: it needs X in memory (the models \
@@ -474,23 +507,14 @@ impl DataArgs {
             );
         }
         crate::files::check_output("--cache", cache, &[&self.data])?;
-        let (data, made) =
-            DataCache::<T>::open_or_build(&self.data, cache, self.target.as_deref(), &[]).map_err(
-                |e| match e {
-                    DataError::Unparsable { .. } | DataError::Missing { .. } => anyhow::anyhow!(
-                        "{e}; --out-of-core reads plain numeric files (no text, no blanks)"
-                    ),
-                    other => other.into(),
-                },
-            )?;
-        let mut prepared = Prepared::plain(
-            data.feature_names().to_vec(),
-            data.target_name().to_owned(),
-            data.y().to_owned(),
-            Stored::Cache(data),
-        );
-        prepared.class_weight = self.numeric_class_weight()?;
-        Ok((prepared, made))
+        DataCache::<T>::open_or_build(&self.data, cache, self.target.as_deref(), &[]).map_err(|e| {
+            match e {
+                DataError::Unparsable { .. } | DataError::Missing { .. } => anyhow::anyhow!(
+                    "{e}; --out-of-core reads plain numeric files (no text, no blanks)"
+                ),
+                other => other.into(),
+            }
+        })
     }
 
     /// The first option given that needs every row in memory at once (a split, a scaler, a
@@ -914,8 +938,11 @@ impl<T: Element> Prepared<T> {
         // A data cache's moments, computed while converting: the loss skips its pass over X
         // for the column statistics when they are of its targets.
         Ok(match &self.x_train {
-            Stored::Cache(cache) => design.with_moments(cache.moments()),
-            Stored::Memory(_) => design,
+            // The moments are of all the cache's rows (a share's are summed across processes).
+            Stored::Cache(cache, rows) if rows.len() == cache.rows() => {
+                design.with_moments(cache.moments())
+            }
+            Stored::Cache(..) | Stored::Memory(_) => design,
         })
     }
 

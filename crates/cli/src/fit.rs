@@ -832,18 +832,35 @@ fn run_shared<T: Element>(
     solver: Option<Solver>,
 ) -> Result<Outcome> {
     use descent_objectives::RowShare;
-    let refused = [
-        ("--out-of-core", args.out_of_core),
-        ("--memory-limit", args.memory_limit.is_some()),
-        ("--cache", args.cache.is_some()),
-    ];
-    if let Some((option, _)) = refused.iter().find(|(_, given)| *given) {
-        bail!("{option} is not available for a fit under MPI (each process holds its share of the rows in memory)");
+    if args.memory_limit.is_some() {
+        bail!("--memory-limit is not available for a fit under MPI (use --out-of-core: each process then maps its share of the rows from the data cache)");
     }
     let (rank, size) = (world.rank(), world.size());
     let reading = std::time::Instant::now();
     let files = world.agree(crate::distributed::data_files(&args.data.data))?;
-    let read = if files.len() == 1 {
+    let cache = args.out_of_core_cache::<T>()?;
+    let read = if let Some(cache) = &cache {
+        if files.len() != 1 || files[0] != args.data.data {
+            bail!("--out-of-core under MPI takes one data file, not a pattern (convert the parts into one file, or fit them in memory)");
+        }
+        // Rank 0 makes the cache when it is missing or stale, once; then every rank maps it
+        // and takes its share of the rows (the file must be on a file system every rank sees).
+        let made = world.agree(match rank {
+            0 => args.data.open_cache::<T>(cache).map(|(_, made)| made),
+            _ => Ok(None),
+        })?;
+        if let (Some(why), false) = (made, args.quiet || args.json || rank != 0) {
+            eprintln!(
+                "descent: converted {} into the data cache {} ({why})",
+                args.data.data.display(),
+                cache.display()
+            );
+        }
+        args.data.open_cache::<T>(cache).and_then(|(data, _)| {
+            args.data
+                .cached_rows(data, |n| RowShare::rows_for(rank, size, n))
+        })
+    } else if files.len() == 1 {
         args.data
             .prepare_share::<T>(|n| RowShare::rows_for(rank, size, n))
     } else {
@@ -894,12 +911,14 @@ fn run_shared<T: Element>(
     let settings = args.settings(prepared.class_weight.clone());
     let started = std::time::Instant::now();
     let before = world.spent();
+    let read_before = descent_objectives::data_read();
     let model = world.agree(
         settings
             .fit_shared(solver, &x, y, w, &share)
             .map_err(anyhow::Error::from),
     )?;
     let fit_seconds = started.elapsed().as_secs_f64();
+    let read_during_fit = descent_objectives::data_read().since(read_before);
     let after = world.spent();
     world.check_same(model.report().x.as_slice().unwrap_or(&[]))?;
     let warning = fit_warning(&model, &settings, x.ncols());
@@ -924,6 +943,9 @@ fn run_shared<T: Element>(
     );
     summary.train_rows = total;
     summary.processes = Some(size);
+    if summary.data_cache.is_some() {
+        summary.cache_read = Some(CacheRead::of(read_during_fit, fit_seconds));
+    }
     summary.inference = inference;
     summary.summary_seconds = summary_seconds;
     summary.communication = Some(Communication {
@@ -1241,7 +1263,7 @@ fn summarize<T: Element>(
         fit_seconds,
         read_seconds,
         data_cache: match &prepared.x_train {
-            crate::data::Stored::Cache(cache) => Some(cache.path().display().to_string()),
+            crate::data::Stored::Cache(cache, _) => Some(cache.path().display().to_string()),
             crate::data::Stored::Memory(_) => None,
         },
         train_rows: prepared.train_rows(),

@@ -47,6 +47,8 @@ fn fitted(json: &str) -> Value {
         "summary_seconds",
         "processes",
         "communication",
+        "data_cache",
+        "cache_read",
     ] {
         object.remove(key);
     }
@@ -374,6 +376,51 @@ fn parquet_files_and_parts_give_the_fit_of_the_same_numbers() {
             );
         }
     }
+}
+
+#[test]
+fn out_of_core_under_mpi_maps_each_ranks_rows_of_one_cache() {
+    // Rank 0 converts the file (CSV or Parquet) into the cache once; every rank maps it and
+    // fits its share of the rows: the single-process in-memory fit, bit for bit.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("whole.csv");
+    let n = 3 * 8192 + 3000;
+    write_problem(&csv, n);
+    let parquet = dir.path().join("whole.parquet");
+    write_parquet(&csv, &parquet, 0..n, 5000);
+    for args in [
+        &["--model", "logistic", "--solver", "newton"][..],
+        &["--model", "logistic", "--penalty", "l1", "--C", "0.01"][..],
+        &["--model", "linear", "--target", "t", "--solver", "newton"][..],
+    ] {
+        let expected = fit_of_data(None, csv.to_str().unwrap(), args);
+        for data in [&csv, &parquet] {
+            let cache = dir.path().join("fit.cache");
+            let _ = std::fs::remove_file(&cache);
+            let mut shared = args.to_vec();
+            shared.extend(["--out-of-core", "--cache", cache.to_str().unwrap()]);
+            for ranks in [1, 2, 3] {
+                let got = fit_of_data(Some(ranks), data.to_str().unwrap(), &shared);
+                assert_eq!(got, expected, "{ranks} ranks, {data:?}, {args:?}");
+            }
+        }
+    }
+    let pattern = dir.path().join("whole.*");
+    let error = error_of(
+        2,
+        &[
+            "fit",
+            "--model",
+            "logistic",
+            "--out-of-core",
+            "--data",
+            pattern.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        error.contains("takes one data file, not a pattern"),
+        "{error}"
+    );
 }
 
 #[test]
