@@ -251,6 +251,18 @@ impl FitArgs {
         }
     }
 
+    /// Says on standard error that the data file was converted into `cache` now, and why
+    /// (`made`; nothing when the cache was used as it was, or with --quiet or --json).
+    fn say_converted(&self, cache: &std::path::Path, made: Option<String>) {
+        if let (Some(why), false) = (made, self.quiet || self.json) {
+            eprintln!(
+                "descent: converted {} into the data cache {} ({why})",
+                self.data.data.display(),
+                cache.display()
+            );
+        }
+    }
+
     /// The data cache to fit from, with --out-of-core, or with --memory-limit when X would
     /// not fit in it (said on standard error); `None` to read X into memory.
     fn out_of_core_cache<T: Element>(&self) -> Result<Option<PathBuf>> {
@@ -403,8 +415,8 @@ pub(crate) struct FitSummary {
     /// With `--out-of-core`: the data cache X was read from in place.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_cache: Option<String>,
-    /// With `--out-of-core`: the fit's passes over the cache and the bytes they read (the
-    /// checking pass included), whose rate the disk bounds.
+    /// With `--out-of-core`: the fit's passes over the cache and the bytes they read (under
+    /// MPI, rank 0's share), whose rate the disk bounds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_read: Option<CacheRead>,
     /// Under MPI: the number of processes that fitted the model together, each on its share
@@ -471,15 +483,7 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
                 solver = Some(Solver::Newton);
             }
             let (prepared, made) = args.data.prepare_cached::<T>(&cache)?;
-            if !(args.quiet || args.json) {
-                if let Some(why) = made {
-                    eprintln!(
-                        "descent: converted {} into the data cache {} ({why})",
-                        args.data.data.display(),
-                        cache.display()
-                    );
-                }
-            }
+            args.say_converted(&cache, made);
             prepared
         }
         None => args.data.prepare_as::<T>(args.model, &[])?,
@@ -522,7 +526,7 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     if let Some(path) = &args.out {
         prepared.model_file(model.clone()).save(path)?;
     }
-    let seconds = (read_seconds, fit_seconds);
+    let seconds = (read_seconds, fit_seconds, read_during_fit);
     let names = coefficient_names(args, &prepared, &model);
     let (inference, summary_seconds, mut warnings) =
         inference_of(args, &model, &prepared, (&x, y, w), &names, None);
@@ -537,9 +541,6 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     );
     summary.inference = inference;
     summary.summary_seconds = summary_seconds;
-    if summary.data_cache.is_some() {
-        summary.cache_read = Some(CacheRead::of(read_during_fit, fit_seconds));
-    }
     write_fit(out, args, &summary, &names)?;
     warnings.extend(summary.warning.clone());
     Ok(Outcome {
@@ -849,13 +850,7 @@ fn run_shared<T: Element>(
             0 => args.data.open_cache::<T>(cache).map(|(_, made)| made),
             _ => Ok(None),
         })?;
-        if let (Some(why), false) = (made, args.quiet || args.json || rank != 0) {
-            eprintln!(
-                "descent: converted {} into the data cache {} ({why})",
-                args.data.data.display(),
-                cache.display()
-            );
-        }
+        args.say_converted(cache, made);
         args.data.open_cache::<T>(cache).and_then(|(data, _)| {
             args.data
                 .cached_rows(data, |n| RowShare::rows_for(rank, size, n))
@@ -938,14 +933,11 @@ fn run_shared<T: Element>(
         &prepared,
         (train, None),
         warning,
-        (read_seconds, fit_seconds),
+        (read_seconds, fit_seconds, read_during_fit),
         Some(&share),
     );
     summary.train_rows = total;
     summary.processes = Some(size);
-    if summary.data_cache.is_some() {
-        summary.cache_read = Some(CacheRead::of(read_during_fit, fit_seconds));
-    }
     summary.inference = inference;
     summary.summary_seconds = summary_seconds;
     summary.communication = Some(Communication {
@@ -1187,7 +1179,7 @@ fn summarize<T: Element>(
     prepared: &Prepared<T>,
     (train, test): (Option<Metrics>, Option<Metrics>),
     warning: Option<String>,
-    (read_seconds, fit_seconds): (f64, f64),
+    (read_seconds, fit_seconds, read): (f64, f64, descent_objectives::DataRead),
     share: Option<&descent_objectives::RowShare>,
 ) -> FitSummary {
     let report = model.report();
@@ -1266,6 +1258,10 @@ fn summarize<T: Element>(
             crate::data::Stored::Cache(cache, _) => Some(cache.path().display().to_string()),
             crate::data::Stored::Memory(_) => None,
         },
+        cache_read: match &prepared.x_train {
+            crate::data::Stored::Cache(..) => Some(CacheRead::of(read, fit_seconds)),
+            crate::data::Stored::Memory(_) => None,
+        },
         train_rows: prepared.train_rows(),
         test_rows: prepared.test_rows(),
         train,
@@ -1275,7 +1271,6 @@ fn summarize<T: Element>(
         summary_seconds: None,
         processes: None,
         communication: None,
-        cache_read: None,
     }
 }
 

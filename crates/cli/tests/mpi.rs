@@ -343,15 +343,21 @@ fn several_files_are_one_data_set_in_the_order_of_their_names() {
     assert!(error.contains("no file matches"), "{error}");
 }
 
+/// The seeded problem of 3.4 blocks of rows in `dir` as `whole.csv` and as `whole.parquet`
+/// (row groups of 5 000 rows, so that the ranks' shares begin and end inside them), and its
+/// row count.
+fn problem_files(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, usize) {
+    let (csv, parquet) = (dir.join("whole.csv"), dir.join("whole.parquet"));
+    let n = 3 * 8192 + 3000;
+    write_problem(&csv, n);
+    write_parquet(&csv, &parquet, 0..n, 5000);
+    (csv, parquet, n)
+}
+
 #[test]
 fn parquet_files_and_parts_give_the_fit_of_the_same_numbers() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("whole.csv");
-    let n = 3 * 8192 + 3000;
-    write_problem(&csv, n);
-    // Row groups of 5 000 rows: the ranks' shares begin and end inside them.
-    let whole = dir.path().join("whole.parquet");
-    write_parquet(&csv, &whole, 0..n, 5000);
+    let (csv, whole, n) = problem_files(dir.path());
     let parts = dir.path().join("parts");
     std::fs::create_dir(&parts).unwrap();
     for (k, range) in [0..7000, 7000..20_000, 20_000..n].into_iter().enumerate() {
@@ -383,11 +389,7 @@ fn out_of_core_under_mpi_maps_each_ranks_rows_of_one_cache() {
     // Rank 0 converts the file (CSV or Parquet) into the cache once; every rank maps it and
     // fits its share of the rows: the single-process in-memory fit, bit for bit.
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("whole.csv");
-    let n = 3 * 8192 + 3000;
-    write_problem(&csv, n);
-    let parquet = dir.path().join("whole.parquet");
-    write_parquet(&csv, &parquet, 0..n, 5000);
+    let (csv, parquet, _) = problem_files(dir.path());
     for args in [
         &["--model", "logistic", "--solver", "newton"][..],
         &["--model", "logistic", "--penalty", "l1", "--C", "0.01"][..],

@@ -919,10 +919,7 @@ impl<'a> Design<'a> {
     /// `Σᵢ sᵢvᵢ` over the rows (`Σᵢ vᵢ` without weights), as
     /// [`weighted_sum_of`](Design::weighted_sum_of) adds it.
     pub(crate) fn weighted_sum(&self, v: ArrayView1<'_, f64>) -> f64 {
-        match v.as_slice() {
-            Some(v) => self.weighted_sum_of(|i| v[i]),
-            None => self.weighted_sum_of(|i| v[i]),
-        }
+        self.weighted_sum_of(|i| v[i])
     }
 
     /// `Σᵢ sᵢ·term(i)` over the rows (`Σᵢ term(i)` without weights): each chunk of
