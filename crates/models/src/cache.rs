@@ -181,10 +181,16 @@ impl<T: Element> DataCache<T> {
             let layout = table.layout(target, excluded)?;
             let names = (layout.feature_names.clone(), layout.target_name.clone());
             let mut out = Conversion::<T>::start(names, source, temporary.as_file(), cache)?;
-            table.for_each_row(
+            let k = layout.feature_columns.len();
+            table.for_each_block(
                 &layout.feature_columns,
-                Some(layout.target),
-                |row: &[T], target| out.push(row, target.unwrap_or(f64::NAN)),
+                layout.target,
+                |rows: &[T], targets| {
+                    for (row, &target) in rows.chunks_exact(k).zip(targets) {
+                        out.push(row, target)?;
+                    }
+                    Ok(())
+                },
             )?;
             out.finish()?;
         }

@@ -393,6 +393,24 @@ impl Table {
         Ok(self.read_window(columns, target, |rows| 0..rows)?.0)
     }
 
+    /// What the fast path reads of this file: `columns` and `target` of the rows after the
+    /// header.
+    #[cfg(unix)]
+    fn fast_layout<'a>(
+        &'a self,
+        columns: &'a [usize],
+        target: Option<usize>,
+    ) -> crate::parallel_csv::Layout<'a> {
+        crate::parallel_csv::Layout {
+            path: &self.path,
+            header: &self.header,
+            start: self.data_start.0,
+            first_line: self.data_start.1,
+            columns,
+            target,
+        }
+    }
+
     /// [`read`](Table::read) of the data rows `pick(n)` of the file's `n` (0-based), with `n`
     /// and the rows read. The fast path parses only those rows; the general reader (quoted
     /// fields, pipes) parses every row and keeps the window.
@@ -404,14 +422,7 @@ impl Table {
     ) -> Result<Window<T>, DataError> {
         #[cfg(unix)]
         let pick = {
-            let layout = crate::parallel_csv::Layout {
-                path: &self.path,
-                header: &self.header,
-                start: self.data_start.0,
-                first_line: self.data_start.1,
-                columns,
-                target,
-            };
+            let layout = self.fast_layout(columns, target);
             // `pick` is taken only when the fast path reads the file.
             let mut pick = Some(pick);
             let once = |n| pick.take().map_or(0..n, |pick| pick(n));
@@ -444,6 +455,29 @@ impl Table {
             .get(window.clone())
             .map_or_else(Vec::new, <[f64]>::to_vec);
         Ok(((x, targets), rows, window))
+    }
+
+    /// Parses every row in file order, handing blocks of rows to `block`: their `columns` (as
+    /// `T`, row-major) and their targets. A plain numeric file is parsed by the fast path, a
+    /// block of 64 MiB of the file at a time on rayon's threads; any other (quoted fields, a
+    /// pipe) row by row, in blocks of one row. Returns the number of rows. Memory does not grow
+    /// with the file: what converting it into a data cache needs.
+    pub(crate) fn for_each_block<T: Element>(
+        &mut self,
+        columns: &[usize],
+        target: usize,
+        mut block: impl FnMut(&[T], &[f64]) -> Result<(), DataError>,
+    ) -> Result<usize, DataError> {
+        #[cfg(unix)]
+        {
+            let layout = self.fast_layout(columns, Some(target));
+            if let Some(result) = crate::parallel_csv::for_each_block(&layout, &mut block) {
+                return result;
+            }
+        }
+        self.for_each_row(columns, Some(target), |row: &[T], y| {
+            block(row, &[y.unwrap_or(f64::NAN)])
+        })
     }
 
     /// Parses the rows one at a time, in file order, handing each row's `columns` (as `T`) and

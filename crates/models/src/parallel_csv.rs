@@ -149,22 +149,8 @@ pub(crate) fn read_window<T: Element>(
     layout: &Layout<'_>,
     pick: impl FnOnce(usize) -> std::ops::Range<usize>,
 ) -> Option<Result<crate::data::Window<T>, DataError>> {
-    let io = |source| DataError::Io {
-        path: layout.path.to_owned(),
-        source,
-    };
-    // A pipe (`<(…)`) cannot be read at offsets, nor opened again from its start (opening it
-    // again would wait for a writer that may be gone): the general reader, already past the
-    // header, reads it on. Asked of the path, without opening it.
-    if !std::fs::metadata(layout.path).is_ok_and(|m| m.is_file()) {
-        return None;
-    }
-    let file = match File::open(layout.path) {
-        Ok(file) => file,
-        Err(e) => return Some(Err(io(e))),
-    };
-    let chunks = match chunks(&file, layout.start, &io)? {
-        Ok(chunks) => chunks,
+    let (file, chunks) = match opened(layout)? {
+        Ok(opened) => opened,
         Err(e) => return Some(Err(e)),
     };
     let total: usize = chunks.iter().map(|c| c.rows).sum();
@@ -201,18 +187,108 @@ pub(crate) fn read_window<T: Element>(
         parts.push((chunk, from - start..to - start, xs, ys));
         (x_rest, y_rest) = (x_tail, y_tail);
     }
-    let outcomes: Vec<Result<(), DataError>> = parts
-        .into_par_iter()
-        .map(|(chunk, within, xs, ys)| parse_chunk(layout, &file, chunk, within, xs, ys))
-        .collect();
-    // The first error in file order.
-    if let Some(error) = outcomes.into_iter().find_map(Result::err) {
+    if let Err(error) = parse_parts(layout, &file, parts) {
         return Some(Err(error));
     }
     let x = Array2::from_shape_vec((rows, k), x).map_err(|_| DataError::NoRows {
         path: layout.path.to_owned(),
     });
     Some(x.map(|x| ((x, y), total, window)))
+}
+
+/// The file of `layout`, opened, and its chunks; `None` when it needs the general reader (a
+/// pipe, a quote, or a line longer than a chunk).
+fn opened(layout: &Layout<'_>) -> Option<Result<(File, Vec<Chunk>), DataError>> {
+    let io = |source| DataError::Io {
+        path: layout.path.to_owned(),
+        source,
+    };
+    // A pipe (`<(…)`) cannot be read at offsets, nor opened again from its start (opening it
+    // again would wait for a writer that may be gone): the general reader, already past the
+    // header, reads it on. Asked of the path, without opening it.
+    if !std::fs::metadata(layout.path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let file = match File::open(layout.path) {
+        Ok(file) => file,
+        Err(e) => return Some(Err(io(e))),
+    };
+    Some(chunks(&file, layout.start, &io)?.map(|chunks| (file, chunks)))
+}
+
+/// Parses each part (a chunk, its rows to read counted from its first, and their rows of `x`
+/// and `y`) on rayon's threads; the first error in file order.
+#[allow(clippy::type_complexity, reason = "the parts' four borrowed pieces")]
+fn parse_parts<T: Element>(
+    layout: &Layout<'_>,
+    file: &File,
+    parts: Vec<(&Chunk, std::ops::Range<usize>, &mut [T], &mut [f64])>,
+) -> Result<(), DataError> {
+    let outcomes: Vec<Result<(), DataError>> = parts
+        .into_par_iter()
+        .map(|(chunk, within, xs, ys)| parse_chunk(layout, file, chunk, within, xs, ys))
+        .collect();
+    outcomes.into_iter().collect()
+}
+
+/// Chunks per block of [`for_each_block`]: 64 MiB of the file, parsed by rayon's threads.
+const BLOCK_CHUNKS: usize = 16;
+
+/// Parses every data row in file order, a block of [`BLOCK_CHUNKS`] chunks at a time (its
+/// chunks in parallel), handing each block's rows of `x` (the layout's columns, row-major) and
+/// their targets to `block`; returns the number of rows, or `None` when the file needs the
+/// general reader. Memory: one block, not the file: what converting a file into a data cache
+/// ([`DataCache`](crate::cache::DataCache)) needs.
+pub(crate) fn for_each_block<T: Element>(
+    layout: &Layout<'_>,
+    block: impl FnMut(&[T], &[f64]) -> Result<(), DataError>,
+) -> Option<Result<usize, DataError>> {
+    blocks_of::<T>(layout, BLOCK_CHUNKS, block)
+}
+
+/// [`for_each_block`] in blocks of `per_block` chunks.
+fn blocks_of<T: Element>(
+    layout: &Layout<'_>,
+    per_block: usize,
+    mut block: impl FnMut(&[T], &[f64]) -> Result<(), DataError>,
+) -> Option<Result<usize, DataError>> {
+    let (file, chunks) = match opened(layout)? {
+        Ok(opened) => opened,
+        Err(e) => return Some(Err(e)),
+    };
+    let k = layout.columns.len();
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    let mut total = 0;
+    for group in chunks.chunks(per_block.max(1)) {
+        let rows: usize = group.iter().map(|c| c.rows).sum();
+        x.clear();
+        x.resize(rows * k, T::from_f64(0.0));
+        y.clear();
+        y.resize(if layout.target.is_some() { rows } else { 0 }, 0.0);
+        let mut parts = Vec::with_capacity(group.len());
+        let (mut x_rest, mut y_rest) = (x.as_mut_slice(), y.as_mut_slice());
+        for chunk in group {
+            let (xs, x_tail) = x_rest.split_at_mut(chunk.rows * k);
+            let y_len = if layout.target.is_some() {
+                chunk.rows
+            } else {
+                0
+            };
+            let (ys, y_tail) = y_rest.split_at_mut(y_len);
+            parts.push((chunk, 0..chunk.rows, xs, ys));
+            (x_rest, y_rest) = (x_tail, y_tail);
+        }
+        if let Err(e) = parse_parts(layout, &file, parts).and_then(|()| block(&x, &y)) {
+            return Some(Err(e));
+        }
+        total += rows;
+    }
+    if total == 0 {
+        return Some(Err(DataError::NoRows {
+            path: layout.path.to_owned(),
+        }));
+    }
+    Some(Ok(total))
 }
 
 /// Parses the data rows `within` (counted from the chunk's first) of `chunk` into `xs`, `ys`.
@@ -329,4 +405,51 @@ fn parse_lines<T: Element>(
         row += 1;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Dataset;
+
+    #[test]
+    fn blocks_of_chunks_hand_on_every_row_in_file_order() {
+        // About 6 MiB: two chunks of 4 MiB, one a block; a blank line and a line of the
+        // general path (spaces) inside.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        let mut text = String::from("a,b,c,y\n");
+        for i in 0..250_000 {
+            let line = if i == 70_000 {
+                format!(" {}.5 , -1e-3,{},{}\n\n", i, i % 7, i % 2)
+            } else {
+                format!("{}.25,{},{}e-2,{}\n", i, 3 * i, i % 11, i % 2)
+            };
+            text.push_str(&line);
+        }
+        std::fs::write(&path, text).unwrap();
+        let whole = Dataset::<f64>::read(&path, None, &[]).unwrap();
+        let header: Vec<String> = ["a", "b", "c", "y"].map(String::from).to_vec();
+        let layout = Layout {
+            path: &path,
+            header: &header,
+            start: 8,
+            first_line: 2,
+            columns: &[0, 1, 2],
+            target: Some(3),
+        };
+        let (mut x, mut y, mut blocks) = (Vec::new(), Vec::new(), 0);
+        let rows = blocks_of::<f64>(&layout, 1, |xs, ys| {
+            x.extend_from_slice(xs);
+            y.extend_from_slice(ys);
+            blocks += 1;
+            Ok(())
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(rows, 250_000);
+        assert!(blocks >= 2, "{blocks} blocks");
+        assert_eq!(x, whole.x.as_slice().unwrap());
+        assert_eq!(y, whole.y.as_slice().unwrap());
+    }
 }
