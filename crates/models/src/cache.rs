@@ -150,8 +150,9 @@ impl<T: Element> DataCache<T> {
     /// Converts `csv` into a cache at `cache` in one pass (see
     /// [`open_or_build`](Self::open_or_build) for the columns), and opens it. The file is
     /// written next to `cache` under a temporary name and renamed into place when complete, so
-    /// `cache` never holds half a conversion. Memory: the target (8 bytes a row) and a write
-    /// buffer, not `X`.
+    /// `cache` never holds half a conversion. Memory: the target (8 bytes a row), one block of
+    /// parsed rows (64 MiB of a CSV file, parsed on rayon's threads; one row group of a Parquet
+    /// file) and a write buffer, not `X`.
     ///
     /// # Errors
     /// As [`open_or_build`](Self::open_or_build); and `cache` naming the data file itself.
@@ -403,7 +404,8 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> DataError {
 
 /// A conversion under way: the header written, rows appended to `X` as they come, the targets
 /// and the moments (a chunk of rows at a time, as the losses' checking pass takes them) kept
-/// until the end. Memory: the targets (8 bytes a row), one chunk of rows and a write buffer.
+/// until the end. Memory: the targets (8 bytes a row), one chunk of rows for the moments and a
+/// write buffer (and the caller's block of parsed rows).
 struct Conversion<'f, T> {
     out: BufWriter<&'f File>,
     cache: PathBuf,
