@@ -272,7 +272,7 @@ impl RawTable {
             let column = self.numeric(c).ok_or_else(|| DataError::Parquet {
                 path: self.source.clone(),
                 reason: format!(
-                    "column {:?} is not numeric; a share of a file's rows is read as numbers only",
+                    "column {:?} is not numeric; rows read in windows (a process's share under MPI, or converted into a data cache) are read as numbers only",
                     self.names[c]
                 ),
             })?;
@@ -283,7 +283,7 @@ impl RawTable {
                     column: self.names[c].clone(),
                     count: missing,
                     at: format!("row {}", first_row + i + 1),
-                    hint: "a share of a file's rows takes no missing values",
+                    hint: "rows read in windows (a process's share under MPI, or converted into a data cache) take no missing values",
                 });
             }
             Ok(column)
