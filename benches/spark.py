@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """descent against Spark MLlib's logistic regression, on one machine, at equal thread counts.
 
-    python3 benches/spark.py [--rows 2000000] [--runs 3] [--threads 1,2]
+    python3 benches/spark.py [--rows 2000000] [--runs 3] [--threads 1,2] [--l1 C] [--tol T]
 
 What it does:
 
@@ -24,6 +24,11 @@ What it does:
    built, `mpirun -np T ... --threads 1`.
 5. Every fit's objective is recomputed here from its coefficients, and the relative gap to the
    lowest is printed, so that the times compare fits of the same quality.
+
+With --l1 C, the fits are L1-penalized instead: (1/N) sum log loss + |w|_1/(C N), Spark's
+`regParam = 1/(C N)` with `elasticNetParam = 1` (its solver is then OWL-QN) against descent's
+`--penalty l1 --C C` (proximal Newton, and FISTA). --tol sets descent's tolerance (its default
+otherwise), for fits as close to the optimum as Spark's.
 
 Prints a Markdown table; results also go to target/spark/results.json.
 """
@@ -88,15 +93,19 @@ def write_problem(rows):
     return csv, parquet, x, y
 
 
-def objective(x, y, coef, intercept):
-    """(1/N) sum log loss + |w|^2/(2N): C = 1 in descent's mean form."""
+def objective(x, y, coef, intercept, l1=None):
+    """(1/N) sum log loss + |w|^2/(2N) (C = 1 in descent's mean form), or + |w|_1/(C N) with
+    l1 = C."""
     import numpy as np
 
     z = x @ coef + intercept
-    return (np.logaddexp(0.0, z) - y * z).mean() + coef @ coef / (2.0 * len(y))
+    loss = (np.logaddexp(0.0, z) - y * z).mean()
+    if l1 is not None:
+        return loss + np.abs(coef).sum() / (l1 * len(y))
+    return loss + coef @ coef / (2.0 * len(y))
 
 
-def spark_fits(parquet, rows, threads, runs):
+def spark_fits(parquet, rows, threads, runs, l1=None):
     from pyspark.ml.classification import LogisticRegression
     from pyspark.ml.feature import VectorAssembler
     from pyspark.sql import SparkSession
@@ -114,7 +123,8 @@ def spark_fits(parquet, rows, threads, runs):
             .repartition(max(threads, 2)).cache())
     data.count()
     model_of = LogisticRegression(featuresCol="features", labelCol="y", maxIter=1000,
-                                  regParam=1.0 / rows, elasticNetParam=0.0,
+                                  regParam=1.0 / (rows * (l1 or 1.0)),
+                                  elasticNetParam=0.0 if l1 is None else 1.0,
                                   standardization=False, tol=1e-6)
     model = model_of.fit(data)  # warm-up: the JIT, and the cached data's first use
     times = []
@@ -135,15 +145,18 @@ def spark_fits(parquet, rows, threads, runs):
     return result
 
 
-def descent_fits(csv, threads, runs):
+def descent_fits(csv, threads, runs, l1=None, tol=None):
     binary = ROOT / "target" / "release" / "descent"
     out = {}
-    for solver in ["lbfgs", "newton"]:
+    solvers = ["lbfgs", "newton"] if l1 is None else ["prox-newton", "fista"]
+    penalty = [] if l1 is None else ["--penalty", "l1", "--C", str(l1)]
+    penalty += [] if tol is None else ["--tol", str(tol)]
+    for solver in solvers:
         for mpi in [False, True]:
             if mpi and (threads == 1 or shutil.which("mpirun") is None):
                 continue
             base = [str(binary), "fit", "--data", str(csv), "--model", "logistic",
-                    "--solver", solver, "--json", "--no-metrics"]
+                    "--solver", solver, *penalty, "--json", "--no-metrics"]
             command = (["mpirun", "-np", str(threads), *base, "--threads", "1"] if mpi
                        else [*base, "--threads", str(threads)])
             env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1",
@@ -168,6 +181,9 @@ def main():
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--tol", type=float, default=None, help="descent's tolerance")
+    parser.add_argument("--l1", type=float, default=None, metavar="C",
+                        help="L1-penalized fits at this C instead of L2 at C = 1")
     args = parser.parse_args()
     ensure_java()
     in_venv()
@@ -179,31 +195,36 @@ def main():
     csv, parquet, x, y = write_problem(args.rows)
     rows = []
     for threads in [int(t) for t in args.threads.split(",")]:
-        spark = spark_fits(parquet, args.rows, threads, args.runs)
-        rows.append((threads, f"Spark {spark['version']} local[{threads}]", "L-BFGS (tol 1e-6)",
-                     spark))
-        for (solver, mpi), fit in descent_fits(csv, threads, args.runs).items():
+        spark = spark_fits(parquet, args.rows, threads, args.runs, args.l1)
+        spark_solver = "L-BFGS (tol 1e-6)" if args.l1 is None else "OWL-QN (tol 1e-6)"
+        rows.append((threads, f"Spark {spark['version']} local[{threads}]", spark_solver, spark))
+        for (solver, mpi), fit in descent_fits(csv, threads, args.runs, args.l1, args.tol).items():
             how = f"mpirun -np {threads}, 1 thread each" if mpi else f"{threads} thread(s)"
             rows.append((threads, f"descent, {how}", solver, fit))
-    values = [objective(x, y, np.asarray(r[3]["coef"]), r[3]["intercept"]) for r in rows]
+    values = [objective(x, y, np.asarray(r[3]["coef"]), r[3]["intercept"], args.l1)
+              for r in rows]
     best = min(values)
-    print(f"\nlogistic regression, {args.rows} x {FEATURES}, C = 1 (regParam = 1/N), "
+    penalty = ("C = 1 (regParam = 1/N)" if args.l1 is None
+               else f"L1, C = {args.l1} (regParam = 1/(C N), elasticNetParam = 1)")
+    print(f"\nlogistic regression, {args.rows} x {FEATURES}, {penalty}, "
           f"medians of {args.runs}, {os.cpu_count()} cores\n")
     print("| threads | what | solver | iterations | fit (s) | per iteration (ms) | "
-          "relative gap | Spark time / this |")
-    print("|---|---|---|---|---|---|---|---|")
+          "relative gap | non-zeros | Spark time / this |")
+    print("|---|---|---|---|---|---|---|---|---|")
     results = []
     for (threads, what, solver, fit), value in zip(rows, values):
         spark = next(r[3] for r in rows if r[0] == threads and r[1].startswith("Spark"))
         per = 1000 * fit["seconds"] / max(1, fit["iterations"])
         gap = (value - best) / abs(best)
+        non_zeros = int(np.count_nonzero(np.asarray(fit["coef"])))
         print(f"| {threads} | {what} | {solver} | {fit['iterations']} | {fit['seconds']:.3f} | "
-              f"{per:.1f} | {gap:.1e} | {spark['seconds'] / fit['seconds']:.1f}× |")
+              f"{per:.1f} | {gap:.1e} | {non_zeros} | {spark['seconds'] / fit['seconds']:.1f}× |")
         results.append({"threads": threads, "what": what, "solver": solver,
                         "iterations": fit["iterations"], "seconds": fit["seconds"],
                         "relative_gap": gap})
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "results.json").write_text(json.dumps(results, indent=1))
+    name = "results.json" if args.l1 is None else f"results-l1-{args.l1}.json"
+    (OUT / name).write_text(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":
