@@ -846,12 +846,18 @@ fn run_shared<T: Element>(
         }
         // Rank 0 makes the cache when it is missing or stale, once; then every rank maps it
         // and takes its share of the rows (the file must be on a file system every rank sees).
-        let made = world.agree(match rank {
-            0 => args.data.open_cache::<T>(cache).map(|(_, made)| made),
+        let first = world.agree(match rank {
+            0 => args.data.open_cache::<T>(cache).map(Some),
             _ => Ok(None),
         })?;
-        args.say_converted(cache, made);
-        args.data.open_cache::<T>(cache).and_then(|(data, _)| {
+        let data = match first {
+            Some((data, made)) => {
+                args.say_converted(cache, made);
+                Ok(data)
+            }
+            None => args.data.open_cache::<T>(cache).map(|(data, _)| data),
+        };
+        data.and_then(|data| {
             args.data
                 .cached_rows(data, |n| RowShare::rows_for(rank, size, n))
         })

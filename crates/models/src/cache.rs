@@ -574,11 +574,7 @@ fn convert_parquet<T: Element>(
     _: &File,
     _: &Path,
 ) -> Result<(), DataError> {
-    Err(DataError::Parquet {
-        path: path.to_owned(),
-        reason: "a Parquet file, and this build reads none (the `parquet` feature is off)"
-            .to_owned(),
-    })
+    Err(crate::table::no_parquet(path))
 }
 
 /// The feature and target names of the columns `target` and `excluded` select from `data`

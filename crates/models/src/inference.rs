@@ -43,6 +43,7 @@
 //! ```
 
 use crate::linear::one_hot_design;
+use crate::solver::parameters_of;
 use crate::{
     FittedLinearRegression, FittedLogisticRegression, FittedMultinomialLogisticRegression,
     LogisticRegression, ModelError, Penalty,
@@ -427,14 +428,11 @@ fn parameters(
             found: loss.n_features(),
         });
     }
-    let mut params = coef.to_vec();
-    if loss.fit_intercept() {
-        params.push(intercept);
-    }
+    let params = parameters_of(coef, intercept, loss.fit_intercept());
     if loss.n_samples() <= params.len() {
         return Err(invalid("inference needs more rows than parameters"));
     }
-    Ok(Array1::from_vec(params))
+    Ok(params)
 }
 
 /// An error unless the fit is unpenalized (classical standard errors do not apply to a

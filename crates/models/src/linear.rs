@@ -4,7 +4,9 @@
 use crate::error::{non_negative, positive};
 use crate::logistic::check_l1_ratio;
 use crate::metrics::RegressionMetrics;
-use crate::solver::{minimize_composite_model, minimize_linear_model, shared_builders, Curvature};
+use crate::solver::{
+    minimize_composite_model, minimize_linear_model, parameters_of, shared_builders, Curvature,
+};
 use crate::weights::weighted_mean;
 use crate::{ModelError, Solver};
 use descent_objectives::{
@@ -202,11 +204,7 @@ impl LinearRegression {
         sample_weight: Option<ArrayView1<'_, f64>>,
         previous: &FittedLinearRegression,
     ) -> Result<FittedLinearRegression, ModelError> {
-        let mut start = previous.coef.to_vec();
-        if self.fit_intercept {
-            start.push(previous.intercept);
-        }
-        let start = Array1::from_vec(start);
+        let start = parameters_of(&previous.coef, previous.intercept, self.fit_intercept);
         self.fit_with_start(
             x.into(),
             y,

@@ -4,7 +4,9 @@
 use crate::error::positive;
 use crate::linear::linear_predictor;
 use crate::metrics::ClassificationMetrics;
-use crate::solver::{minimize_composite_model, minimize_linear_model, shared_builders, Curvature};
+use crate::solver::{
+    minimize_composite_model, minimize_linear_model, parameters_of, shared_builders, Curvature,
+};
 use crate::weights::{shared_row_weights, weighted_mean};
 use crate::{ClassWeight, ModelError, Solver};
 use descent_objectives::{
@@ -444,11 +446,7 @@ impl LogisticRegression {
         sample_weight: Option<ArrayView1<'_, f64>>,
         previous: &FittedLogisticRegression,
     ) -> Result<FittedLogisticRegression, ModelError> {
-        let mut start = previous.coef.to_vec();
-        if self.fit_intercept {
-            start.push(previous.intercept);
-        }
-        let start = Array1::from_vec(start);
+        let start = parameters_of(&previous.coef, previous.intercept, self.fit_intercept);
         self.fit_with_start(
             x.into(),
             y,

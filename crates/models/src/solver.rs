@@ -440,6 +440,20 @@ fn run_composite<F: Smooth + HessianBlock>(
 }
 
 /// The starting parameters: `start`, checked for length, or zeros.
+/// A model's parameters as the losses take them: the coefficients, then the intercept when
+/// one is fitted (a warm start from a previous fit, or the point a summary is taken at).
+pub(crate) fn parameters_of(
+    coef: &Array1<f64>,
+    intercept: f64,
+    fit_intercept: bool,
+) -> Array1<f64> {
+    let mut params = coef.to_vec();
+    if fit_intercept {
+        params.push(intercept);
+    }
+    Array1::from_vec(params)
+}
+
 fn start_point(start: Option<&Array1<f64>>, n_params: usize) -> Result<Array1<f64>, ModelError> {
     match start {
         Some(start) if start.len() != n_params => Err(ModelError::ShapeMismatch {

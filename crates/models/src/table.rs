@@ -323,11 +323,17 @@ fn read_parquet(input: Input, name: &Path, text: &[String]) -> Result<RawTable, 
 
 #[cfg(not(feature = "parquet"))]
 fn read_parquet(_: Input, name: &Path, _: &[String]) -> Result<RawTable, DataError> {
-    Err(DataError::Parquet {
+    Err(no_parquet(name))
+}
+
+/// The error of a Parquet file in a build without the `parquet` feature.
+#[cfg(not(feature = "parquet"))]
+pub(crate) fn no_parquet(name: &Path) -> DataError {
+    DataError::Parquet {
         path: name.to_owned(),
         reason: "a Parquet file, and this build reads none (the `parquet` feature is off)"
             .to_owned(),
-    })
+    }
 }
 
 fn io(path: &Path, source: std::io::Error) -> DataError {
