@@ -46,6 +46,7 @@ mod parquet_table;
 #[cfg(feature = "parquet")]
 pub use arrow_array;
 mod persist;
+mod plain_decimal;
 mod plain_json;
 mod preprocessing;
 mod solver;

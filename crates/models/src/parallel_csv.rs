@@ -64,25 +64,6 @@ fn count_lines(bytes: &[u8]) -> (usize, u64) {
     (rows, lines)
 }
 
-/// The lines of `bytes` (without their line breaks), found with memchr.
-fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut start = 0;
-    let mut breaks = memchr::memchr_iter(b'\n', bytes);
-    std::iter::from_fn(move || match breaks.next() {
-        Some(end) => {
-            let line = &bytes[start..end];
-            start = end + 1;
-            Some(line)
-        }
-        None if start < bytes.len() => {
-            let line = &bytes[start..];
-            start = bytes.len();
-            Some(line)
-        }
-        None => None,
-    })
-}
-
 thread_local! {
     /// Each thread's chunk buffer, reused from chunk to chunk.
     static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -311,35 +292,20 @@ fn parse_chunk<T: Element>(
     })
 }
 
-/// The fast path of a line: every field a finite number written without surrounding spaces,
-/// parsed where it starts (the parser stops at the comma that ends it), so that the line is
-/// read once. `false` for anything else (spaces, a missing value, text, a non-finite number,
-/// a ragged line): the line then takes the general path, which trims, finds the fields and
-/// says what is wrong. Both give the same numbers, from the same parser.
-fn plain_numbers(line: &[u8], values: &mut [f64]) -> bool {
-    let mut rest = line;
-    let Some(last) = values.len().checked_sub(1) else {
-        return false;
-    };
-    for (k, slot) in values.iter_mut().enumerate() {
-        let Ok((value, used)) = fast_float2::parse_partial::<f64, _>(rest) else {
-            return false;
-        };
-        if !value.is_finite() {
-            return false;
-        }
-        *slot = value;
-        rest = &rest[used..];
-        if k < last {
-            match rest.split_first() {
-                Some((b',', tail)) => rest = tail,
-                _ => return false,
-            }
-        }
-    }
-    rest.is_empty()
+thread_local! {
+    /// Each thread's index of a chunk's separators, reused from chunk to chunk.
+    static SEPARATORS: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// Parses the data rows `within` of a chunk's `bytes` into `xs` and `ys`.
+///
+/// The fast path: the chunk's commas and line feeds are indexed first
+/// ([`separators`](crate::plain_decimal::separators)), then each line with as many fields as
+/// the header and every field a finite number written without surrounding spaces is parsed
+/// field by field from the index ([`parse_fields`](crate::plain_decimal::parse_fields)). Any
+/// other line (spaces, a missing value, text, a non-finite number, a ragged line) takes the
+/// general path, which trims, finds the fields and says what is wrong. Both give the same
+/// numbers (correctly rounded parsers).
 fn parse_lines<T: Element>(
     layout: &Layout<'_>,
     chunk: &Chunk,
@@ -348,61 +314,94 @@ fn parse_lines<T: Element>(
     xs: &mut [T],
     ys: &mut [f64],
 ) -> Result<(), DataError> {
-    let path = || layout.path.to_owned();
-    let width = layout.header.len();
-    let k = layout.columns.len();
-    let mut fields: Vec<&[u8]> = Vec::with_capacity(width);
-    let mut values = vec![0.0; width];
-    let (mut row, mut data_row) = (0, 0);
-    for (i, line) in lines(bytes).enumerate() {
-        if blank(line) {
-            continue;
-        }
-        data_row += 1;
-        if data_row <= within.start {
-            continue;
-        }
-        if data_row > within.end {
-            break;
-        }
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let number = || layout.first_line + chunk.lines_before + i as u64;
-        if plain_numbers(line, &mut values) {
-            let out = &mut xs[row * k..(row + 1) * k];
-            for (slot, &c) in out.iter_mut().zip(layout.columns) {
-                *slot = narrow(values[c], layout.path, layout.header, number, c)?;
+    SEPARATORS.with_borrow_mut(|separators| {
+        crate::plain_decimal::separators(bytes, separators);
+        let width = layout.header.len();
+        let k = layout.columns.len();
+        let mut values = vec![0.0; width];
+        let (mut row, mut data_row) = (0, 0);
+        // The separator after the line's last comma, and where the line starts.
+        let (mut next, mut start) = (0, 0);
+        let mut i = 0;
+        while start < bytes.len() {
+            let first = next;
+            while next < separators.len() && bytes[separators[next]] != b'\n' {
+                next += 1;
             }
-            if let Some(t) = layout.target {
-                ys[row] = values[t];
+            let end = separators.get(next).copied().unwrap_or(bytes.len());
+            let commas = &separators[first..next];
+            let line_start = start;
+            (next, start, i) = (next + 1, end + 1, i + 1);
+            let line = &bytes[line_start..end];
+            if blank(line) {
+                continue;
+            }
+            data_row += 1;
+            if data_row <= within.start {
+                continue;
+            }
+            if data_row > within.end {
+                break;
+            }
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let number = || layout.first_line + chunk.lines_before + (i - 1) as u64;
+            let line_end = line_start + line.len();
+            if crate::plain_decimal::parse_fields(bytes, line_start, commas, line_end, &mut values)
+                && values.iter().all(|v| v.is_finite())
+            {
+                let out = &mut xs[row * k..(row + 1) * k];
+                for (slot, &c) in out.iter_mut().zip(layout.columns) {
+                    *slot = narrow(values[c], layout.path, layout.header, number, c)?;
+                }
+                if let Some(t) = layout.target {
+                    ys[row] = values[t];
+                }
+            } else {
+                general_line(
+                    layout,
+                    line,
+                    number(),
+                    &mut xs[row * k..(row + 1) * k],
+                    ys.get_mut(row),
+                )?;
             }
             row += 1;
-            continue;
         }
-        let number = number();
-        fields.clear();
-        let mut start = 0;
-        for end in memchr::memchr_iter(b',', line) {
-            fields.push(&line[start..end]);
-            start = end + 1;
-        }
-        fields.push(&line[start..]);
-        if fields.len() != width {
-            return Err(DataError::Ragged {
-                path: path(),
-                line: number,
-                expected: width,
-                found: fields.len(),
-            });
-        }
-        let out = &mut xs[row * k..(row + 1) * k];
-        for (slot, &c) in out.iter_mut().zip(layout.columns) {
-            let value = parse_number(layout.path, layout.header, fields[c], number, c)?;
-            *slot = narrow(value, layout.path, layout.header, || number, c)?;
-        }
-        if let Some(t) = layout.target {
-            ys[row] = parse_number(layout.path, layout.header, fields[t], number, t)?;
-        }
-        row += 1;
+        Ok(())
+    })
+}
+
+/// A line that is not plain numbers: its fields found and parsed one by one, each error said
+/// with the line's `number` and the column.
+fn general_line<T: Element>(
+    layout: &Layout<'_>,
+    line: &[u8],
+    number: u64,
+    out: &mut [T],
+    target: Option<&mut f64>,
+) -> Result<(), DataError> {
+    let width = layout.header.len();
+    let mut fields: Vec<&[u8]> = Vec::with_capacity(width);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b',', line) {
+        fields.push(&line[start..end]);
+        start = end + 1;
+    }
+    fields.push(&line[start..]);
+    if fields.len() != width {
+        return Err(DataError::Ragged {
+            path: layout.path.to_owned(),
+            line: number,
+            expected: width,
+            found: fields.len(),
+        });
+    }
+    for (slot, &c) in out.iter_mut().zip(layout.columns) {
+        let value = parse_number(layout.path, layout.header, fields[c], number, c)?;
+        *slot = narrow(value, layout.path, layout.header, || number, c)?;
+    }
+    if let (Some(t), Some(target)) = (layout.target, target) {
+        *target = parse_number(layout.path, layout.header, fields[t], number, t)?;
     }
     Ok(())
 }
