@@ -29,7 +29,7 @@ const CHUNK_BYTES: usize = 4 << 20;
 /// A run of whole lines of the file.
 struct Chunk {
     /// Where it starts in the file.
-    offset: u64,
+    offset: usize,
     /// How many bytes.
     len: usize,
     /// How many data rows (non-blank lines) it holds.
@@ -102,7 +102,7 @@ fn chunks(map: &Mmap, start: u64) -> Option<Vec<Chunk>> {
         };
         let (rows, lines) = count_lines(&window[..len]);
         chunks.push(Chunk {
-            offset: offset as u64,
+            offset,
             len,
             rows,
             lines_before,
@@ -281,8 +281,8 @@ fn parse_chunk<T: Element>(
     xs: &mut [T],
     ys: &mut [f64],
 ) -> Result<(), DataError> {
-    let offset = usize::try_from(chunk.offset).unwrap_or(usize::MAX);
-    let range = offset..offset.saturating_add(chunk.len).min(map.len());
+    // In the map: the chunks were cut from it.
+    let range = chunk.offset..chunk.offset + chunk.len;
     let parsed = parse_lines(
         layout,
         chunk,
