@@ -322,8 +322,9 @@ fn parse_lines<T: Element>(
         let width = layout.header.len();
         let k = layout.columns.len();
         let mut values = vec![0.0; width];
+        let mut fields = Vec::with_capacity(width);
         let (mut row, mut data_row) = (0, 0);
-        // The separator after the line's last comma, and where the line starts.
+        // The index in `separators` of the next line's first separator, and where it starts.
         let (mut next, mut start) = (0, 0);
         let mut i = 0;
         while start < bytes.len() {
@@ -350,7 +351,6 @@ fn parse_lines<T: Element>(
             let number = || layout.first_line + chunk.lines_before + (i - 1) as u64;
             let line_end = line_start + line.len();
             if crate::plain_decimal::parse_fields(bytes, line_start, commas, line_end, &mut values)
-                && values.iter().all(|v| v.is_finite())
             {
                 let out = &mut xs[row * k..(row + 1) * k];
                 for (slot, &c) in out.iter_mut().zip(layout.columns) {
@@ -363,6 +363,7 @@ fn parse_lines<T: Element>(
                 general_line(
                     layout,
                     line,
+                    &mut fields,
                     number(),
                     &mut xs[row * k..(row + 1) * k],
                     ys.get_mut(row),
@@ -374,17 +375,18 @@ fn parse_lines<T: Element>(
     })
 }
 
-/// A line that is not plain numbers: its fields found and parsed one by one, each error said
-/// with the line's `number` and the column.
-fn general_line<T: Element>(
+/// A line that is not plain numbers: its fields found (into `fields`, reused from line to
+/// line) and parsed one by one, each error said with the line's `number` and the column.
+fn general_line<'a, T: Element>(
     layout: &Layout<'_>,
-    line: &[u8],
+    line: &'a [u8],
+    fields: &mut Vec<&'a [u8]>,
     number: u64,
     out: &mut [T],
     target: Option<&mut f64>,
 ) -> Result<(), DataError> {
     let width = layout.header.len();
-    let mut fields: Vec<&[u8]> = Vec::with_capacity(width);
+    fields.clear();
     let mut start = 0;
     for end in memchr::memchr_iter(b',', line) {
         fields.push(&line[start..end]);

@@ -20,8 +20,10 @@
 //! which is also correctly rounded: the two agree on every input (a property test checks).
 //!
 //! Measured on the 2 000 000 × 50 file of `benches/compare.py` (`%.9g`, 12 bytes a value), one
-//! thread: `fast_float2` field after field took 16 ns a value; this takes about 8 (index 1.6,
-//! parse and divisions 6.5), and the whole read went from 2.35–2.40 s to 1.93–2.07 s.
+//! thread: `fast_float2` field after field took 16 ns a value; this takes about 8, and the
+//! separator index 1.6–3.3 more (most of it the first touch of the file's pages). With the
+//! mapped file of [`parallel_csv`](crate::parallel_csv), the whole read went from 2.41 to
+//! 1.93 s (`benches/csv_read.py`).
 
 /// The positions of every `,` and `\n` in `bytes`, in order, into `out` (cleared first): the
 /// CSV fast path's index of a chunk, from which every field's start and end are known before
@@ -44,8 +46,8 @@ pub(crate) fn separators(bytes: &[u8], out: &mut Vec<usize>) {
 
 /// Parses the fields of a line into `values` (one per field): the fields run from `start` to
 /// the first comma of `commas`, between the commas, and from the last comma to `end`. `false`
-/// unless every field is a number and nothing else (the same numbers as `fast_float2::parse`
-/// of each field).
+/// unless every field is a finite number and nothing else (the same numbers as
+/// `fast_float2::parse` of each field).
 pub(crate) fn parse_fields(
     bytes: &[u8],
     start: usize,
@@ -78,9 +80,12 @@ pub(crate) fn parse_fields(
     true
 }
 
-/// `bytes[from..to]` as a number by `fast_float2`, when it is one and nothing else.
+/// `bytes[from..to]` as a number by `fast_float2`, when it is a finite one and nothing else
+/// (the SIMD path reads digits only, so this is the one place a field can be `inf` or `nan`).
 fn general(bytes: &[u8], from: usize, to: usize) -> Option<f64> {
-    fast_float2::parse::<f64, _>(bytes.get(from..to)?).ok()
+    fast_float2::parse::<f64, _>(bytes.get(from..to)?)
+        .ok()
+        .filter(|value: &f64| value.is_finite())
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -304,7 +309,7 @@ mod tests {
     use proptest::prelude::*;
 
     /// `text` parsed as the second field of a line, 17 bytes in (so the SIMD path may take
-    /// it), and as `fast_float2` parses it (bits).
+    /// it), and as `fast_float2` parses it when finite (bits).
     fn both(text: &str) -> (Option<u64>, Option<u64>) {
         let line = format!("1234567890.12345,{text},7\n{:16}", "");
         let bytes = line.as_bytes();
@@ -314,7 +319,10 @@ mod tests {
         let commas: Vec<usize> = separators.into_iter().filter(|&c| c < end).collect();
         let mut values = [0.0; 3];
         let parsed = parse_fields(bytes, 0, &commas, end, &mut values).then(|| values[1].to_bits());
-        let reference = fast_float2::parse::<f64, _>(text).ok().map(f64::to_bits);
+        let reference = fast_float2::parse::<f64, _>(text)
+            .ok()
+            .filter(|value: &f64| value.is_finite())
+            .map(f64::to_bits);
         (parsed, reference)
     }
 
@@ -383,6 +391,10 @@ mod tests {
         ] {
             let (parsed, reference) = both(text);
             assert_eq!(parsed, reference, "{text:?}");
+        }
+        // Non-finite fields are refused (the line then takes the general path, which says so).
+        for text in ["nan", "inf", "-infinity", "1e999"] {
+            assert_eq!(both(text).0, None, "{text}");
         }
     }
 
