@@ -92,6 +92,21 @@ pub enum ObjectiveError {
         found: usize,
     },
 
+    /// A stream's blocks that do not fit together ([`RowSource`](crate::RowSource)): a block
+    /// not beginning where the one before it ended, of another size than the source's blocks,
+    /// or too few or too many blocks for its rows.
+    #[error(
+        "rows read as a stream: block {block} (counting from 0) expected {expected}, found {found}"
+    )]
+    StreamLayout {
+        /// The block that does not fit.
+        block: usize,
+        /// What was required.
+        expected: &'static str,
+        /// The row or count found.
+        found: usize,
+    },
+
     /// Another process sharing the rows found its own share invalid (its own error says why);
     /// every process stops.
     #[error(

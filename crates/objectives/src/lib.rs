@@ -72,6 +72,7 @@ mod penalty;
 mod shared;
 mod squared;
 mod standardized;
+mod stream;
 pub mod univariate;
 
 pub use blas::{blas_threads, set_blas_threads, with_one_blas_thread};
@@ -89,6 +90,7 @@ pub use penalty::L2Regularized;
 pub use shared::{sum_in_row_order, RowGroup, RowShare, ThreadGroup, ROW_BLOCK};
 pub use squared::MeanSquaredError;
 pub use standardized::{ColumnStatistics, RowMoments, RowMomentsBuilder, Standardized};
+pub use stream::{RowBlock, RowSource, StreamError, StreamedLoss};
 
 /// A function to minimize: `x ↦ f(x)`.
 ///

@@ -190,8 +190,8 @@ fn first_found(
 /// `Σᵢ ℓ'ᵢ = N(a + cȳ)` and `Σᵢ ℓ'ᵢ xᵢⱼ = N(a + cȳ)·x̄ⱼ + c·Cⱼ`. A fit that starts from zero
 /// gets its first evaluation from these.
 #[derive(Debug, Clone)]
-struct DataSummary {
-    stats: ColumnStatistics,
+pub(crate) struct DataSummary {
+    pub(crate) stats: ColumnStatistics,
     targets: TargetMoments,
     cross: Array1<f64>,
 }
@@ -564,6 +564,10 @@ fn count_pass<T>(values: &[T]) {
 
 /// Counts one pass over `bytes` bytes of feature values (see [`DataRead`]).
 pub(crate) fn count_pass_of(bytes: usize) {
+    // A stream counts its own passes, once for all its blocks.
+    if crate::stream::in_stream() {
+        return;
+    }
     PASSES.fetch_add(1, Ordering::Relaxed);
     BYTES_READ.fetch_add(bytes as u64, Ordering::Relaxed);
 }
@@ -948,6 +952,35 @@ impl<'a> Design<'a> {
     /// This process's share of rows, when the rows are shared among processes.
     pub(crate) fn share(&self) -> Option<&RowShare> {
         self.share.as_ref()
+    }
+
+    /// A block of a stream's rows ([`StreamedLoss`](crate::StreamedLoss)), already checked by
+    /// the stream's checking pass: no pass of its own. `summary` is of every row of the
+    /// stream, and `share` places the block among them, so that every sum over rows carries
+    /// on from the blocks before it.
+    pub(crate) fn streamed_block(
+        x: Features<'a>,
+        summary: Option<DataSummary>,
+        share: RowShare,
+        fit_intercept: bool,
+    ) -> Self {
+        Design {
+            x,
+            categorical: Vec::new(),
+            fit_intercept,
+            partials: Partials::default(),
+            samples: Partials::default(),
+            summary,
+            weights: None,
+            weight_sum: share.total_rows() as f64,
+            full_stats: None,
+            share: Some(share),
+        }
+    }
+
+    /// What the checking pass learned of the rows (of every share's, on shared rows).
+    pub(crate) fn summary(&self) -> Option<&DataSummary> {
+        self.summary.as_ref()
     }
 
     /// `y` and the weights as the kernels take them; `None` when `y` is not contiguous.

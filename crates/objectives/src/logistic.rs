@@ -235,6 +235,16 @@ impl<'a> LogLoss<'a> {
         Ok(LogLoss { design, y })
     }
 
+    /// A loss of `design` (checked already) against `y`: a block of a stream.
+    pub(crate) fn from_design(design: Design<'a>, y: ArrayView1<'a, f64>) -> Self {
+        LogLoss { design, y }
+    }
+
+    /// The loss's design: what its checking pass learned.
+    pub(crate) fn design(&self) -> &Design<'a> {
+        &self.design
+    }
+
     /// Whether the last parameter is an intercept `b` (default: true).
     #[must_use]
     pub fn fit_intercept(mut self, fit_intercept: bool) -> Self {
