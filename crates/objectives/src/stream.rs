@@ -21,7 +21,7 @@ use crate::{
     ColumnStatistics, Features, Gradient, Hessian, LinearModelLoss, LogLoss, MeanSquaredError,
     Objective, ObjectiveError, RowGroup, RowShare, ROW_BLOCK,
 };
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1, CowArray, Ix1};
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
@@ -270,6 +270,9 @@ impl BlockLoss<'_> {
 pub struct StreamedLoss<'s, S: RowSource> {
     source: &'s S,
     kind: Kind,
+    /// The log loss's classes `[negative, positive]` when the source's targets are labels to
+    /// map to 0 and 1 (`None`: the targets are 0 and 1).
+    classes: Option<[f64; 2]>,
     fit_intercept: bool,
     /// What the checking pass learned of every row: column statistics, target moments.
     summary: Option<DataSummary>,
@@ -297,7 +300,22 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
     /// The source's error; as [`LogLoss::new`], with rows counted in the whole data set; a
     /// source whose blocks do not fit together (see [`RowSource`]).
     pub fn log_loss(source: &'s S) -> Result<Self, StreamError<S::Error>> {
-        Self::checked(source, Kind::Log)
+        Self::checked(source, Kind::Log, None)
+    }
+
+    /// The log loss of the source's rows whose targets are the labels `classes`
+    /// (`[negative, positive]`): each target equal to `classes[1]` is 1 in the loss, each
+    /// equal to `classes[0]` is 0 (a block's targets are mapped as it is read). One checking
+    /// pass over the source.
+    ///
+    /// # Errors
+    /// As [`log_loss`](Self::log_loss); a target that is neither class is refused as a
+    /// non-binary label at its row.
+    pub fn log_loss_of_classes(
+        source: &'s S,
+        classes: [f64; 2],
+    ) -> Result<Self, StreamError<S::Error>> {
+        Self::checked(source, Kind::Log, Some(classes))
     }
 
     /// The mean squared error ([`MeanSquaredError`]) of the source's rows, with an intercept;
@@ -306,7 +324,7 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
     /// # Errors
     /// As [`log_loss`](Self::log_loss), but any finite target is valid.
     pub fn squared_error(source: &'s S) -> Result<Self, StreamError<S::Error>> {
-        Self::checked(source, Kind::Squared)
+        Self::checked(source, Kind::Squared, None)
     }
 
     /// Whether the last parameter is an intercept `b` (default: true).
@@ -325,7 +343,11 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
         }
     }
 
-    fn checked(source: &'s S, kind: Kind) -> Result<Self, StreamError<S::Error>> {
+    fn checked(
+        source: &'s S,
+        kind: Kind,
+        classes: Option<[f64; 2]>,
+    ) -> Result<Self, StreamError<S::Error>> {
         if source.rows() == 0 {
             return Err(ObjectiveError::EmptyData("the stream has no rows").into());
         }
@@ -342,13 +364,14 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
             .into());
         }
         let summary = each_block(source, |block, share| {
-            let y = block.y;
+            let y = targets(block.y, classes, block.first_row)?;
+            let y = y.view();
             let design = match kind {
-                Kind::Log => LogLoss::new_shared(block.x, y, &share)?
+                Kind::Log => LogLoss::new_shared(block.x.view(), y, &share)?
                     .design()
                     .summary()
                     .cloned(),
-                Kind::Squared => MeanSquaredError::new_shared(block.x, y, &share)?
+                Kind::Squared => MeanSquaredError::new_shared(block.x.view(), y, &share)?
                     .design()
                     .summary()
                     .cloned(),
@@ -358,6 +381,7 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
         Ok(StreamedLoss {
             source,
             kind,
+            classes,
             fit_intercept: true,
             summary: summary.flatten(),
             error: Mutex::new(None),
@@ -368,11 +392,18 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
     /// of all the rows. `None` (the error kept) when the pass failed.
     fn evaluate<R>(&self, evaluate: impl Fn(&BlockLoss<'_>) -> R) -> Option<R> {
         let outcome = each_block(self.source, |block, share| {
-            let x = block.x;
-            let design = Design::streamed_block(x, self.summary.clone(), share, self.fit_intercept);
+            let y = targets(block.y, self.classes, block.first_row)?;
+            let design = Design::streamed_block(
+                block.x.view(),
+                self.summary.clone(),
+                share,
+                self.fit_intercept,
+            );
             let loss = match self.kind {
-                Kind::Log => BlockLoss::Log(LogLoss::from_design(design, block.y)),
-                Kind::Squared => BlockLoss::Squared(MeanSquaredError::from_design(design, block.y)),
+                Kind::Log => BlockLoss::Log(LogLoss::from_design(design, y.view())),
+                Kind::Squared => {
+                    BlockLoss::Squared(MeanSquaredError::from_design(design, y.view()))
+                }
             };
             Ok(evaluate(&loss))
         });
@@ -392,6 +423,34 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
     fn n_params(&self) -> usize {
         self.source.columns() + usize::from(self.fit_intercept)
     }
+}
+
+/// A block's targets as the loss takes them: as they are, or with `classes` mapped to 0 and 1
+/// (any other value refused, at its row in the whole data set).
+fn targets(
+    y: ArrayView1<'_, f64>,
+    classes: Option<[f64; 2]>,
+    first_row: usize,
+) -> Result<CowArray<'_, f64, Ix1>, ObjectiveError> {
+    let Some([negative, positive]) = classes else {
+        return Ok(y.into());
+    };
+    let mut mapped = Vec::with_capacity(y.len());
+    for (i, &v) in y.iter().enumerate() {
+        mapped.push(if v == positive {
+            1.0
+        } else if v == negative {
+            0.0
+        } else {
+            let row = first_row + i;
+            return Err(if v.is_finite() {
+                ObjectiveError::NonBinaryLabel { row, value: v }
+            } else {
+                ObjectiveError::NonFiniteTarget { row, value: v }
+            });
+        });
+    }
+    Ok(Array1::from(mapped).into())
 }
 
 /// Runs `on_block` on every block of one pass over `source`, each with its share of the rows
@@ -659,6 +718,31 @@ mod tests {
                 });
             }
         }
+    }
+
+    #[test]
+    fn labels_mapped_to_0_and_1_give_the_loss_of_the_mapped_labels() {
+        let (x, y) = problem(20_000, 4);
+        let labels = y.mapv(|v| if v == 1.0 { 7.0 } else { -3.0 });
+        let source = Blocks::new(x.clone(), labels.clone(), 8192);
+        let w = array![0.1, -0.2, 0.05, 0.3, 0.0];
+        let streamed = StreamedLoss::log_loss_of_classes(&source, [-3.0, 7.0]).unwrap();
+        let whole = LogLoss::new(&x, &y).unwrap();
+        assert_eq!(
+            streamed.value_and_gradient(&w),
+            whole.value_and_gradient(&w)
+        );
+        assert_eq!(streamed.hessian(&w), whole.hessian(&w));
+        let mut other = labels;
+        other[12_345] = 1.0;
+        let source = Blocks::new(x, other, 8192);
+        assert!(matches!(
+            StreamedLoss::log_loss_of_classes(&source, [-3.0, 7.0]),
+            Err(StreamError::Objective(ObjectiveError::NonBinaryLabel {
+                row: 12_345,
+                ..
+            }))
+        ));
     }
 
     #[test]
