@@ -65,13 +65,13 @@ struct Metadata {
 
 /// The identity of the data file a cache was made from: its size and modification time.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-struct Source {
-    bytes: u64,
+pub(crate) struct Source {
+    pub(crate) bytes: u64,
     modified_ns: u128,
 }
 
 impl Source {
-    fn of(path: &Path) -> Result<Self, DataError> {
+    pub(crate) fn of(path: &Path) -> Result<Self, DataError> {
         let meta = std::fs::metadata(path).map_err(|source| DataError::Io {
             path: path.to_owned(),
             source,
@@ -500,7 +500,7 @@ impl<'f, T: Element> Conversion<'f, T> {
 }
 
 /// Whether `path` starts with Parquet's magic bytes.
-fn is_parquet(path: &Path) -> bool {
+pub(crate) fn is_parquet(path: &Path) -> bool {
     let mut magic = [0u8; 4];
     File::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
@@ -511,7 +511,7 @@ fn is_parquet(path: &Path) -> bool {
 /// cut into pieces of at most `ROWS` rows (a piece of a larger group re-reads the group's
 /// pages before it), so that a conversion holds one window of the table in memory.
 #[cfg(feature = "parquet")]
-fn parquet_windows(path: &Path) -> Result<Vec<std::ops::Range<usize>>, DataError> {
+pub(crate) fn parquet_windows(path: &Path) -> Result<Vec<std::ops::Range<usize>>, DataError> {
     const ROWS: usize = 1 << 20;
     let mut windows = Vec::new();
     let mut start = 0;
@@ -579,7 +579,7 @@ fn convert_parquet<T: Element>(
 
 /// The feature and target names of the columns `target` and `excluded` select from `data`
 /// (a CSV or Parquet file).
-fn column_names(
+pub(crate) fn column_names(
     data: &Path,
     target: Option<&str>,
     excluded: &[String],

@@ -109,6 +109,16 @@ pub enum DataError {
         text: String,
     },
 
+    /// A data file read pass by pass ([`FileStream`](crate::stream::FileStream)) that changed
+    /// between passes.
+    #[error("{path}: the file changed while it was read pass by pass ({what}); a streamed fit reads it again on every pass, so it must not change until the fit ends")]
+    Changed {
+        /// The file.
+        path: PathBuf,
+        /// What changed.
+        what: String,
+    },
+
     /// A binary cache file ([`DataCache`](crate::cache::DataCache)) that cannot be used: not
     /// one, truncated, of another version or type, or made from another version of its
     /// source. [`DataCache::open_or_build`](crate::cache::DataCache::open_or_build) rebuilds

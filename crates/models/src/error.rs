@@ -192,6 +192,10 @@ pub enum ModelError {
     #[error(transparent)]
     Solver(#[from] SolverError),
 
+    /// A data file could not be read (a streamed fit reads it on every pass).
+    #[error(transparent)]
+    Data(#[from] crate::csv_field::DataError),
+
     /// A model file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -264,5 +268,16 @@ pub(crate) fn non_negative(name: &'static str, value: f64) -> Result<(), ModelEr
             value,
             reason: "must be finite and non-negative",
         })
+    }
+}
+
+/// A streamed loss's error as a model's: the source's own, or the loss's.
+pub(crate) fn from_stream<E>(error: descent_objectives::StreamError<E>) -> ModelError
+where
+    ModelError: From<E>,
+{
+    match error {
+        descent_objectives::StreamError::Source(e) => e.into(),
+        descent_objectives::StreamError::Objective(e) => e.into(),
     }
 }

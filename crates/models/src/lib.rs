@@ -50,6 +50,7 @@ mod plain_decimal;
 mod plain_json;
 mod preprocessing;
 mod solver;
+pub mod stream;
 pub mod table;
 mod weights;
 

@@ -1,7 +1,7 @@
 //! Linear regression: ordinary least squares and Ridge, in closed form or iteratively, and
 //! the Lasso and elastic net.
 
-use crate::error::{non_negative, positive};
+use crate::error::{from_stream, non_negative, positive};
 use crate::logistic::check_l1_ratio;
 use crate::metrics::RegressionMetrics;
 use crate::solver::{
@@ -11,7 +11,7 @@ use crate::weights::weighted_mean;
 use crate::{ModelError, Solver};
 use descent_objectives::{
     Categorical, DesignMatrix, ElasticNet, Features, Gradient, L2Regularized, MeanSquaredError,
-    ObjectiveError, Parameter, RowShare,
+    ObjectiveError, Parameter, RowShare, RowSource, StreamedLoss,
 };
 use descent_solvers::{Criterion, Evaluations, Observer, Report, Termination, Unobserved};
 use ndarray::linalg::general_mat_mul;
@@ -410,7 +410,7 @@ impl LinearRegression {
                     penalty: objective.strength(),
                 };
                 minimize_linear_model(
-                    &objective, &x, solver, &settings, start, curvature, observer,
+                    &objective, Some(&x), solver, &settings, start, curvature, observer,
                 )?
             }
         };
@@ -454,6 +454,78 @@ impl LinearRegression {
     ) -> Result<FittedLinearRegression, ModelError> {
         let x = x.into();
         self.fit_with_start(x, y, sample_weight, None, &mut Unobserved, Some(share))
+    }
+
+    /// As [`fit`](Self::fit), on the rows of a [`RowSource`] read pass by pass (a
+    /// [`FileStream`](crate::stream::FileStream) over a CSV or Parquet file, say), with one
+    /// block of rows in memory: the same model to the bit as [`fit`](Self::fit) with the same
+    /// solver on all the rows in memory. The default solver is Newton: one pass for the
+    /// checks and statistics, then a Gram matrix and a gradient (a pass each) per iteration;
+    /// least squares takes one step.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), the source's errors, and what a stream does not support: the
+    /// closed-form solver (it factors all of `X` at once), lasso and elastic net.
+    pub fn fit_stream<S: RowSource>(&self, source: &S) -> Result<FittedLinearRegression, ModelError>
+    where
+        ModelError: From<S::Error>,
+    {
+        self.fit_stream_observed(source, &mut Unobserved)
+    }
+
+    /// As [`fit_stream`](Self::fit_stream), with `observer` called after every iteration.
+    ///
+    /// # Errors
+    /// As [`fit_stream`](Self::fit_stream).
+    pub fn fit_stream_observed<S: RowSource>(
+        &self,
+        source: &S,
+        observer: &mut dyn Observer<Array1<f64>>,
+    ) -> Result<FittedLinearRegression, ModelError>
+    where
+        ModelError: From<S::Error>,
+    {
+        if self.l1_ratio.is_some() {
+            return Err(ModelError::NotApplicable(
+                "lasso and elastic net on a stream (their duality gap sums over rows outside the passes)",
+            ));
+        }
+        non_negative("alpha", self.alpha)?;
+        let solver = self.solver.unwrap_or(Solver::Newton);
+        if matches!(
+            solver,
+            Solver::LeastSquares | Solver::ProximalNewton | Solver::Fista
+        ) {
+            return Err(ModelError::NotApplicable(
+                "the closed-form and proximal solvers on a stream (use newton, the default, or lbfgs)",
+            ));
+        }
+        let loss = StreamedLoss::squared_error(source)
+            .map_err(from_stream)?
+            .fit_intercept(self.fit_intercept);
+        let c = if self.alpha > 0.0 {
+            1.0 / (2.0 * self.alpha)
+        } else {
+            f64::INFINITY
+        };
+        let objective = L2Regularized::with_c(&loss, c)?;
+        let curvature = Curvature {
+            loss: 2.0,
+            penalty: objective.strength(),
+        };
+        let solved = minimize_linear_model(
+            &objective,
+            None,
+            solver,
+            &self.iterative(),
+            None,
+            curvature,
+            observer,
+        );
+        if let Some(e) = loss.take_error() {
+            return Err(from_stream(e));
+        }
+        Ok(self.fitted(solved?, solver, None, source.columns()))
     }
 
     fn fitted(

@@ -9,10 +9,12 @@ use crate::solver::{
 };
 use crate::weights::{shared_row_weights, weighted_mean};
 use crate::{ClassWeight, ModelError, Solver};
+use crate::error::from_stream;
 use descent_objectives::{
     sigmoid, DesignMatrix, ElasticNet, L2Regularized, LinearModelLoss, LogLoss, ObjectiveError,
-    RowShare,
+    RowShare, RowSource, StreamedLoss,
 };
+use std::ops::Not;
 use descent_solvers::{Observer, Report, Termination, Unobserved};
 use ndarray::{s, Array1, ArrayView1, CowArray, Ix1, Zip};
 use serde::{Deserialize, Serialize};
@@ -659,7 +661,7 @@ impl LogisticRegression {
                 penalty: objective.strength(),
             };
             minimize_linear_model(
-                &objective, &x, solver, &settings, start, curvature, observer,
+                &objective, Some(&x), solver, &settings, start, curvature, observer,
             )?
         };
         let coef = report.x.slice(s![..p]).to_owned();
@@ -755,6 +757,191 @@ impl LogisticRegression {
         let x = x.into();
         self.fit_with_start(x, y, sample_weight, None, &mut Unobserved, Some(share))
     }
+}
+
+impl LogisticRegression {
+    /// As [`fit`](Self::fit), on the rows of a [`RowSource`] read pass by pass (a
+    /// [`FileStream`](crate::stream::FileStream) over a CSV or Parquet file, say), with one
+    /// block of rows in memory: the same model to the bit as [`fit`](Self::fit) with the same
+    /// solver on all the rows in memory (see [`StreamedLoss`]).
+    ///
+    /// Passes: one for the labels (the two classes), one for the checks and column
+    /// statistics, one per evaluation of the solver, and one more for the separation test
+    /// of an unpenalized fit. Newton needs the fewest passes while the Hessian is small (the
+    /// default up to [`NEWTON_MAX_PARAMETERS`](crate::NEWTON_MAX_PARAMETERS) parameters), then
+    /// L-BFGS.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), the source's errors, and what a stream does not support: L1 and
+    /// elastic-net penalties, the proximal solvers, class weights.
+    pub fn fit_stream<S: RowSource>(
+        &self,
+        source: &S,
+    ) -> Result<FittedLogisticRegression, ModelError>
+    where
+        ModelError: From<S::Error>,
+    {
+        self.fit_stream_observed(source, &mut Unobserved)
+    }
+
+    /// As [`fit_stream`](Self::fit_stream), with `observer` called after every iteration.
+    ///
+    /// # Errors
+    /// As [`fit_stream`](Self::fit_stream).
+    pub fn fit_stream_observed<S: RowSource>(
+        &self,
+        source: &S,
+        observer: &mut dyn Observer<Array1<f64>>,
+    ) -> Result<FittedLogisticRegression, ModelError>
+    where
+        ModelError: From<S::Error>,
+    {
+        self.validate()?;
+        if matches!(self.penalty, Penalty::L1 | Penalty::ElasticNet) {
+            return Err(ModelError::NotApplicable(
+                "an L1 or elastic-net penalty on a stream (its duality gap sums over rows outside the passes)",
+            ));
+        }
+        if self.class_weight.is_some() {
+            return Err(ModelError::NotApplicable("class weights on a stream"));
+        }
+        let p = source.columns();
+        let solver = self
+            .solver
+            .unwrap_or_else(|| Solver::for_parameters(p + usize::from(self.fit_intercept)));
+        if matches!(solver, Solver::ProximalNewton | Solver::Fista) {
+            return Err(ModelError::NotApplicable(
+                "the proximal solvers on a stream (use newton or lbfgs)",
+            ));
+        }
+        let classes = stream_binary_labels(source)?;
+        let loss = StreamedLoss::log_loss_of_classes(source, classes)
+            .map_err(from_stream)?
+            .fit_intercept(self.fit_intercept);
+        let c = match self.penalty {
+            Penalty::None => f64::INFINITY,
+            _ => self.c,
+        };
+        let objective = L2Regularized::with_c(&loss, c)?;
+        let curvature = Curvature {
+            loss: 0.25,
+            penalty: objective.strength(),
+        };
+        let solved = minimize_linear_model(
+            &objective,
+            None,
+            solver,
+            &self.iterative(),
+            None,
+            curvature,
+            observer,
+        );
+        // A pass that failed gave NaN, which stopped the solver: its error is the one to tell.
+        if let Some(e) = loss.take_error() {
+            return Err(from_stream(e));
+        }
+        let mut report = solved?;
+        let coef = report.x.slice(s![..p]).to_owned();
+        let intercept = if self.fit_intercept { report.x[p] } else { 0.0 };
+        if self.penalty == Penalty::None
+            && report.termination != Termination::Interrupted
+            && stream_separates(source, classes, (&coef, intercept))?
+        {
+            report.termination = Termination::KeepsDecreasing;
+        }
+        Ok(FittedLogisticRegression {
+            coef,
+            intercept,
+            classes,
+            threshold: self.threshold,
+            c: self.c,
+            penalty: self.penalty,
+            l1_ratio: self.l1_ratio,
+            solver,
+            report,
+        })
+    }
+}
+
+/// The two classes of a stream's targets, sorted, in one pass with the checks of
+/// [`binary_labels`] (rows counted in the whole data set).
+fn stream_binary_labels<S: RowSource>(source: &S) -> Result<[f64; 2], ModelError>
+where
+    ModelError: From<S::Error>,
+{
+    let mut distinct: Vec<f64> = Vec::with_capacity(6);
+    let mut more = false;
+    let mut failure = None;
+    source.pass(&mut |block| {
+        for (i, &v) in block.y.iter().enumerate() {
+            if distinct.first() == Some(&v) || distinct.get(1) == Some(&v) {
+                continue;
+            }
+            let row = block.first_row + i;
+            if !v.is_finite() {
+                failure = Some(ModelError::NonFiniteTarget { row, value: v });
+            } else if v.fract() != 0.0 {
+                failure = Some(ModelError::ContinuousLabels { row, value: v });
+            } else if !distinct.contains(&v) {
+                if distinct.len() < 6 {
+                    distinct.push(v);
+                } else {
+                    more = true;
+                }
+            }
+            if failure.is_some() {
+                return std::ops::ControlFlow::Break(());
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    })?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    distinct.sort_by(f64::total_cmp);
+    match distinct[..] {
+        [negative, positive] => Ok([negative, positive]),
+        _ => {
+            let shown: Vec<String> = distinct.iter().take(5).map(|v| v.to_string()).collect();
+            let more = if more || distinct.len() > 5 { ", …" } else { "" };
+            Err(ModelError::NotBinary {
+                count: distinct.len() + usize::from(more.is_empty().not()),
+                shown: format!("{}{more}", shown.join(", ")),
+            })
+        }
+    }
+}
+
+/// [`separates`] over a stream's rows, in one pass (stopping at the first row on the wrong
+/// side).
+fn stream_separates<S: RowSource>(
+    source: &S,
+    [_, positive]: [f64; 2],
+    (coef, intercept): (&Array1<f64>, f64),
+) -> Result<bool, ModelError>
+where
+    ModelError: From<S::Error>,
+{
+    let mut outcome = Ok(true);
+    source.pass(&mut |block| {
+        let separated = linear_predictor(block.x, coef, intercept).map(|z| {
+            Zip::from(&z).and(block.y).all(|&z, &y| {
+                if y == positive {
+                    z > 0.0
+                } else {
+                    z < 0.0
+                }
+            })
+        });
+        match separated {
+            Ok(true) => std::ops::ControlFlow::Continue(()),
+            other => {
+                outcome = other;
+                std::ops::ControlFlow::Break(())
+            }
+        }
+    })?;
+    outcome
 }
 
 /// [`binary_labels`] of rows shared among processes: the distinct labels of every share,

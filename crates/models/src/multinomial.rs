@@ -115,7 +115,7 @@ pub(crate) fn fit(
         let objective = L2Regularized::with_c(&loss, c)?;
         if settings.precondition && !matches!(solver, Solver::Newton | Solver::NewtonCg) {
             // Newton's steps do not depend on the scale of the features; the others' do.
-            let stats = statistics(&loss, &dense.view().into())?;
+            let stats = statistics(&loss, Some(&dense.view().into()))?;
             let standardized = Standardized {
                 inner: &objective,
                 classes: k,

@@ -236,7 +236,7 @@ pub(crate) struct Curvature {
 /// ([`Gradient::gradient_norm`](descent_objectives::Gradient::gradient_norm) of the wrapper).
 pub(crate) fn minimize_linear_model<O>(
     objective: &O,
-    x: &DesignMatrix<'_>,
+    x: Option<&DesignMatrix<'_>>,
     solver: Solver,
     settings: &Iterative,
     start: Option<&Array1<f64>>,
@@ -278,14 +278,18 @@ where
 }
 
 /// The column statistics of `x`, from the pass in which `objective` checked it when it kept
-/// them, otherwise from a pass of their own.
+/// them, otherwise from a pass of their own (`x` `None`: a stream's loss, which keeps them
+/// unless its sums overflow).
 pub(crate) fn statistics<O: LinearModelLoss>(
     objective: &O,
-    x: &DesignMatrix<'_>,
+    x: Option<&DesignMatrix<'_>>,
 ) -> Result<ColumnStatistics, ModelError> {
-    match objective.column_statistics() {
-        Some(stats) => Ok(stats.clone()),
-        None => Ok(ColumnStatistics::of(x)?),
+    match (objective.column_statistics(), x) {
+        (Some(stats), _) => Ok(stats.clone()),
+        (None, Some(x)) => Ok(ColumnStatistics::of(x)?),
+        (None, None) => Err(ModelError::NotApplicable(
+            "preconditioning a stream whose column sums overflow (fit it without preconditioning)",
+        )),
     }
 }
 
@@ -380,7 +384,7 @@ where
         let objective = Composite::new(loss, penalty)?;
         return run_composite(&objective, solver, settings, x0, observer);
     }
-    let stats = statistics(&loss, x)?;
+    let stats = statistics(&loss, Some(x))?;
     let standardized = Standardized::with_scale(&loss, &stats.mean, &stats.scale())?;
     let weighted = penalty.weighted(standardized.penalty_factors())?;
     let objective = Composite::new(&standardized, weighted)?;

@@ -1,0 +1,313 @@
+//! A numeric CSV or Parquet file read pass by pass: the [`RowSource`] of a streamed fit
+//! ([`LogisticRegression::fit_stream`](crate::LogisticRegression::fit_stream),
+//! [`LinearRegression::fit_stream`](crate::LinearRegression::fit_stream)), which holds one
+//! block of rows in memory and writes nothing to disk.
+//!
+//! Every pass reads the file again: a CSV file 64 MiB at a time by the in-memory reader's
+//! fast parser (rayon's threads), a Parquet file a row group (or a million rows of one) at a
+//! time; the rows are handed over in blocks of [`FileStream::BLOCK_ROWS`] rows. A pass costs
+//! a parse of the file, so a fit from a stream takes a few parses of it: against a data cache
+//! ([`DataCache`](crate::cache::DataCache)), which costs one parse and a binary file as large
+//! as `X`, a stream pays the parse on every pass and needs no disk.
+//!
+//! The file must not change during the fit: each pass checks its size and modification time,
+//! and its row count, against the first pass's, and fails with [`DataError::Changed`].
+
+use crate::cache::Source;
+use crate::csv_field::DataError;
+use crate::data::Table;
+use descent_objectives::{Element, RowBlock, RowSource, ROW_BLOCK};
+use ndarray::{ArrayView1, ArrayView2};
+use std::marker::PhantomData;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+/// A numeric CSV or Parquet file's features (stored as `T` while read) and target, read pass
+/// by pass in blocks of rows (see the [module documentation](self)).
+///
+/// ```
+/// use descent_models::stream::FileStream;
+/// use descent_models::{data::Dataset, LogisticRegression};
+/// let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/breast_cancer.csv");
+/// let stream = FileStream::<f64>::open(csv, None, &[])?;
+/// let streamed = LogisticRegression::new().fit_stream(&stream)?;
+/// let data = Dataset::from_csv(csv, None)?;
+/// let in_memory = LogisticRegression::new().fit(data.x.view(), data.y.view())?;
+/// assert_eq!(streamed.coef, in_memory.coef); // bit for bit
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct FileStream<T = f64> {
+    path: PathBuf,
+    parquet: bool,
+    target: Option<String>,
+    excluded: Vec<String>,
+    /// A CSV file's feature columns and target column.
+    columns: (Vec<usize>, usize),
+    feature_names: Vec<String>,
+    target_name: String,
+    rows: usize,
+    block_rows: usize,
+    /// The file as it was when opened.
+    source: Source,
+    values: PhantomData<T>,
+}
+
+impl<T: Element> FileStream<T> {
+    /// Rows per block by default: 16 blocks of [`ROW_BLOCK`], 131 072 rows (50 MB of `X` at 50
+    /// features in `f64`).
+    pub const BLOCK_ROWS: usize = 16 * ROW_BLOCK;
+
+    /// The CSV or Parquet file `path` (told apart by Parquet's magic bytes) as a stream: the
+    /// column named `target` (the last when `None`) is the target, `excluded` columns are left
+    /// out, every other column is a feature. Reads the header and counts the rows (a CSV
+    /// file's lines are counted; a Parquet file's metadata says).
+    ///
+    /// # Errors
+    /// A file that cannot be read, has no rows, or lacks the columns named.
+    pub fn open(
+        path: impl AsRef<Path>,
+        target: Option<&str>,
+        excluded: &[String],
+    ) -> Result<Self, DataError> {
+        let path = path.as_ref().to_owned();
+        let source = Source::of(&path)?;
+        let parquet = crate::cache::is_parquet(&path);
+        let (columns, rows) = if parquet {
+            (
+                (Vec::new(), 0),
+                crate::table::parquet_shape(&path)?.0,
+            )
+        } else {
+            let table = Table::open(&path)?;
+            let layout = table.layout(target, excluded)?;
+            (
+                (layout.feature_columns, layout.target),
+                crate::data::count_rows(&path)?,
+            )
+        };
+        if rows == 0 {
+            return Err(DataError::NoRows { path });
+        }
+        let (feature_names, target_name) =
+            crate::cache::column_names(&path, target, excluded)?;
+        Ok(FileStream {
+            path,
+            parquet,
+            target: target.map(str::to_owned),
+            excluded: excluded.to_vec(),
+            columns,
+            feature_names,
+            target_name,
+            rows,
+            block_rows: Self::BLOCK_ROWS,
+            source,
+            values: PhantomData,
+        })
+    }
+
+    /// Hands the rows over in blocks of `rows` rows (rounded up to a multiple of
+    /// [`ROW_BLOCK`]): smaller blocks hold less in memory. The fit is the same to the bit for
+    /// any block size.
+    #[must_use]
+    pub fn block_rows(mut self, rows: usize) -> Self {
+        self.block_rows = rows.max(1).div_ceil(ROW_BLOCK) * ROW_BLOCK;
+        self
+    }
+
+    /// The features' names, in file order.
+    pub fn feature_names(&self) -> &[String] {
+        &self.feature_names
+    }
+
+    /// The target's name.
+    pub fn target_name(&self) -> &str {
+        &self.target_name
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file's size in bytes when it was opened: what a pass reads.
+    pub fn file_bytes(&self) -> u64 {
+        self.source.bytes
+    }
+
+    fn changed(&self, what: String) -> DataError {
+        DataError::Changed {
+            path: self.path.clone(),
+            what,
+        }
+    }
+
+    /// Hands the file's rows, as they are parsed, to `rows` (features row-major, targets);
+    /// stops when `rows` breaks.
+    fn read(
+        &self,
+        rows: &mut dyn FnMut(&[T], &[f64]) -> ControlFlow<()>,
+    ) -> Result<(), DataError> {
+        // The parsers' callbacks return errors, not a flow: a break is carried out as this
+        // error, and not returned.
+        let mut stopped = false;
+        let mut take = |x: &[T], y: &[f64]| {
+            if rows(x, y).is_break() {
+                stopped = true;
+                return Err(DataError::NoRows {
+                    path: self.path.clone(),
+                });
+            }
+            Ok(())
+        };
+        let read = if self.parquet {
+            self.read_parquet(&mut take)
+        } else {
+            Table::open(&self.path).and_then(|mut table| {
+                table
+                    .for_each_block(&self.columns.0, self.columns.1, &mut take)
+                    .map(|_| ())
+            })
+        };
+        match read {
+            Err(_) if stopped => Ok(()),
+            other => other,
+        }
+    }
+
+    #[cfg(feature = "parquet")]
+    fn read_parquet(
+        &self,
+        take: &mut dyn FnMut(&[T], &[f64]) -> Result<(), DataError>,
+    ) -> Result<(), DataError> {
+        for window in crate::cache::parquet_windows(&self.path)? {
+            let first = window.start;
+            let (table, _, _) = crate::table::read_parquet_rows(&self.path, |_| window)?;
+            let data = table.numeric_dataset::<T>(self.target.as_deref(), &self.excluded, first)?;
+            match data.x.as_slice() {
+                Some(x) => take(x, data.y.as_slice().unwrap_or(&data.y.to_vec()))?,
+                None => take(
+                    &data.x.iter().copied().collect::<Vec<T>>(),
+                    &data.y.to_vec(),
+                )?,
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(not(feature = "parquet"))]
+    fn read_parquet(
+        &self,
+        _: &mut dyn FnMut(&[T], &[f64]) -> Result<(), DataError>,
+    ) -> Result<(), DataError> {
+        Err(crate::table::no_parquet(&self.path))
+    }
+}
+
+impl<T: Element> RowSource for FileStream<T> {
+    type Error = DataError;
+
+    fn rows(&self) -> usize {
+        self.rows
+    }
+
+    fn columns(&self) -> usize {
+        self.feature_names.len()
+    }
+
+    fn block_rows(&self) -> usize {
+        self.block_rows
+    }
+
+    fn pass(
+        &self,
+        visit: &mut dyn FnMut(RowBlock<'_>) -> ControlFlow<()>,
+    ) -> Result<(), DataError> {
+        let now = Source::of(&self.path)?;
+        if now != self.source {
+            return Err(self.changed(format!(
+                "{} bytes when the fit began, {} now, or another modification time",
+                self.source.bytes, now.bytes
+            )));
+        }
+        let p = self.columns();
+        let mut blocks = Reblocked {
+            x: Vec::with_capacity(self.block_rows * p),
+            y: Vec::with_capacity(self.block_rows),
+            first_row: 0,
+            block_rows: self.block_rows,
+            p,
+        };
+        let mut flow = ControlFlow::Continue(());
+        self.read(&mut |x, y| {
+            flow = blocks.push(x, y, visit);
+            flow
+        })?;
+        if flow.is_break() {
+            return Ok(());
+        }
+        let read = blocks.first_row + blocks.y.len();
+        if read != self.rows {
+            return Err(self.changed(format!(
+                "{} rows when the fit began, {read} now",
+                self.rows
+            )));
+        }
+        let _last = blocks.hand_over(visit);
+        Ok(())
+    }
+}
+
+/// Rows as they are parsed, gathered into blocks of `block_rows` rows.
+struct Reblocked<T> {
+    x: Vec<T>,
+    y: Vec<f64>,
+    /// The whole data set's index of the block's first row.
+    first_row: usize,
+    block_rows: usize,
+    p: usize,
+}
+
+impl<T: Element> Reblocked<T> {
+    /// Adds parsed rows, handing over each block they fill.
+    fn push(
+        &mut self,
+        mut x: &[T],
+        mut y: &[f64],
+        visit: &mut dyn FnMut(RowBlock<'_>) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        while !y.is_empty() {
+            let take = (self.block_rows - self.y.len()).min(y.len());
+            self.x.extend_from_slice(&x[..take * self.p]);
+            self.y.extend_from_slice(&y[..take]);
+            (x, y) = (&x[take * self.p..], &y[take..]);
+            if self.y.len() == self.block_rows {
+                self.hand_over(visit)?;
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Hands over the rows gathered (when there are some) as a block.
+    fn hand_over(
+        &mut self,
+        visit: &mut dyn FnMut(RowBlock<'_>) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let rows = self.y.len();
+        if rows == 0 {
+            return ControlFlow::Continue(());
+        }
+        let flow = match ArrayView2::from_shape((rows, self.p), &self.x) {
+            Ok(x) => visit(RowBlock {
+                first_row: self.first_row,
+                x: T::features(x),
+                y: ArrayView1::from(&self.y),
+            }),
+            Err(_) => ControlFlow::Break(()),
+        };
+        self.first_row += rows;
+        self.x.clear();
+        self.y.clear();
+        flow
+    }
+}
