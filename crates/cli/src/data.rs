@@ -360,6 +360,8 @@ pub(crate) enum Stored<T> {
     Memory(Array2<T>),
     /// A data cache, and the rows of it fitted: all of them, or a process's share under MPI.
     Cache(DataCache<T>, std::ops::Range<usize>),
+    /// The data file itself, read again on every pass (`--stream`): X is never in memory.
+    Stream(descent_models::stream::FileStream<T>),
 }
 
 impl<T: Element> Stored<T> {
@@ -368,6 +370,10 @@ impl<T: Element> Stored<T> {
         Ok(match self {
             Stored::Memory(x) => x.view(),
             Stored::Cache(cache, rows) => cache.x()?.slice_move(ndarray::s![rows.clone(), ..]),
+            Stored::Stream(stream) => anyhow::bail!(
+                "{} is read pass by pass (--stream): X is not in memory",
+                stream.path().display()
+            ),
         })
     }
 
@@ -376,6 +382,7 @@ impl<T: Element> Stored<T> {
         match self {
             Stored::Memory(x) => x.nrows(),
             Stored::Cache(_, rows) => rows.len(),
+            Stored::Stream(stream) => descent_objectives::RowSource::rows(stream),
         }
     }
 }
@@ -520,7 +527,7 @@ impl DataArgs {
     /// The first option given that needs every row in memory at once (a split, a scaler, a
     /// table's encoding, a weight column), which neither a data cache nor a share of rows
     /// provides.
-    fn needs_all_rows(&self) -> Option<&'static str> {
+    pub(crate) fn needs_all_rows(&self) -> Option<&'static str> {
         let options = [
             ("--test-size", self.test_size.is_some()),
             ("--standardize", self.standardize),
@@ -942,7 +949,7 @@ impl<T: Element> Prepared<T> {
             Stored::Cache(cache, rows) if rows.len() == cache.rows() => {
                 design.with_moments(cache.moments())
             }
-            Stored::Cache(..) | Stored::Memory(_) => design,
+            Stored::Cache(..) | Stored::Memory(_) | Stored::Stream(_) => design,
         })
     }
 
@@ -1065,7 +1072,7 @@ impl<T: Element> Prepared<T> {
     /// The model file of `model` fitted on these rows: names, scaler, split and encoding.
     /// The training rows of a plain numeric file, as they are: no split, scaler, encoding or
     /// weights.
-    fn plain(
+    pub(crate) fn plain(
         feature_names: Vec<String>,
         target_name: String,
         y_train: Array1<f64>,

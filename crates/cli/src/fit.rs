@@ -75,6 +75,12 @@ pub(crate) struct FitArgs {
     /// data file changed), truncated, or of another version, type or set of columns.
     #[arg(long)]
     cache: Option<PathBuf>,
+    /// Read the (numeric) CSV or Parquet file again on every pass over the data, in blocks of
+    /// rows, instead of holding X in memory (or, as --out-of-core does, in a data cache on
+    /// disk): neither memory for X nor disk, at the price of parsing the file on every pass
+    /// (Newton or L-BFGS: a few passes). The fit is the in-memory fit to the bit.
+    #[arg(long, conflicts_with_all = ["out_of_core", "cache", "memory_limit"])]
+    stream: bool,
     /// Fit out of core (as --out-of-core) when X would take more memory than this: bytes, or
     /// with a unit, 512M, 2G, 1.5GiB (units of 1024).
     #[arg(long, value_parser = crate::args::memory_size)]
@@ -419,6 +425,10 @@ pub(crate) struct FitSummary {
     /// MPI, rank 0's share), whose rate the disk bounds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_read: Option<CacheRead>,
+    /// With `--stream`: the fit's passes over the data file (the labels', the checks', the
+    /// solver's, a separation test's; not the metrics') and the bytes of the file they read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_read: Option<CacheRead>,
     /// Under MPI: the number of processes that fitted the model together, each on its share
     /// of the rows.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -469,7 +479,13 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     let mut solver = args.solver()?;
     #[cfg(feature = "mpi")]
     if let Some(world) = crate::distributed::world() {
+        if args.stream {
+            bail!("--stream is not available under MPI (each process reads its share of the rows into memory; or use --out-of-core)");
+        }
         return run_shared::<T>(args, out, &world, solver);
+    }
+    if args.stream {
+        return run_streamed::<T>(args, out, solver);
     }
     let reading = std::time::Instant::now();
     let prepared = match args.out_of_core_cache::<T>()? {
@@ -546,6 +562,138 @@ fn run_as<T: Element>(args: &FitArgs, out: &mut impl Write) -> Result<Outcome> {
     Ok(Outcome {
         strict_failure: args.strict && !summary.converged,
         warnings,
+    })
+}
+
+/// [`run`] with `--stream`: the data file is read again on every pass, a block of rows at a
+/// time, and X is never in memory; the fit is the in-memory fit to the bit.
+fn run_streamed<T: Element>(
+    args: &FitArgs,
+    out: &mut impl Write,
+    solver: Option<Solver>,
+) -> Result<Outcome> {
+    use descent_models::stream::FileStream;
+    use descent_objectives::RowSource;
+    if let Some(option) = args.data.needs_all_rows() {
+        bail!("{option} cannot be used with --stream: it needs X in memory (the models standardize internally without a copy; split the file itself for a test set)");
+    }
+    if args.data.class_weight.is_some() {
+        bail!("--class-weight cannot be used with --stream");
+    }
+    if args.summary {
+        bail!("--summary cannot be used with --stream: its statistics need X in memory (use --out-of-core)");
+    }
+    let reading = std::time::Instant::now();
+    let stream = FileStream::<T>::open(&args.data.data, args.data.target.as_deref(), &[])?;
+    let read_seconds = reading.elapsed().as_secs_f64();
+    let settings = args.settings(None);
+    let started = std::time::Instant::now();
+    let before = descent_objectives::data_read();
+    let model = {
+        let mut watch = Watch::new("fitting", args.quiet || args.json);
+        match settings.kind {
+            ModelKind::Logistic => settings
+                .logistic(solver)
+                .fit_stream_observed(&stream, &mut watch)
+                .map(Model::LogisticRegression),
+            ModelKind::Linear => settings
+                .linear(solver)
+                .fit_stream_observed(&stream, &mut watch)
+                .map(Model::LinearRegression),
+        }
+        .map_err(|e| match e {
+            descent_models::ModelError::Data(
+                e @ (descent_models::data::DataError::Unparsable { .. }
+                | descent_models::data::DataError::Missing { .. }),
+            ) => anyhow::anyhow!("{e}; --stream reads plain numeric files (no text, no blanks)"),
+            other => other.into(),
+        })?
+    };
+    let fit_seconds = started.elapsed().as_secs_f64();
+    let read_during_fit = descent_objectives::data_read().since(before);
+    let passes = stream.passes();
+    let train = if args.no_metrics {
+        None
+    } else {
+        Some(stream_metrics(&stream, &model)?)
+    };
+    let warning = fit_warning(&model, &settings, stream.columns());
+    let prepared = crate::data::Prepared::plain(
+        stream.feature_names().to_vec(),
+        stream.target_name().to_owned(),
+        ndarray::Array1::zeros(0),
+        crate::data::Stored::Stream(stream),
+    );
+    if let Some(path) = &args.out {
+        prepared.model_file(model.clone()).save(path)?;
+    }
+    let names = coefficient_names(args, &prepared, &model);
+    let mut summary = summarize(
+        args,
+        &model,
+        &prepared,
+        (train, None),
+        warning,
+        (read_seconds, fit_seconds, read_during_fit),
+        None,
+    );
+    if let crate::data::Stored::Stream(stream) = &prepared.x_train {
+        summary.stream_read = Some(CacheRead::of(
+            descent_objectives::DataRead {
+                passes,
+                bytes: passes * stream.file_bytes(),
+            },
+            fit_seconds,
+        ));
+    }
+    write_fit(out, args, &summary, &names)?;
+    Ok(Outcome {
+        strict_failure: args.strict && !summary.converged,
+        warnings: summary.warning.into_iter().collect(),
+    })
+}
+
+/// The training metrics of a streamed fit: one more pass, predicting each block; the targets
+/// and predictions (16 bytes a row) are scored as in memory, to the same bits.
+fn stream_metrics<T: Element>(
+    stream: &descent_models::stream::FileStream<T>,
+    model: &Model,
+) -> Result<Metrics> {
+    use descent_objectives::RowSource;
+    let rows = stream.rows();
+    let (mut y, mut predicted) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+    let mut failure = None;
+    stream.pass(&mut |block| {
+        let scores = match model {
+            Model::LogisticRegression(m) => m.predict_proba(block.x),
+            Model::LinearRegression(m) => m.predict(block.x),
+            Model::MultinomialLogisticRegression(_) => Err(
+                descent_models::ModelError::NotApplicable("multinomial models on a stream"),
+            ),
+        };
+        match scores {
+            Ok(scores) => {
+                y.extend(block.y.iter().copied());
+                predicted.extend(scores);
+                std::ops::ControlFlow::Continue(())
+            }
+            Err(e) => {
+                failure = Some(e);
+                std::ops::ControlFlow::Break(())
+            }
+        }
+    })?;
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    let (y, predicted) = (ArrayView1::from(&y), ArrayView1::from(&predicted));
+    Ok(match model {
+        Model::LogisticRegression(m) => {
+            Metrics::Classification(m.evaluate_probabilities(y, predicted, None)?)
+        }
+        _ => Metrics::Regression(descent_models::metrics::RegressionMetrics::weighted(
+            y, predicted, None,
+        )?),
     })
 }
 
@@ -1262,12 +1410,13 @@ fn summarize<T: Element>(
         read_seconds,
         data_cache: match &prepared.x_train {
             crate::data::Stored::Cache(cache, _) => Some(cache.path().display().to_string()),
-            crate::data::Stored::Memory(_) => None,
+            crate::data::Stored::Memory(_) | crate::data::Stored::Stream(_) => None,
         },
         cache_read: match &prepared.x_train {
             crate::data::Stored::Cache(..) => Some(CacheRead::of(read, fit_seconds)),
-            crate::data::Stored::Memory(_) => None,
+            crate::data::Stored::Memory(_) | crate::data::Stored::Stream(_) => None,
         },
+        stream_read: None,
         train_rows: prepared.train_rows(),
         test_rows: prepared.test_rows(),
         train,
@@ -1278,6 +1427,22 @@ fn summarize<T: Element>(
         processes: None,
         communication: None,
     }
+}
+
+/// `"7 passes in the fit, 1.23 GB at 2.10 GB/s"`.
+fn read_text(read: &CacheRead) -> String {
+    #[allow(clippy::cast_precision_loss, reason = "sizes for display")]
+    let bytes = read.bytes as f64;
+    let size = if bytes >= 1e9 {
+        format!("{:.2} GB", bytes / 1e9)
+    } else {
+        format!("{:.1} MB", bytes / 1e6)
+    };
+    let plural = if read.passes == 1 { "" } else { "es" };
+    format!(
+        "{} pass{plural} in the fit, {size} at {:.2} GB/s",
+        read.passes, read.gb_per_second
+    )
 }
 
 fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> std::io::Result<()> {
@@ -1299,21 +1464,16 @@ fn write_fit_summary(out: &mut impl Write, s: &FitSummary) -> std::io::Result<()
             "out of core: X read in place from the data cache {cache}"
         )?;
         if let Some(read) = &s.cache_read {
-            #[allow(clippy::cast_precision_loss, reason = "sizes for display")]
-            let bytes = read.bytes as f64;
-            let size = if bytes >= 1e9 {
-                format!("{:.2} GB", bytes / 1e9)
-            } else {
-                format!("{:.1} MB", bytes / 1e6)
-            };
-            let plural = if read.passes == 1 { "" } else { "es" };
-            write!(
-                out,
-                ": {} pass{plural} in the fit, {size} at {:.2} GB/s",
-                read.passes, read.gb_per_second
-            )?;
+            write!(out, ": {}", read_text(read))?;
         }
         writeln!(out)?;
+    }
+    if let Some(read) = &s.stream_read {
+        writeln!(
+            out,
+            "streamed: the data file read again on every pass: {}",
+            read_text(read)
+        )?;
     }
     if let Some(n) = s.processes {
         writeln!(

@@ -5,7 +5,8 @@ use crate::error::{from_stream, non_negative, positive};
 use crate::logistic::check_l1_ratio;
 use crate::metrics::RegressionMetrics;
 use crate::solver::{
-    minimize_composite_model, minimize_linear_model, parameters_of, shared_builders, Curvature,
+    minimize_composite_model, minimize_linear_model, minimize_streamed, parameters_of,
+    shared_builders, Curvature,
 };
 use crate::weights::weighted_mean;
 use crate::{ModelError, Solver};
@@ -410,7 +411,13 @@ impl LinearRegression {
                     penalty: objective.strength(),
                 };
                 minimize_linear_model(
-                    &objective, Some(&x), solver, &settings, start, curvature, observer,
+                    &objective,
+                    Some(&x),
+                    solver,
+                    &settings,
+                    start,
+                    curvature,
+                    observer,
                 )?
             }
         };
@@ -508,24 +515,8 @@ impl LinearRegression {
         } else {
             f64::INFINITY
         };
-        let objective = L2Regularized::with_c(&loss, c)?;
-        let curvature = Curvature {
-            loss: 2.0,
-            penalty: objective.strength(),
-        };
-        let solved = minimize_linear_model(
-            &objective,
-            None,
-            solver,
-            &self.iterative(),
-            None,
-            curvature,
-            observer,
-        );
-        if let Some(e) = loss.take_error() {
-            return Err(from_stream(e));
-        }
-        Ok(self.fitted(solved?, solver, None, source.columns()))
+        let report = minimize_streamed(&loss, c, 2.0, solver, &self.iterative(), observer)?;
+        Ok(self.fitted(report, solver, None, source.columns()))
     }
 
     fn fitted(

@@ -1,23 +1,24 @@
 //! Binary logistic regression: the log loss, scikit-learn's penalties (L2, L1, elastic net)
 //! and a solver.
 
+use crate::error::from_stream;
 use crate::error::positive;
 use crate::linear::linear_predictor;
 use crate::metrics::ClassificationMetrics;
 use crate::solver::{
-    minimize_composite_model, minimize_linear_model, parameters_of, shared_builders, Curvature,
+    minimize_composite_model, minimize_linear_model, minimize_streamed, parameters_of,
+    shared_builders, Curvature,
 };
 use crate::weights::{shared_row_weights, weighted_mean};
 use crate::{ClassWeight, ModelError, Solver};
-use crate::error::from_stream;
 use descent_objectives::{
     sigmoid, DesignMatrix, ElasticNet, L2Regularized, LinearModelLoss, LogLoss, ObjectiveError,
     RowShare, RowSource, StreamedLoss,
 };
-use std::ops::Not;
 use descent_solvers::{Observer, Report, Termination, Unobserved};
 use ndarray::{s, Array1, ArrayView1, CowArray, Ix1, Zip};
 use serde::{Deserialize, Serialize};
+use std::ops::Not;
 
 /// The penalty on the coefficients (never on the intercept).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -661,7 +662,13 @@ impl LogisticRegression {
                 penalty: objective.strength(),
             };
             minimize_linear_model(
-                &objective, Some(&x), solver, &settings, start, curvature, observer,
+                &objective,
+                Some(&x),
+                solver,
+                &settings,
+                start,
+                curvature,
+                observer,
             )?
         };
         let coef = report.x.slice(s![..p]).to_owned();
@@ -822,25 +829,7 @@ impl LogisticRegression {
             Penalty::None => f64::INFINITY,
             _ => self.c,
         };
-        let objective = L2Regularized::with_c(&loss, c)?;
-        let curvature = Curvature {
-            loss: 0.25,
-            penalty: objective.strength(),
-        };
-        let solved = minimize_linear_model(
-            &objective,
-            None,
-            solver,
-            &self.iterative(),
-            None,
-            curvature,
-            observer,
-        );
-        // A pass that failed gave NaN, which stopped the solver: its error is the one to tell.
-        if let Some(e) = loss.take_error() {
-            return Err(from_stream(e));
-        }
-        let mut report = solved?;
+        let mut report = minimize_streamed(&loss, c, 0.25, solver, &self.iterative(), observer)?;
         let coef = report.x.slice(s![..p]).to_owned();
         let intercept = if self.fit_intercept { report.x[p] } else { 0.0 };
         if self.penalty == Penalty::None
@@ -903,7 +892,11 @@ where
         [negative, positive] => Ok([negative, positive]),
         _ => {
             let shown: Vec<String> = distinct.iter().take(5).map(|v| v.to_string()).collect();
-            let more = if more || distinct.len() > 5 { ", …" } else { "" };
+            let more = if more || distinct.len() > 5 {
+                ", …"
+            } else {
+                ""
+            };
             Err(ModelError::NotBinary {
                 count: distinct.len() + usize::from(more.is_empty().not()),
                 shown: format!("{}{more}", shown.join(", ")),
@@ -925,13 +918,9 @@ where
     let mut outcome = Ok(true);
     source.pass(&mut |block| {
         let separated = linear_predictor(block.x, coef, intercept).map(|z| {
-            Zip::from(&z).and(block.y).all(|&z, &y| {
-                if y == positive {
-                    z > 0.0
-                } else {
-                    z < 0.0
-                }
-            })
+            Zip::from(&z)
+                .and(block.y)
+                .all(|&z, &y| if y == positive { z > 0.0 } else { z < 0.0 })
         });
         match separated {
             Ok(true) => std::ops::ControlFlow::Continue(()),

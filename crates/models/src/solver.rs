@@ -2,8 +2,8 @@
 
 use crate::ModelError;
 use descent_objectives::{
-    ColumnStatistics, Composite, DesignMatrix, ElasticNet, Hessian, HessianBlock, LinearModelLoss,
-    Smooth, Standardized,
+    ColumnStatistics, Composite, DesignMatrix, ElasticNet, Hessian, HessianBlock, L2Regularized,
+    LinearModelLoss, RowSource, Smooth, Standardized, StreamedLoss,
 };
 use descent_solvers::{
     Bfgs, ConjugateGradient, GradientDescent, Lbfgs, Minimize, Newton, NewtonCg, Observer,
@@ -258,6 +258,34 @@ where
             .map_points(|v| standardized.to_original(&v)))
     } else {
         run(objective, solver, settings, x0, observer)
+    }
+}
+
+/// Minimizes a streamed loss plus the L2 penalty of `C` (`∞`: none), whose loss curvature
+/// is at most `loss_curvature`, from zero. A pass that failed gave NaN, which stopped the
+/// solver: its error is the one returned.
+pub(crate) fn minimize_streamed<S: RowSource>(
+    loss: &StreamedLoss<'_, S>,
+    c: f64,
+    loss_curvature: f64,
+    solver: Solver,
+    settings: &Iterative,
+    observer: &mut dyn Observer<Array1<f64>>,
+) -> Result<Report<Array1<f64>>, ModelError>
+where
+    ModelError: From<S::Error>,
+{
+    let objective = L2Regularized::with_c(loss, c)?;
+    let curvature = Curvature {
+        loss: loss_curvature,
+        penalty: objective.strength(),
+    };
+    let solved = minimize_linear_model(
+        &objective, None, solver, settings, None, curvature, observer,
+    );
+    match loss.take_error() {
+        Some(e) => Err(crate::error::from_stream(e)),
+        None => solved,
     }
 }
 

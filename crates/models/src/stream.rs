@@ -21,6 +21,7 @@ use ndarray::{ArrayView1, ArrayView2};
 use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A numeric CSV or Parquet file's features (stored as `T` while read) and target, read pass
 /// by pass in blocks of rows (see the [module documentation](self)).
@@ -50,6 +51,8 @@ pub struct FileStream<T = f64> {
     block_rows: usize,
     /// The file as it was when opened.
     source: Source,
+    /// Passes begun so far.
+    passes: AtomicU64,
     values: PhantomData<T>,
 }
 
@@ -74,10 +77,7 @@ impl<T: Element> FileStream<T> {
         let source = Source::of(&path)?;
         let parquet = crate::cache::is_parquet(&path);
         let (columns, rows) = if parquet {
-            (
-                (Vec::new(), 0),
-                crate::table::parquet_shape(&path)?.0,
-            )
+            ((Vec::new(), 0), crate::table::parquet_shape(&path)?.0)
         } else {
             let table = Table::open(&path)?;
             let layout = table.layout(target, excluded)?;
@@ -89,8 +89,7 @@ impl<T: Element> FileStream<T> {
         if rows == 0 {
             return Err(DataError::NoRows { path });
         }
-        let (feature_names, target_name) =
-            crate::cache::column_names(&path, target, excluded)?;
+        let (feature_names, target_name) = crate::cache::column_names(&path, target, excluded)?;
         Ok(FileStream {
             path,
             parquet,
@@ -102,6 +101,7 @@ impl<T: Element> FileStream<T> {
             rows,
             block_rows: Self::BLOCK_ROWS,
             source,
+            passes: AtomicU64::new(0),
             values: PhantomData,
         })
     }
@@ -130,6 +130,11 @@ impl<T: Element> FileStream<T> {
         &self.path
     }
 
+    /// The passes over the file begun so far.
+    pub fn passes(&self) -> u64 {
+        self.passes.load(Ordering::Relaxed)
+    }
+
     /// The file's size in bytes when it was opened: what a pass reads.
     pub fn file_bytes(&self) -> u64 {
         self.source.bytes
@@ -144,10 +149,7 @@ impl<T: Element> FileStream<T> {
 
     /// Hands the file's rows, as they are parsed, to `rows` (features row-major, targets);
     /// stops when `rows` breaks.
-    fn read(
-        &self,
-        rows: &mut dyn FnMut(&[T], &[f64]) -> ControlFlow<()>,
-    ) -> Result<(), DataError> {
+    fn read(&self, rows: &mut Rows<'_, T>) -> Result<(), DataError> {
         // The parsers' callbacks return errors, not a flow: a break is carried out as this
         // error, and not returned.
         let mut stopped = false;
@@ -176,10 +178,7 @@ impl<T: Element> FileStream<T> {
     }
 
     #[cfg(feature = "parquet")]
-    fn read_parquet(
-        &self,
-        take: &mut dyn FnMut(&[T], &[f64]) -> Result<(), DataError>,
-    ) -> Result<(), DataError> {
+    fn read_parquet(&self, take: &mut Parsed<'_, T>) -> Result<(), DataError> {
         for window in crate::cache::parquet_windows(&self.path)? {
             let first = window.start;
             let (table, _, _) = crate::table::read_parquet_rows(&self.path, |_| window)?;
@@ -196,10 +195,7 @@ impl<T: Element> FileStream<T> {
     }
 
     #[cfg(not(feature = "parquet"))]
-    fn read_parquet(
-        &self,
-        _: &mut dyn FnMut(&[T], &[f64]) -> Result<(), DataError>,
-    ) -> Result<(), DataError> {
+    fn read_parquet(&self, _: &mut Parsed<'_, T>) -> Result<(), DataError> {
         Err(crate::table::no_parquet(&self.path))
     }
 }
@@ -223,6 +219,7 @@ impl<T: Element> RowSource for FileStream<T> {
         &self,
         visit: &mut dyn FnMut(RowBlock<'_>) -> ControlFlow<()>,
     ) -> Result<(), DataError> {
+        self.passes.fetch_add(1, Ordering::Relaxed);
         let now = Source::of(&self.path)?;
         if now != self.source {
             return Err(self.changed(format!(
@@ -248,15 +245,18 @@ impl<T: Element> RowSource for FileStream<T> {
         }
         let read = blocks.first_row + blocks.y.len();
         if read != self.rows {
-            return Err(self.changed(format!(
-                "{} rows when the fit began, {read} now",
-                self.rows
-            )));
+            return Err(self.changed(format!("{} rows when the fit began, {read} now", self.rows)));
         }
         let _last = blocks.hand_over(visit);
         Ok(())
     }
 }
+
+/// What a read hands parsed rows to (features row-major, targets).
+type Rows<'f, T> = dyn FnMut(&[T], &[f64]) -> ControlFlow<()> + 'f;
+
+/// What a parser hands parsed rows to.
+type Parsed<'f, T> = dyn FnMut(&[T], &[f64]) -> Result<(), DataError> + 'f;
 
 /// Rows as they are parsed, gathered into blocks of `block_rows` rows.
 struct Reblocked<T> {

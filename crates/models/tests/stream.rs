@@ -35,7 +35,8 @@ struct Dir(PathBuf);
 
 impl Dir {
     fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("descent-stream-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("descent-stream-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         Dir(dir)
     }
@@ -99,12 +100,12 @@ fn streamed_fits_are_the_in_memory_fits_to_the_bit() {
             for model in [
                 LogisticRegression::new(),
                 LogisticRegression::new().solver(Solver::Lbfgs).c(0.1),
-                LogisticRegression::new().penalty(Penalty::None).fit_intercept(false),
+                LogisticRegression::new()
+                    .penalty(Penalty::None)
+                    .fit_intercept(false),
             ] {
                 let streamed = model.fit_stream(&labels).unwrap();
-                let in_memory = model
-                    .fit(classified.x.view(), classified.y.view())
-                    .unwrap();
+                let in_memory = model.fit(classified.x.view(), classified.y.view()).unwrap();
                 assert_eq!(streamed.coef, in_memory.coef, "{file:?} {block_rows}");
                 assert_eq!(streamed.intercept, in_memory.intercept);
                 assert_eq!(streamed.classes, [2.0, 5.0]);
@@ -120,9 +121,7 @@ fn streamed_fits_are_the_in_memory_fits_to_the_bit() {
                 LinearRegression::new().solver(Solver::Lbfgs).alpha(3.0),
             ] {
                 let streamed = model.fit_stream(&targets).unwrap();
-                let in_memory = model
-                    .fit(regressed.x.view(), regressed.y.view())
-                    .unwrap();
+                let in_memory = model.fit(regressed.x.view(), regressed.y.view()).unwrap();
                 assert_eq!(streamed.coef, in_memory.coef, "{file:?} {block_rows}");
                 assert_eq!(streamed.intercept, in_memory.intercept);
                 assert_eq!(streamed.report.value, in_memory.report.value);
@@ -135,7 +134,10 @@ fn streamed_fits_are_the_in_memory_fits_to_the_bit() {
     let model = LogisticRegression::new();
     assert_eq!(
         model.fit_stream(&labels).unwrap().coef,
-        model.fit(in_memory.x.view(), in_memory.y.view()).unwrap().coef
+        model
+            .fit(in_memory.x.view(), in_memory.y.view())
+            .unwrap()
+            .coef
     );
 }
 
@@ -164,7 +166,10 @@ fn bad_files_and_unsupported_fits_are_refused_with_where_and_why() {
     write_csv(&csv, &x, &y, &t);
     let stream = FileStream::<f64>::open(&csv, Some("y"), &["t".to_owned()]).unwrap();
     let error = LogisticRegression::new().fit_stream(&stream).unwrap_err();
-    assert!(matches!(error, ModelError::NotBinary { count: 3, .. }), "{error}");
+    assert!(
+        matches!(error, ModelError::NotBinary { count: 3, .. }),
+        "{error}"
+    );
     y[12_000] = 2.5;
     write_csv(&csv, &x, &y, &t);
     let stream = FileStream::<f64>::open(&csv, Some("y"), &["t".to_owned()]).unwrap();
@@ -190,7 +195,10 @@ fn bad_files_and_unsupported_fits_are_refused_with_where_and_why() {
     let stream = FileStream::<f64>::open(&csv, Some("t"), &["y".to_owned()]).unwrap();
     let error = LinearRegression::new().fit_stream(&stream).unwrap_err();
     assert!(
-        matches!(&error, ModelError::Data(DataError::Unparsable { line: 15_002, .. })),
+        matches!(
+            &error,
+            ModelError::Data(DataError::Unparsable { line: 15_002, .. })
+        ),
         "{error}"
     );
     // What a stream does not support.
@@ -240,5 +248,8 @@ fn a_file_that_changes_during_the_fit_stops_it() {
         matches!(&error, ModelError::Data(DataError::Changed { .. })),
         "{error}"
     );
-    assert!(error.to_string().contains("changed while it was read"), "{error}");
+    assert!(
+        error.to_string().contains("changed while it was read"),
+        "{error}"
+    );
 }

@@ -223,9 +223,18 @@ impl BlockLoss<'_> {
 }
 
 /// The log loss or the mean squared error of every row of a [`RowSource`], evaluated by one
-/// pass over the source per evaluation (see the [module documentation](self)): the values,
+/// pass over the source per evaluation: the values,
 /// gradients and Hessians of [`LogLoss`] and [`MeanSquaredError`] on all the rows in memory,
 /// to the bit, with one block of rows in memory at a time.
+///
+/// Each block is evaluated by the in-memory kernels, and its chunks' partial sums carry on
+/// from the blocks before it, exactly as the shares of rows shared among processes carry on
+/// from the processes before them ([`RowShare`]): the blocks are the shares of one process,
+/// taken one after another. The chunks are those of the whole data set (every block but the
+/// last holds a whole number of [`ROW_BLOCK`] rows) and are added in row order, so the
+/// results do not depend on the block size or the number of threads. Memory: one block of
+/// rows (and what the source needs to read it). Time: one read of the source per
+/// evaluation, so a solver that needs few passes (Newton, L-BFGS) is the one to use.
 ///
 /// Construction makes the checking pass of the in-memory losses over the stream (finiteness,
 /// labels, column statistics), so a bad value is reported with its row in the whole data set.
