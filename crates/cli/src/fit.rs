@@ -606,6 +606,9 @@ fn run_streamed<T: Element>(
                 e @ (descent_models::data::DataError::Unparsable { .. }
                 | descent_models::data::DataError::Missing { .. }),
             ) => anyhow::anyhow!("{e}; --stream reads plain numeric files (no text, no blanks)"),
+            descent_models::ModelError::NotBinary { count, .. } if count > 2 => anyhow::anyhow!(
+                "--stream fits binary logistic regression: the target has {count} classes (a multinomial model needs X in memory, or --out-of-core)"
+            ),
             other => other.into(),
         })?
     };

@@ -113,6 +113,9 @@ fn what_needs_x_in_memory_is_refused_in_one_line() {
         error.contains("--stream reads plain numeric files"),
         "{error}"
     );
+    let wine = data("wine.csv");
+    let error = error_of(&["fit", "--model", "logistic", "--data", &wine, "--stream"]);
+    assert!(error.contains("the target has 3 classes"), "{error}");
     let error = error_of(&[
         "fit", "--model", "linear", "--data", &cancer, "--stream", "--solver", "lstsq",
     ]);

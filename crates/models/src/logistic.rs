@@ -18,7 +18,6 @@ use descent_objectives::{
 use descent_solvers::{Observer, Report, Termination, Unobserved};
 use ndarray::{s, Array1, ArrayView1, CowArray, Ix1, Zip};
 use serde::{Deserialize, Serialize};
-use std::ops::Not;
 
 /// The penalty on the coefficients (never on the intercept).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -891,15 +890,16 @@ where
     match distinct[..] {
         [negative, positive] => Ok([negative, positive]),
         _ => {
+            // Beyond six labels, only that there are more is known: at least seven.
             let shown: Vec<String> = distinct.iter().take(5).map(|v| v.to_string()).collect();
-            let more = if more || distinct.len() > 5 {
+            let tail = if more || distinct.len() > 5 {
                 ", …"
             } else {
                 ""
             };
             Err(ModelError::NotBinary {
-                count: distinct.len() + usize::from(more.is_empty().not()),
-                shown: format!("{}{more}", shown.join(", ")),
+                count: distinct.len() + usize::from(more),
+                shown: format!("{}{tail}", shown.join(", ")),
             })
         }
     }
