@@ -26,6 +26,7 @@ use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// A block of a stream's rows: where it begins in the whole data set, its features (one row
@@ -148,10 +149,7 @@ struct Carried(Mutex<VecDeque<Vec<f64>>>);
 
 impl Carried {
     fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<Vec<f64>>> {
-        match self.0.lock() {
-            Ok(queue) => queue,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        lock(&self.0)
     }
 }
 
@@ -234,7 +232,10 @@ impl BlockLoss<'_> {
 /// last holds a whole number of [`ROW_BLOCK`] rows) and are added in row order, so the
 /// results do not depend on the block size or the number of threads. Memory: one block of
 /// rows (and what the source needs to read it). Time: one read of the source per
-/// evaluation, so a solver that needs few passes (Newton, L-BFGS) is the one to use.
+/// evaluation, so a solver that needs few passes (Newton, L-BFGS) is the one to use. Once a
+/// Hessian has been asked for, each value-and-gradient pass forms the Hessian at the same
+/// point too, and the next [`hessian`](Hessian::hessian) at that point needs no pass: a
+/// Newton iteration reads the source once.
 ///
 /// Construction makes the checking pass of the in-memory losses over the stream (finiteness,
 /// labels, column statistics), so a bad value is reported with its row in the whole data set.
@@ -287,6 +288,12 @@ pub struct StreamedLoss<'s, S: RowSource> {
     summary: Option<DataSummary>,
     /// The first error of a pass after construction.
     error: Mutex<Option<StreamError<S::Error>>>,
+    /// Whether a Hessian has been asked for: from then on, a value-and-gradient pass forms
+    /// the Hessian at the same point too (Newton asks for it next), so that a Newton
+    /// iteration reads the source once, not twice.
+    wants_hessian: AtomicBool,
+    /// The Hessian the last value-and-gradient pass formed, and its point.
+    hessian_ahead: Mutex<Option<(Array1<f64>, Array2<f64>)>>,
 }
 
 impl<S: RowSource> fmt::Debug for StreamedLoss<'_, S> {
@@ -346,10 +353,7 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
     /// The error of the first pass that failed since construction (or since the last call),
     /// when one did: the evaluations of that pass returned NaN.
     pub fn take_error(&self) -> Option<StreamError<S::Error>> {
-        match self.error.lock() {
-            Ok(mut error) => error.take(),
-            Err(poisoned) => poisoned.into_inner().take(),
-        }
+        lock(&self.error).take()
     }
 
     fn checked(
@@ -394,6 +398,8 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
             fit_intercept: true,
             summary: summary.flatten(),
             error: Mutex::new(None),
+            wants_hessian: AtomicBool::new(false),
+            hessian_ahead: Mutex::new(None),
         })
     }
 
@@ -419,11 +425,7 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
         match outcome {
             Ok(result) => result,
             Err(e) => {
-                let mut kept = match self.error.lock() {
-                    Ok(kept) => kept,
-                    Err(poisoned) => poisoned.into_inner(),
-                };
-                kept.get_or_insert(e);
+                lock(&self.error).get_or_insert(e);
                 None
             }
         }
@@ -556,18 +558,45 @@ impl<S: RowSource> Gradient for StreamedLoss<'_, S> {
     }
 
     fn value_and_gradient(&self, params: &Array1<f64>) -> (f64, Array1<f64>) {
-        self.evaluate(|loss| loss.value_and_gradient(params))
-            .unwrap_or_else(|| (f64::NAN, Array1::from_elem(params.len(), f64::NAN)))
+        let failed = || (f64::NAN, Array1::from_elem(params.len(), f64::NAN));
+        if !self.wants_hessian.load(Ordering::Relaxed) {
+            return self
+                .evaluate(|loss| loss.value_and_gradient(params))
+                .unwrap_or_else(failed);
+        }
+        // Each block's sums are the same whichever else the pass computes, so the Hessian
+        // formed here is the one a pass of its own would give, to the bit.
+        match self.evaluate(|loss| (loss.value_and_gradient(params), loss.hessian(params))) {
+            Some((value_and_gradient, hessian)) => {
+                *lock(&self.hessian_ahead) = Some((params.clone(), hessian));
+                value_and_gradient
+            }
+            None => failed(),
+        }
     }
 }
 
 impl<S: RowSource> Hessian for StreamedLoss<'_, S> {
     fn hessian(&self, params: &Array1<f64>) -> Array2<f64> {
+        self.wants_hessian.store(true, Ordering::Relaxed);
+        if let Some((at, hessian)) = lock(&self.hessian_ahead).take() {
+            if at == params {
+                return hessian;
+            }
+        }
         self.evaluate(|loss| loss.hessian(params))
             .unwrap_or_else(|| {
                 let k = params.len();
                 Array2::from_elem((k, k), f64::NAN)
             })
+    }
+}
+
+/// The value behind `mutex`, poisoned or not (what it holds is whole either way).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
     }
 }
 
@@ -752,6 +781,28 @@ mod tests {
                 ..
             }))
         ));
+    }
+
+    #[test]
+    fn once_a_hessian_is_asked_for_a_newton_iteration_is_one_pass() {
+        let (x, y) = problem(20_000, 4);
+        let source = Blocks::new(x.clone(), y.clone(), 8192);
+        let whole = LogLoss::new(&x, &y).unwrap();
+        let loss = StreamedLoss::log_loss(&source).unwrap();
+        let passes = || source.passes.load(Ordering::Relaxed);
+        let w = array![0.1, -0.2, 0.05, 0.3, 0.0];
+        let v = array![0.2, -0.1, 0.0, 0.3, 0.1];
+        let before = passes();
+        assert_eq!(loss.value_and_gradient(&w), whole.value_and_gradient(&w));
+        assert_eq!(loss.hessian(&w), whole.hessian(&w));
+        assert_eq!(passes() - before, 2);
+        // From now on the gradient's pass forms the Hessian too.
+        assert_eq!(loss.value_and_gradient(&v), whole.value_and_gradient(&v));
+        assert_eq!(loss.hessian(&v), whole.hessian(&v));
+        assert_eq!(passes() - before, 3);
+        // A Hessian at another point than the last gradient's takes a pass of its own.
+        assert_eq!(loss.hessian(&w), whole.hessian(&w));
+        assert_eq!(passes() - before, 4);
     }
 
     #[test]
