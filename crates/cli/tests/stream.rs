@@ -54,7 +54,9 @@ fn streamed_fits_are_the_in_memory_fits_bit_for_bit() {
             let whole = json_of(&args);
             let streamed = fitted(&args);
             assert_eq!(in_memory, streamed, "{data} {model} {solver} {dtype}");
-            // Passes: the labels' (logistic), the checks', one per evaluation and Hessian.
+            // Passes: the labels' (logistic), the checks', one per evaluation but the first
+            // (at zero coefficients: from the checks' statistics), and a Hessian formed in the
+            // pass of the gradient at its point (Newton's) needs none of its own.
             let read = &whole["stream_read"];
             let passes = read["passes"].as_u64().unwrap();
             let evaluations = &whole["evaluations"];
@@ -63,7 +65,10 @@ fn streamed_fits_are_the_in_memory_fits_bit_for_bit() {
                 .map(|k| evaluations[k].as_u64().unwrap())
                 .max()
                 .unwrap();
-            assert!(passes > counted, "{passes} passes, {evaluations}");
+            assert!(
+                (counted..=counted + 2).contains(&passes),
+                "{passes} passes, {evaluations}"
+            );
             let bytes = std::fs::metadata(data).unwrap().len();
             assert_eq!(read["bytes"].as_u64().unwrap(), passes * bytes);
         }

@@ -978,6 +978,20 @@ impl<'a> Design<'a> {
         }
     }
 
+    /// Whether an evaluation of the value (and gradient) at `params` comes from the
+    /// [`DataSummary`] without a pass over the rows: every coefficient zero, no weights, no
+    /// categorical columns ([`at_zero_coefficients`](Design::at_zero_coefficients), for a loss
+    /// whose slope at a constant predictor is affine in the target, as the log loss's and the
+    /// squared error's are).
+    pub(crate) fn evaluates_without_pass(&self, params: &Array1<f64>) -> bool {
+        let (w, _) = self.split(params);
+        self.summary.is_some()
+            && self.weights.is_none()
+            && self.categorical.is_empty()
+            && w.len() == self.n_features()
+            && w.iter().all(|&v| v == 0.0)
+    }
+
     /// What the checking pass learned of the rows (of every share's, on shared rows).
     pub(crate) fn summary(&self) -> Option<&DataSummary> {
         self.summary.as_ref()

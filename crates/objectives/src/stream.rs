@@ -431,6 +431,41 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
         }
     }
 
+    /// `evaluate` on a loss of no rows that has the stream's summary, when the value (and
+    /// gradient) at `params` come from the summary alone, as they do in memory where every
+    /// coefficient is zero (the start of a fit): then no pass is needed. `None` otherwise.
+    fn without_pass<R>(
+        &self,
+        params: &Array1<f64>,
+        evaluate: impl Fn(&BlockLoss<'_>) -> R,
+    ) -> Option<R> {
+        let no_rows = Array2::<f64>::zeros((0, self.source.columns()));
+        let no_targets = Array1::<f64>::zeros(0);
+        let alone = BlockOfPass {
+            from_before: Arc::default(),
+            to_next: Arc::default(),
+            rank: 0,
+            size: 1,
+        };
+        let share = RowShare::new(Arc::new(alone), 0, self.source.rows()).ok()?;
+        let design = Design::streamed_block(
+            Features::from(no_rows.view()),
+            self.summary.clone(),
+            share,
+            self.fit_intercept,
+        );
+        if !design.evaluates_without_pass(params) {
+            return None;
+        }
+        let loss = match self.kind {
+            Kind::Log => BlockLoss::Log(LogLoss::from_design(design, no_targets.view())),
+            Kind::Squared => {
+                BlockLoss::Squared(MeanSquaredError::from_design(design, no_targets.view()))
+            }
+        };
+        Some(evaluate(&loss))
+    }
+
     fn n_params(&self) -> usize {
         self.source.columns() + usize::from(self.fit_intercept)
     }
@@ -544,7 +579,9 @@ impl<S: RowSource> Objective for StreamedLoss<'_, S> {
     type Param = Array1<f64>;
 
     fn value(&self, params: &Array1<f64>) -> f64 {
-        self.evaluate(|loss| loss.value(params)).unwrap_or(f64::NAN)
+        self.without_pass(params, |loss| loss.value(params))
+            .or_else(|| self.evaluate(|loss| loss.value(params)))
+            .unwrap_or(f64::NAN)
     }
 
     fn dimension(&self) -> Option<usize> {
@@ -559,6 +596,9 @@ impl<S: RowSource> Gradient for StreamedLoss<'_, S> {
 
     fn value_and_gradient(&self, params: &Array1<f64>) -> (f64, Array1<f64>) {
         let failed = || (f64::NAN, Array1::from_elem(params.len(), f64::NAN));
+        if let Some(at_zero) = self.without_pass(params, |loss| loss.value_and_gradient(params)) {
+            return at_zero;
+        }
         if !self.wants_hessian.load(Ordering::Relaxed) {
             return self
                 .evaluate(|loss| loss.value_and_gradient(params))
@@ -792,7 +832,19 @@ mod tests {
         let passes = || source.passes.load(Ordering::Relaxed);
         let w = array![0.1, -0.2, 0.05, 0.3, 0.0];
         let v = array![0.2, -0.1, 0.0, 0.3, 0.1];
+        // At zero coefficients the summary of the checking pass gives the value and the
+        // gradient, as in memory: no pass.
+        let zero = Array1::from_elem(5, 0.0);
+        let at_zero = Array1::from_shape_fn(5, |j| if j == 4 { 0.7 } else { 0.0 });
         let before = passes();
+        for point in [&zero, &at_zero] {
+            assert_eq!(loss.value(point), whole.value(point));
+            assert_eq!(
+                loss.value_and_gradient(point),
+                whole.value_and_gradient(point)
+            );
+        }
+        assert_eq!(passes(), before);
         assert_eq!(loss.value_and_gradient(&w), whole.value_and_gradient(&w));
         assert_eq!(loss.hessian(&w), whole.hessian(&w));
         assert_eq!(passes() - before, 2);
