@@ -13,7 +13,7 @@ use crate::weights::{shared_row_weights, weighted_mean};
 use crate::{ClassWeight, ModelError, Solver};
 use descent_objectives::{
     sigmoid, DesignMatrix, ElasticNet, L2Regularized, LinearModelLoss, LogLoss, ObjectiveError,
-    RowShare, RowSource, StreamedLoss,
+    RowShare, RowSource, StreamError, StreamedLoss,
 };
 use descent_solvers::{Observer, Report, Termination, Unobserved};
 use ndarray::{s, Array1, ArrayView1, CowArray, Ix1, Zip};
@@ -771,9 +771,11 @@ impl LogisticRegression {
     /// block of rows in memory: the same model to the bit as [`fit`](Self::fit) with the same
     /// solver on all the rows in memory (see [`StreamedLoss`]).
     ///
-    /// Passes: one for the labels (the two classes), one for the checks and column
-    /// statistics, one per evaluation of the solver, and one more for the separation test
-    /// of an unpenalized fit. Newton needs the fewest passes while the Hessian is small (the
+    /// Passes: one for the checks and column statistics (and one more before it for labels
+    /// other than 0 and 1, which finds the two classes), one per evaluation of the solver but
+    /// the first (at zero coefficients, from the checking pass's statistics; a Newton
+    /// iteration forms its Hessian in its gradient's pass), and one more for the separation
+    /// test of an unpenalized fit. Newton needs the fewest passes while the Hessian is small (the
     /// default up to [`NEWTON_MAX_PARAMETERS`](crate::NEWTON_MAX_PARAMETERS) parameters), then
     /// L-BFGS.
     ///
@@ -820,10 +822,26 @@ impl LogisticRegression {
                 "the proximal solvers on a stream (use newton or lbfgs)",
             ));
         }
-        let classes = stream_binary_labels(source)?;
-        let loss = StreamedLoss::log_loss_of_classes(source, classes)
-            .map_err(from_stream)?
-            .fit_intercept(self.fit_intercept);
+        // Labels 0 and 1, both present (the share of 1s strictly between 0 and 1): the
+        // checking pass was the labels' pass too. Other labels stop it at the first block,
+        // and a pass of their own finds the classes (or says what is wrong with them, as in
+        // memory) before the checking pass of the labels mapped to 0 and 1.
+        let (loss, classes) = match StreamedLoss::log_loss(source) {
+            Ok(loss) if loss.target_mean().is_some_and(|m| m > 0.0 && m < 1.0) => {
+                (loss, [0.0, 1.0])
+            }
+            Ok(_)
+            | Err(StreamError::Objective(
+                ObjectiveError::NonBinaryLabel { .. } | ObjectiveError::NonFiniteTarget { .. },
+            )) => {
+                let classes = stream_binary_labels(source)?;
+                let loss =
+                    StreamedLoss::log_loss_of_classes(source, classes).map_err(from_stream)?;
+                (loss, classes)
+            }
+            Err(e) => return Err(from_stream(e)),
+        };
+        let loss = loss.fit_intercept(self.fit_intercept);
         let c = match self.penalty {
             Penalty::None => f64::INFINITY,
             _ => self.c,

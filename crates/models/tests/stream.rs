@@ -178,6 +178,15 @@ fn bad_files_and_unsupported_fits_are_refused_with_where_and_why() {
         matches!(error, ModelError::ContinuousLabels { row: 12_000, .. }),
         "{error}"
     );
+    // One class of 0 and 1 only.
+    write_csv(&csv, &x, &y.mapv(|_| 1.0), &t);
+    let stream = FileStream::<f64>::open(&csv, Some("y"), &["t".to_owned()]).unwrap();
+    let error = LogisticRegression::new().fit_stream(&stream).unwrap_err();
+    assert!(
+        matches!(error, ModelError::NotBinary { count: 1, .. }),
+        "{error}"
+    );
+    write_csv(&csv, &x, &y, &t);
     // An unparsable field: its line.
     let text = std::fs::read_to_string(&csv).unwrap();
     let broken: String = text

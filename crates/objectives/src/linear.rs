@@ -192,7 +192,7 @@ fn first_found(
 #[derive(Debug, Clone)]
 pub(crate) struct DataSummary {
     pub(crate) stats: ColumnStatistics,
-    targets: TargetMoments,
+    pub(crate) targets: TargetMoments,
     cross: Array1<f64>,
 }
 

@@ -350,6 +350,12 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
         self
     }
 
+    /// The mean of the loss's targets over every row (of labels 0 and 1: the share of 1s),
+    /// from the checking pass; `None` when the data's sums overflow.
+    pub fn target_mean(&self) -> Option<f64> {
+        self.summary.as_ref().map(|s| s.targets.mean)
+    }
+
     /// The error of the first pass that failed since construction (or since the last call),
     /// when one did: the evaluations of that pass returned NaN.
     pub fn take_error(&self) -> Option<StreamError<S::Error>> {
