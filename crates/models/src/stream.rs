@@ -179,7 +179,7 @@ impl<T: Element> FileStream<T> {
 
     #[cfg(feature = "parquet")]
     fn read_parquet(&self, take: &mut Parsed<'_, T>) -> Result<(), DataError> {
-        for window in crate::cache::parquet_windows(&self.path)? {
+        for window in crate::cache::parquet_windows_of(&self.path, self.block_rows)? {
             let first = window.start;
             let (table, _, _) = crate::table::read_parquet_rows(&self.path, |_| window)?;
             let data = table.numeric_dataset::<T>(self.target.as_deref(), &self.excluded, first)?;

@@ -268,16 +268,19 @@ impl RawTable {
                 target: self.names[t].clone(),
             });
         }
-        let values = |c: usize| -> Result<ArrayView1<'_, f64>, DataError> {
-            let column = self.numeric(c).ok_or_else(|| DataError::Parquet {
+        let numeric = |c: usize| -> Result<ArrayView1<'_, f64>, DataError> {
+            self.numeric(c).ok_or_else(|| DataError::Parquet {
                 path: self.source.clone(),
                 reason: format!(
                     "column {:?} is not numeric; rows read in windows (a process's share under MPI, or converted into a data cache) are read as numbers only",
                     self.names[c]
                 ),
-            })?;
-            let missing = column.iter().filter(|v| v.is_nan()).count();
+            })
+        };
+        let complete = |c: usize| -> Result<ArrayView1<'_, f64>, DataError> {
+            let column = numeric(c)?;
             if let Some(i) = column.iter().position(|v| v.is_nan()) {
+                let missing = column.iter().filter(|v| v.is_nan()).count();
                 return Err(DataError::MissingValues {
                     path: self.source.clone(),
                     column: self.names[c].clone(),
@@ -288,11 +291,32 @@ impl RawTable {
             }
             Ok(column)
         };
-        let y = values(t)?.to_owned();
+        let y = complete(t)?.to_owned();
+        // Each feature's slot in the numbers, which are row-major: X is gathered row by row
+        // (reads and writes in order), its missing values noticed on the way.
+        let slots = features
+            .iter()
+            .map(|&c| {
+                numeric(c)?;
+                Ok(match self.columns[c] {
+                    RawColumn::Numeric(k) => k,
+                    _ => 0,
+                })
+            })
+            .collect::<Result<Vec<usize>, DataError>>()?;
         let mut x = Array2::from_elem((self.nrows(), features.len()), T::from_f64(0.0));
-        for (j, &c) in features.iter().enumerate() {
-            for (slot, &v) in x.column_mut(j).iter_mut().zip(values(c)?) {
+        let mut missing = false;
+        for (mut out, row) in x.rows_mut().into_iter().zip(self.numbers.rows()) {
+            for (slot, &k) in out.iter_mut().zip(&slots) {
+                let v = row[k];
+                missing |= v.is_nan();
                 *slot = T::from_f64(v);
+            }
+        }
+        if missing {
+            // The first column with a missing value, and where it is.
+            for &c in &features {
+                complete(c)?;
             }
         }
         Ok(crate::data::Dataset {

@@ -393,6 +393,14 @@ fn parquet_windows_are_the_rows_of_the_whole_file() {
         ("x", column(|i| i as f64 * 0.5)),
         ("z", column(|i| (i % 7) as f64)),
         ("k", Arc::new(text) as ArrayRef),
+        (
+            "m",
+            Arc::new(
+                (0..n)
+                    .map(|i| (i != 2100).then_some(i as f64))
+                    .collect::<Float64Array>(),
+            ) as ArrayRef,
+        ),
         ("y", column(|i| (i % 3 == 0) as u8 as f64)),
     ])
     .unwrap();
@@ -411,14 +419,27 @@ fn parquet_windows_are_the_rows_of_the_whole_file() {
         assert_eq!(read, rows);
         assert_eq!(total, n);
         assert_eq!(part.names, whole.names);
-        assert_eq!(part.numbers, whole.numbers.slice(s![rows.clone(), ..]));
-        let excluded = ["k".to_owned()];
+        // Bit by bit: the missing value is a NaN on both sides.
+        assert_eq!(
+            part.numbers.mapv(f64::to_bits),
+            whole.numbers.slice(s![rows.clone(), ..]).mapv(f64::to_bits)
+        );
+        let excluded = ["k".to_owned(), "m".to_owned()];
         let data = part
             .numeric_dataset::<f64>(None, &excluded, rows.start)
             .unwrap();
         assert_eq!(data.feature_names, ["x", "z"]);
         assert_eq!(data.y.len(), rows.len());
     }
+    // A missing value is refused with its row in the file (1-based).
+    let (part, _, _) = read_parquet_rows(&path, |_| 2000..2500).unwrap();
+    let error = part
+        .numeric_dataset::<f64>(None, &["k".to_owned()], 2000)
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("\"m\"") && error.to_string().contains("row 2101"),
+        "{error}"
+    );
     // A text feature, and a missing value, are refused with where they are.
     let (part, _, _) = read_parquet_rows(&path, |_| 10..20).unwrap();
     let error = part.numeric_dataset::<f64>(None, &[], 10).unwrap_err();
