@@ -103,6 +103,7 @@ fn streamed_fits_are_the_in_memory_fits_to_the_bit() {
                 LogisticRegression::new()
                     .penalty(Penalty::None)
                     .fit_intercept(false),
+                LogisticRegression::new().precondition(false).max_iter(500),
             ] {
                 let streamed = model.fit_stream(&labels).unwrap();
                 let in_memory = model.fit(classified.x.view(), classified.y.view()).unwrap();
@@ -119,6 +120,10 @@ fn streamed_fits_are_the_in_memory_fits_to_the_bit() {
             for model in [
                 LinearRegression::new().solver(Solver::Newton),
                 LinearRegression::new().solver(Solver::Lbfgs).alpha(3.0),
+                LinearRegression::new()
+                    .solver(Solver::Lbfgs)
+                    .precondition(false)
+                    .max_iter(5000),
             ] {
                 let streamed = model.fit_stream(&targets).unwrap();
                 let in_memory = model.fit(regressed.x.view(), regressed.y.view()).unwrap();
