@@ -118,6 +118,16 @@ fn what_needs_x_in_memory_is_refused_in_one_line() {
         error.contains("--stream reads plain numeric files"),
         "{error}"
     );
+    // A pipe or a device can be read once at most.
+    let error = error_of(&[
+        "fit",
+        "--model",
+        "logistic",
+        "--data",
+        "/dev/null",
+        "--stream",
+    ]);
+    assert!(error.contains("not a regular file"), "{error}");
     let wine = data("wine.csv");
     let error = error_of(&["fit", "--model", "logistic", "--data", &wine, "--stream"]);
     assert!(error.contains("the target has 3 classes"), "{error}");

@@ -67,13 +67,25 @@ impl<T: Element> FileStream<T> {
     /// file's lines are counted; a Parquet file's metadata says).
     ///
     /// # Errors
-    /// A file that cannot be read, has no rows, or lacks the columns named.
+    /// A file that cannot be read, is not a regular file (a pipe can be read only once), has
+    /// no rows, or lacks the columns named.
     pub fn open(
         path: impl AsRef<Path>,
         target: Option<&str>,
         excluded: &[String],
     ) -> Result<Self, DataError> {
         let path = path.as_ref().to_owned();
+        // A pipe (`<(…)`) is read once: a stream reads its file on every pass.
+        let regular = std::fs::metadata(&path).map_err(|source| DataError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        if !regular.is_file() {
+            return Err(DataError::NotAFile {
+                path,
+                kind: "not a regular file, which a stream reads again on every pass",
+            });
+        }
         let source = Source::of(&path)?;
         let parquet = crate::cache::is_parquet(&path);
         let (columns, rows) = if parquet {
