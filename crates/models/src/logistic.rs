@@ -680,17 +680,7 @@ impl LogisticRegression {
                 report.termination = Termination::KeepsDecreasing;
             }
         }
-        Ok(FittedLogisticRegression {
-            coef,
-            intercept,
-            classes,
-            threshold: self.threshold,
-            c: self.c,
-            penalty: self.penalty,
-            l1_ratio: self.l1_ratio,
-            solver,
-            report,
-        })
+        Ok(self.fitted((coef, intercept), classes, solver, report))
     }
 
     /// As [`fit`](Self::fit), on this process's share of rows shared among processes (see
@@ -855,7 +845,21 @@ impl LogisticRegression {
         {
             report.termination = Termination::KeepsDecreasing;
         }
-        Ok(FittedLogisticRegression {
+        Ok(self.fitted((coef, intercept), classes, solver, report))
+    }
+}
+
+impl LogisticRegression {
+    /// The fitted model of these settings: its coefficients and intercept, classes, solver
+    /// and report.
+    fn fitted(
+        &self,
+        (coef, intercept): (Array1<f64>, f64),
+        classes: [f64; 2],
+        solver: Solver,
+        report: Report<Array1<f64>>,
+    ) -> FittedLogisticRegression {
+        FittedLogisticRegression {
             coef,
             intercept,
             classes,
@@ -865,7 +869,7 @@ impl LogisticRegression {
             l1_ratio: self.l1_ratio,
             solver,
             report,
-        })
+        }
     }
 }
 
