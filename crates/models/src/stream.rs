@@ -41,7 +41,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct FileStream<T = f64> {
     path: PathBuf,
     parquet: bool,
+    /// A Parquet file's target and excluded columns, by name.
+    #[cfg_attr(
+        not(feature = "parquet"),
+        allow(dead_code, reason = "Parquet's columns")
+    )]
     target: Option<String>,
+    #[cfg_attr(
+        not(feature = "parquet"),
+        allow(dead_code, reason = "Parquet's columns")
+    )]
     excluded: Vec<String>,
     /// A CSV file's feature columns and target column.
     columns: (Vec<usize>, usize),
@@ -89,7 +98,7 @@ impl<T: Element> FileStream<T> {
         let source = Source::of(&path)?;
         let parquet = crate::cache::is_parquet(&path);
         let (columns, rows) = if parquet {
-            ((Vec::new(), 0), crate::table::parquet_shape(&path)?.0)
+            ((Vec::new(), 0), parquet_rows(&path)?)
         } else {
             let table = Table::open(&path)?;
             let layout = table.layout(target, excluded)?;
@@ -264,6 +273,17 @@ impl<T: Element> RowSource for FileStream<T> {
     }
 }
 
+/// The rows of the Parquet file `path`, from its metadata.
+#[cfg(feature = "parquet")]
+fn parquet_rows(path: &Path) -> Result<usize, DataError> {
+    Ok(crate::table::parquet_shape(path)?.0)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet_rows(path: &Path) -> Result<usize, DataError> {
+    Err(crate::table::no_parquet(path))
+}
+
 /// What a read hands parsed rows to (features row-major, targets).
 type Rows<'f, T> = dyn FnMut(&[T], &[f64]) -> ControlFlow<()> + 'f;
 
@@ -288,6 +308,11 @@ impl<T: Element> Reblocked<T> {
         mut y: &[f64],
         visit: &mut dyn FnMut(RowBlock<'_>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
+        if x.len() != y.len() * self.p {
+            // Not rows of this width: no block of them (the pass then ends short of its
+            // rows, and says so).
+            return ControlFlow::Break(());
+        }
         while !y.is_empty() {
             let take = (self.block_rows - self.y.len()).min(y.len());
             self.x.extend_from_slice(&x[..take * self.p]);
