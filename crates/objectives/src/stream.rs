@@ -385,7 +385,8 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
         let summary = each_block(source, |block, share| {
             let y = targets(block.y, classes, block.first_row)?;
             let y = y.view();
-            let design = match kind {
+            // At the last block, the summary of every row.
+            let summary = match kind {
                 Kind::Log => LogLoss::new_shared(block.x.view(), y, &share)?
                     .design()
                     .summary()
@@ -395,7 +396,7 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
                     .summary()
                     .cloned(),
             };
-            Ok(design)
+            Ok(summary)
         })?;
         Ok(StreamedLoss {
             source,
@@ -420,13 +421,7 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
                 share,
                 self.fit_intercept,
             );
-            let loss = match self.kind {
-                Kind::Log => BlockLoss::Log(LogLoss::from_design(design, y.view())),
-                Kind::Squared => {
-                    BlockLoss::Squared(MeanSquaredError::from_design(design, y.view()))
-                }
-            };
-            Ok(evaluate(&loss))
+            Ok(evaluate(&self.block_loss(design, y.view())))
         });
         match outcome {
             Ok(result) => result,
@@ -463,13 +458,15 @@ impl<'s, S: RowSource> StreamedLoss<'s, S> {
         if !design.evaluates_without_pass(params) {
             return None;
         }
-        let loss = match self.kind {
-            Kind::Log => BlockLoss::Log(LogLoss::from_design(design, no_targets.view())),
-            Kind::Squared => {
-                BlockLoss::Squared(MeanSquaredError::from_design(design, no_targets.view()))
-            }
-        };
-        Some(evaluate(&loss))
+        Some(evaluate(&self.block_loss(design, no_targets.view())))
+    }
+
+    /// The loss of a block's design and targets.
+    fn block_loss<'b>(&self, design: Design<'b>, y: ArrayView1<'b, f64>) -> BlockLoss<'b> {
+        match self.kind {
+            Kind::Log => BlockLoss::Log(LogLoss::from_design(design, y)),
+            Kind::Squared => BlockLoss::Squared(MeanSquaredError::from_design(design, y)),
+        }
     }
 
     fn n_params(&self) -> usize {
