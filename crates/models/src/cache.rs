@@ -512,23 +512,14 @@ pub(crate) fn is_parquet(path: &Path) -> bool {
 /// pages before it), so that a conversion holds one window of the table in memory.
 #[cfg(feature = "parquet")]
 pub(crate) fn parquet_windows(path: &Path) -> Result<Vec<std::ops::Range<usize>>, DataError> {
-    parquet_windows_of(path, 1 << 20)
-}
-
-/// [`parquet_windows`] of at most `rows` rows.
-#[cfg(feature = "parquet")]
-pub(crate) fn parquet_windows_of(
-    path: &Path,
-    window_rows: usize,
-) -> Result<Vec<std::ops::Range<usize>>, DataError> {
-    let most = window_rows.max(1);
+    const ROWS: usize = 1 << 20;
     let mut windows = Vec::new();
     let mut start = 0;
     for rows in crate::parquet_table::row_groups(path)?.0 {
         let end = start + rows;
         while start < end {
-            windows.push(start..(start + most).min(end));
-            start = (start + most).min(end);
+            windows.push(start..(start + ROWS).min(end));
+            start = (start + ROWS).min(end);
         }
     }
     Ok(windows)

@@ -643,6 +643,133 @@ pub(crate) fn from_batches(
     table.finish(text_columns, false)
 }
 
+/// Hands the rows of the Parquet file `path` to `rows` as they are decoded, a batch of
+/// [`BATCH_ROWS`] rows at a time: the columns `feature_names` row-major as `T`, and the column
+/// `target_name`. Nothing is kept between batches but a block of the batch's size, so a pass
+/// over a file of any size holds a few megabytes: what a stream
+/// ([`FileStream`](crate::stream::FileStream)) reads on every pass.
+///
+/// `Ok(false)`, before any row is read, when a column is not numeric or not in the file: the
+/// caller then reads the file in windows of the table, which says what is wrong. Numbers of
+/// any width become `f64` (a `Float64` column without nulls is read from the batch itself). A
+/// missing value (a null, or NaN) or an infinite value is an error at its row (1-based) and
+/// column, as in a window (the count of missing values is the batch's).
+pub(crate) fn for_each_plain_batch<T: descent_objectives::Element>(
+    path: &Path,
+    (feature_names, target_name): (&[String], &str),
+    rows: &mut crate::stream::Parsed<'_, T>,
+) -> Result<bool, DataError> {
+    let error = |reason: String| DataError::Parquet {
+        path: path.to_owned(),
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| error(e.to_string()))?;
+    let schema = builder.schema().clone();
+    let index_of = |name: &str| schema.fields().iter().position(|f| f.name() == name);
+    let Some(columns) = feature_names
+        .iter()
+        .map(|name| index_of(name))
+        .chain(std::iter::once(index_of(target_name)))
+        .collect::<Option<Vec<usize>>>()
+    else {
+        return Ok(false);
+    };
+    if !columns
+        .iter()
+        .all(|&c| numeric(schema.field(c).data_type()))
+    {
+        return Ok(false);
+    }
+    // The batch holds the projected columns in the file's order.
+    let mut projected = columns.clone();
+    projected.sort_unstable();
+    projected.dedup();
+    let at: Vec<usize> = columns
+        .iter()
+        .map(|c| projected.binary_search(c).unwrap_or(0))
+        .collect();
+    let mask = ProjectionMask::roots(builder.parquet_schema(), projected.iter().copied());
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| error(e.to_string()))?;
+    let p = feature_names.len();
+    let (mut block, mut first_row) = (Vec::<T>::new(), 0);
+    let mut copies = vec![Vec::new(); p + 1];
+    for batch in reader {
+        let batch = batch.map_err(|e| error(e.to_string()))?;
+        let n = batch.num_rows();
+        // Columns other than plain `Float64` are copied as `f64` (nulls as NaN), each into its
+        // own buffer, kept from batch to batch.
+        for (k, buffer) in copies.iter_mut().enumerate() {
+            let array = batch.column(at[k]);
+            if plain_f64(array.as_ref()).is_none() {
+                buffer.resize(n, 0.0);
+                Building::Numeric(0)
+                    .append(array.as_ref(), buffer)
+                    .map_err(|(i, reason)| {
+                        let name = schema.field(columns[k]).name();
+                        error(format!(
+                            "row {}, column {name:?}: {reason}",
+                            first_row + i + 1
+                        ))
+                    })?;
+            }
+        }
+        let column = |k: usize| -> Result<&[f64], DataError> {
+            let array = batch.column(at[k]);
+            let values = match plain_f64(array.as_ref()) {
+                Some(values) => values,
+                None => copies[k].get(..n).unwrap_or(&[]),
+            };
+            if values.iter().fold(true, |all, v| all & v.is_finite()) {
+                return Ok(values);
+            }
+            let name = schema.field(columns[k]).name();
+            if let Some(i) = values.iter().position(|v| v.is_nan()) {
+                return Err(DataError::MissingValues {
+                    path: path.to_owned(),
+                    column: name.clone(),
+                    count: values.iter().filter(|v| v.is_nan()).count(),
+                    at: format!("row {}", first_row + i + 1),
+                    hint: "rows read in windows (a process's share under MPI, or converted into a data cache) take no missing values",
+                });
+            }
+            match first_infinite(values) {
+                Some((i, v)) => Err(error(format!(
+                    "row {}, column {name:?}: {}",
+                    first_row + i + 1,
+                    infinite(v)
+                ))),
+                None => Ok(values),
+            }
+        };
+        let sources = (0..p).map(column).collect::<Result<Vec<_>, _>>()?;
+        let y = column(p)?;
+        // Every value is written below: the block is only resized (batches have one size
+        // but the last), not cleared.
+        block.resize(n * p, T::from_f64(0.0));
+        // Row-major, a tile of rows at a time (as `transpose_into`).
+        for first in (0..n).step_by(TILE_ROWS) {
+            let tile = &mut block[first * p..(first + TILE_ROWS).min(n) * p];
+            for (slot, values) in sources.iter().enumerate() {
+                for (row, &v) in tile.chunks_exact_mut(p).zip(&values[first..]) {
+                    row[slot] = T::from_f64(v);
+                }
+            }
+        }
+        rows(&block, y)?;
+        first_row += n;
+    }
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,8 +4,9 @@
 //! block of rows in memory and writes nothing to disk.
 //!
 //! Every pass reads the file again: a CSV file 64 MiB at a time by the in-memory reader's
-//! fast parser (rayon's threads), a Parquet file a row group (or a million rows of one) at a
-//! time; the rows are handed over in blocks of [`FileStream::BLOCK_ROWS`] rows. A pass costs
+//! fast parser (rayon's threads), a Parquet file a decoded batch of 16 384 rows at a time,
+//! numbers of any width as `f64`; the rows are handed over in blocks of
+//! [`FileStream::BLOCK_ROWS`] rows. A pass costs
 //! a parse of the file, so a fit from a stream takes a few parses of it: against a data cache
 //! ([`DataCache`](crate::cache::DataCache)), which costs one parse and a binary file as large
 //! as `X`, a stream pays the parse on every pass and needs no disk.
@@ -41,17 +42,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct FileStream<T = f64> {
     path: PathBuf,
     parquet: bool,
-    /// A Parquet file's target and excluded columns, by name.
-    #[cfg_attr(
-        not(feature = "parquet"),
-        allow(dead_code, reason = "Parquet's columns")
-    )]
-    target: Option<String>,
-    #[cfg_attr(
-        not(feature = "parquet"),
-        allow(dead_code, reason = "Parquet's columns")
-    )]
-    excluded: Vec<String>,
     /// A CSV file's feature columns and target column.
     columns: (Vec<usize>, usize),
     feature_names: Vec<String>,
@@ -114,8 +104,6 @@ impl<T: Element> FileStream<T> {
         Ok(FileStream {
             path,
             parquet,
-            target: target.map(str::to_owned),
-            excluded: excluded.to_vec(),
             columns,
             feature_names,
             target_name,
@@ -200,19 +188,15 @@ impl<T: Element> FileStream<T> {
 
     #[cfg(feature = "parquet")]
     fn read_parquet(&self, take: &mut Parsed<'_, T>) -> Result<(), DataError> {
-        for window in crate::cache::parquet_windows_of(&self.path, self.block_rows)? {
-            let first = window.start;
-            let (table, _, _) = crate::table::read_parquet_rows(&self.path, |_| window)?;
-            let data = table.numeric_dataset::<T>(self.target.as_deref(), &self.excluded, first)?;
-            match data.x.as_slice() {
-                Some(x) => take(x, data.y.as_slice().unwrap_or(&data.y.to_vec()))?,
-                None => take(
-                    &data.x.iter().copied().collect::<Vec<T>>(),
-                    &data.y.to_vec(),
-                )?,
-            }
+        let names = (self.feature_names.as_slice(), self.target_name.as_str());
+        if crate::parquet_table::for_each_plain_batch(&self.path, names, take)? {
+            return Ok(());
         }
-        Ok(())
+        // Opening the file read its first row as numbers: its columns are numeric.
+        Err(DataError::Parquet {
+            path: self.path.clone(),
+            reason: "a column is no longer numeric".to_owned(),
+        })
     }
 
     #[cfg(not(feature = "parquet"))]
@@ -288,7 +272,7 @@ fn parquet_rows(path: &Path) -> Result<usize, DataError> {
 type Rows<'f, T> = dyn FnMut(&[T], &[f64]) -> ControlFlow<()> + 'f;
 
 /// What a parser hands parsed rows to.
-type Parsed<'f, T> = dyn FnMut(&[T], &[f64]) -> Result<(), DataError> + 'f;
+pub(crate) type Parsed<'f, T> = dyn FnMut(&[T], &[f64]) -> Result<(), DataError> + 'f;
 
 /// Rows as they are parsed, gathered into blocks of `block_rows` rows.
 struct Reblocked<T> {

@@ -147,6 +147,70 @@ fn streamed_fits_are_the_in_memory_fits_to_the_bit() {
 }
 
 #[test]
+fn parquet_columns_of_other_types_and_missing_values() {
+    use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+    let dir = Dir::new("parquet-types");
+    let (x, y, _) = problem(20_000, 3);
+    let write = |path: &Path, y_column: ArrayRef, extra: Option<(&str, ArrayRef)>| {
+        let mut columns: Vec<(String, ArrayRef)> = (0..x.ncols())
+            .map(|j| {
+                let values = Float64Array::from(x.column(j).to_vec());
+                (format!("x{j}"), Arc::new(values) as ArrayRef)
+            })
+            .collect();
+        columns.extend(extra.map(|(name, array)| (name.to_owned(), array)));
+        columns.push(("y".into(), y_column));
+        let batch = RecordBatch::try_from_iter(columns).unwrap();
+        let properties = parquet::file::properties::WriterProperties::builder()
+            .set_max_row_group_row_count(Some(7000))
+            .build();
+        let file = std::fs::File::create(path).unwrap();
+        let mut writer =
+            parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+    };
+    // Labels stored as integers: read as numbers, the same fit.
+    let path = dir.0.join("integers.parquet");
+    let labels: Int64Array = y.iter().map(|&v| Some(v as i64)).collect();
+    write(&path, Arc::new(labels), None);
+    let stream = FileStream::<f64>::open(&path, None, &[]).unwrap();
+    let model = LogisticRegression::new();
+    assert_eq!(
+        model.fit_stream(&stream).unwrap().coef,
+        model.fit(x.view(), y.view()).unwrap().coef
+    );
+    // A feature with a missing value: its row (1-based) and column.
+    let path = dir.0.join("missing.parquet");
+    let gaps: Float64Array = (0..x.nrows())
+        .map(|i| (i != 15_000).then_some(i as f64))
+        .collect();
+    write(
+        &path,
+        Arc::new(Float64Array::from(y.to_vec())),
+        Some(("gaps", Arc::new(gaps))),
+    );
+    let stream = FileStream::<f64>::open(&path, None, &[]).unwrap();
+    let error = model.fit_stream(&stream).unwrap_err().to_string();
+    assert!(
+        error.contains("\"gaps\"") && error.contains("row 15001"),
+        "{error}"
+    );
+    // A text feature: refused by name when the file is opened.
+    let path = dir.0.join("text.parquet");
+    let text: StringArray = (0..x.nrows()).map(|i| Some(["a", "b"][i % 2])).collect();
+    write(
+        &path,
+        Arc::new(Float64Array::from(y.to_vec())),
+        Some(("kind", Arc::new(text))),
+    );
+    let error = FileStream::<f64>::open(&path, None, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("\"kind\" is not numeric"), "{error}");
+}
+
+#[test]
 fn separable_streams_are_said_to_keep_decreasing() {
     let dir = Dir::new("separable");
     let n = 20_000;
