@@ -663,13 +663,15 @@ pub(crate) fn for_each_plain_batch<T: descent_objectives::Element>(
         path: path.to_owned(),
         reason,
     };
-    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| error(e.to_string()))?;
-    let schema = builder.schema().clone();
+    let open = || {
+        std::fs::File::open(path).map_err(|source| DataError::Io {
+            path: path.to_owned(),
+            source,
+        })
+    };
+    let metadata = ArrowReaderMetadata::load(&open()?, ArrowReaderOptions::default())
+        .map_err(|e| error(e.to_string()))?;
+    let schema = metadata.schema().clone();
     let index_of = |name: &str| schema.fields().iter().position(|f| f.name() == name);
     let Some(columns) = feature_names
         .iter()
@@ -685,30 +687,60 @@ pub(crate) fn for_each_plain_batch<T: descent_objectives::Element>(
     {
         return Ok(false);
     }
-    // The batch holds the projected columns in the file's order.
+    // The columns read, in the file's order, shared out among the threads as in `read_window`:
+    // reader `g` decodes every `readers`-th of them, and its batches hold them in that order.
     let mut projected = columns.clone();
     projected.sort_unstable();
     projected.dedup();
-    let at: Vec<usize> = columns
+    let readers = rayon::current_num_threads().clamp(1, projected.len());
+    let at: Vec<(usize, usize)> = columns
         .iter()
-        .map(|c| projected.binary_search(c).unwrap_or(0))
+        .map(|c| {
+            let j = projected.binary_search(c).unwrap_or(0);
+            (j % readers, j / readers)
+        })
         .collect();
-    let mask = ProjectionMask::roots(builder.parquet_schema(), projected.iter().copied());
-    let reader = builder
-        .with_projection(mask)
-        .with_batch_size(BATCH_ROWS)
-        .build()
-        .map_err(|e| error(e.to_string()))?;
+    let mut decoders = (0..readers)
+        .map(|g| {
+            let builder =
+                ParquetRecordBatchReaderBuilder::new_with_metadata(open()?, metadata.clone());
+            let mine = projected.iter().skip(g).step_by(readers).copied();
+            let mask = ProjectionMask::roots(builder.parquet_schema(), mine);
+            builder
+                .with_projection(mask)
+                .with_batch_size(BATCH_ROWS)
+                .build()
+                .map_err(|e| error(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, DataError>>()?;
     let p = feature_names.len();
     let (mut block, mut first_row) = (Vec::<T>::new(), 0);
     let mut copies = vec![Vec::new(); p + 1];
-    for batch in reader {
-        let batch = batch.map_err(|e| error(e.to_string()))?;
-        let n = batch.num_rows();
+    loop {
+        let next: Vec<_> = if decoders.len() > 1 {
+            decoders.par_iter_mut().map(Iterator::next).collect()
+        } else {
+            decoders.iter_mut().map(Iterator::next).collect()
+        };
+        if next.iter().all(Option::is_none) {
+            break;
+        }
+        let batches = next
+            .into_iter()
+            .map(|b| {
+                b.ok_or_else(|| error("columns of different lengths".to_owned()))?
+                    .map_err(|e| error(e.to_string()))
+            })
+            .collect::<Result<Vec<RecordBatch>, DataError>>()?;
+        let n = batches[0].num_rows();
+        if batches.iter().any(|b| b.num_rows() != n) {
+            return Err(error("columns of different lengths".to_owned()));
+        }
+        let array_of = |k: usize| batches[at[k].0].column(at[k].1);
         // Columns other than plain `Float64` are copied as `f64` (nulls as NaN), each into its
         // own buffer, kept from batch to batch.
         for (k, buffer) in copies.iter_mut().enumerate() {
-            let array = batch.column(at[k]);
+            let array = array_of(k);
             if plain_f64(array.as_ref()).is_none() {
                 buffer.resize(n, 0.0);
                 Building::Numeric(0)
@@ -723,7 +755,7 @@ pub(crate) fn for_each_plain_batch<T: descent_objectives::Element>(
             }
         }
         let column = |k: usize| -> Result<&[f64], DataError> {
-            let array = batch.column(at[k]);
+            let array = array_of(k);
             let values = match plain_f64(array.as_ref()) {
                 Some(values) => values,
                 None => copies[k].get(..n).unwrap_or(&[]),
