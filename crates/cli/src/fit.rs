@@ -666,15 +666,8 @@ fn stream_metrics<T: Element>(
     let rows = stream.rows();
     let (mut y, mut predicted) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
     let mut failure = None;
-    stream.pass(&mut |block| {
-        let scores = match model {
-            Model::LogisticRegression(m) => m.predict_proba(block.x),
-            Model::LinearRegression(m) => m.predict(block.x),
-            Model::MultinomialLogisticRegression(_) => Err(
-                descent_models::ModelError::NotApplicable("multinomial models on a stream"),
-            ),
-        };
-        match scores {
+    stream.pass(
+        &mut |block| match scores(model, block.x, "multinomial models on a stream") {
             Ok(scores) => {
                 y.extend(block.y.iter().copied());
                 predicted.extend(scores);
@@ -684,20 +677,17 @@ fn stream_metrics<T: Element>(
                 failure = Some(e);
                 std::ops::ControlFlow::Break(())
             }
-        }
-    })?;
+        },
+    )?;
     if let Some(e) = failure {
         return Err(e.into());
     }
-    let (y, predicted) = (ArrayView1::from(&y), ArrayView1::from(&predicted));
-    Ok(match model {
-        Model::LogisticRegression(m) => {
-            Metrics::Classification(m.evaluate_probabilities(y, predicted, None)?)
-        }
-        _ => Metrics::Regression(descent_models::metrics::RegressionMetrics::weighted(
-            y, predicted, None,
-        )?),
-    })
+    scored(
+        model,
+        ArrayView1::from(&y),
+        ArrayView1::from(&predicted),
+        None,
+    )
 }
 
 /// What an out-of-core fit read of its data cache.
@@ -1142,14 +1132,7 @@ fn shared_metrics(
         return Ok(None);
     }
     let predicted = world.agree(
-        match model {
-            Model::LogisticRegression(m) => m.predict_proba(x.clone()),
-            Model::LinearRegression(m) => m.predict(x.clone()),
-            Model::MultinomialLogisticRegression(_) => Err(
-                descent_models::ModelError::NotApplicable("multinomial models under MPI"),
-            ),
-        }
-        .map_err(anyhow::Error::from),
+        scores(model, x.clone(), "multinomial models under MPI").map_err(anyhow::Error::from),
     )?;
     let gather = |v: ArrayView1<'_, f64>| world.gather_to_root(&v.to_vec());
     let y_all = gather(y);
@@ -1165,16 +1148,43 @@ fn shared_metrics(
     };
     let (y_all, predicted_all) = (ArrayView1::from(&y_all), ArrayView1::from(&predicted_all));
     let w_all = w_all.as_ref().map(ndarray::Array1::view);
-    Ok(Some(match model {
+    Ok(Some(scored(model, y_all, predicted_all, w_all)?))
+}
+
+/// What the training metrics score of rows predicted apart from their model's own metrics
+/// (by the processes sharing them, or block by block from a stream): a binary model's
+/// probability of the positive class, a linear model's prediction. A multinomial model is
+/// refused as `unsupported`.
+fn scores<'x>(
+    model: &Model,
+    x: impl Into<DesignMatrix<'x>>,
+    unsupported: &'static str,
+) -> Result<ndarray::Array1<f64>, descent_models::ModelError> {
+    match model {
+        Model::LogisticRegression(m) => m.predict_proba(x),
+        Model::LinearRegression(m) => m.predict(x),
+        Model::MultinomialLogisticRegression(_) => {
+            Err(descent_models::ModelError::NotApplicable(unsupported))
+        }
+    }
+}
+
+/// The metrics of targets `y` and their [`scores`], weighted by `w` when given: the same
+/// numbers as the model's metrics of the rows in memory.
+fn scored(
+    model: &Model,
+    y: ArrayView1<'_, f64>,
+    scores: ArrayView1<'_, f64>,
+    w: Option<ArrayView1<'_, f64>>,
+) -> Result<Metrics> {
+    Ok(match model {
         Model::LogisticRegression(m) => {
-            Metrics::Classification(m.evaluate_probabilities(y_all, predicted_all, w_all)?)
+            Metrics::Classification(m.evaluate_probabilities(y, scores, w)?)
         }
         _ => Metrics::Regression(descent_models::metrics::RegressionMetrics::weighted(
-            y_all,
-            predicted_all,
-            w_all,
+            y, scores, w,
         )?),
-    }))
+    })
 }
 
 /// Whether `y` holds more than two distinct values (a multiclass target: fitted as one
