@@ -59,16 +59,30 @@ fn write_csv(path: &Path, x: &Array2<f64>, y: &Array1<f64>, t: &Array1<f64>) {
     }
 }
 
-/// The same as Parquet, in row groups of 7 000 rows (not a multiple of the blocks).
+/// The same as Parquet (see [`write_columns`]).
 fn write_parquet(path: &Path, x: &Array2<f64>, y: &Array1<f64>, t: &Array1<f64>) {
-    use arrow_array::{ArrayRef, Float64Array, RecordBatch};
-    let column = |v: Vec<f64>| Arc::new(Float64Array::from(v)) as ArrayRef;
-    let mut columns: Vec<(String, ArrayRef)> = (0..x.ncols())
-        .map(|j| (format!("x{j}"), column(x.column(j).to_vec())))
-        .collect();
-    columns.push(("y".into(), column(y.to_vec())));
-    columns.push(("t".into(), column(t.to_vec())));
-    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let mut columns = feature_columns(x);
+    columns.push(("y".into(), f64_column(y.to_vec())));
+    columns.push(("t".into(), f64_column(t.to_vec())));
+    write_columns(path, columns);
+}
+
+/// A column of numbers as Arrow's `Float64`.
+fn f64_column(values: Vec<f64>) -> arrow_array::ArrayRef {
+    Arc::new(arrow_array::Float64Array::from(values))
+}
+
+/// The columns of `x`, named `x0…`.
+fn feature_columns(x: &Array2<f64>) -> Vec<(String, arrow_array::ArrayRef)> {
+    (0..x.ncols())
+        .map(|j| (format!("x{j}"), f64_column(x.column(j).to_vec())))
+        .collect()
+}
+
+/// Writes `columns` as a Parquet file in row groups of 7 000 rows (not a multiple of the
+/// blocks).
+fn write_columns(path: &Path, columns: Vec<(String, arrow_array::ArrayRef)>) {
+    let batch = arrow_array::RecordBatch::try_from_iter(columns).unwrap();
     let properties = parquet::file::properties::WriterProperties::builder()
         .set_max_row_group_row_count(Some(7000))
         .build();
@@ -148,27 +162,14 @@ fn streamed_fits_are_the_in_memory_fits_to_the_bit() {
 
 #[test]
 fn parquet_columns_of_other_types_and_missing_values() {
-    use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+    use arrow_array::{ArrayRef, Float64Array, Int64Array, StringArray};
     let dir = Dir::new("parquet-types");
     let (x, y, _) = problem(20_000, 3);
     let write = |path: &Path, y_column: ArrayRef, extra: Option<(&str, ArrayRef)>| {
-        let mut columns: Vec<(String, ArrayRef)> = (0..x.ncols())
-            .map(|j| {
-                let values = Float64Array::from(x.column(j).to_vec());
-                (format!("x{j}"), Arc::new(values) as ArrayRef)
-            })
-            .collect();
+        let mut columns = feature_columns(&x);
         columns.extend(extra.map(|(name, array)| (name.to_owned(), array)));
         columns.push(("y".into(), y_column));
-        let batch = RecordBatch::try_from_iter(columns).unwrap();
-        let properties = parquet::file::properties::WriterProperties::builder()
-            .set_max_row_group_row_count(Some(7000))
-            .build();
-        let file = std::fs::File::create(path).unwrap();
-        let mut writer =
-            parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
-        writer.write(&batch).unwrap();
-        writer.close().unwrap();
+        write_columns(path, columns);
     };
     // Labels stored as integers: read as numbers, the same fit.
     let path = dir.0.join("integers.parquet");
@@ -187,7 +188,7 @@ fn parquet_columns_of_other_types_and_missing_values() {
         .collect();
     write(
         &path,
-        Arc::new(Float64Array::from(y.to_vec())),
+        f64_column(y.to_vec()),
         Some(("gaps", Arc::new(gaps))),
     );
     let stream = FileStream::<f64>::open(&path, None, &[]).unwrap();
@@ -201,7 +202,7 @@ fn parquet_columns_of_other_types_and_missing_values() {
     let text: StringArray = (0..x.nrows()).map(|i| Some(["a", "b"][i % 2])).collect();
     write(
         &path,
-        Arc::new(Float64Array::from(y.to_vec())),
+        f64_column(y.to_vec()),
         Some(("kind", Arc::new(text))),
     );
     let error = FileStream::<f64>::open(&path, None, &[])
