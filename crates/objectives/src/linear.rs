@@ -985,11 +985,16 @@ impl<'a> Design<'a> {
     /// squared error's are).
     pub(crate) fn evaluates_without_pass(&self, params: &Array1<f64>) -> bool {
         let (w, _) = self.split(params);
-        self.summary.is_some()
-            && self.weights.is_none()
-            && self.categorical.is_empty()
-            && w.len() == self.n_features()
-            && w.iter().all(|&v| v == 0.0)
+        self.categorical.is_empty() && w.len() == self.n_features() && self.summary_at(w).is_some()
+    }
+
+    /// The [`DataSummary`], when an evaluation at coefficients `w` can be taken from it: every
+    /// coefficient zero, and no weights (the summary's moments are unweighted).
+    fn summary_at(&self, w: &[f64]) -> Option<&DataSummary> {
+        if self.weights.is_some() || w.iter().any(|&v| v != 0.0) {
+            return None;
+        }
+        self.summary.as_ref()
     }
 
     /// What the checking pass learned of the rows (of every share's, on shared rows).
@@ -1593,11 +1598,7 @@ impl Design<'_> {
         sample: &L,
         gradient: bool,
     ) -> Option<(f64, Option<Array1<f64>>)> {
-        let summary = self.summary.as_ref()?;
-        // The summary's moments are unweighted.
-        if self.weights.is_some() || w.iter().any(|&v| v != 0.0) {
-            return None;
-        }
+        let summary = self.summary_at(w)?;
         let targets = &summary.targets;
         let (total, a, c) = sample.at_constant(b, targets)?;
         if !gradient {
