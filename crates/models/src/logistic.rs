@@ -879,35 +879,19 @@ fn stream_binary_labels<S: RowSource>(source: &S) -> Result<[f64; 2], ModelError
 where
     ModelError: From<S::Error>,
 {
-    let mut distinct: Vec<f64> = Vec::with_capacity(6);
-    let mut more = false;
+    let mut labels = DistinctLabels::default();
     let mut failure = None;
-    source.pass(&mut |block| {
-        for (i, &v) in block.y.iter().enumerate() {
-            if distinct.first() == Some(&v) || distinct.get(1) == Some(&v) {
-                continue;
-            }
-            let row = block.first_row + i;
-            if !v.is_finite() {
-                failure = Some(ModelError::NonFiniteTarget { row, value: v });
-            } else if v.fract() != 0.0 {
-                failure = Some(ModelError::ContinuousLabels { row, value: v });
-            } else if !distinct.contains(&v) {
-                if distinct.len() < 6 {
-                    distinct.push(v);
-                } else {
-                    more = true;
-                }
-            }
-            if failure.is_some() {
-                return std::ops::ControlFlow::Break(());
-            }
+    source.pass(&mut |block| match labels.add(block.y, block.first_row) {
+        Ok(()) => std::ops::ControlFlow::Continue(()),
+        Err(e) => {
+            failure = Some(e);
+            std::ops::ControlFlow::Break(())
         }
-        std::ops::ControlFlow::Continue(())
     })?;
     if let Some(e) = failure {
         return Err(e);
     }
+    let (mut distinct, more) = (labels.seen, labels.more);
     distinct.sort_by(f64::total_cmp);
     match distinct[..] {
         [negative, positive] => Ok([negative, positive]),
@@ -1069,33 +1053,51 @@ pub(crate) fn check_threshold(threshold: f64) -> Result<(), ModelError> {
     }
 }
 
-/// Maps two distinct labels to 0 (the smaller) and 1 (the larger).
-fn binary_labels(y: ArrayView1<'_, f64>) -> Result<([f64; 2], Array1<f64>), ModelError> {
-    // The distinct labels, in one scan that also checks every label (a sort of every label
-    // would cost more than a fit step on a warm-started path); beyond a handful, only their
-    // count matters. A label equal to one of the first two found is settled by one or two
-    // comparisons.
-    let mut distinct: Vec<f64> = Vec::with_capacity(6);
-    let mut more = 0;
-    for (row, &v) in y.iter().enumerate() {
-        if distinct.first() == Some(&v) || distinct.get(1) == Some(&v) {
-            continue;
-        }
-        if !v.is_finite() {
-            return Err(ModelError::NonFiniteTarget { row, value: v });
-        }
-        if v.fract() != 0.0 {
-            return Err(ModelError::ContinuousLabels { row, value: v });
-        }
-        if !distinct.contains(&v) {
-            if distinct.len() < 6 {
-                distinct.push(v);
-            } else {
-                more += 1;
+/// The distinct labels of a scan, each checked when first met: up to six (beyond a handful,
+/// only their count matters), and whether there were more. A label equal to one of the first
+/// two found is settled by one or two comparisons, so that the scan (rather than a sort of
+/// every label, which would cost more than a fit step on a warm-started path) is cheap.
+#[derive(Default)]
+struct DistinctLabels {
+    seen: Vec<f64>,
+    more: bool,
+}
+
+impl DistinctLabels {
+    /// Adds the labels `y`, rows counted from `first_row`.
+    ///
+    /// # Errors
+    /// A label that is not finite or not a whole number, at its row.
+    fn add(&mut self, y: ArrayView1<'_, f64>, first_row: usize) -> Result<(), ModelError> {
+        for (i, &v) in y.iter().enumerate() {
+            if self.seen.first() == Some(&v) || self.seen.get(1) == Some(&v) {
+                continue;
+            }
+            let row = first_row + i;
+            if !v.is_finite() {
+                return Err(ModelError::NonFiniteTarget { row, value: v });
+            }
+            if v.fract() != 0.0 {
+                return Err(ModelError::ContinuousLabels { row, value: v });
+            }
+            if !self.seen.contains(&v) {
+                if self.seen.len() < 6 {
+                    self.seen.push(v);
+                } else {
+                    self.more = true;
+                }
             }
         }
+        Ok(())
     }
-    if more > 0 {
+}
+
+/// Maps two distinct labels to 0 (the smaller) and 1 (the larger).
+fn binary_labels(y: ArrayView1<'_, f64>) -> Result<([f64; 2], Array1<f64>), ModelError> {
+    let mut labels = DistinctLabels::default();
+    labels.add(y, 0)?;
+    let (mut distinct, more) = (labels.seen, labels.more);
+    if more {
         let mut all = y.to_vec();
         all.sort_by(f64::total_cmp);
         all.dedup();
