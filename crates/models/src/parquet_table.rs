@@ -19,8 +19,8 @@ use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, RecordBatch};
 use arrow_buffer::NullBuffer;
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
-    RowSelector,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
 };
 use parquet::arrow::ProjectionMask;
 use parquet::file::reader::ChunkReader;
@@ -521,6 +521,97 @@ pub(crate) fn row_groups(path: &Path) -> Result<(Vec<usize>, usize), DataError> 
     Ok((groups, metadata.schema().fields().len()))
 }
 
+/// A decoded batch of [`ColumnBatches`]: an array for each column read (`None` for the
+/// file's other columns), and its number of rows.
+type Batch = (Vec<Option<ArrayRef>>, usize);
+
+/// Columns of a Parquet file decoded batch by batch of [`BATCH_ROWS`] rows, shared out among
+/// the threads: each thread decodes every `readers`-th of the columns through its own reader
+/// (Parquet stores each column of a row group on its own), and a batch's columns are put back
+/// in the file's order.
+struct ColumnBatches {
+    /// Each reader's columns (indices in the file's schema) and the reader.
+    readers: Vec<(Vec<usize>, ParquetRecordBatchReader)>,
+    /// The file's number of columns.
+    width: usize,
+    path: std::path::PathBuf,
+}
+
+impl ColumnBatches {
+    /// The `columns` (increasing indices in the file's schema) of the file `open` gives, whose
+    /// metadata is `metadata`; only the rows of `selection` (row groups and rows in them) when
+    /// given.
+    fn new<R: ChunkReader + 'static>(
+        open: impl Fn() -> Result<R, DataError>,
+        metadata: &ArrowReaderMetadata,
+        columns: &[usize],
+        selection: Option<&(Vec<usize>, RowSelection)>,
+        path: &Path,
+    ) -> Result<Self, DataError> {
+        let error = |reason: String| DataError::Parquet {
+            path: path.to_owned(),
+            reason,
+        };
+        let readers = rayon::current_num_threads().clamp(1, columns.len().max(1));
+        let readers = (0..readers)
+            .map(|g| {
+                let mine: Vec<usize> = columns.iter().skip(g).step_by(readers).copied().collect();
+                let mut builder =
+                    ParquetRecordBatchReaderBuilder::new_with_metadata(open()?, metadata.clone());
+                let mask = ProjectionMask::roots(builder.parquet_schema(), mine.iter().copied());
+                if let Some((groups, rows)) = selection {
+                    builder = builder
+                        .with_row_groups(groups.clone())
+                        .with_row_selection(rows.clone());
+                }
+                let reader = builder
+                    .with_projection(mask)
+                    .with_batch_size(BATCH_ROWS)
+                    .build()
+                    .map_err(|e| error(e.to_string()))?;
+                Ok((mine, reader))
+            })
+            .collect::<Result<Vec<_>, DataError>>()?;
+        Ok(ColumnBatches {
+            readers,
+            width: metadata.schema().fields().len(),
+            path: path.to_owned(),
+        })
+    }
+
+    /// The next [`Batch`]; `None` after the last.
+    fn next(&mut self) -> Option<Result<Batch, DataError>> {
+        let batches: Vec<_> = if self.readers.len() > 1 {
+            self.readers.par_iter_mut().map(|(_, r)| r.next()).collect()
+        } else {
+            self.readers.iter_mut().map(|(_, r)| r.next()).collect()
+        };
+        if batches.iter().all(Option::is_none) {
+            return None;
+        }
+        let error = |reason: String| DataError::Parquet {
+            path: self.path.clone(),
+            reason,
+        };
+        let mut arrays: Vec<Option<ArrayRef>> = vec![None; self.width];
+        let mut n = None;
+        for ((columns, _), batch) in self.readers.iter().zip(batches) {
+            let batch = match batch {
+                Some(Ok(batch)) => batch,
+                Some(Err(e)) => return Some(Err(error(e.to_string()))),
+                None => return Some(Err(error("columns of different lengths".to_owned()))),
+            };
+            if *n.get_or_insert(batch.num_rows()) != batch.num_rows() {
+                return Some(Err(error("columns of different lengths".to_owned())));
+            }
+            for (&c, array) in columns.iter().zip(batch.columns()) {
+                arrays[c] = Some(Arc::clone(array));
+            }
+        }
+        Some(Ok((arrays, n.unwrap_or(0))))
+    }
+}
+
 /// [`read`] of the rows `pick(n)` of the file's `n` (0-based; all rows when `None`), with `n`:
 /// row groups outside the window are not read, and rows outside it in the row groups
 /// that are, not decoded into the table.
@@ -567,53 +658,15 @@ pub(crate) fn read_window<R: ChunkReader + 'static>(
     let schema = metadata.schema().clone();
     let width = schema.fields().len();
     let mut table = TableBuilder::new(name, &schema, rows)?;
-    let groups = rayon::current_num_threads().clamp(1, width.max(1));
-    let mut decoders = (0..groups)
-        .map(|g| {
-            let columns: Vec<usize> = (g..width).step_by(groups).collect();
-            let mut builder =
-                ParquetRecordBatchReaderBuilder::new_with_metadata(open()?, metadata.clone());
-            let mask = ProjectionMask::roots(builder.parquet_schema(), columns.iter().copied());
-            if let Some((groups, rows)) = &selection {
-                builder = builder
-                    .with_row_groups(groups.clone())
-                    .with_row_selection(rows.clone());
-            }
-            let decoder = builder
-                .with_projection(mask)
-                .with_batch_size(BATCH_ROWS)
-                .build()
-                .map_err(|e| error(e.to_string()))?;
-            Ok((columns, decoder))
-        })
-        .collect::<Result<Vec<_>, DataError>>()?;
-    loop {
-        let batches: Vec<_> = if decoders.len() > 1 {
-            decoders.par_iter_mut().map(|(_, d)| d.next()).collect()
-        } else {
-            decoders.iter_mut().map(|(_, d)| d.next()).collect()
-        };
-        if batches.iter().all(Option::is_none) {
-            break;
-        }
-        let mut arrays: Vec<Option<ArrayRef>> = vec![None; width];
-        let mut n = None;
-        for ((columns, _), batch) in decoders.iter().zip(batches) {
-            let batch = batch
-                .ok_or_else(|| error("columns of different lengths".to_owned()))?
-                .map_err(|e| error(e.to_string()))?;
-            if *n.get_or_insert(batch.num_rows()) != batch.num_rows() {
-                return Err(error("columns of different lengths".to_owned()));
-            }
-            for (&c, array) in columns.iter().zip(batch.columns()) {
-                arrays[c] = Some(Arc::clone(array));
-            }
-        }
+    let all: Vec<usize> = (0..width).collect();
+    let mut batches = ColumnBatches::new(open, &metadata, &all, selection.as_ref(), name)?;
+    while let Some(batch) = batches.next() {
+        let (arrays, n) = batch?;
         let arrays: Vec<ArrayRef> = arrays
             .into_iter()
             .collect::<Option<_>>()
             .ok_or_else(|| error("a column the file's schema has is not in its data".to_owned()))?;
-        table.push(&arrays, n.unwrap_or(0))?;
+        table.push(&arrays, n)?;
     }
     if total == 0 {
         return Err(DataError::NoRows {
@@ -687,56 +740,22 @@ pub(crate) fn for_each_plain_batch<T: descent_objectives::Element>(
     {
         return Ok(false);
     }
-    // The columns read, in the file's order, shared out among the threads as in `read_window`:
-    // reader `g` decodes every `readers`-th of them, and its batches hold them in that order.
+    // The columns read, in the file's order, shared out among the threads.
     let mut projected = columns.clone();
     projected.sort_unstable();
     projected.dedup();
-    let readers = rayon::current_num_threads().clamp(1, projected.len());
-    let at: Vec<(usize, usize)> = columns
-        .iter()
-        .map(|c| {
-            let j = projected.binary_search(c).unwrap_or(0);
-            (j % readers, j / readers)
-        })
-        .collect();
-    let mut decoders = (0..readers)
-        .map(|g| {
-            let builder =
-                ParquetRecordBatchReaderBuilder::new_with_metadata(open()?, metadata.clone());
-            let mine = projected.iter().skip(g).step_by(readers).copied();
-            let mask = ProjectionMask::roots(builder.parquet_schema(), mine);
-            builder
-                .with_projection(mask)
-                .with_batch_size(BATCH_ROWS)
-                .build()
-                .map_err(|e| error(e.to_string()))
-        })
-        .collect::<Result<Vec<_>, DataError>>()?;
+    let mut batches = ColumnBatches::new(open, &metadata, &projected, None, path)?;
     let p = feature_names.len();
     let (mut block, mut first_row) = (Vec::<T>::new(), 0);
     let mut copies = vec![Vec::new(); p + 1];
-    loop {
-        let next: Vec<_> = if decoders.len() > 1 {
-            decoders.par_iter_mut().map(Iterator::next).collect()
-        } else {
-            decoders.iter_mut().map(Iterator::next).collect()
-        };
-        if next.iter().all(Option::is_none) {
-            break;
-        }
-        let batches = next
-            .into_iter()
-            .map(|b| {
-                b.ok_or_else(|| error("columns of different lengths".to_owned()))?
-                    .map_err(|e| error(e.to_string()))
-            })
-            .collect::<Result<Vec<RecordBatch>, DataError>>()?;
-        let n = batches[0].num_rows();
-        if batches.iter().any(|b| b.num_rows() != n) {
-            return Err(error("columns of different lengths".to_owned()));
-        }
-        let array_of = |k: usize| batches[at[k].0].column(at[k].1);
+    while let Some(batch) = batches.next() {
+        let (arrays, n) = batch?;
+        let selected = columns
+            .iter()
+            .map(|&c| arrays[c].as_ref())
+            .collect::<Option<Vec<&ArrayRef>>>()
+            .ok_or_else(|| error("a column the file's schema has is not in its data".to_owned()))?;
+        let array_of = |k: usize| selected[k];
         // Columns other than plain `Float64` are copied as `f64` (nulls as NaN), each into its
         // own buffer, kept from batch to batch.
         for (k, buffer) in copies.iter_mut().enumerate() {
