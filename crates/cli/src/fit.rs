@@ -614,7 +614,15 @@ fn run_streamed<T: Element>(
     };
     let fit_seconds = started.elapsed().as_secs_f64();
     let read_during_fit = descent_objectives::data_read().since(before);
+    // The fit's passes over the file (the metrics' pass comes after).
     let passes = stream.passes();
+    let stream_read = CacheRead::of(
+        descent_objectives::DataRead {
+            passes,
+            bytes: passes * stream.file_bytes(),
+        },
+        fit_seconds,
+    );
     let train = if args.no_metrics {
         None
     } else {
@@ -640,15 +648,7 @@ fn run_streamed<T: Element>(
         (read_seconds, fit_seconds, read_during_fit),
         None,
     );
-    if let crate::data::Stored::Stream(stream) = &prepared.x_train {
-        summary.stream_read = Some(CacheRead::of(
-            descent_objectives::DataRead {
-                passes,
-                bytes: passes * stream.file_bytes(),
-            },
-            fit_seconds,
-        ));
-    }
+    summary.stream_read = Some(stream_read);
     write_fit(out, args, &summary, &names)?;
     Ok(Outcome {
         strict_failure: args.strict && !summary.converged,
