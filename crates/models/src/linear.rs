@@ -334,13 +334,7 @@ impl LinearRegression {
             return Ok(self.fitted(report, solver, None, p));
         }
         non_negative("alpha", self.alpha)?;
-        // ‖r‖² + α‖w‖² over N is MSE + ‖w‖²/(2CN) with C = 1/(2α).
-        let c = if self.alpha > 0.0 {
-            1.0 / (2.0 * self.alpha)
-        } else {
-            f64::INFINITY
-        };
-        let objective = L2Regularized::with_c(loss, c)?;
+        let objective = L2Regularized::with_c(loss, self.ridge_c())?;
         // The closed forms factor a dense copy of X; categorical columns are never expanded
         // into one, so such a design is fitted iteratively (Newton: one step for least
         // squares while the Hessian is small).
@@ -467,8 +461,8 @@ impl LinearRegression {
     /// [`FileStream`](crate::stream::FileStream) over a CSV or Parquet file, say), with one
     /// block of rows in memory: the same model to the bit as [`fit`](Self::fit) with the same
     /// solver on all the rows in memory. The default solver is Newton: one pass for the
-    /// checks and statistics, then a Gram matrix and a gradient (a pass each) per iteration;
-    /// least squares takes one step.
+    /// checks and statistics, one for the first Hessian, then one per iteration (the gradient
+    /// and the Hessian at the same point); least squares takes one step.
     ///
     /// # Errors
     /// As [`fit`](Self::fit), the source's errors, and what a stream does not support: the
@@ -510,13 +504,25 @@ impl LinearRegression {
         let loss = StreamedLoss::squared_error(source)
             .map_err(from_stream)?
             .fit_intercept(self.fit_intercept);
-        let c = if self.alpha > 0.0 {
+        let report = minimize_streamed(
+            &loss,
+            self.ridge_c(),
+            2.0,
+            solver,
+            &self.iterative(),
+            observer,
+        )?;
+        Ok(self.fitted(report, solver, None, source.columns()))
+    }
+
+    /// The `C` of the L2 penalty `‖w‖²/(2CN)` that Ridge's `alpha` is: `‖r‖² + α‖w‖²` over
+    /// `N` is the MSE plus `‖w‖²/(2CN)` with `C = 1/(2α)` (`∞`, no penalty, at `alpha = 0`).
+    fn ridge_c(&self) -> f64 {
+        if self.alpha > 0.0 {
             1.0 / (2.0 * self.alpha)
         } else {
             f64::INFINITY
-        };
-        let report = minimize_streamed(&loss, c, 2.0, solver, &self.iterative(), observer)?;
-        Ok(self.fitted(report, solver, None, source.columns()))
+        }
     }
 
     fn fitted(

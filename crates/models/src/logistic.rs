@@ -651,11 +651,7 @@ impl LogisticRegression {
                 loss, penalty, &x, solver, &settings, start, intercept, observer,
             )?
         } else {
-            let c = match self.penalty {
-                Penalty::None => f64::INFINITY,
-                _ => self.c,
-            };
-            let objective = L2Regularized::with_c(loss, c)?;
+            let objective = L2Regularized::with_c(loss, self.l2_c())?;
             let curvature = Curvature {
                 loss: 0.25,
                 penalty: objective.strength(),
@@ -832,11 +828,14 @@ impl LogisticRegression {
             Err(e) => return Err(from_stream(e)),
         };
         let loss = loss.fit_intercept(self.fit_intercept);
-        let c = match self.penalty {
-            Penalty::None => f64::INFINITY,
-            _ => self.c,
-        };
-        let mut report = minimize_streamed(&loss, c, 0.25, solver, &self.iterative(), observer)?;
+        let mut report = minimize_streamed(
+            &loss,
+            self.l2_c(),
+            0.25,
+            solver,
+            &self.iterative(),
+            observer,
+        )?;
         let coef = report.x.slice(s![..p]).to_owned();
         let intercept = if self.fit_intercept { report.x[p] } else { 0.0 };
         if self.penalty == Penalty::None
@@ -850,6 +849,14 @@ impl LogisticRegression {
 }
 
 impl LogisticRegression {
+    /// The `C` of the L2 penalty `‖w‖²/(2CN)` of a smooth fit: `∞` (none) without a penalty.
+    fn l2_c(&self) -> f64 {
+        match self.penalty {
+            Penalty::None => f64::INFINITY,
+            _ => self.c,
+        }
+    }
+
     /// The fitted model of these settings: its coefficients and intercept, classes, solver
     /// and report.
     fn fitted(
