@@ -4,7 +4,7 @@
 #![cfg(feature = "mpi")]
 
 mod common;
-use common::{data, json_of, uniform_stream, write_parquet};
+use common::{data, json_of, uniform_stream, without, write_parquet};
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
@@ -39,20 +39,18 @@ fn error_of(n: usize, args: &[&str]) -> String {
 
 /// The JSON of `fit` without what differs by design between runs.
 fn fitted(json: &str) -> Value {
-    let mut json: Value = serde_json::from_str(json).expect("JSON on stdout");
-    let object = json.as_object_mut().expect("an object");
-    for key in [
-        "fit_seconds",
-        "read_seconds",
-        "summary_seconds",
-        "processes",
-        "communication",
-        "data_cache",
-        "cache_read",
-    ] {
-        object.remove(key);
-    }
-    json
+    without(
+        serde_json::from_str(json).expect("JSON on stdout"),
+        &[
+            "fit_seconds",
+            "read_seconds",
+            "summary_seconds",
+            "processes",
+            "communication",
+            "data_cache",
+            "cache_read",
+        ],
+    )
 }
 
 /// The JSON of `fit --json --data data args` in one process (`ranks` `None`) or under

@@ -3,7 +3,7 @@
 //! is stale, truncated or of another type; what needs X in memory is refused in one line.
 
 mod common;
-use common::{data, descent, error_of, json_of, write_parquet};
+use common::{data, descent, error_of, json_of, without, write_parquet};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -17,18 +17,16 @@ fn copy(dir: &Path, name: &str) -> PathBuf {
 /// The JSON of `fit` without the fields that differ between runs (timings) or by design
 /// (where the data came from).
 fn fitted(args: &[&str]) -> Value {
-    let mut json = json_of(args);
-    let object = json.as_object_mut().unwrap();
-    for key in [
-        "fit_seconds",
-        "read_seconds",
-        "data_cache",
-        "cache_read",
-        "data",
-    ] {
-        object.remove(key);
-    }
-    json
+    without(
+        json_of(args),
+        &[
+            "fit_seconds",
+            "read_seconds",
+            "data_cache",
+            "cache_read",
+            "data",
+        ],
+    )
 }
 
 #[test]

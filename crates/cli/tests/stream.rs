@@ -3,18 +3,16 @@
 //! one line.
 
 mod common;
-use common::{data, error_of, json_of, write_parquet};
+use common::{data, error_of, json_of, without, write_parquet};
 use serde_json::Value;
 
 /// The JSON of `fit` without the fields that differ between runs (timings) or by design
 /// (how the data was read).
 fn fitted(args: &[&str]) -> Value {
-    let mut json = json_of(args);
-    let object = json.as_object_mut().unwrap();
-    for key in ["fit_seconds", "read_seconds", "stream_read", "data"] {
-        object.remove(key);
-    }
-    json
+    without(
+        json_of(args),
+        &["fit_seconds", "read_seconds", "stream_read", "data"],
+    )
 }
 
 #[test]

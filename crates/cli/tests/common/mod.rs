@@ -61,6 +61,16 @@ pub fn json_of(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&stdout_of(args)).unwrap()
 }
 
+/// `json` (an object) without the fields `keys`: what differs between runs by design
+/// (timings, where the data came from) when two runs are compared whole.
+pub fn without(mut json: serde_json::Value, keys: &[&str]) -> serde_json::Value {
+    let object = json.as_object_mut().expect("a JSON object");
+    for key in keys {
+        object.remove(*key);
+    }
+    json
+}
+
 /// `text`, a CSV table whose last column is the target, with a column `fold` of `folds`
 /// inserted before the target, written to `dir/name`.
 pub fn with_folds(
