@@ -402,7 +402,7 @@ impl<'a> MultinomialLogLoss<'a> {
         let r = labels.len();
         let (wt, bt) = sums.point;
         sums.z.clear();
-        sums.z.resize(r * kp, 0.0);
+        sums.z.resize(grouped_len(r, kp), 0.0);
         kernel::dispatch(Predictors {
             x,
             rows: r,
@@ -419,8 +419,8 @@ impl<'a> MultinomialLogLoss<'a> {
         sums.loss += kernel::dispatch(Softmax {
             zt: sums.z,
             rows: r,
-            stride: 1,
-            row_stride: kp,
+            stride: ROW_GROUP,
+            group: ROW_GROUP * kp,
             classes: k,
             labels,
             weights,
@@ -434,7 +434,7 @@ impl<'a> MultinomialLogLoss<'a> {
             Some((vt, vbt)) => {
                 // U = X·Vᵀ + v_b, then r_{ik} = P_{ik}(u_{ik} − Σ_l P_{il} u_{il}).
                 sums.u.clear();
-                sums.u.resize(r * kp, 0.0);
+                sums.u.resize(grouped_len(r, kp), 0.0);
                 kernel::dispatch(Predictors {
                     x,
                     rows: r,
@@ -443,15 +443,14 @@ impl<'a> MultinomialLogLoss<'a> {
                     bt: vbt,
                     z: sums.u,
                 });
-                for (i, (u, probabilities)) in sums
-                    .u
-                    .chunks_exact_mut(kp)
-                    .zip(sums.z.chunks_exact(kp))
-                    .enumerate()
-                {
-                    let mean: f64 = u[..k].iter().zip(probabilities).map(|(a, b)| a * b).sum();
+                for i in 0..r {
+                    let (u, probabilities) = (&mut sums.u[..], &sums.z[..]);
+                    let mean: f64 = (0..k)
+                        .map(|c| u[grouped(i, c, kp)] * probabilities[grouped(i, c, kp)])
+                        .sum();
                     let s = kernel::weight_at(weights, i);
-                    for (v, &q) in u.iter_mut().zip(probabilities) {
+                    for c in 0..kp {
+                        let (v, q) = (&mut u[grouped(i, c, kp)], probabilities[grouped(i, c, kp)]);
                         *v = s * (q * (*v - mean));
                     }
                 }
@@ -466,9 +465,16 @@ impl<'a> MultinomialLogLoss<'a> {
             s: slopes,
             g: &mut sums.g,
         });
-        for row in slopes.chunks_exact(kp) {
-            for (sum, v) in sums.gb.iter_mut().zip(row) {
-                *sum += v;
+        // Each class's slopes in row order (as the sums of `G` add them), a run at a time.
+        for (group, rows) in slopes
+            .chunks_exact(ROW_GROUP * kp)
+            .zip((0..r).step_by(ROW_GROUP))
+        {
+            let used = ROW_GROUP.min(r - rows);
+            for (sum, run) in sums.gb.iter_mut().zip(group.chunks_exact(ROW_GROUP)) {
+                for v in &run[..used] {
+                    *sum += v;
+                }
             }
         }
     }
@@ -515,7 +521,7 @@ impl<'a> MultinomialLogLoss<'a> {
                     zt: &mut zt[..],
                     rows: r,
                     stride: r,
-                    row_stride: 1,
+                    group: ROW_GROUP,
                     classes: k,
                     labels: &self.labels[start..end],
                     weights: None,
@@ -640,6 +646,21 @@ fn padded(classes: usize) -> usize {
     classes.div_ceil(CLASS_TILE) * CLASS_TILE
 }
 
+/// Where a pass keeps the predictor (or probability, or slope) of class `c` at row `i` of a
+/// block: the block's rows in groups of [`ROW_GROUP`], each group `K'` runs of eight values
+/// (one per row, the group's rows in order), so that the softmax, whose lanes run over rows,
+/// reads and writes whole vectors (`K'` the padded class count). A last group of fewer rows
+/// keeps its whole place, the lanes of rows it does not have zero.
+#[inline(always)]
+fn grouped(i: usize, c: usize, kp: usize) -> usize {
+    (i / ROW_GROUP) * ROW_GROUP * kp + c * ROW_GROUP + i % ROW_GROUP
+}
+
+/// The values [`grouped`] places for `rows` rows.
+fn grouped_len(rows: usize, kp: usize) -> usize {
+    rows.div_ceil(ROW_GROUP) * ROW_GROUP * kp
+}
+
 /// `W` (`K × p`, row-major) laid out for the kernels: per tile of [`CLASS_TILE`] classes, `p`
 /// rows of the tile's coefficients of one feature (`wt[tile][j][c] = w_{tile·16 + c, j}`,
 /// zero past `K`); and `b` padded to whole tiles.
@@ -674,8 +695,8 @@ fn lanes_at(values: &[f64], start: usize) -> &Lanes {
     &vectors[0]
 }
 
-/// `Z = X·Wᵀ + b` for a block of rows: `z[i·K' + k] = b_k + Σ_j x_{ij} w_{kj}` (`K'` the
-/// padded class count). The lanes run over classes, so that `X` is read as it is stored (row
+/// `Z = X·Wᵀ + b` for a block of rows: `z[grouped(i, k, K')] = b_k + Σ_j x_{ij} w_{kj}`
+/// (`K'` the padded class count). The lanes run over classes, so that `X` is read as it is stored (row
 /// by row, no transpose): for each feature, one tile of coefficients (two vectors) meets the
 /// value of each of eight rows, broadcast, in sixteen fused multiply-adds whose sums stay in
 /// registers across the features.
@@ -690,17 +711,17 @@ struct Predictors<'a, T> {
     z: &'a mut [f64],
 }
 
-/// Rows per step of [`Predictors`].
-const ROW_GROUP: usize = 8;
+/// Rows per step of [`Predictors`], and per group of [`grouped`]: the softmax's lanes.
+const ROW_GROUP: usize = LANES;
 
+/// The predictors of a tile of classes at `RB` rows: `acc[r][half][l]` is class
+/// `16·tile + 8·half + l` at row `r`.
 #[inline(always)]
-fn predictors_rows<T: Element, const FMA: bool, const RB: usize>(
+fn predictor_sums<T: Element, const FMA: bool, const RB: usize>(
     x: &[T],
     p: usize,
     (wt, bt): (&[f64], &[f64]),
-    z: &mut [f64],
-    kp: usize,
-) {
+) -> [[Lanes; 2]; RB] {
     let mut acc: [[Lanes; 2]; RB] = [[*lanes_at(bt, 0), *lanes_at(bt, LANES)]; RB];
     // The next group of rows, one cache line per feature: its `RB·p` values span about `p`
     // lines (eight rows of f64), runs too short for the hardware prefetcher to learn.
@@ -719,10 +740,72 @@ fn predictors_rows<T: Element, const FMA: bool, const RB: usize>(
             a[1] = fma_lanes::<FMA>(&v, &w1, a[1]);
         }
     }
-    for (r, a) in acc.iter().enumerate() {
-        z[r * kp..][..LANES].copy_from_slice(&a[0]);
-        z[r * kp + LANES..][..LANES].copy_from_slice(&a[1]);
+    acc
+}
+
+/// A group's predictors of a tile into the tile's runs (`z` from the tile's first run on):
+/// row `r`'s class `c` goes to lane `r` of the class's run. The sums are stored as they are
+/// (row by row, over the same 128 values) and transposed from there: built straight from the
+/// sums, the transpose made LLVM keep them in memory, stored to the stack at every feature of
+/// [`predictor_sums`] (the pass took 30 ms instead of 20).
+#[inline(always)]
+fn store_group(sums: &[[Lanes; 2]; ROW_GROUP], z: &mut [f64]) {
+    let z = &mut z[..CLASS_TILE * ROW_GROUP];
+    for (r, a) in sums.iter().enumerate() {
+        z[r * CLASS_TILE..][..LANES].copy_from_slice(&a[0]);
+        z[r * CLASS_TILE + LANES..][..LANES].copy_from_slice(&a[1]);
     }
+    let rows = |half: usize| -> [Lanes; LANES] {
+        std::array::from_fn(|r| *lanes_at(z, r * CLASS_TILE + half * LANES))
+    };
+    let (low, high) = (transpose(rows(0)), transpose(rows(1)));
+    for (c, run) in low.iter().chain(&high).enumerate() {
+        z[c * ROW_GROUP..][..LANES].copy_from_slice(run);
+    }
+}
+
+/// The 8 × 8 transpose, `out[c][r] = a[r][c]`, in three rounds of two-vector shuffles with
+/// fixed lanes (which LLVM turns into `vunpcklpd`/`vshuff64x2`-like instructions).
+#[inline(always)]
+fn transpose(a: [Lanes; LANES]) -> [Lanes; LANES] {
+    // Pairs of rows: the even columns of rows 2m and 2m + 1 interleaved, then the odd ones.
+    #[inline(always)]
+    fn pairs(a: Lanes, b: Lanes) -> (Lanes, Lanes) {
+        (
+            [a[0], b[0], a[2], b[2], a[4], b[4], a[6], b[6]],
+            [a[1], b[1], a[3], b[3], a[5], b[5], a[7], b[7]],
+        )
+    }
+    #[inline(always)]
+    fn quads(a: Lanes, b: Lanes) -> (Lanes, Lanes) {
+        (
+            [a[0], a[1], b[0], b[1], a[4], a[5], b[4], b[5]],
+            [a[2], a[3], b[2], b[3], a[6], a[7], b[6], b[7]],
+        )
+    }
+    #[inline(always)]
+    fn halves(a: Lanes, b: Lanes) -> (Lanes, Lanes) {
+        (
+            [a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]],
+            [a[4], a[5], a[6], a[7], b[4], b[5], b[6], b[7]],
+        )
+    }
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = a;
+    // Columns (0 2 4 6) and (1 3 5 7) of rows (0 1), (2 3), (4 5), (6 7).
+    let (e01, o01) = pairs(a0, a1);
+    let (e23, o23) = pairs(a2, a3);
+    let (e45, o45) = pairs(a4, a5);
+    let (e67, o67) = pairs(a6, a7);
+    // Columns (0 4), (2 6), (1 5), (3 7) of rows 0–3 and of rows 4–7.
+    let (c04_low, c26_low) = quads(e01, e23);
+    let (c15_low, c37_low) = quads(o01, o23);
+    let (c04_high, c26_high) = quads(e45, e67);
+    let (c15_high, c37_high) = quads(o45, o67);
+    let (c0, c4) = halves(c04_low, c04_high);
+    let (c1, c5) = halves(c15_low, c15_high);
+    let (c2, c6) = halves(c26_low, c26_high);
+    let (c3, c7) = halves(c37_low, c37_high);
+    [c0, c1, c2, c3, c4, c5, c6, c7]
 }
 
 impl<T: Element> Kernel for Predictors<'_, T> {
@@ -743,20 +826,23 @@ impl<T: Element> Kernel for Predictors<'_, T> {
             let bt = &bt[tile * CLASS_TILE..][..CLASS_TILE];
             let mut r = 0;
             while r + ROW_GROUP <= rows {
-                let z = &mut z[r * kp + tile * CLASS_TILE..];
-                predictors_rows::<T, FMA, ROW_GROUP>(&x[r * p..], p, (wt, bt), z, kp);
+                let sums = predictor_sums::<T, FMA, ROW_GROUP>(&x[r * p..], p, (wt, bt));
+                store_group(&sums, &mut z[grouped(r, tile * CLASS_TILE, kp)..]);
                 r += ROW_GROUP;
             }
             while r < rows {
-                let z = &mut z[r * kp + tile * CLASS_TILE..];
-                predictors_rows::<T, FMA, 1>(&x[r * p..], p, (wt, bt), z, kp);
+                let [row] = predictor_sums::<T, FMA, 1>(&x[r * p..], p, (wt, bt));
+                let z = &mut z[grouped(r, tile * CLASS_TILE, kp)..];
+                for (c, v) in row.iter().flatten().enumerate() {
+                    z[c * ROW_GROUP] = *v;
+                }
                 r += 1;
             }
         }
     }
 }
 
-/// `G += S·X` for a block of rows: `g[k·p + j] += Σᵢ s[i·K' + k]·x_{ij}`, as the binary
+/// `G += S·X` for a block of rows: `g[k·p + j] += Σᵢ s[grouped(i, k, K')]·x_{ij}`, as the binary
 /// kernel sums its gradient: the lanes over features, each row's vectors of `X` loaded once
 /// per pair of classes and multiplied by the two classes' slopes (broadcast), the sums of up
 /// to seven vectors of features per class kept in registers down the block's rows. The last
@@ -770,6 +856,7 @@ struct SlopeSums<'a, T> {
     ahead: &'a [T],
     rows: usize,
     features: usize,
+    /// The slopes, laid out by [`grouped`].
     s: &'a [f64],
     /// `K × p`, class-major.
     g: &'a mut [f64],
@@ -825,32 +912,36 @@ fn slope_sums_tile<T: Element, const FMA: bool, const CT: usize, const GV: usize
         (first + (GV - 1) * LANES, 0)
     };
     let mut acc = [[[0.0; LANES]; GV]; CT];
-    // Rows and their slopes as exact chunks, and the offsets within a row checked once here,
-    // so that the loop is loads, conversions, broadcasts and multiply-adds (see `objdump -d`
-    // of a bench binary: the loop with 8 `vfmadd231pd` and 2 `vbroadcastsd`).
+    // The offsets within a row checked once here, and rows taken as exact chunks, so that the
+    // loop is loads, conversions, broadcasts and multiply-adds (see `objdump -d` of a bench
+    // binary: the loop with 8 `vfmadd231pd` and 2 `vbroadcastsd`).
     assert!(first + (GV - 1) * LANES <= p && last + LANES <= p && k0 + CT <= kp);
-    let x_rows = x[..rows * p].chunks_exact(p);
-    let s_rows = s[..rows * kp].chunks_exact(kp);
-    for (row, slopes) in x_rows.zip(s_rows) {
-        ahead.next_line();
-        let (head, _) = row[first..first + (GV - 1) * LANES].as_chunks::<LANES>();
-        let (tail, _) = row[last..last + LANES].as_chunks::<LANES>();
-        let mut wide = [[0.0; LANES]; GV];
-        for (wide, head) in wide.iter_mut().zip(head) {
-            for l in 0..LANES {
-                wide[l] = head[l].into();
+    // A group of rows at a time with its runs of slopes (see `grouped`): row `l` of the group
+    // takes lane `l` of the tile's classes' runs.
+    let x_groups = x[..rows * p].chunks(ROW_GROUP * p);
+    let s_groups = s[..grouped_len(rows, kp)].chunks_exact(ROW_GROUP * kp);
+    for (x_group, s_group) in x_groups.zip(s_groups) {
+        let (runs, _) = s_group[k0 * ROW_GROUP..(k0 + CT) * ROW_GROUP].as_chunks::<ROW_GROUP>();
+        for (row, l) in x_group.chunks_exact(p).zip(0..ROW_GROUP) {
+            ahead.next_line();
+            let (head, _) = row[first..first + (GV - 1) * LANES].as_chunks::<LANES>();
+            let (tail, _) = row[last..last + LANES].as_chunks::<LANES>();
+            let mut wide = [[0.0; LANES]; GV];
+            for (wide, head) in wide.iter_mut().zip(head) {
+                for l in 0..LANES {
+                    wide[l] = head[l].into();
+                }
             }
-        }
-        for (wide, tail) in wide[GV - 1..].iter_mut().zip(tail) {
-            for l in 0..LANES {
-                wide[l] = tail[l].into();
+            for (wide, tail) in wide[GV - 1..].iter_mut().zip(tail) {
+                for l in 0..LANES {
+                    wide[l] = tail[l].into();
+                }
             }
-        }
-        let (slopes, _) = slopes[k0..k0 + CT].as_chunks::<CT>();
-        for (a, &slope) in acc.iter_mut().zip(&slopes[0]) {
-            let slope = [slope; LANES];
-            for (a, w) in a.iter_mut().zip(&wide) {
-                *a = fma_lanes::<FMA>(&slope, w, *a);
+            for (a, run) in acc.iter_mut().zip(runs) {
+                let slope = [run[l]; LANES];
+                for (a, w) in a.iter_mut().zip(&wide) {
+                    *a = fma_lanes::<FMA>(&slope, w, *a);
+                }
             }
         }
     }
@@ -887,7 +978,8 @@ fn slope_sums_classes<T: Element, const FMA: bool, const CT: usize>(
             for t in 0..CT {
                 let mut sum = 0.0;
                 for i in 0..rows {
-                    sum = kernel::mul_add::<FMA>(s[i * kp + k0 + t], x[i * p + j].into(), sum);
+                    let slope = s[grouped(i, k0 + t, kp)];
+                    sum = kernel::mul_add::<FMA>(slope, x[i * p + j].into(), sum);
                 }
                 g[(k0 + t) * p + j] += sum;
             }
@@ -980,17 +1072,20 @@ fn gemm(
     }
 }
 
-/// The softmax of a block's predictors, eight rows at a time (lanes over rows): the predictor
-/// of class `c` at row `i` is `zt[c·stride + i·row_stride]` (classes in rows of the block's
-/// samples for the Hessian, rows of classes in a pass). Returns `Σᵢ [mᵢ + log Σ_k e^{z_{ik} − mᵢ} − z_{i,yᵢ}]` with
-/// `mᵢ = max_k z_{ik}`, and writes each sample's slopes or probabilities over its predictors.
+/// The softmax of a block's predictors, eight rows at a time (lanes over rows): the
+/// predictors of class `c` at the rows of the group that starts at row `8g` are the eight
+/// values from `zt[g·group + c·stride]` on, one per row (classes in rows of the block's
+/// samples for the Hessian, `stride = r` and `group = 8`; the runs of [`grouped`] in a pass,
+/// `stride = 8` and `group = 8K'`). Returns
+/// `Σᵢ [mᵢ + log Σ_k e^{z_{ik} − mᵢ} − z_{i,yᵢ}]` with `mᵢ = max_k z_{ik}`, and writes each
+/// sample's slopes or probabilities over its predictors.
 struct Softmax<'a> {
     zt: &'a mut [f64],
     rows: usize,
-    /// Values from one class's predictor to the next's.
+    /// Values from one class's run to the next's.
     stride: usize,
-    /// Values from one row's predictor to the next's.
-    row_stride: usize,
+    /// Values from one group of eight rows to the next.
+    group: usize,
     classes: usize,
     labels: &'a [u32],
     /// The rows' sample weights: each row's loss and slopes are multiplied by its own
@@ -999,91 +1094,110 @@ struct Softmax<'a> {
     write: Write,
 }
 
+/// The `USED` values of a run from `zt[at]` on, as a vector (zero past `USED`).
+#[inline(always)]
+fn load_run<const USED: usize>(zt: &[f64], at: usize) -> Lanes {
+    let mut v = [0.0; LANES];
+    v[..USED].copy_from_slice(&zt[at..at + USED]);
+    v
+}
+
+/// Writes the first `USED` lanes of `v` over the run from `zt[at]` on.
+#[inline(always)]
+fn store_run<const USED: usize>(zt: &mut [f64], at: usize, v: &Lanes) {
+    zt[at..at + USED].copy_from_slice(&v[..USED]);
+}
+
 impl Kernel for Softmax<'_> {
     type Output = f64;
     #[inline(always)]
-    fn run<const FMA: bool>(self) -> f64 {
-        let Softmax {
-            zt,
-            rows,
-            stride,
-            row_stride,
-            classes,
-            labels,
-            weights,
-            write,
-        } = self;
+    fn run<const FMA: bool>(mut self) -> f64 {
         let mut total: Lanes = [0.0; LANES];
-        let mut start = 0;
-        while start < rows {
-            let used = LANES.min(rows - start);
-            let mut label = [u32::MAX; LANES];
-            label[..used].copy_from_slice(&labels[start..start + used]);
-            let mut weight = [1.0; LANES];
-            if let Some(s) = weights {
-                weight[..used].copy_from_slice(&s[start..start + used]);
-            }
-            // The lanes past the block's end hold 0 and are never written back.
-            let at = |c: usize, l: usize| c * stride + (start + l) * row_stride;
-            let load = |zt: &[f64], c: usize| {
-                let mut v = [0.0; LANES];
-                for (l, v) in v.iter_mut().enumerate().take(used) {
-                    *v = zt[at(c, l)];
-                }
-                v
-            };
-            let mut max = load(zt, 0);
-            let mut own = [0.0; LANES];
-            for c in 0..classes {
-                let z = load(zt, c);
-                for l in 0..LANES {
-                    max[l] = if z[l] > max[l] { z[l] } else { max[l] };
-                    own[l] = if label[l] as usize == c { z[l] } else { own[l] };
-                }
-            }
-            let mut sum = [0.0; LANES];
-            for c in 0..classes {
-                let z = load(zt, c);
-                let mut shifted = [0.0; LANES];
-                for l in 0..LANES {
-                    shifted[l] = z[l] - max[l];
-                }
-                let e = kernel::exp::<FMA>(shifted);
-                for l in 0..LANES {
-                    sum[l] += e[l];
-                }
-                if write != Write::Nothing {
-                    for (l, &e) in e.iter().enumerate().take(used) {
-                        zt[at(c, l)] = e;
-                    }
-                }
-            }
-            // Σ_k e^{z_k − m} ≥ 1 (the largest term is e⁰).
-            let log_sum = kernel::ln::<FMA>(sum);
-            for l in 0..used {
-                total[l] += weight[l] * (max[l] + log_sum[l] - own[l]);
-            }
-            if write != Write::Nothing {
-                let mut inverse = [0.0; LANES];
-                for l in 0..LANES {
-                    inverse[l] = 1.0 / sum[l];
-                }
-                for c in 0..classes {
-                    for l in 0..used {
-                        let v = &mut zt[at(c, l)];
-                        let p = *v * inverse[l];
-                        *v = match write {
-                            Write::Slopes if label[l] as usize == c => weight[l] * (p - 1.0),
-                            Write::Slopes => weight[l] * p,
-                            _ => p,
-                        };
-                    }
-                }
-            }
-            start += LANES;
+        let whole = self.rows / LANES * LANES;
+        for start in (0..whole).step_by(LANES) {
+            self.group::<FMA, LANES>(start, &mut total);
+        }
+        // The last rows, fewer than eight, one count at a time: each group's copies have a
+        // length known when compiled (a length known only at run time made LLVM call `memcpy`
+        // for every run of every group).
+        match self.rows - whole {
+            0 => {}
+            1 => self.group::<FMA, 1>(whole, &mut total),
+            2 => self.group::<FMA, 2>(whole, &mut total),
+            3 => self.group::<FMA, 3>(whole, &mut total),
+            4 => self.group::<FMA, 4>(whole, &mut total),
+            5 => self.group::<FMA, 5>(whole, &mut total),
+            6 => self.group::<FMA, 6>(whole, &mut total),
+            _ => self.group::<FMA, 7>(whole, &mut total),
         }
         ((total[0] + total[4]) + (total[2] + total[6]))
             + ((total[1] + total[5]) + (total[3] + total[7]))
+    }
+}
+
+impl Softmax<'_> {
+    /// The group of `USED` rows from row `start` on: adds each row's loss into its lane of
+    /// `total`, and writes the group's slopes or probabilities.
+    #[inline(always)]
+    fn group<const FMA: bool, const USED: usize>(&mut self, start: usize, total: &mut Lanes) {
+        let (zt, stride, classes, write) = (&mut *self.zt, self.stride, self.classes, self.write);
+        let mut label = [u32::MAX; LANES];
+        label[..USED].copy_from_slice(&self.labels[start..start + USED]);
+        let mut weight = [1.0; LANES];
+        if let Some(s) = self.weights {
+            weight[..USED].copy_from_slice(&s[start..start + USED]);
+        }
+        // The lanes past the block's end hold 0 and are never written back.
+        let base = (start / LANES) * self.group;
+        let run = |c: usize| base + c * stride;
+        let mut max = load_run::<USED>(zt, run(0));
+        let mut own = [0.0; LANES];
+        for c in 0..classes {
+            let z = load_run::<USED>(zt, run(c));
+            for l in 0..LANES {
+                max[l] = if z[l] > max[l] { z[l] } else { max[l] };
+                own[l] = if label[l] as usize == c { z[l] } else { own[l] };
+            }
+        }
+        let mut sum = [0.0; LANES];
+        for c in 0..classes {
+            let z = load_run::<USED>(zt, run(c));
+            let mut shifted = [0.0; LANES];
+            for l in 0..LANES {
+                shifted[l] = z[l] - max[l];
+            }
+            let e = kernel::exp::<FMA>(shifted);
+            for l in 0..LANES {
+                sum[l] += e[l];
+            }
+            if write != Write::Nothing {
+                store_run::<USED>(zt, run(c), &e);
+            }
+        }
+        // Σ_k e^{z_k − m} ≥ 1 (the largest term is e⁰).
+        let log_sum = kernel::ln::<FMA>(sum);
+        for l in 0..USED {
+            total[l] += weight[l] * (max[l] + log_sum[l] - own[l]);
+        }
+        if write != Write::Nothing {
+            let mut inverse = [0.0; LANES];
+            for l in 0..LANES {
+                inverse[l] = 1.0 / sum[l];
+            }
+            for c in 0..classes {
+                let e = load_run::<USED>(zt, run(c));
+                let mut out = [0.0; LANES];
+                for l in 0..LANES {
+                    let p = e[l] * inverse[l];
+                    out[l] = match write {
+                        Write::Slopes if label[l] as usize == c => weight[l] * (p - 1.0),
+                        Write::Slopes => weight[l] * p,
+                        _ => p,
+                    };
+                }
+                store_run::<USED>(zt, run(c), &out);
+            }
+        }
     }
 }
 
