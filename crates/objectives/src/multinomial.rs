@@ -407,6 +407,7 @@ impl<'a> MultinomialLogLoss<'a> {
             x,
             rows: r,
             features: p,
+            classes: k,
             wt,
             bt,
             z: sums.z,
@@ -439,6 +440,7 @@ impl<'a> MultinomialLogLoss<'a> {
                     x,
                     rows: r,
                     features: p,
+                    classes: k,
                     wt: vt,
                     bt: vbt,
                     z: sums.u,
@@ -705,6 +707,8 @@ struct Predictors<'a, T> {
     x: &'a [T],
     rows: usize,
     features: usize,
+    /// `K`: the padded classes past it keep their predictors `0 + 0`, not computed.
+    classes: usize,
     /// From [`tiled`].
     wt: &'a [f64],
     bt: &'a [f64],
@@ -717,7 +721,7 @@ const ROW_GROUP: usize = LANES;
 /// The predictors of a tile of classes at `RB` rows: `acc[r][half][l]` is class
 /// `16·tile + 8·half + l` at row `r`.
 #[inline(always)]
-fn predictor_sums<T: Element, const FMA: bool, const RB: usize>(
+fn predictor_sums<T: Element, const FMA: bool, const RB: usize, const W: usize>(
     x: &[T],
     p: usize,
     (wt, bt): (&[f64], &[f64]),
@@ -737,7 +741,13 @@ fn predictor_sums<T: Element, const FMA: bool, const RB: usize>(
         for (r, a) in acc.iter_mut().enumerate() {
             let v = [x[r * p + j].into(); LANES];
             a[0] = fma_lanes::<FMA>(&v, &w0, a[0]);
-            a[1] = fma_lanes::<FMA>(&v, &w1, a[1]);
+            if W == LANES {
+                a[1] = fma_lanes::<FMA>(&v, &w1, a[1]);
+            } else {
+                for l in 0..W {
+                    a[1][l] = kernel::mul_add::<FMA>(v[l], w1[l], a[1][l]);
+                }
+            }
         }
     }
     acc
@@ -811,33 +821,43 @@ fn transpose(a: [Lanes; LANES]) -> [Lanes; LANES] {
 impl<T: Element> Kernel for Predictors<'_, T> {
     type Output = ();
     #[inline(always)]
-    fn run<const FMA: bool>(self) {
-        let Predictors {
-            x,
-            rows,
-            features: p,
-            wt,
-            bt,
-            z,
-        } = self;
-        let kp = bt.len();
+    fn run<const FMA: bool>(mut self) {
+        let kp = self.bt.len();
         for tile in 0..kp / CLASS_TILE {
-            let wt = &wt[tile * p * CLASS_TILE..][..p * CLASS_TILE];
-            let bt = &bt[tile * CLASS_TILE..][..CLASS_TILE];
-            let mut r = 0;
-            while r + ROW_GROUP <= rows {
-                let sums = predictor_sums::<T, FMA, ROW_GROUP>(&x[r * p..], p, (wt, bt));
-                store_group(&sums, &mut z[grouped(r, tile * CLASS_TILE, kp)..]);
-                r += ROW_GROUP;
+            // The lanes of the tile's second eight classes that are used, rounded up to 0, 2,
+            // 4 or 8: a tile of 10 used classes takes 8 + 2 lanes, not 16 (on a core that
+            // splits 512-bit operations in two, as Zen 4 does, a 2-lane multiply-add costs
+            // half of an 8-lane one).
+            match self.classes.saturating_sub(tile * CLASS_TILE + LANES) {
+                0 => self.tile::<FMA, 0>(tile),
+                1..=2 => self.tile::<FMA, 2>(tile),
+                3..=4 => self.tile::<FMA, 4>(tile),
+                _ => self.tile::<FMA, LANES>(tile),
             }
-            while r < rows {
-                let [row] = predictor_sums::<T, FMA, 1>(&x[r * p..], p, (wt, bt));
-                let z = &mut z[grouped(r, tile * CLASS_TILE, kp)..];
-                for (c, v) in row.iter().flatten().enumerate() {
-                    z[c * ROW_GROUP] = *v;
-                }
-                r += 1;
+        }
+    }
+}
+
+impl<T: Element> Predictors<'_, T> {
+    /// One tile of classes, with `W` lanes of its second eight.
+    #[inline(always)]
+    fn tile<const FMA: bool, const W: usize>(&mut self, tile: usize) {
+        let (x, rows, p, kp) = (self.x, self.rows, self.features, self.bt.len());
+        let wt = &self.wt[tile * p * CLASS_TILE..][..p * CLASS_TILE];
+        let bt = &self.bt[tile * CLASS_TILE..][..CLASS_TILE];
+        let mut r = 0;
+        while r + ROW_GROUP <= rows {
+            let sums = predictor_sums::<T, FMA, ROW_GROUP, W>(&x[r * p..], p, (wt, bt));
+            store_group(&sums, &mut self.z[grouped(r, tile * CLASS_TILE, kp)..]);
+            r += ROW_GROUP;
+        }
+        while r < rows {
+            let [row] = predictor_sums::<T, FMA, 1, W>(&x[r * p..], p, (wt, bt));
+            let z = &mut self.z[grouped(r, tile * CLASS_TILE, kp)..];
+            for (c, v) in row.iter().flatten().enumerate() {
+                z[c * ROW_GROUP] = *v;
             }
+            r += 1;
         }
     }
 }
@@ -1492,7 +1512,8 @@ mod tests {
     #[test]
     fn the_blocked_pass_matches_a_row_by_row_reference() {
         // Fewer features than a vector; a whole number of vectors; vectors and a tail of
-        // 1 or 7 (one block of the slopes' tiles, and several); more classes than a tile.
+        // 1 or 7 (one block of the slopes' tiles, and several); more classes than a tile;
+        // tiles whose second eight classes take 0, 2, 4 or 8 lanes (K = 5, 10, 12, 17).
         for (n, p, k) in [
             (1, 1, 2),
             (9, 3, 3),
@@ -1501,6 +1522,7 @@ mod tests {
             (700, 16, 3),
             (650, 50, 10),
             (333, 41, 17),
+            (257, 20, 12),
             (1100, 71, 2),
         ] {
             let (x, labels, params) = problem(n, p, k);
