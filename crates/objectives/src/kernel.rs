@@ -278,7 +278,7 @@ fn widen<T: Element>(v: &[T; LANES]) -> Lanes {
 
 /// `Σₗ v[l]` in a fixed order (a tree of pairs).
 #[inline(always)]
-fn sum_lanes(v: &Lanes) -> f64 {
+pub(crate) fn sum_lanes(v: &Lanes) -> f64 {
     ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]))
 }
 

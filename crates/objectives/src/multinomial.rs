@@ -1150,8 +1150,7 @@ impl Kernel for Softmax<'_> {
             6 => self.group::<FMA, 6>(whole, &mut total),
             _ => self.group::<FMA, 7>(whole, &mut total),
         }
-        ((total[0] + total[4]) + (total[2] + total[6]))
-            + ((total[1] + total[5]) + (total[3] + total[7]))
+        kernel::sum_lanes(&total)
     }
 }
 
