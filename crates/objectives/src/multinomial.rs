@@ -445,15 +445,13 @@ impl<'a> MultinomialLogLoss<'a> {
                     bt: vbt,
                     z: sums.u,
                 });
+                let (u, probabilities) = (&mut *sums.u, &*sums.z);
                 for i in 0..r {
-                    let (u, probabilities) = (&mut sums.u[..], &sums.z[..]);
-                    let mean: f64 = (0..k)
-                        .map(|c| u[grouped(i, c, kp)] * probabilities[grouped(i, c, kp)])
-                        .sum();
+                    let at = |c: usize| grouped(i, c, kp);
+                    let mean: f64 = (0..k).map(|c| u[at(c)] * probabilities[at(c)]).sum();
                     let s = kernel::weight_at(weights, i);
                     for c in 0..kp {
-                        let (v, q) = (&mut u[grouped(i, c, kp)], probabilities[grouped(i, c, kp)]);
-                        *v = s * (q * (*v - mean));
+                        u[at(c)] = s * (probabilities[at(c)] * (u[at(c)] - mean));
                     }
                 }
                 sums.u
@@ -741,12 +739,9 @@ fn predictor_sums<T: Element, const FMA: bool, const RB: usize, const W: usize>(
         for (r, a) in acc.iter_mut().enumerate() {
             let v = [x[r * p + j].into(); LANES];
             a[0] = fma_lanes::<FMA>(&v, &w0, a[0]);
-            if W == LANES {
-                a[1] = fma_lanes::<FMA>(&v, &w1, a[1]);
-            } else {
-                for l in 0..W {
-                    a[1][l] = kernel::mul_add::<FMA>(v[l], w1[l], a[1][l]);
-                }
+            // The second eight classes' first `W` lanes (all eight: `fma_lanes`).
+            for l in 0..W {
+                a[1][l] = kernel::mul_add::<FMA>(v[l], w1[l], a[1][l]);
             }
         }
     }
