@@ -135,14 +135,20 @@ const TILE_ROWS: usize = 64;
 /// again for each column (20 columns of a 65 536-row batch wrote 10 MB twenty times over).
 ///
 /// `rows` are the rows from `offset` on of the batch (a part, when threads share a batch).
-fn transpose_into(columns: &[&[f64]], offset: usize, rows: &mut [f64], width: usize) {
+/// The block's values are stored as `T` (each rounded to nearest from `f64`).
+fn transpose_into<T: descent_objectives::Element>(
+    columns: &[&[f64]],
+    offset: usize,
+    rows: &mut [T],
+    width: usize,
+) {
     let n = rows.len() / width.max(1);
     for first in (0..n).step_by(TILE_ROWS) {
         let tile = &mut rows[first * width..(first + TILE_ROWS).min(n) * width];
         for (slot, column) in columns.iter().enumerate() {
             let values = &column[offset + first..];
             for (row, &v) in tile.chunks_exact_mut(width).zip(values) {
-                row[slot] = v;
+                row[slot] = T::from_f64(v);
             }
         }
     }
@@ -783,14 +789,10 @@ pub(crate) fn for_each_plain_batch<T: descent_objectives::Element>(
                 return Ok(values);
             }
             let name = schema.field(columns[k]).name();
-            if let Some(i) = values.iter().position(|v| v.is_nan()) {
-                return Err(DataError::MissingValues {
-                    path: path.to_owned(),
-                    column: name.clone(),
-                    count: values.iter().filter(|v| v.is_nan()).count(),
-                    at: format!("row {}", first_row + i + 1),
-                    hint: "rows read in windows (a process's share under MPI, or converted into a data cache) take no missing values",
-                });
+            if let Some(missing) =
+                crate::table::missing_in_window(path, name, values.iter(), first_row)
+            {
+                return Err(missing);
             }
             match first_infinite(values) {
                 Some((i, v)) => Err(error(format!(
@@ -806,15 +808,7 @@ pub(crate) fn for_each_plain_batch<T: descent_objectives::Element>(
         // Every value is written below: the block is only resized (batches have one size
         // but the last), not cleared.
         block.resize(n * p, T::from_f64(0.0));
-        // Row-major, a tile of rows at a time (as `transpose_into`).
-        for first in (0..n).step_by(TILE_ROWS) {
-            let tile = &mut block[first * p..(first + TILE_ROWS).min(n) * p];
-            for (slot, values) in sources.iter().enumerate() {
-                for (row, &v) in tile.chunks_exact_mut(p).zip(&values[first..]) {
-                    row[slot] = T::from_f64(v);
-                }
-            }
-        }
+        transpose_into(&sources, 0, &mut block, p);
         rows(&block, y)?;
         first_row += n;
     }

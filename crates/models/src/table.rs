@@ -279,17 +279,10 @@ impl RawTable {
         };
         let complete = |c: usize| -> Result<ArrayView1<'_, f64>, DataError> {
             let column = numeric(c)?;
-            if let Some(i) = column.iter().position(|v| v.is_nan()) {
-                let missing = column.iter().filter(|v| v.is_nan()).count();
-                return Err(DataError::MissingValues {
-                    path: self.source.clone(),
-                    column: self.names[c].clone(),
-                    count: missing,
-                    at: format!("row {}", first_row + i + 1),
-                    hint: "rows read in windows (a process's share under MPI, or converted into a data cache) take no missing values",
-                });
+            match missing_in_window(&self.source, &self.names[c], column.iter(), first_row) {
+                Some(error) => Err(error),
+                None => Ok(column),
             }
-            Ok(column)
         };
         let y = complete(t)?.to_owned();
         // Each feature's slot in the numbers, which are row-major: X is gathered row by row
@@ -358,6 +351,25 @@ pub(crate) fn no_parquet(name: &Path) -> DataError {
         reason: "a Parquet file, and this build reads none (the `parquet` feature is off)"
             .to_owned(),
     }
+}
+
+/// The error of a column of rows read in windows (from row `first_row`, 0-based) that has a
+/// missing value (NaN): where the first is (1-based) and how many there are. `None` when
+/// there is none.
+pub(crate) fn missing_in_window<'v>(
+    path: &Path,
+    column: &str,
+    values: impl Iterator<Item = &'v f64> + Clone,
+    first_row: usize,
+) -> Option<DataError> {
+    let i = values.clone().position(|v| v.is_nan())?;
+    Some(DataError::MissingValues {
+        path: path.to_owned(),
+        column: column.to_owned(),
+        count: values.filter(|v| v.is_nan()).count(),
+        at: format!("row {}", first_row + i + 1),
+        hint: "rows read in windows (a process's share under MPI, or converted into a data cache) take no missing values",
+    })
 }
 
 fn io(path: &Path, source: std::io::Error) -> DataError {
